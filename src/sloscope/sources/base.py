@@ -1,0 +1,106 @@
+"""The one small interface every telemetry backend adapts to.
+
+A :class:`Source` answers one question: for an SLI, how many good and how many total
+events happened in each step of a time range. Everything above the sources (engine,
+report, alerting) works on the :class:`CountSeries` it returns and never learns which
+backend answered.
+
+Time grid: ``end`` is the right edge of the last step; step ``i`` (0-based) covers
+``(start + i*step, start + (i+1)*step]`` where ``start = end - n*step``. Counter semantics
+are those of DESIGN.md: the events of a step are the sum of the per-sample increases of
+samples with timestamps in that step (resets handled as Prometheus does, no
+extrapolation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sloscope.errors import EvaluationError
+from sloscope.spec.model import SLI
+
+
+@dataclass(frozen=True)
+class CountSeries:
+    """Per-step good and total event counts on a regular time grid.
+
+    ``good`` and ``total`` are float64 arrays of the same length ``n``; step ``i`` covers
+    ``(start + i*step, start + (i+1)*step]`` in Unix seconds. ``series`` is how many
+    backend series matched the SLI's selectors (0 means no data at all, so figures are
+    ``null``, not 0). ``note`` says how the source answered (e.g. which recording rules
+    it read), for ``--verbose`` output.
+    """
+
+    start: int
+    step: int
+    good: NDArray[np.float64]
+    total: NDArray[np.float64]
+    series: int = 0
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.step <= 0:
+            raise EvaluationError(f"step must be positive, got {self.step}")
+        if self.good.shape != self.total.shape or self.good.ndim != 1:
+            raise EvaluationError(
+                f"good and total must be 1-d arrays of one length, got "
+                f"{self.good.shape} and {self.total.shape}"
+            )
+
+    @property
+    def end(self) -> int:
+        """Right edge of the last step (Unix seconds)."""
+        return self.start + len(self.good) * self.step
+
+    @property
+    def timestamps(self) -> NDArray[np.int64]:
+        """Right edge of every step (Unix seconds)."""
+        return self.start + self.step * np.arange(1, len(self.good) + 1, dtype=np.int64)
+
+    @classmethod
+    def empty(cls, start: int, end: int, step: int) -> CountSeries:
+        """A series of zeros with no matched backend series (no data)."""
+        n = grid_length(start, end, step)
+        return cls(start=start, step=step, good=np.zeros(n), total=np.zeros(n), series=0)
+
+
+def grid_length(start: int, end: int, step: int) -> int:
+    """Number of steps between ``start`` and ``end``; they must be ``step`` apart a whole number of times."""
+    if step <= 0:
+        raise EvaluationError(f"step must be positive, got {step}")
+    if end <= start:
+        raise EvaluationError(f"end ({end}) must be after start ({start})")
+    if (end - start) % step:
+        raise EvaluationError(
+            f"the range {start}..{end} is not a whole number of {step}s steps"
+        )
+    return (end - start) // step
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A telemetry backend that can count an SLI's events per step."""
+
+    #: Short name for messages (``embedded``, ``prometheus``).
+    name: str
+
+    def fetch(self, slis: Sequence[SLI], start: int, end: int, step: int) -> list[CountSeries]:
+        """Good/total counts per step for each SLI, in the order given.
+
+        Takes many SLIs at once so a backend can batch its queries. For a
+        :class:`~sloscope.spec.model.TimeslicesSLI` the counts are those of its indicator
+        (events, not slices); the engine turns them into slices.
+
+        Raises :class:`~sloscope.errors.UnsupportedSLIError` for an SLI kind the backend
+        cannot evaluate and :class:`~sloscope.errors.SourceError` when it cannot answer.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...

@@ -1,0 +1,229 @@
+"""The one plain model every spec format loads into.
+
+Native ``sloscope/v1`` YAML, OpenSLO v1 and Sloth files are parsed and validated at the
+edge (``spec/native.py``, ``spec/openslo.py``, ``spec/sloth.py``) and produce these frozen
+objects; nothing past the loaders knows which format a spec came from.
+
+Units inside the model: objectives and targets are fractions (``0.999``), durations and
+thresholds are seconds. Specs write percents (``objective: 99.9``) and durations (``28d``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sloscope.spec.durations import format_duration
+from sloscope.spec.selectors import Selector
+
+CalendarUnit = Literal["week", "month", "quarter"]
+
+#: Nominal length of calendar windows, used where a length is needed for a factor
+#: (burn-rate alert factors); the budget itself is always the real period.
+CALENDAR_NOMINAL_SECONDS: Mapping[str, int] = {
+    "week": 7 * 86400,
+    "month": 30 * 86400,
+    "quarter": 90 * 86400,
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a model object was written: file and 1-based line (0: unknown)."""
+
+    file: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+# --- SLIs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatioSLI:
+    """Good events over total events. Exactly one of ``good`` and ``bad`` is set."""
+
+    total: Selector
+    good: Selector | None = None
+    bad: Selector | None = None
+    kind: Literal["ratio"] = "ratio"
+
+    def __post_init__(self) -> None:
+        if (self.good is None) == (self.bad is None):
+            raise ValueError("a ratio SLI needs exactly one of good and bad")
+
+
+@dataclass(frozen=True)
+class LatencySLI:
+    """Requests faster than a threshold, from a Prometheus histogram.
+
+    Good is the ``{metric}_bucket{le="<threshold>"}`` counter, total the
+    ``{metric}_count`` counter (the ``le="+Inf"`` bucket). ``buckets``, when the spec
+    declares them, are the histogram's boundaries and the threshold must be one of them.
+    """
+
+    metric: Selector
+    threshold: float
+    buckets: tuple[float, ...] | None = None
+    kind: Literal["latency"] = "latency"
+
+    @property
+    def bucket_selector(self) -> Selector:
+        """The selector of the histogram's bucket series (without the ``le`` matcher)."""
+        return self.metric.with_metric(self.metric.metric + "_bucket")
+
+    @property
+    def count_selector(self) -> Selector:
+        """The selector of the histogram's ``_count`` series (all requests)."""
+        return self.metric.with_metric(self.metric.metric + "_count")
+
+
+@dataclass(frozen=True)
+class PromQLSLI:
+    """Raw PromQL, for Prometheus-only SLIs. ``{{window}}`` is replaced by a range.
+
+    Either ``error_ratio`` alone, or ``total`` with one of ``good`` and ``bad``; each an
+    expression giving the number of events over ``{{window}}`` (e.g. ``sum(increase(...))``).
+    """
+
+    good: str | None = None
+    bad: str | None = None
+    total: str | None = None
+    error_ratio: str | None = None
+    kind: Literal["promql"] = "promql"
+
+
+#: What a timeslices SLI judges each slice with.
+SliceIndicator = RatioSLI | LatencySLI | PromQLSLI
+
+
+@dataclass(frozen=True)
+class TimeslicesSLI:
+    """Good time slices over all slices with events.
+
+    A slice (``slice_seconds`` long) is good when its ratio of good events is at least
+    ``target`` (a fraction). Slices without events count neither way.
+    """
+
+    indicator: SliceIndicator
+    slice_seconds: int
+    target: float
+    kind: Literal["timeslices"] = "timeslices"
+
+
+SLI = RatioSLI | LatencySLI | PromQLSLI | TimeslicesSLI
+
+
+# --- windows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollingWindow:
+    """A rolling window: the last ``seconds`` before the evaluation time."""
+
+    seconds: int
+    kind: Literal["rolling"] = "rolling"
+
+    @property
+    def label(self) -> str:
+        """How the window is written (``28d``)."""
+        return format_duration(self.seconds)
+
+    @property
+    def nominal_seconds(self) -> int:
+        """The window's length, for burn-rate factors."""
+        return self.seconds
+
+
+@dataclass(frozen=True)
+class CalendarWindow:
+    """A calendar window: from the start of the current week/month/quarter in ``timezone``.
+
+    Weeks start on Monday (ISO 8601).
+    """
+
+    unit: CalendarUnit
+    timezone: str = "UTC"
+    kind: Literal["calendar"] = "calendar"
+
+    @property
+    def label(self) -> str:
+        """How the window is written (``month``, or ``month@Europe/Berlin``)."""
+        return self.unit if self.timezone == "UTC" else f"{self.unit}@{self.timezone}"
+
+    @property
+    def nominal_seconds(self) -> int:
+        """Nominal length (week 7d, month 30d, quarter 90d), for burn-rate factors."""
+        return CALENDAR_NOMINAL_SECONDS[self.unit]
+
+
+Window = RollingWindow | CalendarWindow
+
+
+# --- alerting and the SLO ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alerting:
+    """How an SLO alerts: which alert policy, where the runbook is, extra labels.
+
+    ``policy`` names an alert policy of the project config (default ``google``: the SRE
+    workbook's multi-window multi-burn-rate table). ``enabled=False`` keeps the SLO in
+    reports and gates but generates no alerts.
+    """
+
+    runbook: str | None = None
+    dashboard: str | None = None
+    policy: str = "google"
+    enabled: bool = True
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A critical user journey of a service."""
+
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SLO:
+    """One objective for one SLI over one window."""
+
+    name: str
+    objective: float
+    window: Window
+    sli: SLI
+    journey: str | None = None
+    description: str = ""
+    alerting: Alerting = field(default_factory=Alerting)
+    budget_policy: str = "default"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    origin: Origin | None = field(default=None, compare=False)
+
+    @property
+    def error_budget(self) -> float:
+        """The budget as a fraction of events: ``1 - objective``."""
+        return 1.0 - self.objective
+
+
+@dataclass(frozen=True)
+class Service:
+    """A deployable unit with an owner, its journeys and its SLOs."""
+
+    name: str
+    slos: tuple[SLO, ...]
+    owner: str = ""
+    description: str = ""
+    journeys: tuple[Journey, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    origin: Origin | None = field(default=None, compare=False)
+
+    def slo(self, name: str) -> SLO | None:
+        """The SLO of this name, or None."""
+        return next((s for s in self.slos if s.name == name), None)
