@@ -1,0 +1,1 @@
+"""Error-budget policies: what a team does as the budget is spent."""

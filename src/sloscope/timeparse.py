@@ -1,0 +1,46 @@
+"""Times as users write them on the command line and in files.
+
+``--at`` and ``--from``/``--to`` take RFC 3339 (``2026-11-20T12:00:00Z``, an offset, or a
+date alone meaning midnight UTC) or Unix seconds (``1795176000``); ``now`` is the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_UNIX = re.compile(r"^\d{9,11}(\.\d+)?$")
+
+
+def parse_time(text: str, now: float) -> int:
+    """Parse a time into whole Unix seconds; ``now`` is what ``"now"`` means.
+
+    Raises :class:`ValueError` with a message saying which forms are accepted.
+
+    >>> parse_time("2026-11-20T12:00:00Z", now=0)
+    1795176000
+    """
+    value = text.strip()
+    if value.lower() == "now":
+        return int(now)
+    if _UNIX.match(value):
+        return int(float(value))
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time; write RFC 3339 (2026-11-20T12:00:00Z) "
+            "or Unix seconds (1795176000)"
+        ) from None
+    if parsed.tzinfo is None:
+        if "T" in value or " " in value:
+            raise ValueError(
+                f"{text!r} has no time zone; add Z for UTC or an offset such as +01:00"
+            )
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+def format_time(seconds: int) -> str:
+    """Unix seconds as RFC 3339 UTC with a ``Z`` (``2026-11-20T12:00:00Z``)."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
