@@ -4,7 +4,7 @@ Tables are data files beside this module (``google.yaml``), as Sloth keeps them:
 says which share of the error budget an alert spends within its long window. The factor
 is derived from the SLO's own window, never hard-coded::
 
-    factor = budget_percent / 100 × slo_window ÷ long_window
+    factor = budget_percent / 100 * slo_window / long_window
 
 so 2% of a 30-day budget in 1h is 14.4, and of a 28-day budget 13.44.
 """
@@ -72,7 +72,7 @@ class AlertPolicy:
 def burn_factor(budget_percent: float, slo_window_seconds: int, long_seconds: int) -> float:
     """Burn rate that spends ``budget_percent`` of the budget in ``long_seconds``.
 
-    Rounded to 10 significant digits so 2% × 30d ÷ 1h is exactly 14.4, not a float artefact.
+    Rounded to 10 significant digits so 2% * 30d / 1h is exactly 14.4, not a float artefact.
     """
     raw = budget_percent / 100.0 * slo_window_seconds / long_seconds
     return float(f"{raw:.10g}")
@@ -118,8 +118,10 @@ def policy_from_mapping(data: Mapping[str, object], where: str = "alert policy")
                 f"{where}: window {index + 1} of {name!r}: the short window must be shorter "
                 "than the long window"
             )
-        windows.append(AlertWindow(severity, percent, long_s, short_s))  # type: ignore[arg-type]
-    return AlertPolicy(name=name, windows=tuple(windows), description=str(data.get("description", "")))
+        windows.append(AlertWindow(severity, percent, long_s, short_s))
+    return AlertPolicy(
+        name=name, windows=tuple(windows), description=str(data.get("description", ""))
+    )
 
 
 @cache

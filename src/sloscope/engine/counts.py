@@ -1,0 +1,194 @@
+"""Per-step event counts, their cumulative sums, and window sums over them.
+
+Every figure of the engine is a sum of counts over a window. The counts live on the grid
+of :class:`~sloscope.sources.base.CountSeries`: step ``i`` covers
+``(start + i*step, start + (i+1)*step]``, and the sum over a window ``(T-W, T]`` is the sum
+of the steps whose *right edges* lie in ``(T-W, T]``. Long windows sum counts; ratios are
+taken last, never averaged.
+
+Cumulative sums make any window sum O(1): with ``c[0] = 0`` and ``c[k]`` the sum of the
+first ``k`` steps, the steps ``a..b-1`` sum to ``c[b] - c[a]``. A lookback of ``w`` steps
+at every step is then one vectorised subtraction of two shifted slices.
+
+Numerics: the engine keeps the cumulative sums of *total* and of *bad* (``total - good``)
+rather than of good, so a window's bad events are one subtraction and need no
+cancellation between two large good/total sums. Counts that are whole numbers (every
+counter increase without extrapolation) stay exact in float64 until a cumulative sum
+passes 2**53 (9e15 events), so window sums of such counts are exact. The cumulative sum
+of non-negative numbers never decreases in IEEE arithmetic, so a window of steps with no
+events sums to exactly 0: "no events" is detected exactly, never by a tolerance.
+
+Windows that reach back before the first step sum the steps there are: data before the
+grid is unknown and counts as no events (see ``coverage`` in
+:mod:`sloscope.engine.evaluate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sloscope.errors import EvaluationError
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """Cumulative sums of the total and bad events of a grid, each of length ``n + 1``.
+
+    ``total[k]`` and ``bad[k]`` are the sums of the first ``k`` steps (``total[0] == 0``).
+    ``start`` and ``step`` place the grid in time, as in ``CountSeries``. ``bad`` may
+    decrease where a step's good exceeds its total (counters scraped at slightly different
+    times); window sums of bad are clipped at 0 where they become figures.
+    """
+
+    start: int
+    step: int
+    total: FloatArray
+    bad: FloatArray
+
+    @property
+    def steps(self) -> int:
+        """Number of steps of the grid."""
+        return len(self.total) - 1
+
+    @property
+    def end(self) -> int:
+        """Right edge of the last step (Unix seconds)."""
+        return self.start + self.steps * self.step
+
+    @property
+    def timestamps(self) -> NDArray[np.int64]:
+        """Right edge of every step (Unix seconds)."""
+        return self.start + self.step * np.arange(1, self.steps + 1, dtype=np.int64)
+
+    def index_after(self, time: int) -> int:
+        """Number of steps whose right edge is at or before ``time``, clamped to the grid.
+
+        The steps of a window ``(a, b]`` are ``index_after(a) .. index_after(b) - 1``.
+        """
+        edges = (time - self.start) // self.step
+        return int(min(max(edges, 0), self.steps))
+
+    def window(self, after: int, until: int) -> tuple[float, float]:
+        """``(good, total)`` over the steps whose right edges lie in ``(after, until]``.
+
+        A time need not be a grid edge: a step counts when its right edge is inside the
+        interval. O(1). Good is as the source counted it, so it may exceed total (see
+        :mod:`sloscope.engine.budget` for how that is treated).
+        """
+        lo, hi = self.index_after(after), self.index_after(until)
+        if hi <= lo:
+            return 0.0, 0.0
+        total = float(self.total[hi] - self.total[lo])
+        bad = float(self.bad[hi] - self.bad[lo])
+        return total - bad, total
+
+
+def check_counts(good: FloatArray, total: FloatArray) -> None:
+    """Raise :class:`EvaluationError` unless good and total are valid per-step counts.
+
+    Valid: finite, non-negative, 1-d arrays of one length.
+
+    Counter increases are never negative; a NaN or a negative count means the source
+    produced something the engine cannot sum, and a silent answer would be wrong.
+    """
+    if good.ndim != 1 or total.ndim != 1 or good.shape != total.shape:
+        raise EvaluationError(
+            f"good and total must be 1-d arrays of one length, got shapes {good.shape} "
+            f"and {total.shape}"
+        )
+    if not len(total):
+        return
+    # One reduction each: min() is NaN when any element is NaN, and -inf/inf fail too.
+    low = min(float(good.min()), float(total.min()))
+    high = max(float(good.max()), float(total.max()))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise EvaluationError(
+            "event counts contain NaN or infinite values; the source must give 0 for "
+            "steps without events"
+        )
+    if low < 0:
+        raise EvaluationError(
+            f"event counts must not be negative (found {low}); counter resets must be "
+            "handled by the source before the engine sums increases"
+        )
+
+
+def cumulative(good: FloatArray, total: FloatArray, *, start: int, step: int) -> Cumulative:
+    """Cumulative sums of total and bad (``total - good``) for per-step counts.
+
+    Checks the counts with :func:`check_counts` first.
+    """
+    if step <= 0:
+        raise EvaluationError(f"step must be positive, got {step}")
+    good = np.asarray(good, dtype=np.float64)
+    total = np.asarray(total, dtype=np.float64)
+    check_counts(good, total)
+    n = len(total)
+    cum_total = np.empty(n + 1)
+    cum_total[0] = 0.0
+    np.cumsum(total, out=cum_total[1:])
+    cum_bad = np.empty(n + 1)
+    cum_bad[0] = 0.0
+    np.subtract(total, good, out=cum_bad[1:])
+    np.cumsum(cum_bad[1:], out=cum_bad[1:])
+    return Cumulative(start=start, step=step, total=cum_total, bad=cum_bad)
+
+
+def lookback_steps(seconds: int, step: int) -> int:
+    """The number of steps of a lookback; it must be a positive whole number of steps.
+
+    >>> lookback_steps(3600, 60)
+    60
+    """
+    if seconds <= 0:
+        raise EvaluationError(f"a lookback must be positive, got {seconds}s")
+    if seconds % step:
+        raise EvaluationError(
+            f"the lookback {seconds}s is not a whole number of {step}s steps; "
+            f"evaluate with a step that divides every window (e.g. {_gcd_hint(seconds, step)}s)"
+        )
+    return seconds // step
+
+
+def _gcd_hint(seconds: int, step: int) -> int:
+    return int(np.gcd(seconds, step))
+
+
+def rolling_sums(
+    cum: FloatArray, steps: int, *, first: int = 0, out: FloatArray | None = None
+) -> FloatArray:
+    """The sum of the last ``steps`` steps ending at every step from ``first`` on.
+
+    ``out[i - first] = sum(x[i-steps+1 .. i])`` for ``first <= i < n``, where ``cum`` is a
+    cumulative sum with a leading 0 (length ``n + 1``). Steps before the grid are absent
+    and count as 0, so sums ending in the first ``steps - 1`` steps are partial. Steps
+    before ``first`` still count as history. Vectorised: two slice subtractions, whatever
+    ``steps`` is.
+    """
+    n = len(cum) - 1
+    if steps <= 0:
+        raise EvaluationError(f"a window must span at least one step, got {steps}")
+    if not 0 <= first <= n:
+        raise EvaluationError(f"the first step {first} is outside the grid of {n} steps")
+    if out is None:
+        out = np.empty(n - first)
+    # Sums ending before step `steps - 1` reach before the grid: c[i+1] - c[0], c[0] == 0.
+    partial = max(0, min(steps, n) - first)
+    out[:partial] = cum[first + 1 : first + 1 + partial]
+    lo = first + partial + 1
+    np.subtract(cum[lo:], cum[lo - steps : n + 1 - steps], out=out[partial:])
+    return out
+
+
+def rolling_sums_many(cum: FloatArray, steps: Sequence[int], *, first: int = 0) -> FloatArray:
+    """:func:`rolling_sums` for several lookbacks at once: shape ``(len(steps), n - first)``."""
+    out = np.empty((len(steps), len(cum) - 1 - first))
+    for row, w in enumerate(steps):
+        rolling_sums(cum, w, first=first, out=out[row])
+    return out

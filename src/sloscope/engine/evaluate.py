@@ -1,0 +1,310 @@
+"""The engine's entry points: one SLO's status at a time, and its alerts along a range.
+
+:func:`evaluate_slo` is what the report, the gate and the alert loop call: per-step
+counts in, an :class:`SLOStatus` out. :func:`evaluate_range` gives the burn rates and
+alert conditions at every step of a range, for backtests.
+
+Data the caller passes: per-step ``good`` and ``total`` on the grid of
+:class:`~sloscope.sources.base.CountSeries` (step ``i`` covers
+``(start + i*step, start + (i+1)*step]``), covering ``(at - max(window, longest lookback),
+at]`` when it can. Less is normal at the start of a store's life and never an error: steps
+missing before the data count as no events, and :attr:`SLOStatus.coverage` says which
+share of the SLO window the data covered, so a report can flag a young SLO.
+
+A :class:`~sloscope.spec.model.TimeslicesSLI` is turned into slice counts first
+(:mod:`sloscope.engine.timeslices`, slices ending at ``at``); every figure is then one of
+slices (``unit == "slices"``), and lookbacks shorter than a slice mostly hold none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sloscope.engine import budget as budget_math
+from sloscope.engine.burn import (
+    AlertCondition,
+    AlertThreshold,
+    alert_thresholds,
+    burn_matrix,
+    burn_rate,
+    firing_conditions,
+)
+from sloscope.engine.calendar import window_length, window_start
+from sloscope.engine.counts import Cumulative, FloatArray, cumulative, lookback_steps
+from sloscope.engine.forecast import exhaustion_seconds
+from sloscope.engine.timeslices import to_timeslices
+from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertSeverity
+from sloscope.errors import EvaluationError
+from sloscope.spec.model import SLO, TimeslicesSLI
+
+Unit = Literal["events", "slices"]
+
+
+@dataclass(frozen=True)
+class FiringAlert:
+    """An alert row of the SLO's policy that fires at the evaluation time."""
+
+    severity: AlertSeverity
+    long_seconds: int
+    short_seconds: int
+    factor: float
+    long_burn: float
+    short_burn: float
+
+
+@dataclass(frozen=True)
+class SLOStatus:
+    """One SLO evaluated at one time. Every figure without events is ``None``, never 0.
+
+    ``window_start``/``at``: the SLO window ``(window_start, at]`` (Unix seconds).
+    ``coverage``: the share of that window the data covered, 0-1 (1 once the store holds
+    a full window). ``good``/``total``: events (or slices) in the window; ``None`` when the
+    data does not reach into the window at all, 0.0 when it does and nothing happened.
+    ``sli``, ``consumed``, ``remaining``: see :mod:`sloscope.engine.budget`; ``None``
+    without events; ``remaining`` is negative when the budget is overspent.
+    ``excess_good``: good events beyond total in the window (0 when consistent).
+    ``burn_rates``: the burn over each requested lookback (seconds) ending at ``at``.
+    ``alerts``: the alert rows firing at ``at``. ``unreachable_alerts``: rows no data can
+    fire (factor at or above the SLO's highest burn rate). Both are empty when the SLO's
+    alerting is disabled.
+    ``exhaustion_seconds``: seconds until the budget is spent at the burn over
+    ``forecast_lookback`` (see :mod:`sloscope.engine.forecast`), 0 when spent, ``None``
+    without events or burn. ``error_budget``: ``1 - objective``. ``unit``: ``events`` or
+    ``slices`` (time-slice SLIs).
+    """
+
+    at: int
+    window_start: int
+    coverage: float
+    good: float | None
+    total: float | None
+    sli: float | None
+    consumed: float | None
+    remaining: float | None
+    excess_good: float
+    burn_rates: Mapping[int, float | None]
+    alerts: tuple[FiringAlert, ...]
+    unreachable_alerts: tuple[AlertThreshold, ...]
+    exhaustion_seconds: float | None
+    forecast_lookback: int
+    error_budget: float
+    unit: Unit
+
+
+def _check_grid(n: int, start: int, step: int, at: int) -> int:
+    """The number of steps up to ``at``; ``at`` must be a grid edge within the data."""
+    if step <= 0:
+        raise EvaluationError(f"step must be positive, got {step}")
+    end = start + n * step
+    if (at - start) % step:
+        raise EvaluationError(
+            f"the evaluation time {at} is not a step edge of the data (start {start}, "
+            f"step {step}s); evaluate at a multiple of the step"
+        )
+    if not start <= at <= end:
+        raise EvaluationError(
+            f"the evaluation time {at} is outside the data ({start}, {end}]; fetch counts "
+            "that end at the evaluation time"
+        )
+    return (at - start) // step
+
+
+def _counts(
+    slo: SLO, good: FloatArray, total: FloatArray, *, start: int, step: int, end: int
+) -> tuple[FloatArray, FloatArray, Unit]:
+    """The counts the figures are made of: events, or slices for a time-slice SLI."""
+    good = np.asarray(good, dtype=np.float64)
+    total = np.asarray(total, dtype=np.float64)
+    if isinstance(slo.sli, TimeslicesSLI):
+        good, total = to_timeslices(
+            good,
+            total,
+            start=start,
+            step=step,
+            slice_seconds=slo.sli.slice_seconds,
+            target=slo.sli.target,
+            end=end,
+        )
+        return good, total, "slices"
+    return good, total, "events"
+
+
+def _lookbacks(requested: Sequence[int], thresholds: Sequence[AlertThreshold]) -> list[int]:
+    wanted = set(requested)
+    wanted.update(s for t in thresholds for s in (t.long_seconds, t.short_seconds))
+    return sorted(wanted)
+
+
+def forecast_lookback(policy: AlertPolicy, slo_window_seconds: int) -> int:
+    """The lookback whose burn rate forecasts budget exhaustion.
+
+    The longest long window of the policy that fits in the SLO window (3d for the SRE
+    workbook table and a 28d SLO): long enough not to swing with every blip, short
+    enough to follow the present. When none fits, the policy's shortest long window.
+    """
+    longs = sorted({w.long_seconds for w in policy.windows})
+    fitting = [s for s in longs if s <= slo_window_seconds]
+    return fitting[-1] if fitting else longs[0]
+
+
+def _coverage(window_first: int, at: int, data_start: int) -> float:
+    """Share of ``(window_first, at]`` that data starting at ``data_start`` covers."""
+    span = at - window_first
+    return min(max(at - max(window_first, data_start), 0) / span, 1.0)
+
+
+def evaluate_slo(
+    slo: SLO,
+    good: FloatArray,
+    total: FloatArray,
+    *,
+    start: int,
+    step: int,
+    at: int,
+    policy: AlertPolicy,
+    lookbacks: Sequence[int] = DEFAULT_LOOKBACKS,
+) -> SLOStatus:
+    """The status of ``slo`` at ``at`` from per-step counts (see the module docstring).
+
+    ``good``/``total`` are per-step counts on the grid starting at ``start`` with ``step``;
+    steps after ``at`` are ignored. ``policy`` is the SLO's alert policy; its factors come
+    from the SLO window's nominal length. Raises :class:`EvaluationError` when ``at`` is
+    not a grid edge inside the data, when a lookback or alert window is not a whole number
+    of steps, or when counts are negative or NaN. Data shorter than the window is no
+    error: see :attr:`SLOStatus.coverage`.
+    """
+    n = _check_grid(len(total), start, step, at)
+    good, total, unit = _counts(slo, good[:n], total[:n], start=start, step=step, end=at)
+    cum = cumulative(good, total, start=start, step=step)
+    objective = slo.objective
+    nominal = slo.window.nominal_seconds
+    thresholds = alert_thresholds(policy, nominal) if slo.alerting.enabled else ()
+    forecast_seconds = forecast_lookback(policy, nominal)
+    every = _lookbacks([*lookbacks, forecast_seconds], thresholds)
+    for seconds in every:
+        lookback_steps(seconds, step)
+    # O(1) per lookback: two differences of the cumulative sums.
+    burn = {s: burn_rate(*cum.window(at - s, at), objective) for s in every}
+
+    first = window_start(slo.window, at)
+    coverage = _coverage(first, at, start)
+    good_sum: float | None = None
+    total_sum: float | None = None
+    sli = consumed = remaining = None
+    excess = 0.0
+    if coverage > 0:
+        good_sum, total_sum = cum.window(first, at)
+        sli = budget_math.sli(good_sum, total_sum)
+        consumed = budget_math.consumed(good_sum, total_sum, objective)
+        remaining = budget_math.remaining(good_sum, total_sum, objective)
+        excess = budget_math.excess_good(good_sum, total_sum)
+
+    firing = []
+    for t in thresholds:
+        long_burn, short_burn = burn[t.long_seconds], burn[t.short_seconds]
+        # Strictly above, as the Prometheus rules compare; no burn (no events) never fires.
+        if (
+            long_burn is not None
+            and short_burn is not None
+            and long_burn > t.factor
+            and short_burn > t.factor
+        ):
+            firing.append(
+                FiringAlert(
+                    t.severity, t.long_seconds, t.short_seconds, t.factor, long_burn, short_burn
+                )
+            )
+
+    return SLOStatus(
+        at=at,
+        window_start=first,
+        coverage=coverage,
+        good=good_sum,
+        total=total_sum,
+        sli=sli,
+        consumed=consumed,
+        remaining=remaining,
+        excess_good=excess,
+        burn_rates={s: burn[s] for s in sorted(set(lookbacks))},
+        alerts=tuple(firing),
+        unreachable_alerts=tuple(t for t in thresholds if not t.can_fire(objective)),
+        exhaustion_seconds=exhaustion_seconds(
+            remaining, burn[forecast_seconds], window_length(slo.window, at)
+        ),
+        forecast_lookback=forecast_seconds,
+        error_budget=budget_math.error_budget(objective),
+        unit=unit,
+    )
+
+
+@dataclass(frozen=True)
+class RangeEvaluation:
+    """Burn rates and alert conditions of one SLO at every step of a range.
+
+    ``timestamps[i]`` is the evaluation time of column ``i`` (a step's right edge);
+    ``burn[j, i]`` the burn over ``lookbacks[j]`` seconds there (NaN without events);
+    ``conditions`` one firing array per alert row of the policy (none when the SLO's
+    alerting is disabled). ``counts`` are the cumulative sums of the whole grid, history
+    included (slices for time-slice SLIs), for sums over any span such as an alert's.
+    """
+
+    timestamps: NDArray[np.int64]
+    lookbacks: tuple[int, ...]
+    burn: FloatArray
+    conditions: tuple[AlertCondition, ...]
+    counts: Cumulative
+    unit: Unit
+
+    def burn_rates(self, lookback: int) -> FloatArray:
+        """The row of ``burn`` for one lookback (seconds); KeyError when not computed."""
+        try:
+            row: FloatArray = self.burn[self.lookbacks.index(lookback)]
+        except ValueError:
+            raise KeyError(f"no {lookback}s lookback; computed: {self.lookbacks}") from None
+        return row
+
+
+def evaluate_range(
+    slo: SLO,
+    good: FloatArray,
+    total: FloatArray,
+    *,
+    start: int,
+    step: int,
+    policy: AlertPolicy,
+    lookbacks: Sequence[int] = DEFAULT_LOOKBACKS,
+    range_start: int | None = None,
+) -> RangeEvaluation:
+    """Burn rates of every lookback (and the policy's windows) and alert conditions at every step.
+
+    Evaluates the steps whose right edges lie in ``(range_start, end]`` (``range_start``
+    a grid edge, default ``start``); the steps before serve as history, so a backtest
+    fetches its longest lookback before its range. Vectorised: a few array operations
+    per lookback and alert row, however many steps. Time slices, when the SLI has them,
+    end at the grid's end. Raises :class:`EvaluationError` like :func:`evaluate_slo`.
+    """
+    n = len(total)
+    end = start + n * step
+    if range_start is None:
+        range_start = start
+    first = _check_grid(n, start, step, range_start)
+    good, total, unit = _counts(slo, good, total, start=start, step=step, end=end)
+    cum = cumulative(good, total, start=start, step=step)
+    thresholds = (
+        alert_thresholds(policy, slo.window.nominal_seconds) if slo.alerting.enabled else ()
+    )
+    every = tuple(_lookbacks(lookbacks, thresholds))
+    burn = burn_matrix(cum, every, slo.objective, first=first)
+    return RangeEvaluation(
+        timestamps=cum.timestamps[first:],
+        lookbacks=every,
+        burn=burn,
+        conditions=firing_conditions(burn, every, thresholds),
+        counts=cum,
+        unit=unit,
+    )
