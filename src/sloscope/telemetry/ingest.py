@@ -1,0 +1,149 @@
+"""Load a telemetry file into the embedded store: parse it whole, then store it at once.
+
+The file is parsed completely before anything is written, so a file with a bad line
+stores nothing (and the error lists up to 20 problems with their line numbers); the
+store then adds every sample in one transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+
+from sloscope.errors import IngestError
+from sloscope.telemetry.openmetrics import Format, parse_stream
+from sloscope.telemetry.store import TelemetryStore
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did.
+
+    ``samples_read`` counts the samples parsed (``_created`` samples are skipped and not
+    counted). Of those, ``new_samples`` were stored, ``duplicates`` were already stored
+    with the same value, and ``conflicts`` were at a (series, time) already stored with a
+    *different* value: the stored value was kept (a conflict usually means two sources
+    wrote the same series). ``series`` is how many series the file had and
+    ``new_series`` how many of them the store did not know. ``time_range`` is the first
+    and last timestamp of the file (Unix ms), None for an empty file.
+    """
+
+    source: str
+    samples_read: int
+    new_samples: int
+    duplicates: int
+    conflicts: int
+    series: int
+    new_series: int
+    time_range: tuple[int, int] | None
+    warnings: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        text = (
+            f"{self.source}: {self.samples_read} samples of {self.series} series read, "
+            f"{self.new_samples} stored, {self.duplicates} already stored"
+        )
+        if self.new_series:
+            text += f", {self.new_series} new series"
+        if self.conflicts:
+            text += (
+                f"; {self.conflicts} conflicted with stored samples of a different value "
+                "(the stored values were kept)"
+            )
+        return text
+
+
+def ingest_file(
+    store: TelemetryStore,
+    path_or_stream: str | os.PathLike[str] | IO[bytes] | IO[str],
+    format: Format = "openmetrics",
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Parse an OpenMetrics (or Prometheus text) file and add its samples to ``store``.
+
+    ``path_or_stream`` is a path, ``"-"`` for standard input, or an open binary or text
+    stream. ``progress(bytes_done, bytes_total)`` is called as the file is read (total is
+    0 when unknown, as for a pipe) and once more when the samples are stored.
+
+    Raises :class:`~sloscope.errors.IngestError` naming the file, line and problem; the
+    store is then unchanged.
+    """
+    stream, name, total, owned = _open(path_or_stream)
+    try:
+        parsed = parse_stream(stream, name, format=format, total_bytes=total, progress=progress)
+    finally:
+        if owned:
+            stream.close()
+    warnings: list[str] = []
+    if format == "openmetrics" and not parsed.has_eof and parsed.lines:
+        warnings.append(
+            f"{name}: no '# EOF' at the end; OpenMetrics files end with it, so the file may "
+            "be truncated (all of it was loaded)"
+        )
+    if len(parsed):
+        added = store.add(parsed.series, parsed.series_index, parsed.timestamps, parsed.values)
+        span: tuple[int, int] | None = (
+            int(parsed.timestamps.min()),
+            int(parsed.timestamps.max()),
+        )
+    else:
+        added = None
+        span = None
+    if progress is not None:
+        progress(total, total)
+    return IngestResult(
+        source=name,
+        samples_read=len(parsed),
+        new_samples=added.new_samples if added else 0,
+        duplicates=added.duplicates if added else 0,
+        conflicts=added.conflicts if added else 0,
+        series=added.series if added else 0,
+        new_series=added.new_series if added else 0,
+        time_range=span,
+        warnings=tuple(warnings),
+    )
+
+
+def _open(source: Any) -> tuple[BinaryIO, str, int, bool]:
+    """(binary stream, name for messages, size in bytes or 0, whether we close it)."""
+    if isinstance(source, str | os.PathLike):
+        text = os.fspath(source)
+        if text == "-":
+            return sys.stdin.buffer, "<stdin>", 0, False
+        path = Path(text)
+        try:
+            return path.open("rb"), str(path), path.stat().st_size, True
+        except FileNotFoundError:
+            raise IngestError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise IngestError(f"{path}: is a directory, not a telemetry file") from None
+        except OSError as exc:
+            raise IngestError(f"{path}: cannot read it ({exc.strerror})") from None
+    name = str(getattr(source, "name", "<stream>"))
+    if isinstance(source, io.TextIOBase):
+        buffer = getattr(source, "buffer", None)
+        if buffer is not None:
+            return cast(BinaryIO, buffer), name, 0, False
+        return cast(BinaryIO, _TextAsBinary(source)), name, 0, False
+    return cast(BinaryIO, source), name, 0, False
+
+
+class _TextAsBinary(io.RawIOBase):
+    """Read a text stream without a binary buffer (e.g. io.StringIO) as UTF-8 bytes."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self._text = text
+
+    def read(self, size: int = -1) -> bytes:
+        return self._text.read(size).encode("utf-8")
+
+    def readable(self) -> bool:
+        return True

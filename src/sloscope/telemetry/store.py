@@ -1,0 +1,496 @@
+"""The embedded telemetry store: counter samples in one DuckDB file.
+
+Schema (version :data:`SCHEMA_VERSION`)::
+
+    meta(key, value)                         schema_version, ...
+    series(id, key, name, labels, type,      the catalog: one row per series, unique on
+           first_ts, last_ts, last_value)    key = name{sorted labels}; labels is a MAP
+    samples(series_id, ts, value, delta)     ts in Unix ms; delta = the sample's increase
+
+``delta`` follows counter semantics as Prometheus applies them: ``value - previous`` of the
+same series, or ``value`` itself after a reset (a value below the previous one); the first
+sample of a series has delta 0, since what it counted before is unknown. A NaN sample has
+delta 0 and the next sample compares with the last number before it. The per-step events
+of an SLI are then plain sums of ``delta`` (see :mod:`sloscope.sources.embedded`).
+
+(series_id, ts) is unique. The ingest keeps it so (an index over every sample would cost
+more than the rest of the store); a sample already stored wins over a new one at the same
+time, so re-ingesting a file changes nothing.
+
+The whole of one :meth:`TelemetryStore.add` is one transaction: on any error the store is
+left exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+from sloscope.errors import IngestError, SourceError
+from sloscope.telemetry.openmetrics import SeriesKey
+
+#: Version of the schema this code writes; a store with a newer one is refused.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    key VARCHAR NOT NULL UNIQUE,
+    name VARCHAR NOT NULL,
+    labels MAP(VARCHAR, VARCHAR) NOT NULL,
+    type VARCHAR NOT NULL,
+    first_ts BIGINT,
+    last_ts BIGINT,
+    last_value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS samples (
+    series_id INTEGER NOT NULL,
+    ts BIGINT NOT NULL,
+    value DOUBLE NOT NULL,
+    delta DOUBLE NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What one :meth:`TelemetryStore.add` did."""
+
+    new_samples: int
+    duplicates: int
+    conflicts: int
+    series: int
+    new_series: int
+
+
+class TelemetryStore:
+    """Counter samples in a DuckDB file, with a series catalog.
+
+    >>> with TelemetryStore(tmp / "telemetry.duckdb") as store:  # doctest: +SKIP
+    ...     store.series_count()
+    0
+
+    The workspace decides the path (``.sloscope/telemetry.duckdb``); parent directories
+    are created. ``read_only=True`` opens an existing file for queries only (several
+    processes may read at once; DuckDB allows one writer).
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise SourceError(
+                f"no telemetry store at {self.path} (load data first with 'sloscope ingest FILE')"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise SourceError(
+                f"cannot open the telemetry store {self.path}: {exc} (another sloscope "
+                "process may be writing to it; wait for it to finish)"
+            ) from None
+        try:
+            self._check_schema()
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _check_schema(self) -> None:
+        tables = {
+            row[0] for row in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        if "meta" in tables:
+            rows = self.con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchall()
+            version = int(rows[0][0]) if rows else 0
+            if version > SCHEMA_VERSION:
+                raise SourceError(
+                    f"the telemetry store {self.path} has schema version {version}, newer than "
+                    f"this sloscope understands ({SCHEMA_VERSION}); upgrade sloscope"
+                )
+            if version == SCHEMA_VERSION and {"series", "samples"} <= tables:
+                return
+        if self.read_only:
+            raise SourceError(
+                f"{self.path} is not a sloscope telemetry store (no schema); "
+                "create it with 'sloscope ingest FILE'"
+            )
+        self.con.begin()
+        self.con.execute(_SCHEMA)
+        self.con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        self.con.commit()
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the DuckDB connection (safe to call twice)."""
+        self.con.close()
+
+    def __enter__(self) -> TelemetryStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- stats -------------------------------------------------------------------------
+
+    def series_count(self) -> int:
+        """Number of series in the catalog."""
+        return self._scalar("SELECT count(*) FROM series")
+
+    def sample_count(self) -> int:
+        """Number of stored samples."""
+        return self._scalar("SELECT count(*) FROM samples")
+
+    def time_range(self) -> tuple[int, int] | None:
+        """(first, last) sample timestamp in Unix ms, or None when the store is empty."""
+        # fetchall, not fetchone: DuckDB refuses new work while a result is unfinished.
+        first, last = self.con.execute("SELECT min(first_ts), max(last_ts) FROM series").fetchall()[
+            0
+        ]
+        if first is None:
+            return None
+        return int(first), int(last)
+
+    def _scalar(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchall()[0][0])
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a read query with bound parameters (for sources and diagnostics)."""
+        return list(self.con.execute(sql, params or []).fetchall())
+
+    # --- writing -----------------------------------------------------------------------
+
+    def add(
+        self,
+        series: list[SeriesKey],
+        series_index: NDArray[np.int32],
+        timestamps: NDArray[np.int64],
+        values: NDArray[np.float64],
+    ) -> AddResult:
+        """Store samples in one transaction; duplicates are skipped, deltas kept exact.
+
+        ``series_index[i]`` indexes ``series``; ``timestamps`` are Unix ms. A sample at a
+        (series, ts) already stored is a duplicate when its value is the same and a
+        conflict otherwise; either way the stored value is kept. Samples older than
+        stored ones (filling a gap) are merged and the deltas of their series are
+        recomputed from the earliest new timestamp on.
+        """
+        if self.read_only:
+            raise IngestError(f"the telemetry store {self.path} is open read-only")
+        self.con.begin()
+        try:
+            result = self._add(series, series_index, timestamps, values)
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+        return result
+
+    def _add(
+        self,
+        series: list[SeriesKey],
+        series_index: NDArray[np.int32],
+        timestamps: NDArray[np.int64],
+        values: NDArray[np.float64],
+    ) -> AddResult:
+        con = self.con
+        used = np.unique(series_index)
+        ids, new_series = self._resolve_series([series[i] for i in used.tolist()])
+        lut = np.full(max(len(series), 1), -1, dtype=np.int64)
+        lut[used] = ids
+        sid = lut[series_index]
+
+        # What is stored already, per series: the last sample, and for series whose new
+        # samples do not all come after it (a gap being filled), the stored samples from
+        # just before the earliest new one on.
+        order = np.lexsort((timestamps, sid))
+        sid, ts, val = sid[order], timestamps[order], values[order]
+        starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+        batch_ids = sid[starts]
+        first_new = ts[starts]
+        state = self._series_state(batch_ids)
+        has_state = np.array([int(i) in state for i in batch_ids], dtype=bool)
+        last_ts = np.array(
+            [state[int(i)][0] if int(i) in state else 0 for i in batch_ids], dtype=np.int64
+        )
+        gap = has_state & (first_new <= last_ts)
+        append = has_state & ~gap
+
+        old_sid: list[NDArray[np.int64]] = []
+        old_ts: list[NDArray[np.int64]] = []
+        old_val: list[NDArray[np.float64]] = []
+        old_kind: list[NDArray[np.int8]] = []
+        if append.any():
+            # The last stored sample seeds the delta of the first new one.
+            old_sid.append(batch_ids[append])
+            old_ts.append(last_ts[append])
+            old_val.append(
+                np.array([state[int(i)][1] for i in batch_ids[append]], dtype=np.float64)
+            )
+            old_kind.append(np.full(int(append.sum()), _SEED, dtype=np.int8))
+        if gap.any():
+            g_sid, g_ts, g_val, g_kind = self._take_gap_samples(batch_ids[gap], first_new[gap])
+            old_sid.append(g_sid)
+            old_ts.append(g_ts)
+            old_val.append(g_val)
+            old_kind.append(g_kind)
+
+        all_sid = np.concatenate([*old_sid, sid])
+        all_ts = np.concatenate([*old_ts, ts])
+        all_val = np.concatenate([*old_val, val])
+        kind = np.concatenate([*old_kind, np.full(len(sid), _NEW, dtype=np.int8)])
+        # Stored samples sort before new ones at the same (series, ts), so they win.
+        order = np.lexsort((kind, all_ts, all_sid))
+        all_sid, all_ts, all_val, kind = all_sid[order], all_ts[order], all_val[order], kind[order]
+        same = np.r_[False, (all_sid[1:] == all_sid[:-1]) & (all_ts[1:] == all_ts[:-1])]
+        dropped = np.flatnonzero(same)
+        # A dropped sample is compared with the kept one of its (series, ts): the first.
+        kept_pos = np.maximum.accumulate(np.where(same, 0, np.arange(len(same))))
+        equal = (all_val[dropped] == all_val[kept_pos[dropped]]) | (
+            np.isnan(all_val[dropped]) & np.isnan(all_val[kept_pos[dropped]])
+        )
+        duplicates = int(equal.sum())
+        conflicts = len(dropped) - duplicates
+        keep = ~same
+        all_sid, all_ts, all_val, kind = all_sid[keep], all_ts[keep], all_val[keep], kind[keep]
+
+        delta = counter_deltas(all_sid, all_val)
+        is_new = kind == _NEW
+        new_samples = int(is_new.sum())
+        # Stored samples are rewritten only from a series' first new sample on: the
+        # deltas before it did not change (a re-ingest rewrites nothing).
+        stored = kind == _OLD
+        rewrite = np.zeros(len(kind), dtype=bool)
+        rewrite_ids, rewrite_from = _first_new_per_series(all_sid, all_ts, is_new)
+        if stored.any() and len(rewrite_ids):
+            position = np.searchsorted(rewrite_ids, all_sid[stored])
+            position = np.minimum(position, len(rewrite_ids) - 1)
+            found = rewrite_ids[position] == all_sid[stored]
+            rewrite[stored] = found & (all_ts[stored] >= rewrite_from[position])
+            if rewrite.any():
+                self._delete_from(rewrite_ids, rewrite_from)
+        write = is_new | rewrite
+        rows = {
+            "series_id": all_sid[write].astype(np.int32),
+            "ts": all_ts[write],
+            "value": all_val[write],
+            "delta": delta[write],
+        }
+        con.register("_new_samples", rows)
+        try:
+            con.execute("INSERT INTO samples SELECT series_id, ts, value, delta FROM _new_samples")
+        finally:
+            con.unregister("_new_samples")
+        self._update_series_state(all_sid, all_ts, all_val)
+        return AddResult(
+            new_samples=new_samples,
+            duplicates=duplicates,
+            conflicts=conflicts,
+            series=len(batch_ids),
+            new_series=new_series,
+        )
+
+    def _resolve_series(self, keys: list[SeriesKey]) -> tuple[NDArray[np.int64], int]:
+        """Catalog ids of ``keys``, adding the new ones; (ids, how many were new)."""
+        con = self.con
+        texts = [k.key for k in keys]
+        found: dict[str, int] = {}
+        if texts:
+            con.register("_keys", {"key": np.array(texts, dtype=object)})
+            try:
+                rows = con.execute(
+                    "SELECT s.key, s.id FROM series s JOIN _keys k ON s.key = k.key"
+                ).fetchall()
+            finally:
+                con.unregister("_keys")
+            found = {str(k): int(i) for k, i in rows}
+        new = [i for i, text in enumerate(texts) if text not in found]
+        if new:
+            next_id = self._scalar("SELECT coalesce(max(id), 0) + 1 FROM series")
+            new_ids = np.arange(next_id, next_id + len(new), dtype=np.int32)
+            label_pos = [p for p, i in enumerate(new) for _ in keys[i].labels]
+            label_names = [n for i in new for n, _ in keys[i].labels]
+            label_values = [v for i in new for _, v in keys[i].labels]
+            cat = {
+                "pos": np.arange(len(new), dtype=np.int32),
+                "id": new_ids,
+                "key": np.array([texts[i] for i in new], dtype=object),
+                "name": np.array([keys[i].name for i in new], dtype=object),
+                "type": np.array([keys[i].type for i in new], dtype=object),
+            }
+            labels = {
+                "pos": np.array(label_pos, dtype=np.int32),
+                "k": np.array(label_names, dtype=object),
+                "v": np.array(label_values, dtype=object),
+            }
+            con.register("_cat", cat)
+            con.register("_labels", labels)
+            try:
+                con.execute(
+                    """
+                    INSERT INTO series (id, key, name, labels, type)
+                    SELECT c.id, c.key, c.name,
+                           coalesce(map_from_entries(
+                               list({'key': l.k, 'value': l.v}) FILTER (WHERE l.k IS NOT NULL)),
+                               MAP()),
+                           c.type
+                    FROM _cat c LEFT JOIN _labels l USING (pos)
+                    GROUP BY c.pos, c.id, c.key, c.name, c.type
+                    """
+                )
+            finally:
+                con.unregister("_cat")
+                con.unregister("_labels")
+            for p, i in enumerate(new):
+                found[texts[i]] = int(new_ids[p])
+        return np.array([found[t] for t in texts], dtype=np.int64), len(new)
+
+    def _series_state(self, ids: NDArray[np.int64]) -> dict[int, tuple[int, float]]:
+        """(last_ts, last_value) of the stored series among ``ids`` that have samples."""
+        self.con.register("_ids", {"id": ids.astype(np.int32)})
+        try:
+            rows = self.con.execute(
+                "SELECT s.id, s.last_ts, s.last_value FROM series s JOIN _ids USING (id) "
+                "WHERE s.last_ts IS NOT NULL"
+            ).fetchall()
+        finally:
+            self.con.unregister("_ids")
+        return {int(i): (int(t), float(v)) for i, t, v in rows}
+
+    def _take_gap_samples(
+        self, ids: NDArray[np.int64], first_new: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int8]]:
+        """The stored samples the new ones will be merged with.
+
+        For each series: the last sample before its earliest new one (a seed, kept as it
+        is) and every sample from the earliest new one on (rewritten with recomputed
+        deltas when a new sample lands before it).
+        """
+        con = self.con
+        con.register("_gap", {"series_id": ids.astype(np.int32), "t0": first_new})
+        try:
+            seeds = con.execute(
+                """
+                SELECT s.series_id, max(s.ts) AS ts, arg_max(s.value, s.ts) AS value
+                FROM samples s JOIN _gap g USING (series_id) WHERE s.ts < g.t0
+                GROUP BY s.series_id
+                """
+            ).fetchnumpy()
+            later = con.execute(
+                """
+                SELECT s.series_id, s.ts, s.value FROM samples s JOIN _gap g USING (series_id)
+                WHERE s.ts >= g.t0
+                """
+            ).fetchnumpy()
+        finally:
+            con.unregister("_gap")
+        return (
+            np.concatenate([seeds["series_id"], later["series_id"]]).astype(np.int64),
+            np.concatenate([seeds["ts"], later["ts"]]).astype(np.int64),
+            np.concatenate([seeds["value"], later["value"]]).astype(np.float64),
+            np.concatenate(
+                [
+                    np.full(len(seeds["ts"]), _SEED, np.int8),
+                    np.full(len(later["ts"]), _OLD, np.int8),
+                ]
+            ),
+        )
+
+    def _delete_from(self, ids: NDArray[np.int64], first: NDArray[np.int64]) -> None:
+        """Delete the stored samples of each series ``ids[i]`` from ``first[i]`` on."""
+        self.con.register("_rewrite", {"series_id": ids.astype(np.int32), "t0": first})
+        try:
+            self.con.execute(
+                "DELETE FROM samples USING _rewrite r "
+                "WHERE samples.series_id = r.series_id AND samples.ts >= r.t0"
+            )
+        finally:
+            self.con.unregister("_rewrite")
+
+    def _update_series_state(
+        self, sid: NDArray[np.int64], ts: NDArray[np.int64], val: NDArray[np.float64]
+    ) -> None:
+        """Record each touched series' first and last sample (arrays sorted by sid, ts)."""
+        if not len(sid):
+            return
+        starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+        ends = np.r_[starts[1:], len(sid)] - 1
+        state = {
+            "id": sid[starts].astype(np.int32),
+            "first_ts": ts[starts],
+            "last_ts": ts[ends],
+            "last_value": val[ends],
+        }
+        self.con.register("_state", state)
+        try:
+            self.con.execute(
+                """
+                UPDATE series SET
+                    first_ts = least(coalesce(series.first_ts, u.first_ts), u.first_ts),
+                    last_ts = u.last_ts,
+                    last_value = u.last_value
+                FROM _state u WHERE series.id = u.id
+                """
+            )
+        finally:
+            self.con.unregister("_state")
+
+
+# Kinds of rows while merging: a seed (stored, before the new ones, not rewritten), a
+# stored sample (rewritten with its new delta), a new sample.
+_SEED, _OLD, _NEW = np.int8(0), np.int8(1), np.int8(2)
+
+
+def _first_new_per_series(
+    sid: NDArray[np.int64], ts: NDArray[np.int64], is_new: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(series ids, timestamp of each one's first new sample), sorted by id."""
+    new_sid, new_ts = sid[is_new], ts[is_new]
+    if not len(new_sid):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # Rows are sorted by (series, ts), so a series' first new row is its earliest.
+    starts = np.flatnonzero(np.r_[True, new_sid[1:] != new_sid[:-1]])
+    return new_sid[starts], new_ts[starts]
+
+
+def counter_deltas(sid: NDArray[np.int64], values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per-sample increases of counters, as Prometheus counts them.
+
+    ``sid`` and ``values`` are sorted by series then time. Within a series: ``value -
+    previous``, or ``value`` after a reset (value < previous); the first sample 0. NaN
+    samples are skipped: delta 0, and the next sample compares with the last number.
+
+    >>> counter_deltas(np.array([1, 1, 1, 1]), np.array([10.0, 20.0, 5.0, 8.0])).tolist()
+    [0.0, 10.0, 5.0, 3.0]
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0)
+    valid = ~np.isnan(values)
+    positions = np.arange(n)
+    # Index of the last valid sample at or before each position (-1: none yet).
+    last_valid = np.maximum.accumulate(np.where(valid, positions, -1))
+    prev_index = np.r_[-1, last_valid[:-1]]
+    prev_ok = prev_index >= 0
+    prev_ok[prev_ok] &= sid[prev_index[prev_ok]] == sid[prev_ok]
+    prev = np.where(prev_ok, values[np.maximum(prev_index, 0)], np.nan)
+    raw = np.where(values < prev, values, values - prev)
+    return np.where(valid & prev_ok, raw, 0.0)
