@@ -1,0 +1,285 @@
+"""Loading spec files of every format into services, collecting every problem.
+
+``load_paths`` reads files and folders (every ``*.yaml``/``*.yml`` below a folder, in
+sorted order), every document of every file, native, OpenSLO and Sloth mixed. Each format
+module answers "is this my document?" (``is_mine``) and "load these" (``load``), as Sloth
+structures its loaders; OpenSLO gets all its documents at once because SLOs refer to SLIs
+and alert policies in other files.
+
+Nothing here raises for a problem in a spec. The result lists every problem found;
+:meth:`LoadResult.raise_for_errors` turns errors into a :class:`~sloscope.errors.SpecError`.
+
+>>> result = load_text("apiVersion: sloscope/v1\\nkind: Nope\\n", "x.yaml")
+>>> print(result.errors[0])
+x.yaml:2:7: error: unknown kind 'Nope' for apiVersion sloscope/v1 (hint: supported kinds: Service)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from sloscope.errors import Problem, SpecError
+from sloscope.spec import native, openslo, sloth
+from sloscope.spec.fields import FormatResult, LoadedService
+from sloscope.spec.model import Service
+from sloscope.spec.yamlpos import (
+    Document,
+    decode_spec_bytes,
+    parse_documents,
+    read_spec_file,
+)
+
+#: Format modules, asked in this order whether a document is theirs.
+FORMATS: tuple[ModuleType, ...] = (native, openslo, sloth)
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Services loaded from spec files, and every problem found in them.
+
+    ``services`` holds what loaded cleanly: with errors, a service or SLO that had one is
+    left out, so check :attr:`errors` (or call :meth:`raise_for_errors`) before using it.
+    ``files`` lists the files read, in the order read.
+    """
+
+    services: tuple[Service, ...]
+    problems: tuple[Problem, ...]
+    files: tuple[str, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that make the specs invalid."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems worth a look that do not make the specs invalid."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`SpecError` with every problem when there is at least one error."""
+        if self.errors:
+            raise SpecError(self.problems)
+
+    def service(self, name: str) -> Service | None:
+        """The service of this name, or None."""
+        return next((s for s in self.services if s.name == name), None)
+
+
+def load_paths(paths: Sequence[str | Path]) -> LoadResult:
+    """Load every spec in files and folders (folders: every *.yaml/*.yml below, sorted).
+
+    Hidden files and folders (names starting with '.') below a folder are skipped.
+    Never raises for a problem in a spec: see :class:`LoadResult`.
+    """
+    problems: list[Problem] = []
+    files = _expand(paths, problems)
+    documents: list[Document] = []
+    for path, name in files:
+        text, read_problems = read_spec_file(path, name)
+        problems.extend(read_problems)
+        if text is not None:
+            documents.extend(_parse(text, name, problems))
+    return _load_documents(documents, problems, tuple(name for _, name in files))
+
+
+def load_text(text: str, filename: str = "<stdin>") -> LoadResult:
+    """Load the specs in one text (for tests and stdin); ``filename`` names it in problems."""
+    problems: list[Problem] = []
+    documents: list[Document] = []
+    # Through the same checks as a file's bytes, so size and NUL bytes read the same.
+    checked, found = decode_spec_bytes(text.encode("utf-8", errors="replace"), filename)
+    problems.extend(found)
+    if checked is not None:
+        documents = _parse(text, filename, problems)
+    return _load_documents(documents, problems, (filename,))
+
+
+# --- steps ------------------------------------------------------------------------------
+
+
+def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[Path, str]]:
+    """Files to read, each once, with the name problems use for it."""
+    out: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append((path, str(path)))
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SPEC_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                problems.append(
+                    Problem(
+                        str(path),
+                        0,
+                        0,
+                        "folder has no spec files",
+                        "spec files end in .yaml or .yml",
+                    )
+                )
+            for file in found:
+                add(file)
+        elif path.is_file():
+            add(path)
+        elif path.exists():
+            problems.append(Problem(str(path), 0, 0, "not a regular file or folder"))
+        else:
+            problems.append(Problem(str(path), 0, 0, "no such file or folder", "check the path"))
+    return out
+
+
+def _parse(text: str, name: str, problems: list[Problem]) -> list[Document]:
+    documents, found = parse_documents(text, name)
+    problems.extend(found)
+    if not documents and not found:
+        problems.append(
+            Problem(
+                name,
+                0,
+                0,
+                "file has no YAML documents (it is empty or only comments)",
+                "write a spec starting with apiVersion: sloscope/v1 and kind: Service",
+            )
+        )
+    return documents
+
+
+def _load_documents(
+    documents: list[Document], problems: list[Problem], files: tuple[str, ...]
+) -> LoadResult:
+    groups: dict[ModuleType, list[Document]] = {module: [] for module in FORMATS}
+    for doc in documents:
+        module = _format_of(doc, problems)
+        if module is not None:
+            groups[module].append(doc)
+    loaded: list[LoadedService] = []
+    for module in FORMATS:
+        result: FormatResult = module.load(groups[module])
+        loaded.extend(result.services)
+        problems.extend(result.problems)
+    services = _unique_services(loaded, problems)
+    order = {name: index for index, name in enumerate(files)}
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.file, p.line, p.column))
+    return LoadResult(services=tuple(services), problems=tuple(problems), files=files)
+
+
+def _supported() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for module in FORMATS:
+        out.update(module.API_KINDS)
+    return out
+
+
+def _supported_hint() -> str:
+    parts = [f"{api} (kind {', '.join(kinds)})" for api, kinds in _supported().items()]
+    return "supported: " + "; ".join(parts) + f"; or Sloth's version: {sloth.PLAIN_VERSION!r}"
+
+
+def _format_of(doc: Document, problems: list[Problem]) -> ModuleType | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"the value {data!r}"
+        problems.append(
+            Problem(
+                doc.file,
+                doc.start.line,
+                doc.start.column,
+                f"a spec document must be a mapping with apiVersion and kind, found {kind}",
+                "start the document with apiVersion: sloscope/v1 and kind: Service",
+            )
+        )
+        return None
+    for module in FORMATS:
+        if module.is_mine(data):
+            return module
+    api = data.get("apiVersion")
+    supported = _supported()
+    if api is None:
+        where = doc.start
+        if "version" in data:
+            where = doc.pos(("version",))
+            message = f"unknown version {data['version']!r}"
+        else:
+            message = "document has no apiVersion"
+        problems.append(Problem(doc.file, where.line, where.column, message, _supported_hint()))
+        return None
+    pos = doc.pos(("apiVersion",))
+    if api in supported:
+        kinds = supported[api]
+        given_kind = data.get("kind")
+        if given_kind is None:
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.start.line,
+                    doc.start.column,
+                    f"document has apiVersion {api} but no kind",
+                    f"supported kinds: {', '.join(kinds)}",
+                )
+            )
+        else:
+            kpos = doc.pos(("kind",))
+            problems.append(
+                Problem(
+                    doc.file,
+                    kpos.line,
+                    kpos.column,
+                    f"unknown kind {given_kind!r} for apiVersion {api}",
+                    f"supported kinds: {', '.join(kinds)}",
+                )
+            )
+        return None
+    hint = _supported_hint()
+    if isinstance(api, str) and api.startswith("openslo/"):
+        hint = "only openslo/v1 is supported; convert older files (e.g. with oslo convert)"
+    problems.append(Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint))
+    return None
+
+
+def _unique_services(loaded: list[LoadedService], problems: list[Problem]) -> list[Service]:
+    """Services by name; a second service of the same name is an error and left out."""
+    first: dict[str, LoadedService] = {}
+    out: list[Service] = []
+    for item in loaded:
+        name = item.service.name
+        if name in first:
+            where = first[name]
+            problems.append(
+                Problem(
+                    item.file,
+                    item.name_pos.line,
+                    item.name_pos.column,
+                    f"service {name!r} is already defined in {where.file} at line "
+                    f"{where.name_pos.line}",
+                    "service names are unique across all specs; rename one or merge them",
+                )
+            )
+            continue
+        first[name] = item
+        out.append(item.service)
+    return out
+
+
+def problems_by_file(problems: Sequence[Problem]) -> Mapping[str, tuple[Problem, ...]]:
+    """Problems grouped by file, in the order given (for printing)."""
+    grouped: dict[str, list[Problem]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.file, []).append(problem)
+    return {name: tuple(items) for name, items in grouped.items()}
