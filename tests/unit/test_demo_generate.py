@@ -212,6 +212,35 @@ def test_the_telemetry_parser_reads_the_same_totals(
     assert samples.timestamps.min() == (END - 2 * 86400) * 1000
 
 
+def test_ingested_and_fetched_counts_equal_the_simulated_ones_across_the_restart(
+    tmp_path: Path, two_days: tuple[str, DemoTelemetry]
+) -> None:
+    from sloscope.sources.embedded import EmbeddedSource
+    from sloscope.spec.model import RatioSLI
+    from sloscope.spec.selectors import parse_selector
+    from sloscope.telemetry.ingest import ingest_file
+    from sloscope.telemetry.store import TelemetryStore
+
+    text, result = two_days
+    with TelemetryStore(tmp_path / "t.duckdb") as store:
+        ingested = ingest_file(store, io.StringIO(text))
+    assert ingested.new_samples == result.samples
+    # The search /search 200 counter restarts in these two days; the source must see
+    # every request anyway.
+    sli = RatioSLI(
+        good=parse_selector('http_requests_total{service="search", code!~"5.."}'),
+        total=parse_selector('http_requests_total{service="search"}'),
+    )
+    source = EmbeddedSource.open(tmp_path / "t.duckdb")
+    try:
+        [counts] = source.fetch([sli], END - 2 * 86400, END, 60)
+    finally:
+        source.close()
+    search = simulate_demo(end=END, days=2).route("search", "/search")
+    np.testing.assert_array_equal(counts.total, search.total)
+    np.testing.assert_array_equal(counts.good, search.total - search.errors)
+
+
 def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
     def text(seed: int) -> str:
         buffer = io.StringIO()
@@ -532,3 +561,8 @@ def test_generate_many_writes_loadable_specs_and_their_series(tmp_path: Path) ->
         ratios[incident.kind] = errors / sum(totals.values())
     assert 0.28 < ratios["fast-burn"] < 0.32
     assert 0.0039 < ratios["slow-burn"] < 0.0044
+
+
+def test_generate_many_refuses_zero_slos(tmp_path: Path) -> None:
+    with pytest.raises(EvaluationError, match="n_slos and per_service must be positive"):
+        generate_many(tmp_path, io.StringIO(), end=END, n_slos=0)

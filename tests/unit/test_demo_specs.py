@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from sloscope.demo import DEMO_ROUTES, demo_specs_dir, write_demo_specs
-from sloscope.errors import ConfigError, Problem
+from sloscope.errors import ConfigError
+from sloscope.spec.load import load_paths
 from sloscope.spec.model import (
     SLO,
     CalendarWindow,
@@ -20,37 +21,13 @@ from sloscope.spec.model import (
 from sloscope.spec.selectors import Selector
 
 
-def _load(folder: Path) -> tuple[list[Problem], list[Service]]:
-    """Load with ``spec.load`` (every format) when it imports, else with the native loader.
-
-    ``spec.load`` imports the OpenSLO and Sloth loaders, which are written in parallel;
-    the native loader alone is what reads these files either way.
-    """
-    try:
-        from sloscope.spec.load import load_paths
-    except ImportError:
-        from sloscope.spec import native
-        from sloscope.spec.yamlpos import parse_documents
-
-        problems: list[Problem] = []
-        loaded: list[Service] = []
-        for path in sorted(folder.glob("*.yaml")):
-            docs, found = parse_documents(path.read_text(encoding="utf-8"), str(path))
-            result = native.load(docs)
-            problems += [*found, *result.problems]
-            loaded += [s.service for s in result.services]
-        return problems, loaded
-    full = load_paths([folder])
-    return list(full.problems), list(full.services)
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Service]:
     folder = tmp_path_factory.mktemp("slos")
     write_demo_specs(folder)
-    problems, loaded = _load(folder)
-    assert problems == []
-    return {s.name: s for s in loaded}
+    loaded = load_paths([folder])
+    assert loaded.problems == ()
+    return {s.name: s for s in loaded.services}
 
 
 def _all_slos(services: dict[str, Service]) -> list[tuple[str, SLO]]:
@@ -108,6 +85,13 @@ def test_the_nine_slos_have_the_documented_names_objectives_and_windows(
         ("identity", "login-latency"): (pytest.approx(0.995), d30, "latency"),
         ("identity", "token-refresh-availability"): (pytest.approx(0.999), month, "ratio"),
     }
+
+
+def test_validate_finds_nothing_to_warn_about(services: dict[str, Service]) -> None:
+    """Every alert row can fire and no window is shorter than an alert window."""
+    from sloscope.validation import check_services
+
+    assert check_services(list(services.values())) == []
 
 
 def test_every_slo_has_a_journey_of_its_service_a_description_and_a_runbook(

@@ -5,24 +5,31 @@ checks that every selector of those specs matches a generated series and that ev
 latency threshold is a bucket boundary here.
 
 The incidents are placed relative to ``end`` (the time the demo report is made), so that
-the report at ``end`` and a backtest over the whole range both have something to find:
+the report at ``end`` and a backtest over the whole range both have something to find.
+Figures are for the default 30 days at 60 s (the unit tests check them):
 
-==================  ==========================  =====================================
-kind                where                       what the report / backtest sees
-==================  ==========================  =====================================
-fast-burn           checkout ``/orders``        35% errors for 45 min, 3-6 days ago:
-                                                pages; place-order-availability past
-                                                50% of its budget; bad minutes for
-                                                place-order-good-minutes
-latency-regression  checkout ``/orders``        a deploy makes 15% of orders slower
-                                                than 300ms for 3 h, 8-11 days ago:
-                                                pages place-order-latency
-slow-burn           search ``/search``          +0.4% errors for 2 days, 16-17 days
-                                                ago: tickets, no page
-recent-burn         identity ``/login``         3% errors from 45 to 15 min before
-                                                ``end``: elevated 30m/1h/2h burn rates,
-                                                the 5m window already clear
-==================  ==========================  =====================================
+==================  ====================  ==============================================
+kind                where                 what the report at ``end`` / a backtest sees
+==================  ====================  ==============================================
+fast-burn           checkout ``/orders``  35% errors for 45 min at 14:10 UTC on the
+                                          weekday 4+ days before ``end``: pages on
+                                          place-order-availability (about 59% of its
+                                          budget consumed: the one SLO past 50%) and on
+                                          place-order-good-minutes (45 bad minutes, 22%)
+latency-regression  checkout ``/orders``  a release makes 15% of orders slower than
+                                          300ms, 10:00-13:00 UTC on the weekday 9+ days
+                                          before ``end``, until its rollback: pages
+                                          place-order-latency (about 36% consumed)
+slow-burn           search ``/search``    +0.4% errors for 2 days from 06:00 UTC 17
+                                          days before ``end``: tickets (1d/2h, 3d/6h),
+                                          no page; about 41% consumed
+recent-burn         identity ``/login``   3% errors from 45 to 15 min before ``end``:
+                                          30m and 1h burn rates about 30, 6h about 7;
+                                          the 1h/5m page has reset (the 5m window is
+                                          clear) while the 6h/30m page still fires
+==================  ====================  ==============================================
+
+Every other SLO spends 15-30% of its budget on baseline errors and slow requests.
 """
 
 from __future__ import annotations

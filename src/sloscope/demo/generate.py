@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sloscope.demo.catalog import (
     DEMO_ROUTES,
@@ -66,7 +67,7 @@ class DemoData:
         raise KeyError(f"no route {route} of service {service}")
 
     @property
-    def step_ends(self) -> np.ndarray[tuple[int], np.dtype[np.int64]]:
+    def step_ends(self) -> NDArray[np.int64]:
         """The right edge (scrape time) of every step."""
         return self.start + self.step * np.arange(1, self.n_steps + 1, dtype=np.int64)
 
@@ -189,7 +190,7 @@ def generate_openmetrics(
 def write_demo_data(out: Path | TextIO, data: DemoData, *, seed: int = 7) -> DemoTelemetry:
     """Write simulated demo data as OpenMetrics (see :func:`generate_openmetrics`)."""
     with ExitStack() as stack:
-        stream = _open(out, stack)
+        stream = open_text_output(out, stack)
         written, reset = write_openmetrics(
             stream,
             data.routes,
@@ -211,7 +212,7 @@ def write_demo_data(out: Path | TextIO, data: DemoData, *, seed: int = 7) -> Dem
     )
 
 
-def _open(out: Path | TextIO, stack: ExitStack) -> TextIO:
+def open_text_output(out: Path | TextIO, stack: ExitStack) -> TextIO:
     """A text stream for ``out``; a path is opened for writing (and closed by ``stack``)."""
     if isinstance(out, str | Path):
         path = Path(out)

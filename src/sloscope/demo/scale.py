@@ -6,8 +6,9 @@ their telemetry: one route per SLO with two or three ``http_requests_total`` ser
 at ``step`` seconds. One SLO in ten has a fast burn and another one in ten a slow burn,
 so a backtest over the bench data has alerts to find.
 
-Size at the defaults (100 SLOs, 30 days, 60 s): about 233 series and 10 million samples,
-roughly 0.8 GB of text; use a larger ``step`` or fewer ``days`` for a smaller file.
+Size at the defaults (100 SLOs, 30 days, 60 s): 234 series, 10.1 million samples, 872 MB
+of text, written in about 5 s (ingesting it takes about 27 s on two cores); use a larger
+``step`` or fewer ``days`` for a smaller file.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import yaml
 
 from sloscope.demo.catalog import Incident, IncidentKind
 from sloscope.demo.exposition import write_openmetrics
-from sloscope.demo.generate import DemoTelemetry, _open, check_range, simulate
+from sloscope.demo.generate import DemoTelemetry, check_range, open_text_output, simulate
 from sloscope.demo.traffic import Effect, RouteModel
+from sloscope.errors import EvaluationError
 
 _OBJECTIVES = (99.9, 99.5, 99.0, 99.95)
 _WINDOWS = ("28d", "30d")
@@ -131,7 +133,9 @@ def generate_many(
     """
     n_steps = check_range(end, days, step)
     if n_slos <= 0 or per_service <= 0:
-        raise ValueError(f"n_slos and per_service must be positive, got {n_slos}, {per_service}")
+        raise EvaluationError(
+            f"n_slos and per_service must be positive whole numbers, got {n_slos} and {per_service}"
+        )
     start = end - n_steps * step
     rng = np.random.default_rng([seed, 2_000])
     models = _route_models(n_slos, per_service, rng)
@@ -145,7 +149,9 @@ def generate_many(
 
     routes = simulate(models, effects, start=start, step=step, n_steps=n_steps, seed=seed)
     with ExitStack() as stack:
-        written, _ = write_openmetrics(_open(out, stack), routes, start=start, step=step, rng=rng)
+        written, _ = write_openmetrics(
+            open_text_output(out, stack), routes, start=start, step=step, rng=rng
+        )
     return DemoTelemetry(
         samples=written.samples,
         series=written.series,
