@@ -9,6 +9,9 @@ For a window with ``good`` and ``total`` events and an objective (a fraction)::
     remaining = 1 - consumed                       (negative when overspent)
 
 So a 99.9% SLO with 1,000 bad events out of 1,000,000 has consumed exactly its budget.
+The burn rate over a lookback is the same quotient over the lookback's events
+(:func:`budget_spent`), computed by the same operations in the vectorised code, so a
+status and a backtest agree to the last bit.
 
 Good above total: counters of good and total events are scraped separately, so over a
 short span good can exceed total by a few events although no event was good twice. The
@@ -62,6 +65,19 @@ def sli(good: float, total: float) -> float | None:
     return 1.0 - bad_events(good, total) / total
 
 
+def budget_spent(bad: float, total: float, objective: float) -> float | None:
+    """``bad / (total * (1 - objective))`` with bad clipped at 0; None without events.
+
+    The budget consumed over a window, or the burn rate over a lookback.
+
+    >>> budget_spent(1000.0, 1_000_000.0, 0.999)
+    1.0
+    """
+    if total <= 0:
+        return None
+    return max(bad, 0.0) / (total * error_budget(objective))
+
+
 def error_ratio(good: float, total: float) -> float | None:
     """The ratio of bad events, ``None`` without events."""
     if total <= 0:
@@ -72,13 +88,9 @@ def error_ratio(good: float, total: float) -> float | None:
 def consumed(good: float, total: float, objective: float) -> float | None:
     """The share of the error budget spent: ``bad / (total * (1 - objective))``.
 
-    None without events; above 1.0 when the budget is overspent. Computed as
-    ``(bad/total) / budget`` so that 1,000 bad of 1,000,000 at 99.9% is exactly 1.0.
+    None without events; above 1.0 when the budget is overspent.
     """
-    ratio = error_ratio(good, total)
-    if ratio is None:
-        return None
-    return ratio / error_budget(objective)
+    return budget_spent(total - good, total, objective)
 
 
 def remaining(good: float, total: float, objective: float) -> float | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sloscope.engine.budget import error_budget, error_ratio
+from sloscope.engine.budget import budget_spent, error_budget
 from sloscope.engine.counts import Cumulative, FloatArray, lookback_steps, rolling_sums
 from sloscope.engine.windows import AlertPolicy, AlertSeverity, AlertWindow
 from sloscope.errors import EvaluationError
@@ -36,8 +36,7 @@ def burn_rate(good: float, total: float, objective: float) -> float | None:
     >>> burn_rate(good=986.0, total=1000.0, objective=0.999)  # 1.4% errors, 0.1% budget
     14.0
     """
-    ratio = error_ratio(good, total)
-    return None if ratio is None else ratio / error_budget(objective)
+    return budget_spent(total - good, total, objective)
 
 
 def max_burn_rate(objective: float) -> float:
@@ -57,18 +56,22 @@ def burn_matrix(
     steps.
     """
     steps = [lookback_steps(seconds, cum.step) for seconds in lookbacks]
+    if not 0 <= first <= cum.steps:
+        raise EvaluationError(f"the first step {first} is outside the grid of {cum.steps} steps")
     budget = error_budget(objective)
     m = cum.steps - first
     out = np.empty((len(steps), m))
     totals = np.empty(m)
+    # bad / (total * budget), the operations of budget_spent, so figures agree bitwise.
     # 0/0 is the "no events" NaN we want; bad is never > 0 where total is 0 (see counts).
     with np.errstate(divide="ignore", invalid="ignore"):
         for row, w in enumerate(steps):
             bad = rolling_sums(cum.bad, w, first=first, out=out[row])
             rolling_sums(cum.total, w, first=first, out=totals)
-            np.maximum(bad, 0.0, out=bad)
+            if not cum.bad_monotone:
+                np.maximum(bad, 0.0, out=bad)
+            np.multiply(totals, budget, out=totals)
             np.divide(bad, totals, out=bad)
-            np.divide(bad, budget, out=bad)
     return out
 
 

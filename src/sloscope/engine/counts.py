@@ -44,12 +44,15 @@ class Cumulative:
     ``start`` and ``step`` place the grid in time, as in ``CountSeries``. ``bad`` may
     decrease where a step's good exceeds its total (counters scraped at slightly different
     times); window sums of bad are clipped at 0 where they become figures.
+    ``bad_monotone`` says no step has good above total, so no window's bad is negative
+    and the clipping can be skipped.
     """
 
     start: int
     step: int
     total: FloatArray
     bad: FloatArray
+    bad_monotone: bool = False
 
     @property
     def steps(self) -> int:
@@ -81,12 +84,19 @@ class Cumulative:
         interval. O(1). Good is as the source counted it, so it may exceed total (see
         :mod:`sloscope.engine.budget` for how that is treated).
         """
+        bad, total = self.bad_total(after, until)
+        return total - bad, total
+
+    def bad_total(self, after: int, until: int) -> tuple[float, float]:
+        """``(bad, total)`` over the steps whose right edges lie in ``(after, until]``.
+
+        Bad is ``total - good`` as summed, not clipped: negative when good exceeds total.
+        The figures of :mod:`sloscope.engine.budget` are computed from these two.
+        """
         lo, hi = self.index_after(after), self.index_after(until)
         if hi <= lo:
             return 0.0, 0.0
-        total = float(self.total[hi] - self.total[lo])
-        bad = float(self.bad[hi] - self.bad[lo])
-        return total - bad, total
+        return float(self.bad[hi] - self.bad[lo]), float(self.total[hi] - self.total[lo])
 
 
 def check_counts(good: FloatArray, total: FloatArray) -> None:
@@ -119,16 +129,20 @@ def check_counts(good: FloatArray, total: FloatArray) -> None:
         )
 
 
-def cumulative(good: FloatArray, total: FloatArray, *, start: int, step: int) -> Cumulative:
+def cumulative(
+    good: FloatArray, total: FloatArray, *, start: int, step: int, check: bool = True
+) -> Cumulative:
     """Cumulative sums of total and bad (``total - good``) for per-step counts.
 
-    Checks the counts with :func:`check_counts` first.
+    Checks the counts with :func:`check_counts` first, unless the caller already did
+    (``check=False``).
     """
     if step <= 0:
         raise EvaluationError(f"step must be positive, got {step}")
     good = np.asarray(good, dtype=np.float64)
     total = np.asarray(total, dtype=np.float64)
-    check_counts(good, total)
+    if check:
+        check_counts(good, total)
     n = len(total)
     cum_total = np.empty(n + 1)
     cum_total[0] = 0.0
@@ -136,8 +150,9 @@ def cumulative(good: FloatArray, total: FloatArray, *, start: int, step: int) ->
     cum_bad = np.empty(n + 1)
     cum_bad[0] = 0.0
     np.subtract(total, good, out=cum_bad[1:])
+    monotone = not n or float(cum_bad[1:].min()) >= 0.0
     np.cumsum(cum_bad[1:], out=cum_bad[1:])
-    return Cumulative(start=start, step=step, total=cum_total, bad=cum_bad)
+    return Cumulative(start=start, step=step, total=cum_total, bad=cum_bad, bad_monotone=monotone)
 
 
 def lookback_steps(seconds: int, step: int) -> int:

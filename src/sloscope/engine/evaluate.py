@@ -31,11 +31,16 @@ from sloscope.engine.burn import (
     AlertThreshold,
     alert_thresholds,
     burn_matrix,
-    burn_rate,
     firing_conditions,
 )
 from sloscope.engine.calendar import window_length, window_start
-from sloscope.engine.counts import Cumulative, FloatArray, cumulative, lookback_steps
+from sloscope.engine.counts import (
+    Cumulative,
+    FloatArray,
+    check_counts,
+    cumulative,
+    lookback_steps,
+)
 from sloscope.engine.forecast import exhaustion_seconds
 from sloscope.engine.timeslices import to_timeslices
 from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertSeverity
@@ -108,18 +113,24 @@ def _check_grid(n: int, start: int, step: int, at: int) -> int:
         )
     if not start <= at <= end:
         raise EvaluationError(
-            f"the evaluation time {at} is outside the data ({start}, {end}]; fetch counts "
-            "that end at the evaluation time"
+            f"the evaluation time {at} is outside the data's edges {start}..{end}; fetch "
+            "counts that end at the evaluation time"
         )
     return (at - start) // step
+
+
+def _arrays(good: FloatArray, total: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Both counts as float64 arrays, checked before anything is cut or summed."""
+    good = np.asarray(good, dtype=np.float64)
+    total = np.asarray(total, dtype=np.float64)
+    check_counts(good, total)
+    return good, total
 
 
 def _counts(
     slo: SLO, good: FloatArray, total: FloatArray, *, start: int, step: int, end: int
 ) -> tuple[FloatArray, FloatArray, Unit]:
     """The counts the figures are made of: events, or slices for a time-slice SLI."""
-    good = np.asarray(good, dtype=np.float64)
-    total = np.asarray(total, dtype=np.float64)
     if isinstance(slo.sli, TimeslicesSLI):
         good, total = to_timeslices(
             good,
@@ -178,9 +189,10 @@ def evaluate_slo(
     of steps, or when counts are negative or NaN. Data shorter than the window is no
     error: see :attr:`SLOStatus.coverage`.
     """
+    good, total = _arrays(good, total)
     n = _check_grid(len(total), start, step, at)
     good, total, unit = _counts(slo, good[:n], total[:n], start=start, step=step, end=at)
-    cum = cumulative(good, total, start=start, step=step)
+    cum = cumulative(good, total, start=start, step=step, check=False)
     objective = slo.objective
     nominal = slo.window.nominal_seconds
     thresholds = alert_thresholds(policy, nominal) if slo.alerting.enabled else ()
@@ -189,7 +201,7 @@ def evaluate_slo(
     for seconds in every:
         lookback_steps(seconds, step)
     # O(1) per lookback: two differences of the cumulative sums.
-    burn = {s: burn_rate(*cum.window(at - s, at), objective) for s in every}
+    burn = {s: budget_math.budget_spent(*cum.bad_total(at - s, at), objective) for s in every}
 
     first = window_start(slo.window, at)
     coverage = _coverage(first, at, start)
@@ -198,11 +210,12 @@ def evaluate_slo(
     sli = consumed = remaining = None
     excess = 0.0
     if coverage > 0:
-        good_sum, total_sum = cum.window(first, at)
+        bad_sum, total_sum = cum.bad_total(first, at)
+        good_sum = total_sum - bad_sum
         sli = budget_math.sli(good_sum, total_sum)
-        consumed = budget_math.consumed(good_sum, total_sum, objective)
-        remaining = budget_math.remaining(good_sum, total_sum, objective)
-        excess = budget_math.excess_good(good_sum, total_sum)
+        consumed = budget_math.budget_spent(bad_sum, total_sum, objective)
+        remaining = None if consumed is None else 1.0 - consumed
+        excess = max(-bad_sum, 0.0)
 
     firing = []
     for t in thresholds:
@@ -288,13 +301,14 @@ def evaluate_range(
     per lookback and alert row, however many steps. Time slices, when the SLI has them,
     end at the grid's end. Raises :class:`EvaluationError` like :func:`evaluate_slo`.
     """
+    good, total = _arrays(good, total)
     n = len(total)
     end = start + n * step
     if range_start is None:
         range_start = start
     first = _check_grid(n, start, step, range_start)
     good, total, unit = _counts(slo, good, total, start=start, step=step, end=end)
-    cum = cumulative(good, total, start=start, step=step)
+    cum = cumulative(good, total, start=start, step=step, check=False)
     thresholds = (
         alert_thresholds(policy, slo.window.nominal_seconds) if slo.alerting.enabled else ()
     )
