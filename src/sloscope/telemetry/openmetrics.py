@@ -337,7 +337,7 @@ class OpenMetricsParser:
                 if escaped is None:
                     self._problem(
                         lineno,
-                        f"invalid escape {line[slash : slash + 2]!r} in the value of label "
+                        f'invalid escape "{line[slash : slash + 2]}" in the value of label '
                         f'{label!r} (only \\\\, \\" and \\n may be escaped)',
                     )
                     return None

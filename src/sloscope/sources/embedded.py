@@ -1,0 +1,287 @@
+"""The embedded source: SLI counts from the DuckDB telemetry store.
+
+:meth:`EmbeddedSource.fetch` answers every SLI of a report at once:
+
+1. each distinct selector is resolved against the series catalog, all in one SQL query
+   (matchers compile to SQL with bound parameters; regexes are RE2 and fully anchored,
+   as in Prometheus; an absent label reads as ``""``);
+2. the per-sample increases (``delta``) of every matched series in ``(start, end]`` are
+   read in one query, with the step each falls in computed by DuckDB;
+3. numpy sums them per step for each group of series used by the same SLI counts, then
+   adds those groups into each SLI's good and total.
+
+Step ``i`` covers ``(start + i*step, start + (i+1)*step]`` (the grid of
+:mod:`sloscope.sources.base`); in milliseconds a sample at ``ts`` falls in step
+``(ts - start_ms - 1) // step_ms``, exact integer math.
+
+SLIs:
+
+- ratio: good = Σ good series, or total - Σ bad series; total = Σ total series;
+- latency: good = the ``<metric>_bucket`` series whose ``le`` equals the threshold
+  numerically (``0.3``, ``0.30`` and ``3e-1`` are one boundary); total = the
+  ``<metric>_count`` series, or the ``le="+Inf"`` buckets when there is no ``_count``;
+- timeslices: the counts of its indicator (the engine makes slices of them);
+- promql: :class:`~sloscope.errors.UnsupportedSLIError`.
+
+``CountSeries.series`` is how many distinct series the SLI's selectors matched, and 0
+when its total matched none (no data: figures are null, not 0).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+from sloscope.errors import SourceError, UnsupportedSLIError
+from sloscope.sources.base import CountSeries, grid_length
+from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
+from sloscope.spec.selectors import Matcher, Selector
+from sloscope.telemetry.store import TelemetryStore
+
+#: Largest (atoms x steps) matrix summed at once; more series are read in batches.
+_MAX_CELLS = 16_000_000
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one SLI's counts are made of per-series sums."""
+
+    good: tuple[int, ...]  # series ids summed into good (or bad, if subtract)
+    total: tuple[int, ...]
+    subtract: bool  # good = total - Σ good series (a "bad" selector)
+    series: int
+
+
+def compile_selector(selector: Selector) -> tuple[str, list[str]]:
+    """A SQL condition on the ``series`` table, and its parameters, for ``selector``.
+
+    Values are always bound parameters, never formatted into the SQL.
+
+    >>> from sloscope.spec.selectors import parse_selector
+    >>> compile_selector(parse_selector('up{job=~"api|web"}'))
+    ("name = ? AND regexp_full_match(coalesce(labels[?], ''), ?)", ['up', 'job', 'api|web'])
+    """
+    clauses = ["name = ?"]
+    params: list[str] = [selector.metric]
+    for matcher in selector.matchers:
+        clause, args = _compile_matcher(matcher)
+        clauses.append(clause)
+        params.extend(args)
+    return " AND ".join(clauses), params
+
+
+def _compile_matcher(matcher: Matcher) -> tuple[str, list[str]]:
+    if matcher.label == "__name__":
+        subject, args = "name", []
+    else:
+        subject, args = "coalesce(labels[?], '')", [matcher.label]
+    if matcher.op == "=":
+        return f"{subject} = ?", [*args, matcher.value]
+    if matcher.op == "!=":
+        return f"{subject} <> ?", [*args, matcher.value]
+    negate = "NOT " if matcher.op == "!~" else ""
+    return f"{negate}regexp_full_match({subject}, ?)", [*args, matcher.value]
+
+
+class EmbeddedSource:
+    """The :class:`~sloscope.sources.base.Source` over the embedded DuckDB store.
+
+    >>> source = EmbeddedSource(TelemetryStore(".sloscope/telemetry.duckdb"))  # doctest: +SKIP
+    >>> [counts] = source.fetch([slo.sli], start, end, 60)  # doctest: +SKIP
+
+    The source owns the store: :meth:`close` closes it.
+    """
+
+    name = "embedded"
+
+    def __init__(self, store: TelemetryStore) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: str | Path) -> EmbeddedSource:
+        """A source over the store at ``path``, opened read-only."""
+        return cls(TelemetryStore(path, read_only=True))
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    # --- fetch -------------------------------------------------------------------------
+
+    def fetch(self, slis: Sequence[SLI], start: int, end: int, step: int) -> list[CountSeries]:
+        """Good/total counts per step of each SLI, in the order given."""
+        n = grid_length(start, end, step)
+        selectors: dict[Selector, None] = {}
+        for sli in slis:
+            selectors.update(dict.fromkeys(_selectors_of(sli)))
+        matched = self._resolve(list(selectors))
+        plans = [_plan(sli, matched) for sli in slis]
+        # Series used by exactly the same sums form one "atom": summed once, then added
+        # to each SLI count that uses it (good and total share most series).
+        uses: dict[int, list[tuple[int, int]]] = {}
+        for index, plan in enumerate(plans):
+            for role, ids in ((0, plan.good), (1, plan.total)):
+                for series_id in set(ids):
+                    uses.setdefault(series_id, []).append((index, role))
+        atom_of: dict[tuple[tuple[int, int], ...], int] = {}
+        series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
+        sums = self._atom_sums(series_atom, len(atom_of), start, end, step)
+        counts = np.zeros((len(plans), 2, n))
+        for members, atom in atom_of.items():
+            for index, role in members:
+                counts[index, role] += sums[atom]
+        out: list[CountSeries] = []
+        for index, plan in enumerate(plans):
+            part, total = counts[index, 0], counts[index, 1]
+            good = total - part if plan.subtract else part
+            out.append(
+                CountSeries(start=start, step=step, good=good, total=total, series=plan.series)
+            )
+        return out
+
+    def _resolve(self, selectors: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
+        """Series (id, ``le`` label) matched by each selector, in one query.
+
+        One pass over the catalog with a boolean column per selector: DuckDB binds each
+        regex once (they are constants), and the catalog is small next to the samples.
+        """
+        found: dict[Selector, list[tuple[int, str]]] = {s: [] for s in selectors}
+        if not selectors:
+            return found
+        columns: list[str] = []
+        params: list[str] = []
+        for selector in selectors:
+            where, args = compile_selector(selector)
+            columns.append(f"({where})")
+            params.extend(args)
+        names = sorted({s.metric for s in selectors})
+        sql = (
+            "SELECT id, coalesce(labels['le'], '') AS le, ["
+            + ", ".join(columns)
+            + "] AS hits FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
+        )
+        try:
+            rows = self.store.con.execute(sql, [*params, names]).fetchall()
+        except duckdb.InvalidInputException as exc:
+            raise SourceError(
+                f"a selector's regular expression is not valid RE2: {exc} (selectors: "
+                + "; ".join(str(s) for s in selectors if _has_regex(s))
+                + "); RE2 has no backreferences or lookarounds, as in Prometheus"
+            ) from None
+        for series_id, le, hits in rows:
+            for position, hit in enumerate(hits):
+                if hit:
+                    found[selectors[position]].append((int(series_id), str(le)))
+        return found
+
+    def _atom_sums(
+        self, series_atom: dict[int, int], atoms: int, start: int, end: int, step: int
+    ) -> NDArray[np.float64]:
+        """Σ delta per step of each atom: an ``atoms`` x ``n`` matrix."""
+        n = (end - start) // step
+        out = np.zeros((atoms, n))
+        if not series_atom:
+            return out
+        ids = np.fromiter(series_atom.keys(), dtype=np.int32, count=len(series_atom))
+        atom = np.fromiter(series_atom.values(), dtype=np.int32, count=len(series_atom))
+        start_ms, end_ms, step_ms = start * 1000, end * 1000, step * 1000
+        flat = out.reshape(-1)
+        # Read atoms in batches so the cell index stays a 32-bit integer and one
+        # result stays moderate in memory.
+        batch = max(1, _MAX_CELLS // n)
+        for first in range(0, atoms, batch):
+            pick = (atom >= first) & (atom < first + batch)
+            self.store.con.register("_atoms", {"id": ids[pick], "atom": atom[pick] - first})
+            try:
+                rows = self.store.con.execute(
+                    """
+                    SELECT (a.atom * ? + (s.ts - ? - 1) // ?)::INTEGER AS cell, s.delta
+                    FROM samples s JOIN _atoms a ON s.series_id = a.id
+                    WHERE s.ts > ? AND s.ts <= ? AND s.delta <> 0
+                    """,
+                    [n, start_ms, step_ms, start_ms, end_ms],
+                ).fetchnumpy()
+            finally:
+                self.store.con.unregister("_atoms")
+            # Samples with no increase are left out above: they add nothing.
+            np.add.at(flat[first * n : (first + batch) * n], rows["cell"], rows["delta"])
+        return out
+
+
+def _has_regex(selector: Selector) -> bool:
+    return any(m.op in ("=~", "!~") for m in selector.matchers)
+
+
+def _indicator(sli: SLI) -> RatioSLI | LatencySLI:
+    """The SLI whose events are counted (a timeslices SLI counts its indicator's)."""
+    inner = sli.indicator if isinstance(sli, TimeslicesSLI) else sli
+    if isinstance(inner, PromQLSLI):
+        raise UnsupportedSLIError(
+            "the embedded store cannot evaluate a promql SLI (hint: use a Prometheus source, "
+            "or write the SLI as ratio or latency with selectors)"
+        )
+    return inner
+
+
+def _selectors_of(sli: SLI) -> list[Selector]:
+    inner = _indicator(sli)
+    if isinstance(inner, RatioSLI):
+        part = inner.good if inner.good is not None else inner.bad
+        assert part is not None  # RatioSLI guarantees exactly one
+        return [part, inner.total]
+    return [inner.bucket_selector, inner.count_selector]
+
+
+def _plan(sli: SLI, matched: dict[Selector, list[tuple[int, str]]]) -> _Plan:
+    inner = _indicator(sli)
+    if isinstance(inner, RatioSLI):
+        part_selector = inner.good if inner.good is not None else inner.bad
+        assert part_selector is not None
+        part = tuple(i for i, _ in matched[part_selector])
+        total = tuple(i for i, _ in matched[inner.total])
+        return _Plan(part, total, inner.bad is not None, _count(part, total))
+    buckets = matched[inner.bucket_selector]
+    counts = tuple(i for i, _ in matched[inner.count_selector])
+    if not buckets:
+        # No histogram at all: no data (a _count alone cannot say what was fast).
+        return _Plan((), (), False, 0)
+    good = tuple(i for i, le in buckets if _same_boundary(le, inner.threshold))
+    if not good:
+        bounds = sorted({le for _, le in buckets}, key=_boundary_order)
+        raise SourceError(
+            f"no bucket of {inner.bucket_selector} has le={inner.threshold:g}; its boundaries "
+            f"are {', '.join(bounds)} (hint: the threshold must be a bucket boundary of the "
+            "histogram)"
+        )
+    if not counts:
+        counts = tuple(i for i, le in buckets if _same_boundary(le, math.inf))
+    return _Plan(good, counts, False, _count(good, counts))
+
+
+def _count(part: tuple[int, ...], total: tuple[int, ...]) -> int:
+    return len(set(part) | set(total)) if total else 0
+
+
+def _same_boundary(le: str, threshold: float) -> bool:
+    """Whether an ``le`` label is the threshold as a number (``0.30`` is ``3e-1``)."""
+    try:
+        value = float(le)
+    except ValueError:
+        return False
+    if math.isinf(value) or math.isinf(threshold):
+        return value == threshold
+    # A threshold from "300ms" is 300/1000: allow the last bits of float rounding.
+    return math.isclose(value, threshold, rel_tol=1e-9, abs_tol=0.0)
+
+
+def _boundary_order(le: str) -> float:
+    try:
+        return float(le)
+    except ValueError:
+        return math.inf

@@ -1,0 +1,200 @@
+"""The OpenMetrics parser: every metric type, escaping, exemplars, EOF, exact errors."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from sloscope.errors import IngestError
+from sloscope.telemetry.openmetrics import MAX_PROBLEMS, parse_stream, parse_text
+
+
+def _rows(text: str, fmt: str = "openmetrics") -> list[tuple[str, int, float]]:
+    parsed = parse_text(text, "m.om", format=fmt)  # type: ignore[arg-type]
+    return [
+        (parsed.series[i].key, int(t), float(v))
+        for i, t, v in zip(parsed.series_index, parsed.timestamps, parsed.values, strict=True)
+    ]
+
+
+def _error(text: str, fmt: str = "openmetrics") -> str:
+    with pytest.raises(IngestError) as info:
+        parse_text(text, "m.om", format=fmt)  # type: ignore[arg-type]
+    return str(info.value)
+
+
+def test_counter_total_is_read_and_created_is_skipped() -> None:
+    text = (
+        "# TYPE http_requests counter\n"
+        "# HELP http_requests Requests served.\n"
+        'http_requests_total{code="200"} 10 1700000000\n'
+        'http_requests_created{code="200"} 1699990000 1700000000\n'
+        'http_requests_total{code="200"} 25 1700000060\n'
+        "# EOF\n"
+    )
+    parsed = parse_text(text, "m.om")
+    assert _rows(text) == [
+        ('http_requests_total{code="200"}', 1_700_000_000_000, 10.0),
+        ('http_requests_total{code="200"}', 1_700_000_060_000, 25.0),
+    ]
+    assert parsed.created_skipped == 1
+    assert parsed.series[0].type == "counter"
+    assert parsed.has_eof
+
+
+def test_histogram_buckets_count_sum_keep_their_le_labels() -> None:
+    text = (
+        "# TYPE latency_seconds histogram\n"
+        "# UNIT latency_seconds seconds\n"
+        'latency_seconds_bucket{le="0.1"} 3 1700000000\n'
+        'latency_seconds_bucket{le="+Inf"} 5 1700000000\n'
+        "latency_seconds_count 5 1700000000\n"
+        "latency_seconds_sum 1.25 1700000000\n"
+        "latency_seconds_created 1699000000 1700000000\n"
+        "# EOF\n"
+    )
+    parsed = parse_text(text, "m.om")
+    assert [s.key for s in parsed.series] == [
+        'latency_seconds_bucket{le="0.1"}',
+        'latency_seconds_bucket{le="+Inf"}',
+        "latency_seconds_count",
+        "latency_seconds_sum",
+    ]
+    assert {s.type for s in parsed.series} == {"histogram"}
+    assert parsed.values.tolist() == [3.0, 5.0, 5.0, 1.25]
+    assert parsed.created_skipped == 1
+
+
+def test_gauge_and_untyped_samples_are_read() -> None:
+    text = "# TYPE temp gauge\ntemp -3.5 1700000000\nother 1 1700000000\n# EOF\n"
+    parsed = parse_text(text, "m.om")
+    assert [(s.name, s.type) for s in parsed.series] == [("temp", "gauge"), ("other", "unknown")]
+    assert parsed.values.tolist() == [-3.5, 1.0]
+
+
+def test_label_escapes_are_decoded_and_braces_or_spaces_inside_values_are_fine() -> None:
+    text = 'm{path="a\\\\b",q="say \\"hi\\"",nl="x\\ny",odd="} 1 2"} 7 1700000000\n# EOF\n'
+    parsed = parse_text(text, "m.om")
+    assert dict(parsed.series[0].labels) == {
+        "path": "a\\b",
+        "q": 'say "hi"',
+        "nl": "x\ny",
+        "odd": "} 1 2",
+    }
+    assert parsed.values.tolist() == [7.0]
+
+
+def test_label_order_does_not_make_a_new_series_and_empty_values_are_dropped() -> None:
+    text = (
+        'm{a="1",b="2"} 1 1700000000\n'
+        'm{b="2",a="1"} 2 1700000060\n'
+        'm{b="2",a="1",c=""} 3 1700000120\n'
+        "# EOF\n"
+    )
+    parsed = parse_text(text, "m.om")
+    assert len(parsed.series) == 1
+    assert parsed.series[0].key == 'm{a="1",b="2"}'
+    assert parsed.series_index.tolist() == [0, 0, 0]
+
+
+def test_exemplars_after_the_timestamp_are_ignored() -> None:
+    text = 'latency_bucket{le="0.5"} 8 1700000000.5 # {trace_id="abc"} 0.42 1699999999.9\n# EOF\n'
+    assert _rows(text) == [('latency_bucket{le="0.5"}', 1_700_000_000_500, 8.0)]
+
+
+def test_fractional_timestamps_round_to_the_nearest_millisecond() -> None:
+    text = "m 1 1700000000.001\nm 2 1700000000.0125\nm 3 1.001\n# EOF\n"
+    parsed = parse_text(text, "m.om")
+    assert parsed.timestamps.tolist() == [1_700_000_000_001, 1_700_000_000_012, 1001]
+
+
+def test_special_values_nan_and_infinities_parse() -> None:
+    parsed = parse_text("m 1 1\nm NaN 2\nm +Inf 3\nm -Inf 4\n# EOF\n", "m.om")
+    assert np.isnan(parsed.values[1])
+    assert parsed.values[2] == np.inf
+    assert parsed.values[3] == -np.inf
+
+
+def test_missing_eof_is_accepted_and_reported() -> None:
+    parsed = parse_text("m 1 1700000000\n", "m.om")
+    assert not parsed.has_eof
+    assert parsed.values.tolist() == [1.0]
+
+
+def test_content_after_eof_is_an_error_with_its_line() -> None:
+    message = _error("m 1 1700000000\n# EOF\nm 2 1700000060\n")
+    assert "m.om:3: content after '# EOF' (line 2)" in message
+
+
+def test_prometheus_format_reads_millisecond_timestamps() -> None:
+    assert _rows("m 1 1700000000123\n", fmt="prometheus") == [("m", 1_700_000_000_123, 1.0)]
+
+
+def test_invalid_value_names_the_line_and_the_text() -> None:
+    text = "m 1 1700000000\nm 2 1700000060\nm abc 1700000120\n# EOF\n"
+    assert 'm.om:3: invalid value "abc"' in _error(text)
+
+
+def test_sample_without_timestamp_is_an_error_with_a_hint() -> None:
+    message = _error("m 1 1700000000\nm 5\n# EOF\n")
+    assert "m.om:2: sample without a timestamp" in message
+    assert "every sample needs one" in message
+
+
+def test_several_problems_are_listed_in_line_order() -> None:
+    text = (
+        "m 1 1700000000\n"  # 1
+        "m x 1700000060\n"  # 2: bad value
+        'm{a="1 2 3\n'  # 3: unterminated label value
+        "m 3 nope\n"  # 4: bad timestamp
+        'm{a="\\q"} 1 1\n'  # 5: bad escape
+        "# TYPE m bogus\n"  # 6: bad type
+        'm{a="1",a="2"} 1 1\n'  # 7: duplicate label
+        "m 1 1700000000000\n"  # 8: milliseconds in OpenMetrics
+        "# EOF\n"
+    )
+    message = _error(text)
+    lines = [line.strip() for line in message.splitlines()[1:]]
+    assert [line.split(":")[1] for line in lines] == ["2", "3", "4", "5", "6", "7", "8"]
+    assert message.startswith("7 problem(s) in m.om; nothing was stored:")
+    assert 'invalid escape "\\q"' in lines[3]
+    assert "unknown metric type 'bogus'" in lines[4]
+    assert "label 'a' appears twice" in lines[5]
+    assert "OpenMetrics timestamps are Unix seconds" in lines[6]
+
+
+def test_problems_stop_being_listed_after_the_cap() -> None:
+    text = "".join(f"m bad{i} 1\n" for i in range(MAX_PROBLEMS + 5))
+    message = _error(text)
+    assert f"{MAX_PROBLEMS + 5} problem(s)" in message
+    assert "... and 5 more" in message
+    assert f"m.om:{MAX_PROBLEMS}:" in message
+    assert f"m.om:{MAX_PROBLEMS + 1}:" not in message
+
+
+def test_underscore_digit_separators_are_not_numbers() -> None:
+    assert 'm.om:1: invalid value "1_000"' in _error("m 1_000 1700000000\n")
+
+
+def test_stream_parsing_counts_lines_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sloscope.telemetry.openmetrics as om
+
+    monkeypatch.setattr(om, "CHUNK_BYTES", 16)
+    text = "".join(f"m {i} {1700000000 + i}\n" for i in range(50)) + "m oops 1\n# EOF\n"
+    seen: list[tuple[int, int]] = []
+    data = text.encode()
+    with pytest.raises(IngestError, match=r"x\.om:51: invalid value"):
+        parse_stream(
+            io.BytesIO(data),
+            "x.om",
+            total_bytes=len(data),
+            progress=lambda d, t: seen.append((d, t)),
+        )
+    assert seen[-1] == (len(data), len(data))
+    assert len(seen) > 10
+
+
+def test_crlf_line_endings_are_accepted() -> None:
+    assert _rows('m{a="1"} 2 1700000000\r\n# EOF\r\n') == [('m{a="1"}', 1_700_000_000_000, 2.0)]
