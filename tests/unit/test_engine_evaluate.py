@@ -109,6 +109,18 @@ def test_the_1h_page_fires_above_144_and_carries_both_burns() -> None:
     assert status.burn_rates[6 * HOUR] == pytest.approx(2.5, rel=1e-12)
 
 
+def test_the_status_lists_every_alert_row_with_its_factor() -> None:
+    good, total = constant(10, 1.0, 0.0)
+    slo = make_slo(window=RollingWindow(28 * DAY))
+    status = evaluate_slo(slo, good, total, start=START, step=MINUTE, at=START + 600, policy=GOOGLE)
+    assert [(t.severity, t.long_seconds, t.short_seconds, t.factor) for t in status.alert_rows] == [
+        ("page", HOUR, 300, 13.44),
+        ("page", 6 * HOUR, 1800, 5.6),
+        ("ticket", DAY, 2 * HOUR, 2.8),
+        ("ticket", 3 * DAY, 6 * HOUR, 0.9333333333),
+    ]
+
+
 def test_a_28d_slo_pages_at_1344() -> None:
     n = minutes(28)
     good, total = constant(n, 10_000.0, 0.0)
@@ -259,6 +271,7 @@ def test_an_slo_with_alerting_disabled_evaluates_no_alert_rows() -> None:
         slo, np.zeros(n), np.full(n, 5.0), start=START, step=MINUTE, at=at, policy=GOOGLE
     )
     assert status.alerts == ()
+    assert status.alert_rows == ()
     assert status.unreachable_alerts == ()
     assert status.consumed == 10.0
 

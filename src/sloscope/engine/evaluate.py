@@ -74,8 +74,9 @@ class SLOStatus:
     without events; ``remaining`` is negative when the budget is overspent.
     ``excess_good``: good events beyond total in the window (0 when consistent).
     ``burn_rates``: the burn over each requested lookback (seconds) ending at ``at``.
-    ``alerts``: the alert rows firing at ``at``. ``unreachable_alerts``: rows no data can
-    fire (factor at or above the SLO's highest burn rate). Both are empty when the SLO's
+    ``alert_rows``: every row of the policy with its factor for this SLO's window.
+    ``alerts``: the rows firing at ``at``. ``unreachable_alerts``: rows no data can fire
+    (factor at or above the SLO's highest burn rate). All three are empty when the SLO's
     alerting is disabled.
     ``exhaustion_seconds``: seconds until the budget is spent at the burn over
     ``forecast_lookback`` (see :mod:`sloscope.engine.forecast`), 0 when spent, ``None``
@@ -93,6 +94,7 @@ class SLOStatus:
     remaining: float | None
     excess_good: float
     burn_rates: Mapping[int, float | None]
+    alert_rows: tuple[AlertThreshold, ...]
     alerts: tuple[FiringAlert, ...]
     unreachable_alerts: tuple[AlertThreshold, ...]
     exhaustion_seconds: float | None
@@ -244,6 +246,7 @@ def evaluate_slo(
         remaining=remaining,
         excess_good=excess,
         burn_rates={s: burn[s] for s in sorted(set(lookbacks))},
+        alert_rows=thresholds,
         alerts=tuple(firing),
         unreachable_alerts=tuple(t for t in thresholds if not t.can_fire(objective)),
         exhaustion_seconds=exhaustion_seconds(
