@@ -67,7 +67,9 @@ def decide(policy: BudgetPolicy, consumed: float | None) -> PolicyDecision:
     PolicyDecision(state='notify', reasons=('58% of the error budget consumed (notify at 50%)',))
     """
     if consumed is None:
-        return PolicyDecision("unknown", ("no data in the SLO window: the budget cannot be judged",))
+        return PolicyDecision(
+            "unknown", ("no data in the SLO window: the budget cannot be judged",)
+        )
     reached = [s for s in policy.steps if consumed >= s.consumed]
     if not reached:
         return PolicyDecision("ok", ())

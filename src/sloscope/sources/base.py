@@ -70,15 +70,13 @@ class CountSeries:
 
 
 def grid_length(start: int, end: int, step: int) -> int:
-    """Number of steps between ``start`` and ``end``; they must be ``step`` apart a whole number of times."""
+    """Number of steps from ``start`` to ``end``, which must be whole steps apart."""
     if step <= 0:
         raise EvaluationError(f"step must be positive, got {step}")
     if end <= start:
         raise EvaluationError(f"end ({end}) must be after start ({start})")
     if (end - start) % step:
-        raise EvaluationError(
-            f"the range {start}..{end} is not a whole number of {step}s steps"
-        )
+        raise EvaluationError(f"the range {start}..{end} is not a whole number of {step}s steps")
     return (end - start) // step
 
 

@@ -1,4 +1,4 @@
-"""Durations as sloscope writes them: ``30s``, ``5m``, ``1h``, ``28d``, ``4w``; ``300ms`` for thresholds.
+"""Durations as sloscope writes them: ``5m``, ``1h``, ``28d``, ``4w``; ``300ms`` for thresholds.
 
 Pure helpers shared by every spec format and by the CLI, so a window reads and prints the
 same way everywhere.

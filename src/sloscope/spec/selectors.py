@@ -113,7 +113,9 @@ class _Parser:
     def parse(self) -> Selector:
         self.skip_space()
         if self.pos >= len(self.text):
-            raise self.fail("empty selector", 'write a metric name such as http_requests_total{job="api"}')
+            raise self.fail(
+                "empty selector", 'write a metric name such as http_requests_total{job="api"}'
+            )
         metric = ""
         match = _METRIC.match(self.text, self.pos)
         if match:
@@ -128,7 +130,7 @@ class _Parser:
         if self.pos < len(self.text):
             raise self.fail(
                 f"unexpected {self.text[self.pos]!r} after the selector",
-                "a selector is name{label=\"value\", ...}; use the promql: form for functions",
+                'a selector is name{label="value", ...}; use the promql: form for functions',
             )
         name_matchers = [m for m in matchers if m.label == "__name__"]
         if not metric:
@@ -196,7 +198,7 @@ class _Parser:
         for op in ("=~", "!~", "!=", "="):
             if self.text.startswith(op, self.pos):
                 self.pos += len(op)
-                return op  # type: ignore[return-value]
+                return op
         found = self.text[self.pos] if self.pos < len(self.text) else "end of text"
         raise self.fail(
             f"expected a match operator (=, !=, =~, !~), found {found!r}",

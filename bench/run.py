@@ -1,0 +1,41 @@
+"""Run every benchmark of ``make bench`` and print their figures side by side.
+
+Benchmarks measure; they never assert. Each ``bench_*.py`` module has ``run() -> dict``
+returning ``{"name": ..., "rows": [(label, value, unit), ...], "notes": [...]}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+import time
+from pathlib import Path
+
+BENCHES = ("bench_engine", "bench_ingest", "bench_report")
+
+
+def main() -> int:
+    """Run the benchmarks named on the command line (default: all) and print them."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    names = sys.argv[1:] or list(BENCHES)
+    print(
+        f"sloscope benchmarks on {platform.node()}: {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    for name in names:
+        module = importlib.import_module(name)
+        started = time.perf_counter()
+        result = module.run()
+        elapsed = time.perf_counter() - started
+        print(f"\n== {result.get('name', name)} ({elapsed:.1f} s in all)")
+        for label, value, unit in result["rows"]:
+            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+            print(f"  {label:<58} {shown:>14} {unit}")
+        for note in result.get("notes", []):
+            print(f"  note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

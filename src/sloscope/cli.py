@@ -1,0 +1,327 @@
+"""The ``sloscope`` command: arguments → workspace → output and exit code.
+
+Exit codes (a contract for CI pipelines): 0 ok; 1 the check said no (``validate`` found
+errors); 2 bad input or cannot evaluate. No traceback reaches the user for an expected
+error; set ``SLOSCOPE_DEBUG=1`` to see one for an unexpected error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sloscope import __version__
+from sloscope.errors import Problem, SloscopeError, SpecError
+from sloscope.timeparse import parse_time
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="sloscope",
+    help="SLO-driven observability and error budgets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+# Piped output (CI logs, files) gets a wide table rather than one folded to 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Project folder (slos/, .sloscope/, sloscope.yaml). Default: the current directory.",
+        show_default=False,
+    ),
+]
+AtOption = Annotated[
+    str,
+    typer.Option("--at", help="Evaluation time: RFC 3339 or Unix seconds.", show_default=True),
+]
+
+
+class ReportFormat(StrEnum):
+    """Output formats of ``report`` besides the terminal table."""
+
+    table = "table"
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+class IngestFormat(StrEnum):
+    """Telemetry formats ``ingest`` reads."""
+
+    openmetrics = "openmetrics"
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn sloscope's errors into a message and exit code 2, never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except SpecError as exc:
+        _print_problems(exc.problems)
+        _fail("the specs have errors; run 'sloscope validate' for the full list")
+    except SloscopeError as exc:
+        _fail(_escape(str(exc)))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except Exception as exc:
+        if os.environ.get("SLOSCOPE_DEBUG"):
+            raise
+        _fail(
+            f"unexpected {type(exc).__name__}: {_escape(str(exc))} "
+            "(this is a bug in sloscope; rerun with SLOSCOPE_DEBUG=1 and report the traceback)"
+        )
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        err.print(f"[{style}]{_escape(str(problem))}[/]", markup=True)
+
+
+def _at(text: str) -> int:
+    try:
+        return parse_time(text, now=time.time())
+    except ValueError as exc:
+        _fail(f"--at: {exc}")
+
+
+def _workspace(path: Path | None):  # type: ignore[no-untyped-def]
+    from sloscope.workspace import Workspace
+
+    return Workspace.open(path)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"sloscope {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """SLOs, error budgets and burn-rate alerts from one spec per service."""
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Spec files or folders. Default: the workspace's specs (slos/)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Load and check specs: every problem of every file, as FILE:LINE:COL. Exit 1 on errors."""
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.validate(paths or ())
+    failed = bool(result.errors) or (strict and bool(result.warnings))
+    if as_json:
+        doc = {
+            "ok": not failed,
+            "files": list(result.files),
+            "services": [s.name for s in result.services],
+            "slos": sum(len(s.slos) for s in result.services),
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "hint": p.hint,
+                }
+                for p in result.problems
+            ],
+        }
+        out.print_json(json.dumps(doc))
+    else:
+        _print_problems(result.problems)
+        slo_count = sum(len(s.slos) for s in result.services)
+        summary = (
+            f"{len(result.files)} file(s), {len(result.services)} service(s), {slo_count} SLO(s): "
+            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+        )
+        err.print(f"[{'red' if failed else 'green'}]{summary}[/]", markup=True)
+    raise typer.Exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
+
+
+@app.command()
+def ingest(
+    file: Annotated[str, typer.Argument(help="Telemetry file, or - for standard input.")],
+    fmt: Annotated[
+        IngestFormat, typer.Option("--format", "-f", help="Input format.")
+    ] = IngestFormat.openmetrics,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Load telemetry into the embedded store. All or nothing: a bad line stores nothing."""
+    with _errors():
+        ws = _workspace(workspace)
+        if file == "-":
+            result = ws.ingest(sys.stdin.buffer, fmt.value)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                _fail(f"{file}: no such file")
+            with _progress() as advance:
+                result = ws.ingest(path, fmt.value, progress=advance)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+    else:
+        out.print(result.summary())
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None]]:
+    bar = Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task("ingest", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield advance
+
+
+@app.command()
+def report(
+    at: AtOption = "now",
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Only this service.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The JSON contract (see README).")
+    ] = False,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="table (terminal), md, html or json.")
+    ] = ReportFormat.table,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """SLO status now or at a past time: SLI, error budget, burn rates, alerts, policy."""
+    when = _at(at)
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.report(at=when, service=service)
+    if as_json or fmt is ReportFormat.json:
+        from sloscope.report.json import render_json
+
+        sys.stdout.write(render_json(result))
+    elif fmt is ReportFormat.md:
+        from sloscope.report.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(result))
+    elif fmt is ReportFormat.html:
+        from sloscope.report.html import render_html
+
+        sys.stdout.write(render_html(result))
+    else:
+        from sloscope.report.table import render_table
+
+        out.print(render_table(result))
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option("--days", min=4, max=90, help="Days of telemetry.")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the generator.")] = 7,
+    at: Annotated[
+        str, typer.Option("--at", help="Where the data ends (RFC 3339 or Unix seconds).")
+    ] = "now",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Sample specs and 30 days of telemetry with incidents in a workspace, then the report."""
+    from sloscope.demo.workspace import prepare_demo
+
+    end = _at(at) // 60 * 60
+    root = workspace or Path.cwd()
+    with _errors():
+        root.mkdir(parents=True, exist_ok=True)
+        ws = _workspace(root)
+        err.print(f"writing sample specs and {days} days of telemetry into {root} ...")
+        files = prepare_demo(root, ws.telemetry_path, end=end, days=days, seed=seed)
+        with _progress() as advance:
+            result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
+        err.print(result.summary())
+        report_result = ws.report(at=end)
+    if as_json:
+        from sloscope.report.json import render_json
+
+        sys.stdout.write(render_json(report_result))
+        return
+    from sloscope.report.table import render_table
+
+    out.print(render_table(report_result))
+    out.print(
+        f"\nThe demo workspace is {root}. Try:\n"
+        f"  sloscope report -w {root} --service checkout --format md\n"
+        f"  sloscope report -w {root} --at {_iso(files.generated.incidents[0].end)}\n"
+        f"  sloscope validate -w {root}\n"
+        f"Injected incidents (the truth file for backtests is {files.truth}):"
+    )
+    for incident in files.generated.incidents:
+        out.print(
+            f"  {incident.kind:<18} {incident.service}/{incident.slo}: "
+            f"{_iso(incident.start)} → {_iso(incident.end)}"
+        )
+
+
+def _iso(seconds: int) -> str:
+    from sloscope.timeparse import format_time
+
+    return format_time(seconds)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""SLO status reports: the data (:mod:`.model`) and its renderers (JSON, table, Markdown, HTML)."""

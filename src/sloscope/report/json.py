@@ -1,0 +1,75 @@
+"""The ``report --json`` contract of DESIGN.md.
+
+Fractions are 0 to 1; a figure with no data is ``null``, never 0. Keys are only ever added,
+never renamed or removed: CI pipelines and other tools read them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from sloscope.report.model import Report, SLOResult
+from sloscope.spec.durations import format_duration
+from sloscope.timeparse import format_time
+
+
+def _num(value: float | None, digits: int) -> float | None:
+    """A finite figure rounded for reading, or None (JSON null) for no data."""
+    if value is None or not math.isfinite(value):
+        return None
+    rounded = round(float(value), digits)
+    return 0.0 if rounded == 0 else rounded
+
+
+def slo_to_dict(result: SLOResult) -> dict[str, Any]:
+    """One SLO's entry of ``report --json``."""
+    status = result.status
+    slo = result.slo
+    return {
+        "service": result.service.name,
+        "slo": slo.name,
+        "journey": slo.journey,
+        "objective": _num(slo.objective, 12),
+        "window": slo.window.label,
+        "sli": _num(status.sli, 8),
+        "good": _num(status.good, 3),
+        "total": _num(status.total, 3),
+        "error_budget": {
+            "consumed": _num(status.consumed, 6),
+            "remaining": _num(status.remaining, 6),
+        },
+        "burn_rates": {
+            format_duration(lookback): _num(rate, 4) for lookback, rate in status.burn_rates.items()
+        },
+        "alerts": [
+            {
+                "severity": alert.severity,
+                "long_window": format_duration(alert.long_seconds),
+                "short_window": format_duration(alert.short_seconds),
+                "factor": alert.factor,
+            }
+            for alert in status.alerts
+        ],
+        "policy": {"state": result.decision.state, "reasons": list(result.decision.reasons)},
+        # Extensions beyond the DESIGN.md example (added keys only).
+        "window_start": format_time(status.window_start),
+        "budget_exhausted_in_seconds": _num(status.exhaustion_seconds, 0),
+        "owner": result.service.owner or None,
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The whole ``report --json`` document."""
+    return {
+        "at": format_time(report.at),
+        "slos": [slo_to_dict(r) for r in report.results],
+        "step": format_duration(report.step),
+        "source": report.source,
+    }
+
+
+def render_json(report: Report) -> str:
+    """``report --json`` as text (indented, stable key order, a trailing newline)."""
+    return json.dumps(report_to_dict(report), indent=2) + "\n"

@@ -1,0 +1,40 @@
+"""What a report is: every SLO's status at one time, with its budget-policy decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sloscope.engine.evaluate import SLOStatus
+from sloscope.policy.budget import PolicyDecision, PolicyState, worst
+from sloscope.spec.model import SLO, Service
+
+
+@dataclass(frozen=True)
+class SLOResult:
+    """One SLO of one service, evaluated.
+
+    ``has_data`` is False when no telemetry series matched the SLI at all; every figure
+    is then ``None`` (``null`` in JSON), never 0.
+    """
+
+    service: Service
+    slo: SLO
+    status: SLOStatus
+    decision: PolicyDecision
+    has_data: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every selected SLO at ``at`` (Unix seconds), evaluated at ``step`` from ``source``."""
+
+    at: int
+    step: int
+    source: str
+    results: tuple[SLOResult, ...]
+
+    @property
+    def state(self) -> PolicyState:
+        """The most severe policy state of all SLOs."""
+        return worst([r.decision.state for r in self.results])

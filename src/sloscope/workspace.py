@@ -1,0 +1,256 @@
+"""The one orchestrator: project config + specs + telemetry source + evaluation.
+
+The CLI, the server and the scheduler all call a :class:`Workspace`, so a report (and
+later a gate decision) is the same wherever it is asked for. A workspace is a folder:
+
+::
+
+    sloscope.yaml          project config (optional)
+    slos/                  specs (configurable)
+    .sloscope/             telemetry.duckdb (embedded store), state.db
+
+Nothing here reads the clock: callers pass the evaluation time ``at``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sloscope.config import ProjectConfig, load_config
+from sloscope.engine.calendar import window_start
+from sloscope.engine.evaluate import evaluate_slo
+from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
+from sloscope.errors import NotFoundError, Problem, SourceError, SpecError
+from sloscope.policy.budget import BudgetPolicy, decide
+from sloscope.report.model import Report, SLOResult
+from sloscope.sources.base import Source
+from sloscope.sources.embedded import EmbeddedSource
+from sloscope.spec.load import LoadResult, load_paths
+from sloscope.spec.model import SLO, Service
+from sloscope.telemetry.ingest import IngestResult, ingest_file
+from sloscope.telemetry.store import TelemetryStore
+from sloscope.validation import check_services
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``validate`` found: the services that loaded and every problem, sorted."""
+
+    services: tuple[Service, ...]
+    problems: tuple[Problem, ...]
+    files: tuple[str, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that make the specs unusable."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems worth a look that do not stop evaluation."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+class Workspace:
+    """A sloscope project folder and what it is configured with.
+
+    >>> ws = Workspace.open("path/to/project")            # doctest: +SKIP
+    >>> report = ws.report(at=1795176000)                  # doctest: +SKIP
+    """
+
+    def __init__(self, root: Path, config: ProjectConfig) -> None:
+        self.root = root
+        self.config = config
+
+    @classmethod
+    def open(
+        cls, root: str | Path | None = None, env: Mapping[str, str] | None = None
+    ) -> Workspace:
+        """Open the workspace at ``root`` (default: the current directory)."""
+        path = Path(root) if root is not None else Path.cwd()
+        if not path.is_dir():
+            raise NotFoundError(
+                f"workspace {path} is not a folder; create it or pass --workspace DIR"
+            )
+        return cls(path, load_config(path, env))
+
+    # --- paths ------------------------------------------------------------------------
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the config or the command line, relative to the workspace."""
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+    @property
+    def telemetry_path(self) -> Path:
+        """The embedded telemetry store's DuckDB file."""
+        return self.resolve(self.config.source.path)
+
+    # --- specs ------------------------------------------------------------------------
+
+    @property
+    def alert_policies(self) -> dict[str, AlertPolicy]:
+        """Bundled and project alert policies by name."""
+        found = dict(bundled_policies())
+        found.update({p.name: p for p in self.config.alert_policy_tables()})
+        return found
+
+    @property
+    def budget_policies(self) -> dict[str, BudgetPolicy]:
+        """Budget policies by name (``default`` always present)."""
+        return self.config.budget_policy_map()
+
+    def validate(self, paths: Sequence[str | Path] = ()) -> Validation:
+        """Load specs (``paths``, or the configured spec folders) and check them all."""
+        targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
+        loaded: LoadResult = load_paths(targets)
+        problems = list(loaded.problems)
+        if not loaded.errors:
+            problems += check_services(loaded.services, self.alert_policies)
+            problems += self._check_budget_policies(loaded.services)
+        problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
+        return Validation(loaded.services, tuple(problems), loaded.files)
+
+    def services(self) -> tuple[Service, ...]:
+        """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
+        result = self.validate()
+        if result.errors:
+            raise SpecError(result.problems)
+        return result.services
+
+    def _spec_paths(self) -> list[Path]:
+        paths = [self.resolve(p) for p in self.config.specs]
+        missing = [p for p in paths if not p.exists()]
+        if missing and len(missing) == len(paths):
+            raise NotFoundError(
+                f"no specs at {', '.join(str(p) for p in missing)}; write one "
+                "(see README: Spec reference) or set specs: in sloscope.yaml"
+            )
+        return [p for p in paths if p.exists()]
+
+    def _check_budget_policies(self, services: Sequence[Service]) -> list[Problem]:
+        known = self.budget_policies
+        problems = []
+        for service in services:
+            for slo in service.slos:
+                if slo.budget_policy not in known:
+                    origin = slo.origin
+                    problems.append(
+                        Problem(
+                            file=origin.file if origin else service.name,
+                            line=origin.line if origin else 0,
+                            column=1 if origin and origin.line else 0,
+                            message=f"SLO {slo.name!r} names unknown budget policy "
+                            f"{slo.budget_policy!r}",
+                            hint="known: "
+                            + ", ".join(sorted(known))
+                            + "; define more under budget_policies: in sloscope.yaml",
+                        )
+                    )
+        return problems
+
+    # --- telemetry --------------------------------------------------------------------
+
+    def open_store(self, read_only: bool = False) -> TelemetryStore:
+        """The embedded telemetry store (created on first write)."""
+        if read_only and not self.telemetry_path.exists():
+            raise SourceError(
+                f"no telemetry store at {self.telemetry_path}; load data with "
+                "'sloscope ingest FILE' (or try 'sloscope demo --workspace demo')"
+            )
+        return TelemetryStore(self.telemetry_path, read_only=read_only)
+
+    def ingest(
+        self,
+        source: str | Path | BinaryIO,
+        fmt: str = "openmetrics",
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        """Load a telemetry file (or binary stream) into the embedded store, all or nothing."""
+        with self.open_store() as store:
+            return ingest_file(store, source, format=fmt, progress=progress)
+
+    def source(self) -> Source:
+        """The configured telemetry source, opened for reading."""
+        return EmbeddedSource(self.open_store(read_only=True))
+
+    # --- evaluation -------------------------------------------------------------------
+
+    def select(self, services: Sequence[Service], service: str | None) -> list[Service]:
+        """The services a command asked for (all when ``service`` is None)."""
+        if service is None:
+            return list(services)
+        chosen = [s for s in services if s.name == service]
+        if not chosen:
+            known = ", ".join(sorted(s.name for s in services)) or "none"
+            raise NotFoundError(f"no service {service!r} in the specs; known services: {known}")
+        return chosen
+
+    def report(
+        self,
+        at: int,
+        service: str | None = None,
+        progress: Progress | None = None,
+        source: Source | None = None,
+    ) -> Report:
+        """Every SLO's status at ``at`` (Unix seconds)."""
+        chosen = self.select(self.services(), service)
+        step = self.config.step_seconds
+        pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
+        own_source = source is None
+        src = self.source() if source is None else source
+        try:
+            results = self._evaluate(pairs, at, step, src, progress)
+        finally:
+            if own_source:
+                src.close()
+        return Report(at=at, step=step, source=src.name, results=tuple(results))
+
+    def _evaluate(
+        self,
+        pairs: Sequence[tuple[Service, SLO]],
+        at: int,
+        step: int,
+        src: Source,
+        progress: Progress | None,
+    ) -> list[SLOResult]:
+        policies = self.alert_policies
+        # SLOs that need the same range are fetched together, so a backend can batch.
+        groups: dict[int, list[int]] = defaultdict(list)
+        plans: list[tuple[AlertPolicy, int]] = []
+        for index, (_, slo) in enumerate(pairs):
+            policy = alert_policy(slo.alerting.policy, policies.values())
+            begin = min(window_start(slo.window, at), at - max(policy.lookbacks))
+            steps = -(-(at - begin) // step)
+            start = at - steps * step
+            plans.append((policy, start))
+            groups[start].append(index)
+        results: list[SLOResult | None] = [None] * len(pairs)
+        done = 0
+        for start, indexes in groups.items():
+            counts = src.fetch([pairs[i][1].sli for i in indexes], start, at, step)
+            for i, series in zip(indexes, counts, strict=True):
+                service, slo = pairs[i]
+                status = evaluate_slo(
+                    slo,
+                    series.good,
+                    series.total,
+                    start=series.start,
+                    step=series.step,
+                    at=at,
+                    policy=plans[i][0],
+                )
+                has_data = series.series > 0
+                consumed = status.consumed if has_data else None
+                decision = decide(self.budget_policies[slo.budget_policy], consumed)
+                results[i] = SLOResult(service, slo, status, decision, has_data, series.note)
+                done += 1
+                if progress is not None:
+                    progress(done, len(pairs))
+        return [r for r in results if r is not None]
