@@ -46,7 +46,9 @@ def check_services(
     return problems
 
 
-def _problem(service: Service, slo: SLO, message: str, hint: str = "", *, error: bool = False) -> Problem:
+def _problem(
+    service: Service, slo: SLO, message: str, hint: str = "", *, error: bool = False
+) -> Problem:
     origin = slo.origin or service.origin
     file = origin.file if origin else "<unknown>"
     line = origin.line if origin else 0
@@ -87,10 +89,8 @@ def _check_slo(service: Service, slo: SLO, known: Mapping[str, AlertPolicy]) -> 
             )
         )
         return out
-    window = slo.window.nominal_seconds
-    burn = max_burn_rate(slo.objective)
     for row in policy.windows:
-        out.extend(_check_row(service, slo, policy, row, window, burn))
+        out.extend(_check_row(service, slo, policy, row))
     if isinstance(slo.sli, TimeslicesSLI) and policy.lookbacks:
         shortest = policy.lookbacks[0]
         if slo.sli.slice_seconds > shortest:
@@ -108,9 +108,9 @@ def _check_slo(service: Service, slo: SLO, known: Mapping[str, AlertPolicy]) -> 
     return out
 
 
-def _check_row(
-    service: Service, slo: SLO, policy: AlertPolicy, row: AlertWindow, window: int, burn: float
-) -> list[Problem]:
+def _check_row(service: Service, slo: SLO, policy: AlertPolicy, row: AlertWindow) -> list[Problem]:
+    window = slo.window.nominal_seconds
+    burn = max_burn_rate(slo.objective)
     out: list[Problem] = []
     label = (
         f"the {row.severity} alert of policy {policy.name!r} "

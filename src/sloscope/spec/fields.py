@@ -286,7 +286,11 @@ def selector(ctx: Context, path: YamlPath, text: object, what: str = "selector")
 
 # --- PromQL templates -------------------------------------------------------------------
 
-_RATE_OVER_WINDOW = re.compile(r"\b(?<![a-z_])rate\s*\(([^()]*?)\[\s*\{\{window\}\}\s*\]\s*\)")
+_RATE_OVER_WINDOW = re.compile(
+    # rate( <selector, quoted values may hold any character> [{{window}}] )
+    r"\brate\s*\(((?:[^()\[\]\"']|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')*?)"
+    r"\[\s*\{\{window\}\}\s*\]\s*\)"
+)
 
 
 def rate_to_increase(expr: str) -> str:
@@ -294,7 +298,7 @@ def rate_to_increase(expr: str) -> str:
 
     A PromQL SLI's expressions count events over the window (see
     :class:`~sloscope.spec.model.PromQLSLI`); Sloth and many OpenSLO files write per-second
-    rates instead. Over the same range ``increase = rate × range``, so the rewrite keeps
+    rates instead. Over the same range ``increase = rate * range``, so the rewrite keeps
     every ratio and makes the counts real counts.
 
     >>> rate_to_increase("sum(rate(x_total{a='b'}[{{window}}]))")

@@ -176,7 +176,8 @@ def _load_documents(
         problems.extend(result.problems)
     services = _unique_services(loaded, problems)
     order = {name: index for index, name in enumerate(files)}
-    problems.sort(key=lambda p: (order.get(p.file, -1), p.file, p.line, p.column))
+    # Stable: problems of paths that were never read (missing files) keep the given order.
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.line, p.column))
     return LoadResult(services=tuple(services), problems=tuple(problems), files=files)
 
 

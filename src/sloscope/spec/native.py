@@ -444,7 +444,13 @@ class _Converter:
                 if known
                 else "declare it under spec.journeys: [{name: " + doc.journey + "}]",
             )
-        objective = fields.objective_from_percent(ctx, (*path, "objective"), doc.objective)
+        # The value as written (100, not pydantic's 100.0), so messages quote the author.
+        written = ctx.doc.get((*path, "objective"))
+        objective = fields.objective_from_percent(
+            ctx,
+            (*path, "objective"),
+            written if isinstance(written, int | float) else doc.objective,
+        )
         window = self.window((*path, "window"), doc.window)
         sli = self.sli((*path, "sli"), doc.sli)
         if ctx.error_count() > before or objective is None or window is None or sli is None:

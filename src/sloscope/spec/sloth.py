@@ -245,6 +245,7 @@ def _sli(ctx: Context, path: YamlPath, raw: object) -> PromQLSLI | None:
             f"Sloth SLI plugins are not supported (plugin {plugin_id!r})",
             "write the plugin's queries as sli.events with error_query and total_query, "
             "or as a native sloscope SLI",
+            at_key=True,
         )
         return None
     body = _mapping(ctx, (*path, kind), data[kind], f"sli.{kind}")

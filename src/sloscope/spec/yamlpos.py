@@ -27,8 +27,10 @@ from sloscope.errors import Problem
 #: parsing one would take minutes.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
-#: Alias expansion is capped so ``&a [*a, *a, ...]`` chains cannot blow up memory.
+#: Values per document, and values reached again through aliases: caps that keep
+#: ``&a [*a, *a, ...]`` chains ("billion laughs") from blowing up time and memory.
 MAX_NODES = 500_000
+MAX_ALIAS_EXPANSION = 50_000
 
 PathKey = str | int
 YamlPath = tuple[PathKey, ...]
@@ -241,7 +243,12 @@ def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]
     lines = _LINE_BREAK.split(text)
     docs: list[Document] = []
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks every character as it is built, so it is inside the try.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line, column = _offset_pos(text, exc.position)
+        return [], [_reader_problem(name, line, column, exc)]
     try:
         index = 0
         for node in _nodes(loader):
@@ -263,15 +270,7 @@ def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]
         problems.append(_syntax_problem(exc, name))
     except yaml.reader.ReaderError as exc:
         line, column = _offset_pos(text, exc.position)
-        problems.append(
-            Problem(
-                name,
-                line,
-                column,
-                f"character {exc.character!r} is not allowed in YAML",
-                "remove control characters from the file",
-            )
-        )
+        problems.append(_reader_problem(name, line, column, exc))
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
         problems.append(Problem(name, 0, 0, f"invalid YAML: {exc}"))
     except RecursionError:
@@ -281,6 +280,17 @@ def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]
     finally:
         loader.dispose()
     return docs, problems
+
+
+def _reader_problem(name: str, line: int, column: int, exc: yaml.reader.ReaderError) -> Problem:
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return Problem(
+        name,
+        line,
+        column,
+        f"character {char!r} is not allowed in YAML",
+        "remove control characters from the file",
+    )
 
 
 def _nodes(loader: yaml.SafeLoader) -> Iterator[Node]:
@@ -324,6 +334,8 @@ class _Builder:
         self.lines = lines
         self.problems = problems
         self.count = 0
+        self.expanded = 0
+        self.seen: set[int] = set()
         self.active: set[int] = set()
 
     def fail(self, node: Node, message: str, hint: str = "") -> _AbortError:
@@ -332,10 +344,15 @@ class _Builder:
 
     def build(self, node: Node, path: YamlPath) -> object:
         self.count += 1
-        if self.count > MAX_NODES:
+        if id(node) in self.seen:
+            self.expanded += 1
+        self.seen.add(id(node))
+        if self.count > MAX_NODES or self.expanded > MAX_ALIAS_EXPANSION:
             raise self.fail(
                 node,
-                f"document expands to more than {MAX_NODES} values (aliases?)",
+                "document expands to too many values through aliases"
+                if self.expanded > MAX_ALIAS_EXPANSION
+                else f"document has more than {MAX_NODES} values",
                 "a spec has far fewer values; check anchors and aliases",
             )
         self.doc.values[path] = _pos(node.start_mark)
