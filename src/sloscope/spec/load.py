@@ -16,7 +16,7 @@ x.yaml:2:7: error: unknown kind 'Nope' for apiVersion sloscope/v1 (hint: support
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -276,11 +276,3 @@ def _unique_services(loaded: list[LoadedService], problems: list[Problem]) -> li
         first[name] = item
         out.append(item.service)
     return out
-
-
-def problems_by_file(problems: Sequence[Problem]) -> Mapping[str, tuple[Problem, ...]]:
-    """Problems grouped by file, in the order given (for printing)."""
-    grouped: dict[str, list[Problem]] = {}
-    for problem in problems:
-        grouped.setdefault(problem.file, []).append(problem)
-    return {name: tuple(items) for name, items in grouped.items()}
