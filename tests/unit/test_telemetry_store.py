@@ -210,3 +210,23 @@ def test_context_manager_closes_and_reopening_sees_the_data(tmp_path: Path) -> N
         _ingest(store, _om([1, 2]))
     with TelemetryStore(path, read_only=True) as again:
         assert again.sample_count() == 2
+
+
+def test_an_unknown_format_is_an_ingest_error(store: TelemetryStore) -> None:
+    with pytest.raises(IngestError, match="unknown telemetry format 'csv'"):
+        ingest_file(store, io.BytesIO(b""), format="csv")
+
+
+def test_result_to_dict_is_json_ready(store: TelemetryStore) -> None:
+    result = _ingest(store, _om([1, 2]))
+    assert result.to_dict() == {
+        "source": "m.om",
+        "samples_read": 2,
+        "new_samples": 2,
+        "duplicates": 0,
+        "conflicts": 0,
+        "series": 1,
+        "new_series": 1,
+        "time_range": [T0 * 1000, (T0 + 60) * 1000],
+        "warnings": [],
+    }

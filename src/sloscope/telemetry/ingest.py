@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from sloscope.errors import IngestError
-from sloscope.telemetry.openmetrics import Format, parse_stream
+from sloscope.telemetry.openmetrics import FORMATS, Format, parse_stream
 from sloscope.telemetry.store import TelemetryStore
 
 Progress = Callable[[int, int], None]
@@ -45,8 +45,22 @@ class IngestResult:
     time_range: tuple[int, int] | None
     warnings: tuple[str, ...] = field(default=())
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (``time_range`` as two Unix-ms numbers, or null)."""
+        return {
+            "source": self.source,
+            "samples_read": self.samples_read,
+            "new_samples": self.new_samples,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "series": self.series,
+            "new_series": self.new_series,
+            "time_range": list(self.time_range) if self.time_range else None,
+            "warnings": list(self.warnings),
+        }
+
     def summary(self) -> str:
-        """One line for the CLI."""
+        """A line for the CLI (and one more per warning)."""
         text = (
             f"{self.source}: {self.samples_read} samples of {self.series} series read, "
             f"{self.new_samples} stored, {self.duplicates} already stored"
@@ -58,27 +72,32 @@ class IngestResult:
                 f"; {self.conflicts} conflicted with stored samples of a different value "
                 "(the stored values were kept)"
             )
-        return text
+        return "\n".join([text, *(f"warning: {w}" for w in self.warnings)])
 
 
 def ingest_file(
     store: TelemetryStore,
     path_or_stream: str | os.PathLike[str] | IO[bytes] | IO[str],
-    format: Format = "openmetrics",
+    format: Format | str = "openmetrics",
     progress: Progress | None = None,
 ) -> IngestResult:
     """Parse an OpenMetrics (or Prometheus text) file and add its samples to ``store``.
 
-    ``path_or_stream`` is a path, ``"-"`` for standard input, or an open binary or text
-    stream. ``progress(bytes_done, bytes_total)`` is called as the file is read (total is
-    0 when unknown, as for a pipe) and once more when the samples are stored.
+    ``format`` is ``openmetrics`` (timestamps in seconds) or ``prometheus`` (the text
+    format, timestamps in milliseconds). ``path_or_stream`` is a path, ``"-"`` for
+    standard input, or an open binary or text stream. ``progress(bytes_done,
+    bytes_total)`` is called as the file is read (total is 0 when unknown, as for a pipe)
+    and once more when the samples are stored.
 
     Raises :class:`~sloscope.errors.IngestError` naming the file, line and problem; the
     store is then unchanged.
     """
+    if format not in FORMATS:
+        raise IngestError(f"unknown telemetry format {format!r}; use one of {', '.join(FORMATS)}")
+    fmt = cast(Format, format)
     stream, name, total, owned = _open(path_or_stream)
     try:
-        parsed = parse_stream(stream, name, format=format, total_bytes=total, progress=progress)
+        parsed = parse_stream(stream, name, format=fmt, total_bytes=total, progress=progress)
     finally:
         if owned:
             stream.close()

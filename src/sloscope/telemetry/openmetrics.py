@@ -45,6 +45,8 @@ from numpy.typing import NDArray
 from sloscope.errors import IngestError
 
 Format = Literal["openmetrics", "prometheus"]
+#: The formats this parser reads.
+FORMATS: tuple[str, ...] = ("openmetrics", "prometheus")
 
 #: Stop collecting problems after this many; the error then says there were more.
 MAX_PROBLEMS = 20
