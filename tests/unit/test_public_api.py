@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import sloscope
 from sloscope import _EXPORTS
 
@@ -28,12 +30,8 @@ def test_every_exported_name_has_a_docstring() -> None:
 
 
 def test_unknown_attribute_raises_attribute_error() -> None:
-    try:
+    with pytest.raises(AttributeError, match="NoSuchThing"):
         _ = sloscope.NoSuchThing  # type: ignore[attr-defined]
-    except AttributeError as exc:
-        assert "NoSuchThing" in str(exc)
-    else:  # pragma: no cover - the assertion is the point
-        raise AssertionError("expected AttributeError")
 
 
 def test_importing_the_package_loads_no_heavy_module() -> None:

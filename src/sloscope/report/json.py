@@ -27,6 +27,9 @@ def slo_to_dict(result: SLOResult) -> dict[str, Any]:
     """One SLO's entry of ``report --json``."""
     status = result.status
     slo = result.slo
+    # No matching series at all: the event counts are unknown, not zero.
+    good = status.good if result.has_data else None
+    total = status.total if result.has_data else None
     return {
         "service": result.service.name,
         "slo": slo.name,
@@ -34,8 +37,8 @@ def slo_to_dict(result: SLOResult) -> dict[str, Any]:
         "objective": _num(slo.objective, 12),
         "window": slo.window.label,
         "sli": _num(status.sli, 8),
-        "good": _num(status.good, 3),
-        "total": _num(status.total, 3),
+        "good": _num(good, 3),
+        "total": _num(total, 3),
         "error_budget": {
             "consumed": _num(status.consumed, 6),
             "remaining": _num(status.remaining, 6),

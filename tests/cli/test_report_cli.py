@@ -1,0 +1,163 @@
+"""``sloscope report``: the JSON contract with hand-computed figures, and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import AT, CliRunner
+
+
+def _report(sloscope: CliRunner, ws: Path, *args: str) -> dict:
+    result = sloscope("report", "-w", str(ws), "--at", str(AT), "--json", *args)
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_report_json_has_the_hand_computed_figures(sloscope: CliRunner, ingested: Path) -> None:
+    """7 days of 1000 req/min; 100 errors/min in the last 30 minutes only.
+
+    total = 1000 × 10080 + 100 × 30 = 10,083,000; bad = 3,000;
+    consumed = 3000 / (10,083,000 × 0.001); burn 5m = (500/5500)/0.001.
+    """
+    doc = _report(sloscope, ingested)
+    assert doc["at"] == "2026-11-20T12:00:00Z"
+    slo = doc["slos"][0]
+    assert slo["service"] == "checkout"
+    assert slo["slo"] == "orders-availability"
+    assert slo["journey"] == "place-order"
+    assert slo["objective"] == 0.999
+    assert slo["window"] == "7d"
+    assert slo["total"] == 10_083_000.0
+    assert slo["good"] == 10_080_000.0
+    assert slo["sli"] == pytest.approx(1 - 3000 / 10_083_000, abs=1e-8)
+    assert slo["error_budget"]["consumed"] == pytest.approx(3000 / 10_083, abs=1e-6)
+    assert slo["error_budget"]["remaining"] == pytest.approx(1 - 3000 / 10_083, abs=1e-6)
+    burn = slo["burn_rates"]
+    assert list(burn) == ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
+    assert burn["5m"] == pytest.approx(500 / 5500 / 0.001, abs=1e-4)
+    assert burn["30m"] == pytest.approx(3000 / 33000 / 0.001, abs=1e-4)
+    assert burn["1h"] == pytest.approx(3000 / 63000 / 0.001, abs=1e-4)
+    assert burn["3d"] == pytest.approx(3000 / (4320 * 1000 + 3000) / 0.001, abs=1e-4)
+    # For a 7d window: page 2% in 1h → 3.36, page 5% in 6h → 1.4, tickets 0.7 and 0.2333.
+    assert slo["alerts"] == [
+        {"severity": "page", "long_window": "1h", "short_window": "5m", "factor": 3.36},
+        {"severity": "page", "long_window": "6h", "short_window": "30m", "factor": 1.4},
+        {"severity": "ticket", "long_window": "1d", "short_window": "2h", "factor": 0.7},
+        {"severity": "ticket", "long_window": "3d", "short_window": "6h", "factor": 0.2333333333},
+    ]
+    assert slo["policy"] == {"state": "ok", "reasons": []}
+
+
+def test_a_slo_without_matching_series_reports_null_never_zero(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    slo = _report(sloscope, ingested)["slos"][1]
+    assert slo["slo"] == "orders-nodata"
+    assert slo["sli"] is None
+    assert slo["good"] is None
+    assert slo["total"] is None
+    assert slo["error_budget"] == {"consumed": None, "remaining": None}
+    assert set(slo["burn_rates"].values()) == {None}
+    assert slo["alerts"] == []
+    assert slo["policy"]["state"] == "unknown"
+
+
+def test_replaying_the_past_sees_no_errors_before_the_burn(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    result = sloscope("report", "-w", str(ingested), "--at", str(AT - 3600), "--json")
+    slo = json.loads(result.stdout)["slos"][0]
+    assert slo["error_budget"]["consumed"] == 0.0
+    assert slo["burn_rates"]["1h"] == 0.0
+    assert slo["alerts"] == []
+
+
+def test_policy_notifies_past_half_the_budget(sloscope: CliRunner, ingested: Path) -> None:
+    (ingested / "sloscope.yaml").write_text(
+        "budget_policies:\n"
+        "  - name: default\n"
+        "    steps: [{consumed: 20, action: notify}, {consumed: 90, action: freeze}]\n",
+        encoding="utf-8",
+    )
+    slo = _report(sloscope, ingested)["slos"][0]
+    assert slo["policy"] == {
+        "state": "notify",
+        "reasons": ["30% of the error budget consumed (notify at 20%)"],
+    }
+
+
+def test_service_filter_and_unknown_service(sloscope: CliRunner, ingested: Path) -> None:
+    assert len(_report(sloscope, ingested, "--service", "checkout")["slos"]) == 2
+    result = sloscope("report", "-w", str(ingested), "--service", "payments")
+    assert result.code == 2
+    assert "no service 'payments'" in result.stderr
+    assert "checkout" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "table"])
+def test_human_formats_show_every_slo(sloscope: CliRunner, ingested: Path, fmt: str) -> None:
+    result = sloscope("report", "-w", str(ingested), "--at", str(AT), "--format", fmt)
+    assert result.code == 0, result.stderr
+    assert "orders-availability" in result.stdout
+    assert "orders-nodata" in result.stdout
+    assert "99.9%" in result.stdout
+
+
+def test_html_report_escapes_names_from_specs(sloscope: CliRunner, ingested: Path) -> None:
+    spec = ingested / "slos" / "checkout.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "description: Customer submits an order",
+            'description: "<script>alert(1)</script>"',
+        ),
+        encoding="utf-8",
+    )
+    result = sloscope("report", "-w", str(ingested), "--at", str(AT), "--format", "html")
+    assert result.code == 0, result.stderr
+    assert "<script>" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [("yesterday", "is not a time"), ("2026-11-20T12:00:00", "has no time zone")],
+)
+def test_bad_at_is_exit_2_with_the_accepted_forms(
+    sloscope: CliRunner, ingested: Path, at: str, message: str
+) -> None:
+    result = sloscope("report", "-w", str(ingested), "--at", at)
+    assert result.code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_report_without_telemetry_says_how_to_load_it(sloscope: CliRunner, workspace: Path) -> None:
+    result = sloscope("report", "-w", str(workspace))
+    assert result.code == 2
+    assert "sloscope ingest" in result.stderr
+
+
+def test_report_with_an_invalid_spec_lists_the_problem_and_exits_2(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    spec = ingested / "slos" / "checkout.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("objective: 99.9", "objective: 100"),
+        encoding="utf-8",
+    )
+    result = sloscope("report", "-w", str(ingested))
+    assert result.code == 2
+    assert "checkout.yaml:13:18: error: objective 100" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_project_config_names_file_line_and_setting(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    (ingested / "sloscope.yaml").write_text("step: 1m\nsource:\n  kind: duckdb\n", "utf-8")
+    result = sloscope("report", "-w", str(ingested))
+    assert result.code == 2
+    assert "sloscope.yaml:3:3: source.kind: unknown setting" in result.stderr
