@@ -208,8 +208,12 @@ class SLO:
 
     @property
     def error_budget(self) -> float:
-        """The budget as a fraction of events: ``1 - objective``."""
-        return 1.0 - self.objective
+        """The budget as a fraction of events: ``1 - objective``.
+
+        Rounded to 12 significant digits, so 99.9% gives exactly 0.001 (the engine does
+        the same), not the float artefact 0.0010000000000000009.
+        """
+        return float(f"{1.0 - self.objective:.12g}")
 
 
 @dataclass(frozen=True)
