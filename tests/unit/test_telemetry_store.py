@@ -150,7 +150,7 @@ def test_a_failure_while_storing_rolls_back_the_transaction(
         raise duckdb.IOException("disk full")
 
     monkeypatch.setattr(store, "_update_series_state", broken)
-    with pytest.raises(duckdb.IOException):
+    with pytest.raises(IngestError, match="disk full; nothing was stored"):
         _ingest(store, _om([5, 6], start=2, series="fresh_total"))
     assert store.query("SELECT * FROM samples ORDER BY ts") == before
     assert store.series_count() == 1
@@ -230,3 +230,12 @@ def test_result_to_dict_is_json_ready(store: TelemetryStore) -> None:
         "time_range": [T0 * 1000, (T0 + 60) * 1000],
         "warnings": [],
     }
+
+
+def test_a_dash_reads_standard_input(
+    store: TelemetryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(_om([3, 5]).encode())))
+    result = ingest_file(store, "-")
+    assert (result.source, result.new_samples) == ("<stdin>", 2)
+    assert [d for *_, d in _deltas(store)] == [0, 2]

@@ -23,6 +23,7 @@ left exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -195,14 +196,27 @@ class TelemetryStore:
         """
         if self.read_only:
             raise IngestError(f"the telemetry store {self.path} is open read-only")
+        if not len(values):
+            return AddResult(new_samples=0, duplicates=0, conflicts=0, series=0, new_series=0)
         self.con.begin()
         try:
             result = self._add(series, series_index, timestamps, values)
+            self.con.commit()
+        except duckdb.Error as exc:
+            self._rollback()
+            raise IngestError(
+                f"could not store the samples in {self.path}: {exc}; nothing was stored "
+                "(check free disk space and that no other process writes the store)"
+            ) from exc
         except BaseException:
-            self.con.rollback()
+            self._rollback()
             raise
-        self.con.commit()
         return result
+
+    def _rollback(self) -> None:
+        # A failed COMMIT has already ended the transaction: then there is nothing to undo.
+        with contextlib.suppress(duckdb.Error):
+            self.con.rollback()
 
     def _add(
         self,
