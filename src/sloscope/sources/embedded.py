@@ -210,7 +210,9 @@ class EmbeddedSource:
             finally:
                 self.store.con.unregister("_atoms")
             # Samples with no increase are left out above: they add nothing.
-            np.add.at(flat[first * n : (first + batch) * n], rows["cell"], rows["delta"])
+            part = flat[first * n : (first + batch) * n]
+            # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
+            part += np.bincount(rows["cell"], weights=rows["delta"], minlength=part.size)
         return out
 
 
