@@ -7,6 +7,17 @@
     source:
       type: embedded                   # the embedded DuckDB telemetry store
       path: .sloscope/telemetry.duckdb
+    # or a Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics):
+    # source:
+    #   type: prometheus
+    #   url: https://prometheus.example.com:9090
+    #   bearer_token_file: /run/secrets/prom-token   # or bearer_token, or basic_auth:
+    #   basic_auth: {username: sloscope, password_file: /run/secrets/prom-password}
+    #   headers: {X-Scope-OrgID: team-a}
+    #   tls: {ca_file: ca.pem, cert_file: client.pem, key_file: client-key.pem}
+    #   timeout: 30s
+    #   max_retries: 3
+    #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
       url: sqlite:///.sloscope/state.db
     alert_policies:                    # extra tables beside the bundled "google"
@@ -21,7 +32,8 @@
 
 Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 ``:``), ``SLOSCOPE_STEP``, ``SLOSCOPE_SOURCE`` (type), ``SLOSCOPE_TELEMETRY_PATH``,
-``SLOSCOPE_STATE_URL``.
+``SLOSCOPE_STATE_URL``, ``SLOSCOPE_PROMETHEUS_URL`` (the Prometheus URL; it selects
+``type: prometheus`` unless ``SLOSCOPE_SOURCE`` says otherwise).
 """
 
 from __future__ import annotations
@@ -29,15 +41,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError
 from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy, BudgetStep
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
+
+if TYPE_CHECKING:
+    from sloscope.sources.prometheus import PrometheusSource
 
 CONFIG_FILE = "sloscope.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -47,11 +70,114 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SourceConfig(_Strict):
-    """Where telemetry is read from."""
+class BasicAuthConfig(_Strict):
+    """HTTP basic auth for the Prometheus source: a password or a file holding it."""
 
-    type: Literal["embedded"] = "embedded"
+    username: str = Field(min_length=1)
+    password: SecretStr | None = None
+    password_file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_password(self) -> BasicAuthConfig:
+        if (self.password is None) == (self.password_file is None):
+            raise ValueError("give exactly one of password and password_file")
+        return self
+
+
+class TLSConfig(_Strict):
+    """TLS for the Prometheus source: a private CA, a client certificate, or no checks."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    insecure_skip_verify: bool = False
+
+
+class SourceConfig(_Strict):
+    """Where telemetry is read from: the embedded store or a Prometheus server."""
+
+    type: Literal["embedded", "prometheus"] = "embedded"
     path: str = ".sloscope/telemetry.duckdb"
+    url: str | None = None
+    bearer_token: SecretStr | None = None
+    bearer_token_file: str | None = None
+    basic_auth: BasicAuthConfig | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    tls: TLSConfig = Field(default_factory=TLSConfig)
+    timeout: str = "30s"
+    max_retries: int = Field(default=3, ge=0, le=10)
+    use_recording_rules: Literal["auto", "always", "never"] = "auto"
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _prometheus_settings(self) -> SourceConfig:
+        if self.type == "prometheus" and not self.url:
+            raise ValueError(
+                "type: prometheus needs url: (e.g. http://prometheus:9090), or set "
+                "SLOSCOPE_PROMETHEUS_URL"
+            )
+        if self.bearer_token is not None and self.bearer_token_file is not None:
+            raise ValueError("give one of bearer_token and bearer_token_file, not both")
+        has_token = self.bearer_token is not None or self.bearer_token_file is not None
+        if has_token and self.basic_auth is not None:
+            raise ValueError("give a bearer token or basic_auth, not both")
+        return self
+
+    def open_prometheus(self, root: Path) -> PrometheusSource:
+        """The Prometheus source these settings describe; files are relative to ``root``.
+
+        Secret files are read here (their content never appears in a message).
+        """
+        try:
+            from sloscope.sources.prometheus import PrometheusSource
+        except ImportError:
+            raise ConfigError(
+                "the prometheus source needs httpx: pip install 'sloscope[prometheus]'"
+            ) from None
+
+        def path(name: str | None) -> str | None:
+            return None if name is None else str(root / name)
+
+        token = self.bearer_token.get_secret_value() if self.bearer_token else None
+        if self.bearer_token_file is not None:
+            token = _read_secret(root / self.bearer_token_file, "source.bearer_token_file")
+        basic: tuple[str, str] | None = None
+        if self.basic_auth is not None:
+            auth = self.basic_auth
+            password = auth.password.get_secret_value() if auth.password else ""
+            if auth.password_file is not None:
+                password = _read_secret(
+                    root / auth.password_file, "source.basic_auth.password_file"
+                )
+            basic = (auth.username, password)
+        assert self.url is not None  # checked by _prometheus_settings
+        return PrometheusSource(
+            self.url,
+            bearer_token=token,
+            basic_auth=basic,
+            headers=self.headers,
+            ca_file=path(self.tls.ca_file),
+            cert_file=path(self.tls.cert_file),
+            key_file=path(self.tls.key_file),
+            insecure_skip_verify=self.tls.insecure_skip_verify,
+            timeout=float(parse_duration(self.timeout)),
+            max_retries=self.max_retries,
+            use_recording_rules=self.use_recording_rules,
+        )
+
+
+def _read_secret(path: Path, setting: str) -> str:
+    """A credential from a file (trailing newline removed); the error names the file only."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{CONFIG_FILE}: cannot read {setting} {path}: {reason}") from None
 
 
 class StateConfig(_Strict):
@@ -148,6 +274,7 @@ _ENV = {
     "SLOSCOPE_SOURCE": ("source", "type"),
     "SLOSCOPE_TELEMETRY_PATH": ("source", "path"),
     "SLOSCOPE_STATE_URL": ("state", "url"),
+    "SLOSCOPE_PROMETHEUS_URL": ("source", "url"),
 }
 
 
@@ -164,6 +291,9 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
             target[key] = dict(inner) if isinstance(inner, Mapping) else {}
             target = target[key]
         target[path[-1]] = value
+    if env.get("SLOSCOPE_PROMETHEUS_URL") and not env.get("SLOSCOPE_SOURCE"):
+        # A Prometheus URL in the environment means: read from it.
+        data["source"]["type"] = "prometheus"
     return data
 
 

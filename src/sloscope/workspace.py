@@ -178,6 +178,8 @@ class Workspace:
 
     def source(self) -> Source:
         """The configured telemetry source, opened for reading."""
+        if self.config.source.type == "prometheus":
+            return self.config.source.open_prometheus(self.root)
         return EmbeddedSource(self.open_store(read_only=True))
 
     # --- evaluation -------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""The PromQL the Prometheus source sends: exact per-step increases, numeric ``le``
+matching, recorded-rule reads and ``{{window}}`` substitution.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sloscope.sources.prometheus_api import safe_url
+from sloscope.sources.promql_counts import (
+    bucket_selector,
+    le_regex,
+    recorded_ids_query,
+    recorded_query,
+    same_boundary,
+    step_increase_query,
+    with_window,
+)
+from sloscope.spec.selectors import parse_selector
+
+
+def test_the_step_increase_is_reset_aware_differences_of_last_values() -> None:
+    selector = parse_selector('http_requests_total{service="a", code!~"5.."}')
+    current = 'http_requests_total{service="a", code!~"5.."}'
+    assert step_increase_query(selector, 300) == (
+        f"sum(({current} - {current} offset 300s) >= 0 or ({current} < {current} offset 300s))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("threshold", "spellings", "others"),
+    [
+        (
+            0.3,
+            ["0.3", "0.30", "0.300", ".3", "00.3", "3e-1", "3e-01", "3.0E-01", "3.00e-1"],
+            ["0.31", "0.03", "3", "30", "0.3e-1", "3e-2", "1.3"],
+        ),
+        (1.0, ["1", "1.0", "1.00", "01", "1e0", "1e+00", "1.0e-0"], ["10", "0.1", "11", "1e1"]),
+        (2.5, ["2.5", "2.50", "2.5e0", "2.5E+0"], ["25", "0.25", "2.05", "2"]),
+        (300.0, ["300", "300.0", "3e2", "3e+02", "3.00E+2"], ["30", "3000", "3e3", "3e1"]),
+        (0.0001, ["0.0001", "0.00010", "1e-4", "1e-04", "1.0e-4"], ["0.001", "1e-3", "0.00011"]),
+        # 0.1 + 0.2 is 0.30000000000000004: still the boundary 0.3.
+        (0.1 + 0.2, ["0.3", "3e-1"], ["0.301", "0.30000000000000004"]),
+    ],
+)
+def test_le_regex_matches_every_spelling_of_the_boundary_and_nothing_else(
+    threshold: float, spellings: list[str], others: list[str]
+) -> None:
+    # Prometheus anchors label regexes at both ends: fullmatch.
+    pattern = re.compile(f"(?:{le_regex(threshold)})")
+    assert [s for s in spellings if not pattern.fullmatch(s)] == []
+    assert [s for s in others if pattern.fullmatch(s)] == []
+
+
+def test_le_regex_refuses_thresholds_that_cannot_be_boundaries() -> None:
+    with pytest.raises(ValueError, match="finite number"):
+        le_regex(float("inf"))
+
+
+def test_the_bucket_selector_adds_the_le_matcher() -> None:
+    bucket = parse_selector('lat_bucket{svc="a"}')
+    assert str(bucket_selector(bucket, 0.25)) == (
+        r'lat_bucket{svc="a", le=~"0*\\.250*|2\\.50*[eE]-0*1"}'
+    )
+
+
+def test_same_boundary_compares_numbers_not_text() -> None:
+    assert same_boundary("0.30", 0.3)
+    assert same_boundary("3e-1", 0.3)
+    assert same_boundary("+Inf", float("inf"))
+    assert not same_boundary("0.31", 0.3)
+    assert not same_boundary("fast", 0.3)
+
+
+def test_recorded_rates_become_counts_per_step() -> None:
+    assert recorded_query("slo:sli_error:rate5m", "checkout-orders", 60) == (
+        'sum(slo:sli_error:rate5m{sloscope_id="checkout-orders"}) * 60'
+    )
+    # Steps longer than the recorded window average the rates inside (t - step, t].
+    assert recorded_query("slo:sli_total:rate5m", "checkout-orders", 3600) == (
+        'sum(avg_over_time(slo:sli_total:rate5m{sloscope_id="checkout-orders"}[3599999ms])) * 3600'
+    )
+
+
+def test_rule_detection_asks_for_totals_at_both_ends_of_the_range() -> None:
+    assert recorded_ids_query(["b-y", "a-x", "b-y"], 1000, 1000) == (
+        'count by (sloscope_id) (slo:sli_total:rate5m{sloscope_id=~"a\\\\-x|b\\\\-y"})'
+    )
+    assert recorded_ids_query(["a.x"], 1060, 4660).endswith(
+        'count by (sloscope_id) (slo:sli_total:rate5m{sloscope_id=~"a\\\\.x"} offset 3600s)'
+    )
+
+
+def test_window_placeholders_become_the_step() -> None:
+    assert with_window("sum(increase(x[{{window}}])) + y[{{ window }}]", 120) == (
+        "sum(increase(x[120s])) + y[120s]"
+    )
+
+
+def test_safe_url_drops_credentials_and_query_and_keeps_ipv6_hosts() -> None:
+    assert safe_url("https://u:p@[::1]:9090/prom/?x=1") == "https://[::1]:9090/prom"
+    assert safe_url("http://prom") == "http://prom"
