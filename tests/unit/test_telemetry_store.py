@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import itertools
+import random
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sloscope.errors import IngestError, SourceError
 from sloscope.telemetry import SCHEMA_VERSION, IngestResult, TelemetryStore, ingest_file
@@ -228,6 +232,7 @@ def test_result_to_dict_is_json_ready(store: TelemetryStore) -> None:
         "series": 1,
         "new_series": 1,
         "time_range": [T0 * 1000, (T0 + 60) * 1000],
+        "nan_skipped": 0,
         "warnings": [],
     }
 
@@ -239,3 +244,50 @@ def test_a_dash_reads_standard_input(
     result = ingest_file(store, "-")
     assert (result.source, result.new_samples) == ("<stdin>", 2)
     assert [d for *_, d in _deltas(store)] == [0, 2]
+
+
+def test_a_nan_sample_is_skipped_by_the_next_delta_across_ingests(store: TelemetryStore) -> None:
+    result = _ingest(store, f"m_total 10 {T0}\nm_total NaN {T0 + 60}\n# EOF\n")
+    assert (result.new_samples, result.nan_skipped) == (1, 1)
+    assert "1 NaN sample(s)" in result.warnings[0]
+    _ingest(store, f"m_total 15 {T0 + 120}\n# EOF\n")
+    assert _deltas(store, "m_total") == [(0, 10, 0), (2, 15, 5)]
+
+
+def test_one_file_can_append_to_one_series_and_fill_a_gap_in_another(
+    store: TelemetryStore,
+) -> None:
+    def both(a: str, b: str) -> str:
+        return a.replace("# EOF\n", "") + b
+
+    _ingest(store, both(_om([10, 20], series="a_total"), _om([1, 2], series="b_total", start=5)))
+    text = both(_om([30], series="a_total", start=2), _om([0.5], series="b_total", start=0))
+    result = _ingest(store, text)
+    assert result.new_samples == 2
+    assert [d for *_, d in _deltas(store, "a_total")] == [0, 10, 10]
+    assert [d for *_, d in _deltas(store, "b_total")] == [0, 0.5, 1]
+
+
+_STORES = itertools.count()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(st.integers(0, 50), min_size=1, max_size=12),
+    cuts=st.lists(st.integers(0, 12), max_size=3),
+    order=st.randoms(use_true_random=False),
+)
+def test_ingesting_pieces_in_any_order_gives_the_deltas_of_one_ingest(
+    tmp_path: Path, values: list[int], cuts: list[int], order: random.Random
+) -> None:
+    bounds = sorted({0, len(values), *(min(c, len(values)) for c in cuts)})
+    pieces = [(a, values[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+    order.shuffle(pieces)
+    with TelemetryStore(tmp_path / f"p{next(_STORES)}.duckdb") as pieced:
+        for start, piece in pieces:
+            _ingest(pieced, _om([float(v) for v in piece], start=start))
+        got = _deltas(pieced)
+    expected = counter_deltas(np.zeros(len(values), np.int32), np.array(values, float))
+    assert [d for *_, d in got] == expected.tolist()

@@ -30,7 +30,8 @@ class IngestResult:
     counted). Of those, ``new_samples`` were stored, ``duplicates`` were already stored
     with the same value, and ``conflicts`` were at a (series, time) already stored with a
     *different* value: the stored value was kept (a conflict usually means two sources
-    wrote the same series). ``series`` is how many series the file had and
+    wrote the same series). ``nan_skipped`` samples were NaN (staleness markers): they
+    count nothing and are not stored. ``series`` is how many series the file had and
     ``new_series`` how many of them the store did not know. ``time_range`` is the first
     and last timestamp of the file (Unix ms), None for an empty file.
     """
@@ -43,6 +44,7 @@ class IngestResult:
     series: int
     new_series: int
     time_range: tuple[int, int] | None
+    nan_skipped: int = 0
     warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, object]:
@@ -56,6 +58,7 @@ class IngestResult:
             "series": self.series,
             "new_series": self.new_series,
             "time_range": list(self.time_range) if self.time_range else None,
+            "nan_skipped": self.nan_skipped,
             "warnings": list(self.warnings),
         }
 
@@ -116,6 +119,11 @@ def ingest_file(
     else:
         added = None
         span = None
+    if added and added.nan_skipped:
+        warnings.append(
+            f"{name}: {added.nan_skipped} NaN sample(s) (staleness markers) were skipped; "
+            "they count nothing"
+        )
     if progress is not None:
         progress(total, total)
     return IngestResult(
@@ -127,6 +135,7 @@ def ingest_file(
         series=added.series if added else 0,
         new_series=added.new_series if added else 0,
         time_range=span,
+        nan_skipped=added.nan_skipped if added else 0,
         warnings=tuple(warnings),
     )
 

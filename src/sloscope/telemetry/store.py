@@ -9,8 +9,9 @@ Schema (version :data:`SCHEMA_VERSION`)::
 
 ``delta`` follows counter semantics as Prometheus applies them: ``value - previous`` of the
 same series, or ``value`` itself after a reset (a value below the previous one); the first
-sample of a series has delta 0, since what it counted before is unknown. A NaN sample has
-delta 0 and the next sample compares with the last number before it. The per-step events
+sample of a series has delta 0, since what it counted before is unknown. NaN samples
+(staleness markers) count nothing and are not stored, so the next sample compares with
+the last number before them. The per-step events
 of an SLI are then plain sums of ``delta`` (see :mod:`sloscope.sources.embedded`).
 
 (series_id, ts) is unique. The ingest keeps it so (an index over every sample would cost
@@ -24,6 +25,7 @@ left exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -69,6 +71,7 @@ class AddResult:
     conflicts: int
     series: int
     new_series: int
+    nan_skipped: int = 0
 
 
 class TelemetryStore:
@@ -188,7 +191,8 @@ class TelemetryStore:
     ) -> AddResult:
         """Store samples in one transaction; duplicates are skipped, deltas kept exact.
 
-        ``series_index[i]`` indexes ``series``; ``timestamps`` are Unix ms. A sample at a
+        ``series_index[i]`` indexes ``series``; ``timestamps`` are Unix ms. NaN samples
+        are not stored (counted in ``nan_skipped``). A sample at a
         (series, ts) already stored is a duplicate when its value is the same and a
         conflict otherwise; either way the stored value is kept. Samples older than
         stored ones (filling a gap) are merged and the deltas of their series are
@@ -196,12 +200,23 @@ class TelemetryStore:
         """
         if self.read_only:
             raise IngestError(f"the telemetry store {self.path} is open read-only")
+        # NaN (a staleness marker, or a broken exporter) counts nothing, and DuckDB would
+        # read it from numpy as NULL: such samples are not stored.
+        numbers = ~np.isnan(values)
+        nan_skipped = len(values) - int(numbers.sum())
+        if nan_skipped:
+            series_index, timestamps, values = (
+                series_index[numbers],
+                timestamps[numbers],
+                values[numbers],
+            )
         if not len(values):
-            return AddResult(new_samples=0, duplicates=0, conflicts=0, series=0, new_series=0)
+            return AddResult(0, 0, 0, 0, 0, nan_skipped)
         self.con.begin()
         try:
             result = self._add(series, series_index, timestamps, values)
             self.con.commit()
+            result = dataclasses.replace(result, nan_skipped=nan_skipped)
         except duckdb.Error as exc:
             self._rollback()
             raise IngestError(
@@ -228,92 +243,74 @@ class TelemetryStore:
         con = self.con
         used = np.unique(series_index)
         ids, new_series = self._resolve_series([series[i] for i in used.tolist()])
-        lut = np.full(max(len(series), 1), -1, dtype=np.int64)
+        lut = np.full(max(len(series), 1), -1, dtype=np.int32)
         lut[used] = ids
-        sid = lut[series_index]
+        order = np.lexsort((timestamps, lut[series_index]))
+        sid = lut[series_index[order]]
+        ts, val = timestamps[order], values[order]
+        del order
 
-        # What is stored already, per series: the last sample, and for series whose new
-        # samples do not all come after it (a gap being filled), the stored samples from
-        # just before the earliest new one on.
-        order = np.lexsort((timestamps, sid))
-        sid, ts, val = sid[order], timestamps[order], values[order]
+        # What is stored already, per series: its last sample. New samples after it are
+        # appended; for a series whose new samples start at or before it (a gap being
+        # filled, or a re-ingest) the stored samples are merged in.
         starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
         batch_ids = sid[starts]
-        first_new = ts[starts]
         state = self._series_state(batch_ids)
-        has_state = np.array([int(i) in state for i in batch_ids], dtype=bool)
-        last_ts = np.array(
-            [state[int(i)][0] if int(i) in state else 0 for i in batch_ids], dtype=np.int64
-        )
-        gap = has_state & (first_new <= last_ts)
-        append = has_state & ~gap
+        known = [state.get(i, (_NEVER, np.nan)) for i in batch_ids.tolist()]
+        last_ts = np.array([t for t, _ in known], dtype=np.int64)
+        last_value = np.array([v for _, v in known], dtype=np.float64)
+        gap = ts[starts] <= last_ts
 
-        old_sid: list[NDArray[np.int64]] = []
-        old_ts: list[NDArray[np.int64]] = []
-        old_val: list[NDArray[np.float64]] = []
-        old_kind: list[NDArray[np.int8]] = []
-        if append.any():
-            # The last stored sample seeds the delta of the first new one.
-            old_sid.append(batch_ids[append])
-            old_ts.append(last_ts[append])
-            old_val.append(
-                np.array([state[int(i)][1] for i in batch_ids[append]], dtype=np.float64)
-            )
-            old_kind.append(np.full(int(append.sum()), _SEED, dtype=np.int8))
+        kind: NDArray[np.int8] | None = None
+        seeds: NDArray[np.float64] | None = None
         if gap.any():
-            g_sid, g_ts, g_val, g_kind = self._take_gap_samples(batch_ids[gap], first_new[gap])
-            old_sid.append(g_sid)
-            old_ts.append(g_ts)
-            old_val.append(g_val)
-            old_kind.append(g_kind)
+            sid, ts, val, kind = self._merge_stored(
+                sid,
+                ts,
+                val,
+                batch_ids=batch_ids,
+                first_new=ts[starts],
+                last_ts=last_ts,
+                last_value=last_value,
+            )
+        else:
+            # The last stored value (NaN: none) is the previous value of each series'
+            # first new sample.
+            seeds = last_value
 
-        all_sid = np.concatenate([*old_sid, sid])
-        all_ts = np.concatenate([*old_ts, ts])
-        all_val = np.concatenate([*old_val, val])
-        kind = np.concatenate([*old_kind, np.full(len(sid), _NEW, dtype=np.int8)])
-        # Stored samples sort before new ones at the same (series, ts), so they win.
-        order = np.lexsort((kind, all_ts, all_sid))
-        all_sid, all_ts, all_val, kind = all_sid[order], all_ts[order], all_val[order], kind[order]
-        same = np.r_[False, (all_sid[1:] == all_sid[:-1]) & (all_ts[1:] == all_ts[:-1])]
-        dropped = np.flatnonzero(same)
-        # A dropped sample is compared with the kept one of its (series, ts): the first.
-        kept_pos = np.maximum.accumulate(np.where(same, 0, np.arange(len(same))))
-        equal = (all_val[dropped] == all_val[kept_pos[dropped]]) | (
-            np.isnan(all_val[dropped]) & np.isnan(all_val[kept_pos[dropped]])
-        )
-        duplicates = int(equal.sum())
-        conflicts = len(dropped) - duplicates
-        keep = ~same
-        all_sid, all_ts, all_val, kind = all_sid[keep], all_ts[keep], all_val[keep], kind[keep]
+        same = np.zeros(len(sid), dtype=bool)
+        np.logical_and(sid[1:] == sid[:-1], ts[1:] == ts[:-1], out=same[1:])
+        duplicates = conflicts = 0
+        if same.any():
+            dropped = np.flatnonzero(same)
+            # The kept sample of a (series, ts) is the first: stored before new, then
+            # the file's order.
+            kept = np.maximum.accumulate(np.where(same, 0, np.arange(len(same))))[dropped]
+            equal = (val[dropped] == val[kept]) | (np.isnan(val[dropped]) & np.isnan(val[kept]))
+            duplicates = int(equal.sum())
+            conflicts = len(dropped) - duplicates
+            keep = ~same
+            sid, ts, val = sid[keep], ts[keep], val[keep]
+            kind = kind[keep] if kind is not None else None
 
-        delta = counter_deltas(all_sid, all_val)
-        is_new = kind == _NEW
-        new_samples = int(is_new.sum())
-        # Stored samples are rewritten only from a series' first new sample on: the
-        # deltas before it did not change (a re-ingest rewrites nothing).
-        stored = kind == _OLD
-        rewrite = np.zeros(len(kind), dtype=bool)
-        rewrite_ids, rewrite_from = _first_new_per_series(all_sid, all_ts, is_new)
-        if stored.any() and len(rewrite_ids):
-            position = np.searchsorted(rewrite_ids, all_sid[stored])
-            position = np.minimum(position, len(rewrite_ids) - 1)
-            found = rewrite_ids[position] == all_sid[stored]
-            rewrite[stored] = found & (all_ts[stored] >= rewrite_from[position])
-            if rewrite.any():
-                self._delete_from(rewrite_ids, rewrite_from)
-        write = is_new | rewrite
-        rows = {
-            "series_id": all_sid[write].astype(np.int32),
-            "ts": all_ts[write],
-            "value": all_val[write],
-            "delta": delta[write],
-        }
+        delta = counter_deltas(sid, val, seeds)
+        if kind is None:
+            new_samples = len(sid)
+            rows = {"series_id": sid, "ts": ts, "value": val, "delta": delta}
+        else:
+            write, new_samples = self._rewrite_mask(sid, ts, kind)
+            rows = {
+                "series_id": sid[write],
+                "ts": ts[write],
+                "value": val[write],
+                "delta": delta[write],
+            }
         con.register("_new_samples", rows)
         try:
             con.execute("INSERT INTO samples SELECT series_id, ts, value, delta FROM _new_samples")
         finally:
             con.unregister("_new_samples")
-        self._update_series_state(all_sid, all_ts, all_val)
+        self._update_series_state(sid, ts, val)
         return AddResult(
             new_samples=new_samples,
             duplicates=duplicates,
@@ -321,6 +318,59 @@ class TelemetryStore:
             series=len(batch_ids),
             new_series=new_series,
         )
+
+    def _merge_stored(
+        self,
+        sid: NDArray[np.int32],
+        ts: NDArray[np.int64],
+        val: NDArray[np.float64],
+        *,
+        batch_ids: NDArray[np.int32],
+        first_new: NDArray[np.int64],
+        last_ts: NDArray[np.int64],
+        last_value: NDArray[np.float64],
+    ) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.float64], NDArray[np.int8]]:
+        """New samples merged with what is stored around them, sorted, with their kinds.
+
+        Appended series get their last stored sample as a seed row; series with a gap
+        get the stored sample before their earliest new one (a seed) and every stored
+        sample after it. Stored rows sort before new ones at the same (series, ts).
+        """
+        has_state = last_ts != _NEVER
+        gap = first_new <= last_ts
+        append = has_state & ~gap
+        g_sid, g_ts, g_val, g_kind = self._stored_samples(batch_ids[gap], first_new[gap])
+        n_append = int(append.sum())
+        all_sid = np.concatenate([batch_ids[append], g_sid, sid])
+        all_ts = np.concatenate([last_ts[append], g_ts, ts])
+        all_val = np.concatenate([last_value[append], g_val, val])
+        kind = np.concatenate(
+            [np.full(n_append, _SEED, np.int8), g_kind, np.full(len(sid), _NEW, np.int8)]
+        )
+        order = np.lexsort((kind, all_ts, all_sid))
+        return all_sid[order], all_ts[order], all_val[order], kind[order]
+
+    def _rewrite_mask(
+        self, sid: NDArray[np.int32], ts: NDArray[np.int64], kind: NDArray[np.int8]
+    ) -> tuple[NDArray[np.bool_], int]:
+        """Rows to write after a merge (new ones, and stored ones whose delta may change).
+
+        Stored samples are rewritten only from their series' first new sample on: the
+        deltas before it did not change, so a re-ingest rewrites nothing. Those stored
+        samples are deleted here, to be inserted again with the new ones.
+        """
+        is_new = kind == _NEW
+        stored = kind == _OLD
+        rewrite = np.zeros(len(kind), dtype=bool)
+        rewrite_ids, rewrite_from = _first_new_per_series(sid, ts, is_new)
+        if stored.any() and len(rewrite_ids):
+            position = np.searchsorted(rewrite_ids, sid[stored])
+            position = np.minimum(position, len(rewrite_ids) - 1)
+            found = rewrite_ids[position] == sid[stored]
+            rewrite[stored] = found & (ts[stored] >= rewrite_from[position])
+            if rewrite.any():
+                self._delete_from(rewrite_ids, rewrite_from)
+        return is_new | rewrite, int(is_new.sum())
 
     def _resolve_series(self, keys: list[SeriesKey]) -> tuple[NDArray[np.int64], int]:
         """Catalog ids of ``keys``, adding the new ones; (ids, how many were new)."""
@@ -377,7 +427,7 @@ class TelemetryStore:
                 found[texts[i]] = int(new_ids[p])
         return np.array([found[t] for t in texts], dtype=np.int64), len(new)
 
-    def _series_state(self, ids: NDArray[np.int64]) -> dict[int, tuple[int, float]]:
+    def _series_state(self, ids: NDArray[np.int32]) -> dict[int, tuple[int, float]]:
         """(last_ts, last_value) of the stored series among ``ids`` that have samples."""
         self.con.register("_ids", {"id": ids.astype(np.int32)})
         try:
@@ -389,9 +439,9 @@ class TelemetryStore:
             self.con.unregister("_ids")
         return {int(i): (int(t), float(v)) for i, t, v in rows}
 
-    def _take_gap_samples(
-        self, ids: NDArray[np.int64], first_new: NDArray[np.int64]
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int8]]:
+    def _stored_samples(
+        self, ids: NDArray[np.int32], first_new: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.float64], NDArray[np.int8]]:
         """The stored samples the new ones will be merged with.
 
         For each series: the last sample before its earliest new one (a seed, kept as it
@@ -417,7 +467,7 @@ class TelemetryStore:
         finally:
             con.unregister("_gap")
         return (
-            np.concatenate([seeds["series_id"], later["series_id"]]).astype(np.int64),
+            np.concatenate([seeds["series_id"], later["series_id"]]).astype(np.int32),
             np.concatenate([seeds["ts"], later["ts"]]).astype(np.int64),
             np.concatenate([seeds["value"], later["value"]]).astype(np.float64),
             np.concatenate(
@@ -428,7 +478,7 @@ class TelemetryStore:
             ),
         )
 
-    def _delete_from(self, ids: NDArray[np.int64], first: NDArray[np.int64]) -> None:
+    def _delete_from(self, ids: NDArray[np.int32], first: NDArray[np.int64]) -> None:
         """Delete the stored samples of each series ``ids[i]`` from ``first[i]`` on."""
         self.con.register("_rewrite", {"series_id": ids.astype(np.int32), "t0": first})
         try:
@@ -440,7 +490,7 @@ class TelemetryStore:
             self.con.unregister("_rewrite")
 
     def _update_series_state(
-        self, sid: NDArray[np.int64], ts: NDArray[np.int64], val: NDArray[np.float64]
+        self, sid: NDArray[np.int32], ts: NDArray[np.int64], val: NDArray[np.float64]
     ) -> None:
         """Record each touched series' first and last sample (arrays sorted by sid, ts)."""
         if not len(sid):
@@ -471,26 +521,33 @@ class TelemetryStore:
 # Kinds of rows while merging: a seed (stored, before the new ones, not rewritten), a
 # stored sample (rewritten with its new delta), a new sample.
 _SEED, _OLD, _NEW = np.int8(0), np.int8(1), np.int8(2)
+#: last_ts of a series with no stored sample: before any timestamp.
+_NEVER = np.iinfo(np.int64).min
 
 
 def _first_new_per_series(
-    sid: NDArray[np.int64], ts: NDArray[np.int64], is_new: NDArray[np.bool_]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    sid: NDArray[np.int32], ts: NDArray[np.int64], is_new: NDArray[np.bool_]
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
     """(series ids, timestamp of each one's first new sample), sorted by id."""
     new_sid, new_ts = sid[is_new], ts[is_new]
     if not len(new_sid):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int64)
     # Rows are sorted by (series, ts), so a series' first new row is its earliest.
     starts = np.flatnonzero(np.r_[True, new_sid[1:] != new_sid[:-1]])
     return new_sid[starts], new_ts[starts]
 
 
-def counter_deltas(sid: NDArray[np.int64], values: NDArray[np.float64]) -> NDArray[np.float64]:
+def counter_deltas(
+    sid: NDArray[np.int32],
+    values: NDArray[np.float64],
+    seeds: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """Per-sample increases of counters, as Prometheus counts them.
 
     ``sid`` and ``values`` are sorted by series then time. Within a series: ``value -
-    previous``, or ``value`` after a reset (value < previous); the first sample 0. NaN
-    samples are skipped: delta 0, and the next sample compares with the last number.
+    previous``, or ``value`` after a reset (value < previous); the first sample 0 unless
+    ``seeds`` (one per run of a series, NaN for none) gives the value stored before it.
+    NaN samples are skipped: delta 0, and the next sample compares with the last number.
 
     >>> counter_deltas(np.array([1, 1, 1, 1]), np.array([10.0, 20.0, 5.0, 8.0])).tolist()
     [0.0, 10.0, 5.0, 3.0]
@@ -498,13 +555,27 @@ def counter_deltas(sid: NDArray[np.int64], values: NDArray[np.float64]) -> NDArr
     n = len(values)
     if n == 0:
         return np.zeros(0)
-    valid = ~np.isnan(values)
-    positions = np.arange(n)
-    # Index of the last valid sample at or before each position (-1: none yet).
-    last_valid = np.maximum.accumulate(np.where(valid, positions, -1))
-    prev_index = np.r_[-1, last_valid[:-1]]
-    prev_ok = prev_index >= 0
-    prev_ok[prev_ok] &= sid[prev_index[prev_ok]] == sid[prev_ok]
-    prev = np.where(prev_ok, values[np.maximum(prev_index, 0)], np.nan)
-    raw = np.where(values < prev, values, values - prev)
-    return np.where(valid & prev_ok, raw, 0.0)
+    first = np.ones(n, dtype=bool)
+    np.not_equal(sid[1:], sid[:-1], out=first[1:])
+    if np.isnan(values).any():
+        positions = np.arange(n)
+        # Index of the last number strictly before each position, and the series start.
+        last_valid = np.maximum.accumulate(np.where(np.isnan(values), -1, positions))
+        prev_index = np.r_[-1, last_valid[:-1]]
+        run_start = np.maximum.accumulate(np.where(first, positions, 0))
+        in_series = prev_index >= run_start
+        prev = np.where(in_series, values[np.maximum(prev_index, 0)], np.nan)
+    else:
+        in_series = ~first
+        prev = np.empty(n)
+        prev[1:] = values[:-1]
+        prev[first] = np.nan
+    if seeds is not None:
+        runs = np.cumsum(first) - 1
+        prev = np.where(in_series, prev, seeds[runs])
+    delta = values - prev
+    reset = values < prev
+    delta[reset] = values[reset]
+    # No previous number (first sample, or a NaN on either side): no increase.
+    delta[np.isnan(delta)] = 0.0
+    return delta
