@@ -26,9 +26,9 @@ Format decisions (consistent with promtool where it is reasonable):
 - Label order does not matter: ``a{x="1",y="2"}`` and ``a{y="2",x="1"}`` are one series.
 
 Speed: the label set of a series is parsed once, the first time its raw ``name{...}`` text
-is seen; later lines cost a dictionary lookup and a split. Values and timestamps are
-converted to numbers a chunk at a time by numpy. A file with problems is parsed to the
-end (up to :data:`MAX_PROBLEMS` problems) so the user sees several at once.
+is seen; later lines cost two ``rpartition`` calls and a dictionary lookup. Values and
+timestamps are converted to numbers a chunk at a time by numpy. A file with problems is
+parsed to the end (up to :data:`MAX_PROBLEMS` problems) so the user sees several at once.
 """
 
 from __future__ import annotations
@@ -195,39 +195,52 @@ class OpenMetricsParser:
                 self._other_line(line, lineno)
                 eof = self._eof_line
                 continue
-            # Fast path: the series text ends at the first "} " (or the first space
-            # without braces). Only a text already validated as a whole series is in
-            # the cache, so a "} " inside a label value can never be mistaken for the end.
-            brace = line.find("{")
-            space = line.find(" ")
-            if brace != -1 and (space == -1 or brace < space):
-                end = line.find("} ", brace) + 1
-                if end == 0:
-                    end = len(line)
-                raw = line[:end]
-            else:
-                if space == -1:
-                    space = len(line)
-                end = space
-                raw = line[:space]
+            # Fast path: "<series> <value> <timestamp>" split at the last two spaces.
+            # Only a text already validated as a whole series is in the cache, so a hit
+            # means the line is exactly that: anything else (exemplars, spaces in label
+            # values, a missing timestamp) misses and takes the careful path.
+            head, _, stamp = line.rpartition(" ")
+            raw, _, value = head.rpartition(" ")
             sid = cache.get(raw)
             if sid is None:
-                parsed = self._parse_series(line, lineno)
-                if parsed is None:
+                careful = self._careful_sample(line, lineno)
+                if careful is None:
                     continue
-                sid, end = parsed
-            parts = line[end:].split()
-            if len(parts) == 2 or (len(parts) > 2 and parts[2] == "#"):
-                if sid == _SKIP:
-                    self._created_skipped += 1
-                    continue
-                index(sid)
-                values(parts[0])
-                stamps(parts[1])
-                linenos(lineno)
-            else:
-                self._sample_tail_problem(parts, lineno)
+                sid, value, stamp = careful
+            if sid == _SKIP:
+                self._created_skipped += 1
+                continue
+            index(sid)
+            values(value)
+            stamps(stamp)
+            linenos(lineno)
         self._convert(chunk)
+
+    def _careful_sample(self, line: str, lineno: int) -> tuple[int, str, str] | None:
+        """(series index, value text, timestamp text) of a sample line, or None.
+
+        Finds where the series ends (the first "} ", or the first space without braces),
+        parses the series if its text is new, and splits what follows.
+        """
+        brace = line.find("{")
+        space = line.find(" ")
+        if brace != -1 and (space == -1 or brace < space):
+            end = line.find("} ", brace) + 1
+            if end == 0:
+                end = len(line)
+        else:
+            end = len(line) if space == -1 else space
+        sid = self._cache.get(line[:end])
+        if sid is None:
+            parsed = self._parse_series(line, lineno)
+            if parsed is None:
+                return None
+            sid, end = parsed
+        parts = line[end:].split()
+        if len(parts) == 2 or (len(parts) > 2 and parts[2] == "#"):
+            return sid, parts[0], parts[1]
+        self._sample_tail_problem(parts, lineno)
+        return None
 
     def _other_line(self, line: str, lineno: int) -> None:
         """Comments, blank lines and anything after ``# EOF``."""
