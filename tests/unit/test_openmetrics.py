@@ -198,3 +198,35 @@ def test_stream_parsing_counts_lines_across_chunks(monkeypatch: pytest.MonkeyPat
 
 def test_crlf_line_endings_are_accepted() -> None:
     assert _rows('m{a="1"} 2 1700000000\r\n# EOF\r\n') == [('m{a="1"}', 1_700_000_000_000, 2.0)]
+
+
+def test_known_series_lines_with_exemplars_spaces_or_gaps_take_the_careful_path() -> None:
+    text = (
+        'a{x="p q"} 1 10\n'  # spaces inside a label value
+        'a{x="p q"} 2 20\n'
+        'a{x="p q"} 3 30 # {trace_id="t"} 0.1 29\n'  # exemplar on a known series
+        "b 4 40\n"
+        "b 5 50 # {} 1\n"
+        "b\t6\t60\n"  # tabs, as the Prometheus text format allows
+        "# EOF\n"
+    )
+    assert [(key, t, v) for key, t, v in _rows(text)] == [
+        ('a{x="p q"}', 10_000, 1.0),
+        ('a{x="p q"}', 20_000, 2.0),
+        ('a{x="p q"}', 30_000, 3.0),
+        ("b", 40_000, 4.0),
+        ("b", 50_000, 5.0),
+        ("b", 60_000, 6.0),
+    ]
+
+
+def test_a_known_series_missing_its_timestamp_is_still_reported_with_its_line() -> None:
+    text = 'a{x="1"} 1 10\na{x="1"} 2 20\na{x="1"} 3\nb 1 1\nb 2\n# EOF\n'
+    message = _error(text)
+    assert "m.om:3: sample without a timestamp (value '3')" in message
+    assert "m.om:5: sample without a timestamp (value '2')" in message
+    assert message.startswith("2 problem(s)")
+
+
+def test_extra_fields_after_the_timestamp_are_an_error() -> None:
+    assert "m.om:2: unexpected '9' after the timestamp" in _error("m 1 1\nm 2 2 9\n# EOF\n")
