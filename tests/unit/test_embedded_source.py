@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sloscope.errors import SourceError, UnsupportedSLIError
+from sloscope.sources import embedded
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource, compile_selector
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
@@ -195,3 +196,20 @@ def test_a_quote_in_a_label_value_is_matched_safely(tmp_path: Path) -> None:
         sli = _ratio("""m_total{a="x' OR 1=1 --"}""", "m_total")
         [counts] = EmbeddedSource(store).fetch([sli], T0, T0 + 60, 60)
         assert counts.good.tolist() == [3]
+
+
+def test_batched_queries_give_the_same_counts(
+    source: EmbeddedSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slis = [
+        _ratio('req_total{code="200"}', 'req_total{svc="a"}'),
+        _ratio('req_total{code=~"5.."}', "req_total", bad=True),
+        LatencySLI(metric=parse_selector('lat_seconds{svc="a"}'), threshold=0.1),
+    ]
+    whole = source.fetch(slis, T0, T0 + 180, 60)
+    monkeypatch.setattr(embedded, "_MAX_CELLS", 1)  # one group of series per query
+    monkeypatch.setattr(embedded, "_SELECTORS_PER_QUERY", 1)
+    batched = source.fetch(slis, T0, T0 + 180, 60)
+    assert [c.good.tolist() for c in batched] == [c.good.tolist() for c in whole]
+    assert [c.total.tolist() for c in batched] == [c.total.tolist() for c in whole]
+    assert [c.good.tolist() for c in whole] == [[15, 25, 35], [115, 125, 135], [4, 4, 4]]

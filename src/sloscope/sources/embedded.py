@@ -46,6 +46,8 @@ from sloscope.telemetry.store import TelemetryStore
 
 #: Largest (atoms x steps) matrix summed at once; more series are read in batches.
 _MAX_CELLS = 16_000_000
+#: Selectors resolved per catalog query (a bound on the SQL text DuckDB must bind).
+_SELECTORS_PER_QUERY = 256
 
 
 @dataclass(frozen=True)
@@ -146,38 +148,39 @@ class EmbeddedSource:
         return out
 
     def _resolve(self, selectors: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
-        """Series (id, ``le`` label) matched by each selector, in one query.
+        """Series (id, ``le`` label) matched by each selector, in as few queries as can be.
 
-        One pass over the catalog with a boolean column per selector: DuckDB binds each
-        regex once (they are constants), and the catalog is small next to the samples.
+        One pass over the catalog answers up to :data:`_SELECTORS_PER_QUERY` selectors,
+        each a boolean in a list: DuckDB binds each regex once (they are constants), and
+        the catalog is small next to the samples.
         """
         found: dict[Selector, list[tuple[int, str]]] = {s: [] for s in selectors}
-        if not selectors:
-            return found
-        columns: list[str] = []
-        params: list[str] = []
-        for selector in selectors:
-            where, args = compile_selector(selector)
-            columns.append(f"({where})")
-            params.extend(args)
-        names = sorted({s.metric for s in selectors})
-        sql = (
-            "SELECT id, coalesce(labels['le'], '') AS le, ["
-            + ", ".join(columns)
-            + "] AS hits FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
-        )
-        try:
-            rows = self.store.con.execute(sql, [*params, names]).fetchall()
-        except duckdb.InvalidInputException as exc:
-            raise SourceError(
-                f"a selector's regular expression is not valid RE2: {exc} (selectors: "
-                + "; ".join(str(s) for s in selectors if _has_regex(s))
-                + "); RE2 has no backreferences or lookarounds, as in Prometheus"
-            ) from None
-        for series_id, le, hits in rows:
-            for position, hit in enumerate(hits):
-                if hit:
-                    found[selectors[position]].append((int(series_id), str(le)))
+        for first in range(0, len(selectors), _SELECTORS_PER_QUERY):
+            batch = selectors[first : first + _SELECTORS_PER_QUERY]
+            columns: list[str] = []
+            params: list[str] = []
+            for selector in batch:
+                where, args = compile_selector(selector)
+                columns.append(f"({where})")
+                params.extend(args)
+            names = sorted({s.metric for s in batch})
+            sql = (
+                "SELECT id, coalesce(labels['le'], '') AS le, ["
+                + ", ".join(columns)
+                + "] AS hits FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
+            )
+            try:
+                rows = self.store.con.execute(sql, [*params, names]).fetchall()
+            except duckdb.InvalidInputException as exc:
+                raise SourceError(
+                    f"a selector's regular expression is not valid RE2: {exc} (selectors: "
+                    + "; ".join(str(s) for s in batch if _has_regex(s))
+                    + "); RE2 has no backreferences or lookarounds, as in Prometheus"
+                ) from None
+            for series_id, le, hits in rows:
+                for position, hit in enumerate(hits):
+                    if hit:
+                        found[batch[position]].append((int(series_id), str(le)))
         return found
 
     def _atom_sums(
