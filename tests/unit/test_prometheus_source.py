@@ -478,3 +478,15 @@ def test_grid_counts_are_float64_arrays_of_the_grid_length() -> None:
     assert counts.good.dtype == np.float64
     assert counts.start == T0
     assert counts.end == T0 + 4 * STEP
+
+
+def test_time_slice_slos_read_raw_series_even_when_rules_exist() -> None:
+    # Their rules record bad slices; the engine needs the indicator's events.
+    slices = TimeslicesSLI(indicator=RATIO, slice_seconds=60, target=0.95)
+    recorded = [({"sloscope_id": "svc-a"}, 1.0)]
+    with stub_prometheus(api(RATIO_SERIES, rules_values, recorded)) as stub:
+        [counts] = source(stub, use_recording_rules="always").fetch(
+            [slices], T0, T0 + STEP, STEP, ids=["svc-a"]
+        )
+    assert counts.note == "raw series"
+    assert counts.total.tolist() == [1.0]

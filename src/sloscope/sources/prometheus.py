@@ -12,7 +12,8 @@
    instant query finds the SLOs whose generated recording rules
    (``slo:sli_total:rate5m{sloscope_id="..."}``) cover the whole range; those SLOs read
    ``slo:sli_error:rate5m`` and ``slo:sli_total:rate5m`` (one series each, however many
-   raw series the SLI has);
+   raw series the SLI has). Time-slice SLOs never do: their rules record bad slices,
+   not the indicator's events the engine makes slices of;
 2. the other SLIs' selectors are looked up with ``/api/v1/series`` (how many series
    match, which ``le`` boundaries a histogram has);
 3. each distinct count query (see :mod:`sloscope.sources.promql_counts`: the exact
@@ -37,6 +38,7 @@ import ssl
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from types import TracebackType
 from typing import Literal, TypeVar
 
 import httpx
@@ -182,6 +184,17 @@ class PrometheusSource:
         if self._own_client:
             self.api.client.close()
 
+    def __enter__(self) -> PrometheusSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
     # --- fetch ---------------------------------------------------------------------------
 
     def fetch(
@@ -203,11 +216,18 @@ class PrometheusSource:
         if ids is not None and len(ids) != len(slis):
             raise ValueError(f"ids must name one SLO per SLI: {len(ids)} ids, {len(slis)} SLIs")
         first = start + step
-        recorded = self._recorded(ids, first, end)
+        # Rules record a time-slice SLO's bad *slices*, and the engine wants the events
+        # of its indicator: those SLOs always read raw series.
+        rule_ids = (
+            None
+            if ids is None
+            else [i for i, sli in zip(ids, slis, strict=True) if not isinstance(sli, TimeslicesSLI)]
+        )
+        recorded = self._recorded(rule_ids, first, end)
         plans: list[_Plan | None] = [None] * len(slis)
         if ids is not None:
             for index, slo_id in enumerate(ids):
-                if slo_id in recorded:
+                if slo_id in recorded and not isinstance(slis[index], TimeslicesSLI):
                     plans[index] = _recorded_plan(slo_id, recorded[slo_id], step)
         # Selectors of the SLIs that read raw series: how many series, which boundaries.
         wanted: dict[Selector, None] = {}

@@ -1,0 +1,198 @@
+"""Run the real Prometheus (Debian's 2.42 at ``/usr/bin/prometheus``) and promtool.
+
+Plain functions, no pytest: ``conftest.py`` wraps them in fixtures and
+``bench/bench_prometheus.py`` uses them too. Every server listens on a free 127.0.0.1
+port over its own data folder and is stopped by :meth:`PrometheusServer.stop`.
+
+Historical data goes in as TSDB blocks made by promtool *before* the server starts:
+
+- ``promtool tsdb create-blocks-from openmetrics FILE DIR`` writes 2h blocks (2.42 has no
+  ``--max-block-duration`` flag for this command); the server then opens them as
+  persisted blocks. Its head stays empty (nothing is scraped), so no block is ever
+  "newer than the head".
+- Time-based retention counts from the newest block, not from the wall clock, but the
+  servers here run with ``--storage.tsdb.retention.time=3650d`` so a 30-day backfill is
+  never cut short.
+- ``promtool tsdb create-blocks-from rules`` evaluates recording rules over a past range
+  by querying a running server, and writes blocks; they overlap the raw blocks in time,
+  which 2.42 accepts (vertical compaction is on by default since 2.39). The server reads
+  new blocks only on restart: stop it, move the blocks in, start again.
+- Queries use the default ``--query.lookback-delta`` of 5m.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+#: Long enough that backfilled months are never deleted while a test runs.
+RETENTION = "3650d"
+
+
+class HarnessError(RuntimeError):
+    """Prometheus or promtool is missing, does not start, or fails."""
+
+
+def binary(name: str) -> str:
+    """The path of ``prometheus`` or ``promtool``; :class:`HarnessError` when missing."""
+    found = shutil.which(name) or (
+        f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None
+    )
+    if found is None:
+        raise HarnessError(
+            f"{name} is not installed: run 'make services' (installs the Debian package "
+            "'prometheus', which has both prometheus and promtool), or "
+            "'sudo apt-get install prometheus'"
+        )
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class PrometheusServer:
+    """A running Prometheus: its ``url``, data folder, log file and process."""
+
+    url: str
+    data_dir: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout`` seconds)."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=timeout)
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines of the server's log, for failure messages."""
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def start_prometheus(
+    data_dir: Path,
+    *,
+    rule_files: Sequence[Path] = (),
+    evaluation_interval: str = "1m",
+    ready_timeout: float = 90.0,
+) -> PrometheusServer:
+    """Start Prometheus over ``data_dir`` and wait until ``/-/ready`` answers 200.
+
+    The config (written next to the data folder) has no scrape targets; ``rule_files``
+    are loaded, so a rule file Prometheus rejects fails here with its log.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = data_dir.parent / f"{data_dir.name}-prometheus.yml"
+    lines = ["global:", f"  evaluation_interval: {evaluation_interval}"]
+    if rule_files:
+        lines.append("rule_files:")
+        lines.extend(f"  - {str(path)!r}" for path in rule_files)
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log = data_dir.parent / f"{data_dir.name}-prometheus.log"
+    port = free_port()
+    args = [
+        binary("prometheus"),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={data_dir}",
+        f"--storage.tsdb.retention.time={RETENTION}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=info",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    server = PrometheusServer(f"http://127.0.0.1:{port}", data_dir, log, process)
+    deadline = time.monotonic() + ready_timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise HarnessError(
+                f"prometheus exited with code {process.returncode} before it was ready; its "
+                f"log ({log}):\n{server.log_tail()}"
+            )
+        try:
+            if httpx.get(f"{server.url}/-/ready", timeout=2.0).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    server.stop()
+    raise HarnessError(
+        f"prometheus was not ready within {ready_timeout:g}s; its log ({log}):\n{server.log_tail()}"
+    )
+
+
+def _promtool(args: Sequence[str], timeout: float) -> None:
+    command = [binary("promtool"), *args]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise HarnessError(f"promtool {' '.join(args[:3])} took more than {timeout:g}s") from None
+    if done.returncode != 0:
+        output = (done.stderr or done.stdout).decode(errors="replace").strip()
+        raise HarnessError(f"{' '.join(command)} failed ({done.returncode}):\n{output[-3000:]}")
+
+
+def create_blocks_from_openmetrics(source: Path, data_dir: Path, timeout: float = 3600) -> None:
+    """Write ``source`` (OpenMetrics text ending in ``# EOF``) as TSDB blocks in ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _promtool(
+        ["tsdb", "create-blocks-from", "openmetrics", "-q", str(source), str(data_dir)], timeout
+    )
+
+
+def backfill_rules(
+    url: str,
+    rule_file: Path,
+    start: int,
+    end: int,
+    data_dir: Path,
+    *,
+    eval_interval: str = "60s",
+    timeout: float = 3600,
+) -> int:
+    """Evaluate ``rule_file``'s recording rules over ``[start, end]`` against the server at
+    ``url`` and move the blocks into ``data_dir``; return how many blocks were added.
+
+    Rules that read other recorded series see nothing in this pass (promtool evaluates
+    each rule against the server's data as it was), so backfill those in a second pass.
+    """
+    output = data_dir.parent / f"{data_dir.name}-rules-{time.monotonic_ns()}"
+    _promtool(
+        [
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            "-q",
+            f"--url={url}",
+            f"--start={start}",
+            f"--end={end}",
+            f"--eval-interval={eval_interval}",
+            f"--output-dir={output}",
+            str(rule_file),
+        ],
+        timeout,
+    )
+    moved = 0
+    for block in sorted(output.iterdir()) if output.exists() else []:
+        if block.is_dir():
+            shutil.move(str(block), str(data_dir / block.name))
+            moved += 1
+    shutil.rmtree(output, ignore_errors=True)
+    return moved
