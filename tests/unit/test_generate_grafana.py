@@ -19,7 +19,7 @@ import pytest
 from sloscope import conventions as conv
 from sloscope.demo import write_demo_specs
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
-from sloscope.errors import SpecError
+from sloscope.errors import ConfigError
 from sloscope.generate.grafana import (
     PROMETHEUS_ALERTS_METRIC,
     dashboard_uid,
@@ -38,6 +38,7 @@ from sloscope.spec.model import (
     RatioSLI,
     RollingWindow,
     Service,
+    TimeslicesSLI,
     Window,
 )
 from sloscope.spec.selectors import parse_selector
@@ -323,21 +324,119 @@ def test_an_slo_without_alerting_draws_no_alert_lines_and_says_so() -> None:
     assert "links" not in burn
 
 
-def test_an_alerting_slo_naming_an_unknown_policy_is_a_spec_error_with_its_place() -> None:
+@pytest.mark.parametrize("enabled", [True, False])
+def test_an_slo_naming_an_unknown_policy_is_a_config_error_with_its_place(enabled: bool) -> None:
     slo = SLO(
         name="x",
         objective=0.99,
         window=RollingWindow(28 * DAY),
         sli=RatioSLI(total=parse_selector("t"), bad=parse_selector("b")),
-        alerting=Alerting(policy="nope"),
+        alerting=Alerting(policy="nope", enabled=enabled),
         origin=Origin("slos/shop.yaml", 12),
     )
-    with pytest.raises(SpecError) as caught:
+    with pytest.raises(ConfigError) as caught:
         generate_dashboard(_service(slo), POLICIES)
-    (problem,) = caught.value.problems
-    assert (problem.file, problem.line) == ("slos/shop.yaml", 12)
-    assert "unknown alert policy 'nope'" in problem.message
-    assert "google" in problem.hint
+    message = str(caught.value)
+    assert "SLO shop/x (slos/shop.yaml:12) uses alert policy 'nope'" in message
+    assert "known policies: google" in message
+
+
+def test_the_bundled_policies_are_known_when_only_project_policies_are_passed() -> None:
+    doc = generate_dashboard(_service(), {})
+    assert len(_threshold_steps(_panel(doc, "Burn rate by window"))) == 5
+
+
+def test_rows_that_can_never_fire_get_no_line_and_the_about_panel_says_why() -> None:
+    # a 90% SLO burns at most 10: the 13.44 page row of a 28d window can never fire
+    doc = generate_dashboard(_service(_slo(objective=0.9)), POLICIES)
+    assert _threshold_steps(_panel(doc, "Burn rate by window")) == [
+        ("transparent", None),
+        ("orange", 0.9333333333),
+        ("orange", 2.8),
+        ("red", 5.6),
+    ]
+    assert _threshold_steps(_panel(doc, "Current burn rate"))[-1] == ("red", 5.6)
+    legends = [t["legendFormat"] for t in _panel(doc, "Burn rate by window")["targets"]]
+    assert legends[0] == "5m"
+    content = _panel(doc, "About orders-availability")["options"]["content"]
+    assert "| page | 1h | 5m | 2% | 13\\.44 \\(never fires\\: a 90% SLO burns at most 10\\) |" in (
+        content
+    )
+
+
+def test_time_slice_slos_leave_out_windows_shorter_than_a_slice() -> None:
+    slo = SLO(
+        name="good-minutes",
+        objective=0.99,
+        window=RollingWindow(30 * DAY),
+        sli=TimeslicesSLI(
+            indicator=RatioSLI(total=parse_selector("t"), bad=parse_selector("b")),
+            slice_seconds=600,
+            target=0.95,
+        ),
+    )
+    doc = generate_dashboard(_service(slo), POLICIES)
+    burn = _panel(doc, "Burn rate by window")
+    assert [t["legendFormat"].split(" ")[0] for t in burn["targets"]] == [
+        "30m",
+        "1h",
+        "2h",
+        "6h",
+        "1d",
+        "3d",
+    ]
+    # the 1h/5m page row has no alert: 5m holds no whole 10m slice
+    assert _threshold_steps(burn) == [
+        ("transparent", None),
+        ("orange", 1.0),
+        ("orange", 3.0),
+        ("red", 6.0),
+    ]
+    content = _panel(doc, "About good-minutes")["options"]["content"]
+    assert "10m slices in which at least 95% are events that are not bad" in content
+
+
+def test_a_calendar_slo_says_its_window_is_recorded_as_a_rolling_one() -> None:
+    slo = _slo(window=CalendarWindow("month", "Europe/Berlin"))
+    doc = generate_dashboard(_service(slo), POLICIES)
+    rows = [p["title"] for p in _panels_of(doc, "row")]
+    assert rows[1] == "orders-availability: 99.9% over calendar month (Europe/Berlin)"
+    stat = _panel(doc, "SLI over 30d")
+    assert stat["targets"][0]["expr"].startswith("1 - slo:sli_error:ratio_rate30d{")
+    assert stat["description"].endswith(
+        "Recorded as a rolling 30d: Prometheus has no calendar ranges."
+    )
+
+
+def test_every_series_a_dashboard_reads_is_one_the_generated_rules_record(
+    demo_services: dict[str, Service],
+) -> None:
+    rules = pytest.importorskip("sloscope.generate.prometheus")
+    doc = rules.generate_rules(demo_services.values(), POLICIES)
+    recorded = {
+        (rule["record"], rule["labels"][conv.LABEL_ID])
+        for group in doc["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    }
+    alerts = {
+        rule["alert"] for group in doc["groups"] for rule in group["rules"] if "alert" in rule
+    }
+    checked = 0
+    for service in demo_services.values():
+        for expr in _exprs(generate_dashboard(service, POLICIES)):
+            for metric, inner in re.findall(r"([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}", expr):
+                if metric == PROMETHEUS_ALERTS_METRIC:
+                    named = re.search(r'alertname=~"([^"]*)"', inner)
+                    assert named is not None
+                    assert alerts <= set(named.group(1).split("|"))
+                    continue
+                sid = re.search(rf'{conv.LABEL_ID}="([^"]*)"', inner)
+                assert sid is not None, expr
+                assert (metric, sid.group(1)) in recorded, f"{metric} of {sid.group(1)}"
+                checked += 1
+    # 9 SLOs: 3 stats, 2 SLI series, 1 budget series, 7 burn windows x 2 series each
+    assert checked == 9 * (3 + 2 + 1 + 14)
 
 
 # --- text and links: spec strings are user input -------------------------------------------------

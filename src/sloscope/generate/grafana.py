@@ -43,11 +43,13 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sloscope import conventions as conv
-from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertWindow
-from sloscope.errors import Problem, SpecError
+from sloscope.engine.burn import AlertThreshold, alert_thresholds
+from sloscope.engine.windows import AlertPolicy, bundled_policies
+from sloscope.errors import ConfigError
 from sloscope.spec.durations import format_duration
 from sloscope.spec.model import (
     SLO,
@@ -451,53 +453,91 @@ class _Layout:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def _alert_rows(slo: SLO, policy: AlertPolicy | None) -> list[tuple[AlertWindow, float]]:
-    """The SLO's alert rows with their factors for its window; none when alerting is off."""
-    if policy is None or not slo.alerting.enabled:
-        return []
-    nominal = slo.window.nominal_seconds
-    return [(row, row.factor(nominal)) for row in policy.windows]
+@dataclass(frozen=True)
+class _Alerting:
+    """What the generated rules alert on for one SLO, as the dashboard draws it.
+
+    Mirrors the rules generator: rows that can never fire (the factor is at or above the
+    SLO's highest burn rate) and, for time-slice SLIs, rows whose short window holds no
+    whole slice get no alert, so they get no line either; the about panel says why.
+    ``table``: every row of the policy in order, with why it is left out ("" when used).
+    ``lookbacks``: the alert windows recorded for this SLO.
+    """
+
+    table: tuple[tuple[AlertThreshold, str], ...]
+    lookbacks: tuple[int, ...]
+
+    @property
+    def rows(self) -> tuple[AlertThreshold, ...]:
+        """The rows the SLO alerts on."""
+        return tuple(row for row, left_out in self.table if not left_out)
 
 
-def _burn_legend(window: int, rows: Sequence[tuple[AlertWindow, float]]) -> str:
+def _alerting(slo: SLO, policy: AlertPolicy) -> _Alerting:
+    """The SLO's alert rows with their factors for its own window, and its alert windows."""
+    slice_seconds = slo.sli.slice_seconds if isinstance(slo.sli, TimeslicesSLI) else 0
+    lookbacks = tuple(w for w in policy.lookbacks if w >= slice_seconds)
+    if not slo.alerting.enabled:
+        return _Alerting((), lookbacks)
+    table: list[tuple[AlertThreshold, str]] = []
+    for row in alert_thresholds(policy, slo.window.nominal_seconds):
+        left_out = ""
+        if not row.can_fire(slo.objective):
+            left_out = (
+                f"never fires: a {_percent(slo.objective)}% SLO burns at most "
+                f"{_number(1 / slo.error_budget)}"
+            )
+        elif row.short_seconds < slice_seconds:
+            left_out = "no alert: its short window holds no whole time slice"
+        table.append((row, left_out))
+    return _Alerting(tuple(table), lookbacks)
+
+
+def _burn_legend(window: int, rows: Sequence[AlertThreshold]) -> str:
     """``1h (page > 13.44 with 5m)``: which line this window's burn is held against."""
     uses = []
-    for row, factor in rows:
+    for row in rows:
         if window in (row.long_seconds, row.short_seconds):
             other = row.short_seconds if window == row.long_seconds else row.long_seconds
-            uses.append(f"{row.severity} > {_number(factor)} with {format_duration(other)}")
+            uses.append(f"{row.severity} > {_number(row.factor)} with {format_duration(other)}")
     label = format_duration(window)
     return f"{label} ({'; '.join(uses)})" if uses else label
 
 
-def _burn_thresholds(rows: Sequence[tuple[AlertWindow, float]]) -> dict[str, Any]:
+def _burn_thresholds(rows: Sequence[AlertThreshold]) -> dict[str, Any]:
     """A dashed line per factor: red for page rows, orange for ticket rows (page wins a tie)."""
     colour: dict[float, str] = {}
-    for row, factor in rows:
-        if colour.get(factor) != _SEVERITY_COLOR["page"]:
-            colour[factor] = _SEVERITY_COLOR[row.severity]
+    for row in rows:
+        if colour.get(row.factor) != _SEVERITY_COLOR["page"]:
+            colour[row.factor] = _SEVERITY_COLOR[row.severity]
     return _thresholds("transparent", *((colour[f], f) for f in sorted(colour)))
 
 
-def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy | None) -> None:
+def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy) -> None:
     """The row of one SLO: stats and about, SLI and budget over time, burn and alerts."""
     sid = conv.slo_id(service.name, slo.name)
     by_id = {conv.LABEL_ID: sid}
     nominal = slo.window.nominal_seconds
     window_label = format_duration(nominal)
-    rows = _alert_rows(slo, policy)
-    lookbacks = policy.lookbacks if policy is not None else DEFAULT_LOOKBACKS
+    alerting = _alerting(slo, policy)
+    rows, lookbacks = alerting.rows, alerting.lookbacks
     objective = slo.objective
     budget = _selector(conv.ERROR_BUDGET, **by_id)
-    page_factors = [factor for row, factor in rows if row.severity == "page"]
+    page_factors = [row.factor for row in rows if row.severity == "page"]
 
     layout.line(
         1, (_GRID_WIDTH, _row(f"{slo.name}: {_percent(objective)}% over {_window_text(slo)}"))
     )
 
+    # Prometheus has no calendar ranges: the rules record a calendar window as its nominal
+    # rolling length, and the panels say so rather than pretend to follow the calendar.
+    recorded = ""
+    if isinstance(slo.window, CalendarWindow):
+        recorded = f" Recorded as a rolling {window_label}: Prometheus has no calendar ranges."
     sli_stat = _stat(
         f"SLI over {window_label}",
-        f"1 - error ratio over the SLO window; red below the objective {_percent(objective)}%.",
+        f"1 - error ratio over the SLO window; red below the objective {_percent(objective)}%."
+        + recorded,
         f"1 - {_selector(conv.error_ratio(nominal), **by_id)}",
         unit="percentunit",
         decimals=3,
@@ -506,7 +546,7 @@ def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy
     budget_stat = _stat(
         "Error budget remaining",
         f"Share of the {window_label} error budget left (negative when overspent); "
-        f"red below {_percent(BUDGET_LOW)}%, yellow below {_percent(BUDGET_WARN)}%.",
+        f"red below {_percent(BUDGET_LOW)}%, yellow below {_percent(BUDGET_WARN)}%." + recorded,
         _selector(conv.BUDGET_REMAINING, **by_id),
         unit="percentunit",
         decimals=1,
@@ -529,10 +569,10 @@ def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy
         (4, sli_stat),
         (4, budget_stat),
         (4, burn_stat),
-        (12, _text(f"About {slo.name}", _slo_about(service, slo, rows))),
+        (12, _text(f"About {slo.name}", _slo_about(service, slo, alerting))),
     )
 
-    fast = min((row.long_seconds for row, _ in rows), default=min(lookbacks))
+    fast = min((row.long_seconds for row in rows), default=min(lookbacks))
     sli_windows = sorted({nominal, fast}, reverse=True)
     sli_series = _timeseries(
         "SLI",
@@ -556,7 +596,7 @@ def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy
     budget_series = _timeseries(
         "Error budget remaining",
         f"Share of the {window_label} error budget left at each moment; "
-        f"red below {_percent(BUDGET_LOW)}%, yellow below {_percent(BUDGET_WARN)}%.",
+        f"red below {_percent(BUDGET_LOW)}%, yellow below {_percent(BUDGET_WARN)}%." + recorded,
         [_target(_selector(conv.BUDGET_REMAINING, **by_id), "budget remaining", "A")],
         unit="percentunit",
         decimals=1,
@@ -603,7 +643,7 @@ def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy
     layout.line(8, (16, burn_series), (8, alerts))
 
 
-def _slo_about(service: Service, slo: SLO, rows: Sequence[tuple[AlertWindow, float]]) -> str:
+def _slo_about(service: Service, slo: SLO, alerting: _Alerting) -> str:
     """Markdown for the SLO's text panel; every spec string escaped."""
     journey = next((j for j in service.journeys if j.name == slo.journey), None)
     journey_text = _NONE
@@ -624,18 +664,20 @@ def _slo_about(service: Service, slo: SLO, rows: Sequence[tuple[AlertWindow, flo
         lines[-1] += "  "
         lines.append(f"**Dashboard** {_md_link(slo.alerting.dashboard)}")
     lines.append("")
-    if rows:
+    if not slo.alerting.enabled:
+        lines.append("_Alerting is disabled for this SLO._")
+    else:
         lines += [
             "| alert | long | short | budget spent | burn factor |",
             "| --- | --- | --- | --- | --- |",
         ]
-        lines += [
-            f"| {row.severity} | {row.long_label} | {row.short_label} | "
-            f"{_md(_number(row.budget_percent))}% | {_md(_number(factor))} |"
-            for row, factor in rows
-        ]
-    else:
-        lines.append("_Alerting is disabled for this SLO._")
+        for row, left_out in alerting.table:
+            w = row.window
+            factor = _number(row.factor) + (f" ({left_out})" if left_out else "")
+            lines.append(
+                f"| {w.severity} | {w.long_label} | {w.short_label} | "
+                f"{_md(_number(w.budget_percent))}% | {_md(factor)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -668,22 +710,16 @@ def _service_about(service: Service) -> str:
 # --- the dashboard ----------------------------------------------------------------------------
 
 
-def _policy_of(slo: SLO, policies: Mapping[str, AlertPolicy]) -> AlertPolicy | None:
-    """The SLO's alert policy; SpecError when an alerting SLO names an unknown one."""
-    policy = policies.get(slo.alerting.policy)
-    if policy is None and slo.alerting.enabled:
-        origin = slo.origin
-        raise SpecError(
-            [
-                Problem(
-                    file=origin.file if origin else "<spec>",
-                    line=origin.line if origin else 0,
-                    column=1 if origin and origin.line else 0,
-                    message=f"SLO {slo.name!r} names unknown alert policy {slo.alerting.policy!r}",
-                    hint=f"known policies: {', '.join(sorted(policies)) or 'none'}; "
-                    "define more under alert_policies: in sloscope.yaml",
-                )
-            ]
+def _policy_of(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) -> AlertPolicy:
+    """The SLO's alert policy, from ``policies`` or the bundled tables, as the rules find it."""
+    known = {**bundled_policies(), **policies}
+    policy = known.get(slo.alerting.policy)
+    if policy is None:
+        where = f" ({slo.origin})" if slo.origin else ""
+        raise ConfigError(
+            f"SLO {service.name}/{slo.name}{where} uses alert policy {slo.alerting.policy!r}, "
+            f"which is not defined; known policies: {', '.join(sorted(known))}. Define it "
+            "under alert_policies in sloscope.yaml or set alerting.policy to a known one"
         )
     return policy
 
@@ -697,13 +733,13 @@ def generate_dashboard(
 ) -> dict[str, Any]:
     """The Grafana dashboard of one service, as a JSON-ready dict.
 
-    ``policies``: alert policies by name (bundled and project ones); each SLO's
-    ``alerting.policy`` picks its alert rows and burn factors. ``datasource_uid``: the
-    Prometheus datasource the ``datasource`` variable selects by default (Grafana's default
-    datasource when None). Raises :class:`SpecError` when an alerting SLO names a policy
-    not in ``policies``.
+    ``policies``: the project's alert policies by name (the bundled ``google`` table is
+    always known); each SLO's ``alerting.policy`` picks its alert rows and burn factors.
+    ``datasource_uid``: the Prometheus datasource the ``datasource`` variable selects by
+    default (Grafana's default datasource when None). Raises :class:`ConfigError` when an
+    SLO names an alert policy that is not defined.
     """
-    resolved = [(slo, _policy_of(slo, policies)) for slo in service.slos]
+    resolved = [(slo, _policy_of(slo, service, policies)) for slo in service.slos]
     layout = _Layout()
     # "$slo" is the one variable in a query: Grafana expands it to a regex of the chosen SLOs.
     chosen = (conv.LABEL_SLO, "=~", "$slo")
