@@ -45,10 +45,18 @@ PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 #: Share of the error budget left over the SLO window (negative when overspent).
 BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 
+#: Time-slice SLIs: 1 for a bad slice, 0 for a good one, no sample for a slice without
+#: events (``slo:sli_slice_bad:bool1m``); window ratios average it.
+SLICE_BAD = "slo:sli_slice_bad:bool{slice}"
+
 # --- rule groups and alerts --------------------------------------------------------------
 
 #: One group per SLO and kind, so a slow 30d rule does not delay the 5m ones.
 GROUP_RECORDING = "sloscope-{id}-sli-recordings"
+#: Windows of a day and more, summed from the 5m recordings (evaluated less often).
+GROUP_LONG_RECORDING = "sloscope-{id}-sli-long-recordings"
+#: Time-slice SLIs: one evaluation per slice (the group's interval is the slice).
+GROUP_SLICES = "sloscope-{id}-slice-recordings"
 GROUP_META = "sloscope-{id}-meta-recordings"
 GROUP_ALERTS = "sloscope-{id}-alerts"
 
@@ -82,3 +90,8 @@ def total_rate(seconds: int) -> str:
 def error_ratio(seconds: int) -> str:
     """Name of the recorded error ratio over a window."""
     return ERROR_RATIO.format(window=window_suffix(seconds))
+
+
+def slice_bad(slice_seconds: int) -> str:
+    """Name of the recorded bad-slice indicator of a time-slice SLI."""
+    return SLICE_BAD.format(slice=window_suffix(slice_seconds))

@@ -1,6 +1,17 @@
-"""Generated artefacts from SLO specs: Prometheus rules, Grafana dashboards, OpenSLO.
+"""Outputs generated from SLO specs: Prometheus rules, their promtool tests, Alertmanager.
 
-Every generator is pure: spec model (and alert policies) in, a document out. Names of
-generated series, labels and alerts come from :mod:`sloscope.conventions`, so rules and
-dashboards always agree. Nothing here reads files, the clock or a telemetry source.
+Pure: specs and alert policies in, documents and YAML text out; the CLI writes the files.
 """
+
+from sloscope.generate.alertmanager import alertmanager_snippet
+from sloscope.generate.prometheus import RulesDocument, generate_rules, render_rules
+from sloscope.generate.rule_tests import generate_rule_tests, render_rule_tests
+
+__all__ = [
+    "RulesDocument",
+    "alertmanager_snippet",
+    "generate_rule_tests",
+    "generate_rules",
+    "render_rule_tests",
+    "render_rules",
+]

@@ -1,0 +1,269 @@
+"""Compiling SLIs to PromQL: bad-event and all-event rates over a window.
+
+Every expression is aggregated to one series per SLO (``sum(...)`` without ``by``), so a
+ratio of two of them is the SLO's ratio, whatever labels the raw series carry. Selectors
+print with ``str(Selector)``, the canonical PromQL form.
+
+By kind of SLI (``W`` is the window, ``[5m]``):
+
+ratio
+    ``good`` given: errors are ``sum(rate(total[W])) - (sum(rate(good[W])) or vector(0))``.
+    The ``or vector(0)`` matters: when every request fails, no good series may exist at
+    all, and without it the error rate of a total outage would be *no data*, which never
+    alerts. ``bad`` given: ``sum(rate(bad[W])) or vector(0)`` (no 5xx series yet is 0
+    errors, not no data). Total is ``sum(rate(total[W]))``; with no traffic it is absent,
+    so the ratio is absent too, never a made-up 0.
+latency
+    Good is ``<metric>_bucket{..., le="<threshold>"}``, total ``<metric>_count{...}``.
+    The ``le`` label is a string and clients spell the same boundary differently: Go's
+    client writes ``1`` and ``1e+06``, Python's ``1.0`` and ``1e+06``, Prometheus 3
+    normalises classic histograms to ``1.0``. :func:`le_matcher` matches every spelling
+    of the threshold with one regex (``le=~"1|1\\.0"``), which Prometheus anchors at both
+    ends, so ``0.3`` never matches ``0.35``; a threshold with one spelling (``0.3``) is
+    an equality matcher.
+promql
+    The expressions count events over ``{{window}}``; sloscope substitutes the window and
+    divides by its seconds to get a rate. ``error_ratio`` alone cannot be split into
+    events, so only its ratio is recorded, from the expression itself at every window:
+    the long windows cannot be summed from short ones as they are for event SLIs (see
+    :mod:`sloscope.generate.prometheus`), and cost what the query costs over that window.
+timeslices
+    See :func:`slice_bad_indicator`: a 0/1 indicator recorded once per slice, whose
+    averages over a window are the ratio of bad slices.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+
+from sloscope.spec.durations import format_duration
+from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
+from sloscope.spec.selectors import Matcher, Selector
+
+#: ``{{window}}`` as PromQL SLIs write it (spaces allowed inside the braces).
+WINDOW_TEMPLATE = re.compile(r"\{\{\s*window\s*\}\}")
+
+EventSLI = RatioSLI | LatencySLI | PromQLSLI
+
+
+def format_number(value: float) -> str:
+    """A number as a human writes it: 12 significant digits, no float artefacts.
+
+    >>> format_number(1 - 0.999), format_number(14.4), format_number(28.0)
+    ('0.001', '14.4', '28')
+    """
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"cannot write {value} into a rule")
+    text = f"{value:.12g}"
+    return "0" if text == "-0" else text
+
+
+def window_text(seconds: int) -> str:
+    """A window as a PromQL range (``300`` → ``5m``, ``2419200`` → ``28d``)."""
+    return format_duration(seconds)
+
+
+# --- latency buckets --------------------------------------------------------------------
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """The shortest round-trip significant digits of a positive float, and its exponent.
+
+    ``0.3`` → ``("3", -1)``, ``1e6`` → ``("1", 6)``, ``2.5`` → ``("25", 0)``.
+    """
+    exact = Decimal(repr(float(value))).normalize()
+    _, digit_tuple, _ = exact.as_tuple()
+    digits = "".join(str(d) for d in digit_tuple).rstrip("0") or "0"
+    return digits, exact.adjusted()
+
+
+def _plain(value: float) -> str:
+    """Shortest round-trip digits without an exponent (``1``, ``0.3``, ``1000000``)."""
+    digits, exponent = _shortest_digits(value)
+    if exponent >= len(digits) - 1:
+        return digits + "0" * (exponent - len(digits) + 1)
+    if exponent >= 0:
+        return digits[: exponent + 1] + "." + digits[exponent + 1 :]
+    return "0." + "0" * (-exponent - 1) + digits
+
+
+def le_spellings(threshold: float) -> tuple[str, ...]:
+    """Every way common clients write a histogram boundary in the ``le`` label, sorted.
+
+    Go (``client_golang``: ``strconv.FormatFloat(v, 'g', -1, 64)``), Python
+    (``prometheus_client``: ``repr``, with Go's exponent from 1e6 up), and the
+    OpenMetrics / Prometheus 3 form (Go's, with ``.0`` added to whole numbers).
+
+    >>> le_spellings(0.3), le_spellings(1.0)
+    (('0.3',), ('1', '1.0'))
+    """
+    spellings: set[str] = set()
+    go = _go_g_shortest(threshold)
+    spellings.add(go)
+    if not any(c in go for c in ".e"):
+        spellings.add(go + ".0")
+    spellings.add(_python_client(threshold))
+    return tuple(sorted(spellings))
+
+
+def _go_g_shortest(value: float) -> str:
+    """Go's ``strconv.FormatFloat(v, 'g', -1, 64)``: %e when the exponent is < -4 or >= 6."""
+    digits, exponent = _shortest_digits(value)
+    if -4 <= exponent < 6:
+        return _plain(value)
+    head = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    sign = "+" if exponent >= 0 else "-"
+    return f"{head}e{sign}{abs(exponent):02d}"
+
+
+def _python_client(value: float) -> str:
+    """``prometheus_client``'s ``floatToGoString``: ``repr``, Go's exponent from 1e6 up."""
+    text = repr(float(value))
+    dot = text.find(".")
+    if value > 0 and dot > 6:
+        mantissa = f"{text[0]}.{text[1:dot]}".rstrip("0.")
+        return f"{mantissa}e+0{dot - 1}"
+    return text
+
+
+def le_matcher(threshold: float) -> Matcher:
+    """The ``le`` matcher of a latency threshold: equality, or a regex of every spelling.
+
+    >>> str(le_matcher(1.0))
+    'le=~"1|1\\\\.0"'
+    """
+    spellings = le_spellings(threshold)
+    if len(spellings) == 1:
+        return Matcher("le", "=", spellings[0])
+    return Matcher("le", "=~", "|".join(re.escape(s) for s in spellings))
+
+
+def good_bucket_selector(sli: LatencySLI) -> Selector:
+    """The bucket series counting requests within the threshold."""
+    return sli.bucket_selector.with_matcher(le_matcher(sli.threshold))
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+def has_event_rates(sli: SLI) -> bool:
+    """Whether bad and total events can be counted (all but ``error_ratio``-only PromQL)."""
+    if isinstance(sli, TimeslicesSLI):
+        return True
+    return not (isinstance(sli, PromQLSLI) and sli.total is None)
+
+
+def _rate(selector: Selector, seconds: int) -> str:
+    return f"sum(rate({selector}[{window_text(seconds)}]))"
+
+
+def _substitute(expr: str, seconds: int) -> str:
+    return WINDOW_TEMPLATE.sub(window_text(seconds), expr.strip())
+
+
+def _promql_events(expr: str, seconds: int) -> str:
+    """A PromQL event count over the window, as one series (``sum``, unless it is one)."""
+    text = _substitute(expr, seconds)
+    return text if _is_plain_sum(text) else f"sum({text})"
+
+
+def _is_plain_sum(expr: str) -> bool:
+    """Whether ``expr`` is one ``sum(...)`` without grouping, already a single series."""
+    match = re.match(r"sum\s*\(", expr)
+    if not match:
+        return False
+    depth = 0
+    for index in range(match.end() - 1, len(expr)):
+        char = expr[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index == len(expr) - 1
+    return False
+
+
+def total_rate(sli: EventSLI, seconds: int) -> str:
+    """All events per second over a window, one series."""
+    if isinstance(sli, RatioSLI):
+        return _rate(sli.total, seconds)
+    if isinstance(sli, LatencySLI):
+        return _rate(sli.count_selector, seconds)
+    if sli.total is None:
+        raise ValueError("an error_ratio PromQL SLI has no event counts")
+    return f"{_promql_events(sli.total, seconds)} / {seconds}"
+
+
+def error_rate(sli: EventSLI, seconds: int) -> str:
+    """Bad events per second over a window, one series (0 when no bad series exist)."""
+    if isinstance(sli, RatioSLI):
+        if sli.bad is not None:
+            return f"({_rate(sli.bad, seconds)} or vector(0))"
+        assert sli.good is not None
+        return f"{_rate(sli.total, seconds)} - ({_rate(sli.good, seconds)} or vector(0))"
+    if isinstance(sli, LatencySLI):
+        good = _rate(good_bucket_selector(sli), seconds)
+        return f"{_rate(sli.count_selector, seconds)} - ({good} or vector(0))"
+    if sli.total is None:
+        raise ValueError("an error_ratio PromQL SLI has no event counts")
+    total = _promql_events(sli.total, seconds)
+    if sli.bad is not None:
+        return f"({_promql_events(sli.bad, seconds)} or vector(0)) / {seconds}"
+    assert sli.good is not None
+    return f"({total} - ({_promql_events(sli.good, seconds)} or vector(0))) / {seconds}"
+
+
+def good_rate(sli: EventSLI, seconds: int) -> str:
+    """Good events per second over a window, one series (used to judge time slices)."""
+    if isinstance(sli, RatioSLI):
+        if sli.good is not None:
+            return f"({_rate(sli.good, seconds)} or vector(0))"
+        assert sli.bad is not None
+        return f"({_rate(sli.total, seconds)} - ({_rate(sli.bad, seconds)} or vector(0)))"
+    if isinstance(sli, LatencySLI):
+        return f"({_rate(good_bucket_selector(sli), seconds)} or vector(0))"
+    if sli.total is None:
+        raise ValueError("an error_ratio PromQL SLI has no event counts")
+    if sli.good is not None:
+        return f"(({_promql_events(sli.good, seconds)} or vector(0)) / {seconds})"
+    assert sli.bad is not None
+    total = _promql_events(sli.total, seconds)
+    return f"(({total} - ({_promql_events(sli.bad, seconds)} or vector(0))) / {seconds})"
+
+
+def direct_error_ratio(sli: PromQLSLI, seconds: int) -> str:
+    """The ratio of an ``error_ratio``-only PromQL SLI at a window, one series.
+
+    ``max`` makes it one series: a query returning several ratios is judged by its worst.
+    """
+    if sli.error_ratio is None:
+        raise ValueError("this PromQL SLI counts events; record its ratio from its rates")
+    return f"max({_substitute(sli.error_ratio, seconds)})"
+
+
+def slice_bad_indicator(sli: TimeslicesSLI) -> str:
+    """1 for a bad slice, 0 for a good one, nothing for a slice without events.
+
+    A slice is good when its ratio of good events is at least ``target``, as the engine
+    judges it (:mod:`sloscope.engine.timeslices`): ``good / total < bool target`` is 1
+    exactly when the slice is bad. ``total > 0`` drops slices without events, so they
+    count neither way: the indicator has no sample there and averages skip it.
+
+    The expression looks back one slice; the rule group that records it runs once per
+    slice (its ``interval`` is the slice), so each evaluation judges the slice that just
+    ended. Slices are aligned to the group's evaluation times, which Prometheus spreads
+    within the interval, not to the clock's minute or hour.
+    """
+    seconds = sli.slice_seconds
+    indicator = sli.indicator
+    target = format_number(sli.target)
+    if isinstance(indicator, PromQLSLI) and indicator.total is None:
+        ratio = direct_error_ratio(indicator, seconds)
+        # The error ratio of a slice without events is NaN (0/0); NaN compares false, so
+        # the `>= 0` filter drops it like an empty slice.
+        return f"(1 - ({ratio} >= 0)) < bool {target}"
+    total = total_rate(indicator, seconds)
+    return f"{good_rate(indicator, seconds)} / ({total} > 0) < bool {target}"
