@@ -280,7 +280,7 @@ def demo(
     from sloscope.demo.workspace import prepare_demo
 
     end = _at(at) // 60 * 60
-    root = workspace or Path.cwd()
+    root = workspace or Path()
     with _errors():
         root.mkdir(parents=True, exist_ok=True)
         ws = _workspace(root)

@@ -73,7 +73,7 @@ class Workspace:
         cls, root: str | Path | None = None, env: Mapping[str, str] | None = None
     ) -> Workspace:
         """Open the workspace at ``root`` (default: the current directory)."""
-        path = Path(root) if root is not None else Path.cwd()
+        path = Path(root) if root is not None else Path()
         if not path.is_dir():
             raise NotFoundError(
                 f"workspace {path} is not a folder; create it or pass --workspace DIR"
