@@ -393,7 +393,10 @@ def test_time_slice_slos_leave_out_windows_shorter_than_a_slice() -> None:
         ("red", 6.0),
     ]
     content = _panel(doc, "About good-minutes")["options"]["content"]
-    assert "10m slices in which at least 95% are events that are not bad" in content
+    assert (
+        "**SLI** good 10m slices ÷ slices with events; a slice is good at 95% or more of "
+        "1 \\- bad events ÷ all events  "
+    ) in content
 
 
 def test_a_calendar_slo_says_its_window_is_recorded_as_a_rolling_one() -> None:
@@ -493,7 +496,8 @@ def test_the_about_panel_lists_the_alert_rows_with_their_factors() -> None:
     assert "| page | 6h | 30m | 5% | 6 |" in content
     assert "| ticket | 1d | 2h | 10% | 3 |" in content
     assert "| ticket | 3d | 6h | 10% | 1 |" in content
-    assert "**Objective** 99\\.9% of good events of all events over 30d" in content
+    assert "**Objective** 99\\.9% over 30d, error budget 0\\.1%  " in content
+    assert "**SLI** good events ÷ all events  " in content
 
 
 # --- identity, variables, rendering --------------------------------------------------------------

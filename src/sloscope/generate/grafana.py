@@ -46,6 +46,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from sloscope import conventions as conv
 from sloscope.engine.burn import AlertThreshold, alert_thresholds
 from sloscope.engine.windows import AlertPolicy, bundled_policies
@@ -55,7 +57,6 @@ from sloscope.spec.model import (
     SLO,
     CalendarWindow,
     LatencySLI,
-    PromQLSLI,
     RatioSLI,
     Service,
     SliceIndicator,
@@ -178,8 +179,8 @@ def _alerts(*matchers: tuple[str, str, str], **labels: str) -> str:
 
 
 def _number(value: float) -> str:
-    """A figure without float noise (``0.1`` not ``0.10000000000000009``, ``13.44``)."""
-    return f"{value:.4g}"
+    """A figure to 4 significant digits, never in exponent form (13.44, 0.9333, 12340)."""
+    return str(np.format_float_positional(float(f"{value:.4g}"), trim="-"))
 
 
 def _percent(fraction: float) -> str:
@@ -202,20 +203,21 @@ def _window_text(slo: SLO) -> str:
 
 
 def _indicator_text(sli: SliceIndicator) -> str:
+    """How an event-based SLI is computed, in words."""
     if isinstance(sli, LatencySLI):
-        return f"requests of {sli.metric.metric} faster than {_seconds(sli.threshold)}"
+        return f"{sli.metric.metric} requests faster than {_seconds(sli.threshold)} ÷ all"
     if isinstance(sli, RatioSLI):
-        return "good events of all events" if sli.good else "events that are not bad"
-    assert isinstance(sli, PromQLSLI)
-    return "PromQL events"
+        return "good events ÷ all events" if sli.good else "1 - bad events ÷ all events"
+    return "PromQL expressions"
 
 
 def _sli_text(slo: SLO) -> str:
+    """How the SLO's SLI is computed, in words (time slices included)."""
     sli = slo.sli
     if isinstance(sli, TimeslicesSLI):
         return (
-            f"{format_duration(sli.slice_seconds)} slices in which at least "
-            f"{_percent(sli.target)}% are {_indicator_text(sli.indicator)}"
+            f"good {format_duration(sli.slice_seconds)} slices ÷ slices with events; a slice "
+            f"is good at {_percent(sli.target)}% or more of {_indicator_text(sli.indicator)}"
         )
     return _indicator_text(sli)
 
@@ -565,7 +567,7 @@ def _slo_panels(layout: _Layout, service: Service, slo: SLO, policy: AlertPolicy
         thresholds=_thresholds("green", *burn_steps),
     )
     layout.line(
-        6,
+        8,
         (4, sli_stat),
         (4, budget_stat),
         (4, burn_stat),
@@ -654,9 +656,9 @@ def _slo_about(service: Service, slo: SLO, alerting: _Alerting) -> str:
     lines = [
         f"**Journey** {journey_text}  ",
         f"**Description** {_md(slo.description) or _NONE}  ",
-        f"**Objective** {_md(_percent(slo.objective))}% of "
-        f"{_md(_sli_text(slo))} over {_md(_window_text(slo))} "
-        f"\\(error budget {_md(_percent(slo.error_budget))}%\\)  ",
+        f"**Objective** {_md(_percent(slo.objective))}% over {_md(_window_text(slo))}, "
+        f"error budget {_md(_percent(slo.error_budget))}%  ",
+        f"**SLI** {_md(_sli_text(slo))}  ",
         f"**Owner** {_md(service.owner) or _NONE}  ",
         f"**Runbook** {_md_link(slo.alerting.runbook)}",
     ]
