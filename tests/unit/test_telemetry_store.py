@@ -185,7 +185,9 @@ def test_text_streams_and_progress_are_supported(store: TelemetryStore) -> None:
     calls: list[tuple[int, int]] = []
     result = ingest_file(store, io.StringIO(text), progress=lambda d, t: calls.append((d, t)))
     assert result.new_samples == 3
-    assert calls[-1] == (0, 0)  # a stream's size is unknown: total 0
+    size = len(text.encode())
+    assert calls[0] == (size, 0)  # a stream's size is unknown while reading: total 0
+    assert calls[-1] == (size, size)  # and known once stored
 
 
 def test_a_missing_file_is_an_ingest_error(store: TelemetryStore, tmp_path: Path) -> None:

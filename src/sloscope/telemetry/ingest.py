@@ -90,7 +90,7 @@ def ingest_file(
     format, timestamps in milliseconds). ``path_or_stream`` is a path, ``"-"`` for
     standard input, or an open binary or text stream. ``progress(bytes_done,
     bytes_total)`` is called as the file is read (total is 0 when unknown, as for a pipe)
-    and once more when the samples are stored.
+    and once more, with done == total, when the samples are stored.
 
     Raises :class:`~sloscope.errors.IngestError` naming the file, line and problem; the
     store is then unchanged.
@@ -125,7 +125,8 @@ def ingest_file(
             "they count nothing"
         )
     if progress is not None:
-        progress(total, total)
+        # Done: for a stream of unknown size the total is what was read.
+        progress(parsed.bytes_read, total or parsed.bytes_read)
     return IngestResult(
         source=name,
         samples_read=len(parsed),

@@ -121,6 +121,7 @@ class ParsedSamples:
     has_eof: bool = False
     lines: int = 0
     created_skipped: int = 0
+    bytes_read: int = 0
 
     def __len__(self) -> int:
         return len(self.values)
@@ -516,7 +517,9 @@ def parse_stream(
             progress(done, total_bytes)
     if rest:
         parser.feed(_decode(rest, parser))
-    return parser.finish()
+    parsed = parser.finish()
+    parsed.bytes_read = done
+    return parsed
 
 
 def _decode(data: bytes, parser: OpenMetricsParser) -> str:
