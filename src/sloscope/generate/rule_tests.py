@@ -604,7 +604,7 @@ def _slice_scenarios(plan: SLOPlan, sli: TimeslicesSLI, exhausted: bool) -> list
     out.append(
         _Scenario(
             f"{plan.service.name}/{plan.slo.name}: one bad 1m slice in {period} for a day "
-            "(about 1x) pages no one",
+            f"(about {float(quiet):g}x) pages no one",
             "15s",
             _input_series(mixes(states), 4, per_minute),
             tuple(_expect_slices(plan, states, t, exhausted) for t in QUIET_CHECKS),
