@@ -117,7 +117,11 @@ class EmbeddedSource:
     # --- fetch -------------------------------------------------------------------------
 
     def fetch(self, slis: Sequence[SLI], start: int, end: int, step: int) -> list[CountSeries]:
-        """Good/total counts per step of each SLI, in the order given."""
+        """Good/total counts per step of each SLI, in the order given.
+
+        The arrays may share memory between SLIs that count the same series, and some
+        are read-only: copy one before changing it.
+        """
         n = grid_length(start, end, step)
         selectors: dict[Selector, None] = {}
         for sli in slis:
@@ -134,13 +138,26 @@ class EmbeddedSource:
         atom_of: dict[tuple[tuple[int, int], ...], int] = {}
         series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
         sums = self._atom_sums(series_atom, len(atom_of), start, end, step)
-        counts = np.zeros((len(plans), 2, n))
+        parts: dict[tuple[int, int], list[int]] = {}
         for members, atom in atom_of.items():
-            for index, role in members:
-                counts[index, role] += sums[atom]
+            for member in members:
+                parts.setdefault(member, []).append(atom)
+
+        # SLIs counting the same series share their rows (no copy of a month of steps);
+        # read-only, so that no caller can change another SLI's counts by accident.
+        sums.setflags(write=False)
+
+        def count(index: int, role: int) -> NDArray[np.float64]:
+            atoms = parts.get((index, role), [])
+            if len(atoms) == 1:
+                row: NDArray[np.float64] = sums[atoms[0]]
+                return row
+            summed: NDArray[np.float64] = sums[atoms].sum(axis=0) if atoms else np.zeros(n)
+            return summed
+
         out: list[CountSeries] = []
         for index, plan in enumerate(plans):
-            part, total = counts[index, 0], counts[index, 1]
+            part, total = count(index, 0), count(index, 1)
             good = total - part if plan.subtract else part
             out.append(
                 CountSeries(start=start, step=step, good=good, total=total, series=plan.series)
@@ -150,25 +167,27 @@ class EmbeddedSource:
     def _resolve(self, selectors: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
         """Series (id, ``le`` label) matched by each selector, in as few queries as can be.
 
-        One pass over the catalog answers up to :data:`_SELECTORS_PER_QUERY` selectors,
-        each a boolean in a list: DuckDB binds each regex once (they are constants), and
-        the catalog is small next to the samples.
+        One pass over the catalog evaluates every distinct matcher of up to
+        :data:`_SELECTORS_PER_QUERY` selectors as a boolean (selectors of one service
+        share most matchers, and DuckDB binds each regex once); numpy then ANDs a
+        selector's matchers with its metric name.
         """
         found: dict[Selector, list[tuple[int, str]]] = {s: [] for s in selectors}
         for first in range(0, len(selectors), _SELECTORS_PER_QUERY):
             batch = selectors[first : first + _SELECTORS_PER_QUERY]
+            matchers = list(dict.fromkeys(m for s in batch for m in s.matchers))
             columns: list[str] = []
             params: list[str] = []
-            for selector in batch:
-                where, args = compile_selector(selector)
-                columns.append(f"({where})")
+            for matcher in matchers:
+                clause, args = _compile_matcher(matcher)
+                columns.append(f"({clause})")
                 params.extend(args)
-            names = sorted({s.metric for s in batch})
+            hits_sql = "[" + ", ".join(columns) + "]" if columns else "[]::BOOLEAN[]"
             sql = (
-                "SELECT id, coalesce(labels['le'], '') AS le, ["
-                + ", ".join(columns)
-                + "] AS hits FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
+                f"SELECT id, name, coalesce(labels['le'], '') AS le, {hits_sql} AS hits "
+                "FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
             )
+            names = sorted({s.metric for s in batch})
             try:
                 rows = self.store.con.execute(sql, [*params, names]).fetchall()
             except duckdb.InvalidInputException as exc:
@@ -177,10 +196,15 @@ class EmbeddedSource:
                     + "; ".join(str(s) for s in batch if _has_regex(s))
                     + "); RE2 has no backreferences or lookarounds, as in Prometheus"
                 ) from None
-            for series_id, le, hits in rows:
-                for position, hit in enumerate(hits):
-                    if hit:
-                        found[batch[position]].append((int(series_id), str(le)))
+            if not rows:
+                continue
+            hits = np.array([r[3] for r in rows], dtype=bool).reshape(len(rows), len(matchers))
+            metric = np.array([r[1] for r in rows], dtype=object)
+            column = {m: i for i, m in enumerate(matchers)}
+            for selector in batch:
+                picked = [column[m] for m in selector.matchers]
+                mask = (metric == selector.metric) & hits[:, picked].all(axis=1)
+                found[selector] = [(int(rows[i][0]), str(rows[i][2])) for i in np.flatnonzero(mask)]
         return found
 
     def _atom_sums(
