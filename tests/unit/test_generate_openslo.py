@@ -18,10 +18,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sloscope.demo import demo_specs_dir
 from sloscope.generate.openslo import (
@@ -806,3 +808,32 @@ def test_rendering_nothing_gives_the_header_alone() -> None:
 def test_rendering_plain_dicts_without_warnings_works_too() -> None:
     docs = list(generate_openslo([_service()]))
     assert render_openslo(docs) == render_openslo(generate_openslo([_service()]))
+
+
+# Text YAML and the spec loader can carry: no control characters but tab and newline
+# (a NUL byte makes a spec file unreadable), no lone surrogates.
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t\n"), max_size=30
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=_TEXT,
+    label=_TEXT,
+    key=_TEXT.filter(bool),
+    description=_TEXT,
+    op=st.sampled_from(["=", "!="]),
+)
+def test_any_text_in_matchers_labels_and_descriptions_reads_back_unchanged(
+    value: str, label: str, key: str, description: str, op: Literal["=", "!="]
+) -> None:
+    total = Selector("http_requests_total", (Matcher("path", op, value),))
+    slo = _slo(
+        sli=RatioSLI(total=total, good=total.with_matcher(Matcher("code", "!=", "500"))),
+        description=description,
+        labels={key: label},
+    )
+    service = _service(slo, description=description, labels={"note": label})
+    _, back = _round_trip([service])
+    assert back.services == (service,)
