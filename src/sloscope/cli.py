@@ -65,6 +65,22 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
+class GenerateKind(StrEnum):
+    """What ``generate`` writes."""
+
+    prometheus = "prometheus"
+    prometheus_tests = "prometheus-tests"
+    grafana = "grafana"
+    alertmanager = "alertmanager"
+
+
+class RulesFormat(StrEnum):
+    """How Prometheus rules are packaged."""
+
+    rules = "rules"
+    operator = "operator"
+
+
 class IngestFormat(StrEnum):
     """Telemetry formats ``ingest`` reads."""
 
@@ -264,6 +280,92 @@ def report(
         from sloscope.report.table import render_table
 
         out.print(render_table(result))
+
+
+def _labels(pairs: list[str]) -> dict[str, str]:
+    labels = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            _fail(f"--label {pair!r}: write NAME=VALUE, e.g. --label team=payments")
+        labels[key.strip()] = value
+    return labels
+
+
+@app.command()
+def generate(
+    kind: Annotated[GenerateKind, typer.Argument(help="What to generate.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File (or folder) to write; default standard output."),
+    ] = None,
+    fmt: Annotated[
+        RulesFormat,
+        typer.Option("--format", help="prometheus: a rules file, or a PrometheusRule object."),
+    ] = RulesFormat.rules,
+    exhausted_alert: Annotated[
+        bool, typer.Option("--exhausted-alert", help="Also alert when the budget is spent.")
+    ] = False,
+    dashboard_url: Annotated[
+        str | None,
+        typer.Option(
+            "--dashboard-url",
+            help="Dashboard link for alerts; {service}, {slo} and {id} are filled in.",
+        ),
+    ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="NAME=VALUE added to every rule (repeatable)."),
+    ] = None,
+    datasource_uid: Annotated[
+        str | None, typer.Option("--datasource-uid", help="grafana: default Prometheus datasource.")
+    ] = None,
+    pager_receiver: Annotated[
+        str, typer.Option("--pager-receiver", help="alertmanager: receiver of pages.")
+    ] = "pager",
+    ticket_receiver: Annotated[
+        str, typer.Option("--ticket-receiver", help="alertmanager: receiver of tickets.")
+    ] = "tickets",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Prometheus rules and their promtool tests, Grafana dashboards, Alertmanager routes."""
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.generate(
+            kind.value,
+            fmt=fmt.value,
+            exhausted_alert=exhausted_alert,
+            dashboard_url=dashboard_url,
+            extra_labels=_labels(label or []),
+            datasource_uid=datasource_uid,
+            rules_file=output.name if output and not output.is_dir() else "slo-rules.yaml",
+            pager_receiver=pager_receiver,
+            ticket_receiver=ticket_receiver,
+        )
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
+        folder = kind in (GenerateKind.grafana, GenerateKind.prometheus_tests)
+        _write_generated(result.files, output, folder=folder)
+
+
+def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool) -> None:
+    if output is None:
+        if len(files) > 1:
+            _fail(
+                f"this writes {len(files)} files ({', '.join(sorted(files))}); "
+                "pass -o DIR to write them into a folder"
+            )
+        sys.stdout.write(next(iter(files.values())))
+        return
+    if folder or output.is_dir():
+        output.mkdir(parents=True, exist_ok=True)
+        targets = {output / name: text for name, text in files.items()}
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        targets = {output: next(iter(files.values()))}
+    for path, text in targets.items():
+        path.write_text(text, encoding="utf-8")
+        err.print(f"wrote {path}")
 
 
 @app.command()

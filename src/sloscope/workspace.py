@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sloscope.config import ProjectConfig, load_config
+from sloscope.conventions import slo_id
 from sloscope.engine.calendar import window_start
 from sloscope.engine.evaluate import evaluate_slo
 from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
@@ -55,6 +56,14 @@ class Validation:
     def warnings(self) -> tuple[Problem, ...]:
         """Problems worth a look that do not stop evaluation."""
         return tuple(p for p in self.problems if p.severity == "warning")
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Generated files (name → text; one entry for single-file outputs) and warnings."""
+
+    files: dict[str, str]
+    warnings: tuple[str, ...] = ()
 
 
 class Workspace:
@@ -181,6 +190,91 @@ class Workspace:
         if self.config.source.type == "prometheus":
             return self.config.source.open_prometheus(self.root)
         return EmbeddedSource(self.open_store(read_only=True))
+
+    # --- generation -------------------------------------------------------------------
+
+    def generate(
+        self,
+        kind: str,
+        *,
+        fmt: str = "rules",
+        exhausted_alert: bool = False,
+        dashboard_url: str | None = None,
+        extra_labels: Mapping[str, str] | None = None,
+        datasource_uid: str | None = None,
+        rules_file: str = "slo-rules.yaml",
+        pager_receiver: str = "pager",
+        ticket_receiver: str = "tickets",
+    ) -> Generated:
+        """Generate ``kind`` from the specs: ``prometheus`` (rules), ``prometheus-tests``
+        (promtool tests of those rules), ``grafana`` (a dashboard per service) or
+        ``alertmanager`` (routes and inhibition for the tier label)."""
+        from sloscope import generate as gen
+        from sloscope.generate.grafana import generate_dashboard, render_dashboard
+
+        if kind == "alertmanager":
+            text = gen.alertmanager_snippet(pager_receiver, ticket_receiver)
+            return Generated({"alertmanager.yaml": text})
+        services = self.services()
+        policies = self.alert_policies
+        if kind == "prometheus":
+            rules = gen.generate_rules(
+                services,
+                policies,
+                exhausted_alert=exhausted_alert,
+                dashboard_url=dashboard_url,
+                extra_labels=extra_labels,
+            )
+            text = gen.render_rules(rules, fmt="operator" if fmt == "operator" else "rules")
+            return Generated({rules_file: text}, tuple(rules.warnings))
+        if kind == "prometheus-tests":
+            return self._rule_tests(
+                services,
+                policies,
+                exhausted_alert=exhausted_alert,
+                dashboard_url=dashboard_url,
+                extra_labels=extra_labels,
+            )
+        if kind == "grafana":
+            return Generated(
+                {
+                    f"{svc.name}.json": render_dashboard(
+                        generate_dashboard(svc, policies, datasource_uid=datasource_uid)
+                    )
+                    for svc in services
+                }
+            )
+        raise NotFoundError(
+            f"unknown output {kind!r}; choose prometheus, prometheus-tests, grafana or alertmanager"
+        )
+
+    @staticmethod
+    def _rule_tests(
+        services: Sequence[Service],
+        policies: Mapping[str, AlertPolicy],
+        **options: Any,
+    ) -> Generated:
+        """One rules file and one ``promtool test rules`` file per SLO.
+
+        Each SLO's rule groups are independent, so testing them alone proves the same
+        groups of the full rules file; alone, SLOs that read the same raw series (an
+        availability and a time-slice SLO of one route) cannot fire in each other's test
+        cases, and promtool evaluates one SLO's rules per case rather than all of them.
+        """
+        from sloscope import generate as gen
+
+        files: dict[str, str] = {}
+        warnings: list[str] = []
+        for service in services:
+            for slo in service.slos:
+                alone = replace(service, slos=(slo,))
+                stem = slo_id(service.name, slo.name)
+                rules = gen.generate_rules([alone], policies, **options)
+                tests = gen.generate_rule_tests([alone], policies, f"{stem}.rules.yaml", **options)
+                files[f"{stem}.rules.yaml"] = gen.render_rules(rules)
+                files[f"{stem}.test.yaml"] = gen.render_rule_tests(tests)
+                warnings += [w for w in tests.warnings if w not in warnings]
+        return Generated(files, tuple(warnings))
 
     # --- evaluation -------------------------------------------------------------------
 
