@@ -213,3 +213,20 @@ def test_batched_queries_give_the_same_counts(
     assert [c.good.tolist() for c in batched] == [c.good.tolist() for c in whole]
     assert [c.total.tolist() for c in batched] == [c.total.tolist() for c in whole]
     assert [c.good.tolist() for c in whole] == [[15, 25, 35], [115, 125, 135], [4, 4, 4]]
+
+
+@pytest.mark.parametrize(
+    ("le", "threshold", "same"),
+    [
+        ("0.3", 0.3, True),
+        ("0.30", 0.3, True),
+        ("3e-1", 0.3, True),
+        ("0.3", 300 / 1000, True),
+        ("0.25", 0.3, False),
+        ("+Inf", float("inf"), True),
+        ("+Inf", 0.3, False),
+        ("abc", 0.3, False),
+    ],
+)
+def test_bucket_boundaries_compare_as_numbers(le: str, threshold: float, same: bool) -> None:
+    assert embedded._same_boundary(le, threshold) is same
