@@ -72,6 +72,7 @@ class GenerateKind(StrEnum):
     prometheus_tests = "prometheus-tests"
     grafana = "grafana"
     alertmanager = "alertmanager"
+    openslo = "openslo"
 
 
 class RulesFormat(StrEnum):
@@ -328,7 +329,7 @@ def generate(
     ] = "tickets",
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Prometheus rules and their promtool tests, Grafana dashboards, Alertmanager routes."""
+    """Prometheus rules and their promtool tests, Grafana dashboards, Alertmanager, OpenSLO."""
     with _errors():
         ws = _workspace(workspace)
         result = ws.generate(

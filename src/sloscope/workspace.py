@@ -208,7 +208,8 @@ class Workspace:
     ) -> Generated:
         """Generate ``kind`` from the specs: ``prometheus`` (rules), ``prometheus-tests``
         (promtool tests of those rules), ``grafana`` (a dashboard per service) or
-        ``alertmanager`` (routes and inhibition for the tier label)."""
+        ``alertmanager`` (routes and inhibition for the tier label) or ``openslo``
+        (every service as OpenSLO v1)."""
         from sloscope import generate as gen
         from sloscope.generate.grafana import generate_dashboard, render_dashboard
 
@@ -234,6 +235,11 @@ class Workspace:
                 exhausted_alert=exhausted_alert,
                 dashboard_url=dashboard_url,
                 extra_labels=extra_labels,
+            )
+        if kind == "openslo":
+            documents = gen.generate_openslo(services)
+            return Generated(
+                {"slos.openslo.yaml": gen.render_openslo(documents)}, tuple(documents.warnings)
             )
         if kind == "grafana":
             return Generated(

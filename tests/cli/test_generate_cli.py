@@ -87,3 +87,14 @@ def test_alertmanager_snippet_inhibits_tickets_by_pages(sloscope: CliRunner) -> 
     doc = yaml.safe_load(result.stdout)
     assert doc["inhibit_rules"][0]["equal"] == ["sloscope_id"]
     assert "oncall" in result.stdout
+
+
+def test_openslo_export_validates_back(sloscope: CliRunner, workspace: Path) -> None:
+    out = workspace / "export" / "slos.openslo.yaml"
+    result = sloscope("generate", "openslo", "-o", str(out), "-w", str(workspace))
+    assert result.code == 0, result.stderr
+    kinds = [doc["kind"] for doc in yaml.safe_load_all(out.read_text())]
+    assert kinds == ["Service", "SLO", "SLO"]
+    back = sloscope("validate", str(out), "--json")
+    assert back.code == 0, back.stderr
+    assert json.loads(back.stdout)["slos"] == 2
