@@ -85,7 +85,8 @@ class RulesFormat(StrEnum):
 class IngestFormat(StrEnum):
     """Telemetry formats ``ingest`` reads."""
 
-    openmetrics = "openmetrics"
+    openmetrics = "openmetrics"  # OpenMetrics text, timestamps in seconds
+    prometheus = "prometheus"  # Prometheus text exposition, timestamps in milliseconds
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

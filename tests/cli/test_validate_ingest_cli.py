@@ -133,3 +133,17 @@ def test_version_and_help(sloscope: CliRunner) -> None:
     help_text = sloscope("--help").stdout
     for command in ("validate", "ingest", "report", "demo"):
         assert command in help_text
+
+
+def test_ingest_prometheus_text_with_millisecond_timestamps(
+    sloscope: CliRunner, workspace: Path
+) -> None:
+    series = 'http_requests_total{service="checkout",code="200"}'
+    text = "\n".join(f"{series} {i * 10} {(1794484800 + i * 60) * 1000}" for i in range(3))
+    path = workspace / "metrics.prom"
+    path.write_text(text + "\n", encoding="utf-8")
+    result = sloscope("ingest", str(path), "--format", "prometheus", "-w", str(workspace), "--json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["new_samples"] == 3
+    assert doc["time_range"] == [1794484800000, 1794484920000]
