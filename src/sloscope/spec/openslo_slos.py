@@ -1,0 +1,199 @@
+"""OpenSLO SLO objects → sloscope SLOs, one per objective.
+
+An SLO with one objective keeps its name. With several, each objective becomes its own
+SLO named ``<slo>-<objective displayName or target>`` (with a warning listing them), since
+a sloscope SLO has exactly one objective. The indicator, window, budgeting method and
+alerting are read once per OpenSLO SLO and shared by its objectives; every objective is
+checked even when the indicator failed, so one run reports every problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from sloscope.spec import fields
+from sloscope.spec.model import SLI, SLO, Alerting, Origin, TimeslicesSLI, Window
+from sloscope.spec.openslo_alerts import AlertReader
+from sloscope.spec.openslo_indicators import Indicator, IndicatorReader
+from sloscope.spec.openslo_objects import OpenSLOObject, Registry
+from sloscope.spec.openslo_queries import QueryConverter, threshold_sli
+from sloscope.spec.openslo_windows import budgeting_method, slice_settings, time_window
+from sloscope.spec.yamlpos import YamlPath
+
+
+@dataclass(frozen=True)
+class _SLOParts:
+    """What every objective of one OpenSLO SLO shares."""
+
+    indicator: Indicator | None
+    method: str
+    window: Window | None
+    alerting: Alerting
+    count: int
+
+
+class SLOBuilder:
+    """Converts OpenSLO SLO objects; SLIs, queries and alert policies are read once each."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.indicators = IndicatorReader(registry)
+        self.queries = QueryConverter()
+        self.alerts = AlertReader(registry)
+
+    def check_shared(self, obj: OpenSLOObject) -> None:
+        """Check an SLI or AlertPolicy document even when no SLO uses it."""
+        if obj.kind == "SLI":
+            self.indicators.indicator(obj)
+        elif obj.kind == "AlertPolicy":
+            self.alerts.alert_policy(obj)
+
+    def slos(self, obj: OpenSLOObject) -> Iterator[SLO]:
+        """The SLOs of one OpenSLO SLO object (none after an error in it)."""
+        ctx = obj.ctx
+        before = ctx.error_count()
+        spec = obj.get("spec")
+        if not isinstance(spec, Mapping):
+            ctx.error(
+                obj.at("spec") if "spec" in obj.data else obj.path,
+                "an OpenSLO SLO needs a spec mapping",
+            )
+            return
+        indicator = self.indicators.of_slo(obj)
+        window = time_window(obj)
+        method = budgeting_method(obj)
+        alerting = self.alerts.alerting(obj)
+        objectives = spec.get("objectives")
+        if not isinstance(objectives, list) or not objectives:
+            ctx.error(
+                obj.at("spec", "objectives") if "objectives" in spec else obj.at("spec"),
+                f"SLO {obj.name!r} needs a list of objectives",
+                "objectives: [{target: 0.999}] or [{targetPercent: 99.9}]",
+            )
+            return
+        failed = ctx.error_count() > before or method is None
+        parts = _SLOParts(
+            None if failed else indicator,
+            method or "Occurrences",
+            window,
+            alerting,
+            len(objectives),
+        )
+        if parts.indicator is None or window is None:
+            # Still check the objectives, so one run reports every problem.
+            for index in range(len(objectives)):
+                self.objective(obj, index, parts)
+            return
+        names: set[str] = set()
+        built: list[SLO] = []
+        for index in range(len(objectives)):
+            slo = self.objective(obj, index, parts)
+            if slo is None:
+                continue
+            if slo.name in names:
+                slo = dataclasses.replace(slo, name=f"{slo.name}-{index + 1}")
+            names.add(slo.name)
+            built.append(slo)
+        if len(objectives) > 1 and built:
+            ctx.warn(
+                obj.at("spec", "objectives"),
+                f"SLO {obj.name!r} has {len(objectives)} objectives; imported as "
+                f"{len(built)} SLOs: {', '.join(s.name for s in built)}",
+            )
+        yield from built
+
+    def objective(self, obj: OpenSLOObject, index: int, parts: _SLOParts) -> SLO | None:
+        """The SLO of objective ``index``; None after an error (which it records)."""
+        ctx = obj.ctx
+        path = obj.at("spec", "objectives", index)
+        data = ctx.doc.get(path)
+        if not isinstance(data, Mapping):
+            ctx.error(path, "an objective must be a mapping with target or targetPercent")
+            return None
+        before = ctx.error_count()
+        objective: float | None = None
+        if "target" in data and "targetPercent" in data:
+            ctx.error(path, "give target or targetPercent, not both")
+        elif "target" in data:
+            objective = fields.objective_from_fraction(ctx, (*path, "target"), data["target"])
+        elif "targetPercent" in data:
+            objective = fields.objective_from_percent(
+                ctx, (*path, "targetPercent"), data["targetPercent"], "targetPercent"
+            )
+        else:
+            ctx.error(path, "an objective needs target (0-1) or targetPercent (0-100)")
+        sli = None
+        if parts.indicator is not None:
+            sli = self.build_sli(obj, path, data, parts.indicator, parts.method)
+        elif parts.method == "Timeslices":
+            slice_settings(ctx, path, data)
+        if ctx.error_count() > before or sli is None or objective is None or parts.window is None:
+            return None
+        name = str(obj.name)
+        if parts.count > 1:
+            name = f"{name}-{_suffix(data, objective)}"
+        description = obj.get("spec", "description") or obj.get("metadata", "displayName") or ""
+        labels = fields.string_map(
+            ctx, obj.at("metadata", "labels"), obj.get("metadata", "labels"), "label"
+        )
+        return SLO(
+            name=name,
+            objective=objective,
+            window=parts.window,
+            sli=sli,
+            description=str(description),
+            alerting=parts.alerting,
+            labels=labels,
+            origin=Origin(ctx.doc.file, ctx.doc.start.line),
+        )
+
+    def build_sli(
+        self,
+        obj: OpenSLOObject,
+        path: YamlPath,
+        data: Mapping[str, object],
+        indicator: Indicator,
+        method: str,
+    ) -> SLI | None:
+        """The SLI of the objective at ``path`` (its op/value and time-slice settings)."""
+        ctx = obj.ctx
+        if indicator.kind == "threshold":
+            base = threshold_sli(ctx, path, data, indicator.parts["threshold"])
+        else:
+            for key in ("op", "value"):
+                if key in data:
+                    ctx.warn(
+                        (*path, key),
+                        f"objective {key} is only used with thresholdMetric; ignored",
+                        at_key=True,
+                    )
+            if indicator.kind == "raw":
+                base = self.queries.raw_ratio(indicator.parts["raw"], indicator.raw_type)
+            else:
+                base = self.queries.ratio(indicator.parts)
+        if method == "Timeslices":
+            settings = slice_settings(ctx, path, data)
+            if base is None or settings is None:
+                return None
+            return TimeslicesSLI(indicator=base, slice_seconds=settings[0], target=settings[1])
+        for key in ("timeSliceTarget", "timeSliceWindow"):
+            if key in data:
+                ctx.warn(
+                    (*path, key),
+                    f"{key} is only used with budgetingMethod Timeslices; ignored",
+                    at_key=True,
+                )
+        return base
+
+
+def _suffix(data: Mapping[str, object], objective: float) -> str:
+    """How an objective is told apart in its SLO's name: its displayName, or its target."""
+    display = data.get("displayName")
+    if isinstance(display, str) and display.strip():
+        slug = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")
+        if slug:
+            return slug
+    return f"{objective * 100:.10g}".replace(".", "-")
