@@ -69,7 +69,6 @@ _EXPORTS: dict[str, str] = {
     "IngestResult": "sloscope.telemetry.ingest",
     # orchestration and reports
     "Workspace": "sloscope.workspace",
-    "Validation": "sloscope.workspace",
     "Report": "sloscope.report.model",
     "SLOResult": "sloscope.report.model",
     "report_to_dict": "sloscope.report.json",
@@ -111,7 +110,6 @@ __all__ = [
     "TelemetryStore",
     "TimeslicesSLI",
     "UnsupportedSLIError",
-    "Validation",
     "Workspace",
     "__version__",
     "alert_policy",
@@ -175,4 +173,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from sloscope.spec.selectors import Matcher, Selector, parse_selector
     from sloscope.telemetry.ingest import IngestResult, ingest_file
     from sloscope.telemetry.store import TelemetryStore
-    from sloscope.workspace import Validation, Workspace
+    from sloscope.workspace import Workspace

@@ -40,25 +40,6 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class Validation:
-    """What ``validate`` found: the services that loaded and every problem, sorted."""
-
-    services: tuple[Service, ...]
-    problems: tuple[Problem, ...]
-    files: tuple[str, ...]
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        """Problems that make the specs unusable."""
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        """Problems worth a look that do not stop evaluation."""
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-
-@dataclass(frozen=True)
 class Generated:
     """Generated files (name → text; one entry for single-file outputs) and warnings."""
 
@@ -115,8 +96,12 @@ class Workspace:
         """Budget policies by name (``default`` always present)."""
         return self.config.budget_policy_map()
 
-    def validate(self, paths: Sequence[str | Path] = ()) -> Validation:
-        """Load specs (``paths``, or the configured spec folders) and check them all."""
+    def validate(self, paths: Sequence[str | Path] = ()) -> LoadResult:
+        """Load specs (``paths``, or the configured spec folders) and check them all.
+
+        Besides what loading finds, the result has the checks that need the project's
+        alert and budget policies (alerts that can never fire, unknown policy names).
+        """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
         loaded: LoadResult = load_paths(targets)
         problems = list(loaded.problems)
@@ -124,7 +109,7 @@ class Workspace:
             problems += check_services(loaded.services, self.alert_policies)
             problems += self._check_budget_policies(loaded.services)
         problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
-        return Validation(loaded.services, tuple(problems), loaded.files)
+        return LoadResult(loaded.services, tuple(problems), loaded.files)
 
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
