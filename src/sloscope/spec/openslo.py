@@ -9,7 +9,8 @@ reference is an error at the line of the reference.
 How OpenSLO maps onto sloscope's model, and where each part is read:
 
 - SLOs are grouped into services by ``spec.service``; a Service object gives the
-  description, the labels and the owner (label ``owner`` or ``team``). This module.
+  description, the labels and the owner (annotation ``sloscope.dev/owner``, else label
+  ``owner`` or ``team``) and the journeys (``sloscope.dev/journeys``). This module.
 - An SLO with several objectives becomes one SLO per objective
   (:mod:`~sloscope.spec.openslo_slos`).
 - Queries become ratio SLIs on selectors, or PromQL SLIs counting events over
@@ -20,6 +21,10 @@ How OpenSLO maps onto sloscope's model, and where each part is read:
 - Alert conditions are not imported (sloscope alerts with multi-window burn-rate
   policies); notification targets become the ``notification_target`` alert label
   (:mod:`~sloscope.spec.openslo_alerts`).
+- What OpenSLO has no field for (journeys, histogram buckets, budget and alert policies,
+  alert labels...), ``sloscope generate openslo`` writes as ``sloscope.dev/``
+  annotations; they are read back and checked by :mod:`~sloscope.spec.openslo_annotations`,
+  so an export reads back as the same services.
 
 OpenSLO files in the wild are inconsistent (where the query lives, whether the
 indicator is wrapped in metadata/spec); they are read leniently, with a warning naming
@@ -32,7 +37,15 @@ from collections.abc import Mapping, Sequence
 
 from sloscope.spec import fields
 from sloscope.spec.fields import FormatResult, LoadedService
-from sloscope.spec.model import SLO, Origin, Service
+from sloscope.spec.model import SLO, Journey, Origin, Service
+from sloscope.spec.openslo_annotations import (
+    JOURNEY,
+    JOURNEYS,
+    NAME,
+    OWNER,
+    Annotations,
+    read_annotations,
+)
 from sloscope.spec.openslo_indicators import PROMQL_SOURCES
 from sloscope.spec.openslo_objects import OpenSLOObject, Registry
 from sloscope.spec.openslo_slos import SLOBuilder
@@ -116,6 +129,7 @@ class _Services:
         ):
             return None
         description, labels = "", {}
+        notes = Annotations()
         if declared is not None:
             ctx = declared.ctx
             description = str(
@@ -123,6 +137,12 @@ class _Services:
             )
             labels = fields.string_map(
                 ctx, declared.at("metadata", "labels"), declared.get("metadata", "labels"), "label"
+            )
+            notes = read_annotations(
+                ctx,
+                declared.at("metadata", "annotations"),
+                declared.get("metadata", "annotations"),
+                "Service",
             )
             origin = Origin(ctx.doc.file, ctx.doc.start.line)
             file, pos = ctx.doc.file, ctx.doc.pos(declared.at("metadata", "name"))
@@ -133,25 +153,67 @@ class _Services:
             obj, path = first_ref
             origin = Origin(obj.ctx.doc.file, obj.ctx.doc.start.line)
             file, pos = obj.ctx.doc.file, obj.ctx.doc.pos(path)
-        unique: list[SLO] = []
-        seen: set[str] = set()
-        for obj, slo in slos:
-            if slo.name in seen:
-                obj.ctx.error(
-                    obj.at("metadata", "name"),
-                    f"duplicate SLO name {slo.name!r} in service {name!r}",
-                    "rename the SLO or the objective's displayName",
-                )
-                continue
-            seen.add(slo.name)
-            unique.append(slo)
-        owner = labels.get("owner") or labels.get("team") or ""
+        journeys = notes.journeys
+        # Journeys given but invalid (already an error): SLO journeys are not checked.
+        known = None if JOURNEYS in notes.paths and journeys is None else (journeys or ())
+        unique = self.checked_slos(name, slos, known)
+        owner = notes.text(OWNER)
+        if owner is None:
+            owner = labels.get("owner") or labels.get("team") or ""
         service = Service(
             name=name,
             slos=tuple(unique),
             owner=owner,
             description=description,
+            journeys=journeys or (),
             labels=labels,
             origin=origin,
         )
         return LoadedService(service, file, pos)
+
+    def checked_slos(
+        self,
+        service: str,
+        slos: list[tuple[OpenSLOObject, SLO]],
+        known: tuple[Journey, ...] | None,
+    ) -> list[SLO]:
+        """The service's SLOs without those whose name is taken or journey undeclared."""
+        unique: list[SLO] = []
+        seen: set[str] = set()
+        for obj, slo in slos:
+            notes = self.builder.annotations(obj)
+            if slo.name in seen:
+                renamed = NAME in notes.values
+                obj.ctx.error(
+                    notes.paths[NAME] if renamed else obj.at("metadata", "name"),
+                    f"duplicate SLO name {slo.name!r} in service {service!r}",
+                    f"change or remove {NAME}, which names the SLO in sloscope"
+                    if renamed
+                    else "rename the SLO or the objective's displayName",
+                )
+                continue
+            seen.add(slo.name)
+            if _journey_declared(slo, known, obj, service):
+                unique.append(slo)
+        return unique
+
+
+def _journey_declared(
+    slo: SLO, known: tuple[Journey, ...] | None, obj: OpenSLOObject, service: str
+) -> bool:
+    """Whether the SLO's journey (if any) is one of the service's; an error at it if not.
+
+    ``known`` None: the service's journeys are invalid, so nothing is checked.
+    """
+    if known is None or slo.journey is None or slo.journey in {j.name for j in known}:
+        return True
+    path = obj.at("metadata", "annotations", JOURNEY)
+    obj.ctx.error(
+        path,
+        f"journey {slo.journey!r} is not declared in service {service!r}",
+        f"declared journeys: {', '.join(j.name for j in known)}"
+        if known
+        else f"declare it in the {JOURNEYS} annotation of an OpenSLO Service named "
+        f'{service}, e.g. \'[{{"name":"{slo.journey}"}}]\'',
+    )
+    return False

@@ -10,7 +10,10 @@ over:
   (``runbook``, ``x.io/runbook_url``, ``dashboard``...), which become the alerting's links;
 - ``alertWhenBreaching: false`` disables the SLO's alerts.
 
-The SLO's own runbook and dashboard annotations come first.
+The SLO's own annotations come first: the ``sloscope.dev/`` ones that ``sloscope
+generate openslo`` writes (links, alert policy, ``alerting-enabled``, alert labels and
+annotations; read by :mod:`~sloscope.spec.openslo_annotations`), then runbook and
+dashboard links of other prefixes.
 """
 
 from __future__ import annotations
@@ -21,8 +24,19 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
 from sloscope.spec.model import Alerting
+from sloscope.spec.openslo_annotations import (
+    ALERT_ANNOTATIONS,
+    ALERT_LABELS,
+    ALERT_POLICY,
+    DASHBOARD,
+    RUNBOOK,
+    Annotations,
+)
 from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry, object_key
 from sloscope.spec.yamlpos import YamlPath
+
+#: The alert policy of an SLO that names none (the model's default).
+_DEFAULT_POLICY = Alerting().policy
 
 
 @dataclass(frozen=True)
@@ -42,18 +56,16 @@ class AlertReader:
         self._policies: dict[ObjectKey, PolicyParts | None] = {}
         self._warned: set[ObjectKey] = set()
 
-    def alerting(self, obj: OpenSLOObject) -> Alerting:
-        """The alerting of the SLO ``obj``: its link annotations and its alert policies."""
-        own = fields.string_map(
-            obj.ctx,
-            obj.at("metadata", "annotations"),
-            obj.get("metadata", "annotations"),
-            "annotation",
-        )
-        runbook, dashboard = links(own)
-        labels: dict[str, str] = {}
+    def alerting(self, obj: OpenSLOObject, notes: Annotations) -> Alerting:
+        """The alerting of the SLO ``obj``: its annotations and its alert policies.
+
+        The ``sloscope.dev/`` annotations come first: the links, then the alert policy,
+        ``enabled``, labels and annotations, which policies' labels and annotations add to.
+        """
+        runbook, dashboard = links(dict(notes.others))
+        labels = notes.string_map(ALERT_LABELS) or {}
         annotations: dict[str, str] = {}
-        enabled = True
+        enabled = notes.alerting_enabled is not False
         policies = obj.get("spec", "alertPolicies")
         if isinstance(policies, list):
             for index, item in enumerate(policies):
@@ -67,12 +79,14 @@ class AlertReader:
         elif policies is not None:
             obj.ctx.error(obj.at("spec", "alertPolicies"), "alertPolicies must be a list")
         link_runbook, link_dashboard = links(annotations)
+        annotations.update(notes.string_map(ALERT_ANNOTATIONS) or {})
         return Alerting(
-            runbook=runbook or link_runbook,
-            dashboard=dashboard or link_dashboard,
+            runbook=notes.text(RUNBOOK) or runbook or link_runbook,
+            dashboard=notes.text(DASHBOARD) or dashboard or link_dashboard,
             enabled=enabled,
             labels=labels,
             annotations=annotations,
+            policy=notes.text(ALERT_POLICY) or _DEFAULT_POLICY,
         )
 
     def policy_ref(self, ctx: Context, path: YamlPath, item: object) -> OpenSLOObject | None:

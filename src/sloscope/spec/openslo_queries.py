@@ -122,6 +122,11 @@ class QueryConverter:
 
 def _convert(query: Query) -> Converted | None:
     ctx, text = query.ctx, query.text.strip()
+    # A selector first: "{{window}}" inside a label value is text, not a template.
+    try:
+        return parse_selector(text), None
+    except SelectorSyntaxError:
+        pass
     templated = fields.rate_to_increase(WINDOW_TEMPLATE.sub("{{window}}", text))
     if "{{window}}" in templated:
         ctx.warn(
@@ -130,10 +135,6 @@ def _convert(query: Query) -> Converted | None:
             "can answer it)",
         )
         return None, templated
-    try:
-        return parse_selector(text), None
-    except SelectorSyntaxError:
-        pass
     rewritten, count = _RANGE_FN.subn(
         lambda m: f"increase({m.group(1).strip()}[{{{{window}}}}])", text
     )

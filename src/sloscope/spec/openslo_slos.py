@@ -5,6 +5,10 @@ SLO named ``<slo>-<objective displayName or target>`` (with a warning listing th
 a sloscope SLO has exactly one objective. The indicator, window, budgeting method and
 alerting are read once per OpenSLO SLO and shared by its objectives; every objective is
 checked even when the indicator failed, so one run reports every problem.
+
+The SLO's ``sloscope.dev/`` annotations give what OpenSLO has no field for: the name in
+sloscope (when the export had to make it unique), the journey, the budget policy and a
+latency SLI's histogram buckets (the objective's threshold must be one of them).
 """
 
 from __future__ import annotations
@@ -15,13 +19,27 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sloscope.spec import fields
-from sloscope.spec.model import SLI, SLO, Alerting, Origin, TimeslicesSLI, Window
+from sloscope.spec.fields import describe
+from sloscope.spec.model import SLI, SLO, Alerting, LatencySLI, Origin, TimeslicesSLI, Window
 from sloscope.spec.openslo_alerts import AlertReader
+from sloscope.spec.openslo_annotations import (
+    BUCKETS,
+    BUDGET_POLICY,
+    JOURNEY,
+    NAME,
+    Annotations,
+    read_annotations,
+)
 from sloscope.spec.openslo_indicators import Indicator, IndicatorReader
-from sloscope.spec.openslo_objects import OpenSLOObject, Registry
+from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry
 from sloscope.spec.openslo_queries import QueryConverter, threshold_sli
 from sloscope.spec.openslo_windows import budgeting_method, slice_settings, time_window
 from sloscope.spec.yamlpos import YamlPath
+
+#: The budget policy of an SLO that names none (the model's default).
+_DEFAULT_BUDGET_POLICY = str(
+    next(f.default for f in dataclasses.fields(SLO) if f.name == "budget_policy")
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,19 @@ class SLOBuilder:
         self.indicators = IndicatorReader(registry)
         self.queries = QueryConverter()
         self.alerts = AlertReader(registry)
+        self._annotations: dict[ObjectKey, Annotations] = {}
+        self._warned_buckets: set[ObjectKey] = set()
+
+    def annotations(self, obj: OpenSLOObject) -> Annotations:
+        """The ``sloscope.dev/`` annotations of an SLO object, read on first use."""
+        if obj.key not in self._annotations:
+            self._annotations[obj.key] = read_annotations(
+                obj.ctx,
+                obj.at("metadata", "annotations"),
+                obj.get("metadata", "annotations"),
+                "SLO",
+            )
+        return self._annotations[obj.key]
 
     def check_shared(self, obj: OpenSLOObject) -> None:
         """Check an SLI or AlertPolicy document even when no SLO uses it."""
@@ -65,7 +96,7 @@ class SLOBuilder:
         indicator = self.indicators.of_slo(obj)
         window = time_window(obj)
         method = budgeting_method(obj)
-        alerting = self.alerts.alerting(obj)
+        alerting = self.alerts.alerting(obj, self.annotations(obj))
         objectives = spec.get("objectives")
         if not isinstance(objectives, list) or not objectives:
             ctx.error(
@@ -130,9 +161,12 @@ class SLOBuilder:
             sli = self.build_sli(obj, path, data, parts.indicator, parts.method)
         elif parts.method == "Timeslices":
             slice_settings(ctx, path, data)
+        notes = self.annotations(obj)
+        if sli is not None and notes.buckets is not None:
+            sli = self.with_buckets(obj, path, sli, notes)
         if ctx.error_count() > before or sli is None or objective is None or parts.window is None:
             return None
-        name = str(obj.name)
+        name = notes.text(NAME) or str(obj.name)
         if parts.count > 1:
             name = f"{name}-{_suffix(data, objective)}"
         description = obj.get("spec", "description") or obj.get("metadata", "displayName") or ""
@@ -144,11 +178,49 @@ class SLOBuilder:
             objective=objective,
             window=parts.window,
             sli=sli,
+            journey=notes.text(JOURNEY),
             description=str(description),
             alerting=parts.alerting,
+            budget_policy=notes.text(BUDGET_POLICY) or _DEFAULT_BUDGET_POLICY,
             labels=labels,
             origin=Origin(ctx.doc.file, ctx.doc.start.line),
         )
+
+    def with_buckets(
+        self, obj: OpenSLOObject, path: YamlPath, sli: SLI, notes: Annotations
+    ) -> SLI | None:
+        """A latency SLI with the histogram buckets of ``sloscope.dev/buckets``.
+
+        The objective's value (the threshold) must be one of them; on an SLI that is no
+        latency SLI the buckets mean nothing and are ignored, with a warning.
+        """
+        buckets = notes.buckets
+        assert buckets is not None
+        where = notes.paths[BUCKETS]
+        inner = sli.indicator if isinstance(sli, TimeslicesSLI) else sli
+        if not isinstance(inner, LatencySLI):
+            if obj.key not in self._warned_buckets:  # once, whatever the objectives
+                self._warned_buckets.add(obj.key)
+                obj.ctx.warn(
+                    where,
+                    f"{BUCKETS} is only used with a latency SLI (a thresholdMetric on a "
+                    "histogram's _bucket series with op lte or lt); ignored",
+                )
+            return sli
+        if inner.threshold not in buckets:
+            obj.ctx.error(
+                where,
+                f"the objective value {inner.threshold:g} (seconds) of "
+                f"{describe(path)} is not one of the buckets in {BUCKETS} "
+                f"({', '.join(f'{b:g}' for b in buckets)})",
+                "a latency SLI counts the le=threshold bucket; pick a bucket boundary or "
+                "add it to the histogram",
+            )
+            return None
+        latency = dataclasses.replace(inner, buckets=buckets)
+        if isinstance(sli, TimeslicesSLI):
+            return dataclasses.replace(sli, indicator=latency)
+        return latency
 
     def build_sli(
         self,
