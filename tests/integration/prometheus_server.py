@@ -6,15 +6,17 @@ port over its own data folder and is stopped by :meth:`PrometheusServer.stop`.
 
 Historical data goes in as TSDB blocks made by promtool *before* the server starts:
 
-- ``promtool tsdb create-blocks-from openmetrics FILE DIR`` writes 2h blocks (2.42 has no
-  ``--max-block-duration`` flag for this command); the server then opens them as
-  persisted blocks. Its head stays empty (nothing is scraped), so no block is ever
-  "newer than the head".
+- ``promtool tsdb create-blocks-from openmetrics FILE DIR`` writes blocks; it reads the
+  whole file once per block, so the hidden ``--max-block-duration`` flag (2h by default;
+  not in ``--help`` of 2.42 but accepted) sets 24h blocks: 30 days is 30 passes, not
+  360. The server then opens them as persisted blocks. Its head stays empty (nothing is
+  scraped), so no block is ever "newer than the head".
 - Time-based retention counts from the newest block, not from the wall clock, but the
   servers here run with ``--storage.tsdb.retention.time=3650d`` so a 30-day backfill is
   never cut short.
 - ``promtool tsdb create-blocks-from rules`` evaluates recording rules over a past range
-  by querying a running server, and writes blocks; they overlap the raw blocks in time,
+  by querying a running server, and writes blocks (one per rule and block duration, so
+  the same hidden flag matters); they overlap the raw blocks in time,
   which 2.42 accepts (vertical compaction is on by default since 2.39). The server reads
   new blocks only on restart: stop it, move the blocks in, start again.
 - Queries use the default ``--query.lookback-delta`` of 5m.
@@ -149,12 +151,14 @@ def _promtool(args: Sequence[str], timeout: float) -> None:
         raise HarnessError(f"{' '.join(command)} failed ({done.returncode}):\n{output[-3000:]}")
 
 
-def create_blocks_from_openmetrics(source: Path, data_dir: Path, timeout: float = 3600) -> None:
+def create_blocks_from_openmetrics(
+    source: Path, data_dir: Path, *, block_duration: str = "24h", timeout: float = 3600
+) -> None:
     """Write ``source`` (OpenMetrics text ending in ``# EOF``) as TSDB blocks in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    _promtool(
-        ["tsdb", "create-blocks-from", "openmetrics", "-q", str(source), str(data_dir)], timeout
-    )
+    args = ["tsdb", "create-blocks-from", "openmetrics", "-q"]
+    args += [f"--max-block-duration={block_duration}", str(source), str(data_dir)]
+    _promtool(args, timeout)
 
 
 def backfill_rules(
@@ -165,6 +169,7 @@ def backfill_rules(
     data_dir: Path,
     *,
     eval_interval: str = "60s",
+    block_duration: str = "24h",
     timeout: float = 3600,
 ) -> int:
     """Evaluate ``rule_file``'s recording rules over ``[start, end]`` against the server at
@@ -172,6 +177,10 @@ def backfill_rules(
 
     Rules that read other recorded series see nothing in this pass (promtool evaluates
     each rule against the server's data as it was), so backfill those in a second pass.
+    promtool writes one block per rule per ``block_duration`` (the hidden
+    ``--max-block-duration`` flag, 2h by default: 200 rules over 30 days would be 72,000
+    blocks); each block is one range query, so keep it at most 11,000 evaluations long
+    (7 days at 60s).
     """
     output = data_dir.parent / f"{data_dir.name}-rules-{time.monotonic_ns()}"
     _promtool(
@@ -184,6 +193,7 @@ def backfill_rules(
             f"--start={start}",
             f"--end={end}",
             f"--eval-interval={eval_interval}",
+            f"--max-block-duration={block_duration}",
             f"--output-dir={output}",
             str(rule_file),
         ],

@@ -8,6 +8,7 @@ tests/integration/test_prometheus_source.py.
 from __future__ import annotations
 
 import base64
+import re
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -272,17 +273,32 @@ def test_a_promql_sli_with_only_an_error_ratio_is_unsupported() -> None:
 # --- recording rules ----------------------------------------------------------------------
 
 
-def rules_values(query: str, t: int) -> float:
-    if query == 'sum(slo:sli_total:rate5m{sloscope_id="svc-a"}) * 60':
-        return 600.0
-    if query == 'sum(slo:sli_error:rate5m{sloscope_id="svc-a"}) * 60':
-        return 6.0
-    return ratio_values(query, t) or 0.0
+RECORDED = {"slo:sli_total:rate5m": 600.0, "slo:sli_error:rate5m": 6.0}
+BATCH = re.compile(r'sum by \(sloscope_id\) \((slo:[a-z_:0-9]+)\{sloscope_id=~"(.*)"\}\) \* 60')
+
+
+def with_rules(
+    handler: Callable[[Request], Answer], recorded: dict[str, float] = RECORDED
+) -> Callable[[Request], Answer]:
+    """``handler``, plus batched reads of recorded rates: series ``svc-a`` only."""
+
+    def handle(request: Request) -> Answer:
+        if request.path == "/api/v1/query_range":
+            match = BATCH.fullmatch(request.one("query"))
+            if match:
+                metric, pattern = match.groups()
+                assert pattern.replace("\\", "") in ("svc-a", "svc-a|svc-b")
+                first, last = int(request.one("start")), int(request.one("end"))
+                points = [(t, recorded[metric]) for t in range(first, last + 1, STEP)]
+                return matrix(({"sloscope_id": "svc-a"}, points))
+        return handler(request)
+
+    return handle
 
 
 def test_auto_reads_recorded_rates_for_slos_whose_rules_cover_the_range() -> None:
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with stub_prometheus(api(RATIO_SERIES, rules_values, recorded)) as stub:
+    with stub_prometheus(with_rules(api(RATIO_SERIES, ratio_values, recorded))) as stub:
         rules, raw = source(stub).fetch(
             [RATIO, RATIO], T0, T0 + 2 * STEP, STEP, ids=["svc-a", "svc-b"]
         )
@@ -293,6 +309,11 @@ def test_auto_reads_recorded_rates_for_slos_whose_rules_cover_the_range() -> Non
         "offset 60s)"
     )
     assert detect.one("time") == str(T0 + 2 * STEP)
+    batched = [r.one("query") for r in stub.requests if "sum by" in r.form.get("query", [""])[0]]
+    assert batched == [
+        'sum by (sloscope_id) (slo:sli_error:rate5m{sloscope_id=~"svc\\\\-a"}) * 60',
+        'sum by (sloscope_id) (slo:sli_total:rate5m{sloscope_id=~"svc\\\\-a"}) * 60',
+    ]
     assert rules.good.tolist() == [594.0, 594.0]
     assert rules.total.tolist() == [600.0, 600.0]
     assert rules.note == (
@@ -313,7 +334,7 @@ def test_never_does_not_look_for_recording_rules() -> None:
 
 def test_always_fails_naming_the_slos_without_recorded_series() -> None:
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    handler = api(RATIO_SERIES, rules_values, recorded)
+    handler = with_rules(api(RATIO_SERIES, ratio_values, recorded))
     with stub_prometheus(handler) as stub, pytest.raises(SourceError) as err:
         source(stub, use_recording_rules="always").fetch(
             [RATIO, RATIO], T0, T0 + STEP, STEP, ids=["svc-a", "svc-b"]
@@ -322,11 +343,9 @@ def test_always_fails_naming_the_slos_without_recorded_series() -> None:
 
 
 def test_rates_that_disagree_in_the_last_bits_never_give_negative_good() -> None:
-    def values(query: str, t: int) -> float:
-        return 600.0 if "sli_total" in query else 600.0000001
-
+    rates = {"slo:sli_total:rate5m": 600.0, "slo:sli_error:rate5m": 600.0000001}
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with stub_prometheus(api({}, values, recorded)) as stub:
+    with stub_prometheus(with_rules(api({}, ratio_values, recorded), rates)) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + STEP, STEP, ids=["svc-a"])
     assert counts.good.tolist() == [0.0]
 
@@ -484,7 +503,7 @@ def test_time_slice_slos_read_raw_series_even_when_rules_exist() -> None:
     # Their rules record bad slices; the engine needs the indicator's events.
     slices = TimeslicesSLI(indicator=RATIO, slice_seconds=60, target=0.95)
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with stub_prometheus(api(RATIO_SERIES, rules_values, recorded)) as stub:
+    with stub_prometheus(with_rules(api(RATIO_SERIES, ratio_values, recorded))) as stub:
         [counts] = source(stub, use_recording_rules="always").fetch(
             [slices], T0, T0 + STEP, STEP, ids=["svc-a"]
         )

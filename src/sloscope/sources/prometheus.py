@@ -38,6 +38,7 @@ import ssl
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from types import TracebackType
 from typing import Literal, TypeVar
 
@@ -52,6 +53,7 @@ from sloscope.sources.prometheus_api import (
     STEP_LIMIT,
     Labels,
     PrometheusAPI,
+    RangeSeries,
     finite_or_zero,
     safe_url,
     single_series,
@@ -61,6 +63,7 @@ from sloscope.sources.promql_counts import (
     boundary_order,
     bucket_selector,
     inf_bucket_selector,
+    recorded_batch_query,
     recorded_ids_query,
     recorded_query,
     same_boundary,
@@ -86,7 +89,7 @@ class _Plan:
     subtract: bool
     series: int  # -1: count the series the total query returns (promql)
     note: str
-    clip: bool = False  # rates from rules: good = max(total - bad, 0)
+    recorded: str | None = None  # the SLO id whose recorded rates are read
 
 
 class PrometheusSource:
@@ -247,14 +250,25 @@ class PrometheusSource:
         queries: dict[str, None] = {}
         for plan in plans:
             assert plan is not None
-            queries.update(dict.fromkeys(q for q in (plan.part, plan.total) if q is not None))
-        results = dict(
-            zip(
-                queries,
-                self._map(lambda q: self._counts(q, first, end, step, n), list(queries)),
-                strict=True,
-            )
-        )
+            if plan.recorded is None:
+                queries.update(dict.fromkeys(q for q in (plan.part, plan.total) if q))
+        # Recorded rates: one query per metric for many SLOs (the same points, far fewer
+        # requests), split by sloscope_id.
+        batches = [
+            (metric, chunk)
+            for metric in (_ERROR_RATE, _TOTAL_RATE)
+            for chunk in _chunks(sorted({p.recorded for p in plans if p and p.recorded}))
+        ]
+        jobs: list[Callable[[], dict[str, _Result]]] = [
+            partial(self._counts_by_query, q, first, end, step, n) for q in queries
+        ]
+        jobs += [
+            partial(self._recorded_counts, m, c, first=first, last=end, step=step, n=n)
+            for m, c in batches
+        ]
+        results: dict[str, _Result] = {}
+        for part in self._map(lambda job: job(), jobs):
+            results.update(part)
         out = []
         for plan in plans:
             assert plan is not None
@@ -284,17 +298,29 @@ class PrometheusSource:
                 )
         return recorded
 
-    def _counts(self, expr: str, first: int, last: int, step: int, n: int) -> _Result:
+    def _counts_by_query(
+        self, expr: str, first: int, last: int, step: int, n: int
+    ) -> dict[str, _Result]:
         """A count query's values on the grid (0 where the server has no point)."""
         found = self.api.query_range(expr, first, last, step, self.step_limit)
         series = single_series(found, expr, self.api.shown_url)
-        values = np.zeros(n)
         if series is None:
-            return _Result(values, 0)
-        index = (series.timestamps - first) // step
-        keep = (index >= 0) & (index < n)
-        values[index[keep]] = finite_or_zero(series.values[keep])
-        return _Result(values, 1)
+            return {expr: _Result(np.zeros(n), 0)}
+        return {expr: _Result(_on_grid(series, first, step, n), 1)}
+
+    def _recorded_counts(
+        self, metric: str, slo_ids: list[str], *, first: int, last: int, step: int, n: int
+    ) -> dict[str, _Result]:
+        """Recorded counts of many SLOs, keyed by each one's :func:`recorded_query`."""
+        expr = recorded_batch_query(metric, slo_ids, step)
+        found = self.api.query_range(expr, first, last, step, self.step_limit)
+        by_id = {s.labels.get(conventions.LABEL_ID, ""): s for s in found}
+        out = {}
+        for slo_id in slo_ids:
+            series = by_id.get(slo_id)
+            values = np.zeros(n) if series is None else _on_grid(series, first, step, n)
+            out[recorded_query(metric, slo_id, step)] = _Result(values, int(series is not None))
+        return out
 
     def _map(self, fn: Callable[[_T], _R], items: list[_T]) -> list[_R]:
         """``fn`` over ``items``, ``concurrency`` at a time (the first error is raised)."""
@@ -308,6 +334,25 @@ class PrometheusSource:
 class _Result:
     values: NDArray[np.float64]
     series: int
+
+
+_ERROR_RATE = conventions.error_rate(RULE_WINDOW_SECONDS)
+_TOTAL_RATE = conventions.total_rate(RULE_WINDOW_SECONDS)
+#: SLO ids per batched query of recorded rates (keeps the regex and the answer moderate).
+_IDS_PER_QUERY = 200
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + _IDS_PER_QUERY] for i in range(0, len(items), _IDS_PER_QUERY)]
+
+
+def _on_grid(series: RangeSeries, first: int, step: int, n: int) -> NDArray[np.float64]:
+    """A series' values placed on the grid of right edges ``first, first + step, ...``."""
+    values = np.zeros(n)
+    index = (series.timestamps - first) // step
+    keep = (index >= 0) & (index < n)
+    values[index[keep]] = finite_or_zero(series.values[keep])
+    return values
 
 
 def _tls_context(
@@ -419,15 +464,14 @@ def _promql_plan(sli: PromQLSLI, step: int) -> _Plan:
 
 
 def _recorded_plan(slo_id: str, series: int, step: int) -> _Plan:
-    error = conventions.error_rate(RULE_WINDOW_SECONDS)
-    total = conventions.total_rate(RULE_WINDOW_SECONDS)
+    error, total = _ERROR_RATE, _TOTAL_RATE
     return _Plan(
         recorded_query(error, slo_id, step),
         recorded_query(total, slo_id, step),
         True,
         max(series, 1),
         f'recording rules {error}, {total} {{{conventions.LABEL_ID}="{slo_id}"}}',
-        clip=True,
+        recorded=slo_id,
     )
 
 
@@ -439,7 +483,7 @@ def _assemble(
     part, total = results[plan.part], results[plan.total]
     series = total.series if plan.series < 0 else plan.series
     good = total.values - part.values if plan.subtract else part.values
-    if plan.clip:
+    if plan.recorded is not None:
         # Two rates recorded apart can disagree in the last bits (or by one evaluation).
         good = np.clip(good, 0.0, total.values)
     return CountSeries(

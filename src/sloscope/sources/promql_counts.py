@@ -13,15 +13,18 @@ itself, as Prometheus handles resets. :func:`step_increase_query` writes exactly
     sum((sel - sel offset 60s) >= 0 or (sel < sel offset 60s))
 
 evaluated by ``/api/v1/query_range`` at the grid's right edges. It is exact, not an
-estimate, where the embedded store and Prometheus see the same samples, with three
-documented differences (all are Prometheus' lookback, not arithmetic):
+estimate, where the embedded store and Prometheus see the same samples (bitwise equal
+on the demo data), with two documented differences, both from what Prometheus can see
+at ``t - step`` (its lookback), not from arithmetic:
 
+- the step in which a series begins counts 0 (``L(t - step)`` does not exist): a new
+  series, or one that resumes after a gap longer than the lookback delta
+  (``--query.lookback-delta``, 5m by default) or after a staleness marker. The embedded
+  store counts the increases after the series' first sample in that step (and, after a
+  gap, the increase across it). With one sample per step, a new series' first step
+  counts 0 in both;
 - a counter reset inside a step that holds more than one sample loses the increase
-  between the step's start and the reset (the step counts only what came after it);
-- after a gap longer than Prometheus' lookback delta (``--query.lookback-delta``, 5m by
-  default) a series starts afresh, like a new series (its first sample counts 0); the
-  embedded store counts the increase across the gap;
-- a staleness marker (a target that disappeared) ends a series at once, as above.
+  between the step's start and the reset: the step counts only what came after it.
 
 Why not ``sum(increase(sel[60s]))``: ``increase()`` only sees samples inside its range
 and extrapolates to the range's edges, so the increase between the last sample of one
@@ -152,6 +155,20 @@ def recorded_query(metric: str, slo_id: str, step: int) -> str:
     if step <= RULE_WINDOW_SECONDS:
         return f"sum({selector}) * {step}"
     return f"sum(avg_over_time({selector}[{step * 1000 - 1}ms])) * {step}"
+
+
+def recorded_batch_query(metric: str, slo_ids: list[str], step: int) -> str:
+    """:func:`recorded_query` for many SLOs in one query, one series per ``sloscope_id``.
+
+    >>> recorded_batch_query("slo:sli_total:rate5m", ["b", "a"], 60)
+    'sum by (sloscope_id) (slo:sli_total:rate5m{sloscope_id=~"a|b"}) * 60'
+    """
+    pattern = "|".join(re.escape(i) for i in sorted(set(slo_ids)))
+    selector = str(Selector(metric, (Matcher(conventions.LABEL_ID, "=~", pattern),)))
+    by = f"sum by ({conventions.LABEL_ID})"
+    if step <= RULE_WINDOW_SECONDS:
+        return f"{by} ({selector}) * {step}"
+    return f"{by} (avg_over_time({selector}[{step * 1000 - 1}ms])) * {step}"
 
 
 def recorded_ids_query(slo_ids: list[str], first: int, last: int) -> str:
