@@ -1,9 +1,8 @@
 """OpenSLO v1 export (sloscope.generate.openslo).
 
 Round trip: every good spec, example and demo spec is loaded, exported, and the exported
-text loaded again with ``load_text``; the services must equal the originals except for
-the fields :func:`_as_read_back` lists, which sloscope's OpenSLO import does not read
-(each of them must be named in a warning).
+text loaded again with ``load_text``; the services must equal the originals, every field
+(what OpenSLO has no field for comes back from the ``sloscope.dev/`` annotations).
 
 Golden files live in tests/golden/openslo/; rewrite them with
 ``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/test_generate_openslo.py`` and review the
@@ -12,7 +11,6 @@ diff. Without the variable the output must match byte for byte.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -115,62 +113,25 @@ def _round_trip(
     return docs, back
 
 
-def _as_read_back(service: Service) -> Service:
-    """The service as sloscope's OpenSLO import gives it back: what cannot round trip.
-
-    Only the owner: OpenSLO has none, so it is written as the label ``owner`` (the
-    service gains that label) and read from the labels ``owner`` or ``team``. Everything
-    else (journeys, buckets, budget and alert policies, alerting, links, names made
-    unique) comes back from the ``sloscope.dev/`` annotations.
-    """
-    labels = dict(service.labels)
-    if service.owner and "owner" not in labels:
-        labels["owner"] = service.owner
-    owner = labels.get("owner") or labels.get("team") or ""
-    return dataclasses.replace(service, labels=labels, owner=owner)
-
-
-def _losses(service: Service) -> list[tuple[str, str]]:
-    """(who, words) of every loss in :func:`_as_read_back` that applies to ``service``."""
-    out: list[tuple[str, str]] = []
-    if service.owner and service.labels.get("owner") != service.owner:
-        out.append((f"service {service.name}:", "owner"))
-    return out
-
-
 # --- round trip of every spec -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("spec", sorted(SPEC_PATHS))
-def test_every_spec_reads_back_as_the_same_services_except_the_documented_losses(
-    spec: str,
-) -> None:
+def test_every_spec_reads_back_as_the_same_services(spec: str) -> None:
     original = load_paths([SPEC_PATHS[spec]])
     original.raise_for_errors()
     assert original.services, spec
     _, back = _round_trip(original.services)
     # Service and SLO equality covers every field but origin (compare=False).
-    assert {s.name: s for s in back.services} == {
-        s.name: _as_read_back(s) for s in original.services
-    }
+    assert {s.name: s for s in back.services} == {s.name: s for s in original.services}
+    assert len(back.services) == len(original.services)
 
 
 @pytest.mark.parametrize("spec", sorted(SPEC_PATHS))
-def test_every_field_that_is_not_read_back_is_named_in_a_warning(spec: str) -> None:
-    original = load_paths([SPEC_PATHS[spec]])
-    docs = generate_openslo(original.services)
-    for service in original.services:
-        for who, words in _losses(service):
-            assert any(w.startswith(who) and words in w for w in docs.warnings), (who, words)
-
-
-@pytest.mark.parametrize("spec", sorted(SPEC_PATHS))
-def test_after_one_round_trip_the_export_no_longer_changes(spec: str) -> None:
-    """What is lost is lost once: exporting what was read back gives the same text again."""
+def test_exporting_what_was_read_back_gives_the_same_text(spec: str) -> None:
     first = render_openslo(generate_openslo(load_paths([SPEC_PATHS[spec]]).services))
     second = render_openslo(generate_openslo(load_text(first, "first.yaml").services))
-    third = render_openslo(generate_openslo(load_text(second, "second.yaml").services))
-    assert third == second
+    assert second == first
 
 
 # --- golden files -----------------------------------------------------------------------
@@ -621,12 +582,14 @@ def test_odd_label_values_selectors_and_texts_survive_the_yaml_round_trip() -> N
     assert list(yaml.safe_load_all(render_openslo(docs))) == list(docs)
 
 
-def test_a_long_description_warns_about_the_openslo_limit() -> None:
-    docs = generate_openslo([_service(_slo(description="x" * 1051))])
+def test_a_long_description_warns_about_the_openslo_limit_and_reads_back_whole() -> None:
+    service = _service(_slo(description="x" * 1051))
+    docs, back = _round_trip([service])
     assert docs.warnings == (
         "shop/orders: the description has 1051 characters; OpenSLO allows 1050 (sloscope "
         "reads it back whole)",
     )
+    assert back.services == (service,)
 
 
 def test_slo_names_shared_by_two_services_are_made_unique_and_the_original_kept() -> None:
@@ -643,8 +606,8 @@ def test_slo_names_shared_by_two_services_are_made_unique_and_the_original_kept(
     assert docs[3]["metadata"]["annotations"] == {"sloscope.dev/name": "availability"}
     assert docs.warnings == (
         "web/availability: service 'api' has an SLO of the same name and OpenSLO SLO names "
-        "are unique, so it is written as 'web-availability-2' (read back under that name; "
-        "sloscope.dev/name keeps the original)",
+        "are unique, so it is written as 'web-availability-2'; sloscope.dev/name keeps the "
+        "original, which only sloscope reads",
     )
     # sloscope.dev/name gives the SLO its own name back.
     web = back.service("web")
@@ -654,10 +617,10 @@ def test_slo_names_shared_by_two_services_are_made_unique_and_the_original_kept(
     assert back.service("api") == first
 
 
-# --- what is not read back --------------------------------------------------------------
+# --- what OpenSLO has no field for --------------------------------------------------------------
 
 
-def test_alerting_beyond_the_links_journeys_and_buckets_are_kept_as_annotations() -> None:
+def test_alerting_journeys_buckets_and_policies_are_annotations_read_back_whole() -> None:
     alerting = Alerting(
         runbook="https://rb.example.com",
         policy="strict",
@@ -686,48 +649,48 @@ def test_alerting_beyond_the_links_journeys_and_buckets_are_kept_as_annotations(
         "sloscope.dev/alert-annotations": '{"summary":"Orders fail"}',
     }
     assert json.loads(annotations["sloscope.dev/buckets"]) == [0.1, 0.3, 1.0]
-    assert docs.warnings == (
-        "service shop: journeys (place-order, browse) are kept in the annotation "
-        "sloscope.dev/journeys; OpenSLO has no journeys and sloscope's import does not read "
-        "them back",
-        "shop/orders: kept as sloscope.dev/ annotations, which sloscope's OpenSLO import does "
-        "not read back: journey 'place-order'; histogram buckets; budget policy "
-        "'freeze-early'; alert policy 'strict' (read back as 'google'); alerting enabled: "
-        "false (read back as true); alert labels; alert annotations",
-    )
-    # Read back whole from the annotations: nothing is lost.
+    # Valid OpenSLO annotations that sloscope reads back: nothing to warn about.
+    assert docs.warnings == ()
     assert back.services == (service,)
     assert back.services[0].slos[0].alerting == alerting
     assert back.services[0].journeys == service.journeys
 
 
-def test_the_owner_becomes_the_owner_label_that_the_import_reads() -> None:
-    docs, back = _round_trip([_service(owner="team-shop", labels={"tier": "1"})])
-    assert docs[0]["metadata"]["labels"] == {"tier": "1", "owner": "team-shop"}
-    assert docs.warnings == (
-        "service shop: OpenSLO has no owner; written as the label owner='team-shop', so the "
-        "service has that label too when read back",
-    )
-    assert back.services[0].owner == "team-shop"
-    assert back.services[0].labels == {"tier": "1", "owner": "team-shop"}
+@pytest.mark.parametrize(
+    ("owner", "labels", "annotations"),
+    [
+        ("team-shop", {"tier": "1"}, {"sloscope.dev/owner": "team-shop"}),
+        # The annotation wins over the labels on import, so a disagreeing label stays.
+        ("team-a", {"owner": "team-b"}, {"sloscope.dev/owner": "team-a"}),
+        ("team-a", {"team": "team-c"}, {"sloscope.dev/owner": "team-a"}),
+        # No owner, but labels the import would take for one: an empty owner says so.
+        ("", {"team": "search"}, {"sloscope.dev/owner": ""}),
+        ("", {"owner": "", "team": "search"}, {"sloscope.dev/owner": ""}),
+        ("", {"owner": "ops"}, {"sloscope.dev/owner": ""}),
+        # No owner and nothing to take one from: no annotation at all.
+        ("", {"owner": "", "team": ""}, None),
+        ("", {}, None),
+    ],
+)
+def test_the_owner_is_the_owner_annotation_and_the_labels_stay_as_they_are(
+    owner: str, labels: dict[str, str], annotations: dict[str, str] | None
+) -> None:
+    service = _service(owner=owner, labels=labels)
+    docs, back = _round_trip([service])
+    assert docs[0]["metadata"].get("labels") == (labels or None)
+    assert docs[0]["metadata"].get("annotations") == annotations
+    assert docs.warnings == ()
+    assert back.services == (service,)
 
 
-def test_an_owner_label_that_disagrees_with_the_owner_wins_on_import_with_a_warning() -> None:
-    docs, back = _round_trip([_service(owner="team-a", labels={"owner": "team-b"})])
-    assert docs[0]["metadata"]["labels"] == {"owner": "team-b"}
-    assert docs.warnings == (
-        "service shop: owner 'team-a' is lost: OpenSLO has no owner and the label "
-        "owner='team-b' is read back as the owner",
-    )
-    assert back.services[0].owner == "team-b"
-
-
-def test_a_service_without_owner_but_a_team_label_warns_that_it_gains_an_owner() -> None:
-    docs, back = _round_trip([_service(labels={"team": "search"})])
-    assert docs.warnings == (
-        "service shop: has no owner, but is read back with the owner 'search' from its labels",
-    )
-    assert back.services[0].owner == "search"
+def test_the_owner_annotation_comes_before_the_journeys() -> None:
+    service = _service(owner="team-shop", journeys=(Journey("browse"),))
+    docs, back = _round_trip([service])
+    assert list(docs[0]["metadata"]["annotations"].items()) == [
+        ("sloscope.dev/owner", "team-shop"),
+        ("sloscope.dev/journeys", '[{"name":"browse"}]'),
+    ]
+    assert back.services == (service,)
 
 
 def test_a_service_without_slos_is_written_and_read_back() -> None:
@@ -749,7 +712,7 @@ def test_a_service_without_slos_is_written_and_read_back() -> None:
 
 def test_rendered_text_has_the_warnings_on_top_and_services_sorted_each_before_its_slos() -> None:
     services = [
-        _service(_slo("b1"), _slo("b2", journey="j"), name="beta"),
+        _service(_slo("b1"), _slo("b_2"), name="beta"),
         _service(_slo("a1"), name="alpha"),
     ]
     docs = generate_openslo(services)
@@ -759,11 +722,12 @@ def test_rendered_text_has_the_warnings_on_top_and_services_sorted_each_before_i
         ("SLO", "a1"),
         ("Service", "beta"),
         ("SLO", "b1"),
-        ("SLO", "b2"),
+        ("SLO", "b_2"),
     ]
     assert text.startswith(
-        HEADER + "# warning: beta/b2: kept as sloscope.dev/ annotations, which sloscope's "
-        "OpenSLO import does not read back: journey 'j'\n"
+        HEADER + "# warning: SLO beta/b_2: name 'b_2' is not an RFC 1123 name (lowercase "
+        "letters, digits and '-', at most 63 characters), the only names every OpenSLO tool "
+        "must accept; sloscope reads it back\n"
         "apiVersion: openslo/v1\nkind: Service\n"
     )
     assert text.count("\n---\n") == 4
@@ -795,9 +759,17 @@ _TEXT = st.text(
     key=_TEXT.filter(bool),
     description=_TEXT,
     op=st.sampled_from(["=", "!="]),
+    owner=_TEXT,
+    owner_key=st.sampled_from(["note", "owner", "team"]),
 )
-def test_any_text_in_matchers_labels_and_descriptions_reads_back_unchanged(
-    value: str, label: str, key: str, description: str, op: Literal["=", "!="]
+def test_any_text_in_matchers_labels_descriptions_and_owners_reads_back_unchanged(
+    value: str,
+    label: str,
+    key: str,
+    description: str,
+    op: Literal["=", "!="],
+    owner: str,
+    owner_key: str,
 ) -> None:
     total = Selector("http_requests_total", (Matcher("path", op, value),))
     slo = _slo(
@@ -805,6 +777,6 @@ def test_any_text_in_matchers_labels_and_descriptions_reads_back_unchanged(
         description=description,
         labels={key: label},
     )
-    service = _service(slo, description=description, labels={"note": label})
+    service = _service(slo, description=description, owner=owner, labels={owner_key: label})
     _, back = _round_trip([service])
     assert back.services == (service,)

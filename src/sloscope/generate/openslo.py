@@ -3,9 +3,10 @@
 Per service (sorted by name) one ``Service`` document, then one ``SLO`` document per SLO
 (in spec order) with its indicator inline, so the file stands alone: no ``SLI``,
 ``DataSource`` or ``AlertPolicy`` objects to resolve. Reading the file back with
-:func:`sloscope.spec.load.load_text` gives the same SLOs, except for what the list below
-says is not read back; :attr:`OpenSLODocuments.warnings` names every such loss for the
-SLOs at hand, and :func:`render_openslo` prints them as ``# warning:`` comments on top.
+:func:`sloscope.spec.load.load_text` gives the same services. What other OpenSLO tools
+may refuse, or what sloscope reads back differently, is listed in
+:attr:`OpenSLODocuments.warnings`, and :func:`render_openslo` prints them as
+``# warning:`` comments on top.
 
 How the model maps onto OpenSLO v1 (``github.com/OpenSLO/OpenSLO`` README):
 
@@ -24,19 +25,22 @@ How the model maps onto OpenSLO v1 (``github.com/OpenSLO/OpenSLO`` README):
   ``error_ratio`` becomes ``raw`` with ``rawType: failure``.
 - time slices → ``budgetingMethod: Timeslices`` and the objective's ``timeSliceTarget``
   and ``timeSliceWindow``; every other SLO is ``Occurrences``.
-- description → ``spec.description``; labels → ``metadata.labels``; the service owner
-  → the service label ``owner`` (where the import looks for it).
-- runbook and dashboard → the SLO annotations ``sloscope.dev/runbook`` and
-  ``sloscope.dev/dashboard``, which the import reads back.
+- description → ``spec.description``; labels → ``metadata.labels``.
 
-Not read back by sloscope's OpenSLO import (kept as ``sloscope.dev/`` annotations, so
-nothing is dropped from the file, and warned about): journeys (service
-``sloscope.dev/journeys``, SLO ``sloscope.dev/journey``), histogram buckets, the budget
-policy, and alerting beyond the links (alert policy name, ``enabled: false``, alert
-labels and annotations). The import reads those only from OpenSLO ``AlertPolicy``
-objects, and a valid AlertPolicy needs exactly one alert condition and at least one
-notification target, which a sloscope SLO does not have to give; so no AlertPolicy is
-written rather than an invalid or invented one.
+What OpenSLO has no field for is kept in ``sloscope.dev/`` annotations, which
+sloscope's import reads back (:mod:`sloscope.spec.openslo_annotations`) and other
+OpenSLO tools ignore:
+
+- Service: ``sloscope.dev/owner`` (the owner; ``""`` when the service has none but
+  labels ``owner`` or ``team`` that the import would otherwise take for one) and
+  ``sloscope.dev/journeys``.
+- SLO: ``sloscope.dev/runbook``, ``dashboard``, ``name`` (when the OpenSLO name had to
+  differ), ``journey``, ``buckets``, ``budget-policy``, ``alert-policy``,
+  ``alerting-enabled``, ``alert-labels`` and ``alert-annotations``.
+
+No OpenSLO ``AlertPolicy`` is written: a valid one needs exactly one alert condition and
+at least one notification target, which a sloscope SLO does not have to give, so the
+alerting settings stay in annotations rather than in an invalid or invented object.
 """
 
 from __future__ import annotations
@@ -91,9 +95,9 @@ _DEFAULT_BUDGET_POLICY = str(
 class OpenSLODocuments(list[dict[str, Any]]):
     """Generated OpenSLO v1 documents (plain dicts, in file order) and what was lost.
 
-    ``warnings`` says, per service or SLO, what sloscope's OpenSLO import will not read
-    back or other OpenSLO tools may refuse; :func:`render_openslo` prints them as
-    comments at the top of the file.
+    ``warnings`` says, per service or SLO, what other OpenSLO tools may refuse or what
+    sloscope's OpenSLO import reads back differently; :func:`render_openslo` prints them
+    as comments at the top of the file.
     """
 
     def __init__(self, documents: Sequence[dict[str, Any]], warnings: Sequence[str] = ()) -> None:
@@ -105,7 +109,7 @@ def generate_openslo(services: Sequence[Service]) -> OpenSLODocuments:
     """OpenSLO v1 documents of ``services``: per service a Service, then its SLOs.
 
     Services are sorted by name, SLOs keep their spec order. Never raises for a spec
-    that loaded: what OpenSLO (or sloscope's import of it) cannot carry is listed in
+    that loaded: what OpenSLO cannot carry exactly is listed in
     :attr:`OpenSLODocuments.warnings` instead.
     """
     warnings: list[str] = []
@@ -160,8 +164,8 @@ def _unique_slo_names(
             out[service.name, slo.name] = name
             warnings.append(
                 f"{service.name}/{slo.name}: service {first[slo.name]!r} has an SLO of the "
-                f"same name and OpenSLO SLO names are unique, so it is written as {name!r} "
-                f"(read back under that name; {ANNOTATION_PREFIX}name keeps the original)"
+                f"same name and OpenSLO SLO names are unique, so it is written as {name!r}; "
+                f"{ANNOTATION_PREFIX}name keeps the original, which only sloscope reads"
             )
     return out
 
@@ -197,41 +201,23 @@ def _check_metadata(
 
 def _service_document(service: Service, warnings: list[str]) -> dict[str, Any]:
     _check_name(service.name, "service", warnings)
-    labels = dict(service.labels)
-    who = f"service {service.name}"
-    if service.owner:
-        # sloscope's import takes the owner from the label owner (or team).
-        if "owner" not in labels:
-            labels["owner"] = service.owner
-            warnings.append(
-                f"{who}: OpenSLO has no owner; written as the label owner={service.owner!r}, "
-                "so the service has that label too when read back"
-            )
-        elif labels["owner"] != service.owner:
-            warnings.append(
-                f"{who}: owner {service.owner!r} is lost: OpenSLO has no owner and the "
-                f"label owner={labels['owner']!r} is read back as the owner"
-            )
-    elif labels.get("owner") or labels.get("team"):
-        found = labels.get("owner") or labels.get("team")
-        warnings.append(
-            f"{who}: has no owner, but is read back with the owner {found!r} from its labels"
-        )
-    _check_metadata(who, service.labels, service.description, warnings)
+    _check_metadata(f"service {service.name}", service.labels, service.description, warnings)
     metadata: dict[str, Any] = {"name": service.name}
-    if labels:
-        metadata["labels"] = labels
+    if service.labels:
+        metadata["labels"] = dict(service.labels)
+    annotations: dict[str, str] = {}
+    # Without the annotation the import takes the owner from the label owner or team,
+    # so an owner-less service with such a label says so with an empty owner.
+    if service.owner or service.labels.get("owner") or service.labels.get("team"):
+        annotations[ANNOTATION_PREFIX + "owner"] = service.owner
     if service.journeys:
         journeys = [
             {"name": j.name, **({"description": j.description} if j.description else {})}
             for j in service.journeys
         ]
-        metadata["annotations"] = {ANNOTATION_PREFIX + "journeys": _json(journeys)}
-        warnings.append(
-            f"{who}: journeys ({', '.join(j.name for j in service.journeys)}) are kept in "
-            f"the annotation {ANNOTATION_PREFIX}journeys; OpenSLO has no journeys and "
-            "sloscope's import does not read them back"
-        )
+        annotations[ANNOTATION_PREFIX + "journeys"] = _json(journeys)
+    if annotations:
+        metadata["annotations"] = annotations
     spec: dict[str, Any] = {}
     if service.description:
         spec["description"] = service.description
@@ -242,12 +228,7 @@ def _slo_document(service: Service, slo: SLO, name: str, warnings: list[str]) ->
     who = f"{service.name}/{slo.name}"
     _check_name(name, f"SLO {who}:", warnings)
     _check_metadata(who, slo.labels, slo.description, warnings)
-    annotations, lost = _slo_annotations(slo, name)
-    if lost:
-        warnings.append(
-            f"{who}: kept as {ANNOTATION_PREFIX} annotations, which sloscope's OpenSLO "
-            f"import does not read back: {'; '.join(lost)}"
-        )
+    annotations = _slo_annotations(slo, name)
     metadata: dict[str, Any] = {"name": name}
     if slo.labels:
         metadata["labels"] = dict(slo.labels)
@@ -269,10 +250,9 @@ def _slo_document(service: Service, slo: SLO, name: str, warnings: list[str]) ->
     return {"apiVersion": API_VERSION, "kind": "SLO", "metadata": metadata, "spec": spec}
 
 
-def _slo_annotations(slo: SLO, name: str) -> tuple[dict[str, str], list[str]]:
-    """The SLO's annotations, and what in them sloscope's import does not read back."""
+def _slo_annotations(slo: SLO, name: str) -> dict[str, str]:
+    """The SLO's ``sloscope.dev/`` annotations: what OpenSLO has no field for."""
     out: dict[str, str] = {}
-    lost: list[str] = []
     alerting = slo.alerting
     if alerting.runbook:
         out[ANNOTATION_PREFIX + "runbook"] = alerting.runbook
@@ -282,27 +262,21 @@ def _slo_annotations(slo: SLO, name: str) -> tuple[dict[str, str], list[str]]:
         out[ANNOTATION_PREFIX + "name"] = slo.name
     if slo.journey is not None:
         out[ANNOTATION_PREFIX + "journey"] = slo.journey
-        lost.append(f"journey {slo.journey!r}")
     buckets = _buckets(slo.sli)
     if buckets is not None:
         out[ANNOTATION_PREFIX + "buckets"] = _json([_number(b) for b in buckets])
-        lost.append("histogram buckets")
+    # Defaults are left out: the import gives them back when the annotation is absent.
     if slo.budget_policy != _DEFAULT_BUDGET_POLICY:
         out[ANNOTATION_PREFIX + "budget-policy"] = slo.budget_policy
-        lost.append(f"budget policy {slo.budget_policy!r}")
     if alerting.policy != _DEFAULT_ALERTING.policy:
         out[ANNOTATION_PREFIX + "alert-policy"] = alerting.policy
-        lost.append(f"alert policy {alerting.policy!r} (read back as {_DEFAULT_ALERTING.policy!r})")
     if not alerting.enabled:
         out[ANNOTATION_PREFIX + "alerting-enabled"] = "false"
-        lost.append("alerting enabled: false (read back as true)")
     if alerting.labels:
         out[ANNOTATION_PREFIX + "alert-labels"] = _json(dict(alerting.labels))
-        lost.append("alert labels")
     if alerting.annotations:
         out[ANNOTATION_PREFIX + "alert-annotations"] = _json(dict(alerting.annotations))
-        lost.append("alert annotations")
-    return out, lost
+    return out
 
 
 def _buckets(sli: SLI) -> tuple[float, ...] | None:
