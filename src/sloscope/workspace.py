@@ -14,7 +14,6 @@ Nothing here reads the clock: callers pass the evaluation time ``at``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from sloscope.policy.budget import BudgetPolicy, decide
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource
+from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
@@ -308,36 +308,34 @@ class Workspace:
         progress: Progress | None,
     ) -> list[SLOResult]:
         policies = self.alert_policies
-        # SLOs that need the same range are fetched together, so a backend can batch.
-        groups: dict[int, list[int]] = defaultdict(list)
-        plans: list[tuple[AlertPolicy, int]] = []
-        for index, (_, slo) in enumerate(pairs):
-            policy = alert_policy(slo.alerting.policy, policies.values())
-            begin = min(window_start(slo.window, at), at - max(policy.lookbacks))
-            steps = -(-(at - begin) // step)
-            start = at - steps * step
-            plans.append((policy, start))
-            groups[start].append(index)
-        results: list[SLOResult | None] = [None] * len(pairs)
-        done = 0
-        for start, indexes in groups.items():
-            counts = src.fetch([pairs[i][1].sli for i in indexes], start, at, step)
-            for i, series in zip(indexes, counts, strict=True):
-                service, slo = pairs[i]
-                status = evaluate_slo(
-                    slo,
-                    series.good,
-                    series.total,
-                    start=series.start,
-                    step=series.step,
-                    at=at,
-                    policy=plans[i][0],
+        plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
+        requests = []
+        for (service, slo), policy in zip(pairs, plans, strict=True):
+            recent = at - max(policy.lookbacks)
+            requests.append(
+                FetchRequest(
+                    sli=slo.sli,
+                    begin=min(window_start(slo.window, at), recent),
+                    fine_since=recent,
+                    id=slo_id(service.name, slo.name),
                 )
-                has_data = series.series > 0
-                consumed = status.consumed if has_data else None
-                decision = decide(self.budget_policies[slo.budget_policy], consumed)
-                results[i] = SLOResult(service, slo, status, decision, has_data, series.note)
-                done += 1
-                if progress is not None:
-                    progress(done, len(pairs))
-        return [r for r in results if r is not None]
+            )
+        counts = fetch_for_evaluation(src, requests, at, step)
+        results = []
+        for (service, slo), policy, series in zip(pairs, plans, counts, strict=True):
+            status = evaluate_slo(
+                slo,
+                series.good,
+                series.total,
+                start=series.start,
+                step=series.step,
+                at=at,
+                policy=policy,
+            )
+            has_data = series.series > 0
+            consumed = status.consumed if has_data else None
+            decision = decide(self.budget_policies[slo.budget_policy], consumed)
+            results.append(SLOResult(service, slo, status, decision, has_data, series.note))
+            if progress is not None:
+                progress(len(results), len(pairs))
+        return results

@@ -86,11 +86,24 @@ class Source(Protocol):
 
     #: Short name for messages (``embedded``, ``prometheus``).
     name: str
+    #: Whether asking for old data at a coarser step saves the backend work (a remote
+    #: query engine: yes; an embedded store that scans the same samples either way: no).
+    coarse_history: bool
 
-    def fetch(self, slis: Sequence[SLI], start: int, end: int, step: int) -> list[CountSeries]:
+    def fetch(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[CountSeries]:
         """Good/total counts per step for each SLI, in the order given.
 
-        Takes many SLIs at once so a backend can batch its queries. For a
+        Takes many SLIs at once so a backend can batch its queries. ``ids``, when given,
+        are the SLOs' ``sloscope_id`` values, one per SLI, so a backend that has recorded
+        series per SLO (Prometheus with the generated rules) can read those. For a
         :class:`~sloscope.spec.model.TimeslicesSLI` the counts are those of its indicator
         (events, not slices); the engine turns them into slices.
 

@@ -101,6 +101,8 @@ class EmbeddedSource:
     """
 
     name = "embedded"
+    # Every sample of the range is read either way; a second, coarse query costs more.
+    coarse_history = False
 
     def __init__(self, store: TelemetryStore) -> None:
         self.store = store
@@ -116,8 +118,19 @@ class EmbeddedSource:
 
     # --- fetch -------------------------------------------------------------------------
 
-    def fetch(self, slis: Sequence[SLI], start: int, end: int, step: int) -> list[CountSeries]:
+    def fetch(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[CountSeries]:
         """Good/total counts per step of each SLI, in the order given.
+
+        ``ids`` are accepted for the :class:`Source` protocol; the embedded store has no
+        per-SLO recorded series, so it reads the raw series either way.
 
         The arrays may share memory between SLIs that count the same series, and some
         are read-only: copy one before changing it.
@@ -132,8 +145,8 @@ class EmbeddedSource:
         # to each SLI count that uses it (good and total share most series).
         uses: dict[int, list[tuple[int, int]]] = {}
         for index, plan in enumerate(plans):
-            for role, ids in ((0, plan.good), (1, plan.total)):
-                for series_id in set(ids):
+            for role, series_ids in ((0, plan.good), (1, plan.total)):
+                for series_id in set(series_ids):
                     uses.setdefault(series_id, []).append((index, role))
         atom_of: dict[tuple[tuple[int, int], ...], int] = {}
         series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
