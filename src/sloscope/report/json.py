@@ -60,6 +60,7 @@ def slo_to_dict(result: SLOResult) -> dict[str, Any]:
         "window_start": format_time(status.window_start),
         "budget_exhausted_in_seconds": _num(status.exhaustion_seconds, 0),
         "owner": result.service.owner or None,
+        "read_from": result.note or None,
     }
 
 
