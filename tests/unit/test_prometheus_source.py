@@ -477,6 +477,25 @@ def test_user_info_in_the_url_never_reaches_a_message() -> None:
     assert "hunter22" not in repr(src)
 
 
+@pytest.mark.parametrize(
+    ("settings", "setting"),
+    [
+        ({"bearer_token": f"{TOKEN}\nsecond-line"}, "the bearer token"),
+        ({"bearer_token": f"{TOKEN}\x01"}, "the bearer token"),
+        ({"headers": {"X-Scope-OrgID": f"{TOKEN}\r\nX-Evil: 1"}}, "header X-Scope-OrgID"),
+        ({"headers": {"X-Scope-OrgID": f"{TOKEN}\u00e9"}}, "header X-Scope-OrgID"),
+    ],
+)
+def test_a_credential_that_cannot_be_sent_is_a_config_error_that_never_shows_it(
+    settings: dict[str, Any], setting: str
+) -> None:
+    """httpx would send the request and quote the bad header value in its error."""
+    with pytest.raises(ConfigError) as err:
+        PrometheusSource("http://127.0.0.1:9", **settings)
+    assert TOKEN not in str(err.value)
+    assert str(err.value).startswith(f"Prometheus source: {setting} has a character")
+
+
 def test_a_url_without_scheme_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="must start with http:// or https://"):
         PrometheusSource("prometheus:9090")

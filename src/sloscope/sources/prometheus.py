@@ -34,6 +34,7 @@ counts; ``error_ratio`` alone cannot give counts), timeslices (its indicator's c
 from __future__ import annotations
 
 import base64
+import re
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -154,7 +155,12 @@ class PrometheusSource:
         self.concurrency = concurrency
         self.use_recording_rules: RecordingRules = use_recording_rules
         header_map = dict(headers or {})
+        for header, value in header_map.items():
+            _check_header(f"header {header}", value, "source.headers")
         if bearer_token:
+            _check_header(
+                "the bearer token", bearer_token, "source.bearer_token or its bearer_token_file"
+            )
             header_map["Authorization"] = f"Bearer {bearer_token}"
         secrets = [bearer_token or "", httpx.URL(url).password or "", *header_map.values()]
         if basic_auth:
@@ -355,6 +361,34 @@ def _on_grid(series: RangeSeries, first: int, step: int, n: int) -> NDArray[np.f
     keep = (index >= 0) & (index < n)
     values[index[keep]] = finite_or_zero(series.values[keep])
     return values
+
+
+#: What an HTTP header value may hold as httpx sends it: visible ASCII, space and tab.
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+#: A header name: an RFC 9110 token.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _check_header(what: str, value: str, setting: str) -> None:
+    """Refuse a header httpx could not send, without showing its value.
+
+    Otherwise httpx fails on the first request and quotes the whole header (the token
+    with it) in its error, escaped so that no scrubbing of the plain secret catches it.
+    """
+    name = what.removeprefix("header ")
+    if what.startswith("header ") and not _HEADER_NAME.fullmatch(name):
+        raise ConfigError(
+            f"Prometheus source: {name!r} is not a valid HTTP header name (check {setting})"
+        )
+    bad = _HEADER_VALUE.match(value)
+    end = bad.end() if bad else 0
+    if end < len(value):
+        raise ConfigError(
+            f"Prometheus source: {what} has a character that cannot be sent in an HTTP header "
+            f"(a line break, a control character or a non-ASCII character) at position "
+            f"{end + 1} of {len(value)}; check {setting} (a secret file should hold the "
+            "value on one line)"
+        )
 
 
 def _tls_context(
