@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from sloscope.errors import SourceError, UnsupportedSLIError
 from sloscope.sources.base import CountSeries, grid_length
+from sloscope.sources.promql_counts import boundary_order, same_boundary
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
 from sloscope.telemetry.store import TelemetryStore
@@ -293,37 +294,18 @@ def _plan(sli: SLI, matched: dict[Selector, list[tuple[int, str]]]) -> _Plan:
     if not buckets:
         # No histogram at all: no data (a _count alone cannot say what was fast).
         return _Plan((), (), False, 0)
-    good = tuple(i for i, le in buckets if _same_boundary(le, inner.threshold))
+    good = tuple(i for i, le in buckets if same_boundary(le, inner.threshold))
     if not good:
-        bounds = sorted({le for _, le in buckets}, key=_boundary_order)
+        bounds = sorted({le for _, le in buckets}, key=boundary_order)
         raise SourceError(
             f"no bucket of {inner.bucket_selector} has le={inner.threshold:g}; its boundaries "
             f"are {', '.join(bounds)} (hint: the threshold must be a bucket boundary of the "
             "histogram)"
         )
     if not counts:
-        counts = tuple(i for i, le in buckets if _same_boundary(le, math.inf))
+        counts = tuple(i for i, le in buckets if same_boundary(le, math.inf))
     return _Plan(good, counts, False, _count(good, counts))
 
 
 def _count(part: tuple[int, ...], total: tuple[int, ...]) -> int:
     return len(set(part) | set(total)) if total else 0
-
-
-def _same_boundary(le: str, threshold: float) -> bool:
-    """Whether an ``le`` label is the threshold as a number (``0.30`` is ``3e-1``)."""
-    try:
-        value = float(le)
-    except ValueError:
-        return False
-    if math.isinf(value) or math.isinf(threshold):
-        return value == threshold
-    # A threshold from "300ms" is 300/1000: allow the last bits of float rounding.
-    return math.isclose(value, threshold, rel_tol=1e-9, abs_tol=0.0)
-
-
-def _boundary_order(le: str) -> float:
-    try:
-        return float(le)
-    except ValueError:
-        return math.inf
