@@ -94,6 +94,7 @@ def test_an_objective_below_one_percent_warns_that_it_looks_like_a_fraction() ->
         ("4w", 28 * 86400),
         ("1d", 86400),
         ("2w", 14 * 86400),
+        ("366d", 366 * 86400),
     ],
 )
 def test_rolling_windows_are_whole_days_or_weeks(written: str, seconds: int) -> None:
@@ -107,6 +108,8 @@ def test_rolling_windows_are_whole_days_or_weeks(written: str, seconds: int) -> 
         ("28h", "window '28h' is shorter than a day"),
         ("90m", "window '90m' is shorter than a day"),
         ("0d", "window '0d' must be longer than zero"),
+        ("367d", "window '367d' is longer than a year"),
+        ("53w", "window '53w' is longer than a year"),
         ("d", "window 'd' is not a duration"),
         ("month", "window 'month' is a calendar unit"),
     ],

@@ -26,6 +26,8 @@ MIN_ERROR_BUDGET = 1e-6
 CALENDAR_UNITS: tuple[CalendarUnit, ...] = ("week", "month", "quarter")
 
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
+#: The longest rolling SLO window: a (leap) year.
+MAX_WINDOW_DAYS = 366
 _ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$")
 
 
@@ -223,7 +225,17 @@ def rolling_window(ctx: Context, path: YamlPath, value: object) -> RollingWindow
     if count <= 0:
         ctx.error(path, f"window {value!r} must be longer than zero", hint)
         return None
-    return RollingWindow(seconds=count * (86400 if unit == "d" else 7 * 86400))
+    seconds = count * (86400 if unit == "d" else 7 * 86400)
+    if seconds > MAX_WINDOW_DAYS * 86400:
+        # Every evaluation reads the whole window at the evaluation step; a window of
+        # centuries would be billions of steps and exhaust memory instead of answering.
+        ctx.error(
+            path,
+            f"window {value!r} is longer than a year ({MAX_WINDOW_DAYS}d)",
+            "SLO windows are usually 28d or 30d; for a longer view use {calendar: quarter}",
+        )
+        return None
+    return RollingWindow(seconds=seconds)
 
 
 def calendar_window(
