@@ -12,21 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from sloscope.engine.burn import max_burn_rate
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import Problem
 from sloscope.spec.durations import format_duration
 from sloscope.spec.model import SLO, PromQLSLI, Service, TimeslicesSLI
 
 __all__ = ["check_services", "max_burn_rate"]
-
-
-def max_burn_rate(objective: float) -> float:
-    """The fastest an SLO can burn: every event bad, ``1 / (1 - objective)``.
-
-    >>> round(max_burn_rate(0.9), 9)
-    10.0
-    """
-    return 1.0 / (1.0 - objective)
 
 
 def check_services(
@@ -74,9 +66,9 @@ def _check_slo(service: Service, slo: SLO, known: Mapping[str, AlertPolicy]) -> 
                 "where you can",
             )
         )
-    if not slo.alerting.enabled:
-        return out
     policy = known.get(slo.alerting.policy)
+    # Unknown even when alerting is disabled: report and generate look the policy up for
+    # every SLO, so validate must not let a name through that they refuse.
     if policy is None:
         out.append(
             _problem(
@@ -88,6 +80,8 @@ def _check_slo(service: Service, slo: SLO, known: Mapping[str, AlertPolicy]) -> 
                 error=True,
             )
         )
+        return out
+    if not slo.alerting.enabled:
         return out
     for row in policy.windows:
         out.extend(_check_row(service, slo, policy, row))

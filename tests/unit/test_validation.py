@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sloscope.engine.burn import AlertThreshold
 from sloscope.engine.windows import AlertPolicy, AlertWindow
 from sloscope.spec.load import load_text
 from sloscope.spec.model import Service
@@ -79,8 +80,9 @@ def test_project_policies_are_known_and_checked() -> None:
 
 
 def test_disabled_alerting_skips_the_alert_checks() -> None:
+    # A 90% SLO cannot reach the 14.4x page; with alerting off that is no problem.
     assert (
-        check_services(_services(objective="90", alerting="{enabled: false, policy: nope}")) == []
+        check_services(_services(objective="90", window="30d", alerting="{enabled: false}")) == []
     )
 
 
@@ -99,3 +101,29 @@ def test_a_slice_longer_than_the_shortest_alert_window_is_flagged() -> None:
         "policy 'google'"
     ]
     assert check_services(_services(sli=sli.replace("10m", "5m"))) == []
+
+
+def test_a_row_needing_exactly_the_highest_burn_is_flagged_as_the_engine_sees_it() -> None:
+    """A 90% SLO burns at most 10x; a row whose factor is exactly 10 never fires.
+
+    100% of a 30d budget in 3d is factor 10. In floats ``1 / (1 - 0.9)`` is
+    10.000000000000002, so a check on the unrounded budget called the row reachable while
+    the engine (``AlertThreshold.can_fire``) reports it unreachable.
+    """
+    row = AlertWindow("ticket", 100, 3 * 86400, 6 * 3600)
+    table = AlertPolicy("all-in-3d", (row,))
+    services = _services(objective="90", window="30d", alerting="{policy: all-in-3d}")
+    problems = check_services(services, {"all-in-3d": table})
+    assert [p.message for p in problems] == [
+        "SLO api/avail: the ticket alert of policy 'all-in-3d' (100% of the budget in 3d) "
+        "can never fire: a 90% SLO burns at most 10x, and the alert needs more than 10x"
+    ]
+    assert not AlertThreshold(row, row.factor(30 * 86400)).can_fire(0.9)
+
+
+def test_an_unknown_alert_policy_is_an_error_even_with_alerting_disabled() -> None:
+    """Report and generate look the policy up for every SLO; validate must not pass it."""
+    problems = check_services(_services(alerting="{policy: fast, enabled: false}"))
+    assert [(p.severity, p.message) for p in problems] == [
+        ("error", "SLO api/avail: unknown alert policy 'fast'")
+    ]
