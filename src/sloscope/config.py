@@ -306,7 +306,7 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
     path = root / CONFIG_FILE
     data: dict[str, Any] = {}
     doc: Document | None = None
-    if path.is_file():
+    if path.exists() or path.is_symlink():
         doc = _read(path)
         if doc is not None:
             if not isinstance(doc.data, dict):
@@ -327,12 +327,18 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
 
 
 def _read(path: Path) -> Document | None:
-    if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: larger than 1 MiB; is this really the project config?")
+    if not path.is_file():
+        # A folder (or a dangling link) where the config belongs is a mistake to name,
+        # not a reason to run silently on defaults.
+        raise ConfigError(f"{path}: not a file; the project config is a YAML file")
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than 1 MiB; is this really the project config?")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     docs, problems = parse_documents(text, str(path))
     if problems:
         raise ConfigError("invalid project config:\n  " + "\n  ".join(map(str, problems)))

@@ -11,6 +11,11 @@ from datetime import UTC, datetime
 
 _UNIX = re.compile(r"^\d{9,11}(\.\d+)?$")
 
+#: Times sloscope evaluates at: from the Unix epoch to the start of year 9999. Later, a
+#: calendar window's period would end in year 10000, which Python's dates cannot hold.
+EARLIEST = 0
+LATEST = 253370764800  # 9999-01-01T00:00:00Z
+
 
 def parse_time(text: str, now: float) -> int:
     """Parse a time into whole Unix seconds; ``now`` is what ``"now"`` means.
@@ -20,6 +25,16 @@ def parse_time(text: str, now: float) -> int:
     >>> parse_time("2026-11-20T12:00:00Z", now=0)
     1795176000
     """
+    seconds = _parse(text, now)
+    if not EARLIEST <= seconds < LATEST:
+        raise ValueError(
+            f"{text!r} is out of range; give a time between {format_time(EARLIEST)} "
+            f"and {format_time(LATEST)}"
+        )
+    return seconds
+
+
+def _parse(text: str, now: float) -> int:
     value = text.strip()
     if value.lower() == "now":
         return int(now)

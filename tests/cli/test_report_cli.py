@@ -161,3 +161,41 @@ def test_bad_project_config_names_file_line_and_setting(
     result = sloscope("report", "-w", str(ingested))
     assert result.code == 2
     assert "sloscope.yaml:3:3: source.kind: unknown setting" in result.stderr
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T00:00:00Z", "0001-01-01", "1969-12-31T23:59:59Z"])
+def test_at_beyond_the_calendar_range_is_bad_input_not_a_bug(
+    sloscope: CliRunner, ingested: Path, at: str
+) -> None:
+    """A calendar window at the end of year 9999 would start a period in year 10000."""
+    result = sloscope("report", "-w", str(ingested), "--at", at)
+    assert result.code == 2
+    assert "--at: " in result.stderr
+    assert "between 1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z" in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_unknown_alert_policy_with_alerting_disabled_is_a_spec_error(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    spec = ingested / "slos" / "checkout.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "        runbook: https://runbooks.example.com/checkout\n",
+            "        runbook: https://runbooks.example.com/checkout\n"
+            "        enabled: false\n        policy: nosuch\n",
+        ),
+        encoding="utf-8",
+    )
+    assert sloscope("validate", "-w", str(ingested)).code == 1
+    result = sloscope("report", "-w", str(ingested))
+    assert result.code == 2
+    assert "unknown alert policy 'nosuch'" in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_project_config_that_is_a_folder_is_an_error(sloscope: CliRunner, ingested: Path) -> None:
+    (ingested / "sloscope.yaml").mkdir()
+    result = sloscope("report", "-w", str(ingested))
+    assert result.code == 2
+    assert "sloscope.yaml: not a file" in result.stderr
