@@ -3,11 +3,11 @@ tests/integration/test_promtool_rules.py."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 
+from golden import check_golden
 from sloscope.generate.alertmanager import alertmanager_snippet
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "prometheus" / "alertmanager.yaml"
@@ -34,8 +34,4 @@ def test_tiers_route_to_their_receivers() -> None:
 
 
 def test_snippet_matches_the_golden_file() -> None:
-    text = alertmanager_snippet()
-    if os.environ.get("SLOSCOPE_UPDATE_GOLDEN") == "1":
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert GOLDEN.exists(), f"{GOLDEN} is missing; run with SLOSCOPE_UPDATE_GOLDEN=1"
-    assert text == GOLDEN.read_text(encoding="utf-8")
+    check_golden(GOLDEN, alertmanager_snippet())

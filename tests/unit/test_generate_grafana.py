@@ -8,7 +8,6 @@ review the diff.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from golden import check_golden
 from sloscope import conventions as conv
 from sloscope.demo import write_demo_specs
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
@@ -27,6 +27,7 @@ from sloscope.generate.grafana import (
     render_dashboard,
     safe_url,
 )
+from sloscope.generate.prometheus import generate_rules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.load import load_paths
 from sloscope.spec.model import (
@@ -414,8 +415,7 @@ def test_a_calendar_slo_says_its_window_is_recorded_as_a_rolling_one() -> None:
 def test_every_series_a_dashboard_reads_is_one_the_generated_rules_record(
     demo_services: dict[str, Service],
 ) -> None:
-    rules = pytest.importorskip("sloscope.generate.prometheus")
-    doc = rules.generate_rules(demo_services.values(), POLICIES)
+    doc = generate_rules(demo_services.values(), POLICIES)
     recorded = {
         (rule["record"], rule["labels"][conv.LABEL_ID])
         for group in doc["groups"]
@@ -588,15 +588,7 @@ def test_demo_service_dashboards_match_their_golden_files(
     demo_services: dict[str, Service], name: str
 ) -> None:
     text = render_dashboard(generate_dashboard(demo_services[name], POLICIES))
-    path = GOLDEN / f"{name}.json"
-    if os.environ.get("SLOSCOPE_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} is missing; run with SLOSCOPE_UPDATE_GOLDEN=1 to write it"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{name} dashboard differs from {path}; if the change is intended, rerun with "
-        "SLOSCOPE_UPDATE_GOLDEN=1 and review the diff"
-    )
+    check_golden(GOLDEN / f"{name}.json", text)
 
 
 def test_every_demo_service_has_a_golden_file_and_no_stale_ones_remain(

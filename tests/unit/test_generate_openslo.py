@@ -12,7 +12,6 @@ diff. Without the variable the output must match byte for byte.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from golden import check_golden
 from sloscope.demo import demo_specs_dir
 from sloscope.generate.openslo import (
     CALENDAR_START,
@@ -138,16 +138,7 @@ def test_exporting_what_was_read_back_gives_the_same_text(spec: str) -> None:
 
 
 def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("SLOSCOPE_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing; run with SLOSCOPE_UPDATE_GOLDEN=1 to write it"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{name} differs from the golden file; if the change is intended, rerun with "
-        "SLOSCOPE_UPDATE_GOLDEN=1 and review the diff"
-    )
+    check_golden(GOLDEN / name, text)
 
 
 @pytest.mark.parametrize("golden", sorted(GOLDEN_SPECS))

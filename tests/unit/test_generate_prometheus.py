@@ -7,13 +7,13 @@ and review the diff. Without the variable the output must match byte for byte.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from golden import check_golden
 from sloscope import conventions as conv
 from sloscope.demo import demo_specs_dir
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
@@ -91,16 +91,7 @@ def _rule(doc: dict[str, Any], key: str, name: str) -> dict[str, Any]:
 
 
 def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("SLOSCOPE_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing; run with SLOSCOPE_UPDATE_GOLDEN=1 to write it"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{name} differs from the golden file; if the change is intended, rerun with "
-        "SLOSCOPE_UPDATE_GOLDEN=1 and review the diff"
-    )
+    check_golden(GOLDEN / name, text)
 
 
 @pytest.mark.parametrize("golden", sorted(SPEC_FILES))
