@@ -218,6 +218,8 @@ def ingest(
         else:
             path = Path(file)
             if not path.is_file():
+                if path.exists():
+                    _fail(f"{file}: not a file (a folder?); pass a telemetry file or - for stdin")
                 _fail(f"{file}: no such file")
             with _progress() as advance:
                 result = ws.ingest(path, fmt.value, progress=advance)
@@ -360,14 +362,26 @@ def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool
         sys.stdout.write(next(iter(files.values())))
         return
     if folder or output.is_dir():
-        output.mkdir(parents=True, exist_ok=True)
+        _make_folder(output, output)
         targets = {output / name: text for name, text in files.items()}
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(output.parent, output)
         targets = {output: next(iter(files.values()))}
     for path, text in targets.items():
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {_escape(str(path))}: {exc.strerror or exc}")
         err.print(f"wrote {path}")
+
+
+def _make_folder(folder: Path, output: Path) -> None:
+    """Create ``folder`` for ``output``; a file in the way is bad input, not a bug."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+        _fail(f"cannot write {_escape(str(output))}: {reason or exc}")
 
 
 @app.command()

@@ -98,3 +98,22 @@ def test_openslo_export_validates_back(sloscope: CliRunner, workspace: Path) -> 
     back = sloscope("validate", str(out), "--json")
     assert back.code == 0, back.stderr
     assert json.loads(back.stdout)["slos"] == 2
+
+
+def test_output_folder_that_is_a_file_is_bad_input(sloscope: CliRunner, workspace: Path) -> None:
+    taken = workspace / "dashboards"
+    taken.write_text("not a folder\n", encoding="utf-8")
+    result = sloscope("generate", "grafana", "-o", str(taken), "-w", str(workspace))
+    assert result.code == 2
+    assert f"cannot write {taken}" in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_output_under_a_file_is_bad_input(sloscope: CliRunner, workspace: Path) -> None:
+    blocker = workspace / "rules"
+    blocker.write_text("a file\n", encoding="utf-8")
+    target = blocker / "slo-rules.yaml"
+    result = sloscope("generate", "prometheus", "-o", str(target), "-w", str(workspace))
+    assert result.code == 2
+    assert f"cannot write {target}" in result.stderr
+    assert "unexpected" not in result.stderr

@@ -147,3 +147,9 @@ def test_ingest_prometheus_text_with_millisecond_timestamps(
     doc = json.loads(result.stdout)
     assert doc["new_samples"] == 3
     assert doc["time_range"] == [1794484800000, 1794484920000]
+
+
+def test_ingest_of_a_folder_says_it_is_not_a_file(sloscope: CliRunner, workspace: Path) -> None:
+    result = sloscope("ingest", str(workspace / "slos"), "-w", str(workspace))
+    assert result.code == 2
+    assert "slos: not a file (a folder?); pass a telemetry file or - for stdin" in result.stderr
