@@ -320,7 +320,7 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
         config = ProjectConfig.model_validate(data)
         config.alert_policy_tables()
     except ValidationError as exc:
-        raise ConfigError(_describe(path, doc, exc)) from None
+        raise ConfigError(_describe(path, doc, exc, _env_fields(env))) from None
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return config
@@ -347,17 +347,32 @@ def _read(path: Path) -> Document | None:
     return docs[0] if docs else None
 
 
-def _describe(path: Path, doc: Document | None, exc: ValidationError) -> str:
+def _env_fields(env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """The settings an environment variable overrode, with the variable's name."""
+    return {field: var for var, field in _ENV.items() if env.get(var)}
+
+
+def _describe(
+    path: Path,
+    doc: Document | None,
+    exc: ValidationError,
+    from_env: Mapping[tuple[str, ...], str],
+) -> str:
     lines = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
         field = ".".join(str(p) for p in loc) or "(top level)"
         message = err["msg"]
+        var = next((v for f, v in from_env.items() if loc[: len(f)] == f), None)
         if err["type"] == "extra_forbidden":
             message = f"unknown setting {field!r}"
             pos = doc.key_pos(loc) if doc else None
         else:
             pos = doc.pos(loc) if doc else None
-        where = f"{path}:{pos.line}:{pos.column}" if pos else str(path)
+        # A value the environment set is not in the file: name the variable, not a line.
+        if var is not None:
+            where = f"{var} (overrides {path})"
+        else:
+            where = f"{path}:{pos.line}:{pos.column}" if pos else str(path)
         lines.append(f"{where}: {field}: {message}")
     return "invalid project config (see README: Workspace):\n  " + "\n  ".join(lines)

@@ -39,3 +39,20 @@ def test_an_unreadable_config_is_a_config_error_with_the_reason(
     monkeypatch.setattr(Path, "read_text", refuse)
     with pytest.raises(ConfigError, match=r"sloscope\.yaml: cannot read it: Permission denied"):
         load_config(tmp_path, env={})
+
+
+def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "sloscope.yaml").write_text("step: 1m\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, env={"SLOSCOPE_STEP": "soon"})
+    assert str(caught.value).endswith(
+        f"SLOSCOPE_STEP (overrides {tmp_path / 'sloscope.yaml'}): step: Value error, 'soon' "
+        "is not a duration; write a positive number and a unit (s, m, h, d or w) such as "
+        "5m, 1h or 28d"
+    )
+
+
+def test_a_bad_value_in_the_file_keeps_its_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "sloscope.yaml").write_text("specs: [slos]\nstep: soon\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"sloscope\.yaml:2:7: step: Value error, 'soon'"):
+        load_config(tmp_path, env={"SLOSCOPE_SPECS": "other"})
