@@ -1,0 +1,209 @@
+"""What is generated for one SLO: its windows, usable alert rows and labels (:class:`SLOPlan`).
+
+Planning checks what Prometheus cannot carry (label names) and which alert rows of the
+policy can fire, before any rule is written; the recording rules, the alert rules, the
+promtool tests and the dashboards all read the same plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sloscope import conventions as names
+from sloscope.engine.burn import AlertThreshold, alert_thresholds
+from sloscope.engine.windows import AlertPolicy, AlertSeverity, bundled_policies
+from sloscope.errors import ConfigError, Problem, SpecError
+from sloscope.generate import promql
+from sloscope.spec.model import SLO, Service, TimeslicesSLI
+
+#: Every SLO records its 5m rates: the base the long windows are summed from.
+BASE_WINDOW = 300
+
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_RESERVED = {
+    names.LABEL_SERVICE,
+    names.LABEL_SLO,
+    names.LABEL_ID,
+    names.LABEL_WINDOW,
+    names.LABEL_TIER,
+    names.LABEL_SEVERITY,
+    "alertname",
+}
+TIERS: tuple[AlertSeverity, ...] = ("page", "ticket")
+ALERT_NAMES: Mapping[AlertSeverity, str] = {
+    "page": names.ALERT_PAGE,
+    "ticket": names.ALERT_TICKET,
+}
+
+
+@dataclass(frozen=True)
+class SLOPlan:
+    """What is generated for one SLO: windows, usable alert rows, labels.
+
+    ``thresholds`` holds the alert rows that can fire, in policy order; ``skipped`` says
+    why the others were left out. ``alerting`` is False when the SLO's alerting is
+    disabled (its rules are still recorded).
+    """
+
+    service: Service
+    slo: SLO
+    id: str
+    policy: AlertPolicy
+    thresholds: tuple[AlertThreshold, ...]
+    skipped: tuple[str, ...]
+    windows: tuple[int, ...]
+    slo_window: int
+    budget: str
+    labels: Mapping[str, str]
+    alerting: bool
+
+    @property
+    def budget_value(self) -> float:
+        """The error budget as Prometheus reads it from the rules (``0.001``)."""
+        return float(self.budget)
+
+    def tier_rows(self, tier: AlertSeverity) -> tuple[AlertThreshold, ...]:
+        """Usable alert rows of one tier, in policy order."""
+        return tuple(t for t in self.thresholds if t.severity == tier)
+
+    def window_labels(self, seconds: int) -> dict[str, str]:
+        """Labels of a recorded series of this SLO over a window."""
+        return {**self.labels, names.LABEL_WINDOW: promql.window_text(seconds)}
+
+    def selector(self, metric: str) -> str:
+        """A selector of one of this SLO's recorded series (by the id label)."""
+        return f'{metric}{{{names.LABEL_ID}="{self.id}"}}'
+
+
+def _policy_for(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) -> AlertPolicy:
+    name = slo.alerting.policy
+    known = {**bundled_policies(), **policies}
+    if name in known:
+        return known[name]
+    where = f" ({slo.origin})" if slo.origin else ""
+    raise ConfigError(
+        f"SLO {service.name}/{slo.name}{where} uses alert policy {name!r}, which is not "
+        f"defined; known policies: {', '.join(sorted(known))}. Define it under "
+        "alert_policies in sloscope.yaml or set alerting.policy to a known one"
+    )
+
+
+def _check_labels(
+    labels: Mapping[str, str], where: Service | SLO, what: str, problems: list[Problem]
+) -> None:
+    origin = where.origin
+    for key in labels:
+        message = ""
+        if not _LABEL_NAME.match(key):
+            message = f"{what} label {key!r} is not a valid Prometheus label name"
+            hint = "use letters, digits and '_', not starting with a digit"
+        elif key in _RESERVED or key.startswith("__"):
+            message = f"{what} label {key!r} is reserved for the generated rules"
+            hint = "rename the label"
+        if message:
+            problems.append(
+                Problem(
+                    origin.file if origin else "<spec>",
+                    origin.line if origin else 0,
+                    0,
+                    message,
+                    hint,
+                )
+            )
+
+
+def plan_slo(
+    service: Service,
+    slo: SLO,
+    policies: Mapping[str, AlertPolicy],
+    extra_labels: Mapping[str, str] | None = None,
+) -> SLOPlan:
+    """Decide the windows, alert rows and labels of one SLO.
+
+    Raises :class:`ConfigError` for an unknown alert policy and :class:`SpecError` for
+    labels Prometheus cannot carry.
+    """
+    policy = _policy_for(slo, service, policies)
+    problems: list[Problem] = []
+    _check_labels(service.labels, service, f"service {service.name!r}:", problems)
+    _check_labels(slo.labels, slo, f"SLO {slo.name!r}:", problems)
+    _check_labels(slo.alerting.labels, slo, f"SLO {slo.name!r} alerting:", problems)
+    if problems:
+        raise SpecError(problems)
+    slo_id = names.slo_id(service.name, slo.name)
+    slo_window = slo.window.nominal_seconds
+    skipped: list[str] = []
+    min_window = BASE_WINDOW
+    if isinstance(slo.sli, TimeslicesSLI):
+        min_window = slo.sli.slice_seconds
+    usable: list[AlertThreshold] = []
+    for row in alert_thresholds(policy, slo_window):
+        what = (
+            f"{service.name}/{slo.name}: {row.severity} row {row.window.long_label}/"
+            f"{row.window.short_label} (factor {promql.format_number(row.factor)})"
+        )
+        if not row.can_fire(slo.objective):
+            highest = promql.format_number(1 / slo.error_budget)
+            percent = promql.format_number(slo.objective * 100)
+            skipped.append(
+                f"{what} left out: it can never fire, a {percent}% SLO burns at most {highest}x"
+            )
+        elif row.short_seconds < min_window:
+            skipped.append(
+                f"{what} left out: its short window holds no whole "
+                f"{promql.window_text(min_window)} time slice"
+            )
+        else:
+            usable.append(row)
+    windows = {BASE_WINDOW, slo_window, *policy.lookbacks}
+    if isinstance(slo.sli, TimeslicesSLI):
+        windows = {w for w in windows if w >= min_window}
+    labels = {
+        **service.labels,
+        **slo.labels,
+        **(extra_labels or {}),
+        names.LABEL_SERVICE: service.name,
+        names.LABEL_SLO: slo.name,
+        names.LABEL_ID: slo_id,
+    }
+    return SLOPlan(
+        service=service,
+        slo=slo,
+        id=slo_id,
+        policy=policy,
+        thresholds=tuple(usable),
+        skipped=tuple(skipped),
+        windows=tuple(sorted(windows)),
+        slo_window=slo_window,
+        budget=promql.format_number(slo.error_budget),
+        labels=dict(sorted(labels.items())),
+        alerting=slo.alerting.enabled,
+    )
+
+
+def check_extra_labels(extra_labels: Mapping[str, str] | None) -> None:
+    """Raise :class:`SpecError` when a label to add to every rule is invalid or reserved."""
+    if extra_labels:
+        problems: list[Problem] = []
+        for key in extra_labels:
+            if not _LABEL_NAME.match(key) or key in _RESERVED or key.startswith("__"):
+                problems.append(
+                    Problem("<extra labels>", 0, 0, f"label {key!r} cannot be added to rules")
+                )
+        if problems:
+            raise SpecError(problems)
+
+
+def plans(
+    services: Iterable[Service],
+    policies: Mapping[str, AlertPolicy],
+    extra_labels: Mapping[str, str] | None = None,
+) -> list[SLOPlan]:
+    """Plans of every SLO, services sorted by name, SLOs in spec order."""
+    out: list[SLOPlan] = []
+    for service in sorted(services, key=lambda s: s.name):
+        for slo in service.slos:
+            out.append(plan_slo(service, slo, policies, extra_labels))
+    return out
