@@ -85,7 +85,7 @@ def test_policy_notifies_past_half_the_budget(sloscope: CliRunner, ingested: Pat
     slo = _report(sloscope, ingested)["slos"][0]
     assert slo["policy"] == {
         "state": "notify",
-        "reasons": ["30% of the error budget consumed (notify at 20%)"],
+        "reasons": ["29.8% of the error budget consumed (notify at 20%)"],
     }
 
 

@@ -56,8 +56,8 @@ class PolicyDecision:
 
 
 def _percent(fraction: float) -> str:
-    value = fraction * 100.0
-    return f"{value:.0f}%" if abs(value - round(value)) < 0.05 or value >= 10 else f"{value:.1f}%"
+    # One decimal: 89.6% must not read as "90%" next to a freeze step at 90%.
+    return f"{fraction * 100.0:.1f}".removesuffix(".0") + "%"
 
 
 def decide(policy: BudgetPolicy, consumed: float | None) -> PolicyDecision:

@@ -14,7 +14,12 @@ def percent(fraction: float | None, digits: int = 3) -> str:
     """``0.99942`` → ``99.942%``; None → the no-data mark. Trailing zeros are dropped."""
     if fraction is None:
         return NO_DATA
-    text = f"{fraction * 100:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{fraction * 100:.{digits}f}"
+    # 0.999996 must not read as 100%: add digits until it no longer rounds up to it.
+    while fraction < 1 and float(text) >= 100 and digits < 9:
+        digits += 1
+        text = f"{fraction * 100:.{digits}f}"
+    text = text.rstrip("0").rstrip(".")
     return f"{text}%"
 
 
