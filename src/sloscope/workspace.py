@@ -30,6 +30,7 @@ from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+from sloscope.spec.durations import format_duration
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
@@ -108,6 +109,7 @@ class Workspace:
         if not loaded.errors:
             problems += check_services(loaded.services, self.alert_policies)
             problems += self._check_budget_policies(loaded.services)
+            problems += self._check_step(loaded.services)
         problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
         return LoadResult(loaded.services, tuple(problems), loaded.files)
 
@@ -127,6 +129,29 @@ class Workspace:
                 "(see README: Spec reference) or set specs: in sloscope.yaml"
             )
         return [p for p in paths if p.exists()]
+
+    def _check_step(self, services: Sequence[Service]) -> list[Problem]:
+        """The evaluation step must divide every alert window the SLOs use."""
+        step = self.config.step_seconds
+        policies = self.alert_policies
+        used = {s.alerting.policy for svc in services for s in svc.slos}
+        problems = []
+        for name in sorted(used & set(policies)):
+            bad = [w for w in policies[name].lookbacks if w % step]
+            if bad:
+                problems.append(
+                    Problem(
+                        file=str(self.root / "sloscope.yaml"),
+                        line=0,
+                        column=0,
+                        message=f"step {self.config.step} does not divide the "
+                        f"{format_duration(bad[0])} window of alert policy {name!r}, so "
+                        "its burn rates cannot be evaluated",
+                        hint="use a step that divides every alert window, such as 1m "
+                        "(the default) or 30s",
+                    )
+                )
+        return problems
 
     def _check_budget_policies(self, services: Sequence[Service]) -> list[Problem]:
         known = self.budget_policies

@@ -153,3 +153,12 @@ def test_ingest_of_a_folder_says_it_is_not_a_file(sloscope: CliRunner, workspace
     result = sloscope("ingest", str(workspace / "slos"), "-w", str(workspace))
     assert result.code == 2
     assert "slos: not a file (a folder?); pass a telemetry file or - for stdin" in result.stderr
+
+
+def test_a_step_that_does_not_divide_the_alert_windows_is_a_validate_error(
+    sloscope: CliRunner, workspace: Path
+) -> None:
+    (workspace / "sloscope.yaml").write_text("step: 7m\n", encoding="utf-8")
+    result = sloscope("validate", "-w", str(workspace))
+    assert result.code == 1
+    assert "step 7m does not divide the 5m window of alert policy 'google'" in result.stderr
