@@ -12,10 +12,10 @@ import pytest
 
 from sloscope import conventions as conv
 from sloscope.engine.windows import bundled_policies
+from sloscope.generate.rule_test_events import _parse_linear
+from sloscope.generate.rule_test_scenarios import _slice_ratio
+from sloscope.generate.rule_test_series import _encode
 from sloscope.generate.rule_tests import (
-    _encode,
-    _parse_linear,
-    _slice_ratio,
     event_model,
     generate_rule_tests,
     humanize,
