@@ -46,8 +46,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sloscope import conventions as conv
-from sloscope.engine.windows import AlertPolicy, bundled_policies
-from sloscope.errors import ConfigError
+from sloscope.engine.windows import AlertPolicy
 from sloscope.generate.grafana_panels import (
     BUDGET_LOW,
     BUDGET_WARN,
@@ -66,7 +65,8 @@ from sloscope.generate.grafana_text import (
     markdown_literal,
     safe_url,
 )
-from sloscope.spec.model import SLO, Service
+from sloscope.generate.rule_plan import policy_for
+from sloscope.spec.model import Service
 
 __all__ = [
     "BUDGET_LOW",
@@ -134,20 +134,6 @@ def _service_about(service: Service) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _policy_of(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) -> AlertPolicy:
-    """The SLO's alert policy, from ``policies`` or the bundled tables, as the rules find it."""
-    known = {**bundled_policies(), **policies}
-    policy = known.get(slo.alerting.policy)
-    if policy is None:
-        where = f" ({slo.origin})" if slo.origin else ""
-        raise ConfigError(
-            f"SLO {service.name}/{slo.name}{where} uses alert policy {slo.alerting.policy!r}, "
-            f"which is not defined; known policies: {', '.join(sorted(known))}. Define it "
-            "under alert_policies in sloscope.yaml or set alerting.policy to a known one"
-        )
-    return policy
-
-
 def generate_dashboard(
     service: Service,
     policies: Mapping[str, AlertPolicy],
@@ -163,7 +149,7 @@ def generate_dashboard(
     default (Grafana's default datasource when None). Raises :class:`ConfigError` when an
     SLO names an alert policy that is not defined.
     """
-    resolved = [(slo, _policy_of(slo, service, policies)) for slo in service.slos]
+    resolved = [(slo, policy_for(slo, service, policies)) for slo in service.slos]
     layout = Layout()
     # "$slo" is the one variable in a query: Grafana expands it to a regex of the chosen SLOs.
     chosen = (conv.LABEL_SLO, "=~", "$slo")

@@ -77,7 +77,8 @@ class SLOPlan:
         return f'{metric}{{{names.LABEL_ID}="{self.id}"}}'
 
 
-def _policy_for(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) -> AlertPolicy:
+def policy_for(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) -> AlertPolicy:
+    """The SLO's alert policy from ``policies`` or the bundled tables; ConfigError if none."""
     name = slo.alerting.policy
     known = {**bundled_policies(), **policies}
     if name in known:
@@ -125,7 +126,7 @@ def plan_slo(
     Raises :class:`ConfigError` for an unknown alert policy and :class:`SpecError` for
     labels Prometheus cannot carry.
     """
-    policy = _policy_for(slo, service, policies)
+    policy = policy_for(slo, service, policies)
     problems: list[Problem] = []
     _check_labels(service.labels, service, f"service {service.name!r}:", problems)
     _check_labels(slo.labels, slo, f"SLO {slo.name!r}:", problems)
