@@ -232,3 +232,105 @@ def test_batched_queries_give_the_same_counts(
 def test_bucket_boundaries_compare_as_numbers(le: str, threshold: float, same: bool) -> None:
     """Both sources pick the good bucket with this one function."""
     assert same_boundary(le, threshold) is same
+
+
+# --- latency over several histograms --------------------------------------------------------
+
+
+@pytest.fixture
+def pods(tmp_path: Path) -> Iterator[EmbeddedSource]:
+    """Histograms of one metric per pod: a and c have le=0.3, b and d do not; c starts at
+    T0+60 (inside the range), d stopped an hour before T0; e is a _count with no buckets.
+    """
+    lines = [
+        *_counter('pods_seconds_bucket{pod="a",le="0.1"}', [1, 1, 1]),
+        *_counter('pods_seconds_bucket{pod="a",le="0.3"}', [3, 3, 3]),
+        *_counter('pods_seconds_bucket{pod="a",le="+Inf"}', [4, 4, 4]),
+        *_counter('pods_seconds_count{pod="a"}', [4, 4, 4]),
+        *_counter('pods_seconds_bucket{pod="b",le="0.1"}', [2, 2, 2]),
+        *_counter('pods_seconds_bucket{pod="b",le="0.5"}', [5, 5, 5]),
+        *_counter('pods_seconds_bucket{pod="b",le="+Inf"}', [6, 6, 6]),
+        *_counter('pods_seconds_count{pod="b"}', [6, 6, 6]),
+        *_counter('pods_seconds_bucket{pod="c",le="0.3"}', [2, 2], start=T0 + 60),
+        *_counter('pods_seconds_bucket{pod="c",le="+Inf"}', [3, 3], start=T0 + 60),
+        *_counter('pods_seconds_count{pod="c"}', [3, 3], start=T0 + 60),
+        *_counter('pods_seconds_bucket{pod="d",le="0.2"}', [1, 1], start=T0 - 3600),
+        *_counter('pods_seconds_bucket{pod="d",le="+Inf"}', [2, 2], start=T0 - 3600),
+        *_counter('pods_seconds_count{pod="d"}', [2, 2], start=T0 - 3600),
+        *_counter('pods_seconds_count{pod="e"}', [9, 9, 9]),
+        *_counter('bare_seconds_bucket{pod="a",le="0.3"}', [1, 1, 1]),
+        *_counter('bare_seconds_bucket{pod="a",le="+Inf"}', [2, 2, 2]),
+        *_counter('bare_seconds_bucket{pod="b",le="0.25"}', [1, 1, 1]),
+        *_counter('bare_seconds_bucket{pod="b",le="+Inf"}', [2, 2, 2]),
+        "# EOF",
+        "",
+    ]
+    store = TelemetryStore(tmp_path / "pods.duckdb")
+    ingest_file(store, io.BytesIO("\n".join(lines).encode()))
+    src = EmbeddedSource(store)
+    yield src
+    src.close()
+
+
+def _latency(selector: str, threshold: float = 0.3) -> LatencySLI:
+    return LatencySLI(metric=parse_selector(selector), threshold=threshold)
+
+
+def test_a_histogram_without_the_threshold_bucket_is_an_error_naming_it(
+    pods: EmbeddedSource,
+) -> None:
+    """Counting b in the total but never as good would make the SLI silently too low."""
+    with pytest.raises(SourceError) as err:
+        pods.fetch([_latency('pods_seconds{pod=~"a|b"}')], T0, T0 + 180, 60)
+    assert str(err.value) == (
+        '1 of 2 histograms of pods_seconds{pod=~"a|b"} has no bucket le=0.3, so its requests '
+        'would count in the total but never as good: {pod="b"} has buckets 0.1, 0.5, +Inf '
+        "(hint: give every histogram the selector matches a bucket le=0.3, or narrow the "
+        "selector to the histograms that have one)"
+    )
+
+
+def test_narrowing_the_selector_to_the_histograms_with_the_bucket_counts_them(
+    pods: EmbeddedSource,
+) -> None:
+    assert _fetch(pods, _latency('pods_seconds{pod="a"}')) == ([3, 3, 3], [4, 4, 4], 2)
+
+
+def test_a_histogram_that_starts_inside_the_range_with_the_bucket_is_counted(
+    pods: EmbeddedSource,
+) -> None:
+    # c's first sample (T0+60) has no known increase; it adds 2 good of 3 after that.
+    assert _fetch(pods, _latency('pods_seconds{pod=~"a|c"}')) == ([3, 5, 5], [4, 7, 7], 4)
+
+
+def test_a_histogram_without_the_bucket_and_without_samples_in_the_range_is_ignored(
+    pods: EmbeddedSource,
+) -> None:
+    good, total, _ = _fetch(pods, _latency('pods_seconds{pod=~"a|d"}'))
+    assert (good, total) == ([3, 3, 3], [4, 4, 4])
+    # Over a range that holds d's samples, d is judged like any other histogram.
+    with pytest.raises(SourceError, match=r'1 of 2 histograms .* \{pod="d"\} has buckets 0\.2, '):
+        pods.fetch([_latency('pods_seconds{pod=~"a|d"}')], T0 - 3600, T0 + 180, 60)
+
+
+def test_a_count_series_with_no_buckets_is_an_error_saying_so(pods: EmbeddedSource) -> None:
+    with pytest.raises(SourceError, match=r'histograms .* \{pod="e"\} has no buckets \(hint'):
+        pods.fetch([_latency('pods_seconds{pod=~"a|e"}')], T0, T0 + 180, 60)
+
+
+def test_without_count_series_the_inf_buckets_are_judged_per_histogram(
+    pods: EmbeddedSource,
+) -> None:
+    with pytest.raises(SourceError, match=r'\{pod="b"\} has buckets 0\.25, \+Inf \(hint'):
+        pods.fetch([_latency("bare_seconds")], T0, T0 + 180, 60)
+    assert _fetch(pods, _latency('bare_seconds{pod="a"}')) == ([1, 1, 1], [2, 2, 2], 2)
+
+
+def test_several_histograms_missing_the_bucket_are_all_named(pods: EmbeddedSource) -> None:
+    with pytest.raises(SourceError) as err:
+        pods.fetch([_latency("pods_seconds")], T0 - 3600, T0 + 180, 60)
+    assert str(err.value).startswith(
+        "3 of 5 histograms of pods_seconds have no bucket le=0.3, so their requests would count "
+        'in the total but never as good: {pod="b"} has buckets 0.1, 0.5, +Inf; {pod="d"} has '
+        'buckets 0.2, +Inf; {pod="e"} has no buckets (hint: '
+    )

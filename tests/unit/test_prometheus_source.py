@@ -223,6 +223,57 @@ def test_latency_with_a_threshold_that_is_no_boundary_names_the_boundaries() -> 
     assert "has le=0.25; its boundaries are 0.1, 0.30, +Inf" in str(err.value)
 
 
+def test_a_histogram_without_the_threshold_bucket_fails_before_any_range_query() -> None:
+    """Counting route /b in the total but never as good would make the SLI too low."""
+    sli = LatencySLI(metric=parse_selector('lat_seconds{svc="a"}'), threshold=0.3)
+    other = [
+        {"__name__": "lat_seconds_bucket", "svc": "a", "route": "/b", "le": le}
+        for le in ("0.1", "0.5", "+Inf")
+    ]
+    series = {
+        str(sli.bucket_selector): [{**s, "route": "/a"} for s in BUCKETS] + other,
+        str(sli.count_selector): [
+            {"__name__": "lat_seconds_count", "svc": "a", "route": r} for r in ("/a", "/b")
+        ],
+    }
+    with stub_prometheus(api(series, latency_values)) as stub, pytest.raises(SourceError) as err:
+        source(stub).fetch([sli], T0, T0 + 2 * STEP, STEP)
+    assert str(err.value) == (
+        '1 of 2 histograms of lat_seconds{svc="a"} has no bucket le=0.3, so its requests '
+        'would count in the total but never as good: {route="/b", svc="a"} has buckets 0.1, '
+        "0.5, +Inf (hint: give every histogram the selector matches a bucket le=0.3, or "
+        "narrow the selector to the histograms that have one)"
+    )
+    assert "/api/v1/query_range" not in stub.paths()
+
+
+def test_a_count_series_with_no_buckets_is_named_as_having_none() -> None:
+    series = {
+        str(LATENCY.bucket_selector): BUCKETS,
+        str(LATENCY.count_selector): [
+            {"__name__": "lat_seconds_count", "svc": "a"},
+            {"__name__": "lat_seconds_count", "svc": "a", "quantiles": "yes"},
+        ],
+    }
+    with stub_prometheus(api(series, latency_values)) as stub, pytest.raises(SourceError) as err:
+        source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
+    assert '1 of 2 histograms of lat_seconds{svc="a"} has no bucket' in str(err.value)
+    assert 'never as good: {quantiles="yes", svc="a"} has no buckets (hint: ' in str(err.value)
+
+
+def test_histograms_are_judged_over_the_series_the_range_matched() -> None:
+    """The series API is asked for the fetched range: what it names there is judged."""
+    series = {
+        str(LATENCY.bucket_selector): BUCKETS,
+        str(LATENCY.count_selector): [{"__name__": "lat_seconds_count", "svc": "a"}],
+    }
+    with stub_prometheus(api(series, latency_values)) as stub:
+        source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
+    lookups = [r for r in stub.requests if r.path == "/api/v1/series"]
+    assert {(r.one("start"), r.one("end")) for r in lookups} == {(str(T0), str(T0 + 2 * STEP))}
+    assert len(lookups) == 2
+
+
 # --- promql -------------------------------------------------------------------------------
 
 

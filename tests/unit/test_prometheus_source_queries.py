@@ -8,9 +8,12 @@ import re
 
 import pytest
 
+from sloscope.errors import SourceError
 from sloscope.sources.prometheus_api import safe_url
 from sloscope.sources.promql_counts import (
     bucket_selector,
+    check_threshold_buckets,
+    histogram_key,
     le_regex,
     recorded_ids_query,
     recorded_query,
@@ -102,3 +105,30 @@ def test_window_placeholders_become_the_step() -> None:
 def test_safe_url_drops_credentials_and_query_and_keeps_ipv6_hosts() -> None:
     assert safe_url("https://u:p@[::1]:9090/prom/?x=1") == "https://[::1]:9090/prom"
     assert safe_url("http://prom") == "http://prom"
+
+
+def test_histograms_missing_the_threshold_are_listed_sorted_and_capped_at_five() -> None:
+    pods = [histogram_key({"__name__": "x_count", "pod": f"p{i}"}.items()) for i in range(8)]
+    buckets = [(pods[0], "0.3"), (pods[0], "+Inf")] + [(p, "0.5") for p in pods[1:]]
+    with pytest.raises(SourceError) as err:
+        check_threshold_buckets(parse_selector("x"), 0.3, buckets, reversed(pods))
+    assert str(err.value) == (
+        "7 of 8 histograms of x have no bucket le=0.3, so their requests would count in the "
+        'total but never as good: {pod="p1"} has buckets 0.5; {pod="p2"} has buckets 0.5; '
+        '{pod="p3"} has buckets 0.5; {pod="p4"} has buckets 0.5; {pod="p5"} has buckets 0.5 '
+        "and 2 more (hint: give every histogram the selector matches a bucket le=0.3, or "
+        "narrow the selector to the histograms that have one)"
+    )
+
+
+def test_a_histogram_key_leaves_out_the_name_and_le_and_sorts_the_labels() -> None:
+    bucket = {"__name__": "x_bucket", "route": "/a", "le": "0.3", "pod": "p"}
+    count = {"pod": "p", "__name__": "x_count", "route": "/a"}
+    assert histogram_key(bucket.items()) == histogram_key(count.items())
+    assert histogram_key(bucket.items()) == (("pod", "p"), ("route", "/a"))
+
+
+def test_every_histogram_with_the_threshold_passes_whatever_its_spelling() -> None:
+    keys = [(("pod", "a"),), (("pod", "b"),)]
+    buckets = [(keys[0], "0.3"), (keys[1], "3e-1"), (keys[1], "+Inf")]
+    check_threshold_buckets(parse_selector("x"), 0.3, buckets, keys)

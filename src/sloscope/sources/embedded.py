@@ -19,7 +19,10 @@ SLIs:
 - ratio: good = Σ good series, or total - Σ bad series; total = Σ total series;
 - latency: good = the ``<metric>_bucket`` series whose ``le`` equals the threshold
   numerically (``0.3``, ``0.30`` and ``3e-1`` are one boundary); total = the
-  ``<metric>_count`` series, or the ``le="+Inf"`` buckets when there is no ``_count``;
+  ``<metric>_count`` series, or the ``le="+Inf"`` buckets when there is no ``_count``.
+  Every histogram (label set without ``le``) with samples in the range that the total
+  counts must have that bucket, else :class:`~sloscope.errors.SourceError` names those
+  without it (:func:`~sloscope.sources.promql_counts.check_threshold_buckets`);
 - timeslices: the counts of its indicator (the engine makes slices of them);
 - promql: :class:`~sloscope.errors.UnsupportedSLIError`.
 
@@ -40,7 +43,12 @@ from numpy.typing import NDArray
 
 from sloscope.errors import SourceError, UnsupportedSLIError
 from sloscope.sources.base import CountSeries, grid_length
-from sloscope.sources.promql_counts import boundary_order, same_boundary
+from sloscope.sources.promql_counts import (
+    boundary_order,
+    check_threshold_buckets,
+    histogram_key,
+    same_boundary,
+)
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
 from sloscope.telemetry.store import TelemetryStore
@@ -142,6 +150,7 @@ class EmbeddedSource:
             selectors.update(dict.fromkeys(_selectors_of(sli)))
         matched = self._resolve(list(selectors))
         plans = [_plan(sli, matched) for sli in slis]
+        self._check_histograms(slis, matched, start, end)
         # Series used by exactly the same sums form one "atom": summed once, then added
         # to each SLI count that uses it (good and total share most series).
         uses: dict[int, list[tuple[int, int]]] = {}
@@ -220,6 +229,55 @@ class EmbeddedSource:
                 mask = (metric == selector.metric) & hits[:, picked].all(axis=1)
                 found[selector] = [(int(rows[i][0]), str(rows[i][2])) for i in np.flatnonzero(mask)]
         return found
+
+    def _check_histograms(
+        self,
+        slis: Sequence[SLI],
+        matched: dict[Selector, list[tuple[int, str]]],
+        start: int,
+        end: int,
+    ) -> None:
+        """Every histogram a latency SLI counts in its total has the threshold bucket
+        (:func:`~sloscope.sources.promql_counts.check_threshold_buckets`).
+
+        Judged over the matched series with samples in ``(start, end]`` (from the
+        catalog's first and last sample times), as Prometheus's series API answers for
+        the range: a histogram that stopped before the range adds nothing to it.
+        """
+        latency = [
+            inner
+            for inner in dict.fromkeys(_indicator(sli) for sli in slis)
+            if isinstance(inner, LatencySLI) and matched[inner.bucket_selector]
+        ]
+        if not latency:
+            return
+        ids = sorted(
+            {
+                series_id
+                for sli in latency
+                for selector in (sli.bucket_selector, sli.count_selector)
+                for series_id, _ in matched[selector]
+            }
+        )
+        # Labels only of these series, only now: most SLIs are ratios and need none.
+        rows = self.store.con.execute(
+            "SELECT id, map_keys(labels), map_values(labels) FROM series "
+            "WHERE id IN (SELECT unnest(?::INTEGER[])) AND last_ts > ? AND first_ts <= ?",
+            [ids, start * 1000, end * 1000],
+        ).fetchall()
+        live = {int(i): histogram_key(zip(keys, values, strict=True)) for i, keys, values in rows}
+        for sli in latency:
+            buckets = matched[sli.bucket_selector]
+            # The series the total sums: the _count, or the +Inf buckets without one.
+            counted = matched[sli.count_selector] or [
+                (i, le) for i, le in buckets if same_boundary(le, math.inf)
+            ]
+            check_threshold_buckets(
+                sli.metric,
+                sli.threshold,
+                [(live[i], le) for i, le in buckets if i in live],
+                [live[i] for i, _ in counted if i in live],
+            )
 
     def _atom_sums(
         self, series_atom: dict[int, int], atoms: int, start: int, end: int, step: int

@@ -22,7 +22,9 @@
    queries at a time.
 
 SLIs: ratio (good, or total - bad), latency (the ``_bucket`` whose ``le`` is the
-threshold as a number; total the ``_count``, or the ``le="+Inf"`` buckets without one),
+threshold as a number; total the ``_count``, or the ``le="+Inf"`` buckets without one;
+every histogram the series API names for the range must have that bucket, see
+:func:`~sloscope.sources.promql_counts.check_threshold_buckets`),
 promql (``{{window}}`` becomes the step; each expression must give one series of event
 counts; ``error_ratio`` alone cannot give counts), timeslices (its indicator's counts).
 
@@ -63,6 +65,8 @@ from sloscope.sources.promql_counts import (
     RULE_WINDOW_SECONDS,
     boundary_order,
     bucket_selector,
+    check_threshold_buckets,
+    histogram_key,
     inf_bucket_selector,
     recorded_batch_query,
     recorded_ids_query,
@@ -467,11 +471,20 @@ def _latency_plan(sli: LatencySLI, found: Mapping[Selector, list[Labels]], step:
             f"{', '.join(bounds)} (hint: the threshold must be a bucket boundary of the "
             "histogram)"
         )
-    counts = {_key(s) for s in found[sli.count_selector]}
+    count_series = found[sli.count_selector]
     total = sli.count_selector
-    if not counts:
+    if not count_series:
         total = inf_bucket_selector(sli.bucket_selector)
-        counts = {_key(s) for s in buckets if same_boundary(s.get("le", ""), float("inf"))}
+        count_series = [s for s in buckets if same_boundary(s.get("le", ""), float("inf"))]
+    counts = {_key(s) for s in count_series}
+    # The series API answered for the fetched range: each histogram with samples in it
+    # is judged, before any count query is sent.
+    check_threshold_buckets(
+        sli.metric,
+        sli.threshold,
+        ((histogram_key(s.items()), s.get("le", "")) for s in buckets),
+        (histogram_key(s.items()) for s in count_series),
+    )
     return _Plan(
         step_increase_query(bucket_selector(sli.bucket_selector, sli.threshold), step),
         step_increase_query(total, step),

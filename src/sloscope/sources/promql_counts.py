@@ -35,6 +35,16 @@ give nothing). The counts are then fractional estimates that differ per step.
 Latency SLIs count the ``_bucket`` series whose ``le`` equals the threshold as a number:
 :func:`le_regex` matches every spelling (``0.3``, ``0.30``, ``.3``, ``3e-01``).
 
+When the selector matches several histograms (label sets once ``__name__`` and ``le``
+are left out: two routes, two pods), every histogram counted in the total must have a
+bucket at the threshold, or its requests would count in the total but never as good and
+the SLI would be silently too low. :func:`check_threshold_buckets`, shared by both
+sources, raises an error naming those that lack it. It judges each histogram over the
+series the source matched in the fetched range, not step by step: a new pod with the
+bucket is fine; a stopped pod without it matters only while the range holds its samples;
+a histogram that gains the bucket inside the range passes (its earlier steps still count
+in the total only).
+
 Per-step counts from recording rules
 ------------------------------------
 The generated rules record per-second rates over 5m per SLO
@@ -50,9 +60,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sloscope import conventions
+from sloscope.errors import SourceError
 from sloscope.spec.selectors import Matcher, Selector
 
 #: The window of the recorded rates this source reads (``slo:sli_error:rate5m``).
@@ -60,6 +72,12 @@ RULE_WINDOW_SECONDS = 300
 
 #: ``{{window}}`` in a promql SLI, with optional spaces inside the braces.
 _WINDOW = re.compile(r"\{\{\s*window\s*\}\}")
+
+#: Histograms listed by name in an error; the rest are counted.
+_SHOWN_HISTOGRAMS = 5
+
+#: A histogram's identity: the sorted labels of its series without ``__name__`` and ``le``.
+HistogramKey = tuple[tuple[str, str], ...]
 
 
 def step_increase_query(selector: Selector, step: int) -> str:
@@ -129,6 +147,61 @@ def boundary_order(le: str) -> float:
         return float(le)
     except ValueError:
         return math.inf
+
+
+def histogram_key(labels: Iterable[tuple[str, str]]) -> HistogramKey:
+    """The histogram a ``_bucket``, ``_count`` or ``_sum`` series belongs to.
+
+    >>> histogram_key({"__name__": "x_bucket", "pod": "a", "le": "0.3"}.items())
+    (('pod', 'a'),)
+    """
+    return tuple(sorted((k, v) for k, v in labels if k not in ("__name__", "le")))
+
+
+def check_threshold_buckets(
+    metric: Selector,
+    threshold: float,
+    buckets: Iterable[tuple[HistogramKey, str]],
+    counted: Iterable[HistogramKey],
+) -> None:
+    """Raise :class:`SourceError` if a histogram counted in the total has no bucket at
+    ``threshold``.
+
+    ``buckets`` are the matched ``_bucket`` series as (histogram, ``le``); ``counted``
+    the histograms whose series the total sums (``_count``, or the ``+Inf`` buckets).
+    The error names each such histogram with the boundaries it has, and says how to fix
+    the spec; without it, their requests would count in the total but never as good.
+    """
+    bounds: dict[HistogramKey, set[str]] = {}
+    for key, le in buckets:
+        bounds.setdefault(key, set()).add(le)
+    totals = set(counted)
+    lacking = {
+        key: sorted(bounds.get(key, ()), key=boundary_order)
+        for key in totals
+        if not any(same_boundary(le, threshold) for le in bounds.get(key, ()))
+    }
+    if not lacking:
+        return
+    everyone = len(totals | bounds.keys())
+    shown = [
+        _show_histogram(key) + (f" has buckets {', '.join(les)}" if les else " has no buckets")
+        for key, les in sorted(lacking.items())[:_SHOWN_HISTOGRAMS]
+    ]
+    more = len(lacking) - len(shown)
+    one = len(lacking) == 1
+    raise SourceError(
+        f"{len(lacking)} of {everyone} histograms of {metric} {'has' if one else 'have'} no "
+        f"bucket le={threshold:g}, so {'its' if one else 'their'} requests would count in the "
+        f"total but never as good: {'; '.join(shown)}{f' and {more} more' if more else ''} "
+        f"(hint: give every histogram the selector matches a bucket le={threshold:g}, or "
+        "narrow the selector to the histograms that have one)"
+    )
+
+
+def _show_histogram(key: HistogramKey) -> str:
+    """``{pod="a", route="/x"}``: label values quoted and escaped as in PromQL."""
+    return "{" + ", ".join(str(Matcher(k, "=", v)) for k, v in key) + "}"
 
 
 def bucket_selector(bucket: Selector, threshold: float) -> Selector:
