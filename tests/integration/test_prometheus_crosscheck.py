@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEMO_DAYS, DEMO_END, Demo, StartPrometheus
 
+from conftest import DEMO_DAYS, DEMO_END, Demo, StartPrometheus
 from sloscope.report.json import report_to_dict
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.prometheus import PrometheusSource

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_END, Demo, StartPrometheus
 
+from conftest import DEMO_END, Demo, StartPrometheus
 from sloscope.errors import SourceError
 from sloscope.sources.prometheus import PrometheusSource
 from sloscope.spec.model import PromQLSLI, RatioSLI

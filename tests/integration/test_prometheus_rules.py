@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import DEMO_END, Demo, StartPrometheus
 
+from conftest import DEMO_END, Demo, StartPrometheus
 from sloscope import conventions
 from sloscope.errors import SourceError
 from sloscope.generate.prometheus import generate_rules, render_rules
