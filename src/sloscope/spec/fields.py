@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,6 +83,24 @@ class FormatResult:
 
 
 # --- names ------------------------------------------------------------------------------
+
+
+def load_each(
+    documents: Sequence[Document], load_document: Callable[[Context], LoadedService | None]
+) -> FormatResult:
+    """Run a format's ``load_document`` on every document, collecting services and problems.
+
+    The shared ``load`` of the formats that read one document at a time (native, Sloth);
+    never raises for a problem in a spec.
+    """
+    result = FormatResult()
+    for doc in documents:
+        ctx = Context(doc)
+        loaded = load_document(ctx)
+        result.problems.extend(ctx.problems)
+        if loaded is not None:
+            result.services.append(loaded)
+    return result
 
 
 def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from sloscope.spec.fields import Context, FormatResult, LoadedService
+from sloscope.spec.fields import Context, FormatResult, LoadedService, load_each
 from sloscope.spec.model import Journey
 from sloscope.spec.native_convert import NativeConverter
 from sloscope.spec.native_documents import (
@@ -73,14 +73,7 @@ def is_mine(data: Mapping[str, object]) -> bool:
 
 def load(documents: Sequence[Document]) -> FormatResult:
     """Load native documents into services; never raises for a problem in a spec."""
-    result = FormatResult()
-    for doc in documents:
-        ctx = Context(doc)
-        loaded = _load_document(ctx)
-        result.problems.extend(ctx.problems)
-        if loaded is not None:
-            result.services.append(loaded)
-    return result
+    return load_each(documents, _load_document)
 
 
 def _load_document(ctx: Context) -> LoadedService | None:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from sloscope.spec import fields
-from sloscope.spec.fields import Context, FormatResult, LoadedService
+from sloscope.spec.fields import Context, FormatResult, LoadedService, load_each
 from sloscope.spec.model import SLO, Alerting, Origin, PromQLSLI, Service
 from sloscope.spec.yamlpos import Document, YamlPath
 
@@ -40,14 +40,7 @@ def is_mine(data: Mapping[str, object]) -> bool:
 
 def load(documents: Sequence[Document]) -> FormatResult:
     """Load Sloth documents into services; never raises for a problem in a spec."""
-    result = FormatResult()
-    for doc in documents:
-        ctx = Context(doc)
-        loaded = _load_document(ctx)
-        result.problems.extend(ctx.problems)
-        if loaded is not None:
-            result.services.append(loaded)
-    return result
+    return load_each(documents, _load_document)
 
 
 def pick(
