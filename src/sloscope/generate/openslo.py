@@ -51,7 +51,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sloscope.generate.prometheus import dump_yaml
+from sloscope.generate.yaml_text import dump_yaml
 from sloscope.spec.durations import format_duration
 from sloscope.spec.fields import rate_to_increase
 from sloscope.spec.model import (

@@ -7,7 +7,7 @@ the budget bands, and each alert row's burn factor for the SLO's own window (a 2
 pages at 13.44, a 30d one at 14.4)::
 
     from sloscope.engine.windows import bundled_policies
-    from sloscope.generate.grafana import generate_dashboard, render_dashboard
+    from sloscope.generate.grafana.dashboard import generate_dashboard, render_dashboard
 
     doc = generate_dashboard(service, bundled_policies())
     Path(f"{service.name}.json").write_text(render_dashboard(doc), encoding="utf-8")
@@ -47,9 +47,7 @@ from typing import Any
 
 from sloscope import conventions as conv
 from sloscope.engine.windows import AlertPolicy
-from sloscope.generate.grafana_panels import (
-    BUDGET_LOW,
-    BUDGET_WARN,
+from sloscope.generate.grafana.panels import (
     DATASOURCE,
     GRID_WIDTH,
     Layout,
@@ -57,27 +55,10 @@ from sloscope.generate.grafana_panels import (
     row_panel,
     text_panel,
 )
-from sloscope.generate.grafana_slo_row import add_slo_row
-from sloscope.generate.grafana_text import (
-    MARKDOWN_NONE,
-    PROMETHEUS_ALERTS_METRIC,
-    alerts_selector,
-    markdown_literal,
-    safe_url,
-)
-from sloscope.generate.rule_plan import policy_for
+from sloscope.generate.grafana.slo_row import add_slo_row
+from sloscope.generate.grafana.text import MARKDOWN_NONE, alerts_selector, markdown_literal
+from sloscope.generate.prometheus.plan import policy_for
 from sloscope.spec.model import Service
-
-__all__ = [
-    "BUDGET_LOW",
-    "BUDGET_WARN",
-    "PROMETHEUS_ALERTS_METRIC",
-    "SCHEMA_VERSION",
-    "dashboard_uid",
-    "generate_dashboard",
-    "render_dashboard",
-    "safe_url",
-]
 
 #: The classic dashboard JSON model version written (Grafana 10.4+ reads it unchanged).
 SCHEMA_VERSION = 39

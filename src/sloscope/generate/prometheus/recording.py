@@ -11,7 +11,7 @@ from typing import Any
 
 from sloscope import conventions as names
 from sloscope.generate import promql
-from sloscope.generate.rule_plan import BASE_WINDOW, SLOPlan
+from sloscope.generate.prometheus.plan import BASE_WINDOW, SLOPlan
 from sloscope.spec.model import PromQLSLI, TimeslicesSLI
 
 #: Windows of this length and more are summed from the 5m recordings.

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sloscope.generate.rule_test_events import EventModel, UntestableError
+from sloscope.generate.rule_tests.events import EventModel, UntestableError
 from sloscope.spec.selectors import Matcher, Selector
 
 #: Counters rise by a multiple of this per minute: every window up to 6h divides it, so

@@ -14,7 +14,7 @@ from typing import Any
 from sloscope import conventions as conv
 from sloscope.engine.burn import AlertThreshold, alert_thresholds
 from sloscope.engine.windows import AlertPolicy
-from sloscope.generate.grafana_panels import (
+from sloscope.generate.grafana.panels import (
     BUDGET_LOW,
     BUDGET_WARN,
     GRID_WIDTH,
@@ -29,7 +29,7 @@ from sloscope.generate.grafana_panels import (
     threshold_steps,
     timeseries_panel,
 )
-from sloscope.generate.grafana_text import (
+from sloscope.generate.grafana.text import (
     MARKDOWN_NONE,
     alerts_selector,
     markdown_link,

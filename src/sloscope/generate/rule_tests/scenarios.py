@@ -15,9 +15,9 @@ from fractions import Fraction
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.generate import promql
-from sloscope.generate.rule_plan import ALERT_NAMES, TIERS, SLOPlan
-from sloscope.generate.rule_test_events import EventModel, UntestableError, event_model
-from sloscope.generate.rule_test_series import (
+from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.rule_tests.events import EventModel, UntestableError, event_model
+from sloscope.generate.rule_tests.series import (
     Mix,
     candidate_series,
     events_per_minute,
