@@ -220,23 +220,25 @@ class Workspace:
         (promtool tests of those rules), ``grafana`` (a dashboard per service) or
         ``alertmanager`` (routes and inhibition for the tier label) or ``openslo``
         (every service as OpenSLO v1)."""
-        from sloscope import generate as gen
-        from sloscope.generate.grafana import generate_dashboard, render_dashboard
+        from sloscope.generate.alertmanager import alertmanager_snippet
+        from sloscope.generate.grafana.dashboard import generate_dashboard, render_dashboard
+        from sloscope.generate.openslo import generate_openslo, render_openslo
+        from sloscope.generate.prometheus.rules import generate_rules, render_rules
 
         if kind == "alertmanager":
-            text = gen.alertmanager_snippet(pager_receiver, ticket_receiver)
+            text = alertmanager_snippet(pager_receiver, ticket_receiver)
             return Generated({"alertmanager.yaml": text})
         services = self.services()
         policies = self.alert_policies
         if kind == "prometheus":
-            rules = gen.generate_rules(
+            rules = generate_rules(
                 services,
                 policies,
                 exhausted_alert=exhausted_alert,
                 dashboard_url=dashboard_url,
                 extra_labels=extra_labels,
             )
-            text = gen.render_rules(rules, fmt="operator" if fmt == "operator" else "rules")
+            text = render_rules(rules, fmt="operator" if fmt == "operator" else "rules")
             return Generated({rules_file: text}, tuple(rules.warnings))
         if kind == "prometheus-tests":
             return self._rule_tests(
@@ -247,9 +249,9 @@ class Workspace:
                 extra_labels=extra_labels,
             )
         if kind == "openslo":
-            documents = gen.generate_openslo(services)
+            documents = generate_openslo(services)
             return Generated(
-                {"slos.openslo.yaml": gen.render_openslo(documents)}, tuple(documents.warnings)
+                {"slos.openslo.yaml": render_openslo(documents)}, tuple(documents.warnings)
             )
         if kind == "grafana":
             return Generated(
@@ -277,7 +279,8 @@ class Workspace:
         availability and a time-slice SLO of one route) cannot fire in each other's test
         cases, and promtool evaluates one SLO's rules per case rather than all of them.
         """
-        from sloscope import generate as gen
+        from sloscope.generate.prometheus.rules import generate_rules, render_rules
+        from sloscope.generate.rule_tests.document import generate_rule_tests, render_rule_tests
 
         files: dict[str, str] = {}
         warnings: list[str] = []
@@ -285,10 +288,10 @@ class Workspace:
             for slo in service.slos:
                 alone = replace(service, slos=(slo,))
                 stem = slo_id(service.name, slo.name)
-                rules = gen.generate_rules([alone], policies, **options)
-                tests = gen.generate_rule_tests([alone], policies, f"{stem}.rules.yaml", **options)
-                files[f"{stem}.rules.yaml"] = gen.render_rules(rules)
-                files[f"{stem}.test.yaml"] = gen.render_rule_tests(tests)
+                rules = generate_rules([alone], policies, **options)
+                tests = generate_rule_tests([alone], policies, f"{stem}.rules.yaml", **options)
+                files[f"{stem}.rules.yaml"] = render_rules(rules)
+                files[f"{stem}.test.yaml"] = render_rule_tests(tests)
                 warnings += [w for w in tests.warnings if w not in warnings]
         return Generated(files, tuple(warnings))
 
