@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from sloscope.engine.evaluate import evaluate_slo
+from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import alert_policy
 from sloscope.sources.base import CountSeries
 from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
@@ -93,14 +93,8 @@ def test_coarse_history_gives_the_same_status_as_a_full_fetch(
     results = []
     for coarse in (True, False):
         src = MinuteSource(good, total, coarse_history=coarse)
-        request = FetchRequest(
-            sli=slo.sli,
-            begin=min(at - 28 * 86400 if window.kind == "rolling" else at - 20 * 86400, at),
-            fine_since=at - max(policy.lookbacks),
-            id="svc-s",
-        )
-        if window.kind == "rolling":
-            request = FetchRequest(slo.sli, at - window.seconds, at - 3 * 86400, "svc-s")
+        span = needed_span(slo, at, step=60, policy=policy)
+        request = FetchRequest(slo.sli, span.begin, span.fine_since, "svc-s")
         (series,) = fetch_for_evaluation(src, [request], at, 60)
         status = evaluate_slo(
             slo, series.good, series.total, start=series.start, step=60, at=at, policy=policy
