@@ -28,7 +28,7 @@ _FROM_IMPORT = re.compile(r"\s*from\s+([\w.]+)\s+import\b")
 
 def import_graph() -> dict[str, set[str]]:
     """Module → the sloscope modules it imports (see the module docstring)."""
-    graph = grimp.build_graph("sloscope", exclude_type_checking_imports=True)
+    graph = grimp.build_graph("sloscope", exclude_type_checking_imports=True, cache_dir=None)
     modules = graph.modules
     edges: dict[str, set[str]] = {}
     for importer in modules:
