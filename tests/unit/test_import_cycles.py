@@ -18,11 +18,6 @@ import re
 
 import grimp
 
-#: Cycles known when this check was added, each allowed only while every module in it is
-#: inside the named package. Being emptied by the re-housing of issue 6: an entry that no
-#: cycle needs any more fails the test, so the list cannot outlive its reason.
-KNOWN_CYCLES_TO_REMOVE: tuple[str, ...] = ("sloscope.generate",)
-
 _FROM_IMPORT = re.compile(r"\s*from\s+([\w.]+)\s+import\b")
 
 
@@ -97,23 +92,12 @@ def one_loop(graph: dict[str, set[str]], component: list[str]) -> list[str]:
     return component
 
 
-def _allowed(component: list[str]) -> str | None:
-    for package in KNOWN_CYCLES_TO_REMOVE:
-        if all(m == package or m.startswith(f"{package}.") for m in component):
-            return package
-    return None
-
-
 def test_sloscope_has_no_import_cycle_even_through_a_package_init() -> None:
     graph = import_graph()
     found = cycles(graph)
-    new = [c for c in found if _allowed(c) is None]
-    assert not new, "import cycles (break each by importing from the defining module):\n" + (
-        "\n".join(" -> ".join(one_loop(graph, c)) for c in new)
+    assert not found, "import cycles (break each by importing from the defining module):\n" + (
+        "\n".join(" -> ".join(one_loop(graph, c)) for c in found)
     )
-    still_needed = {_allowed(c) for c in found}
-    stale = [p for p in KNOWN_CYCLES_TO_REMOVE if p not in still_needed]
-    assert not stale, f"no cycle left in {stale}: remove them from KNOWN_CYCLES_TO_REMOVE"
 
 
 def test_the_check_sees_a_cycle_through_an_init_that_grimp_alone_misses() -> None:
