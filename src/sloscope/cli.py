@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
 from sloscope.timeparse import parse_time
+
+if TYPE_CHECKING:
+    from sloscope.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -134,7 +137,8 @@ def _at(text: str) -> int:
         _fail(f"--at: {exc}")
 
 
-def _workspace(path: Path | None):  # type: ignore[no-untyped-def]
+def _workspace(path: Path | None) -> Workspace:
+    # Imported here: ``sloscope --version`` and ``--help`` need no numpy or DuckDB.
     from sloscope.workspace import Workspace
 
     return Workspace.open(path)

@@ -21,8 +21,7 @@ from typing import Any, BinaryIO
 
 from sloscope.config import ProjectConfig, load_config
 from sloscope.conventions import slo_id
-from sloscope.engine.calendar import window_start
-from sloscope.engine.evaluate import evaluate_slo
+from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
 from sloscope.errors import NotFoundError, Problem, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide
@@ -339,12 +338,12 @@ class Workspace:
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
         requests = []
         for (service, slo), policy in zip(pairs, plans, strict=True):
-            recent = at - max(policy.lookbacks)
+            span = needed_span(slo, at, step=step, policy=policy)
             requests.append(
                 FetchRequest(
                     sli=slo.sli,
-                    begin=min(window_start(slo.window, at), recent),
-                    fine_since=recent,
+                    begin=span.begin,
+                    fine_since=span.fine_since,
                     id=slo_id(service.name, slo.name),
                 )
             )
