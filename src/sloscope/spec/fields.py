@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sloscope.errors import Problem, Severity
-from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow, Service
+from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow
 from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
 from sloscope.spec.yamlpos import Document, Pos, YamlPath, format_path
 
@@ -65,42 +65,7 @@ class Context:
         return sum(p.severity == "error" for p in self.problems)
 
 
-@dataclass(frozen=True)
-class LoadedService:
-    """A service a format loaded, with where its name was written (for duplicate checks)."""
-
-    service: Service
-    file: str
-    name_pos: Pos
-
-
-@dataclass
-class FormatResult:
-    """What a format module produced from its documents."""
-
-    services: list[LoadedService] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
 # --- names ------------------------------------------------------------------------------
-
-
-def load_each(
-    documents: Sequence[Document], load_document: Callable[[Context], LoadedService | None]
-) -> FormatResult:
-    """Run a format's ``load_document`` on every document, collecting services and problems.
-
-    The shared ``load`` of the formats that read one document at a time (native, Sloth);
-    never raises for a problem in a spec.
-    """
-    result = FormatResult()
-    for doc in documents:
-        ctx = Context(doc)
-        loaded = load_document(ctx)
-        result.problems.extend(ctx.problems)
-        if loaded is not None:
-            result.services.append(loaded)
-    return result
 
 
 def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:

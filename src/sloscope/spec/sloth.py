@@ -14,12 +14,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 from sloscope.spec import fields
-from sloscope.spec.fields import Context, FormatResult, LoadedService, load_each
+from sloscope.spec.fields import Context
+from sloscope.spec.formats import FormatResult, LoadedService, load_each
 from sloscope.spec.model import SLO, Alerting, Origin, PromQLSLI, Service
 from sloscope.spec.yamlpos import Document, YamlPath
 
 API_VERSION = "sloth.slok.dev/v1"
-API_KINDS: Mapping[str, tuple[str, ...]] = {API_VERSION: ("PrometheusServiceLevel",)}
 PLAIN_VERSION = "prometheus/v1"
 
 #: Sloth's default SLO period when a spec does not give one (``--default-slo-period``).
@@ -31,16 +31,25 @@ _WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _IGNORED = {"slo_plugins", "sloPlugins", "infoLabels", "info_labels", "interval", "plugins"}
 
 
-def is_mine(data: Mapping[str, object]) -> bool:
-    """Whether a document is a Sloth spec (plain ``prometheus/v1`` or the Kubernetes CRD)."""
-    if data.get("apiVersion") == API_VERSION:
-        return data.get("kind") in API_KINDS[API_VERSION]
-    return "apiVersion" not in data and data.get("version") == PLAIN_VERSION
+class SlothFormat:
+    """Sloth's plain ``prometheus/v1`` files and its Kubernetes CRD: a
+    :class:`~sloscope.spec.formats.SpecFormat`.
 
+    >>> SlothFormat().is_mine({"version": "prometheus/v1", "service": "api"})
+    True
+    """
 
-def load(documents: Sequence[Document]) -> FormatResult:
-    """Load Sloth documents into services; never raises for a problem in a spec."""
-    return load_each(documents, _load_document)
+    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: ("PrometheusServiceLevel",)}
+
+    def is_mine(self, data: Mapping[str, object]) -> bool:
+        """Whether a document is a Sloth spec (plain ``prometheus/v1`` or the Kubernetes CRD)."""
+        if data.get("apiVersion") == API_VERSION:
+            return data.get("kind") in self.api_kinds[API_VERSION]
+        return "apiVersion" not in data and data.get("version") == PLAIN_VERSION
+
+    def load(self, documents: Sequence[Document]) -> FormatResult:
+        """Load Sloth documents into services; never raises for a problem in a spec."""
+        return load_each(documents, _load_document)
 
 
 def pick(
@@ -90,62 +99,18 @@ def _kind(value: object) -> str:
 
 
 def _load_document(ctx: Context) -> LoadedService | None:
-    data = ctx.doc.data
-    assert isinstance(data, Mapping)
-    base: YamlPath = ()
-    if data.get("apiVersion") == API_VERSION:
-        _check_keys(
-            ctx, data, (), {"apiVersion", "kind", "metadata", "spec", "status"}, "the document"
-        )
-        spec = _mapping(ctx, ("spec",), data.get("spec"), "spec")
-        if spec is None:
-            return None
-        base = ("spec",)
-        data = spec
-        known = {"service", "labels", "slos", "slo_period", "sloPeriod"}
-    else:
-        known = {"version", "service", "labels", "slos", "slo_period", "sloPeriod"}
-    _check_keys(ctx, data, base, known, "a Sloth spec")
+    body = _service_body(ctx)
+    if body is None:
+        return None
+    base, data = body
     before = ctx.error_count()
-    name = data.get("service")
     name_path = (*base, "service")
-    if not isinstance(name, str) or not name:
-        ctx.error(
-            name_path if "service" in data else base,
-            "a Sloth spec needs service: the name of the service",
-        )
-        name = None
-    elif not fields.check_name(ctx, name_path, name, "service"):
-        name = None
+    name = _service_name(ctx, data, base, name_path)
     labels = fields.string_map(ctx, (*base, "labels"), data.get("labels"), "label")
-    period_path, period = pick(ctx, data, base, "slo_period", "sloPeriod")
-    slos_path = (*base, "slos")
-    raw_slos = data.get("slos")
-    slos: list[SLO] = []
-    if not isinstance(raw_slos, list):
-        if raw_slos is not None:
-            ctx.error(slos_path, "slos must be a list of SLOs")
-    else:
-        seen: dict[str, int] = {}
-        for index, raw in enumerate(raw_slos):
-            path = (*slos_path, index)
-            slo_name = raw.get("name") if isinstance(raw, Mapping) else None
-            if isinstance(slo_name, str) and slo_name in seen:
-                first = ctx.doc.pos((*slos_path, seen[slo_name], "name"))
-                ctx.error(
-                    (*path, "name"),
-                    f"duplicate SLO name {slo_name!r} in service {name!r} (first at line "
-                    f"{first.line})",
-                    "SLO names are unique within a service; rename one",
-                )
-                continue
-            if isinstance(slo_name, str):
-                seen[slo_name] = index
-            slo = _slo(ctx, path, raw, (period_path, period))
-            if slo is not None:
-                slos.append(slo)
+    period = pick(ctx, data, base, "slo_period", "sloPeriod")
+    slos = _slos(ctx, data.get("slos"), (*base, "slos"), name, period)
     if not slos and ctx.error_count() == before:
-        ctx.warn(slos_path, f"service {name!r} declares no SLOs")
+        ctx.warn((*base, "slos"), f"service {name!r} declares no SLOs")
     if name is None:
         return None
     service = Service(
@@ -156,6 +121,73 @@ def _load_document(ctx: Context) -> LoadedService | None:
         origin=Origin(ctx.doc.file, ctx.doc.start.line),
     )
     return LoadedService(service, ctx.doc.file, ctx.doc.pos(name_path))
+
+
+def _service_body(ctx: Context) -> tuple[YamlPath, Mapping[str, object]] | None:
+    """Where the service's keys are (the document, or the CRD's spec), keys checked."""
+    data = ctx.doc.data
+    assert isinstance(data, Mapping)
+    if data.get("apiVersion") != API_VERSION:
+        known = {"version", "service", "labels", "slos", "slo_period", "sloPeriod"}
+        _check_keys(ctx, data, (), known, "a Sloth spec")
+        return (), data
+    _check_keys(ctx, data, (), {"apiVersion", "kind", "metadata", "spec", "status"}, "the document")
+    spec = _mapping(ctx, ("spec",), data.get("spec"), "spec")
+    if spec is None:
+        return None
+    known = {"service", "labels", "slos", "slo_period", "sloPeriod"}
+    _check_keys(ctx, spec, ("spec",), known, "a Sloth spec")
+    return ("spec",), spec
+
+
+def _service_name(
+    ctx: Context, data: Mapping[str, object], base: YamlPath, name_path: YamlPath
+) -> str | None:
+    """The service's name; None after an error."""
+    name = data.get("service")
+    if not isinstance(name, str) or not name:
+        ctx.error(
+            name_path if "service" in data else base,
+            "a Sloth spec needs service: the name of the service",
+        )
+        return None
+    if not fields.check_name(ctx, name_path, name, "service"):
+        return None
+    return name
+
+
+def _slos(
+    ctx: Context,
+    raw_slos: object,
+    slos_path: YamlPath,
+    service: str | None,
+    default_period: tuple[YamlPath, object],
+) -> list[SLO]:
+    """The SLOs that loaded; a second SLO of the same name is an error and left out."""
+    if not isinstance(raw_slos, list):
+        if raw_slos is not None:
+            ctx.error(slos_path, "slos must be a list of SLOs")
+        return []
+    slos: list[SLO] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_slos):
+        path = (*slos_path, index)
+        slo_name = raw.get("name") if isinstance(raw, Mapping) else None
+        if isinstance(slo_name, str) and slo_name in seen:
+            first = ctx.doc.pos((*slos_path, seen[slo_name], "name"))
+            ctx.error(
+                (*path, "name"),
+                f"duplicate SLO name {slo_name!r} in service {service!r} (first at line "
+                f"{first.line})",
+                "SLO names are unique within a service; rename one",
+            )
+            continue
+        if isinstance(slo_name, str):
+            seen[slo_name] = index
+        slo = _slo(ctx, path, raw, default_period)
+        if slo is not None:
+            slos.append(slo)
+    return slos
 
 
 def _slo(
@@ -305,29 +337,8 @@ def _alerting(ctx: Context, path: YamlPath, raw: object) -> Alerting | None:
     )
     runbook = annotations.pop("runbook", None) or annotations.pop("runbook_url", None)
     dashboard = annotations.pop("dashboard", None) or annotations.pop("dashboard_url", None)
-    disabled: list[str] = []
-    specific: list[str] = []
-    for severity, names in (
-        ("page", ("page_alert", "pageAlert")),
-        ("ticket", ("ticket_alert", "ticketAlert")),
-    ):
-        alert_path, alert = pick(ctx, data, path, *names)
-        if alert is None:
-            continue
-        body = _mapping(ctx, alert_path, alert, str(alert_path[-1]))
-        if body is None:
-            continue
-        _check_keys(
-            ctx, body, alert_path, {"disable", "labels", "annotations"}, str(alert_path[-1])
-        )
-        if body.get("disable") is True:
-            disabled.append(severity)
-            continue
-        for what in ("labels", "annotations"):
-            extra = fields.string_map(ctx, (*alert_path, what), body.get(what), what[:-1])
-            specific.extend(f"{k}={v} ({severity})" for k, v in extra.items())
-            if what == "annotations":
-                runbook = runbook or extra.get("runbook") or extra.get("runbook_url")
+    disabled, specific, severity_runbook = _severity_alerts(ctx, data, path)
+    runbook = runbook or severity_runbook
     if specific:
         ctx.warn(
             path,
@@ -350,3 +361,36 @@ def _alerting(ctx: Context, path: YamlPath, raw: object) -> Alerting | None:
         labels=labels,
         annotations=annotations,
     )
+
+
+def _severity_alerts(
+    ctx: Context, data: Mapping[str, object], path: YamlPath
+) -> tuple[list[str], list[str], str | None]:
+    """What ``page_alert`` and ``ticket_alert`` say: the severities they disable, their
+    labels and annotations (``name=value (severity)``, not imported) and the first runbook.
+    """
+    disabled: list[str] = []
+    specific: list[str] = []
+    runbook: str | None = None
+    for severity, names in (
+        ("page", ("page_alert", "pageAlert")),
+        ("ticket", ("ticket_alert", "ticketAlert")),
+    ):
+        alert_path, alert = pick(ctx, data, path, *names)
+        if alert is None:
+            continue
+        body = _mapping(ctx, alert_path, alert, str(alert_path[-1]))
+        if body is None:
+            continue
+        _check_keys(
+            ctx, body, alert_path, {"disable", "labels", "annotations"}, str(alert_path[-1])
+        )
+        if body.get("disable") is True:
+            disabled.append(severity)
+            continue
+        for what in ("labels", "annotations"):
+            extra = fields.string_map(ctx, (*alert_path, what), body.get(what), what[:-1])
+            specific.extend(f"{k}={v} ({severity})" for k, v in extra.items())
+            if what == "annotations":
+                runbook = runbook or extra.get("runbook") or extra.get("runbook_url")
+    return disabled, specific, runbook

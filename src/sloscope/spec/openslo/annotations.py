@@ -25,7 +25,7 @@ On a Service: ``sloscope.dev/journeys`` (``[{"name":"pay","description":"..."}]`
 
 Another ``sloscope.dev/`` annotation is a warning (a typo, or a newer sloscope's), not an
 error. Annotations of other prefixes are not read here: the SLO's keep their handling
-(runbook and dashboard links, see :mod:`~sloscope.spec.openslo_alerts`).
+(runbook and dashboard links, see :mod:`~sloscope.spec.openslo.alerts`).
 """
 
 from __future__ import annotations

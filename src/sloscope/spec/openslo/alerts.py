@@ -12,7 +12,7 @@ over:
 
 The SLO's own annotations come first: the ``sloscope.dev/`` ones that ``sloscope
 generate openslo`` writes (links, alert policy, ``alerting-enabled``, alert labels and
-annotations; read by :mod:`~sloscope.spec.openslo_annotations`), then runbook and
+annotations; read by :mod:`~sloscope.spec.openslo.annotations`), then runbook and
 dashboard links of other prefixes.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
 from sloscope.spec.model import Alerting
-from sloscope.spec.openslo_annotations import (
+from sloscope.spec.openslo.annotations import (
     ALERT_ANNOTATIONS,
     ALERT_LABELS,
     ALERT_POLICY,
@@ -32,7 +32,7 @@ from sloscope.spec.openslo_annotations import (
     RUNBOOK,
     Annotations,
 )
-from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry, object_key
+from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry, object_key
 from sloscope.spec.yamlpos import YamlPath
 
 #: The alert policy of an SLO that names none (the model's default).

@@ -19,7 +19,7 @@ from sloscope.spec import fields
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.fields import Context
 from sloscope.spec.model import CalendarUnit, Window
-from sloscope.spec.openslo_objects import OpenSLOObject
+from sloscope.spec.openslo.objects import OpenSLOObject
 from sloscope.spec.yamlpos import YamlPath
 
 BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")

@@ -3,7 +3,7 @@
 An SLI is read once, whatever number of SLOs use it, into an :class:`Indicator`: its kind
 (``ratio``, ``raw`` or ``threshold``) and the queries of its parts. Turning the queries
 into a model SLI needs the objective (a threshold's op and value), so that is left to
-:mod:`sloscope.spec.openslo_slos`.
+:mod:`sloscope.spec.openslo.slos`.
 
 Files in the wild put the query in several places (``metricSource.spec.query``,
 ``metricSource.query``, ``spec.promql``, the spec itself) and sometimes leave out the
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sloscope.spec.fields import Context
-from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry
-from sloscope.spec.openslo_queries import Query
+from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry
+from sloscope.spec.openslo.queries import Query
 from sloscope.spec.yamlpos import YamlPath
 
 #: Metric source types whose queries are PromQL (lower case). Others are refused.
@@ -130,31 +130,38 @@ class IndicatorReader:
                 "sloscope counts events with counters (increase over the window)",
             )
         if "raw" in ratio:
-            if any(k in ratio for k in ("good", "bad", "total")):
-                ctx.error(path, "raw cannot be combined with good, bad or total")
-                return None
-            raw_type = ratio.get("rawType")
-            if raw_type not in ("success", "failure"):
-                ctx.error(
-                    (*path, "rawType") if "rawType" in ratio else path,
-                    f"rawType must be success or failure, got {raw_type!r}",
-                    "success: the raw query is good/total; failure: bad/total",
-                )
-                return None
-            query = self.metric_source(ctx, (*path, "raw"))
-            return (
-                None if query is None else Indicator("raw", {"raw": query}, str(raw_type), counter)
+            return self._raw_ratio(ctx, path, ratio, counter)
+        return self._parts_ratio(ctx, path, ratio, counter)
+
+    def _raw_ratio(
+        self, ctx: Context, path: YamlPath, ratio: Mapping[str, object], counter: bool
+    ) -> Indicator | None:
+        """A ratioMetric with ``raw`` (a ratio query) and ``rawType``."""
+        if any(k in ratio for k in ("good", "bad", "total")):
+            ctx.error(path, "raw cannot be combined with good, bad or total")
+            return None
+        raw_type = ratio.get("rawType")
+        if raw_type not in ("success", "failure"):
+            ctx.error(
+                (*path, "rawType") if "rawType" in ratio else path,
+                f"rawType must be success or failure, got {raw_type!r}",
+                "success: the raw query is good/total; failure: bad/total",
             )
+            return None
+        query = self.metric_source(ctx, (*path, "raw"))
+        return None if query is None else Indicator("raw", {"raw": query}, str(raw_type), counter)
+
+    def _parts_ratio(
+        self, ctx: Context, path: YamlPath, ratio: Mapping[str, object], counter: bool
+    ) -> Indicator | None:
+        """A ratioMetric of ``total`` and exactly one of ``good`` and ``bad``."""
         given = [k for k in ("good", "bad") if k in ratio]
         if len(given) != 1 or "total" not in ratio:
+            found = [k for k in ("good", "bad", "total") if k in ratio]
             ctx.error(
                 path,
                 "ratioMetric needs total and exactly one of good and bad"
-                + (
-                    f" (found {', '.join(k for k in ('good', 'bad', 'total') if k in ratio)})"
-                    if ratio
-                    else ""
-                ),
+                + (f" (found {', '.join(found)})" if ratio else ""),
             )
             return None
         parts = {k: self.metric_source(ctx, (*path, k)) for k in (given[0], "total")}

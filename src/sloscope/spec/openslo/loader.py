@@ -1,10 +1,11 @@
-"""OpenSLO v1 import (``apiVersion: openslo/v1``).
+"""The OpenSLO v1 loader (``apiVersion: openslo/v1``): which documents are OpenSLO, and
+turning them into services.
 
 OpenSLO splits an SLO over several objects (SLO, SLI, AlertPolicy, AlertCondition,
 AlertNotificationTarget, DataSource, Service) that refer to each other by name, often
-across files, so this module gets every OpenSLO document at once: it registers the
-objects by kind and name, then converts each SLO, resolving references. An unresolved
-reference is an error at the line of the reference.
+across files, so this format gets every OpenSLO document at once: it registers the
+objects by kind and name (:mod:`~sloscope.spec.openslo.objects`), then converts each SLO,
+resolving references. An unresolved reference is an error at the line of the reference.
 
 How OpenSLO maps onto sloscope's model, and where each part is read:
 
@@ -12,18 +13,18 @@ How OpenSLO maps onto sloscope's model, and where each part is read:
   description, the labels and the owner (annotation ``sloscope.dev/owner``, else label
   ``owner`` or ``team``) and the journeys (``sloscope.dev/journeys``). This module.
 - An SLO with several objectives becomes one SLO per objective
-  (:mod:`~sloscope.spec.openslo_slos`).
+  (:mod:`~sloscope.spec.openslo.slos`).
 - Queries become ratio SLIs on selectors, or PromQL SLIs counting events over
   ``{{window}}``; threshold metrics become latency SLIs or breach ratios
-  (:mod:`~sloscope.spec.openslo_queries`, read from SLI objects by
-  :mod:`~sloscope.spec.openslo_indicators`).
-- Time windows, budgeting methods and time slices: :mod:`~sloscope.spec.openslo_windows`.
+  (:mod:`~sloscope.spec.openslo.queries`, read from SLI objects by
+  :mod:`~sloscope.spec.openslo.indicators`).
+- Time windows, budgeting methods and time slices: :mod:`~sloscope.spec.openslo.windows`.
 - Alert conditions are not imported (sloscope alerts with multi-window burn-rate
   policies); notification targets become the ``notification_target`` alert label
-  (:mod:`~sloscope.spec.openslo_alerts`).
+  (:mod:`~sloscope.spec.openslo.alerts`).
 - What OpenSLO has no field for (journeys, histogram buckets, budget and alert policies,
   alert labels...), ``sloscope generate openslo`` writes as ``sloscope.dev/``
-  annotations; they are read back and checked by :mod:`~sloscope.spec.openslo_annotations`,
+  annotations; they are read back and checked by :mod:`~sloscope.spec.openslo.annotations`,
   so an export reads back as the same services.
 
 OpenSLO files in the wild are inconsistent (where the query lives, whether the
@@ -36,9 +37,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sloscope.spec import fields
-from sloscope.spec.fields import FormatResult, LoadedService
+from sloscope.spec.formats import FormatResult, LoadedService
 from sloscope.spec.model import SLO, Journey, Origin, Service
-from sloscope.spec.openslo_annotations import (
+from sloscope.spec.openslo.annotations import (
     JOURNEY,
     JOURNEYS,
     NAME,
@@ -46,14 +47,12 @@ from sloscope.spec.openslo_annotations import (
     Annotations,
     read_annotations,
 )
-from sloscope.spec.openslo_indicators import PROMQL_SOURCES
-from sloscope.spec.openslo_objects import OpenSLOObject, Registry
-from sloscope.spec.openslo_slos import SLOBuilder
+from sloscope.spec.openslo.objects import OpenSLOObject, Registry
+from sloscope.spec.openslo.slos import SLOBuilder
 from sloscope.spec.yamlpos import Document, YamlPath
 
-__all__ = ["API_KINDS", "API_VERSION", "KINDS", "PROMQL_SOURCES", "is_mine", "load"]
-
 API_VERSION = "openslo/v1"
+#: The OpenSLO kinds sloscope reads.
 KINDS = (
     "SLO",
     "SLI",
@@ -63,22 +62,30 @@ KINDS = (
     "AlertNotificationTarget",
     "DataSource",
 )
-API_KINDS: Mapping[str, tuple[str, ...]] = {API_VERSION: KINDS}
 
 
-def is_mine(data: Mapping[str, object]) -> bool:
-    """Whether a document is an OpenSLO v1 object of a kind sloscope reads."""
-    return data.get("apiVersion") == API_VERSION and data.get("kind") in KINDS
+class OpenSLOFormat:
+    """OpenSLO v1 objects: a :class:`~sloscope.spec.formats.SpecFormat`.
 
+    >>> OpenSLOFormat().is_mine({"apiVersion": "openslo/v1", "kind": "SLI"})
+    True
+    """
 
-def load(documents: Sequence[Document]) -> FormatResult:
-    """Load OpenSLO documents (from all files at once, so references resolve across files)."""
-    registry = Registry.of(documents)
-    services = _Services(registry).run()
-    result = FormatResult(services=services)
-    for ctx in registry.contexts:
-        result.problems.extend(ctx.problems)
-    return result
+    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: KINDS}
+
+    def is_mine(self, data: Mapping[str, object]) -> bool:
+        """Whether a document is an OpenSLO v1 object of a kind sloscope reads."""
+        return data.get("apiVersion") == API_VERSION and data.get("kind") in KINDS
+
+    def load(self, documents: Sequence[Document]) -> FormatResult:
+        """Load OpenSLO documents (from all files at once, so references resolve across
+        files); never raises for a problem in a spec."""
+        registry = Registry.of(documents)
+        services = _Services(registry).run()
+        result = FormatResult(services=services)
+        for ctx in registry.contexts:
+            result.problems.extend(ctx.problems)
+        return result
 
 
 class _Services:

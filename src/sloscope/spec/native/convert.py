@@ -11,7 +11,8 @@ import re
 
 from sloscope.spec import fields
 from sloscope.spec.durations import parse_duration, parse_threshold_seconds
-from sloscope.spec.fields import Context, LoadedService
+from sloscope.spec.fields import Context
+from sloscope.spec.formats import LoadedService
 from sloscope.spec.model import (
     SLI,
     SLO,
@@ -26,7 +27,7 @@ from sloscope.spec.model import (
     TimeslicesSLI,
     Window,
 )
-from sloscope.spec.native_documents import (
+from sloscope.spec.native.documents import (
     CalendarDoc,
     LatencyDoc,
     PromQLDoc,

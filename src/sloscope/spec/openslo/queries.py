@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, SliceIndicator
-from sloscope.spec.openslo_objects import ObjectKey, object_key
+from sloscope.spec.openslo.objects import ObjectKey, object_key
 from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
 from sloscope.spec.yamlpos import YamlPath
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import describe
 from sloscope.spec.model import SLI, SLO, Alerting, LatencySLI, Origin, TimeslicesSLI, Window
-from sloscope.spec.openslo_alerts import AlertReader
-from sloscope.spec.openslo_annotations import (
+from sloscope.spec.openslo.alerts import AlertReader
+from sloscope.spec.openslo.annotations import (
     BUCKETS,
     BUDGET_POLICY,
     JOURNEY,
@@ -30,10 +30,10 @@ from sloscope.spec.openslo_annotations import (
     Annotations,
     read_annotations,
 )
-from sloscope.spec.openslo_indicators import Indicator, IndicatorReader
-from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry
-from sloscope.spec.openslo_queries import QueryConverter, threshold_sli
-from sloscope.spec.openslo_windows import budgeting_method, slice_settings, time_window
+from sloscope.spec.openslo.indicators import Indicator, IndicatorReader
+from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry
+from sloscope.spec.openslo.queries import QueryConverter, threshold_sli
+from sloscope.spec.openslo.windows import budgeting_method, slice_settings, time_window
 from sloscope.spec.yamlpos import YamlPath
 
 #: The budget policy of an SLO that names none (the model's default).
