@@ -37,6 +37,7 @@ from sloscope.spec.native.documents import (
     SLODoc,
     TimeslicesDoc,
 )
+from sloscope.spec.selectors import Selector
 from sloscope.spec.yamlpos import YamlPath
 
 _OLD_WINDOW_TEMPLATE = re.compile(r"\{\{\s*\.window\s*\}\}")
@@ -224,19 +225,7 @@ class NativeConverter:
     def latency(self, path: YamlPath, doc: LatencyDoc) -> LatencySLI | None:
         """A latency SLI: a histogram's base name, a threshold among its buckets."""
         ctx = self.ctx
-        metric = fields.selector(ctx, (*path, "metric"), doc.metric, "histogram selector")
-        if metric is not None:
-            for suffix in ("_bucket", "_count", "_sum"):
-                if metric.metric.endswith(suffix):
-                    ctx.error(
-                        (*path, "metric"),
-                        f"latency metric {metric.metric!r} ends in {suffix}; give the "
-                        "histogram's base name",
-                        f"write {metric.metric.removesuffix(suffix)}: sloscope adds _bucket "
-                        "and _count itself",
-                    )
-                    metric = None
-                    break
+        metric = self.histogram(path, doc)
         try:
             threshold: float | None = parse_threshold_seconds(doc.threshold)
         except ValueError as exc:
@@ -244,26 +233,53 @@ class NativeConverter:
             threshold = None
         buckets = None
         if doc.buckets is not None:
-            buckets = tuple(float(f"{b:.12g}") for b in doc.buckets)
-            if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
-                ctx.error(
-                    (*path, "buckets"),
-                    "buckets must be positive and increasing, each once",
-                    "list the histogram's le boundaries in seconds, e.g. [0.1, 0.3, 1]",
-                )
-                return None
-            if threshold is not None and threshold not in buckets:
-                ctx.error(
-                    (*path, "threshold"),
-                    f"threshold {doc.threshold} ({threshold:g}s) is not one of the declared "
-                    f"buckets ({', '.join(f'{b:g}' for b in buckets)})",
-                    "a latency SLI counts the le=threshold bucket; pick a bucket boundary or "
-                    "add it to the histogram",
-                )
+            buckets = self.buckets(path, doc, doc.buckets, threshold)
+            if buckets is None:
                 return None
         if metric is None or threshold is None:
             return None
         return LatencySLI(metric=metric, threshold=threshold, buckets=buckets)
+
+    def histogram(self, path: YamlPath, doc: LatencyDoc) -> Selector | None:
+        """The histogram's selector, which names its base name (no _bucket, _count, _sum)."""
+        ctx = self.ctx
+        metric = fields.selector(ctx, (*path, "metric"), doc.metric, "histogram selector")
+        if metric is None:
+            return None
+        for suffix in ("_bucket", "_count", "_sum"):
+            if metric.metric.endswith(suffix):
+                ctx.error(
+                    (*path, "metric"),
+                    f"latency metric {metric.metric!r} ends in {suffix}; give the "
+                    "histogram's base name",
+                    f"write {metric.metric.removesuffix(suffix)}: sloscope adds _bucket "
+                    "and _count itself",
+                )
+                return None
+        return metric
+
+    def buckets(
+        self, path: YamlPath, doc: LatencyDoc, given: list[float], threshold: float | None
+    ) -> tuple[float, ...] | None:
+        """The declared buckets, the threshold among them; None after an error."""
+        buckets = tuple(float(f"{b:.12g}") for b in given)
+        if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
+            self.ctx.error(
+                (*path, "buckets"),
+                "buckets must be positive and increasing, each once",
+                "list the histogram's le boundaries in seconds, e.g. [0.1, 0.3, 1]",
+            )
+            return None
+        if threshold is not None and threshold not in buckets:
+            self.ctx.error(
+                (*path, "threshold"),
+                f"threshold {doc.threshold} ({threshold:g}s) is not one of the declared "
+                f"buckets ({', '.join(f'{b:g}' for b in buckets)})",
+                "a latency SLI counts the le=threshold bucket; pick a bucket boundary or "
+                "add it to the histogram",
+            )
+            return None
+        return buckets
 
     def promql(self, path: YamlPath, doc: PromQLDoc) -> PromQLSLI | None:
         """A raw PromQL SLI; warns when an expression does not use ``{{window}}``."""

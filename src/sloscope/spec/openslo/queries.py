@@ -172,6 +172,30 @@ def threshold_sli(
     A histogram's ``_bucket`` series with ``lte``/``lt`` is a latency SLI (the value is the
     threshold in seconds); anything else is the share of time the threshold is breached.
     """
+    checked = _op_and_value(ctx, path, data)
+    if checked is None:
+        return None
+    op, value = checked
+    text = WINDOW_TEMPLATE.sub("{{window}}", query.text.strip())
+    try:
+        sel = parse_selector(text)
+    except SelectorSyntaxError:
+        sel = None
+    if sel is not None and sel.metric.endswith("_bucket") and op in ("lte", "lt"):
+        return _latency_sli(query, text, sel, value)
+    ratio = f"avg_over_time((({text}) {_BREACH[op]} bool {value})[{{{{window}}}}:])"
+    ctx.warn(
+        query.path,
+        f"threshold metric imported as the PromQL error ratio {ratio!r}: the share of time "
+        "the threshold is breached (only a Prometheus source can answer it)",
+    )
+    return PromQLSLI(error_ratio=ratio)
+
+
+def _op_and_value(
+    ctx: Context, path: YamlPath, data: Mapping[str, object]
+) -> tuple[str, int | float] | None:
+    """The objective's ``op`` and numeric ``value``; None after an error."""
     op, value = data.get("op"), data.get("value")
     if op not in ("lte", "lt", "gte", "gt"):  # a tuple: op may be unhashable
         ctx.error(
@@ -185,37 +209,32 @@ def threshold_sli(
             "a thresholdMetric objective needs a numeric value",
         )
         return None
-    text = WINDOW_TEMPLATE.sub("{{window}}", query.text.strip())
-    try:
-        sel = parse_selector(text)
-    except SelectorSyntaxError:
-        sel = None
-    if sel is not None and sel.metric.endswith("_bucket") and op in ("lte", "lt"):
-        les = [m for m in sel.matchers if m.label == "le"]
-        if les and (les[0].op != "=" or _float(les[0].value) != float(value)):
-            ctx.error(
-                query.path,
-                f"the le matcher of {text!r} disagrees with the objective value {value}",
-                "drop the le matcher; the objective's value is the latency threshold",
-            )
-            return None
-        metric = Selector(
-            sel.metric.removesuffix("_bucket"),
-            tuple(m for m in sel.matchers if m.label != "le"),
-        )
-        ctx.warn(
+    return str(op), value
+
+
+def _latency_sli(query: Query, text: str, sel: Selector, value: int | float) -> LatencySLI | None:
+    """A histogram bucket selector as a latency SLI at ``value`` seconds.
+
+    An ``le`` matcher in the selector must say the same threshold as the objective.
+    """
+    les = [m for m in sel.matchers if m.label == "le"]
+    if les and (les[0].op != "=" or _float(les[0].value) != float(value)):
+        query.ctx.error(
             query.path,
-            f"histogram threshold imported as a latency SLI: requests of {metric.metric} "
-            f"within {value}",
+            f"the le matcher of {text!r} disagrees with the objective value {value}",
+            "drop the le matcher; the objective's value is the latency threshold",
         )
-        return LatencySLI(metric=metric, threshold=float(value))
-    ratio = f"avg_over_time((({text}) {_BREACH[str(op)]} bool {value})[{{{{window}}}}:])"
-    ctx.warn(
-        query.path,
-        f"threshold metric imported as the PromQL error ratio {ratio!r}: the share of time "
-        "the threshold is breached (only a Prometheus source can answer it)",
+        return None
+    metric = Selector(
+        sel.metric.removesuffix("_bucket"),
+        tuple(m for m in sel.matchers if m.label != "le"),
     )
-    return PromQLSLI(error_ratio=ratio)
+    query.ctx.warn(
+        query.path,
+        f"histogram threshold imported as a latency SLI: requests of {metric.metric} "
+        f"within {value}",
+    )
+    return LatencySLI(metric=metric, threshold=float(value))
 
 
 def _float(text: str) -> float | None:
