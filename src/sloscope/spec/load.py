@@ -26,7 +26,7 @@ from sloscope.spec.formats import LoadedService, SpecFormat
 from sloscope.spec.model import Service
 from sloscope.spec.native.loader import NativeFormat
 from sloscope.spec.openslo.loader import OpenSLOFormat
-from sloscope.spec.sloth import PLAIN_VERSION, SlothFormat
+from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
 from sloscope.spec.yamlpos import (
     Document,
     decode_spec_bytes,
