@@ -92,19 +92,10 @@ class IndicatorReader:
 
     def _indicator(self, obj: OpenSLOObject) -> Indicator | None:
         ctx = obj.ctx
-        data = obj.data
-        spec_path = obj.at("spec")
-        spec = data.get("spec")
-        if not isinstance(spec, Mapping) and ("ratioMetric" in data or "thresholdMetric" in data):
-            ctx.warn(
-                obj.path,
-                "indicator without metadata/spec: read as the SLI's spec",
-                "OpenSLO writes indicator: {metadata: {name: ...}, spec: {ratioMetric: ...}}",
-            )
-            spec, spec_path = data, obj.path
-        if not isinstance(spec, Mapping):
-            ctx.error(obj.path, "an SLI needs spec with ratioMetric or thresholdMetric")
+        found = _spec_of(obj)
+        if found is None:
             return None
+        spec_path, spec = found
         kinds = [k for k in ("ratioMetric", "thresholdMetric") if k in spec]
         if len(kinds) != 1:
             ctx.error(
@@ -155,21 +146,21 @@ class IndicatorReader:
         self, ctx: Context, path: YamlPath, ratio: Mapping[str, object], counter: bool
     ) -> Indicator | None:
         """A ratioMetric of ``total`` and exactly one of ``good`` and ``bad``."""
-        given = [k for k in ("good", "bad") if k in ratio]
-        if len(given) != 1 or "total" not in ratio:
-            found = [k for k in ("good", "bad", "total") if k in ratio]
+        found = [k for k in ("good", "bad", "total") if k in ratio]
+        given = found[:-1] if "total" in found else []
+        if len(given) != 1:
             ctx.error(
                 path,
                 "ratioMetric needs total and exactly one of good and bad"
                 + (f" (found {', '.join(found)})" if ratio else ""),
             )
             return None
-        parts = {k: self.metric_source(ctx, (*path, k)) for k in (given[0], "total")}
-        if any(q is None for q in parts.values()):
-            return None
-        return Indicator(
-            "ratio", {k: q for k, q in parts.items() if q is not None}, counter=counter
-        )
+        parts: dict[str, Query] = {}
+        for key in (given[0], "total"):
+            query = self.metric_source(ctx, (*path, key))
+            if query is not None:
+                parts[key] = query
+        return Indicator("ratio", parts, counter=counter) if len(parts) == 2 else None
 
     def metric_source(self, ctx: Context, path: YamlPath) -> Query | None:
         """The query of the part at ``path`` (``{metricSource: {type, spec: {query}}}``)."""
@@ -209,6 +200,24 @@ class IndicatorReader:
             )
             return None
         return _query_of_source(ctx, source_path, source)
+
+
+def _spec_of(obj: OpenSLOObject) -> tuple[YamlPath, Mapping[str, object]] | None:
+    """An SLI's spec and its path; an indicator without metadata/spec wrapping is read as
+    its own spec (with a warning). None after an error."""
+    data = obj.data
+    spec = data.get("spec")
+    if isinstance(spec, Mapping):
+        return obj.at("spec"), spec
+    if "ratioMetric" in data or "thresholdMetric" in data:
+        obj.ctx.warn(
+            obj.path,
+            "indicator without metadata/spec: read as the SLI's spec",
+            "OpenSLO writes indicator: {metadata: {name: ...}, spec: {ratioMetric: ...}}",
+        )
+        return obj.path, data
+    obj.ctx.error(obj.path, "an SLI needs spec with ratioMetric or thresholdMetric")
+    return None
 
 
 def _query_of_source(

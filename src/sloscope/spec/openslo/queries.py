@@ -85,17 +85,19 @@ class QueryConverter:
         Selectors alone give a :class:`RatioSLI`; as soon as one part is PromQL, every
         part is written as PromQL so good and total are counted the same way.
         """
-        converted = {k: self.convert(q) for k, q in parts.items()}
-        if any(c is None for c in converted.values()):
-            return None
-        selectors = {k: c[0] for k, c in converted.items() if c is not None and c[0] is not None}
+        converted = {k: self.convert(q) for k, q in parts.items()}  # every part's problems
+        selectors: dict[str, Selector] = {}
+        for key, found in converted.items():
+            if found is None:
+                return None
+            if found[0] is not None:
+                selectors[key] = found[0]
         if len(selectors) == len(parts):
             return RatioSLI(
                 total=selectors["total"], good=selectors.get("good"), bad=selectors.get("bad")
             )
+        # Every part converted, so each has a PromQL form.
         exprs = {k: self.as_promql(q) for k, q in parts.items()}
-        if any(e is None for e in exprs.values()):
-            return None
         return PromQLSLI(good=exprs.get("good"), bad=exprs.get("bad"), total=exprs.get("total"))
 
     def raw_ratio(self, query: Query, raw_type: str) -> PromQLSLI | None:

@@ -167,15 +167,12 @@ class SLOBuilder:
         if ctx.error_count() > before or sli is None or objective is None or parts.window is None:
             return None
         notes = self.annotations(obj)
-        name = notes.text(NAME) or str(obj.name)
-        if parts.count > 1:
-            name = f"{name}-{_suffix(data, objective)}"
         description = obj.get("spec", "description") or obj.get("metadata", "displayName") or ""
         labels = fields.string_map(
             ctx, obj.at("metadata", "labels"), obj.get("metadata", "labels"), "label"
         )
         return SLO(
-            name=name,
+            name=_name(obj, notes, data, objective, parts.count),
             objective=objective,
             window=parts.window,
             sli=sli,
@@ -293,6 +290,19 @@ def _target(obj: OpenSLOObject, path: YamlPath, data: Mapping[str, object]) -> f
         )
     ctx.error(path, "an objective needs target (0-1) or targetPercent (0-100)")
     return None
+
+
+def _name(
+    obj: OpenSLOObject,
+    notes: Annotations,
+    data: Mapping[str, object],
+    objective: float,
+    count: int,
+) -> str:
+    """The SLO's name in sloscope: ``sloscope.dev/name`` or the OpenSLO name, with the
+    objective's suffix when the SLO has several."""
+    name = notes.text(NAME) or str(obj.name)
+    return f"{name}-{_suffix(data, objective)}" if count > 1 else name
 
 
 def _suffix(data: Mapping[str, object], objective: float) -> str:
