@@ -317,10 +317,9 @@ def string_map(ctx: Context, path: YamlPath, value: object, what: str) -> dict[s
         return {}
     out: dict[str, str] = {}
     for key, item in value.items():
-        if isinstance(item, bool):
-            out[str(key)] = "true" if item else "false"
-        elif isinstance(item, str | int | float):
-            out[str(key)] = str(item)
+        text = _scalar_string(item)
+        if text is not None:
+            out[str(key)] = text
         elif isinstance(item, Sequence) and all(isinstance(v, str | int | float) for v in item):
             out[str(key)] = ",".join(str(v) for v in item)
             ctx.warn(
@@ -328,11 +327,18 @@ def string_map(ctx: Context, path: YamlPath, value: object, what: str) -> dict[s
                 f"{what} {key!r} is a list; imported as the comma-separated string "
                 f"{out[str(key)]!r}",
             )
-        elif item is None:
-            out[str(key)] = ""
         else:
             ctx.error((*path, str(key)), f"{what} {key!r} must be a string")
     return out
+
+
+def _scalar_string(item: object) -> str | None:
+    """A scalar as the string it stands for (``true``, ``3``, ``""`` for null); else None."""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, str | int | float):
+        return str(item)
+    return "" if item is None else None
 
 
 def describe(path: YamlPath) -> str:

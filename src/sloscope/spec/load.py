@@ -119,24 +119,7 @@ def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix.lower() in SPEC_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
-                problems.append(
-                    Problem(
-                        str(path),
-                        0,
-                        0,
-                        "folder has no spec files",
-                        "spec files end in .yaml or .yml",
-                    )
-                )
-            for file in found:
+            for file in _folder_files(path, problems):
                 add(file)
         elif path.is_file():
             add(path)
@@ -145,6 +128,28 @@ def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[
         else:
             problems.append(Problem(str(path), 0, 0, "no such file or folder", "check the path"))
     return out
+
+
+def _folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
+    """The spec files below ``folder``, sorted, hidden ones left out; none is a problem."""
+    found = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in SPEC_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    if not found:
+        problems.append(
+            Problem(
+                str(folder),
+                0,
+                0,
+                "folder has no spec files",
+                "spec files end in .yaml or .yml",
+            )
+        )
+    return found
 
 
 def _parse(text: str, name: str, problems: list[Problem]) -> list[Document]:
@@ -213,6 +218,12 @@ def _format_of(doc: Document, problems: list[Problem]) -> int | None:
     for index, spec_format in enumerate(FORMATS):
         if spec_format.is_mine(data):
             return index
+    problems.append(_unclaimed(doc, data))
+    return None
+
+
+def _unclaimed(doc: Document, data: dict[str, object]) -> Problem:
+    """The problem with a mapping no format claims: which of apiVersion or kind is wrong."""
     api = data.get("apiVersion")
     supported = _supported()
     if api is None:
@@ -222,39 +233,31 @@ def _format_of(doc: Document, problems: list[Problem]) -> int | None:
             message = f"unknown version {data['version']!r}"
         else:
             message = "document has no apiVersion"
-        problems.append(Problem(doc.file, where.line, where.column, message, _supported_hint()))
-        return None
+        return Problem(doc.file, where.line, where.column, message, _supported_hint())
+    if isinstance(api, str) and api in supported:
+        return _unknown_kind(doc, api, supported[api], data.get("kind"))
     pos = doc.pos(("apiVersion",))
-    if api in supported:
-        kinds = supported[api]
-        given_kind = data.get("kind")
-        if given_kind is None:
-            problems.append(
-                Problem(
-                    doc.file,
-                    doc.start.line,
-                    doc.start.column,
-                    f"document has apiVersion {api} but no kind",
-                    f"supported kinds: {', '.join(kinds)}",
-                )
-            )
-        else:
-            kpos = doc.pos(("kind",))
-            problems.append(
-                Problem(
-                    doc.file,
-                    kpos.line,
-                    kpos.column,
-                    f"unknown kind {given_kind!r} for apiVersion {api}",
-                    f"supported kinds: {', '.join(kinds)}",
-                )
-            )
-        return None
     hint = _supported_hint()
     if isinstance(api, str) and api.startswith("openslo/"):
         hint = "only openslo/v1 is supported; convert older files (e.g. with oslo convert)"
-    problems.append(Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint))
-    return None
+    return Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint)
+
+
+def _unknown_kind(doc: Document, api: str, kinds: tuple[str, ...], kind: object) -> Problem:
+    """A known apiVersion with a missing or unknown kind."""
+    hint = f"supported kinds: {', '.join(kinds)}"
+    if kind is None:
+        return Problem(
+            doc.file,
+            doc.start.line,
+            doc.start.column,
+            f"document has apiVersion {api} but no kind",
+            hint,
+        )
+    kpos = doc.pos(("kind",))
+    return Problem(
+        doc.file, kpos.line, kpos.column, f"unknown kind {kind!r} for apiVersion {api}", hint
+    )
 
 
 def _unique_services(loaded: list[LoadedService], problems: list[Problem]) -> list[Service]:

@@ -106,19 +106,8 @@ class NativeConverter:
         ctx = self.ctx
         before = ctx.error_count()
         fields.check_name(ctx, (*path, "name"), doc.name, "SLO")
-        if (
-            journeys is not None
-            and doc.journey is not None
-            and doc.journey not in {j.name for j in journeys}
-        ):
-            known = ", ".join(j.name for j in journeys)
-            ctx.error(
-                (*path, "journey"),
-                f"journey {doc.journey!r} is not declared in service {self.doc.metadata.name!r}",
-                f"declared journeys: {known}"
-                if known
-                else "declare it under spec.journeys: [{name: " + doc.journey + "}]",
-            )
+        if journeys is not None and doc.journey is not None:
+            self.check_journey(path, doc.journey, journeys)
         # The value as written (100, not pydantic's 100.0), so messages quote the author.
         written = ctx.doc.get((*path, "objective"))
         objective = fields.objective_from_percent(
@@ -149,6 +138,19 @@ class NativeConverter:
             budget_policy=doc.budget_policy,
             labels=dict(doc.labels),
             origin=Origin(ctx.doc.file, ctx.doc.pos(path).line),
+        )
+
+    def check_journey(self, path: YamlPath, journey: str, journeys: tuple[Journey, ...]) -> None:
+        """An SLO's journey must be one the service declares: an error at it if not."""
+        if journey in {j.name for j in journeys}:
+            return
+        known = ", ".join(j.name for j in journeys)
+        self.ctx.error(
+            (*path, "journey"),
+            f"journey {journey!r} is not declared in service {self.doc.metadata.name!r}",
+            f"declared journeys: {known}"
+            if known
+            else "declare it under spec.journeys: [{name: " + journey + "}]",
         )
 
     def window(self, path: YamlPath, doc: str | CalendarDoc) -> Window | None:
