@@ -250,13 +250,8 @@ class SLOBuilder:
         if indicator.kind == "threshold":
             base = threshold_sli(ctx, path, data, indicator.parts["threshold"])
         else:
-            for key in ("op", "value"):
-                if key in data:
-                    ctx.warn(
-                        (*path, key),
-                        f"objective {key} is only used with thresholdMetric; ignored",
-                        at_key=True,
-                    )
+            keys = ("op", "value")
+            _ignored(obj, path, data, keys, what="objective {key}", used_with="thresholdMetric")
             if indicator.kind == "raw":
                 base = self.queries.raw_ratio(indicator.parts["raw"], indicator.raw_type)
             else:
@@ -266,14 +261,31 @@ class SLOBuilder:
             if base is None or settings is None:
                 return None
             return TimeslicesSLI(indicator=base, slice_seconds=settings[0], target=settings[1])
-        for key in ("timeSliceTarget", "timeSliceWindow"):
-            if key in data:
-                ctx.warn(
-                    (*path, key),
-                    f"{key} is only used with budgetingMethod Timeslices; ignored",
-                    at_key=True,
-                )
+        unused = ("timeSliceTarget", "timeSliceWindow")
+        _ignored(obj, path, data, unused, what="{key}", used_with="budgetingMethod Timeslices")
         return base
+
+
+def _ignored(
+    obj: OpenSLOObject,
+    path: YamlPath,
+    data: Mapping[str, object],
+    keys: tuple[str, ...],
+    *,
+    what: str,
+    used_with: str,
+) -> None:
+    """Warn at each of ``keys`` given in the objective, which only ``used_with`` uses.
+
+    ``what`` names a key in the warning (``{key}`` is replaced by the key).
+    """
+    for key in keys:
+        if key in data:
+            obj.ctx.warn(
+                (*path, key),
+                f"{what.format(key=key)} is only used with {used_with}; ignored",
+                at_key=True,
+            )
 
 
 def _target(obj: OpenSLOObject, path: YamlPath, data: Mapping[str, object]) -> float | None:
