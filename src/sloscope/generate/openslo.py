@@ -28,7 +28,7 @@ How the model maps onto OpenSLO v1 (``github.com/OpenSLO/OpenSLO`` README):
 - description → ``spec.description``; labels → ``metadata.labels``.
 
 What OpenSLO has no field for is kept in ``sloscope.dev/`` annotations, which
-sloscope's import reads back (:mod:`sloscope.spec.openslo_annotations`) and other
+sloscope's import reads back (:mod:`sloscope.spec.openslo.annotations`) and other
 OpenSLO tools ignore:
 
 - Service: ``sloscope.dev/owner`` (the owner; ``""`` when the service has none but
