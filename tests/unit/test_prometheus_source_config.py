@@ -12,7 +12,7 @@ from prometheus_stub import Answer, Request, failure, stub_prometheus
 
 from sloscope.config import load_config
 from sloscope.errors import ConfigError, SourceError
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import RatioSLI
 from sloscope.spec.selectors import parse_selector
 from sloscope.workspace import Workspace
