@@ -38,7 +38,6 @@ Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
