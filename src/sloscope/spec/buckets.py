@@ -78,7 +78,7 @@ def le_matcher(threshold: float) -> Matcher:
     """The ``le`` matcher selecting the bucket at ``threshold`` (``math.inf``: ``+Inf``).
 
     >>> str(le_matcher(float("inf")))
-    'le=~"\\\\+?[Ii]nf"'
+    'le=~"\\\\\\\\+?[Ii]nf"'
     """
     return Matcher("le", "=~", boundary_regex(threshold))
 

@@ -93,19 +93,20 @@ class PrometheusSettings:
             )
 
     def _check_numbers(self) -> None:
-        if (
-            self.timeout <= 0
-            or not 0 <= self.max_retries <= MAX_RETRIES
-            or self.backoff < 0
-            or self.step_limit < 1
-            or self.concurrency < 1
-        ):
-            raise ConfigError(
-                f"timeout must be positive, max_retries 0 to {MAX_RETRIES}, backoff >= 0, "
-                "step_limit and concurrency >= 1; got "
-                f"{self.timeout}, {self.max_retries}, {self.backoff}, {self.step_limit}, "
-                f"{self.concurrency}"
-            )
+        rules = (
+            (self.timeout > 0, f"timeout must be positive, got {self.timeout}s (source.timeout)"),
+            (
+                0 <= self.max_retries <= MAX_RETRIES,
+                f"max_retries must be 0 to {MAX_RETRIES}, got {self.max_retries} "
+                "(source.max_retries)",
+            ),
+            (self.backoff >= 0, f"backoff must be >= 0, got {self.backoff}"),
+            (self.step_limit >= 1, f"step_limit must be >= 1, got {self.step_limit}"),
+            (self.concurrency >= 1, f"concurrency must be >= 1, got {self.concurrency}"),
+        )
+        for ok, problem in rules:
+            if not ok:
+                raise ConfigError(f"Prometheus source: {problem}")
 
     def header_map(self) -> dict[str, str]:
         """Headers of every request: the configured ones and the bearer token's."""
