@@ -50,7 +50,7 @@ from sloscope import conventions
 from sloscope.demo import generate_many
 from sloscope.generate.prometheus.rules import generate_rules
 from sloscope.sources.base import CountSeries
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.workspace import Workspace

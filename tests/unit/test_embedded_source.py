@@ -13,10 +13,11 @@ from sloscope.errors import SourceError, UnsupportedSLIError
 from sloscope.sources import embedded
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource, compile_selector
-from sloscope.sources.promql_counts import same_boundary
+from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import parse_selector
-from sloscope.telemetry import TelemetryStore, ingest_file
+from sloscope.telemetry.ingest import ingest_file
+from sloscope.telemetry.store import TelemetryStore
 
 T0 = 1_700_000_000  # seconds; steps below start here
 

@@ -340,7 +340,7 @@ def test_latency_slo_reads_the_bucket_of_its_threshold() -> None:
     sli = LatencySLI(metric=parse_selector("latency_seconds"), threshold=0.3)
     doc = generate_rules([_service(_slo(sli=sli))], POLICIES)
     assert (
-        'latency_seconds_bucket{le="0.3"}[5m]'
+        r'latency_seconds_bucket{le=~"0\\.3|0*\\.30*|3(?:\\.0*)?[eE]-0*1"}[5m]'
         in _rule(doc, "record", "slo:sli_error:rate5m")["expr"]
     )
 

@@ -8,12 +8,12 @@ from sloscope.generate.promql import (
     direct_error_ratio,
     error_rate,
     format_number,
+    good_bucket_selector,
     good_rate,
-    le_matcher,
-    le_spellings,
     slice_bad_indicator,
     total_rate,
 )
+from sloscope.spec.buckets import le_matcher
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import parse_selector
 
@@ -58,23 +58,31 @@ def test_format_number_refuses_nan() -> None:
         (2.5e-05, ("2.5e-05",)),
     ],
 )
-def test_le_spellings_cover_go_python_and_prometheus_3(
+def test_the_le_matcher_covers_what_go_python_and_prometheus_3_write(
     threshold: float, spellings: tuple[str, ...]
 ) -> None:
-    assert le_spellings(threshold) == spellings
+    matcher = le_matcher(threshold)
+    assert [s for s in spellings if not matcher.matches(s)] == []
 
 
 def test_le_matcher_is_an_anchored_regex_over_every_spelling() -> None:
     matcher = le_matcher(1.0)
-    assert str(matcher) == 'le=~"1|1\\\\.0"'
+    assert str(matcher) == 'le=~"1|0*1(?:\\\\.0*)?|1(?:\\\\.0*)?[eE][+-]?0+"'
     assert matcher.matches("1")
     assert matcher.matches("1.0")
     # Anchored, as Prometheus anchors it: no other boundary matches.
     assert not any(matcher.matches(other) for other in ("10", "1.05", "0.1", "11.0"))
 
 
-def test_le_matcher_of_a_single_spelling_is_equality() -> None:
-    assert str(le_matcher(0.3)) == 'le="0.3"'
+def test_the_generated_rules_select_every_spelling_of_the_threshold_bucket() -> None:
+    """Not only what clients write: 0.30 and 3e-1 are the boundary 0.3 too."""
+    bucket = good_bucket_selector(LatencySLI(metric=HIST, threshold=0.3))
+    assert str(bucket).endswith('le=~"0\\\\.3|0*\\\\.30*|3(?:\\\\.0*)?[eE]-0*1"}')
+    labels = {"service": "checkout"}
+    for le in ("0.3", "0.30", "3e-1", ".3"):
+        assert bucket.matches("http_request_duration_seconds_bucket", {**labels, "le": le})
+    for le in ("0.35", "+Inf", "3"):
+        assert not bucket.matches("http_request_duration_seconds_bucket", {**labels, "le": le})
 
 
 def test_ratio_with_good_counts_a_total_outage_as_errors() -> None:
@@ -106,8 +114,8 @@ def test_latency_reads_the_threshold_bucket_and_the_count() -> None:
     sli = LatencySLI(metric=HIST, threshold=1.0)
     assert error_rate(sli, 300) == (
         'sum(rate(http_request_duration_seconds_count{service="checkout"}[5m])) - '
-        '(sum(rate(http_request_duration_seconds_bucket{service="checkout", le=~"1|1\\\\.0"}'
-        "[5m])) or vector(0))"
+        '(sum(rate(http_request_duration_seconds_bucket{service="checkout", '
+        'le=~"1|0*1(?:\\\\.0*)?|1(?:\\\\.0*)?[eE][+-]?0+"}[5m])) or vector(0))'
     )
     assert total_rate(sli, 300) == (
         'sum(rate(http_request_duration_seconds_count{service="checkout"}[5m]))'

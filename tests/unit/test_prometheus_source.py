@@ -19,8 +19,8 @@ from prometheus_stub import StubPrometheus, stub_prometheus
 
 from sloscope.errors import ConfigError, SourceError, UnsupportedSLIError
 from sloscope.sources.base import Source
-from sloscope.sources.prometheus import PrometheusSource
-from sloscope.sources.promql_counts import step_increase_query
+from sloscope.sources.prometheus.queries import step_increase_query
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import parse_selector
 from sloscope.testing import (
@@ -177,7 +177,9 @@ def test_latency_reads_the_bucket_matched_numerically_and_the_count() -> None:
     queries = {r.one("query") for r in stub.requests if r.path == "/api/v1/query_range"}
     assert queries == {
         step_increase_query(
-            parse_selector(r'lat_seconds_bucket{svc="a", le=~"0*\\.30*|3(?:\\.0*)?[eE]-0*1"}'),
+            parse_selector(
+                r'lat_seconds_bucket{svc="a", le=~"0\\.3|0*\\.30*|3(?:\\.0*)?[eE]-0*1"}'
+            ),
             STEP,
         ),
         step_increase_query(LATENCY.count_selector, STEP),

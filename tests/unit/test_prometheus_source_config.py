@@ -12,7 +12,7 @@ from prometheus_stub import stub_prometheus
 
 from sloscope.config import load_config
 from sloscope.errors import ConfigError, SourceError
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import RatioSLI
 from sloscope.spec.selectors import parse_selector
 from sloscope.testing import PrometheusAnswer, PrometheusRequest, failure
@@ -143,3 +143,29 @@ def test_an_env_url_alone_makes_the_workspace_read_prometheus(tmp_path: Path) ->
     assert isinstance(source, PrometheusSource)
     assert source.name == "prometheus"
     source.close()
+
+
+def test_prometheus_settings_are_checked_while_the_config_loads(tmp_path: Path) -> None:
+    """One owner (PrometheusSettings) checks them; the config reports where they are."""
+    write(tmp_path, "source:\n  type: prometheus\n  url: http://p:9\n  max_retries: 11\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path, env={})
+    assert str(err.value).endswith(
+        f"{tmp_path / 'sloscope.yaml'}:2:3: source: Value error, Prometheus source: "
+        "max_retries must be 0 to 10, got 11 (source.max_retries)"
+    )
+
+
+def test_a_header_that_cannot_be_sent_is_refused_while_the_config_loads(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        'source:\n  type: prometheus\n  url: http://p:9\n  headers: {X-Token: "s3cret\\nx"}\n',
+    )
+    with pytest.raises(ConfigError, match="header X-Token has a character") as err:
+        load_config(tmp_path, env={})
+    assert "s3cret" not in str(err.value)
+
+
+def test_the_same_check_refuses_a_source_built_in_code() -> None:
+    with pytest.raises(ConfigError, match=r"max_retries must be 0 to 10, got 11"):
+        PrometheusSource("http://127.0.0.1:9", max_retries=11)

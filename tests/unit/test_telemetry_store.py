@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sloscope.errors import IngestError, SourceError
-from sloscope.telemetry import SCHEMA_VERSION, IngestResult, TelemetryStore, ingest_file
-from sloscope.telemetry.store import counter_deltas
+from sloscope.telemetry.counters import counter_deltas
+from sloscope.telemetry.ingest import IngestResult, ingest_file
+from sloscope.telemetry.store import SCHEMA_VERSION, TelemetryStore
 
 T0 = 1_700_000_000  # seconds
 

@@ -19,18 +19,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.errors import SourceError
+from sloscope.sources.prometheus.settings import STEP_LIMIT, safe_url
 
 log = logging.getLogger("sloscope.sources.prometheus")
 
-#: Points per series Prometheus answers in one range query (``query_range``'s limit).
-STEP_LIMIT = 11_000
 #: Longest wait between two attempts, whatever the server asks for.
 MAX_DELAY = 30.0
 _RETRY_STATUS = frozenset({429}) | frozenset(range(500, 600))
@@ -45,20 +43,6 @@ class RangeSeries:
     labels: Labels
     timestamps: NDArray[np.int64]
     values: NDArray[np.float64]
-
-
-def safe_url(url: str) -> str:
-    """``url`` without user info, query or fragment: fit for messages and logs.
-
-    >>> safe_url("https://bob:secret@prom.example.com:9090/prometheus?token=x")
-    'https://prom.example.com:9090/prometheus'
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:  # an IPv6 address
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 class PrometheusAPI:
@@ -194,36 +178,45 @@ class PrometheusAPI:
         self.sleep(delay)
 
     def _data(self, response: httpx.Response, what: str, attempts: int) -> Any:
-        status = response.status_code
+        """The ``data`` of a successful answer; else the most helpful error there is."""
         try:
             payload = response.json()
         except ValueError:
             payload = None
-        if status == 200 and isinstance(payload, dict) and payload.get("status") == "success":
+        if (
+            response.status_code == 200
+            and isinstance(payload, dict)
+            and payload.get("status") == "success"
+        ):
             return payload.get("data")
+        raise self._failure(response, payload, what, attempts)
+
+    def _failure(
+        self, response: httpx.Response, payload: Any, what: str, attempts: int
+    ) -> SourceError:
+        status = response.status_code
+        retried = f" after {attempts} attempts" if status in _RETRY_STATUS else ""
         if isinstance(payload, dict) and "error" in payload:
             kind = payload.get("errorType") or "error"
             message = self.scrub(str(payload["error"]))
-            retried = f" after {attempts} attempts" if status in _RETRY_STATUS else ""
-            raise self._error(f"HTTP {status}{retried} for {what!r}: {kind}: {message}")
+            return self._error(f"HTTP {status}{retried} for {what!r}: {kind}: {message}")
         if status in (401, 403):
-            raise self._error(
+            return self._error(
                 f"HTTP {status} {response.reason_phrase}: the server refused the credentials "
                 "(check source.bearer_token, source.bearer_token_file or source.basic_auth)"
             )
         if status == 404:
-            raise self._error(
+            return self._error(
                 f"HTTP 404 for {response.request.url.path}: no Prometheus API there (check "
                 "source.url, including any --web.route-prefix such as /prometheus)"
             )
         if status == 200:
-            raise self._error(
+            return self._error(
                 f"answered {what!r} with something that is not the Prometheus API (is "
                 "source.url a Prometheus server, not a proxy's login page?)"
             )
         text = self.scrub(response.text.strip().replace("\n", " "))[:200]
-        retried = f" after {attempts} attempts" if status in _RETRY_STATUS else ""
-        raise self._error(f"HTTP {status} {response.reason_phrase}{retried}: {text}")
+        return self._error(f"HTTP {status} {response.reason_phrase}{retried}: {text}")
 
     def scrub(self, text: str) -> str:
         """``text`` with every credential this client holds replaced by ``***``."""
@@ -263,14 +256,3 @@ def single_series(found: Sequence[RangeSeries], expr: str, shown_url: str) -> Ra
 def finite_or_zero(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """NaN counts (0/0 in an expression, NaN samples) count as no events."""
     return np.where(np.isnan(values), 0.0, values)
-
-
-__all__ = [
-    "MAX_DELAY",
-    "STEP_LIMIT",
-    "PrometheusAPI",
-    "RangeSeries",
-    "finite_or_zero",
-    "safe_url",
-    "single_series",
-]

@@ -1,6 +1,7 @@
 """PromQL that counts an SLI's events per step, exactly as the embedded store does.
 
-Pure text compilation, no I/O: :mod:`sloscope.sources.prometheus` sends these queries.
+Pure text compilation, no I/O: :mod:`sloscope.sources.prometheus.source` sends these
+queries.
 
 Per-step counts from raw counters
 ---------------------------------
@@ -33,17 +34,10 @@ no increase at all (Prometheus 3 makes ranges left-open, so 60s scrapes and a 60
 give nothing). The counts are then fractional estimates that differ per step.
 
 Latency SLIs count the ``_bucket`` series whose ``le`` equals the threshold as a number:
-:func:`le_regex` matches every spelling (``0.3``, ``0.30``, ``.3``, ``3e-01``).
-
-When the selector matches several histograms (label sets once ``__name__`` and ``le``
-are left out: two routes, two pods), every histogram counted in the total must have a
-bucket at the threshold, or its requests would count in the total but never as good and
-the SLI would be silently too low. :func:`check_threshold_buckets`, shared by both
-sources, raises an error naming those that lack it. It judges each histogram over the
-series the source matched in the fetched range, not step by step: a new pod with the
-bucket is fine; a stopped pod without it matters only while the range holds its samples;
-a histogram that gains the bucket inside the range passes (its earlier steps still count
-in the total only).
+:func:`bucket_selector` adds the matcher of :mod:`sloscope.spec.buckets`, which matches
+every spelling (``0.3``, ``0.30``, ``.3``, ``3e-01``) as the embedded source and the
+generated rules do. Which histograms must have that bucket is judged by
+:mod:`sloscope.sources.histograms`, shared by both sources.
 
 Per-step counts from recording rules
 ------------------------------------
@@ -58,13 +52,10 @@ smoothed over about 9 minutes.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable
-from decimal import Decimal
 
 from sloscope import conventions
-from sloscope.errors import SourceError
+from sloscope.spec.buckets import le_matcher
 from sloscope.spec.selectors import Matcher, Selector
 
 #: The window of the recorded rates this source reads (``slo:sli_error:rate5m``).
@@ -72,12 +63,6 @@ RULE_WINDOW_SECONDS = 300
 
 #: ``{{window}}`` in a promql SLI, with optional spaces inside the braces.
 _WINDOW = re.compile(r"\{\{\s*window\s*\}\}")
-
-#: Histograms listed by name in an error; the rest are counted.
-_SHOWN_HISTOGRAMS = 5
-
-#: A histogram's identity: the sorted labels of its series without ``__name__`` and ``le``.
-HistogramKey = tuple[tuple[str, str], ...]
 
 
 def step_increase_query(selector: Selector, step: int) -> str:
@@ -94,124 +79,12 @@ def step_increase_query(selector: Selector, step: int) -> str:
     return f"sum(({current} - {previous}) >= 0 or ({current} < {previous}))"
 
 
-def le_regex(threshold: float) -> str:
-    """An RE2 regex matching every way to write ``threshold`` as an ``le`` label.
-
-    Plain (``0.3``, ``0.30``, ``00.3``, ``.3``) and scientific (``3e-1``, ``3.0E-01``)
-    spellings; Prometheus anchors it at both ends.
-
-    >>> le_regex(0.3)
-    '0*\\\\.30*|3(?:\\\\.0*)?[eE]-0*1'
-    >>> le_regex(1.0)
-    '0*1(?:\\\\.0*)?|1(?:\\\\.0*)?[eE][+-]?0+'
-    """
-    if not math.isfinite(threshold) or threshold < 0:
-        raise ValueError(f"a latency threshold must be a finite number >= 0, got {threshold}")
-    # 12 significant digits: 0.1 + 0.2 is the boundary 0.3, as in the embedded store.
-    value = Decimal(f"{threshold:.12g}").normalize()
-    if value == 0:
-        return r"0+(?:\.0*)?|0*\.0+|0(?:\.0*)?[eE][+-]?0+"
-    plain = format(value, "f")
-    whole, _, fraction = plain.partition(".")
-    whole = whole.lstrip("0")
-    fraction = fraction.rstrip("0")
-    decimal = f"0*{whole}" + (rf"\.{fraction}0*" if fraction else r"(?:\.0*)?")
-    _, digits, _ = value.as_tuple()
-    text = "".join(map(str, digits))
-    exponent = value.adjusted()
-    mantissa = text[0] + (rf"\.{text[1:]}0*" if len(text) > 1 else r"(?:\.0*)?")
-    if exponent < 0:
-        power = f"-0*{-exponent}"
-    elif exponent > 0:
-        power = rf"\+?0*{exponent}"
-    else:
-        power = "[+-]?0+"
-    return f"{decimal}|{mantissa}[eE]{power}"
-
-
-def same_boundary(le: str, threshold: float) -> bool:
-    """Whether an ``le`` label is ``threshold`` as a number (``0.30`` is ``3e-1``)."""
-    try:
-        value = float(le)
-    except ValueError:
-        return False
-    if math.isinf(value) or math.isinf(threshold):
-        return value == threshold
-    # A threshold from "300ms" is 300/1000: allow the last bits of float rounding.
-    return math.isclose(value, threshold, rel_tol=1e-9, abs_tol=0.0)
-
-
-def boundary_order(le: str) -> float:
-    """Sort key of ``le`` labels: numerically, anything unparsable last."""
-    try:
-        return float(le)
-    except ValueError:
-        return math.inf
-
-
-def histogram_key(labels: Iterable[tuple[str, str]]) -> HistogramKey:
-    """The histogram a ``_bucket``, ``_count`` or ``_sum`` series belongs to.
-
-    >>> histogram_key({"__name__": "x_bucket", "pod": "a", "le": "0.3"}.items())
-    (('pod', 'a'),)
-    """
-    return tuple(sorted((k, v) for k, v in labels if k not in ("__name__", "le")))
-
-
-def check_threshold_buckets(
-    metric: Selector,
-    threshold: float,
-    buckets: Iterable[tuple[HistogramKey, str]],
-    counted: Iterable[HistogramKey],
-) -> None:
-    """Raise :class:`SourceError` if a histogram counted in the total has no bucket at
-    ``threshold``.
-
-    ``buckets`` are the matched ``_bucket`` series as (histogram, ``le``); ``counted``
-    the histograms whose series the total sums (``_count``, or the ``+Inf`` buckets).
-    The error names each such histogram with the boundaries it has, and says how to fix
-    the spec; without it, their requests would count in the total but never as good.
-    """
-    bounds: dict[HistogramKey, set[str]] = {}
-    for key, le in buckets:
-        bounds.setdefault(key, set()).add(le)
-    totals = set(counted)
-    lacking = {
-        key: sorted(bounds.get(key, ()), key=boundary_order)
-        for key in totals
-        if not any(same_boundary(le, threshold) for le in bounds.get(key, ()))
-    }
-    if not lacking:
-        return
-    everyone = len(totals | bounds.keys())
-    shown = [
-        _show_histogram(key) + (f" has buckets {', '.join(les)}" if les else " has no buckets")
-        for key, les in sorted(lacking.items())[:_SHOWN_HISTOGRAMS]
-    ]
-    more = len(lacking) - len(shown)
-    one = len(lacking) == 1
-    raise SourceError(
-        f"{len(lacking)} of {everyone} histograms of {metric} {'has' if one else 'have'} no "
-        f"bucket le={threshold:g}, so {'its' if one else 'their'} requests would count in the "
-        f"total but never as good: {'; '.join(shown)}{f' and {more} more' if more else ''} "
-        f"(hint: give every histogram the selector matches a bucket le={threshold:g}, or "
-        "narrow the selector to the histograms that have one)"
-    )
-
-
-def _show_histogram(key: HistogramKey) -> str:
-    """``{pod="a", route="/x"}``: label values quoted and escaped as in PromQL."""
-    return "{" + ", ".join(str(Matcher(k, "=", v)) for k, v in key) + "}"
-
-
 def bucket_selector(bucket: Selector, threshold: float) -> Selector:
-    """The ``_bucket`` selector narrowed to the ``le`` boundary equal to ``threshold``."""
-    return bucket.with_matcher(Matcher("le", "=~", le_regex(threshold)))
-
-
-def inf_bucket_selector(bucket: Selector) -> Selector:
-    """The ``le="+Inf"`` buckets: all requests, for histograms without ``_count``."""
-    return bucket.with_matcher(Matcher("le", "=~", r"\+?[Ii]nf"))
+    """The ``_bucket`` selector narrowed to the ``le`` boundary equal to ``threshold``
+    (:func:`~sloscope.spec.buckets.le_matcher`; ``math.inf``: the ``+Inf`` buckets, all
+    requests, for histograms without ``_count``).
+    """
+    return bucket.with_matcher(le_matcher(threshold))
 
 
 def recorded_query(metric: str, slo_id: str, step: int) -> str:
