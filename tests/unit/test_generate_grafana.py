@@ -17,7 +17,7 @@ import pytest
 
 from golden import check_golden
 from sloscope import conventions as conv
-from sloscope.demo import write_demo_specs
+from sloscope.demo.spec_files import write_demo_specs
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import ConfigError
 from sloscope.generate.grafana.dashboard import dashboard_uid, generate_dashboard, render_dashboard

@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from golden import check_golden
-from sloscope.demo import demo_specs_dir
+from sloscope.demo.spec_files import demo_specs_dir
 from sloscope.generate.openslo import (
     CALENDAR_START,
     OpenSLODocuments,

@@ -15,7 +15,7 @@ import yaml
 
 from golden import check_golden
 from sloscope import conventions as conv
-from sloscope.demo import demo_specs_dir
+from sloscope.demo.spec_files import demo_specs_dir
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import ConfigError, SpecError
 from sloscope.generate.prometheus.plan import plan_slo
