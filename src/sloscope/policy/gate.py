@@ -233,6 +233,43 @@ def _decision(verdicts: Sequence[SLOVerdict]) -> Decision:
     return "allow"
 
 
+def _lift_all(
+    judged: Sequence[SLOVerdict], override: Override | None, exception: GateException | None
+) -> tuple[list[SLOVerdict], list[str]]:
+    """Every verdict with its freeze lifted where it may be, and what to say about it."""
+    verdicts = []
+    notes: list[str] = []
+    for verdict in judged:
+        kept, note = (
+            _lift(verdict, override, exception) if verdict.verdict == "freeze" else (verdict, None)
+        )
+        notes += [note] if note else []
+        verdicts.append(kept)
+    verdicts.sort(key=lambda v: (_SEVERITY[v.verdict], v.lifted_by is None, v.figures.id))
+    return verdicts, notes
+
+
+def _lift_reasons(
+    verdicts: Sequence[SLOVerdict],
+    judged: Sequence[SLOVerdict],
+    override: Override | None,
+    exception: GateException | None,
+) -> list[str]:
+    """What lifted a freeze (or that an exception was not needed)."""
+    lifted = {v.lifted_by for v in verdicts if v.lifted_by}
+    reasons = []
+    if "override" in lifted and override is not None:
+        reasons.append(
+            f"freeze lifted by {override.by}'s override until {format_time(override.until)}: "
+            f"{override.reason}"
+        )
+    if "exception" in lifted and exception is not None:
+        reasons.append(f"freeze lifted by a {exception.kind} exception: {exception.reason}")
+    if exception is not None and not any(v.verdict == "freeze" for v in judged):
+        reasons.append(f"exception {exception.kind!r} was not needed: nothing is frozen")
+    return reasons
+
+
 def decide_gate(
     request: GateRequest,
     figures: Sequence[SLOFigures],
@@ -250,33 +287,16 @@ def decide_gate(
     active = [o for o in overrides if o.active(request.service, request.journey, request.at)]
     override = max(active, key=lambda o: o.until, default=None)
     judged = [judge(f) for f in figures]
-    verdicts = []
-    notes: list[str] = []
-    for verdict in judged:
-        kept, note = (
-            _lift(verdict, override, exception) if verdict.verdict == "freeze" else (verdict, None)
-        )
-        notes += [note] if note else []
-        verdicts.append(kept)
-    verdicts.sort(key=lambda v: (_SEVERITY[v.verdict], v.lifted_by is None, v.figures.id))
+    verdicts, notes = _lift_all(judged, override, exception)
     reasons = [v.reason for v in verdicts] or [
         f"{request.service}: no SLOs to judge; the gate cannot decide"
     ]
-    reasons += notes
-    lifted = {v.lifted_by for v in verdicts if v.lifted_by}
-    if "override" in lifted and override is not None:
-        reasons.append(
-            f"freeze lifted by {override.by}'s override until {format_time(override.until)}: "
-            f"{override.reason}"
-        )
-    if "exception" in lifted and exception is not None:
-        reasons.append(f"freeze lifted by a {exception.kind} exception: {exception.reason}")
-    if exception is not None and not any(v.verdict == "freeze" for v in judged):
-        reasons.append(f"exception {exception.kind!r} was not needed: nothing is frozen")
+    reasons += notes + _lift_reasons(verdicts, judged, override, exception)
+    used_override = any(v.lifted_by == "override" for v in verdicts)
     return GateDecision(
         request=request,
         decision=_decision(verdicts),
         reasons=tuple(reasons),
         slos=tuple(verdicts),
-        override=override if "override" in lifted else None,
+        override=override if used_override else None,
     )
