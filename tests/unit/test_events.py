@@ -8,8 +8,9 @@ import pytest
 
 from sloscope.errors import RequestError
 from sloscope.events.changes import FailureRate, change_failure_rate, deployment_outcomes
-from sloscope.events.impact import PriorityRule, SLOImpact, incident_impact, incident_priority
+from sloscope.events.impact import SLOImpact, incident_impact
 from sloscope.events.model import Deployment, Incident, Page, advance, open_incident
+from sloscope.events.priority import PriorityRule, incident_priority
 from sloscope.events.response import repeat_rate, repeats, response_times
 from sloscope.spec.model import SLO, RatioSLI, RollingWindow, TimeslicesSLI
 from sloscope.spec.selectors import parse_selector

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sloscope.events.impact import DEFAULT_PRIORITIES
+from sloscope.events.priority import DEFAULT_PRIORITIES
 from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy, BudgetStep, PolicyText
 from sloscope.policy.document import IncidentRules, render_policy_document
 from sloscope.policy.gate import GateDecision, GateException, GateRequest, SLOFigures, decide_gate

@@ -9,7 +9,7 @@ import pytest
 
 from sloscope.config import load_config
 from sloscope.errors import ConfigError
-from sloscope.events.impact import PriorityRule
+from sloscope.events.priority import PriorityRule
 from sloscope.policy.budget import (
     DEFAULT_POLICY,
     BudgetStep,

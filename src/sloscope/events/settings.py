@@ -17,7 +17,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sloscope.events.changes import DEFAULT_FAILURE_WINDOW
-from sloscope.events.impact import DEFAULT_LOWEST_PRIORITY, DEFAULT_PRIORITIES, PriorityRule
+from sloscope.events.priority import DEFAULT_LOWEST_PRIORITY, DEFAULT_PRIORITIES, PriorityRule
 from sloscope.events.response import DEFAULT_REPEAT_WINDOW
 from sloscope.spec.durations import format_duration, parse_duration
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sloscope.events.impact import PriorityRule
+from sloscope.events.priority import PriorityRule
 from sloscope.policy.budget import BudgetPolicy, BudgetStep, format_percent, format_rate
 from sloscope.spec.durations import format_duration
 
