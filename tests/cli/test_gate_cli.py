@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli.conftest import AT, CliRunner
 
@@ -183,3 +184,42 @@ def test_policy_doc_writes_the_configured_policy_as_markdown(
     assert "| `hotfix` | the on-call lead | - |" in text
     assert "SLOs governed now: `checkout/orders-availability`." in text
     assert "The gate fails closed" in text
+
+
+def test_the_example_workflow_calls_the_gate_with_options_it_has(sloscope: CliRunner) -> None:
+    workflow = Path(__file__).parents[2] / "examples" / "github-actions" / "release-gate.yml"
+    doc = yaml.safe_load(workflow.read_text(encoding="utf-8"))
+    steps = doc["jobs"]["gate"]["steps"]
+    script = next(s["run"] for s in steps if "gate" in s.get("run", ""))
+    assert 'args=(gate "$SERVICE" --version "$GITHUB_REF_NAME")' in script
+    assert 'args+=(--exception "$EXCEPTION" --reason "$REASON")' in script
+    assert doc["jobs"]["deploy"]["needs"] == "gate"
+    usage = " ".join(sloscope("gate", "--help").stdout.split())
+    for option in ("--version", "--exception", "--reason", "--journey", "--json", "--at"):
+        assert option in usage
+
+
+def test_report_and_gate_judge_by_the_same_scoped_policy(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    """A burn-rate step over 1h (47.6 here) reaches the report's policy state too."""
+    (ingested / "sloscope.yaml").write_text(
+        "budget_policies:\n  - name: fast\n    scope: {services: [checkout]}\n"
+        "    steps: [{burn_rate: 40, over: 1h, action: freeze}]\n",
+        encoding="utf-8",
+    )
+    result = sloscope("report", "-w", str(ingested), "--at", str(AT), "--json")
+    slo = json.loads(result.stdout)["slos"][0]
+    assert slo["policy"] == {
+        "state": "freeze",
+        "reasons": [
+            "29.8% of the error budget consumed, burn rate 47.6 (freeze at a burn rate of "
+            "40 over 1h)"
+        ],
+    }
+    code, doc = _gate(sloscope, ingested)
+    assert (code, doc["decision"]) == (1, "freeze")
+    assert doc["reasons"][0] == (
+        "checkout/orders-availability: 29.8% of the 7d budget consumed, burn rate 47.6 over "
+        "1h, freeze at a burn rate of 40 over 1h"
+    )
