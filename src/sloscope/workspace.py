@@ -117,6 +117,7 @@ class Workspace:
             problems += check_services(loaded.services, self.alert_policies)
             problems += self._check_budget_policies(loaded.services)
             problems += self._check_step(loaded.services)
+            problems += self._check_burn_steps()
         problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
         return LoadResult(loaded.services, tuple(problems), loaded.files)
 
@@ -156,6 +157,25 @@ class Workspace:
                         "its burn rates cannot be evaluated",
                         hint="use a step that divides every alert window, such as 1m "
                         "(the default) or 30s",
+                    )
+                )
+        return problems
+
+    def _check_burn_steps(self) -> list[Problem]:
+        """The evaluation step must divide the lookback of every burn-rate budget step."""
+        step = self.config.step_seconds
+        problems = []
+        for policy in self.budget_policies.values():
+            for seconds in (w for w in policy.burn_windows if w % step):
+                problems.append(
+                    Problem(
+                        file=str(self.root / "sloscope.yaml"),
+                        line=0,
+                        column=0,
+                        message=f"budget policy {policy.name!r} reads a burn rate over "
+                        f"{format_duration(seconds)}, which is not a whole number of "
+                        f"{self.config.step} steps",
+                        hint="use an over: that the step divides, such as 5m or 1h",
                     )
                 )
         return problems

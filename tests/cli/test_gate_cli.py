@@ -223,3 +223,19 @@ def test_report_and_gate_judge_by_the_same_scoped_policy(
         "checkout/orders-availability: 29.8% of the 7d budget consumed, burn rate 47.6 over "
         "1h, freeze at a burn rate of 40 over 1h"
     )
+
+
+def test_validate_names_a_burn_step_the_evaluation_step_does_not_divide(
+    sloscope: CliRunner, workspace: Path
+) -> None:
+    (workspace / "sloscope.yaml").write_text(
+        "budget_policies:\n  - name: odd\n"
+        "    steps: [{burn_rate: 10, over: 90s, action: freeze}]\n",
+        encoding="utf-8",
+    )
+    result = sloscope("validate", "-w", str(workspace))
+    assert result.code == 1
+    assert (
+        "budget policy 'odd' reads a burn rate over 90s, which is not a whole number of 1m steps"
+        in " ".join(result.stderr.split())
+    )
