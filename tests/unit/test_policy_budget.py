@@ -10,7 +10,9 @@ from sloscope.policy.budget import (
     BudgetStep,
     PolicyDecision,
     PolicyScope,
+    crossed,
     decide,
+    held_steps,
     policy_for,
     worst,
 )
@@ -100,3 +102,19 @@ def test_the_policy_of_an_slo_is_its_specs_choice_then_the_most_specific_scope()
 
 def test_the_default_exceptions_are_security_incident_fixes_and_rollbacks() -> None:
     assert DEFAULT_POLICY.exception_kinds == ("security", "incident-fix", "rollback")
+
+
+def test_a_step_is_crossed_once_until_the_budget_recovers_below_it() -> None:
+    """Evaluations at 40%, 55%, 60%, 92%, 45%, 51%: notify at 55% and again at 51%
+    (after recovering to 45%), freeze once at 92%."""
+    held = frozenset[int]()
+    crossings = []
+    for consumed in (0.4, 0.55, 0.6, 0.92, 0.45, 0.51):
+        now = held_steps(DEFAULT_POLICY, consumed)
+        crossings.append(crossed(held, now))
+        held = now
+    assert crossings == [(), (0,), (), (1,), (), (0,)]
+
+
+def test_no_data_holds_no_step() -> None:
+    assert held_steps(DEFAULT_POLICY, None) == frozenset()

@@ -11,6 +11,7 @@ from sloscope.policy.gate import (
     GateRequest,
     Override,
     SLOFigures,
+    check_override,
     decide_gate,
     exit_code,
     judge,
@@ -202,3 +203,29 @@ def test_a_service_without_slos_to_judge_cannot_be_decided() -> None:
 
 def test_exit_codes_are_zero_for_allow_and_warn_one_for_freeze_two_otherwise() -> None:
     assert [exit_code(d) for d in ("allow", "warn", "freeze", "cannot-decide")] == [0, 0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (Override("checkout", " ", "launch", until=AT + HOUR, since=AT), "needs --by NAME"),
+        (Override("checkout", "alice", "", until=AT + HOUR, since=AT), "needs --reason TEXT"),
+        (
+            Override("checkout", "alice", "launch", until=AT, since=AT),
+            "expires at 2026-11-20T12:00:00Z, not after it starts at 2026-11-20T12:00:00Z",
+        ),
+        (
+            Override("checkout", "alice", "launch", until=AT + 31 * 86_400, since=AT),
+            "an override lasts at most 30 days",
+        ),
+    ],
+)
+def test_an_override_needs_who_why_and_an_expiry_within_thirty_days(
+    override: Override, message: str
+) -> None:
+    with pytest.raises(RequestError, match=message):
+        check_override(override)
+
+
+def test_a_well_formed_override_passes_the_check() -> None:
+    check_override(Override("checkout", "alice", "launch", until=AT + 30 * 86_400, since=AT))

@@ -179,6 +179,31 @@ def reached_step(
     )
 
 
+def held_steps(
+    policy: BudgetPolicy,
+    consumed: float | None,
+    burn_rates: Mapping[int, float | None] | None = None,
+) -> frozenset[int]:
+    """The indices of the policy's steps that hold for these figures (none without data).
+
+    Kept per SLO between evaluations, it makes notifications fire once per crossing:
+    see :func:`crossed`.
+    """
+    if consumed is None:
+        return frozenset()
+    rates = burn_rates or {}
+    return frozenset(i for i, step in enumerate(policy.steps) if step.holds(consumed, rates))
+
+
+def crossed(before: frozenset[int], now: frozenset[int]) -> tuple[int, ...]:
+    """The steps crossed since the last evaluation: held now, not held before.
+
+    A step that stays held is not crossed again; one that stops holding (the budget
+    recovered) and holds again later is a new crossing.
+    """
+    return tuple(sorted(now - before))
+
+
 def describe_step(step: BudgetStep, verb: str) -> str:
     """A step's conditions after ``verb`` (``freeze at 90%``, ``warn at 2 over 1h``)."""
     parts = []

@@ -139,6 +139,31 @@ def exit_code(decision: Decision) -> int:
     return _EXIT[decision]
 
 
+#: The longest an override may last: a freeze lifted for longer is a policy change.
+MAX_OVERRIDE_SECONDS = 30 * 86_400
+
+
+def check_override(override: Override) -> None:
+    """Raise :class:`RequestError` unless the override names who grants it, why, and an
+    expiry after its start, at most :data:`MAX_OVERRIDE_SECONDS` later."""
+    if not override.by.strip():
+        raise RequestError("an override needs --by NAME: who lifts the freeze")
+    if not override.reason.strip():
+        raise RequestError("an override needs --reason TEXT: why the freeze should not apply")
+    if len(override.reason) > MAX_REASON_CHARS:
+        raise RequestError(f"the reason is longer than {MAX_REASON_CHARS} characters")
+    if override.until <= override.since:
+        raise RequestError(
+            f"the override expires at {format_time(override.until)}, not after it starts at "
+            f"{format_time(override.since)}; give --until a later time"
+        )
+    if override.until - override.since > MAX_OVERRIDE_SECONDS:
+        raise RequestError(
+            "an override lasts at most 30 days; change the budget policy instead of "
+            "overriding it for longer"
+        )
+
+
 def check_exception(exception: GateException, policies: Sequence[BudgetPolicy]) -> None:
     """Raise :class:`RequestError` unless the exception has a reason and a kind one of
     ``policies`` (those of the gated SLOs) allows."""
