@@ -26,6 +26,7 @@ from sloscope.errors import Problem, SloscopeError, SpecError
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from sloscope.policy.gate import GateDecision
     from sloscope.workspace import Workspace
 
 EXIT_OK = 0
@@ -432,6 +433,86 @@ def demo(
             f"  {incident.kind:<18} {incident.service}/{incident.slo}: "
             f"{_iso(incident.start)} → {_iso(incident.end)}"
         )
+
+
+@app.command()
+def gate(
+    service: Annotated[str, typer.Argument(help="The service to release.")],
+    journey: Annotated[
+        str | None, typer.Option("--journey", "-j", help="Judge only this journey's SLOs.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="The version to release (for the record).")
+    ] = None,
+    exception: Annotated[
+        str | None,
+        typer.Option("--exception", help="A kind of change the policy lets through a freeze."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why the exception applies (required with it).")
+    ] = None,
+    at: AtOption = "now",
+    as_json: Annotated[bool, typer.Option("--json", help="The gate JSON (see README).")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Release gate: exit 0 allow or warn, 1 freeze, 2 cannot decide or bad input."""
+    from sloscope.policy.gate import GateException
+
+    when = _at(at)
+    if reason is not None and exception is None:
+        _fail("--reason goes with --exception KIND (e.g. --exception hotfix --reason TEXT)")
+    with _errors():
+        ws = _workspace(workspace)
+        decision = ws.gate(
+            service,
+            when,
+            journey=journey,
+            version=version,
+            exception=GateException(exception, reason or "") if exception is not None else None,
+        )
+    _print_gate(decision, as_json)
+    raise typer.Exit(decision.exit_code)
+
+
+def _print_gate(decision: GateDecision, as_json: bool) -> None:
+    from sloscope.policy.render import (
+        github_annotations,
+        github_summary,
+        render_gate_json,
+        render_gate_text,
+    )
+
+    sys.stdout.write(render_gate_json(decision) if as_json else render_gate_text(decision))
+    if not os.environ.get("GITHUB_ACTIONS"):
+        return
+    # The runner reads workflow commands from both streams; stderr keeps --json parseable.
+    (sys.stderr if as_json else sys.stdout).write(github_annotations(decision))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as file:
+                file.write(github_summary(decision))
+        except OSError as exc:
+            err.print(f"[yellow]warning:[/] cannot append to GITHUB_STEP_SUMMARY: {exc.strerror}")
+
+
+policy_app = typer.Typer(help="Error budget policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("doc")
+def policy_doc(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The error budget policy as Markdown, from sloscope.yaml: what the gate enforces."""
+    with _errors():
+        ws = _workspace(workspace)
+        text = ws.policy_document()
+    name = output.name if output is not None else "error-budget-policy.md"
+    _write_generated({name: text}, output, folder=False)
 
 
 def _iso(seconds: int) -> str:

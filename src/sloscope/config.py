@@ -25,10 +25,14 @@
         windows:
           - {severity: page, budget_percent: 2, long: 1h, short: 5m}
     budget_policies:                   # "default" is notify at 50%, freeze at 90%
-      - name: default
+      - name: default                  # every field: see sloscope.policy.settings
         steps: [{consumed: 50, action: notify}, {consumed: 90, action: freeze}]
         on_no_data: open
         exceptions: [security, incident-fix, rollback]
+    events:                            # deployments and incidents (sloscope.events)
+      failure_window: 1h               # a deployment failed if an incident follows within
+      repeat_window: 30d
+      priorities: [{priority: P1, budget_percent: 20}, {priority: P2, budget_percent: 5}]
 
 Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 ``:``), ``SLOSCOPE_STEP``, ``SLOSCOPE_SOURCE`` (type), ``SLOSCOPE_TELEMETRY_PATH``,
@@ -55,7 +59,9 @@ from pydantic import (
 
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError
-from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy, BudgetStep
+from sloscope.events.settings import EventsConfig
+from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy
+from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
 from sloscope.sources.prometheus.settings import PrometheusSettings, RecordingRules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
@@ -207,31 +213,6 @@ class StateConfig(_Strict):
     url: str = "sqlite:///.sloscope/state.db"
 
 
-class BudgetStepConfig(_Strict):
-    """One budget step: ``consumed`` percent, then ``action``."""
-
-    consumed: float = Field(gt=0, le=1000)
-    action: Literal["notify", "freeze"]
-
-
-class BudgetPolicyConfig(_Strict):
-    """A budget policy as written in ``sloscope.yaml``."""
-
-    name: str = Field(min_length=1)
-    steps: list[BudgetStepConfig] = Field(min_length=1)
-    on_no_data: Literal["open", "closed"] = "open"
-    exceptions: list[str] = Field(default_factory=lambda: list(DEFAULT_POLICY.exceptions))
-
-    def to_policy(self) -> BudgetPolicy:
-        """The engine-facing policy (fractions, not percents)."""
-        return BudgetPolicy(
-            name=self.name,
-            steps=tuple(BudgetStep(round(s.consumed / 100.0, 12), s.action) for s in self.steps),
-            on_no_data=self.on_no_data,
-            exceptions=tuple(self.exceptions),
-        )
-
-
 class AlertWindowConfig(_Strict):
     """One alert window row as written in ``sloscope.yaml``."""
 
@@ -256,6 +237,7 @@ class ProjectConfig(_Strict):
     step: str = "1m"
     source: SourceConfig = Field(default_factory=SourceConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
 
@@ -269,6 +251,14 @@ class ProjectConfig(_Strict):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("budget_policies")
+    @classmethod
+    def _one_policy_per_target(cls, value: list[BudgetPolicyConfig]) -> list[BudgetPolicyConfig]:
+        problems = scope_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @property
     def step_seconds(self) -> int:
