@@ -13,6 +13,7 @@ and never show a traceback for it.
      ├── SourceError            a telemetry source cannot answer
      │    └── UnsupportedSLIError   this source cannot evaluate this kind of SLI
      ├── EvaluationError        the data cannot give an answer (window, alignment, units)
+     ├── StateError             the state store cannot be opened, migrated or written
      └── NotFoundError          a named service, SLO or file does not exist
 """
 
@@ -80,6 +81,10 @@ class UnsupportedSLIError(SourceError):
 
 class EvaluationError(SloscopeError):
     """The inputs cannot give an answer (bad time range, misaligned step, bad units)."""
+
+
+class StateError(SloscopeError):
+    """The state store (SQLite or PostgreSQL) cannot be opened, migrated or written."""
 
 
 class NotFoundError(SloscopeError):
