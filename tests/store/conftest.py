@@ -43,7 +43,7 @@ def postgres_url() -> str:
     """The real PostgreSQL's URL; the test fails (never skips) when it is not reachable."""
     try:
         return postgres.server_url()
-    except postgres.PostgresUnavailable as exc:
+    except postgres.PostgresUnavailableError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 

@@ -18,12 +18,12 @@ HOST = os.environ.get("SLOSCOPE_TEST_PG_HOST", "127.0.0.1:5432")
 DATABASE = "test"
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailableError(RuntimeError):
     """No PostgreSQL answers at 127.0.0.1:5432 with trust auth and database ``test``."""
 
 
 def server_url() -> str:
-    """The URL of the first user that can connect; :class:`PostgresUnavailable` otherwise."""
+    """The URL of the first user that can connect; :class:`PostgresUnavailableError` otherwise."""
     reasons = []
     for user in USERS:
         url = f"postgresql+psycopg://{user}@{HOST}/{DATABASE}"
@@ -36,7 +36,7 @@ def server_url() -> str:
             reasons.append(f"{user}: {str(exc.orig).strip().splitlines()[0]}")
         finally:
             engine.dispose()
-    raise PostgresUnavailable(
+    raise PostgresUnavailableError(
         f"PostgreSQL is not reachable at {HOST} (database {DATABASE!r}, trust auth): "
         + "; ".join(reasons)
         + ". Start it with 'make services' (scripts/ensure-services) or "

@@ -107,9 +107,7 @@ def test_postgres_urls_without_a_driver_use_psycopg_3() -> None:
         ("not a url", "not a database URL"),
     ],
 )
-def test_an_unusable_state_url_is_a_config_error_naming_the_setting(
-    url: str, message: str
-) -> None:
+def test_an_unusable_state_url_is_a_config_error_naming_the_setting(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match=rf"state\.url: .*{message}"):
         resolve_url(url)
 

@@ -197,8 +197,8 @@ class AlertStates:
             version=1,
             updated_at=at,
         )
-        inserted = self.session.execute(insert.on_conflict_do_nothing())
-        if getattr(inserted, "rowcount", 0) == 1:
+        inserted = self.session.execute(insert.on_conflict_do_nothing().returning(AlertStateRow.id))
+        if inserted.scalar_one_or_none() is not None:
             return None
         # Another writer inserted it first: wait for its lock and use its row.
         return self.session.scalars(query).one()

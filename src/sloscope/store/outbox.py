@@ -81,8 +81,8 @@ class Outbox:
             next_attempt_at=now,
             created_at=now,
         )
-        result = self.session.execute(insert.on_conflict_do_nothing())
-        return bool(getattr(result, "rowcount", 0) == 1)
+        result = self.session.execute(insert.on_conflict_do_nothing().returning(OutboxRow.id))
+        return result.scalar_one_or_none() is not None
 
     def claim_due(
         self, now: int, *, limit: int = 100, lease_seconds: int = 120
