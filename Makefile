@@ -28,7 +28,7 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-## services: install and start what the integration tests need (Prometheus, promtool)
+## services: install and start what the integration tests need (Prometheus, promtool, Alertmanager, PostgreSQL)
 services:
 	@bash scripts/ensure-services
 
