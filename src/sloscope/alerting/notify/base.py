@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from sloscope.alerting.notify.message import Notification
 
@@ -64,6 +65,14 @@ class Scrubber:
         # Longest first, so a secret that contains another is removed whole.
         found = {s for s in secrets if s and len(s) >= 4}
         self._secrets = sorted(found, key=len, reverse=True)
+
+    @classmethod
+    def for_url(cls, url: str, *others: str | None) -> Scrubber:
+        """A scrubber for a URL that is itself a credential (a Slack webhook): the whole
+        URL and its path and query, which servers echo without the host."""
+        split = urlsplit(url)
+        tail = split.path + (f"?{split.query}" if split.query else "")
+        return cls([url, tail if len(tail) > 1 else None, *others])
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""

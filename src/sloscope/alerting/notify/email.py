@@ -10,6 +10,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -20,7 +21,9 @@ from sloscope.alerting.notify.message import Notification
 
 def email_message(message: Notification, sender: str, recipients: Sequence[str]) -> EmailMessage:
     """The email for ``message``."""
-    mail = EmailMessage()
+    # Long subjects stay on one line (RFC 5322 allows 998 characters): folding them makes
+    # some clients show a leading space.
+    mail = EmailMessage(policy=policy.default.clone(max_line_length=998))
     mail["Subject"] = render.title(message)
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)

@@ -60,7 +60,7 @@ class SlackNotifier:
         self._url = url
         self._deadline = deadline
         self._transport = transport
-        self._scrubber = Scrubber([url])
+        self._scrubber = Scrubber.for_url(url)
 
     def send(self, message: Notification) -> DeliveryResult:
         """POST the message as text and blocks."""

@@ -64,7 +64,7 @@ class WebhookNotifier:
         self._headers = dict(headers or {})
         self._deadline = deadline
         self._transport = transport
-        self._scrubber = Scrubber([secret, url if url_is_secret else None])
+        self._scrubber = Scrubber.for_url(url, secret) if url_is_secret else Scrubber([secret])
 
     def send(self, message: Notification) -> DeliveryResult:
         """POST the message; signed when a secret is configured."""
