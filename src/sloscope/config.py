@@ -343,6 +343,31 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
     return config
 
 
+def _without_tags(loc: tuple[str | int, ...], doc: Document | None) -> tuple[str | int, ...]:
+    """``loc`` without the tags pydantic adds for a union chosen by ``type:``
+    (``notifiers.0.slack.url`` is ``notifiers.0.url`` in the file)."""
+    data: Any = doc.data if doc else None
+    kept: list[str | int] = []
+    for part in loc:
+        is_tag = (
+            isinstance(data, dict)
+            and isinstance(part, str)
+            and part not in data
+            and data.get("type") == part
+        )
+        if is_tag:
+            continue
+        kept.append(part)
+        data = data[part] if isinstance(data, dict | list) and _has(data, part) else None
+    return tuple(kept)
+
+
+def _has(data: dict[Any, Any] | list[Any], part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(part, int) and 0 <= part < len(data)
+
+
 def _describe_references(
     path: Path, doc: Document | None, problems: list[tuple[tuple[str | int, ...], str]]
 ) -> str:
@@ -389,7 +414,7 @@ def _describe(
 ) -> str:
     lines = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        loc = _without_tags(tuple(p for p in err["loc"] if isinstance(p, str | int)), doc)
         field = ".".join(str(p) for p in loc) or "(top level)"
         message = err["msg"]
         var = next((v for f, v in from_env.items() if loc[: len(f)] == f), None)

@@ -33,7 +33,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from sloscope.alerting.matchers import parse_matcher
 from sloscope.alerting.notify.alertmanager import AlertmanagerNotifier
@@ -57,6 +64,11 @@ class _Strict(BaseModel):
 
 def _duration(value: str) -> str:
     parse_duration(value)
+    return value
+
+
+def _matcher(value: str) -> str:
+    parse_matcher(value)
     return value
 
 
@@ -151,16 +163,11 @@ class RouteConfig(_Strict):
     """A route: alerts whose labels match every matcher go to ``notifiers``."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    matchers: list[str] = Field(default_factory=list, max_length=50)
+    matchers: list[Annotated[str, AfterValidator(_matcher)]] = Field(
+        default_factory=list, max_length=50
+    )
     notifiers: list[str] = Field(min_length=1)
     keep_going: bool = Field(default=False, alias="continue")
-
-    @field_validator("matchers")
-    @classmethod
-    def _matchers(cls, value: list[str]) -> list[str]:
-        for text in value:
-            parse_matcher(text)
-        return value
 
     def to_route(self) -> Route:
         """The route the router uses."""
