@@ -358,14 +358,16 @@ def _without_tags(loc: tuple[str | int, ...], doc: Document | None) -> tuple[str
         if is_tag:
             continue
         kept.append(part)
-        data = data[part] if isinstance(data, dict | list) and _has(data, part) else None
+        data = _child(data, part)
     return tuple(kept)
 
 
-def _has(data: dict[Any, Any] | list[Any], part: str | int) -> bool:
+def _child(data: Any, part: str | int) -> Any:
     if isinstance(data, dict):
-        return part in data
-    return isinstance(part, int) and 0 <= part < len(data)
+        return data.get(part)
+    if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        return data[part]
+    return None
 
 
 def _describe_references(
