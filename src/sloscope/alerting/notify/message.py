@@ -101,3 +101,23 @@ class Notification(_Frozen):
     def from_payload(cls, payload: dict[str, Any]) -> Notification:
         """Read an outbox payload back (raises pydantic's ValidationError when damaged)."""
         return cls.model_validate(payload)
+
+
+def sample_notification(at: int) -> Notification:
+    """A clearly marked test message (``notify test``): what a real page looks like."""
+    return Notification(
+        service="sloscope",
+        slo="notification-test",
+        journey="notification test",
+        severity="page",
+        transition="firing",
+        at=at,
+        started_at=at,
+        dedup_key=f"sloscope-notification-test-{at}",
+        burn_rate=14.4,
+        windows=(BurnWindow(long="1h", short="5m", factor=14.4),),
+        budget_consumed=0.02,
+        budget_remaining=0.98,
+        annotations={"summary": "sloscope test notification: no action needed"},
+        test=True,
+    )
