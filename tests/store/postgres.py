@@ -47,20 +47,20 @@ def server_url() -> str:
 def create_schema(url: str) -> str:
     """A new, empty schema with a unique name."""
     name = f"sloscope_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    finally:
-        engine.dispose()
+    _execute(url, f'CREATE SCHEMA "{name}"')
     return name
 
 
 def drop_schema(url: str, name: str) -> None:
     """Drop the schema and everything in it."""
+    _execute(url, f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _execute(url: str, statement: str) -> None:
+    # Schema names cannot be bound parameters; ours are generated from hex digits only.
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            connection.execute(text(statement))
     finally:
         engine.dispose()

@@ -221,15 +221,10 @@ def build_notifier(config: NotifierConfig, env: Mapping[str, str], where: str) -
     :class:`ConfigError` naming the variable, never a value.
     """
     if isinstance(config, WebhookConfig):
-        secret = (
-            None
-            if config.secret_env is None
-            else _env(env, config.secret_env, f"{where}.secret_env")
-        )
         return WebhookNotifier(
             config.name,
             config.resolved_url(env, where),
-            secret=secret,
+            secret=_optional_env(env, config.secret_env, f"{where}.secret_env"),
             headers=config.headers,
             deadline=config.deadline,
             url_is_secret=config.url_env is not None,
@@ -246,11 +241,7 @@ def build_notifier(config: NotifierConfig, env: Mapping[str, str], where: str) -
             resolve_after=parse_duration(config.resolve_after),
             deadline=config.deadline,
         )
-    password = (
-        None
-        if config.password_env is None
-        else _env(env, config.password_env, f"{where}.password_env")
-    )
+    password = _optional_env(env, config.password_env, f"{where}.password_env")
     return EmailNotifier(
         config.name,
         host=config.host,
@@ -272,6 +263,10 @@ def build_notifiers(
         config.name: build_notifier(config, env, f"notifiers.{index}")
         for index, config in enumerate(configs)
     }
+
+
+def _optional_env(env: Mapping[str, str], name: str | None, setting: str) -> str | None:
+    return None if name is None else _env(env, name, setting)
 
 
 def _env(env: Mapping[str, str], name: str, setting: str) -> str:
