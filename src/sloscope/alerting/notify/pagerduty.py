@@ -3,7 +3,8 @@
 Both carry the alert's stable ``dedup_key``, so PagerDuty folds repeats into one incident
 and a retried delivery never opens a second one. Pages are ``critical``, tickets
 ``warning``. The routing key (the integration key) is a secret from the environment; the
-URL is configurable so tests (and regional endpoints) can point elsewhere.
+URL is configurable (default in the settings: PagerDuty's own endpoint) so tests and
+regional endpoints can point elsewhere.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sloscope.alerting.notify.http import json_bytes, post
 from sloscope.alerting.notify.message import Notification
 from sloscope.timeparse import format_time
 
-EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 MAX_SUMMARY_CHARS = 1024
 
 
@@ -62,7 +62,7 @@ class PagerDutyNotifier:
         name: str,
         routing_key: str,
         *,
-        url: str = EVENTS_URL,
+        url: str,
         deadline: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:

@@ -31,7 +31,7 @@ in a message, a log line or the outbox.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -43,15 +43,15 @@ from pydantic import (
 )
 
 from sloscope.alerting.matchers import parse_matcher
-from sloscope.alerting.notify.alertmanager import AlertmanagerNotifier
-from sloscope.alerting.notify.base import Notifier
-from sloscope.alerting.notify.email import EmailNotifier
-from sloscope.alerting.notify.pagerduty import EVENTS_URL, PagerDutyNotifier
 from sloscope.alerting.notify.routing import Route
-from sloscope.alerting.notify.slack import SlackNotifier
-from sloscope.alerting.notify.webhook import WebhookNotifier
 from sloscope.errors import ConfigError
 from sloscope.spec.durations import parse_duration
+
+if TYPE_CHECKING:
+    from sloscope.alerting.notify.base import Notifier
+
+#: PagerDuty's Events API v2 endpoint (the default ``url`` of a pagerduty notifier).
+EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 #: Where a problem is: a path of keys and indexes in the config, as pydantic writes it.
@@ -220,6 +220,14 @@ def build_notifier(config: NotifierConfig, env: Mapping[str, str], where: str) -
     ``where`` names the setting in errors (``notifiers.2``); a missing variable is a
     :class:`ConfigError` naming the variable, never a value.
     """
+    # The channels (httpx, smtplib) load only when notifiers are built, not with the
+    # config that every command reads.
+    from sloscope.alerting.notify.alertmanager import AlertmanagerNotifier
+    from sloscope.alerting.notify.email import EmailNotifier
+    from sloscope.alerting.notify.pagerduty import PagerDutyNotifier
+    from sloscope.alerting.notify.slack import SlackNotifier
+    from sloscope.alerting.notify.webhook import WebhookNotifier
+
     if isinstance(config, WebhookConfig):
         return WebhookNotifier(
             config.name,
