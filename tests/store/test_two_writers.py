@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sloscope.store.alerts import AlertStates
+from sloscope.store.migrate import schema_drift
 from sloscope.store.outbox import Outbox
 from tests.store import store_worker
 from tests.store.conftest import Target
@@ -22,8 +23,9 @@ ROOT = Path(__file__).parents[2]
 
 def _run_two(target: Target, job: str, tmp_path: Path) -> tuple[Any, Any]:
     """Start two workers on ``job``, release them together, return both results."""
-    with target.open():
-        pass  # migrate first, so the workers race on rows, not on the schema
+    if job != "migrate":
+        with target.open():
+            pass  # migrate first, so the workers race on rows, not on the schema
     go = tmp_path / f"{job}.go"
     outs = [tmp_path / f"{job}-{n}.json" for n in range(2)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -90,3 +92,12 @@ def test_two_processes_applying_the_same_alert_changes_record_each_transition_on
     assert len(states) == store_worker.ALERTS
     assert {a.state for a in states} == {"resolved"}
     assert len(history) == transitions
+
+
+def test_two_processes_opening_an_empty_store_at_once_migrate_it_once(
+    target: Target, tmp_path: Path
+) -> None:
+    first, second = _run_two(target, "migrate", tmp_path)
+    assert first == second == "0001"
+    with target.open() as store:
+        assert schema_drift(store.engine) == []

@@ -5,11 +5,14 @@ open. On PostgreSQL a transaction-scoped advisory lock makes concurrent starts t
 turns; on SQLite ``BEGIN IMMEDIATE`` does the same. A database migrated by a newer
 sloscope (a revision this one does not know) is refused with a clear message.
 
-A new migration: ``alembic -c /dev/null``-free, from Python::
+A new revision (for a developer changing :mod:`sloscope.store.tables`) is written by
+alembic's autogenerate against a database at the current head::
 
-    from sloscope.store.migrate import alembic_config
-    from alembic import command
-    command.revision(alembic_config(), message="...", autogenerate=True)  # with a connection
+    with StateStore(url).engine.begin() as connection:
+        command.revision(alembic_config(connection), message="...", autogenerate=True)
+
+then read and tidied by hand; :func:`schema_drift` (tested) proves models and migrations
+agree.
 """
 
 from __future__ import annotations
