@@ -26,7 +26,9 @@ from sloscope.errors import Problem, SloscopeError, SpecError
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from sloscope.alerting.matchers import Matcher
     from sloscope.store.silences import Silence
+    from sloscope.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -141,7 +143,8 @@ def _time_option(option: str, text: str) -> int:
         _fail(f"{option}: {exc}")
 
 
-def _workspace(path: Path | None):  # type: ignore[no-untyped-def]
+def _workspace(path: Path | None) -> Workspace:
+    # Imported here: ``sloscope --version`` and ``--help`` need no numpy or DuckDB.
     from sloscope.workspace import Workspace
 
     return Workspace.open(path)
@@ -471,22 +474,9 @@ def silence_add(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Silence the alerts matching every --matcher, for --duration, in the state store."""
-    from sloscope.alerting.matchers import parse_matcher
-    from sloscope.spec.durations import parse_duration
-
     now = int(time.time())
-    matchers = []
-    for text in matcher:
-        try:
-            matchers.append(parse_matcher(text))
-        except ValueError as exc:
-            _fail(f"--matcher {_escape(repr(text))}: {_escape(str(exc))}")
-    try:
-        seconds = parse_duration(duration)
-    except ValueError as exc:
-        _fail(f"--duration: {exc}")
-    if seconds > MAX_SILENCE_SECONDS:
-        _fail("--duration: at most 366d; a longer silence is better as a route change")
+    matchers = _matchers(matcher)
+    seconds = _silence_seconds(duration)
     if not author.strip() or len(author) > MAX_AUTHOR_CHARS:
         _fail(f"--author: give a name of 1 to {MAX_AUTHOR_CHARS} characters")
     if not comment.strip() or len(comment) > MAX_COMMENT_CHARS:
@@ -509,6 +499,30 @@ def silence_add(
             f"silence {silence.id}: {', '.join(matcher)} from {_iso(silence.starts_at)} "
             f"to {_iso(silence.ends_at)}"
         )
+
+
+def _matchers(texts: list[str]) -> list[Matcher]:
+    from sloscope.alerting.matchers import parse_matcher
+
+    matchers = []
+    for text in texts:
+        try:
+            matchers.append(parse_matcher(text))
+        except ValueError as exc:
+            _fail(f"--matcher {_escape(repr(text))}: {_escape(str(exc))}")
+    return matchers
+
+
+def _silence_seconds(duration: str) -> int:
+    from sloscope.spec.durations import parse_duration
+
+    try:
+        seconds = parse_duration(duration)
+    except ValueError as exc:
+        _fail(f"--duration: {exc}")
+    if seconds > MAX_SILENCE_SECONDS:
+        _fail("--duration: at most 366d; a longer silence is better as a route change")
+    return seconds
 
 
 @silence_app.command("list")

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.cli.conftest import Run
+from tests.cli.conftest import CliRunner, Run
 from tests.notify.servers import Answer, RecordingServer, start_recording_server
 from tests.store import postgres
 
+Runner = Callable[..., Run]
 
-def _run(*args: str, env: dict[str, str] | None = None) -> Run:
-    proc = subprocess.run(
-        [sys.executable, "-m", "sloscope.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+@pytest.fixture
+def run(sloscope: CliRunner, monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """Run a command in process, with ``env`` set for it (and for the rest of the test)."""
+
+    def go(*args: str, env: dict[str, str] | None = None) -> Run:
+        for name in ("HOOK_SECRET", "PD_KEY", "SLOSCOPE_STATE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        return sloscope(*args)
+
+    return go
 
 
 @pytest.fixture
@@ -38,10 +39,11 @@ def recorder() -> Iterator[RecordingServer]:
 
 
 def test_a_silence_is_added_listed_and_expired_in_the_workspace_state_store(
+    run: Runner,
     tmp_path: Path,
 ) -> None:
     ws = str(tmp_path)
-    added = _run(
+    added = run(
         "silence",
         "add",
         "-w",
@@ -68,20 +70,20 @@ def test_a_silence_is_added_listed_and_expired_in_the_workspace_state_store(
     )
     assert (tmp_path / ".sloscope" / "state.db").is_file()
 
-    listed = json.loads(_run("silence", "list", "-w", ws, "--json").stdout)
+    listed = json.loads(run("silence", "list", "-w", ws, "--json").stdout)
     assert [s["id"] for s in listed] == [silence["id"]]
-    table = _run("silence", "list", "-w", ws)
+    table = run("silence", "list", "-w", ws)
     assert "service=checkout, severity=~page|ticket" in table.stdout
 
-    expired = _run("silence", "expire", str(silence["id"]), "-w", ws)
+    expired = run("silence", "expire", str(silence["id"]), "-w", ws)
     assert expired.code == 0, expired.stderr
-    assert _run("silence", "list", "-w", ws, "--json").stdout.strip() == "[]"
-    kept = json.loads(_run("silence", "list", "-w", ws, "--all", "--json").stdout)
+    assert run("silence", "list", "-w", ws, "--json").stdout.strip() == "[]"
+    kept = json.loads(run("silence", "list", "-w", ws, "--all", "--json").stdout)
     assert [s["state"] for s in kept] == ["expired"]
 
 
-def test_a_silence_that_starts_later_is_listed_as_pending(tmp_path: Path) -> None:
-    result = _run(
+def test_a_silence_that_starts_later_is_listed_as_pending(run: Runner, tmp_path: Path) -> None:
+    result = run(
         "silence",
         "add",
         "-w",
@@ -114,25 +116,27 @@ def test_a_silence_that_starts_later_is_listed_as_pending(tmp_path: Path) -> Non
     ],
 )
 def test_a_malformed_silence_is_refused_with_exit_2(
-    tmp_path: Path, args: list[str], message: str
+    run: Runner, tmp_path: Path, args: list[str], message: str
 ) -> None:
     defaults = {"--duration": "1h", "--author": "ana", "--comment": "why"}
     for option, value in defaults.items():
         if option not in args:
             args = [*args, option, value]
-    result = _run("silence", "add", "-w", str(tmp_path), *args)
+    result = run("silence", "add", "-w", str(tmp_path), *args)
     assert result.code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_expiring_an_unknown_silence_is_exit_2(tmp_path: Path) -> None:
-    result = _run("silence", "expire", "41", "-w", str(tmp_path))
+def test_expiring_an_unknown_silence_is_exit_2(run: Runner, tmp_path: Path) -> None:
+    result = run("silence", "expire", "41", "-w", str(tmp_path))
     assert result.code == 2
     assert "no silence with id 41" in result.stderr
 
 
-def test_silences_live_in_postgresql_when_the_state_url_says_so(tmp_path: Path) -> None:
+def test_silences_live_in_postgresql_when_the_state_url_says_so(
+    run: Runner, tmp_path: Path
+) -> None:
     try:
         url = postgres.server_url()
     except postgres.PostgresUnavailableError as exc:
@@ -140,7 +144,7 @@ def test_silences_live_in_postgresql_when_the_state_url_says_so(tmp_path: Path) 
     schema = postgres.create_schema(url)
     try:
         env = {"SLOSCOPE_STATE_URL": f"{url}?options={quote(f'-csearch_path={schema}')}"}
-        added = _run(
+        added = run(
             "silence",
             "add",
             "-w",
@@ -156,7 +160,7 @@ def test_silences_live_in_postgresql_when_the_state_url_says_so(tmp_path: Path) 
             env=env,
         )
         assert added.code == 0, added.stderr
-        listed = json.loads(_run("silence", "list", "-w", str(tmp_path), "--json", env=env).stdout)
+        listed = json.loads(run("silence", "list", "-w", str(tmp_path), "--json", env=env).stdout)
         assert [s["comment"] for s in listed] == ["pg"]
         assert not (tmp_path / ".sloscope").exists()
     finally:
@@ -179,9 +183,9 @@ SECRETS = {"HOOK_SECRET": "hook-secret-value", "PD_KEY": "pd-routing-key"}
 
 
 def test_notify_test_sends_a_marked_message_to_one_notifier(
-    tmp_path: Path, recorder: RecordingServer
+    run: Runner, tmp_path: Path, recorder: RecordingServer
 ) -> None:
-    result = _run("notify", "test", "hook", "-w", _config(tmp_path, recorder), env=SECRETS)
+    result = run("notify", "test", "hook", "-w", _config(tmp_path, recorder), env=SECRETS)
     assert result.code == 0, result.stderr
     assert "hook: delivered (HTTP 200: ok)" in result.stdout
     [request] = recorder.requests
@@ -192,27 +196,27 @@ def test_notify_test_sends_a_marked_message_to_one_notifier(
 
 
 def test_notify_test_of_a_route_sends_to_each_of_its_notifiers(
-    tmp_path: Path, recorder: RecordingServer
+    run: Runner, tmp_path: Path, recorder: RecordingServer
 ) -> None:
-    result = _run("notify", "test", "pages", "-w", _config(tmp_path, recorder), env=SECRETS)
+    result = run("notify", "test", "pages", "-w", _config(tmp_path, recorder), env=SECRETS)
     assert result.code == 0, result.stderr
     assert sorted(r.path for r in recorder.requests) == ["/hook", "/pd"]
 
 
 def test_a_failed_test_message_exits_1_without_showing_the_secret(
-    tmp_path: Path, recorder: RecordingServer
+    run: Runner, tmp_path: Path, recorder: RecordingServer
 ) -> None:
     recorder.default = Answer(400, b"bad routing key pd-routing-key")
-    result = _run("notify", "test", "pager", "-w", _config(tmp_path, recorder), env=SECRETS)
+    result = run("notify", "test", "pager", "-w", _config(tmp_path, recorder), env=SECRETS)
     assert result.code == 1
     assert "pager: failed: HTTP 400: bad routing key *** (a retry will not help)" in result.stderr
     assert "pd-routing-key" not in result.stderr + result.stdout
 
 
 def test_notify_test_of_an_unknown_name_lists_the_known_ones(
-    tmp_path: Path, recorder: RecordingServer
+    run: Runner, tmp_path: Path, recorder: RecordingServer
 ) -> None:
-    result = _run("notify", "test", "pagr", "-w", _config(tmp_path, recorder), env=SECRETS)
+    result = run("notify", "test", "pagr", "-w", _config(tmp_path, recorder), env=SECRETS)
     assert result.code == 2
     assert (
         "no notifier or route named 'pagr'; notifiers: hook, pager; named routes: pages"
@@ -221,9 +225,9 @@ def test_notify_test_of_an_unknown_name_lists_the_known_ones(
 
 
 def test_a_missing_secret_variable_is_exit_2_naming_it(
-    tmp_path: Path, recorder: RecordingServer
+    run: Runner, tmp_path: Path, recorder: RecordingServer
 ) -> None:
-    result = _run(
+    result = run(
         "notify", "test", "hook", "-w", _config(tmp_path, recorder), env={"HOOK_SECRET": "x"}
     )
     assert result.code == 2

@@ -143,10 +143,7 @@ class AlertStates:
             raise ValueError(f"unknown alert state {to_state!r}; one of {', '.join(ALERT_STATES)}")
         row = self._locked(identity, to_state, at, labels or {})
         if row is None:  # just created in to_state by this call
-            created = self._locked(identity, to_state, at, labels or {})
-            assert created is not None
-            self._measure(created, burn_rate, budget_consumed, at)
-            return AlertChange(_state(created), self._record(created, None, burn_rate))
+            return self._created(identity, to_state, at, burn_rate, budget_consumed)
         if at < row.since or (row.state == to_state and at == row.since):
             return AlertChange(_state(row), None)
         if labels is not None:
@@ -156,17 +153,22 @@ class AlertStates:
             row.version += 1
             return AlertChange(_state(row), None)
         previous = row.state
-        row.state, row.since, row.version = to_state, at, row.version + 1
-        if to_state == "firing":
-            row.fired_at, row.resolved_at = at, None
-            row.peak_burn_rate, row.budget_consumed = 0.0, 0.0
-        elif to_state == "resolved":
-            row.resolved_at = at
-        else:
-            row.fired_at, row.resolved_at = None, None
-            row.peak_burn_rate, row.budget_consumed = 0.0, 0.0
+        _enter(row, to_state, at)
         self._measure(row, burn_rate, budget_consumed, at)
         return AlertChange(_state(row), self._record(row, previous, burn_rate))
+
+    def _created(
+        self,
+        identity: AlertIdentity,
+        to_state: str,
+        at: int,
+        burn_rate: float | None,
+        budget_consumed: float | None,
+    ) -> AlertChange:
+        row = self._locked(identity, to_state, at, {})
+        assert row is not None  # it exists: this transaction inserted it
+        self._measure(row, burn_rate, budget_consumed, at)
+        return AlertChange(_state(row), self._record(row, None, burn_rate))
 
     def _locked(
         self, identity: AlertIdentity, to_state: str, at: int, labels: Mapping[str, Any]
@@ -228,6 +230,17 @@ class AlertStates:
         self.session.add(entry)
         self.session.flush()
         return _transition(entry)
+
+
+def _enter(row: AlertStateRow, to_state: str, at: int) -> None:
+    """Move the row into a new state at ``at``; firing and pending start a new episode."""
+    row.state, row.since, row.version = to_state, at, row.version + 1
+    if to_state == "resolved":
+        row.resolved_at = at
+        return
+    row.fired_at = at if to_state == "firing" else None
+    row.resolved_at = None
+    row.peak_burn_rate, row.budget_consumed = 0.0, 0.0
 
 
 def _state(row: AlertStateRow) -> AlertState:

@@ -30,6 +30,11 @@ def facts(message: Notification) -> list[tuple[str, str]]:
     budget = _budget(message)
     if budget:
         found.append(("Error budget", budget))
+    return found + _times(message) + _links(message) + _related_facts(message)
+
+
+def _times(message: Notification) -> list[tuple[str, str]]:
+    found = []
     if message.transition == "firing":
         when = (
             "not projected" if message.exhaustion_at is None else format_time(message.exhaustion_at)
@@ -38,14 +43,19 @@ def facts(message: Notification) -> list[tuple[str, str]]:
     found.append(("Since", format_time(message.started_at)))
     if message.transition == "resolved":
         found.append(("Resolved at", format_time(message.at)))
-    if message.runbook_url:
-        found.append(("Runbook", message.runbook_url))
-    if message.dashboard_url:
-        found.append(("Dashboard", message.dashboard_url))
-    for relation in ("grouped", "held"):
+    return found
+
+
+def _links(message: Notification) -> list[tuple[str, str]]:
+    pairs = (("Runbook", message.runbook_url), ("Dashboard", message.dashboard_url))
+    return [(label, url) for label, url in pairs if url]
+
+
+def _related_facts(message: Notification) -> list[tuple[str, str]]:
+    found = []
+    for relation, label in (("grouped", "Grouped alerts"), ("held", "Held alerts")):
         related = [r for r in message.related if r.relation == relation]
         if related:
-            label = "Grouped alerts" if relation == "grouped" else "Held alerts"
             found.append((label, "; ".join(_related(r) for r in related)))
     return found
 

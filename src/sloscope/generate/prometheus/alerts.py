@@ -1,0 +1,152 @@
+"""Alert rules of one SLO: multi-window burn-rate alerts per tier and the exhausted alert.
+
+A row fires while both its long and short error ratios are above ``factor × budget``;
+rows of one tier are joined with ``or``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from sloscope import conventions as names
+from sloscope.engine.burn import AlertThreshold
+from sloscope.engine.windows import AlertSeverity
+from sloscope.generate import promql
+from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.prometheus.recording import rule_group
+from sloscope.spec.model import CalendarWindow
+
+#: How long the budget must stay spent before the exhausted alert fires.
+EXHAUSTED_FOR = "5m"
+
+
+def _row_condition(plan: SLOPlan, row: AlertThreshold) -> str:
+    threshold = f"({promql.format_number(row.factor)} * {plan.budget})"
+    parts = [
+        f"max without ({names.LABEL_WINDOW}) "
+        f"({plan.selector(names.error_ratio(seconds))} > {threshold})"
+        for seconds in (row.long_seconds, row.short_seconds)
+    ]
+    return "(\n  " + "\n  and\n  ".join(parts) + "\n)"
+
+
+def alert_expression(plan: SLOPlan, tier: AlertSeverity) -> str:
+    """The multi-window expression of one tier; its value is the long window's burn rate."""
+    rows = plan.tier_rows(tier)
+    conditions = "\nor\n".join(_row_condition(plan, row) for row in rows)
+    body = "\n".join("  " + line for line in conditions.splitlines())
+    return (
+        "# Fires while a row's long and short error ratios both exceed factor × budget.\n"
+        "# The value is the burn rate: the long window's error ratio ÷ the error budget.\n"
+        f"(\n{body}\n)\n/ {plan.budget}"
+    )
+
+
+def _condition_text(rows: Iterable[AlertThreshold]) -> str:
+    parts = [
+        f"the {row.window.long_label} and {row.window.short_label} burn rates both exceed "
+        f"{promql.format_number(row.factor)} "
+        f"({promql.format_number(row.window.budget_percent)}% of the budget in "
+        f"{row.window.long_label})"
+        for row in rows
+    ]
+    return "; or ".join(parts)
+
+
+def _objective_text(plan: SLOPlan) -> str:
+    window = plan.slo.window
+    span = (
+        f"the {window.label} (recorded over a rolling {promql.window_text(plan.slo_window)})"
+        if isinstance(window, CalendarWindow)
+        else f"{window.label}"
+    )
+    return f"{promql.format_number(plan.slo.objective * 100)}% over {span}"
+
+
+def alert_labels(plan: SLOPlan, tier: AlertSeverity) -> dict[str, str]:
+    """The labels an alert rule sets: the SLO's identity, user alerting labels, tier.
+
+    The identity labels are on the alert's series already; repeating them makes every
+    rule distinct for ``promtool check rules`` (its duplicate-rules lint).
+    """
+    labels = {
+        **plan.slo.alerting.labels,
+        names.LABEL_SERVICE: plan.service.name,
+        names.LABEL_SLO: plan.slo.name,
+        names.LABEL_ID: plan.id,
+        names.LABEL_SEVERITY: tier,
+        names.LABEL_TIER: tier,
+    }
+    return dict(sorted(labels.items()))
+
+
+def alert_annotations(
+    plan: SLOPlan, tier: AlertSeverity | Literal["exhausted"], dashboard_url: str | None
+) -> dict[str, str]:
+    """Annotations of an alert: summary, description, runbook_url, dashboard; user ones win.
+
+    The description holds the Go template ``{{ $value | humanize }}`` (the burn rate), or
+    for the exhausted alert ``{{ $value | humanizePercentage }}`` (the budget left).
+    """
+    who = f"{plan.service.name}/{plan.slo.name}"
+    if tier == "exhausted":
+        summary = (
+            f"{who}: the error budget of the last {promql.window_text(plan.slo_window)} is spent"
+        )
+        description = (
+            f"SLO {who} ({_objective_text(plan)}) has "
+            "{{ $value | humanizePercentage }} of its error budget left (below 0: overspent)."
+        )
+    else:
+        pace = "fast" if tier == "page" else "steadily"
+        summary = f"{who}: the error budget burns {pace}"
+        description = (
+            f"SLO {who} ({_objective_text(plan)}) burns its error budget "
+            "{{ $value | humanize }}x as fast as the window allows (over the alert's long "
+            f"window). The {tier} alert fires while "
+            f"{_condition_text(plan.tier_rows(tier))}."
+        )
+    out = {"summary": summary, "description": description}
+    alerting = plan.slo.alerting
+    if alerting.runbook:
+        out["runbook_url"] = alerting.runbook
+    dashboard = alerting.dashboard
+    if not dashboard and dashboard_url:
+        dashboard = dashboard_url.format_map(
+            {"service": plan.service.name, "slo": plan.slo.name, "id": plan.id}
+        )
+    if dashboard:
+        out["dashboard"] = dashboard
+    out.update(alerting.annotations)
+    return out
+
+
+def alert_group(
+    plan: SLOPlan, exhausted_alert: bool, dashboard_url: str | None
+) -> dict[str, Any] | None:
+    """The alert group of one SLO, or None when it has no alert to fire."""
+    rules: list[dict[str, Any]] = []
+    for tier in TIERS:
+        if plan.tier_rows(tier):
+            rules.append(
+                {
+                    "alert": ALERT_NAMES[tier],
+                    "expr": alert_expression(plan, tier),
+                    "labels": alert_labels(plan, tier),
+                    "annotations": alert_annotations(plan, tier, dashboard_url),
+                }
+            )
+    if exhausted_alert:
+        rules.append(
+            {
+                "alert": names.ALERT_EXHAUSTED,
+                "expr": f"{plan.selector(names.BUDGET_REMAINING)} <= 0",
+                "for": EXHAUSTED_FOR,
+                "labels": alert_labels(plan, "ticket"),
+                "annotations": alert_annotations(plan, "exhausted", dashboard_url),
+            }
+        )
+    if not rules:
+        return None
+    return rule_group(names.GROUP_ALERTS.format(id=plan.id), rules)
