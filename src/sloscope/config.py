@@ -19,7 +19,12 @@
     #   max_retries: 3
     #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
-      url: sqlite:///.sloscope/state.db
+      url: sqlite:///.sloscope/state.db   # or postgresql+psycopg://USER@HOST:5432/DB
+    notifiers:                         # see sloscope.alerting.notify.settings
+      - {name: oncall, type: pagerduty, secret_env: PAGERDUTY_ROUTING_KEY}
+    routes:
+      - {matchers: [severity=page], notifiers: [oncall]}
+    delivery: {max_attempts: 6, backoff: 30s, max_backoff: 1h}
     alert_policies:                    # extra tables beside the bundled "google"
       - name: fast
         windows:
@@ -57,6 +62,12 @@ from pydantic import (
     model_validator,
 )
 
+from sloscope.alerting.notify.settings import (
+    DeliveryConfig,
+    NotifierConfig,
+    RouteConfig,
+    reference_problems,
+)
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError
 from sloscope.events.settings import EventsConfig
@@ -240,6 +251,9 @@ class ProjectConfig(_Strict):
     events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
+    notifiers: list[NotifierConfig] = Field(default_factory=list)
+    routes: list[RouteConfig] = Field(default_factory=list)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @field_validator("step")
     @classmethod
@@ -334,7 +348,49 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
         raise ConfigError(_describe(path, doc, exc, _env_fields(env))) from None
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    problems = reference_problems(config.notifiers, config.routes)
+    if problems:
+        raise ConfigError(_describe_references(path, doc, problems))
     return config
+
+
+def _without_tags(loc: tuple[str | int, ...], doc: Document | None) -> tuple[str | int, ...]:
+    """``loc`` without the tags pydantic adds for a union chosen by ``type:``
+    (``notifiers.0.slack.url`` is ``notifiers.0.url`` in the file)."""
+    data: Any = doc.data if doc else None
+    kept: list[str | int] = []
+    for part in loc:
+        is_tag = (
+            isinstance(data, dict)
+            and isinstance(part, str)
+            and part not in data
+            and data.get("type") == part
+        )
+        if is_tag:
+            continue
+        kept.append(part)
+        data = _child(data, part)
+    return tuple(kept)
+
+
+def _child(data: Any, part: str | int) -> Any:
+    if isinstance(data, dict):
+        return data.get(part)
+    if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        return data[part]
+    return None
+
+
+def _describe_references(
+    path: Path, doc: Document | None, problems: list[tuple[tuple[str | int, ...], str]]
+) -> str:
+    """Cross-references (routes to notifiers) that do not resolve, with their positions."""
+    lines = []
+    for loc, message in problems:
+        pos = doc.pos(loc) if doc else None
+        where = f"{path}:{pos.line}:{pos.column}" if pos else str(path)
+        lines.append(f"{where}: {'.'.join(str(p) for p in loc)}: {message}")
+    return "invalid project config (see README: Notifications):\n  " + "\n  ".join(lines)
 
 
 def _read(path: Path) -> Document | None:
@@ -371,7 +427,7 @@ def _describe(
 ) -> str:
     lines = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        loc = _without_tags(tuple(p for p in err["loc"] if isinstance(p, str | int)), doc)
         field = ".".join(str(p) for p in loc) or "(top level)"
         message = err["msg"]
         var = next((v for f, v in from_env.items() if loc[: len(f)] == f), None)

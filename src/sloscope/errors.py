@@ -15,6 +15,7 @@ and never show a traceback for it.
      ├── EvaluationError        the data cannot give an answer (window, alignment, units)
      ├── RequestError           a request breaks a rule (an exception kind the policy
      │                          does not allow, an incident resolved before it opened)
+     ├── StateError             the state store cannot be opened, migrated or written
      └── NotFoundError          a named service, SLO or file does not exist
 """
 
@@ -88,6 +89,10 @@ class RequestError(SloscopeError):
     """A request is not valid as asked (a gate exception without a reason or of a kind
     the budget policy does not allow, an incident resolved before it opened); nothing
     was decided or written."""
+
+
+class StateError(SloscopeError):
+    """The state store (SQLite or PostgreSQL) cannot be opened, migrated or written."""
 
 
 class NotFoundError(SloscopeError):

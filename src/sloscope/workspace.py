@@ -14,6 +14,7 @@ Nothing here reads the clock: callers pass the evaluation time ``at``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,7 +42,11 @@ from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import ProjectRules, validate_project
 
 if TYPE_CHECKING:
+    from sloscope.alerting.matchers import Matcher
+    from sloscope.alerting.notify.base import DeliveryResult, Notifier
     from sloscope.policy.gate import GateDecision, GateException, Override, SLOFigures
+    from sloscope.store.database import StateStore
+    from sloscope.store.silences import Silence
 
 Progress = Callable[[int, int], None]
 
@@ -61,9 +66,13 @@ class Workspace:
     >>> report = ws.report(at=1795176000)                  # doctest: +SKIP
     """
 
-    def __init__(self, root: Path, config: ProjectConfig) -> None:
+    def __init__(
+        self, root: Path, config: ProjectConfig, env: Mapping[str, str] | None = None
+    ) -> None:
         self.root = root
         self.config = config
+        #: Where secrets named in the config (``secret_env`` ...) are read from.
+        self.env: Mapping[str, str] = os.environ if env is None else env
 
     @classmethod
     def open(
@@ -75,7 +84,7 @@ class Workspace:
             raise NotFoundError(
                 f"workspace {path} is not a folder; create it or pass --workspace DIR"
             )
-        return cls(path, load_config(path, env))
+        return cls(path, load_config(path, env), env)
 
     # --- paths ------------------------------------------------------------------------
 
@@ -166,6 +175,80 @@ class Workspace:
         if self.config.source.type == "prometheus":
             return self.config.source.open_prometheus(self.root)
         return EmbeddedSource(self.open_store(read_only=True))
+
+    # --- state store and notifications ------------------------------------------------
+
+    def open_state(self) -> StateStore:
+        """The state store (``state.url`` / ``SLOSCOPE_STATE_URL``), migrated to the newest
+        schema; a relative SQLite path is under the workspace. Close it when done."""
+        from sloscope.store.database import StateStore
+
+        return StateStore(self.config.state.url, root=self.root)
+
+    def notifiers(self) -> dict[str, Notifier]:
+        """The configured notifiers by name, with their secrets read from the environment."""
+        from sloscope.alerting.notify.settings import build_notifiers
+
+        return build_notifiers(self.config.notifiers, self.env)
+
+    def notify_test(self, target: str, at: int) -> dict[str, DeliveryResult]:
+        """Send a test message to a notifier, or to every notifier of a named route."""
+        from sloscope.alerting.notify.message import sample_notification
+
+        names = self._notify_targets(target)
+        notifiers = self.notifiers()
+        message = sample_notification(at)
+        return {name: notifiers[name].send(message) for name in names}
+
+    def _notify_targets(self, target: str) -> list[str]:
+        defined = [n.name for n in self.config.notifiers]
+        if target in defined:
+            return [target]
+        for route in self.config.routes:
+            if route.name == target:
+                return list(route.notifiers)
+        routes = [r.name for r in self.config.routes if r.name]
+        raise NotFoundError(
+            f"no notifier or route named {target!r}; notifiers: {', '.join(defined) or 'none'}; "
+            f"named routes: {', '.join(routes) or 'none'} (see README: Notifications)"
+        )
+
+    def add_silence(
+        self,
+        matchers: Sequence[Matcher],
+        *,
+        starts_at: int,
+        ends_at: int,
+        author: str,
+        comment: str,
+        now: int,
+    ) -> Silence:
+        """Store a silence in the state store."""
+        from sloscope.store.silences import Silences
+
+        with self.open_state() as store, store.transaction() as session:
+            return Silences(session).add(
+                [m.to_dict() for m in matchers],
+                starts_at=starts_at,
+                ends_at=ends_at,
+                author=author,
+                comment=comment,
+                now=now,
+            )
+
+    def silences(self, now: int, *, include_expired: bool = False) -> list[Silence]:
+        """Silences that are active or still to come at ``now`` (or all of them)."""
+        from sloscope.store.silences import Silences
+
+        with self.open_state() as store, store.transaction() as session:
+            return Silences(session).find(since=None if include_expired else now)
+
+    def expire_silence(self, silence_id: int, now: int) -> Silence:
+        """End a silence at ``now``; :class:`NotFoundError` when there is no such id."""
+        from sloscope.store.silences import Silences
+
+        with self.open_state() as store, store.transaction() as session:
+            return Silences(session).expire(silence_id, now)
 
     # --- generation -------------------------------------------------------------------
 
