@@ -310,7 +310,7 @@ def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
     wherever it runs.
     """
     from sloscope.report.detail import render_detail
-    from sloscope.report.table import render_table, table_width
+    from sloscope.report.table import UNBOUNDED, render_table
 
     console = Console(highlight=False, markup=False, emoji=False)
     if detail:
@@ -322,9 +322,8 @@ def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
     if console.is_terminal and not wide:
         console.print(render_table(result, console.width))
         return
-    table = render_table(result)
-    wide_console = Console(highlight=False, markup=False, emoji=False, width=table_width(table))
-    wide_console.print(table)
+    wide_console = Console(highlight=False, markup=False, emoji=False, width=UNBOUNDED)
+    wide_console.print(render_table(result))
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from tests.unit.golden import check_golden
 from tests.unit.report_sample import sample_report
 
 from sloscope.report.model import Report
-from sloscope.report.table import render_table, table_width
+from sloscope.report.table import UNBOUNDED, render_table
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "report"
 WIDTHS = (80, 100, 120, 200)
@@ -93,8 +93,7 @@ def test_wider_terminals_add_the_trend_then_the_other_burn_windows(report: Repor
 
 
 def test_the_full_layout_has_every_column_and_spells_out_the_alerts(report: Report) -> None:
-    table = render_table(report)
-    text = render(table, table_width(table))
+    text = render(render_table(report), UNBOUNDED)
     for head in ("Window", "5m", "1h", "6h", "1d", "3d", "last 1d", "Exhausted"):
         assert head in text
     assert "page 1h/5m, page 6h/30m" in text

@@ -18,13 +18,12 @@ a name like ``[bold]`` or ``:smile:`` prints as written.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
-from rich.console import Console
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
@@ -46,6 +45,9 @@ from sloscope.report.text import (
 from sloscope.spec.durations import format_duration
 from sloscope.timeparse import format_time
 
+#: A console width no table row reaches: the full layout prints at its natural width,
+#: as a table never stretches to fill its console.
+UNBOUNDED = 10_000
 STATE_STYLE = {"ok": "green", "notify": "yellow", "freeze": "bold red", "unknown": "dim"}
 #: Indent of an SLO's name under its service heading.
 _INDENT = "  "
@@ -152,7 +154,24 @@ _ORDER: tuple[_Column, ...] = (
 )
 
 
-def _build(report: Report, columns: Sequence[_Column]) -> Table:
+Cells = dict[int, list[Text]]
+
+
+def _cells(report: Report, columns: Sequence[_Column]) -> Cells:
+    """Every cell of each column (keyed by ``id``), worded once however often measured."""
+    return {id(c): [c.cell(result) for result in report.results] for c in columns}
+
+
+def _natural_width(report: Report, column: _Column, cells: Cells) -> int:
+    """The column's width without wrapping: its widest header line or cell."""
+    widest = max(cell_len(line) for line in column.header.split("\n"))
+    widest = max([widest, *(text.cell_len for text in cells[id(column)])])
+    if column is _NAME:
+        widest = max([widest, *(cell_len(r.service.name) for r in report.results)])
+    return widest
+
+
+def _build(report: Report, columns: Sequence[_Column], cells: Cells) -> Table:
     table = Table(
         title=f"SLO status at {format_time(report.at)}",
         caption=_caption(report, columns),
@@ -171,11 +190,11 @@ def _build(report: Report, columns: Sequence[_Column]) -> Table:
         )
     blank = [Text("")] * (len(columns) - 1)
     service = None
-    for result in report.results:
+    for row, result in enumerate(report.results):
         if result.service.name != service:
             service = result.service.name
             table.add_row(Text(service, style="bold"), *blank)
-        table.add_row(*(column.cell(result) for column in columns))
+        table.add_row(*(cells[id(column)][row] for column in columns))
     return table
 
 
@@ -192,11 +211,6 @@ def _caption(report: Report, columns: Sequence[_Column]) -> str:
     return " ".join(parts)
 
 
-def _width(table: Table) -> int:
-    console = Console(width=100_000, file=io.StringIO(), color_system=None)
-    return console.measure(table).maximum
-
-
 def render_table(report: Report, width: int | None = None) -> Table:
     """A rich table of every SLO in the report that fits in ``width`` columns.
 
@@ -205,15 +219,14 @@ def render_table(report: Report, width: int | None = None) -> Table:
     """
     if width is None:
         chosen = [c for c in _ORDER if c is not _ALERTS]
-        return _build(report, chosen)
+        return _build(report, chosen, _cells(report, chosen))
+    cells = _cells(report, _ORDER)
+    natural = {id(c): _natural_width(report, c, cells) for c in _ORDER}
     chosen = [_NAME, _SLI, _BUDGET, _FASTEST, _ALERTS, _POLICY]
+    # Columns are separated by one character (the box's blank divider, no padding).
+    used = sum(natural[id(c)] for c in chosen) + len(chosen) - 1
     for column in _OPTIONAL:
-        candidate = [c for c in _ORDER if c in chosen or c is column]
-        if _width(_build(report, candidate)) <= width:
-            chosen = candidate
-    return _build(report, [c for c in _ORDER if c in chosen])
-
-
-def table_width(table: Table) -> int:
-    """The columns ``table`` needs to print without wrapping a cell."""
-    return _width(table)
+        if used + 1 + natural[id(column)] <= width:
+            chosen.append(column)
+            used += 1 + natural[id(column)]
+    return _build(report, [c for c in _ORDER if c in chosen], cells)
