@@ -9,18 +9,9 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from sloscope.report import svg
-from sloscope.report.model import Report, SLOResult
-from sloscope.report.sparkline import budget_sparkline, burn_sparkline, legend
-from sloscope.report.text import (
-    NO_DATA,
-    TABLE_LOOKBACKS,
-    alerts_text,
-    burn,
-    duration_words,
-    over_threshold,
-    percent,
-    policy_words,
-)
+from sloscope.report.model import Report
+from sloscope.report.rows import HEADS, cells
+from sloscope.report.sparkline import legend
 from sloscope.spec.durations import format_duration
 from sloscope.timeparse import format_time
 
@@ -32,13 +23,6 @@ _ENV = Environment(
 )
 
 
-def _spark(result: SLOResult, kind: str) -> str:
-    if result.trend is None or not result.has_data:
-        return NO_DATA
-    draw = budget_sparkline if kind == "budget" else burn_sparkline
-    return draw(result.trend)
-
-
 def render_html(report: Report) -> str:
     """A self-contained HTML page: a table of every SLO, the policy reasons, and the
     charts of each SLO (inline SVG, nothing fetched from elsewhere)."""
@@ -48,16 +32,10 @@ def render_html(report: Report) -> str:
         report=report,
         at=format_time(report.at),
         step=format_duration(report.step),
-        lookbacks=[(lb, format_duration(lb)) for lb in TABLE_LOOKBACKS],
         legend=legend(report),
         size={"width": svg.WIDTH, "height": svg.HEIGHT, "left": svg.LEFT},
         anchor=lambda r: anchors[id(r)],
         charts=svg.charts,
-        spark=_spark,
-        percent=percent,
-        burn=burn,
-        over_threshold=over_threshold,
-        duration_words=duration_words,
-        alerts_text=alerts_text,
-        policy_words=policy_words,
+        heads=HEADS,
+        cells=cells,
     )

@@ -18,7 +18,7 @@ import numpy as np
 
 from sloscope.engine.counts import FloatArray
 from sloscope.engine.trend import Trend
-from sloscope.report.model import Report
+from sloscope.report.model import Report, SLOResult
 from sloscope.spec.durations import format_duration
 
 LEVELS = "▁▂▃▄▅▆▇█"
@@ -78,6 +78,16 @@ def budget_sparkline(trend: Trend, width: int = SPARK_WIDTH) -> str:
 def burn_sparkline(trend: Trend, width: int = SPARK_WIDTH) -> str:
     """Burn over the last day, oldest on the left; each character the peak of its hours."""
     return "".join(burn_level(v) for v in peak_per_group(trend.burn, width))
+
+
+def sparklines(result: SLOResult) -> tuple[str, str] | None:
+    """Both sparklines of an SLO: the budget over the window, the burn over the last day.
+
+    None without a trend (a report asked without) or without data.
+    """
+    if result.trend is None or not result.has_data:
+        return None
+    return budget_sparkline(result.trend), burn_sparkline(result.trend)
 
 
 def burn_char_seconds(trend: Trend, width: int = SPARK_WIDTH) -> int:

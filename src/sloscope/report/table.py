@@ -28,13 +28,13 @@ from rich.table import Table
 from rich.text import Text
 
 from sloscope.report.model import Report, SLOResult
-from sloscope.report.sparkline import budget_sparkline, burn_sparkline, legend
+from sloscope.report.sparkline import legend, sparklines
 from sloscope.report.text import (
     NO_DATA,
     TABLE_LOOKBACKS,
     alert_words,
     alerts_text,
-    burn,
+    burn_marked,
     duration_words,
     fastest_burn,
     over_threshold,
@@ -73,11 +73,12 @@ def _remaining_style(remaining: float | None) -> str:
 def burn_text(result: SLOResult, lookback: int) -> Text:
     """A burn rate, with ``!`` and in red when above an alert threshold of its window."""
     rate = result.status.burn_rates.get(lookback)
+    text = burn_marked(result, lookback)
     if rate is None:
-        return Text(NO_DATA, style="dim")
+        return Text(text, style="dim")
     if over_threshold(result, lookback):
-        return Text(f"{burn(rate)}!", style="bold red")
-    return Text(burn(rate), style="yellow" if rate > 1.0 else "")
+        return Text(text, style="bold red")
+    return Text(text, style="yellow" if rate > 1.0 else "")
 
 
 def _fastest_cell(result: SLOResult) -> Text:
@@ -103,11 +104,10 @@ def _alerts_cell(result: SLOResult, detailed: bool) -> Text:
     return Text(alerts_text(result) if detailed else alert_words(result), style="bold red")
 
 
-def _spark(draw: Callable[..., str]) -> Callable[[SLOResult], Text]:
+def _spark(index: int) -> Callable[[SLOResult], Text]:
     def cell(result: SLOResult) -> Text:
-        if result.trend is None or not result.has_data:
-            return Text(NO_DATA, style="dim")
-        return Text(draw(result.trend))
+        lines = sparklines(result)
+        return Text(NO_DATA, style="dim") if lines is None else Text(lines[index])
 
     return cell
 
@@ -123,10 +123,10 @@ _BUDGET = _Column(
     lambda r: Text(percent(r.status.remaining, 1), style=_remaining_style(r.status.remaining)),
     "right",
 )
-_BUDGET_TREND = _Column("Budget\nover window", _spark(budget_sparkline))
+_BUDGET_TREND = _Column("Budget\nover window", _spark(0))
 _FASTEST = _Column("Fastest\nburn", _fastest_cell, "right")
 _BURNS = tuple(_burn_column(lb) for lb in TABLE_LOOKBACKS)
-_BURN_TREND = _Column("Burn\nlast 1d", _spark(burn_sparkline))
+_BURN_TREND = _Column("Burn\nlast 1d", _spark(1))
 _EXHAUSTED = _Column(
     "Exhausted\nin", lambda r: Text(duration_words(r.status.exhaustion_seconds)), "right"
 )

@@ -118,3 +118,9 @@ def over_threshold(result: SLOResult, lookback: int) -> bool:
     rate = result.status.burn_rates.get(lookback)
     factor = alert_factor(result, lookback)
     return rate is not None and factor is not None and rate > factor
+
+
+def burn_marked(result: SLOResult, lookback: int) -> str:
+    """The burn over ``lookback`` as :func:`burn` words it, with ``!`` when over a threshold."""
+    text = burn(result.status.burn_rates.get(lookback))
+    return f"{text}!" if over_threshold(result, lookback) else text
