@@ -63,6 +63,18 @@ def test_the_burndown_drops_where_each_incident_spent_the_budget() -> None:
     assert trend.budget_remaining[6] == pytest.approx(1 - 3600 / 10_080)
 
 
+def test_the_sli_since_the_window_began_dips_with_the_incident() -> None:
+    good, total, at = incidents()
+    slo = seven_day_slo()
+    status = evaluate_slo(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
+    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE, points=7)
+    # Day 5: 3,000 bad of 5 days x 1,440,000 events; day 7: 3,600 bad of 10,080,000.
+    assert list(trend.sli[:4]) == [1.0] * 4
+    assert trend.sli[4] == pytest.approx(1 - 3000 / 7_200_000)
+    assert trend.sli[6] == pytest.approx(1 - 3600 / 10_080_000)
+    assert trend.sli[6] == pytest.approx(status.sli, abs=1e-15)
+
+
 def test_the_last_burndown_point_is_the_status_remaining_to_the_bit() -> None:
     good, total, at = incidents()
     slo = seven_day_slo()
@@ -111,6 +123,7 @@ def test_without_events_every_figure_is_nan_never_zero() -> None:
         seven_day_slo(), zeros, zeros, start=START, step=MINUTE, at=at, policy=GOOGLE
     )
     assert np.isnan(trend.budget_remaining).all()
+    assert np.isnan(trend.sli).all()
     assert np.isnan(trend.burn).all()
 
 

@@ -14,6 +14,8 @@ Two series per SLO, for sparklines and charts, from the same per-step counts
   when an incident spent the budget. The denominator is the whole window's events, as
   the budget is; a rolling window's budget at an earlier time would need the window
   before this one, which a report does not fetch.
+- **SLI since the window began**, at the same times: the good share of the events from
+  the window's start up to each time, ending at the status's SLI.
 - **Burn over the last day.** The burn rate of each ``bucket_seconds`` interval (1h by
   default, rounded up to whole steps) of the day ending at ``at``, oldest first; NaN for
   an interval without events.
@@ -49,12 +51,14 @@ class Trend:
 
     ``budget_times[i]`` (Unix seconds, ascending, the last one ``at``) is when
     ``budget_remaining[i]`` held (a fraction; below 0 when overspent; NaN when the window
-    has no events). ``burn_times[j]`` is the end of the ``burn_seconds`` interval whose
+    has no events) and ``sli[i]`` was the SLI of the events since the window began (NaN
+    before the first event). ``burn_times[j]`` is the end of the ``burn_seconds`` interval whose
     burn rate is ``burn[j]`` (NaN without events). Compared by identity: it holds arrays.
     """
 
     budget_times: NDArray[np.int64]
     budget_remaining: FloatArray
+    sli: FloatArray
     burn_times: NDArray[np.int64]
     burn: FloatArray
     burn_seconds: int
@@ -76,20 +80,23 @@ def _spent(bad: FloatArray, total: FloatArray, budget: float) -> FloatArray:
 
 def _burndown(
     cum: Cumulative, first: int, at: int, points: int, budget: float
-) -> tuple[NDArray[np.int64], FloatArray]:
-    """Budget left at ``points`` times over ``(first, at]`` (see the module docstring)."""
+) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+    """Times, budget left and SLI since ``first`` at ``points`` times up to ``at``."""
     span = at - first
     offsets = np.arange(1, points + 1, dtype=np.int64) * span // points
     times = first + offsets
     times[-1] = at
     begin = cum.index_after(first)
     idx = _edge_index(cum, times)
-    bad = cum.bad[idx] - cum.bad[begin]
-    window_total = cum.total[cum.index_after(at)] - cum.total[begin]
+    bad = np.maximum(cum.bad[idx] - cum.bad[begin], 0.0)
+    totals = cum.total[idx] - cum.total[begin]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sli: FloatArray = np.where(totals > 0, 1.0 - bad / totals, np.nan)
+    window_total = totals[-1]
     if window_total <= 0:
-        return times, np.full(points, np.nan)
+        return times, np.full(points, np.nan), sli
     remaining: FloatArray = 1.0 - _spent(bad, np.full(points, window_total), budget)
-    return times, remaining
+    return times, remaining, sli
 
 
 def _burn_last_day(
@@ -148,7 +155,7 @@ def budget_trend(
     )
     cum = evaluation.counts
     budget = error_budget(slo.objective)
-    times, remaining = _burndown(cum, window_start(slo.window, at), at, points, budget)
+    times, remaining, sli = _burndown(cum, window_start(slo.window, at), at, points, budget)
     bucket = -(-max(bucket_seconds, step) // step) * step
     burn_times, burn = _burn_last_day(cum, at, bucket, budget)
-    return Trend(times, remaining, burn_times, burn, bucket)
+    return Trend(times, remaining, sli, burn_times, burn, bucket)

@@ -29,6 +29,30 @@ def _bar(value: float, low: float, high: float, height: int) -> list[str]:
     return cells
 
 
+def scale_marks(
+    *, low: float, high: float, height: int, label: Callable[[float], str]
+) -> dict[int, str]:
+    """The y labels by row (0 the bottom): top, middle and bottom of the scale.
+
+    A row is labelled with the value at its top edge; with an even height the middle
+    label is exactly half way.
+    """
+    middle = max(height // 2 - 1, 1)
+    return {
+        height - 1: label(high),
+        middle: label(low + (middle + 1) / height * (high - low)),
+        0: label(low),
+    }
+
+
+def plot_width(
+    width: int, low: float, high: float, height: int, label: Callable[[float], str]
+) -> int:
+    """How many columns of bars fit in ``width`` characters beside the y labels and axis."""
+    marks = scale_marks(low=low, high=high, height=height, label=label)
+    return max(width - max(len(text) for text in marks.values()) - 2, 1)
+
+
 def column_chart(
     values: Sequence[float],
     *,
@@ -46,14 +70,7 @@ def column_chart(
     if high <= low:
         high = low + 1.0
     bars = [_bar(v, low, high, height) for v in values]
-    # A row is labelled with the value at its top edge; with an even height the middle
-    # label is exactly half way.
-    middle = max(height // 2 - 1, 1)
-    marks = {
-        height - 1: label(high),
-        middle: label(low + (middle + 1) / height * (high - low)),
-        0: label(low),
-    }
+    marks = scale_marks(low=low, high=high, height=height, label=label)
     gutter = max(len(text) for text in marks.values())
     rows = []
     for row in range(height - 1, -1, -1):

@@ -1,7 +1,7 @@
 """One SLO in detail for the terminal (``report --service S --slo NAME``).
 
-Its objective and window, the SLI and the budget, the budget left over the window and
-the last day's burn as charts, every burn window against the alert thresholds it takes
+Its objective and window, the SLI and the budget; the SLI and the budget left over the
+window and the last day's burn as charts; every burn window against the alert thresholds it takes
 part in, the alerts, the policy state with its reasons, and the runbook. As in the
 table, every state is a word or a symbol besides its colour, and user text is plain
 :class:`~rich.text.Text`, never markup.
@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sloscope.engine.trend import Trend
-from sloscope.report.chart import axis_labels, column_chart
+from sloscope.report.chart import axis_labels, column_chart, plot_width
 from sloscope.report.model import SLOResult
 from sloscope.report.sparkline import peak_per_group, sample_levels
 from sloscope.report.table import STATE_STYLE, burn_text
@@ -31,8 +31,8 @@ from sloscope.timeparse import format_time
 
 #: Rows of each chart.
 CHART_HEIGHT = 8
-#: Widest chart, in characters (the budget trend holds about 96 points).
-CHART_MAX = 96
+#: Widest chart with its labels, in characters (the budget trend holds 96 points).
+CHART_MAX = 104
 
 
 def _facts(result: SLOResult) -> Table:
@@ -60,7 +60,9 @@ def _facts(result: SLOResult) -> Table:
         )
     grid.add_row("Budget", budget)
     exhausted = "no data" if status.remaining is None else "never at the current burn"
-    if status.exhaustion_seconds is not None:
+    if status.exhaustion_seconds == 0:
+        exhausted = "already: the budget is spent"
+    elif status.exhaustion_seconds is not None:
         exhausted = f"{duration_words(status.exhaustion_seconds)} at the "
         exhausted += f"{format_duration(status.forecast_lookback)} burn rate"
     grid.add_row("Exhausted in", Text(exhausted))
@@ -76,15 +78,15 @@ def _facts(result: SLOResult) -> Table:
 
 
 def _budget_chart(trend: Trend, since: int, width: int) -> list[Text]:
-    values = sample_levels(trend.budget_remaining, width)
-    known = values[~np.isnan(values)]
+    known = trend.budget_remaining[~np.isnan(trend.budget_remaining)]
     low = min(0.0, float(known.min())) if len(known) else 0.0
+
+    def label(v: float) -> str:
+        return f"{v * 100:.0f}%"
+
+    values = sample_levels(trend.budget_remaining, plot_width(width, low, 1.0, CHART_HEIGHT, label))
     rows = column_chart(
-        [float(v) for v in values],
-        low=low,
-        high=1.0,
-        height=CHART_HEIGHT,
-        label=lambda v: f"{v * 100:.0f}%",
+        [float(v) for v in values], low=low, high=1.0, height=CHART_HEIGHT, label=label
     )
     gutter = rows[0].index("┤") + 1
     times = trend.budget_times
@@ -93,17 +95,42 @@ def _budget_chart(trend: Trend, since: int, width: int) -> list[Text]:
     return [title, *(Text(r) for r in rows), Text(axis, style="dim")]
 
 
+def _sli_chart(result: SLOResult, trend: Trend, width: int) -> list[Text]:
+    known = trend.sli[~np.isnan(trend.sli)]
+    objective = result.slo.objective
+    # Half the scale is the error budget below the objective, more if the SLI fell further.
+    low = min(objective - (1.0 - objective), float(known.min()) if len(known) else 1.0)
+    height = CHART_HEIGHT // 2
+
+    def label(v: float) -> str:
+        return percent(v, 3)
+
+    values = sample_levels(trend.sli, plot_width(width, low, 1.0, height, label))
+    rows = column_chart([float(v) for v in values], low=low, high=1.0, height=height, label=label)
+    gutter = rows[0].index("┤") + 1
+    since, until = format_time(result.status.window_start), format_time(result.status.at)
+    axis = axis_labels(since, until, len(values), gutter)
+    title = Text(f"SLI since the window began (objective {percent(objective, 4)})", style="bold")
+    return [title, *(Text(r) for r in rows), Text(axis, style="dim")]
+
+
 def _burn_chart(trend: Trend, width: int) -> list[Text]:
-    per_bar = max(width // len(trend.burn), 1)
-    values = peak_per_group(trend.burn, width) if per_bar == 1 else trend.burn
-    known = values[~np.isnan(values)]
+    known = trend.burn[~np.isnan(trend.burn)]
     high = max(float(known.max()) if len(known) else 0.0, 1.0)
+    height = CHART_HEIGHT // 2
+
+    def label(v: float) -> str:
+        return f"{v:.3g}x"
+
+    plot = plot_width(width, 0.0, high, height, label)
+    per_bar = max(plot // len(trend.burn), 1)
+    values = peak_per_group(trend.burn, plot) if per_bar == 1 else trend.burn
     rows = column_chart(
         [float(v) for v in values],
         low=0.0,
         high=high,
-        height=CHART_HEIGHT // 2,
-        label=lambda v: f"{v:.3g}x",
+        height=height,
+        label=label,
         bar_width=per_bar,
     )
     gutter = rows[0].index("┤") + 1
@@ -174,8 +201,9 @@ def render_detail(result: SLOResult, width: int = 100) -> RenderableType:
     if about:
         parts.append(Text(about, style="italic"))
     parts += [Text(""), _facts(result), Text("")]
-    chart_width = max(min(width - 8, CHART_MAX), 12)
+    chart_width = max(min(width, CHART_MAX), 24)
     if result.trend is not None and result.has_data:
+        parts += [*_sli_chart(result, result.trend, chart_width), Text("")]
         parts += [*_budget_chart(result.trend, result.status.window_start, chart_width), Text("")]
         parts += [*_burn_chart(result.trend, chart_width), Text("")]
     else:
