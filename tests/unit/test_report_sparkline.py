@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.unit.report_sample import sample_report
 
 from sloscope.report.chart import column_chart
+from sloscope.report.model import Report
 from sloscope.report.sparkline import (
     budget_level,
     burn_level,
+    legend,
     peak_per_group,
     sample_levels,
 )
@@ -64,3 +68,13 @@ def test_a_column_chart_fills_eighths_from_the_bottom() -> None:
     rows = column_chart([0.0, 0.5, 1.0, math.nan], low=0.0, high=1.0, height=2, label=str)
     # Height 2 is 16 eighths: 0.5 fills the bottom row, 1.0 both; NaN is a dot.
     assert rows == ["1.0 ┤  █ ", "0.0 ┤ ██·"]
+
+
+def test_the_legend_names_the_hours_a_character_covers_only_when_it_knows_them() -> None:
+    empty = Report(at=1_795_176_000, step=60, source="embedded", results=())
+    assert legend(empty)[1] == "Burn last 1d: ▅ 1x, each level doubles; · no events."
+
+
+def test_two_hours_a_character_for_hourly_burns_over_twelve_characters(tmp_path: Path) -> None:
+    report = sample_report(tmp_path)
+    assert legend(report)[1].startswith("Burn last 1d: 2h a character, ▅ 1x")

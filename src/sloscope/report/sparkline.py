@@ -98,8 +98,8 @@ def burn_char_seconds(trend: Trend, width: int = SPARK_WIDTH) -> int:
 def legend(report: Report) -> tuple[str, str]:
     """How to read the two sparklines, one sentence each (budget, burn)."""
     trend = next((r.trend for r in report.results if r.trend is not None), None)
-    span = format_duration(burn_char_seconds(trend)) if trend is not None else "2h"
+    span = "" if trend is None else f" {format_duration(burn_char_seconds(trend))} a character,"
     return (
         "Budget over window: the budget left as spent since the window began, ▁ 0% to █ 100%.",
-        f"Burn last 1d: {span} a character, ▅ 1x, each level doubles; · no events.",
+        f"Burn last 1d:{span} ▅ 1x, each level doubles; · no events.",
     )
