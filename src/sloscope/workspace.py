@@ -400,7 +400,6 @@ class Workspace:
                     start=series.start,
                     step=series.step,
                     at=at,
-                    policy=policy,
                 )
             results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
             if progress is not None:

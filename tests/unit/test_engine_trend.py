@@ -52,9 +52,7 @@ def incidents() -> tuple[np.ndarray, np.ndarray, int]:
 
 def test_the_burndown_drops_where_each_incident_spent_the_budget() -> None:
     good, total, at = incidents()
-    trend = budget_trend(
-        seven_day_slo(), good, total, start=START, step=MINUTE, at=at, policy=GOOGLE, points=7
-    )
+    trend = budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at, points=7)
     # One point per day of the window: the first incident ends exactly at day 5.
     assert list(trend.budget_times) == [at - 7 * DAY + k * DAY for k in range(1, 8)]
     assert list(trend.budget_remaining[:4]) == [1.0] * 4
@@ -67,7 +65,7 @@ def test_the_sli_since_the_window_began_dips_with_the_incident() -> None:
     good, total, at = incidents()
     slo = seven_day_slo()
     status = evaluate_slo(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
-    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE, points=7)
+    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at, points=7)
     # Day 5: 3,000 bad of 5 days x 1,440,000 events; day 7: 3,600 bad of 10,080,000.
     assert list(trend.sli[:4]) == [1.0] * 4
     assert trend.sli[4] == pytest.approx(1 - 3000 / 7_200_000)
@@ -79,7 +77,7 @@ def test_the_last_burndown_point_is_the_status_remaining_to_the_bit() -> None:
     good, total, at = incidents()
     slo = seven_day_slo()
     status = evaluate_slo(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
-    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
+    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at)
     assert trend.budget_remaining[-1] == status.remaining
     assert trend.budget_times[-1] == at
     assert len(trend.budget_remaining) == 96
@@ -87,9 +85,7 @@ def test_the_last_burndown_point_is_the_status_remaining_to_the_bit() -> None:
 
 def test_the_last_day_burn_is_one_figure_per_hour_oldest_first() -> None:
     good, total, at = incidents()
-    trend = budget_trend(
-        seven_day_slo(), good, total, start=START, step=MINUTE, at=at, policy=GOOGLE
-    )
+    trend = budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at)
     assert trend.burn_seconds == HOUR
     assert list(trend.burn_times) == [at - DAY + k * HOUR for k in range(1, 25)]
     # The last hour: 600 bad of 60,000 events = 1% errors against a 0.1% budget.
@@ -109,7 +105,7 @@ def test_a_step_that_does_not_divide_an_hour_gets_intervals_of_whole_steps() -> 
         sli=RATIO,
         alerting=Alerting(enabled=False),
     )
-    trend = budget_trend(slo, total, total, start=START, step=7 * MINUTE, at=at, policy=GOOGLE)
+    trend = budget_trend(slo, total, total, start=START, step=7 * MINUTE, at=at)
     assert trend.burn_seconds == 63 * MINUTE
     assert len(trend.burn) == 22
     assert trend.burn_times[-1] == at
@@ -119,9 +115,7 @@ def test_without_events_every_figure_is_nan_never_zero() -> None:
     n = 8 * 1440
     zeros = np.zeros(n)
     at = START + n * MINUTE
-    trend = budget_trend(
-        seven_day_slo(), zeros, zeros, start=START, step=MINUTE, at=at, policy=GOOGLE
-    )
+    trend = budget_trend(seven_day_slo(), zeros, zeros, start=START, step=MINUTE, at=at)
     assert np.isnan(trend.budget_remaining).all()
     assert np.isnan(trend.sli).all()
     assert np.isnan(trend.burn).all()
@@ -141,7 +135,6 @@ def test_data_younger_than_the_window_keeps_the_budget_full_before_it() -> None:
         start=START,
         step=MINUTE,
         at=at,
-        policy=GOOGLE,
         points=7,
     )
     assert list(trend.budget_remaining[:6]) == [1.0] * 6
@@ -154,7 +147,7 @@ def test_a_calendar_window_burns_down_from_the_start_of_its_period() -> None:
     total = np.full(n, 100.0)
     at = START + n * MINUTE
     slo = SLO(name="m", objective=0.99, window=CalendarWindow("month"), sli=RATIO)
-    trend = budget_trend(slo, total, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
+    trend = budget_trend(slo, total, total, start=START, step=MINUTE, at=at)
     assert trend.budget_times[-1] == at
     assert trend.budget_times[0] > 1_698_796_800  # after 2023-11-01T00:00Z
     assert (trend.budget_remaining == 1.0).all()
@@ -165,7 +158,7 @@ def test_time_slice_slos_burn_down_in_slices_like_their_status() -> None:
     good, total, at = incidents()
     slo = seven_day_slo(sli)
     status = evaluate_slo(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
-    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
+    trend = budget_trend(slo, good, total, start=START, step=MINUTE, at=at)
     # 6 bad 5-minute slices (the 30 minutes at 10% errors) of 2,016; the last hour's
     # 1% errors keep its slices good.
     assert status.unit == "slices"
@@ -176,10 +169,6 @@ def test_time_slice_slos_burn_down_in_slices_like_their_status() -> None:
 def test_an_evaluation_time_off_the_grid_is_an_error() -> None:
     good, total, at = incidents()
     with pytest.raises(EvaluationError, match="not a step edge"):
-        budget_trend(
-            seven_day_slo(), good, total, start=START, step=MINUTE, at=at + 30, policy=GOOGLE
-        )
+        budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at + 30)
     with pytest.raises(EvaluationError, match="at least 2 points"):
-        budget_trend(
-            seven_day_slo(), good, total, start=START, step=MINUTE, at=at, policy=GOOGLE, points=1
-        )
+        budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at, points=1)

@@ -34,11 +34,10 @@ from numpy.typing import NDArray
 
 from sloscope.engine.budget import error_budget
 from sloscope.engine.calendar import window_start
-from sloscope.engine.counts import Cumulative, FloatArray
-from sloscope.engine.evaluate import evaluate_range
-from sloscope.engine.windows import AlertPolicy
+from sloscope.engine.counts import Cumulative, FloatArray, cumulative
+from sloscope.engine.timeslices import to_timeslices
 from sloscope.errors import EvaluationError
-from sloscope.spec.model import SLO
+from sloscope.spec.model import SLO, TimeslicesSLI
 
 #: The day the burn series covers, and the default length of one of its intervals.
 BURN_SPAN = 86_400
@@ -119,7 +118,6 @@ def budget_trend(
     start: int,
     step: int,
     at: int,
-    policy: AlertPolicy,
     points: int = 96,
     bucket_seconds: int = BURN_BUCKET,
 ) -> Trend:
@@ -129,7 +127,8 @@ def budget_trend(
     after ``at`` ignored; time-slice SLIs become slices ending at ``at``). ``points``
     burndown points (at least 2); burn intervals of ``bucket_seconds`` rounded up to a
     whole number of steps. Vectorised: a few array operations whatever the grid's
-    length. Raises :class:`EvaluationError` like ``evaluate_slo``.
+    length. Raises :class:`EvaluationError` when ``at`` is not a grid edge within the
+    data or the counts are negative or NaN.
     """
     if points < 2:
         raise EvaluationError(f"a trend needs at least 2 points, got {points}")
@@ -141,19 +140,22 @@ def budget_trend(
             f"the evaluation time {at} is not a step edge inside the data (start {start}, "
             f"step {step}s, {len(total)} steps)"
         )
-    # evaluate_range cuts time slices and checks the counts as evaluate_slo does; only
-    # its cumulative sums are needed, so it evaluates no step (range_start = at).
-    evaluation = evaluate_range(
-        slo,
-        np.asarray(good, dtype=np.float64)[:n],
-        np.asarray(total, dtype=np.float64)[:n],
-        start=start,
-        step=step,
-        policy=policy,
-        lookbacks=(),
-        range_start=at,
-    )
-    cum = evaluation.counts
+    good = np.asarray(good, dtype=np.float64)[:n]
+    total = np.asarray(total, dtype=np.float64)[:n]
+    if isinstance(slo.sli, TimeslicesSLI):
+        # Slices ending at `at`, as evaluate_slo cuts them; they are valid counts.
+        good, total = to_timeslices(
+            good,
+            total,
+            start=start,
+            step=step,
+            slice_seconds=slo.sli.slice_seconds,
+            target=slo.sli.target,
+            end=at,
+        )
+        cum = cumulative(good, total, start=start, step=step, check=False)
+    else:
+        cum = cumulative(good, total, start=start, step=step)
     budget = error_budget(slo.objective)
     times, remaining, sli = _burndown(cum, window_start(slo.window, at), at, points, budget)
     bucket = -(-max(bucket_seconds, step) // step) * step
