@@ -172,3 +172,10 @@ def test_an_evaluation_time_off_the_grid_is_an_error() -> None:
         budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at + 30)
     with pytest.raises(EvaluationError, match="at least 2 points"):
         budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at, points=1)
+
+
+def test_negative_counts_are_an_error_as_for_the_status() -> None:
+    good, total, at = incidents()
+    total[5] = -1.0
+    with pytest.raises(EvaluationError, match="must not be negative"):
+        budget_trend(seven_day_slo(), good, total, start=START, step=MINUTE, at=at)

@@ -34,10 +34,10 @@ from numpy.typing import NDArray
 
 from sloscope.engine.budget import error_budget
 from sloscope.engine.calendar import window_start
-from sloscope.engine.counts import Cumulative, FloatArray, cumulative
-from sloscope.engine.timeslices import to_timeslices
+from sloscope.engine.counts import Cumulative, FloatArray, check_counts, cumulative
+from sloscope.engine.evaluate import sli_counts
 from sloscope.errors import EvaluationError
-from sloscope.spec.model import SLO, TimeslicesSLI
+from sloscope.spec.model import SLO
 
 #: The day the burn series covers, and the default length of one of its intervals.
 BURN_SPAN = 86_400
@@ -142,20 +142,9 @@ def budget_trend(
         )
     good = np.asarray(good, dtype=np.float64)[:n]
     total = np.asarray(total, dtype=np.float64)[:n]
-    if isinstance(slo.sli, TimeslicesSLI):
-        # Slices ending at `at`, as evaluate_slo cuts them; they are valid counts.
-        good, total = to_timeslices(
-            good,
-            total,
-            start=start,
-            step=step,
-            slice_seconds=slo.sli.slice_seconds,
-            target=slo.sli.target,
-            end=at,
-        )
-        cum = cumulative(good, total, start=start, step=step, check=False)
-    else:
-        cum = cumulative(good, total, start=start, step=step)
+    check_counts(good, total)
+    good, total, _ = sli_counts(slo, good, total, start=start, step=step, end=at)
+    cum = cumulative(good, total, start=start, step=step, check=False)
     budget = error_budget(slo.objective)
     times, remaining, sli = _burndown(cum, window_start(slo.window, at), at, points, budget)
     bucket = -(-max(bucket_seconds, step) // step) * step
