@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
 from sloscope.engine.evaluate import evaluate_slo, needed_span
+from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import (
     DEFAULT_LOOKBACKS,
     AlertPolicy,
@@ -362,21 +363,49 @@ class Workspace:
         service: str | None = None,
         progress: Progress | None = None,
         source: Source | None = None,
+        *,
         only: Service | None = None,
+        slo: str | None = None,
+        trends: bool = True,
     ) -> Report:
-        """Every SLO's status at ``at`` (Unix seconds); ``only``: just this service's SLOs
-        (a service already loaded, perhaps with some SLOs left out)."""
+        """Every SLO's status at ``at`` (Unix seconds).
+
+        ``only``: just this service's SLOs (a service already loaded, perhaps with some
+        SLOs left out). ``slo`` keeps only the SLO of that name (of ``service`` when
+        given; an error when the name is unknown or, without ``service``, used by several
+        services). ``trends=False`` skips the budget burndown and last-day burn of each
+        SLO, which only the human-readable renderers draw.
+        """
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
-        pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
+        pairs = [(svc, s) for svc in chosen for s in svc.slos]
+        if slo is not None:
+            pairs = self._select_slo(pairs, slo, service)
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            results = self._evaluate(pairs, at, step, src, progress)
+            results = self._evaluate(pairs, at, step, src, progress, trends=trends)
         finally:
             if own_source:
                 src.close()
         return Report(at=at, step=step, source=src.name, results=tuple(results))
+
+    @staticmethod
+    def _select_slo(
+        pairs: list[tuple[Service, SLO]], name: str, service: str | None
+    ) -> list[tuple[Service, SLO]]:
+        """The one (service, SLO) pair named ``name``; NotFoundError when not exactly one."""
+        found = [(svc, s) for svc, s in pairs if s.name == name]
+        if len(found) == 1:
+            return found
+        if found:
+            services = ", ".join(sorted(svc.name for svc, _ in found))
+            raise NotFoundError(
+                f"SLO {name!r} is in several services ({services}); pick one with --service"
+            )
+        scope = f"service {service!r}" if service else "the specs"
+        known = ", ".join(sorted({s.name for _, s in pairs})) or "none"
+        raise NotFoundError(f"no SLO {name!r} in {scope}; known SLOs: {known}")
 
     def _evaluate(
         self,
@@ -385,6 +414,8 @@ class Workspace:
         step: int,
         src: Source,
         progress: Progress | None,
+        *,
+        trends: bool = True,
     ) -> list[SLOResult]:
         policies = self.alert_policies
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
@@ -424,7 +455,17 @@ class Workspace:
             has_data = series.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(budget, consumed, status.burn_rates)
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note))
+            trend = None
+            if trends:
+                trend = budget_trend(
+                    slo,
+                    series.good,
+                    series.total,
+                    start=series.start,
+                    step=series.step,
+                    at=at,
+                )
+            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
             if progress is not None:
                 progress(len(results), len(pairs))
         return results
@@ -473,7 +514,10 @@ class Workspace:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
         alone = replace(chosen, slos=tuple(slos))
         try:
-            figures = [self._figures(r) for r in self.report(at, source=source, only=alone).results]
+            figures = [
+                self._figures(r)
+                for r in self.report(at, source=source, only=alone, trends=False).results
+            ]
         except SourceError as exc:
             figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
         return decide_gate(request, figures, overrides)
