@@ -172,7 +172,7 @@ def _load_documents(
     documents: list[Document], problems: list[Problem], files: tuple[str, ...]
 ) -> LoadResult:
     groups: list[list[Document]] = [[] for _ in FORMATS]
-    for doc in documents:
+    for doc in (item for document in documents for item in _items(document)):
         index = _format_of(doc, problems)
         if index is not None:
             groups[index].append(doc)
@@ -200,11 +200,33 @@ def _supported_hint() -> str:
     return "supported: " + "; ".join(parts) + f"; or Sloth's version: {PLAIN_VERSION!r}"
 
 
+def _items(doc: Document) -> list[Document]:
+    """The documents one YAML document holds: itself, or each item of a list.
+
+    OpenSLO's SDKs read a document that is a list of objects, and ``kubectl get -o yaml``
+    writes ``kind: List`` (or ``ServiceLevelObjectiveList``) with the objects in ``items``;
+    each item is read as its own document, its problems at its own lines.
+    """
+    data = doc.data
+    if isinstance(data, list):
+        return [doc.sub((index,), doc.index) for index in range(len(data))]
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("kind"), str)
+        and str(data["kind"]).endswith("List")
+        and isinstance(data.get("items"), list)
+    ):
+        items = data["items"]
+        assert isinstance(items, list)
+        return [doc.sub(("items", index), doc.index) for index in range(len(items))]
+    return [doc]
+
+
 def _format_of(doc: Document, problems: list[Problem]) -> int | None:
     """The index in :data:`FORMATS` of the document's format; None after a problem."""
     data = doc.data
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"the value {data!r}"
+        kind = "a list inside a list" if isinstance(data, list) else f"the value {data!r}"
         problems.append(
             Problem(
                 doc.file,
@@ -238,8 +260,8 @@ def _unclaimed(doc: Document, data: dict[str, object]) -> Problem:
         return _unknown_kind(doc, api, supported[api], data.get("kind"))
     pos = doc.pos(("apiVersion",))
     hint = _supported_hint()
-    if isinstance(api, str) and api.startswith("openslo/"):
-        hint = "only openslo/v1 is supported; convert older files (e.g. with oslo convert)"
+    if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
+        hint = "supported OpenSLO versions: openslo/v1alpha, openslo/v1, openslo.com/v2alpha"
     return Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint)
 
 

@@ -142,11 +142,14 @@ class RollingWindow:
 class CalendarWindow:
     """A calendar window: from the start of the current week/month/quarter in ``timezone``.
 
-    Weeks start on Monday (ISO 8601).
+    Weeks start on Monday (ISO 8601). ``start`` is an OpenSLO ``calendar.startTime`` as
+    written (``2025-01-06 00:00:00``), kept so an export writes it back; evaluation does
+    not use it.
     """
 
     unit: CalendarUnit
     timezone: str = "UTC"
+    start: str | None = None
     kind: Literal["calendar"] = "calendar"
 
     @property

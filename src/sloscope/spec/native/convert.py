@@ -165,7 +165,12 @@ class NativeConverter:
                 return None
             return fields.rolling_window(self.ctx, path, doc)
         return fields.calendar_window(
-            self.ctx, (*path, "calendar"), doc.calendar, (*path, "timezone"), doc.timezone
+            self.ctx,
+            (*path, "calendar"),
+            doc.calendar,
+            (*path, "timezone"),
+            doc.timezone,
+            start=doc.start,
         )
 
     def sli(self, path: YamlPath, doc: SLIDoc) -> SLI | None:

@@ -111,6 +111,9 @@ class CalendarDoc(_Doc):
 
     calendar: str = Field(description="week, month or quarter.")
     timezone: str = Field("UTC", description="IANA time zone.")
+    start: str | None = Field(
+        None, description="OpenSLO calendar startTime, kept for export (not evaluated)."
+    )
 
 
 def _window_tag(value: object) -> str | None:

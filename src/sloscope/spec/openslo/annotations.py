@@ -11,6 +11,12 @@ On an SLO:
 ``sloscope.dev/name``          the SLO's name in sloscope, when OpenSLO's had to differ
 ``sloscope.dev/journey``       the journey (declared in the Service's journeys)
 ``sloscope.dev/buckets``       a latency SLI's histogram buckets: ``[0.1,0.3,1.0]``
+``sloscope.dev/latency-threshold`` a latency SLI exported as a ``ratioMetric``
+                               (good ``_bucket{le=...}``, total ``_count``): its threshold
+                               in seconds, read back as the latency SLI it was
+``sloscope.dev/promql``        a PromQL SLI's queries with their ``{{window}}`` template
+                               (``{"bad":"...","total":"..."}``): exports run the queries
+                               over the SLO window, sloscope reads the template back
 ``sloscope.dev/budget-policy`` the budget policy's name (one of sloscope.yaml)
 ``sloscope.dev/alert-policy``  the alert policy's name (one of sloscope.yaml)
 ``sloscope.dev/alerting-enabled`` ``true`` or ``false``
@@ -49,6 +55,8 @@ ALERTING_ENABLED = PREFIX + "alerting-enabled"
 ALERT_LABELS, ALERT_ANNOTATIONS = PREFIX + "alert-labels", PREFIX + "alert-annotations"
 RUNBOOK, DASHBOARD = PREFIX + "runbook", PREFIX + "dashboard"
 JOURNEYS, OWNER = PREFIX + "journeys", PREFIX + "owner"
+LATENCY_THRESHOLD = PREFIX + "latency-threshold"
+PROMQL = PREFIX + "promql"
 
 #: The annotations sloscope reads, by the kind of object that carries them.
 KNOWN: Mapping[str, tuple[str, ...]] = {
@@ -56,6 +64,8 @@ KNOWN: Mapping[str, tuple[str, ...]] = {
         NAME,
         JOURNEY,
         BUCKETS,
+        LATENCY_THRESHOLD,
+        PROMQL,
         BUDGET_POLICY,
         ALERT_POLICY,
         ALERTING_ENABLED,
@@ -102,6 +112,12 @@ class Annotations:
         """``sloscope.dev/buckets``, or None when not given (or invalid)."""
         value = self.values.get(BUCKETS)
         return value if isinstance(value, tuple) else None
+
+    @property
+    def latency_threshold(self) -> float | None:
+        """``sloscope.dev/latency-threshold`` in seconds, or None when not given (or invalid)."""
+        value = self.values.get(LATENCY_THRESHOLD)
+        return value if isinstance(value, float) else None
 
     @property
     def journeys(self) -> tuple[Journey, ...] | None:
@@ -248,6 +264,17 @@ def _buckets(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[float, 
     return buckets
 
 
+def _threshold(ctx: Context, path: YamlPath, key: str, text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        ctx.error(path, f"{key} must be a positive number of seconds, got {text!r}")
+        return None
+    return value
+
+
 def _increasing(buckets: tuple[float, ...]) -> bool:
     """Whether buckets are finite, positive and increasing, each once."""
     finite = all(b > 0 and math.isfinite(b) for b in buckets)
@@ -312,6 +339,8 @@ _READERS: Mapping[str, _Reader] = {
     NAME: _name,
     JOURNEY: _name,
     BUCKETS: _buckets,
+    LATENCY_THRESHOLD: _threshold,
+    PROMQL: _string_map,
     BUDGET_POLICY: _policy,
     ALERT_POLICY: _policy,
     ALERTING_ENABLED: _enabled,

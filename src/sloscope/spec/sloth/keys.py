@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sloscope.spec.fields import Context
+from sloscope.spec.keys import did_you_mean
 from sloscope.spec.yamlpos import YamlPath
 
 # Keys Sloth defines that have no meaning in sloscope: warned about, then ignored.
@@ -43,7 +44,7 @@ def check_keys(
             ctx.warn(
                 (*path, key),
                 f"unknown key {key!r} in {where}; ignored",
-                "allowed keys: " + ", ".join(sorted(known)),
+                did_you_mean(key, known),
                 at_key=True,
             )
 
