@@ -33,7 +33,7 @@ from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
 from sloscope.telemetry.store import TelemetryStore
-from sloscope.validation import ProjectRules, validate_project
+from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 Progress = Callable[[int, int], None]
 
@@ -56,6 +56,8 @@ class Workspace:
     def __init__(self, root: Path, config: ProjectConfig) -> None:
         self.root = root
         self.config = config
+        # Alert policies the specs bring (Sloth AlertWindows...), known once they load.
+        self._spec_policies: dict[str, AlertPolicy] = {}
 
     @classmethod
     def open(
@@ -85,8 +87,9 @@ class Workspace:
 
     @property
     def alert_policies(self) -> dict[str, AlertPolicy]:
-        """Bundled and project alert policies by name."""
+        """Bundled, spec-file (once specs loaded) and project alert policies by name."""
         found = dict(bundled_policies())
+        found.update(self._spec_policies)
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
 
@@ -102,7 +105,9 @@ class Workspace:
         settings (:func:`~sloscope.validation.validate_project`).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
-        return validate_project(load_paths(targets), self.rules)
+        loaded = load_paths(targets)
+        self._spec_policies = spec_policies(loaded)
+        return validate_project(loaded, self.rules)
 
     @property
     def rules(self) -> ProjectRules:

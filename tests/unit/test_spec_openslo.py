@@ -627,7 +627,8 @@ def test_an_unknown_sloscope_annotation_is_a_warning_not_an_error() -> None:
         "sloscope.dev/name, sloscope.dev/journey, sloscope.dev/buckets, "
         "sloscope.dev/latency-threshold, sloscope.dev/promql, sloscope.dev/budget-policy, "
         "sloscope.dev/alert-policy, sloscope.dev/alerting-enabled, "
-        "sloscope.dev/alert-labels, sloscope.dev/alert-annotations, sloscope.dev/runbook, "
+        "sloscope.dev/alert-labels, sloscope.dev/alert-annotations, sloscope.dev/alert-name, "
+        "sloscope.dev/page-alert, sloscope.dev/ticket-alert, sloscope.dev/runbook, "
         "sloscope.dev/dashboard)",
         "o.yaml:7:5: warning: sloscope.dev/journeys is read on an OpenSLO Service, not on an "
         "SLO; ignored (hint: move it to the Service's metadata.annotations)",

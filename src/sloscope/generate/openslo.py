@@ -303,6 +303,18 @@ def _alerting_annotations(alerting: Alerting) -> dict[str, str]:
         out[ANNOTATION_PREFIX + "alert-labels"] = _json(dict(alerting.labels))
     if alerting.annotations:
         out[ANNOTATION_PREFIX + "alert-annotations"] = _json(dict(alerting.annotations))
+    if alerting.name:
+        out[ANNOTATION_PREFIX + "alert-name"] = alerting.name
+    for tier, settings in (("page", alerting.page), ("ticket", alerting.ticket)):
+        written: dict[str, object] = {}
+        if not settings.enabled:
+            written["enabled"] = False
+        if settings.labels:
+            written["labels"] = dict(settings.labels)
+        if settings.annotations:
+            written["annotations"] = dict(settings.annotations)
+        if written:
+            out[ANNOTATION_PREFIX + f"{tier}-alert"] = _json(written)
     return out
 
 

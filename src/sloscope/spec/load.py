@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sloscope.errors import Problem, SpecError
 from sloscope.spec.formats import LoadedService, SpecFormat
-from sloscope.spec.model import Service
+from sloscope.spec.model import Service, SpecAlertPolicy
 from sloscope.spec.native.loader import NativeFormat
 from sloscope.spec.openslo.loader import OpenSLOFormat
 from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
@@ -46,12 +46,14 @@ class LoadResult:
 
     ``services`` holds what loaded cleanly: with errors, a service or SLO that had one is
     left out, so check :attr:`errors` (or call :meth:`raise_for_errors`) before using it.
-    ``files`` lists the files read, in the order read.
+    ``files`` lists the files read, in the order read. ``alert_policies`` are those the
+    spec files bring (Sloth ``AlertWindows``, slo-generator error-budget policies).
     """
 
     services: tuple[Service, ...]
     problems: tuple[Problem, ...]
     files: tuple[str, ...]
+    alert_policies: tuple[SpecAlertPolicy, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -177,15 +179,22 @@ def _load_documents(
         if index is not None:
             groups[index].append(doc)
     loaded: list[LoadedService] = []
+    policies: list[SpecAlertPolicy] = []
     for spec_format, group in zip(FORMATS, groups, strict=True):
         result = spec_format.load(group)
         loaded.extend(result.services)
         problems.extend(result.problems)
+        policies.extend(result.alert_policies)
     services = _unique_services(loaded, problems)
     order = {name: index for index, name in enumerate(files)}
     # Stable: problems of paths that were never read (missing files) keep the given order.
     problems.sort(key=lambda p: (order.get(p.file, -1), p.line, p.column))
-    return LoadResult(services=tuple(services), problems=tuple(problems), files=files)
+    return LoadResult(
+        services=tuple(services),
+        problems=tuple(problems),
+        files=files,
+        alert_policies=tuple(policies),
+    )
 
 
 def _supported() -> dict[str, tuple[str, ...]]:

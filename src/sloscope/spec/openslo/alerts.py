@@ -23,13 +23,16 @@ from dataclasses import dataclass
 
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
-from sloscope.spec.model import Alerting
+from sloscope.spec.model import Alerting, TierAlert
 from sloscope.spec.openslo.annotations import (
     ALERT_ANNOTATIONS,
     ALERT_LABELS,
+    ALERT_NAME,
     ALERT_POLICY,
     DASHBOARD,
+    PAGE_ALERT,
     RUNBOOK,
+    TICKET_ALERT,
     Annotations,
 )
 from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry, object_key
@@ -83,6 +86,9 @@ class AlertReader:
             labels=labels,
             annotations=annotations,
             policy=notes.text(ALERT_POLICY) or _DEFAULT_POLICY,
+            name=notes.text(ALERT_NAME),
+            page=notes.tier_alert(PAGE_ALERT) or TierAlert(),
+            ticket=notes.tier_alert(TICKET_ALERT) or TierAlert(),
         )
 
     def policies_of(self, obj: OpenSLOObject) -> list[PolicyParts]:

@@ -22,6 +22,10 @@ On an SLO:
 ``sloscope.dev/alerting-enabled`` ``true`` or ``false``
 ``sloscope.dev/alert-labels``  ``{"team":"payments"}``
 ``sloscope.dev/alert-annotations`` ``{"summary":"Orders fail"}``
+``sloscope.dev/alert-name``    the alert name of both tiers (an imported Sloth name)
+``sloscope.dev/page-alert``    the page alert's own settings:
+                               ``{"enabled":false,"labels":{...},"annotations":{...}}``
+``sloscope.dev/ticket-alert``  the same for the ticket alert
 ``sloscope.dev/runbook``       the runbook URL
 ``sloscope.dev/dashboard``     the dashboard URL
 ============================== ========================================================
@@ -45,7 +49,7 @@ from typing import Literal
 
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
-from sloscope.spec.model import Journey
+from sloscope.spec.model import Journey, TierAlert
 from sloscope.spec.yamlpos import YamlPath
 
 PREFIX = "sloscope.dev/"
@@ -57,6 +61,11 @@ RUNBOOK, DASHBOARD = PREFIX + "runbook", PREFIX + "dashboard"
 JOURNEYS, OWNER = PREFIX + "journeys", PREFIX + "owner"
 LATENCY_THRESHOLD = PREFIX + "latency-threshold"
 PROMQL = PREFIX + "promql"
+ALERT_NAME, PAGE_ALERT, TICKET_ALERT = (
+    PREFIX + "alert-name",
+    PREFIX + "page-alert",
+    PREFIX + "ticket-alert",
+)
 
 #: The annotations sloscope reads, by the kind of object that carries them.
 KNOWN: Mapping[str, tuple[str, ...]] = {
@@ -71,6 +80,9 @@ KNOWN: Mapping[str, tuple[str, ...]] = {
         ALERTING_ENABLED,
         ALERT_LABELS,
         ALERT_ANNOTATIONS,
+        ALERT_NAME,
+        PAGE_ALERT,
+        TICKET_ALERT,
         RUNBOOK,
         DASHBOARD,
     ),
@@ -112,6 +124,11 @@ class Annotations:
         """``sloscope.dev/buckets``, or None when not given (or invalid)."""
         value = self.values.get(BUCKETS)
         return value if isinstance(value, tuple) else None
+
+    def tier_alert(self, key: str) -> TierAlert | None:
+        """``sloscope.dev/page-alert`` or ``ticket-alert``, or None when not given."""
+        value = self.values.get(key)
+        return value if isinstance(value, TierAlert) else None
 
     @property
     def latency_threshold(self) -> float | None:
@@ -213,7 +230,7 @@ def _text(ctx: Context, path: YamlPath, key: str, text: str) -> str:
 
 
 def _name(ctx: Context, path: YamlPath, key: str, text: str) -> str | None:
-    what = "journey" if key == JOURNEY else "SLO"
+    what = {JOURNEY: "journey", ALERT_NAME: "alert"}.get(key, "SLO")
     return text if fields.check_name(ctx, path, text, what) else None
 
 
@@ -295,6 +312,31 @@ def _string_map(ctx: Context, path: YamlPath, key: str, text: str) -> dict[str, 
     return value
 
 
+def _tier_alert(ctx: Context, path: YamlPath, key: str, text: str) -> TierAlert | None:
+    found, value = _json(ctx, path, key, text, '{"enabled":false}')
+    if not found:
+        return None
+    hint = 'write e.g. {"enabled":true,"labels":{"severity":"critical"},"annotations":{}}'
+    if not _is_tier_alert(value):
+        ctx.error(path, f"{key} must be a JSON object of enabled, labels, annotations", hint)
+        return None
+    assert isinstance(value, dict)
+    return TierAlert(
+        enabled=value.get("enabled", True),
+        labels=dict(value.get("labels", {})),
+        annotations=dict(value.get("annotations", {})),
+    )
+
+
+def _is_tier_alert(value: object) -> bool:
+    if not isinstance(value, dict) or not set(value) <= {"enabled", "labels", "annotations"}:
+        return False
+    maps = [value.get(k, {}) for k in ("labels", "annotations")]
+    return isinstance(value.get("enabled", True), bool) and all(
+        isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in maps
+    )
+
+
 def _journeys(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[Journey, ...] | None:
     found, value = _json(ctx, path, key, text, '[{"name":"place-order"}]')
     if not found:
@@ -346,6 +388,9 @@ _READERS: Mapping[str, _Reader] = {
     ALERTING_ENABLED: _enabled,
     ALERT_LABELS: _string_map,
     ALERT_ANNOTATIONS: _string_map,
+    ALERT_NAME: _name,
+    PAGE_ALERT: _tier_alert,
+    TICKET_ALERT: _tier_alert,
     RUNBOOK: _text,
     DASHBOARD: _text,
     JOURNEYS: _journeys,
