@@ -26,6 +26,8 @@ from sloscope.spec.formats import LoadedService, SpecFormat
 from sloscope.spec.model import Service, SpecAlertPolicy
 from sloscope.spec.native.loader import NativeFormat
 from sloscope.spec.openslo.loader import OpenSLOFormat
+from sloscope.spec.pyrra.loader import PyrraFormat
+from sloscope.spec.slogen.loader import SloGeneratorFormat
 from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
 from sloscope.spec.yamlpos import (
     Document,
@@ -35,7 +37,13 @@ from sloscope.spec.yamlpos import (
 )
 
 #: The spec formats, asked in this order whether a document is theirs.
-FORMATS: tuple[SpecFormat, ...] = (NativeFormat(), OpenSLOFormat(), SlothFormat())
+FORMATS: tuple[SpecFormat, ...] = (
+    NativeFormat(),
+    OpenSLOFormat(),
+    SlothFormat(),
+    PyrraFormat(),
+    SloGeneratorFormat(),
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

@@ -15,9 +15,9 @@ from sloscope.spec import fields
 from sloscope.spec.durations import format_duration, parse_duration
 from sloscope.spec.fields import Context
 from sloscope.spec.formats import FormatResult, LoadedService, load_each
+from sloscope.spec.merge import merge_services
 from sloscope.spec.model import SLO, Origin, Service, SpecAlertPolicy
 from sloscope.spec.sloth.keys import check_keys, mapping, pick
-from sloscope.spec.sloth.merge import merge_services
 from sloscope.spec.sloth.slos import slo
 from sloscope.spec.sloth.windows import KIND, LEGACY_VERSION, alert_windows, period_path
 from sloscope.spec.yamlpos import Document, YamlPath

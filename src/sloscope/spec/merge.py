@@ -1,9 +1,11 @@
-"""One Sloth service over several files, as Sloth allows while SLO names stay unique.
+"""One service over several documents, for the formats whose files hold one SLO or one
+part of a service (Sloth, Pyrra, slo-generator).
 
-Sloth identifies an SLO by ``<service>-<slo>``, so two files may each bring SLOs of one
-service. They become one service; each SLO keeps the service labels of its own file
-(the merged service keeps only the labels every file agrees on). An SLO name given
-twice is an error naming both places.
+Sloth identifies an SLO by ``<service>-<slo>``, Pyrra and slo-generator write one SLO per
+object, so several documents may each bring SLOs of one service. They become one
+service; each SLO keeps the service labels of its own document (the merged service keeps
+only the labels every document agrees on). An SLO name given twice is an error naming
+both places.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _merge(items: list[LoadedService], problems: list[Problem]) -> LoadedService
                         1 if where else 0,
                         f"SLO {slo.name!r} of service {item.service.name!r} is already defined "
                         f"at {earlier.origin}; SLO names must be unique within a service",
-                        "rename one of them (Sloth's SLO ID is <service>-<slo>)",
+                        "rename one of them",
                     )
                 )
                 continue
@@ -49,5 +51,12 @@ def _merge(items: list[LoadedService], problems: list[Problem]) -> LoadedService
     for item in items[1:]:
         common = {k: v for k, v in common.items() if item.service.labels.get(k) == v}
     owner = next((i.service.owner for i in items if i.service.owner), "")
-    service = dataclasses.replace(first.service, slos=tuple(slos), labels=common, owner=owner)
+    journeys = {j.name: j for item in reversed(items) for j in item.service.journeys}
+    service = dataclasses.replace(
+        first.service,
+        slos=tuple(slos),
+        labels=common,
+        owner=owner,
+        journeys=tuple(sorted(journeys.values(), key=lambda j: j.name)),
+    )
     return dataclasses.replace(first, service=service)
