@@ -120,6 +120,20 @@ class Workspace:
             config_file=str(self.root / CONFIG_FILE),
         )
 
+    def convert(self, paths: Sequence[str | Path], to: str = "sloscope") -> Generated:
+        """Specs of any format as native (or OpenSLO) files, one per service.
+
+        Raises :class:`SpecError` when the specs do not load; their warnings go into the
+        files as comments and into ``warnings``.
+        """
+        from sloscope.generate.convert import convert
+
+        result = self.validate(paths)
+        if result.errors:
+            raise SpecError(result.problems)
+        files = convert(result, "openslo" if to == "openslo" else "sloscope")
+        return Generated(files, tuple(str(p) for p in result.warnings))
+
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
         result = self.validate()

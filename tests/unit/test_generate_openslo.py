@@ -502,13 +502,11 @@ def test_promql_with_rate_over_the_window_is_read_back_as_written() -> None:
     assert back.services[0].slos[0].sli == sli
 
 
-def test_promql_without_the_window_template_warns() -> None:
+def test_promql_without_the_window_template_reads_back_from_its_annotation() -> None:
     sli = PromQLSLI(bad="sum(err_total)", total="sum(increase(all[{{window}}]))")
-    docs = generate_openslo([_service(_slo(sli=sli))])
-    assert docs.warnings == (
-        "shop/orders: PromQL bad has no {{window}}; sloscope's OpenSLO import takes such a "
-        "query for a selector or a rate and may read it differently or refuse it",
-    )
+    docs, back = _round_trip([_service(_slo(sli=sli))])
+    assert docs.warnings == ()
+    assert back.services[0].slos[0].sli == sli
 
 
 # --- numbers ----------------------------------------------------------------------------

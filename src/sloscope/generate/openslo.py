@@ -243,7 +243,7 @@ def _slo_document(service: Service, slo: SLO, name: str, warnings: list[str]) ->
     spec["service"] = service.name
     spec["indicator"] = {
         "metadata": {"name": name},
-        "spec": _indicator_spec(indicator, _range(slo.window), who, warnings),
+        "spec": _indicator_spec(indicator, _range(slo.window)),
     }
     spec["timeWindow"] = [_time_window(slo.window)]
     spec["budgetingMethod"] = "Timeslices" if isinstance(sli, TimeslicesSLI) else "Occurrences"
@@ -340,9 +340,7 @@ def _range(window: Window) -> str:
     return format_duration(window.nominal_seconds)
 
 
-def _indicator_spec(
-    sli: SliceIndicator, window: str, who: str, warnings: list[str]
-) -> dict[str, Any]:
+def _indicator_spec(sli: SliceIndicator, window: str) -> dict[str, Any]:
     if isinstance(sli, RatioSLI):
         part = "good" if sli.good is not None else "bad"
         selector = sli.good if sli.good is not None else sli.bad
@@ -364,7 +362,7 @@ def _indicator_spec(
                 "total": _query(str(sli.count_selector)),
             }
         }
-    return _promql_spec(sli, window, who, warnings)
+    return _promql_spec(sli, window)
 
 
 def _le(threshold: float) -> str:
@@ -372,7 +370,7 @@ def _le(threshold: float) -> str:
     return repr(_number(threshold))
 
 
-def _promql_spec(sli: PromQLSLI, window: str, who: str, warnings: list[str]) -> dict[str, Any]:
+def _promql_spec(sli: PromQLSLI, window: str) -> dict[str, Any]:
     given = {
         key: expr
         for key, expr in (("good", sli.good), ("bad", sli.bad), ("total", sli.total))
@@ -380,12 +378,6 @@ def _promql_spec(sli: PromQLSLI, window: str, who: str, warnings: list[str]) -> 
     }
     if sli.error_ratio is not None:
         given = {"error_ratio": sli.error_ratio}
-    for key, expr in given.items():
-        if _WINDOW not in expr:
-            warnings.append(
-                f"{who}: PromQL {key} has no {_WINDOW}; sloscope's OpenSLO import takes "
-                "such a query for a selector or a rate and may read it differently or refuse it"
-            )
     if sli.error_ratio is not None:
         # rawType failure: the query is bad/total, what error_ratio is.
         raw = _query(_over(sli.error_ratio, window))

@@ -408,10 +408,10 @@ def promql_template(obj: OpenSLOObject, template: Mapping[str, str]) -> PromQLSL
     """The PromQL SLI an export ran over its window, from its ``{{window}}`` template
     (``sloscope.dev/promql``); None, with a warning, when the annotation is not one."""
     keys = {"good", "bad", "total", "error_ratio"}
-    if not set(template) <= keys or not all("{{window}}" in v for v in template.values()):
+    if not template or not set(template) <= keys:
         obj.ctx.warn(
             obj.at("metadata", "annotations", PROMQL),
-            f"{PROMQL} holds good, bad, total or error_ratio queries with {{{{window}}}}; ignored",
+            f"{PROMQL} holds good, bad, total or error_ratio queries; ignored",
         )
         return None
     return PromQLSLI(
