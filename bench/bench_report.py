@@ -1,6 +1,6 @@
 """Report benchmark: ``sloscope report --json`` over 100 SLOs and 30 days of 1-minute data.
 
-The telemetry (``sloscope.demo.generate_many``: 100 ratio SLOs, 2-3 series each, 10M
+The telemetry (``sloscope.demo.scale.generate_many``: 100 ratio SLOs, 2-3 series each, 10M
 samples) is generated and ingested once into ``bench/.out/report/`` and reused by later
 runs. The figure is the wall time of the real command in a fresh process, process start
 included, as a user or a CI job sees it; the median of several runs is printed beside
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sloscope.demo import generate_many
+from sloscope.demo.scale import generate_many
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.store import TelemetryStore
 

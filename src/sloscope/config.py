@@ -56,11 +56,12 @@ from pydantic import (
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError
 from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy, BudgetStep
+from sloscope.sources.prometheus.settings import PrometheusSettings, RecordingRules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
 
 if TYPE_CHECKING:
-    from sloscope.sources.prometheus import PrometheusSource
+    from sloscope.sources.prometheus.source import PrometheusSource
 
 CONFIG_FILE = "sloscope.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -105,8 +106,8 @@ class SourceConfig(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     tls: TLSConfig = Field(default_factory=TLSConfig)
     timeout: str = "30s"
-    max_retries: int = Field(default=3, ge=0, le=10)
-    use_recording_rules: Literal["auto", "always", "never"] = "auto"
+    max_retries: int = 3
+    use_recording_rules: RecordingRules = "auto"
 
     @field_validator("timeout")
     @classmethod
@@ -116,47 +117,43 @@ class SourceConfig(_Strict):
 
     @model_validator(mode="after")
     def _prometheus_settings(self) -> SourceConfig:
-        if self.type == "prometheus" and not self.url:
+        if self.bearer_token is not None and self.bearer_token_file is not None:
+            raise ValueError("give one of bearer_token and bearer_token_file, not both")
+        if self.type != "prometheus":
+            return self
+        if not self.url:
             raise ValueError(
                 "type: prometheus needs url: (e.g. http://prometheus:9090), or set "
                 "SLOSCOPE_PROMETHEUS_URL"
             )
-        if self.bearer_token is not None and self.bearer_token_file is not None:
-            raise ValueError("give one of bearer_token and bearer_token_file, not both")
-        has_token = self.bearer_token is not None or self.bearer_token_file is not None
-        if has_token and self.basic_auth is not None:
-            raise ValueError("give a bearer token or basic_auth, not both")
+        # The settings check their values (the one place that does); secret files are
+        # read only when the source opens, so a placeholder stands for their content.
+        try:
+            self.prometheus_settings(_FROM_FILE, _FROM_FILE)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
-    def open_prometheus(self, root: Path) -> PrometheusSource:
-        """The Prometheus source these settings describe; files are relative to ``root``.
-
-        Secret files are read here (their content never appears in a message).
+    def prometheus_settings(
+        self, token_file: str, password_file: str, root: Path | None = None
+    ) -> PrometheusSettings:
+        """The Prometheus settings, with the content of the secret files given (TLS
+        files relative to ``root`` when given).
         """
-        try:
-            from sloscope.sources.prometheus import PrometheusSource
-        except ImportError:
-            raise ConfigError(
-                "the prometheus source needs httpx: pip install 'sloscope[prometheus]'"
-            ) from None
 
         def path(name: str | None) -> str | None:
-            return None if name is None else str(root / name)
+            return name if name is None or root is None else str(root / name)
 
         token = self.bearer_token.get_secret_value() if self.bearer_token else None
         if self.bearer_token_file is not None:
-            token = _read_secret(root / self.bearer_token_file, "source.bearer_token_file")
+            token = token_file
         basic: tuple[str, str] | None = None
         if self.basic_auth is not None:
             auth = self.basic_auth
             password = auth.password.get_secret_value() if auth.password else ""
-            if auth.password_file is not None:
-                password = _read_secret(
-                    root / auth.password_file, "source.basic_auth.password_file"
-                )
-            basic = (auth.username, password)
+            basic = (auth.username, password_file if auth.password_file else password)
         assert self.url is not None  # checked by _prometheus_settings
-        return PrometheusSource(
+        return PrometheusSettings(
             self.url,
             bearer_token=token,
             basic_auth=basic,
@@ -169,6 +166,30 @@ class SourceConfig(_Strict):
             max_retries=self.max_retries,
             use_recording_rules=self.use_recording_rules,
         )
+
+    def open_prometheus(self, root: Path) -> PrometheusSource:
+        """The Prometheus source these settings describe; files are relative to ``root``.
+
+        Secret files are read here (their content never appears in a message).
+        """
+        try:
+            from sloscope.sources.prometheus.source import PrometheusSource
+        except ImportError:
+            raise ConfigError(
+                "the prometheus source needs httpx: pip install 'sloscope[prometheus]'"
+            ) from None
+        token = password = ""
+        if self.bearer_token_file is not None:
+            token = _read_secret(root / self.bearer_token_file, "source.bearer_token_file")
+        if self.basic_auth is not None and self.basic_auth.password_file is not None:
+            password = _read_secret(
+                root / self.basic_auth.password_file, "source.basic_auth.password_file"
+            )
+        return PrometheusSource.from_settings(self.prometheus_settings(token, password, root))
+
+
+#: Stands for a secret file's content while the config loads (it is read on opening).
+_FROM_FILE = "(the content of the secret file)"
 
 
 def _read_secret(path: Path, setting: str) -> str:

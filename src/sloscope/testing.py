@@ -8,7 +8,7 @@ server:
   <sloscope.workspace.Workspace.report>` (``source=``) to check a spec's figures, or to
   anything else that takes a source.
 - :class:`FakePrometheus`: the few endpoints of the Prometheus HTTP API that
-  :class:`~sloscope.sources.prometheus.PrometheusSource` calls, on an
+  :class:`~sloscope.sources.prometheus.source.PrometheusSource` calls, on an
   ``httpx.MockTransport``: no socket, every request recorded, answers scripted by a
   handler (:func:`prometheus_api` builds the usual one). Needs ``httpx`` (the
   ``prometheus`` extra).
@@ -294,7 +294,7 @@ class FakePrometheus:
 
     ::
 
-        from sloscope.sources.prometheus import PrometheusSource
+        from sloscope.sources.prometheus.source import PrometheusSource
         from sloscope.testing import FakePrometheus, prometheus_api
 
         handler = prometheus_api(
