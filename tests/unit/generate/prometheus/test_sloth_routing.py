@@ -23,7 +23,7 @@ from sloscope.generate.prometheus.rules import generate_rules, render_rules
 from sloscope.spec.load import load_paths
 from sloscope.validation import spec_policies
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 SLOTH = ROOT / "tests" / "specs" / "migrate" / "sloth"
 GOLDEN = ROOT / "tests" / "golden" / "sloth"
 _ROW = re.compile(r"slo:sli_error:ratio_rate(\w+)\{[^}]*\} > \(([0-9.e+-]+) \* ")
