@@ -81,3 +81,10 @@ def test_a_kubectl_list_of_slos_loads_without_bookkeeping_warnings() -> None:
     (service,) = result.services
     assert [s.name for s in service.slos] == ["payments-grpc-errors", "payments-grpc-latency"]
     assert not any("unknown key" in p.message for p in result.warnings)
+
+
+def test_dynamic_burn_rates_are_a_warning_and_the_static_table_is_used() -> None:
+    result = _load("bool-gauge-alerting.yaml")
+    assert any(
+        p.message.startswith("burnRateType 'dynamic' is not supported") for p in result.warnings
+    )

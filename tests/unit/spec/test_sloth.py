@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sloscope.spec.load import LoadResult, load_text
+from sloscope.spec.load import LoadResult, load_paths, load_text
 from sloscope.spec.model import PromQLSLI, RollingWindow, TierAlert
 
 PLAIN = """version: "prometheus/v1"
@@ -138,4 +138,21 @@ def test_duplicate_slo_names_are_an_error() -> None:
     text = PLAIN + PLAIN[PLAIN.index("  - name") :]
     assert _messages(load_text(text, "s.yml")) == [
         "duplicate SLO name 'requests-availability' in service 'myservice' (first at line 5)"
+    ]
+
+
+def test_a_sum_by_grouping_is_warned_about_not_dropped_in_silence() -> None:
+    result = load_paths(["tests/specs/migrate/sloth/sum-by.yml"])
+    assert result.errors == ()
+    grouped = [p.message for p in result.warnings if "grouping by" in p.message]
+    assert grouped[0].startswith("grouping by (route) is not kept")
+    assert grouped[1].startswith("grouping by (method, route) is not kept")
+    assert any("without (...) is read as ungrouped" in p.message for p in result.warnings)
+
+
+def test_error_and_total_grouped_by_different_labels_is_an_error() -> None:
+    result = load_paths(["tests/specs/migrate/sloth/bad/sum-by-mismatch.yml"])
+    assert [p.message for p in result.errors] == [
+        "error_query groups by (code, route) but the total query by (route); both must group "
+        "by the same labels"
     ]

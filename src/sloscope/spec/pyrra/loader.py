@@ -62,7 +62,9 @@ _SCHEMA: Schema = {
         "target": None,
         "window": None,
         "indicator": None,
-        "alerting": dict.fromkeys(("disabled", "burnrates", "absent", "name", "absentName")),
+        "alerting": dict.fromkeys(
+            ("disabled", "burnrates", "absent", "name", "absentName", "burnRateType")
+        ),
         "partial_response_strategy": None,
         "rulenamespace": None,
     },
@@ -209,6 +211,13 @@ def _alerting(ctx: Context, slo: str, raw: object) -> Alerting:
             at_key=True,
         )
         enabled = False
+    if data.get("burnRateType", "static") != "static":
+        ctx.warn(
+            (*path, "burnRateType"),
+            f"burnRateType {data.get('burnRateType')!r} is not supported: Pyrra's static "
+            "table (alert policy pyrra) is used",
+            at_key=True,
+        )
     if data.get("absent", True) is not False:
         absent = data.get("absentName") or "SLOMetricAbsent"
         ctx.warn(

@@ -22,6 +22,8 @@ from sloscope.spec.yamlpos import YamlPath
 DEFAULT_PERIOD = "30d"
 
 _WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+#: ``by (a, b)`` / ``without (a, b)`` of a PromQL aggregation.
+_GROUPING = re.compile(r"\b(by|without)\s*\(([^)]*)\)")
 
 
 _SLO_KEYS = {
@@ -141,11 +143,55 @@ def _events(ctx: Context, path: YamlPath, body: Mapping[str, object]) -> PromQLS
     check_keys(
         ctx, body, path, {"error_query", "errorQuery", "total_query", "totalQuery"}, "sli.events"
     )
-    bad = _query(ctx, *pick(ctx, body, path, "error_query", "errorQuery"), path)
+    bad_path, bad_text = pick(ctx, body, path, "error_query", "errorQuery")
+    bad = _query(ctx, bad_path, bad_text, path)
     total = _query(ctx, *pick(ctx, body, path, "total_query", "totalQuery"), path)
     if bad is None or total is None:
         return None
+    if not _same_grouping(ctx, bad_path, bad, total):
+        return None
     return PromQLSLI(bad=bad, total=total)
+
+
+def _grouping(query: str) -> tuple[set[str], bool]:
+    """The labels a query aggregates ``by``, and whether it aggregates ``without``."""
+    labels: set[str] = set()
+    without = False
+    for kind, names in _GROUPING.findall(query):
+        if kind == "without":
+            without = True
+        else:
+            labels |= {n.strip() for n in names.split(",") if n.strip()}
+    return labels, without
+
+
+def _same_grouping(ctx: Context, path: YamlPath, bad: str, total: str) -> bool:
+    """Grouped Sloth SLIs (``sum by (route)``): both queries must group alike. sloscope
+    evaluates one SLO over all series, so the grouping is warned about, never dropped in
+    silence; different groupings are an error."""
+    bad_by, bad_without = _grouping(bad)
+    total_by, total_without = _grouping(total)
+    if bad_by != total_by:
+        ctx.error(
+            path,
+            f"{path[-1]} groups by ({', '.join(sorted(bad_by))}) but the total query by "
+            f"({', '.join(sorted(total_by))}); both must group by the same labels",
+        )
+        return False
+    if bad_by:
+        ctx.warn(
+            path,
+            f"grouping by ({', '.join(sorted(bad_by))}) is not kept: sloscope evaluates the "
+            "SLO over all series together (one status, not one per label value)",
+            "grouped SLOs are not supported yet; write one SLO per label value to keep them",
+        )
+    elif bad_without or total_without:
+        ctx.warn(
+            path,
+            "aggregation without (...) is read as ungrouped: the SLO is evaluated over all "
+            "series together",
+        )
+    return True
 
 
 def _raw(ctx: Context, path: YamlPath, body: Mapping[str, object]) -> PromQLSLI | None:
