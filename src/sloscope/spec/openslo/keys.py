@@ -96,6 +96,10 @@ SPECS: Mapping[str, Schema] = {
 }
 
 
+#: The OpenSLO v1 kinds sloscope reads.
+KINDS: tuple[str, ...] = tuple(SPECS)
+
+
 def check_keys(ctx: Context, kind: str, data: Mapping[str, object], path: YamlPath = ()) -> None:
     """Warn about every key of an OpenSLO object of ``kind`` that v1 does not define."""
     schema: Schema = {"apiVersion": _ANY, "kind": _ANY, "metadata": METADATA}

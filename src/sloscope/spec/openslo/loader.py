@@ -53,6 +53,7 @@ from sloscope.spec.openslo.annotations import (
     Annotations,
     read_annotations,
 )
+from sloscope.spec.openslo.keys import KINDS
 from sloscope.spec.openslo.objects import OpenSLOObject, Registry
 from sloscope.spec.openslo.slos import SLOBuilder
 from sloscope.spec.yamlpos import Document, Pos, YamlPath
@@ -61,16 +62,6 @@ from sloscope.spec.yamlpos import Document, Pos, YamlPath
 _Built = tuple[OpenSLOObject, SLO]
 
 API_VERSION = "openslo/v1"
-#: The OpenSLO kinds sloscope reads.
-KINDS = (
-    "SLO",
-    "SLI",
-    "Service",
-    "AlertPolicy",
-    "AlertCondition",
-    "AlertNotificationTarget",
-    "DataSource",
-)
 
 
 class OpenSLOFormat:

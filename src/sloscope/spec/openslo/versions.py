@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sloscope.errors import Problem
+from sloscope.spec.openslo.keys import KINDS as V1_KINDS
 from sloscope.spec.yamlpos import Document, YamlPath
 
 V1 = "openslo/v1"
@@ -31,16 +32,7 @@ V2ALPHA = "openslo.com/v2alpha"
 #: The kinds each older or newer version has that sloscope reads.
 KINDS: Mapping[str, tuple[str, ...]] = {
     V1ALPHA: ("SLO", "Service"),
-    V2ALPHA: (
-        "SLO",
-        "SLI",
-        "Service",
-        "AlertPolicy",
-        "AlertCondition",
-        "AlertNotificationTarget",
-        "DataSource",
-        "BudgetAdjustment",
-    ),
+    V2ALPHA: (*V1_KINDS, "BudgetAdjustment"),
 }
 _UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 _UNITS.update({"month": "M", "quarter": "Q", "year": "Y"})
