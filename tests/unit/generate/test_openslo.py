@@ -63,7 +63,9 @@ def _spec_paths() -> dict[str, Path]:
     for path in sorted((ROOT / "tests" / "specs" / "good").iterdir()):
         out[f"good/{path.name}"] = path
     for path in sorted((ROOT / "examples").rglob("*")):
-        if path.suffix in (".yaml", ".yml") and path.stem != "sloscope":
+        # CI workflows (examples/github-actions/) are YAML but not specs.
+        is_spec = path.stem != "sloscope" and "github-actions" not in path.parts
+        if path.suffix in (".yaml", ".yml") and is_spec:
             out[f"examples/{path.relative_to(ROOT / 'examples')}"] = path
     for name in ("checkout", "identity", "search"):
         out[f"demo/{name}"] = Path(str(demo_specs_dir().joinpath(f"{name}.yaml")))
