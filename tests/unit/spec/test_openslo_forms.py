@@ -172,3 +172,26 @@ def test_every_openslo_form_exports_and_reads_back_as_the_same_services() -> Non
         back = load_text(text, "exported.yaml")
         assert back.errors == (), name
         assert back.services == tuple(sorted(loaded.services, key=lambda s: s.name)), name
+
+
+def test_a_placeholder_query_any_is_an_error_not_a_metric_named_any() -> None:
+    text = """apiVersion: openslo/v1
+kind: SLO
+metadata: {name: main-page}
+spec:
+  service: web-shop
+  indicator:
+    metadata: {name: response-code}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Any, spec: {query: Any}}}
+        total: {metricSource: {type: Any, spec: {query: Any}}}
+  timeWindow: [{duration: 2w, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+"""
+    result = load_text(text, "p.yaml")
+    assert [str(p).split(" (hint")[0] for p in result.errors] == [
+        "p.yaml:10:56: error: query 'Any' is a placeholder, not a query",
+        "p.yaml:11:57: error: query 'Any' is a placeholder, not a query",
+    ]

@@ -212,7 +212,16 @@ class IndicatorReader:
                 "(Prometheus, Thanos, Mimir, VictoriaMetrics)",
             )
             return None
-        return _query_of_source(ctx, source_path, source)
+        query = _query_of_source(ctx, source_path, source)
+        if query is not None and query.text.strip().lower() == "any":
+            # OpenSLO's examples write type: Any, query: Any as placeholders.
+            ctx.error(
+                query.path,
+                f"query {query.text.strip()!r} is a placeholder, not a query",
+                "write the PromQL selector or query of this metric",
+            )
+            return None
+        return query
 
 
 def _composite(objectives: object) -> bool:
