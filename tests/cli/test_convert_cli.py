@@ -48,3 +48,15 @@ def test_convert_of_a_spec_that_does_not_load_exits_2(sloscope: CliRunner, tmp_p
     result = sloscope("convert", str(bad), "-w", str(tmp_path))
     assert result.code == 2
     assert "slo-generator backend 'cloud_monitoring/prod'" in result.stderr
+
+
+def test_misspelt_keys_are_warnings_and_strict_validation_fails_on_them(
+    sloscope: CliRunner, tmp_path: Path
+) -> None:
+    typos = str(MIGRATE / "openslo" / "v1-dangling-refs-and-typos.yaml")
+    lenient = sloscope("validate", typos, "-w", str(tmp_path))
+    assert lenient.code == 0, lenient.stderr
+    assert "unknown key 'descripton' in spec; ignored (hint: did you mean 'description'?)" in (
+        lenient.stderr
+    )
+    assert sloscope("validate", "--strict", typos, "-w", str(tmp_path)).code == 1
