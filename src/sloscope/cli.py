@@ -87,6 +87,13 @@ class GenerateKind(StrEnum):
     openslo = "openslo"
 
 
+class ConvertTarget(StrEnum):
+    """What ``convert`` writes."""
+
+    sloscope = "sloscope"
+    openslo = "openslo"
+
+
 class RulesFormat(StrEnum):
     """How Prometheus rules are packaged."""
 
@@ -399,6 +406,33 @@ def generate(
             err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
         folder = kind in (GenerateKind.grafana, GenerateKind.prometheus_tests)
         _write_generated(result.files, output, folder=folder)
+
+
+@app.command()
+def convert(
+    paths: Annotated[list[Path], typer.Argument(help="Spec files or folders, any format.")],
+    to: Annotated[
+        ConvertTarget, typer.Option("--to", help="sloscope (native) or openslo.")
+    ] = ConvertTarget.sloscope,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write one file per service; default stdout."),
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write Sloth, Pyrra, slo-generator or OpenSLO specs as native (or OpenSLO) specs.
+
+    Warnings about what changed on the way in become comments in the files.
+    """
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.convert(paths, to.value)
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
+        if out_dir is None:
+            sys.stdout.write("---\n".join(result.files.values()))
+            return
+        _write_generated(result.files, out_dir, folder=True)
 
 
 def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool) -> None:

@@ -40,7 +40,7 @@ from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
 from sloscope.telemetry.store import TelemetryStore
-from sloscope.validation import ProjectRules, validate_project
+from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
@@ -72,6 +72,8 @@ class Workspace:
     ) -> None:
         self.root = root
         self.config = config
+        # Alert policies the specs bring (Sloth AlertWindows...), known once they load.
+        self._spec_policies: dict[str, AlertPolicy] = {}
         #: Where secrets named in the config (``secret_env`` ...) are read from.
         self.env: Mapping[str, str] = os.environ if env is None else env
 
@@ -103,8 +105,9 @@ class Workspace:
 
     @property
     def alert_policies(self) -> dict[str, AlertPolicy]:
-        """Bundled and project alert policies by name."""
+        """Bundled, spec-file (once specs loaded) and project alert policies by name."""
         found = dict(bundled_policies())
+        found.update(self._spec_policies)
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
 
@@ -120,7 +123,9 @@ class Workspace:
         settings (:func:`~sloscope.validation.validate_project`).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
-        return validate_project(load_paths(targets), self.rules)
+        loaded = load_paths(targets)
+        self._spec_policies = spec_policies(loaded)
+        return validate_project(loaded, self.rules)
 
     @property
     def rules(self) -> ProjectRules:
@@ -132,6 +137,20 @@ class Workspace:
             step_seconds=self.config.step_seconds,
             config_file=str(self.root / CONFIG_FILE),
         )
+
+    def convert(self, paths: Sequence[str | Path], to: str = "sloscope") -> Generated:
+        """Specs of any format as native (or OpenSLO) files, one per service.
+
+        Raises :class:`SpecError` when the specs do not load; their warnings go into the
+        files as comments and into ``warnings``.
+        """
+        from sloscope.generate.convert import convert
+
+        result = self.validate(paths)
+        if result.errors:
+            raise SpecError(result.problems)
+        files = convert(result, "openslo" if to == "openslo" else "sloscope")
+        return Generated(files, tuple(str(p) for p in result.warnings))
 
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
