@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sloscope.errors import Problem, Severity
 from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow
-from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
+from sloscope.spec.selectors import Selector, SelectorSyntaxError, is_label_name, parse_selector
 from sloscope.spec.yamlpos import Document, Pos, YamlPath, format_path
 
 #: An error budget below one in a million cannot be measured with the traffic of almost
@@ -79,6 +79,41 @@ def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:
         "at most 128 characters (e.g. place-order-availability)",
     )
     return False
+
+
+def group_by(ctx: Context, path: YamlPath, raw: object) -> tuple[str, ...] | None:
+    """Labels a grouped SLO is split by (``group_by: [route]``); None after an error.
+
+    Each is a Prometheus label name (:func:`~sloscope.spec.selectors.is_label_name`), not
+    ``le`` (a histogram's bucket, which the SLI itself reads), not ``__name__`` or another
+    ``__`` label, not one of the ``sloscope_`` labels the generated rules carry, and
+    listed once.
+    """
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, Sequence) or not all(isinstance(x, str) for x in raw):
+        ctx.error(path, "group_by must be a list of label names", "e.g. group_by: [route]")
+        return None
+    before = ctx.error_count()
+    for index, name in enumerate(raw):
+        if not is_label_name(name):
+            ctx.error(
+                (*path, index),
+                f"group_by label {name!r} is not a valid Prometheus label name",
+                "use letters, digits and '_', not starting with a digit",
+            )
+        elif name == "le" or name.startswith("__") or name.startswith("sloscope_"):
+            ctx.error(
+                (*path, index),
+                f"group_by label {name!r} cannot group an SLO",
+                "le is a histogram's bucket; __ and sloscope_ labels belong to Prometheus "
+                "and the generated rules: group by a label of the SLI's series",
+            )
+        elif name in raw[:index]:
+            ctx.error((*path, index), f"group_by lists {name!r} twice")
+    return None if ctx.error_count() > before else tuple(raw)
 
 
 # --- objectives -------------------------------------------------------------------------

@@ -19,6 +19,15 @@ MatchOp = Literal["=", "!=", "=~", "!~"]
 
 _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def is_label_name(name: str) -> bool:
+    """Whether ``name`` is a Prometheus label name: letters, digits and ``_``, not starting
+    with a digit. The one rule every layer checks label names with (selectors, generated
+    rule labels, ``group_by``)."""
+    return _LABEL.fullmatch(name) is not None
+
+
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
 
 

@@ -7,7 +7,6 @@ promtool tests and the dashboards all read the same plan.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -17,11 +16,11 @@ from sloscope.engine.windows import AlertPolicy, AlertSeverity, bundled_policies
 from sloscope.errors import ConfigError, Problem, SpecError
 from sloscope.generate import promql
 from sloscope.spec.model import SLO, Service, TimeslicesSLI
+from sloscope.spec.selectors import is_label_name
 
 #: Every SLO records its 5m rates: the base the long windows are summed from.
 BASE_WINDOW = 300
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _RESERVED = {
     names.LABEL_SERVICE,
     names.LABEL_SLO,
@@ -105,7 +104,7 @@ def _check_labels(
     origin = where.origin
     for key in labels:
         message = ""
-        if not _LABEL_NAME.match(key):
+        if not is_label_name(key):
             message = f"{what} label {key!r} is not a valid Prometheus label name"
             hint = "use letters, digits and '_', not starting with a digit"
         elif key in reserved or key.startswith("__"):
@@ -206,7 +205,7 @@ def check_extra_labels(extra_labels: Mapping[str, str] | None) -> None:
     if extra_labels:
         problems: list[Problem] = []
         for key in extra_labels:
-            if not _LABEL_NAME.match(key) or key in _RESERVED or key.startswith("__"):
+            if not is_label_name(key) or key in _RESERVED or key.startswith("__"):
                 problems.append(
                     Problem("<extra labels>", 0, 0, f"label {key!r} cannot be added to rules")
                 )
