@@ -32,8 +32,9 @@ from sloscope.engine.windows import (
 )
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
+from sloscope.report.groups import fetch_groups, name_group
 from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import Source
+from sloscope.sources.base import CountSeries, GroupKey, Source
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.load import LoadResult, load_paths
@@ -445,49 +446,79 @@ class Workspace:
         ]
         # The budget policy's burn-rate steps read their own lookbacks besides the usual.
         lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows})) for b in budgets]
-        requests = []
-        for (service, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True):
-            span = needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
-            requests.append(
-                FetchRequest(
-                    sli=slo.sli,
-                    begin=span.begin,
-                    fine_since=span.fine_since,
-                    id=slo_id(service.name, slo.name),
-                )
+        spans = [
+            needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
+            for (_, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True)
+        ]
+        # Grouped SLOs (group_by) are fetched per group, beside the batched fetch of the rest.
+        plain = [i for i, (_, slo) in enumerate(pairs) if not slo.group_by]
+        requests = [
+            FetchRequest(
+                sli=pairs[i][1].sli,
+                begin=spans[i].begin,
+                fine_since=spans[i].fine_since,
+                id=slo_id(pairs[i][0].name, pairs[i][1].name),
             )
-        counts = fetch_for_evaluation(src, requests, at, step)
+            for i in plain
+        ]
+        fetched: dict[int, list[tuple[GroupKey, CountSeries]]] = {
+            i: [((), series)]
+            for i, series in zip(plain, fetch_for_evaluation(src, requests, at, step), strict=True)
+        }
+        for i, (service, slo) in enumerate(pairs):
+            if slo.group_by:
+                fetched[i] = fetch_groups(
+                    src, service, slo, (spans[i].begin, at), step, max_groups=self.config.max_groups
+                )
         results = []
-        for (service, slo), policy, budget, wanted, series in zip(
-            pairs, plans, budgets, lookbacks, counts, strict=True
-        ):
-            status = evaluate_slo(
-                slo,
-                series.good,
-                series.total,
-                start=series.start,
-                step=series.step,
-                at=at,
-                policy=policy,
-                lookbacks=wanted,
-            )
-            has_data = series.series > 0
-            consumed = status.consumed if has_data else None
-            decision = decide(budget, consumed, status.burn_rates)
-            trend = None
-            if trends:
-                trend = budget_trend(
-                    slo,
-                    series.good,
-                    series.total,
-                    start=series.start,
-                    step=series.step,
-                    at=at,
+        for i, (service, slo) in enumerate(pairs):
+            for group, series in fetched[i]:
+                results.append(
+                    self._result(
+                        (service, slo),
+                        (plans[i], budgets[i], lookbacks[i]),
+                        series,
+                        at,
+                        group,
+                        trends=trends,
+                    )
                 )
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
             if progress is not None:
-                progress(len(results), len(pairs))
+                progress(i + 1, len(pairs))
         return results
+
+    @staticmethod
+    def _result(
+        pair: tuple[Service, SLO],
+        policies: tuple[AlertPolicy, BudgetPolicy, tuple[int, ...]],
+        series: CountSeries,
+        at: int,
+        group: GroupKey,
+        *,
+        trends: bool,
+    ) -> SLOResult:
+        """One SLO (one group of a grouped SLO) evaluated from its counts."""
+        service, slo = pair
+        policy, budget, wanted = policies
+        status = evaluate_slo(
+            slo,
+            series.good,
+            series.total,
+            start=series.start,
+            step=series.step,
+            at=at,
+            policy=policy,
+            lookbacks=wanted,
+        )
+        has_data = series.series > 0
+        consumed = status.consumed if has_data else None
+        decision = name_group(decide(budget, consumed, status.burn_rates), group)
+        trend = None
+        if trends:
+            trend = budget_trend(
+                slo, series.good, series.total, start=series.start, step=series.step, at=at
+            )
+        return SLOResult(service, slo, status, decision, has_data, series.note, trend, group)
 
     # --- release gate -----------------------------------------------------------------
 
@@ -570,7 +601,7 @@ class Workspace:
         status, slo = result.status, result.slo
         return SLOFigures(
             service=result.service.name,
-            slo=slo.name,
+            slo=result.name,
             journey=slo.journey,
             window=slo.window.label,
             objective=slo.objective,
