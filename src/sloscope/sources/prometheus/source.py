@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -64,6 +65,7 @@ from sloscope.sources.prometheus.plan import (
     ERROR_RATE,
     TOTAL_RATE,
     QueryPlan,
+    indicator,
     lookups,
     raw_plan,
     recorded_plan,
@@ -79,7 +81,8 @@ from sloscope.sources.prometheus.settings import (
     PrometheusSettings,
     RecordingRules,
 )
-from sloscope.spec.model import SLI, TimeslicesSLI
+from sloscope.spec.buckets import same_boundary
+from sloscope.spec.model import SLI, LatencySLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Selector
 
 _T = TypeVar("_T")
@@ -363,9 +366,8 @@ class PrometheusSource:
         totals = {group_key(by, s.labels): s for s in total}
         check_group_count(len(totals), max_groups)
         parts = {group_key(by, s.labels): s for s in part}
-        total_selector = _total(sli)
-        # How many series each group's total counts (promql: the one answered).
-        members = [group_key(by, s) for s in found[total_selector]] if total_selector else []
+        # How many series each group's counts are made of (promql: the one answered).
+        members = [group_key(by, s) for s in _counted(sli, found)]
         out: dict[GroupKey, CountSeries] = {}
         for key in sorted(totals):
             series = totals[key]
@@ -392,10 +394,23 @@ class PrometheusSource:
             return list(pool.map(fn, items))
 
 
-def _total(sli: SLI) -> Selector | None:
-    """The selector whose series an SLI's total counts (None for promql)."""
-    found = lookups(sli)
-    return found[1] if found else None
+def _counted(sli: SLI, found: Mapping[Selector, list[Labels]]) -> list[Labels]:
+    """The distinct series an SLI's good and total count, as the ungrouped plan counts
+    them: a ratio's both selectors; a latency's threshold buckets and its ``_count``
+    (or ``+Inf`` buckets); none for promql."""
+    inner = indicator(sli)
+    if isinstance(inner, RatioSLI):
+        chosen = [s for selector in lookups(sli) for s in found[selector]]
+    elif isinstance(inner, LatencySLI):
+        buckets = found[inner.bucket_selector]
+        counts = found[inner.count_selector] or [
+            s for s in buckets if same_boundary(s.get("le", ""), math.inf)
+        ]
+        at = [s for s in buckets if same_boundary(s.get("le", ""), inner.threshold)]
+        chosen = [*at, *counts]
+    else:
+        return []
+    return list({frozenset(s.items()): s for s in chosen}.values())
 
 
 def _rule_ids(slis: Sequence[SLI], ids: Sequence[str]) -> list[str]:
