@@ -21,7 +21,7 @@ from sloscope.spec.model import SLO, Service, TimeslicesSLI
 #: Every SLO records its 5m rates: the base the long windows are summed from.
 BASE_WINDOW = 300
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _RESERVED = {
     names.LABEL_SERVICE,
     names.LABEL_SLO,
@@ -105,7 +105,7 @@ def _check_labels(
     origin = where.origin
     for key in labels:
         message = ""
-        if not _LABEL_NAME.match(key):
+        if not _LABEL_NAME.fullmatch(key):
             message = f"{what} label {key!r} is not a valid Prometheus label name"
             hint = "use letters, digits and '_', not starting with a digit"
         elif key in reserved or key.startswith("__"):
@@ -202,16 +202,19 @@ def alert_name(plan: SLOPlan, tier: AlertSeverity) -> str:
 
 
 def check_extra_labels(extra_labels: Mapping[str, str] | None) -> None:
-    """Raise :class:`SpecError` when a label to add to every rule is invalid or reserved."""
-    if extra_labels:
-        problems: list[Problem] = []
-        for key in extra_labels:
-            if not _LABEL_NAME.match(key) or key in _RESERVED or key.startswith("__"):
-                problems.append(
-                    Problem("<extra labels>", 0, 0, f"label {key!r} cannot be added to rules")
-                )
-        if problems:
-            raise SpecError(problems)
+    """Raise :class:`ConfigError` when a label to add to every rule is invalid or reserved.
+
+    The labels come from the command line (``--label``), not from a spec: the message
+    names the option, not ``validate``.
+    """
+    for key in extra_labels or {}:
+        if not _LABEL_NAME.fullmatch(key):
+            raise ConfigError(
+                f"--label {key!r}: not a valid Prometheus label name (letters, digits and "
+                "'_', not starting with a digit)"
+            )
+        if key in _RESERVED or key.startswith("__"):
+            raise ConfigError(f"--label {key!r}: reserved for the generated rules; rename it")
 
 
 def plans(
