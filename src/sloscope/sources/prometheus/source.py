@@ -52,6 +52,7 @@ from sloscope.sources.prometheus.api import (
     finite_or_zero,
     single_series,
 )
+from sloscope.sources.prometheus.deadline import DeadlineTransport
 from sloscope.sources.prometheus.plan import (
     ERROR_RATE,
     TOTAL_RATE,
@@ -66,7 +67,6 @@ from sloscope.sources.prometheus.queries import (
     recorded_ids_query,
     recorded_query,
 )
-from sloscope.sources.prometheus.deadline import DeadlineTransport
 from sloscope.sources.prometheus.settings import (
     STEP_LIMIT,
     PrometheusSettings,
