@@ -1,0 +1,81 @@
+"""Attacks on names: a trailing newline or an embedded control character in every kind
+of name and label key is refused by validate (``$`` once matched before a final ``\\n``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sloscope.spec.load import load_text
+from sloscope.timeparse import parse_time
+from sloscope.validation import check_services
+
+BASE = {
+    "service": "checkout",
+    "journey": "place-order",
+    "slo": "availability",
+    "service_label": "team",
+    "slo_label": "tier",
+    "alert_label": "route",
+    "annotation": "playbook",
+}
+
+SPEC = """\
+apiVersion: sloscope/v1
+kind: Service
+metadata:
+  name: {service}
+  owner: payments
+  labels: {{{service_label}: a}}
+spec:
+  journeys: [{{name: {journey}}}]
+  slos:
+    - name: {slo}
+      journey: {journey}
+      objective: 99
+      window: 28d
+      labels: {{{slo_label}: b}}
+      sli: {{ratio: {{good: 'req_total{{code="200"}}', total: req_total}}}}
+      alerting:
+        labels: {{{alert_label}: c}}
+        annotations: {{{annotation}: d}}
+"""
+
+
+def _spec(kind: str, name: str) -> str:
+    values = dict(BASE)
+    values[kind] = name
+    if kind == "journey":
+        values["journey"] = name
+    # JSON-style quoting in YAML: \n, \t and \x1b stay what they are.
+    quoted = {
+        key: '"' + value.encode("unicode_escape").decode() + '"' for key, value in values.items()
+    }
+    return SPEC.format(**quoted)
+
+
+def test_the_spec_without_attacks_is_valid() -> None:
+    assert load_text(SPEC.format(**BASE), "a.yaml").errors == ()
+
+
+@pytest.mark.parametrize("kind", sorted(BASE))
+@pytest.mark.parametrize("bad", ["\n", "\t", "\x1b[31m", "\r", "\x00", " "], ids=repr)
+@pytest.mark.parametrize("where", ["end", "middle"])
+def test_a_control_character_in_any_name_or_label_key_is_refused(
+    kind: str, bad: str, where: str
+) -> None:
+    base = BASE[kind]
+    name = base + bad if where == "end" else base[:3] + bad + base[3:]
+    result = load_text(_spec(kind, name), "a.yaml")
+    if not result.errors:
+        problems = check_services(result.services)
+        errors = [p for p in problems if p.severity == "error"]
+    else:
+        errors = list(result.errors)
+    assert errors, f"{kind} {name!r} passed validation"
+    assert any(repr(name) in e.message or repr(name)[1:-1] in e.message for e in errors)
+
+
+@pytest.mark.parametrize("text", ["1795176000\n1", "17951760\x0000"])
+def test_unix_seconds_with_a_control_character_are_not_a_time(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a time"):
+        parse_time(text, now=0)
