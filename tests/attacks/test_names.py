@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sloscope.spec.durations import parse_duration
 from sloscope.spec.load import load_text
 from sloscope.timeparse import parse_time
 from sloscope.validation import check_services
@@ -79,3 +80,10 @@ def test_a_control_character_in_any_name_or_label_key_is_refused(
 def test_unix_seconds_with_a_control_character_are_not_a_time(text: str) -> None:
     with pytest.raises(ValueError, match="is not a time"):
         parse_time(text, now=0)
+
+
+@pytest.mark.parametrize("text", ["\u0663d", "28d\n1", "\uff12\uff18d"])
+def test_durations_take_ascii_digits_only(text: str) -> None:
+    # "\u0663" is ARABIC-INDIC DIGIT THREE: Python's \d matched it, and int() read it as 3.
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)

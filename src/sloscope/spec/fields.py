@@ -28,7 +28,7 @@ CALENDAR_UNITS: tuple[CalendarUnit, ...] = ("week", "month", "quarter")
 _NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 #: The longest rolling SLO window: a (leap) year.
 MAX_WINDOW_DAYS = 366
-_ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$")
+_ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$", re.ASCII)
 
 
 @dataclass
