@@ -4,7 +4,9 @@ of name and label key is refused by validate (``$`` once matched before a final 
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from sloscope.policy.settings import ExceptionKindConfig, ScopeConfig
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.load import load_text
 from sloscope.timeparse import parse_time
@@ -87,3 +89,13 @@ def test_durations_take_ascii_digits_only(text: str) -> None:
     # "\u0663" is ARABIC-INDIC DIGIT THREE: Python's \d matched it, and int() read it as 3.
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("name", ["checkout\n", "check\nout", "checkout\x1b"], ids=repr)
+def test_budget_policy_scopes_and_exception_kinds_refuse_control_characters(name: str) -> None:
+    with pytest.raises(ValidationError):
+        ScopeConfig(services=[name])
+    with pytest.raises(ValidationError):
+        ScopeConfig(slos=[f"{name}/availability"])
+    with pytest.raises(ValidationError):
+        ExceptionKindConfig(kind=name)
