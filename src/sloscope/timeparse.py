@@ -48,6 +48,11 @@ def _parse(text: str, now: float) -> int:
     if value.lower() == "now":
         return int(now)
     if _UNIX.fullmatch(value):
+        if len(value) == 8 and _is_compact_date(value):
+            raise ValueError(
+                f"{text!r} is ambiguous: write {value[:4]}-{value[4:6]}-{value[6:]} for the "
+                f"date, or {value}.0 for Unix seconds"
+            )
         return int(float(value))
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
@@ -68,3 +73,12 @@ def _parse(text: str, now: float) -> int:
 def format_time(seconds: int) -> str:
     """Unix seconds as RFC 3339 UTC with a ``Z`` (``2026-11-20T12:00:00Z``)."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _is_compact_date(value: str) -> bool:
+    """Whether eight digits read as a date (``20261120``), as ISO 8601's basic form."""
+    try:
+        datetime.strptime(value, "%Y%m%d")
+    except ValueError:
+        return False
+    return True

@@ -50,9 +50,10 @@ def test_a_bracketed_path_prints_whole_in_an_error(sloscope: CliRunner, tmp_path
     ],
 )
 def test_a_bad_dashboard_url_template_is_bad_input_and_never_evaluated(
-    sloscope_process: CliRunner, workspace: Path, template: str, shown: str
+    sloscope: CliRunner, workspace: Path, template: str, shown: str
 ) -> None:
-    result = sloscope_process("generate", "prometheus", "--dashboard-url", template, cwd=workspace)
+    # In process with SLOSCOPE_DEBUG=1: an unexpected exception would fail the test.
+    result = sloscope("generate", "prometheus", "--dashboard-url", template, cwd=workspace)
     assert result.code == 2
     assert shown in result.stderr
     assert (
@@ -134,3 +135,12 @@ def test_demo_into_a_file_says_the_workspace_is_a_file(sloscope: CliRunner, tmp_
     assert result.code == 2
     assert "notes.txt is a file, not a folder" in result.stderr
     assert "bug" not in result.stderr
+
+
+def test_eight_digits_that_read_as_a_date_are_refused_as_ambiguous(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    # Before, "20261120" was the date (ISO 8601's basic form) while "0" was refused.
+    result = sloscope("report", "--at", "20261120", cwd=ingested)
+    assert result.code == 2
+    assert "is ambiguous: write 2026-11-20 for the date, or 20261120.0" in result.stderr
