@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sloscope.alerting.matchers import Matcher as Matcher_
+from sloscope.alerting.matchers import parse_matcher
 from sloscope.errors import SourceError
 from sloscope.generate.rule_tests.series import _example
 from sloscope.sources.embedded import EmbeddedSource
@@ -121,3 +123,15 @@ def test_re2_errors_are_reported_not_logged(capfd: pytest.CaptureFixture[str]) -
     with pytest.raises(RegexError, match="missing \\)"):
         check_regex("(unclosed")
     assert capfd.readouterr().err == ""
+
+
+def test_a_silence_matcher_is_re2_too_linear_and_in_the_same_dialect() -> None:
+    matcher = parse_matcher(f"code=~{PATHOLOGICAL}")
+    started = time.monotonic()
+    assert not matcher.matches({"code": "x" * 10_000})
+    assert time.monotonic() - started < 1.0
+    assert parse_matcher("code=~\\pN+").matches({"code": "503"})
+    with pytest.raises(ValueError, match="not a regular expression \\(RE2\\): invalid perl"):
+        parse_matcher("code=~(?=5)..")
+    with pytest.raises(ValueError, match="label name 'code\\\\n' is not valid"):
+        Matcher_("code\n", "=", "5")

@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from sloscope.alerting.notify.base import DeliveryResult, Scrubber
+from sloscope.alerting.notify.base import DeliveryResult
+from sloscope.secrets import Scrubber
 
 #: Bytes of an answer kept for the error detail; the rest is read and dropped.
 MAX_ANSWER_BYTES = 64 * 1024

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.errors import SourceError
+from sloscope.secrets import Scrubber
 from sloscope.sources.prometheus.deadline import deadline
 from sloscope.sources.prometheus.settings import STEP_LIMIT, safe_url
 
@@ -70,7 +71,7 @@ class PrometheusAPI:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.secrets = tuple(s for s in secrets if s)
+        self.scrubber = Scrubber(secrets)
         self.sleep = sleep
         #: When the command in progress must be done with this server (monotonic), or None.
         self.command_deadline: float | None = None
@@ -271,9 +272,7 @@ class PrometheusAPI:
 
     def scrub(self, text: str) -> str:
         """``text`` with every credential this client holds replaced by ``***``."""
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.scrubber.scrub(text)
 
     def _error(self, message: str) -> SourceError:
         return SourceError(self.scrub(f"Prometheus at {self.shown_url}: {message}"))

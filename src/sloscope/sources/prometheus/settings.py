@@ -12,13 +12,12 @@ This module needs no HTTP library, so the config can check settings without the
 from __future__ import annotations
 
 import base64
-import json
 import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
-from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sloscope.errors import ConfigError
 
@@ -35,8 +34,6 @@ MAX_RETRIES = 10
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 #: A header name: an RFC 9110 token.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-#: Secrets shorter than this (a tenant id "1") would garble messages and are not secrets.
-_MIN_SECRET = 4
 
 
 @dataclass(frozen=True)
@@ -144,11 +141,11 @@ class PrometheusSettings:
         return unquote(parts.username), unquote(parts.password or "")
 
     def secrets(self) -> list[str]:
-        """Every credential a message must never show, in every form it may be echoed.
+        """Every credential a message must never show (the client's
+        :class:`~sloscope.secrets.Scrubber` also removes their encoded forms).
 
         The URL's user info (as written and decoded), the basic-auth password and the
-        base64 ``Authorization: Basic`` value, the bearer token and every header value;
-        each also percent-encoded and JSON-escaped, as an error page may quote it.
+        base64 ``Authorization: Basic`` value, the bearer token and every header value.
         """
         raw_userinfo = urlsplit(self.url).netloc.rpartition("@")[0]
         found = [self.bearer_token or "", raw_userinfo, raw_userinfo.partition(":")[2]]
@@ -157,9 +154,7 @@ class PrometheusSettings:
         if pair:
             basic = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode()
             found += [pair[1], basic, basic.rstrip("=")]
-        forms = {form for secret in found for form in _forms(secret)}
-        # Longest first: a secret inside a longer one must not leave the rest showing.
-        return sorted((s for s in forms if len(s) >= _MIN_SECRET), key=len, reverse=True)
+        return [s for s in found if s]
 
     def tls(self) -> ssl.SSLContext | bool:
         """The ``verify`` argument of httpx: the system CAs unless something is configured."""
@@ -224,16 +219,6 @@ def _check_url(url: str) -> None:
         raise ConfigError(f"the Prometheus URL {shown!r} has no host name {where}")
     if port == 0:
         raise ConfigError(f"the Prometheus URL {shown!r}: a port is 1 to 65535 {where}")
-
-
-def _forms(secret: str) -> list[str]:
-    """``secret`` as written, percent-encoded (two ways) and JSON-escaped."""
-    return [
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret, safe=""),
-        json.dumps(secret)[1:-1],
-    ]
 
 
 def _check_header(what: str, value: str, setting: str) -> None:
