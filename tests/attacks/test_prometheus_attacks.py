@@ -15,7 +15,9 @@ from urllib.parse import quote
 
 import pytest
 
+from sloscope.alerting.notify.http import post
 from sloscope.errors import ConfigError, SourceError
+from sloscope.secrets import Scrubber
 from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.testing import PrometheusAnswer, PrometheusRequest
 from tests.attacks.conftest import CliRunner
@@ -218,3 +220,15 @@ def test_command_timeout_is_a_setting_checked_while_the_config_loads(
     result = sloscope("report", cwd=workspace)
     assert result.code == 2
     assert "source.command_timeout" in result.stderr
+
+
+def test_a_webhook_trickling_its_answer_fails_at_the_notifiers_deadline() -> None:
+    # The same cause in the notifiers: headers trickled a byte a second held each read
+    # under its timeout; the deadline transport ends the whole attempt at 2s.
+    with trickling_server(1.0) as url:
+        started = time.monotonic()
+        result = post(url + "/hook", b"{}", deadline=2.0, scrubber=Scrubber())
+        took = time.monotonic() - started
+    assert not result.ok
+    assert "no answer within the 2s deadline" in result.detail
+    assert took < 3.5

@@ -24,9 +24,9 @@ import httpx
 import numpy as np
 from numpy.typing import NDArray
 
+from sloscope.deadline import deadline
 from sloscope.errors import SourceError
 from sloscope.secrets import Scrubber
-from sloscope.sources.prometheus.deadline import deadline
 from sloscope.sources.prometheus.settings import STEP_LIMIT, safe_url
 
 log = logging.getLogger("sloscope.sources.prometheus")

@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope import conventions
+from sloscope.deadline import DeadlineTransport
 from sloscope.errors import SourceError
 from sloscope.sources.base import CountSeries, grid_length
 from sloscope.sources.prometheus.api import (
@@ -52,7 +53,6 @@ from sloscope.sources.prometheus.api import (
     finite_or_zero,
     single_series,
 )
-from sloscope.sources.prometheus.deadline import DeadlineTransport
 from sloscope.sources.prometheus.plan import (
     ERROR_RATE,
     TOTAL_RATE,

@@ -1,4 +1,5 @@
-"""A total deadline for each HTTP request, not only for each read.
+"""A total deadline for each HTTP request, not only for each read: the one owner of it,
+used by the Prometheus source and the notifiers.
 
 httpx's timeouts bound each connect, write and read: a server that trickles one byte a
 second never trips a 2s read timeout and holds the request for as long as it likes.
