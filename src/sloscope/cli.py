@@ -427,9 +427,7 @@ def generate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Prometheus rules and their promtool tests, Grafana dashboards, Alertmanager, OpenSLO."""
-    output = Path(output_text) if output_text else None
-    # Path("out/") is Path("out"): the slash that asks for a folder is read from the text.
-    into_folder = output_text is not None and output_text.endswith(("/", os.sep))
+    output, into_folder = _output(output_text)
     with _errors():
         ws = _workspace(workspace)
         result = ws.generate(
@@ -476,6 +474,17 @@ def convert(
             sys.stdout.write("---\n".join(result.files.values()))
             return
         _write_generated(result.files, out_dir, folder=True)
+
+
+def _output(text: str | None) -> tuple[Path | None, bool]:
+    """The ``-o`` path, and whether it names a folder (it ends in ``/``).
+
+    Read from the text: ``Path("out/")`` is ``Path("out")``, the slash that asks for a
+    folder is lost once it is a path.
+    """
+    if not text:
+        return None, False
+    return Path(text), text.endswith(("/", os.sep))
 
 
 def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool) -> None:
@@ -626,8 +635,13 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("doc")
 def policy_doc(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")
+    output_text: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File (or folder, ending in /) to write; default standard output.",
+        ),
     ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -635,8 +649,10 @@ def policy_doc(
     with _errors():
         ws = _workspace(workspace)
         text = ws.policy_document()
-    name = output.name if output is not None else "error-budget-policy.md"
-    _write_generated({name: text}, output, folder=False)
+    output, into_folder = _output(output_text)
+    into_folder = into_folder or (output is not None and output.is_dir())
+    name = "error-budget-policy.md" if output is None or into_folder else output.name
+    _write_generated({name: text}, output, folder=into_folder)
 
 
 silence_app = typer.Typer(

@@ -144,3 +144,14 @@ def test_eight_digits_that_read_as_a_date_are_refused_as_ambiguous(
     result = sloscope("report", "--at", "20261120", cwd=ingested)
     assert result.code == 2
     assert "is ambiguous: write 2026-11-20 for the date, or 20261120.0" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["docs/", "docs"])
+def test_policy_doc_into_a_folder_writes_the_document_inside_it(
+    sloscope: CliRunner, workspace: Path, target: str
+) -> None:
+    if target == "docs":
+        (workspace / "docs").mkdir()
+    result = sloscope("policy", "doc", "-o", target, cwd=workspace)
+    assert result.code == 0, result.stderr
+    assert (workspace / "docs" / "error-budget-policy.md").is_file()
