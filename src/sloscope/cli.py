@@ -66,6 +66,15 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+# A string, not a Path: Path("out/") drops the slash that asks for a folder (see _output).
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File (or folder, ending in /) to write; default standard output.",
+    ),
+]
 AtOption = Annotated[
     str,
     typer.Option("--at", help="Evaluation time: RFC 3339 or Unix seconds.", show_default=True),
@@ -386,14 +395,7 @@ def _labels(pairs: list[str]) -> dict[str, str]:
 @app.command()
 def generate(
     kind: Annotated[GenerateKind, typer.Argument(help="What to generate.")],
-    output_text: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="File (or folder, ending in /) to write; default standard output.",
-        ),
-    ] = None,
+    output_text: OutputOption = None,
     fmt: Annotated[
         RulesFormat,
         typer.Option("--format", help="prometheus: a rules file, or a PrometheusRule object."),
@@ -635,14 +637,7 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("doc")
 def policy_doc(
-    output_text: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="File (or folder, ending in /) to write; default standard output.",
-        ),
-    ] = None,
+    output_text: OutputOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The error budget policy as Markdown, from sloscope.yaml: what the gate enforces."""
