@@ -20,6 +20,8 @@ BASE = {
     "slo_label": "tier",
     "alert_label": "route",
     "annotation": "playbook",
+    "page_label": "pager",
+    "ticket_annotation": "queue",
 }
 
 SPEC = """\
@@ -41,6 +43,8 @@ spec:
       alerting:
         labels: {{{alert_label}: c}}
         annotations: {{{annotation}: d}}
+        page: {{labels: {{{page_label}: e}}}}
+        ticket: {{annotations: {{{ticket_annotation}: f}}}}
 """
 
 
@@ -99,3 +103,13 @@ def test_budget_policy_scopes_and_exception_kinds_refuse_control_characters(name
         ScopeConfig(slos=[f"{name}/availability"])
     with pytest.raises(ValidationError):
         ExceptionKindConfig(kind=name)
+
+
+def test_an_alerts_own_labels_may_set_severity_but_an_slos_labels_may_not() -> None:
+    values = {**BASE, "alert_label": "severity", "page_label": "severity"}
+    loaded = load_text(SPEC.format(**values), "a.yaml")
+    assert [p for p in check_services(loaded.services) if p.severity == "error"] == []
+    values = {**BASE, "slo_label": "severity"}
+    loaded = load_text(SPEC.format(**values), "a.yaml")
+    [error] = [p for p in check_services(loaded.services) if p.severity == "error"]
+    assert "label 'severity' is reserved for the generated rules" in error.message
