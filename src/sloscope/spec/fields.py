@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sloscope.errors import Problem, Severity
 from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow
-from sloscope.spec.selectors import Selector, SelectorSyntaxError, is_label_name, parse_selector
+from sloscope.spec.outputs import LABEL_HINT, RESERVED_LABELS, label_name_problem
+from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
 from sloscope.spec.yamlpos import Document, Pos, YamlPath, format_path
 
 #: An error budget below one in a million cannot be measured with the traffic of almost
@@ -25,10 +26,10 @@ MIN_ERROR_BUDGET = 1e-6
 
 CALENDAR_UNITS: tuple[CalendarUnit, ...] = ("week", "month", "quarter")
 
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
+_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 #: The longest rolling SLO window: a (leap) year.
 MAX_WINDOW_DAYS = 366
-_ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$")
+_ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$", re.ASCII)
 
 
 @dataclass
@@ -70,7 +71,7 @@ class Context:
 
 def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:
     """Names go into metric labels, URLs and file names: letters, digits, '.', '_', '-'."""
-    if _NAME.match(name):
+    if _NAME.fullmatch(name):
         return True
     ctx.error(
         path,
@@ -84,10 +85,10 @@ def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:
 def group_by(ctx: Context, path: YamlPath, raw: object) -> tuple[str, ...] | None:
     """Labels a grouped SLO is split by (``group_by: [route]``); None after an error.
 
-    Each is a Prometheus label name (:func:`~sloscope.spec.selectors.is_label_name`), not
-    ``le`` (a histogram's bucket, which the SLI itself reads), not ``__name__`` or another
-    ``__`` label, not one of the ``sloscope_`` labels the generated rules carry, and
-    listed once.
+    Each is a label the generated rules can carry
+    (:func:`~sloscope.spec.outputs.label_name_problem`: a Prometheus label name, not
+    one the rules set themselves, not ``__``), not ``le`` (a histogram's bucket, which
+    the SLI itself reads), and listed once.
     """
     if raw is None:
         return ()
@@ -98,18 +99,14 @@ def group_by(ctx: Context, path: YamlPath, raw: object) -> tuple[str, ...] | Non
         return None
     before = ctx.error_count()
     for index, name in enumerate(raw):
-        if not is_label_name(name):
+        problem = label_name_problem(name, RESERVED_LABELS)
+        if name == "le":
+            problem = "is a histogram's bucket boundary, which a latency SLI reads itself"
+        if problem:
             ctx.error(
                 (*path, index),
-                f"group_by label {name!r} is not a valid Prometheus label name",
-                "use letters, digits and '_', not starting with a digit",
-            )
-        elif name == "le" or name.startswith("__") or name.startswith("sloscope_"):
-            ctx.error(
-                (*path, index),
-                f"group_by label {name!r} cannot group an SLO",
-                "le is a histogram's bucket; __ and sloscope_ labels belong to Prometheus "
-                "and the generated rules: group by a label of the SLI's series",
+                f"group_by label {name!r} {problem}",
+                LABEL_HINT if "valid" in problem else "group by a label of the SLI's series",
             )
         elif name in raw[:index]:
             ctx.error((*path, index), f"group_by lists {name!r} twice")

@@ -15,17 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sloscope.spec.regex import RegexError, check_regex, full_match
+
 MatchOp = Literal["=", "!=", "=~", "!~"]
 
 _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-
-
-def is_label_name(name: str) -> bool:
-    """Whether ``name`` is a Prometheus label name: letters, digits and ``_``, not starting
-    with a digit. The one rule every layer checks label names with (selectors, generated
-    rule labels, ``group_by``)."""
-    return _LABEL.fullmatch(name) is not None
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
@@ -59,7 +54,7 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = re.fullmatch(self.value, actual) is not None
+        found = full_match(self.value, actual)
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
@@ -191,8 +186,8 @@ class _Parser:
         value = self.parse_string()
         if op in ("=~", "!~"):
             try:
-                re.compile(value)
-            except re.error as exc:
+                check_regex(value)
+            except RegexError as exc:
                 self.pos = value_column
                 raise self.fail(
                     f"invalid regular expression {value!r} for label {label!r}: {exc}",
