@@ -15,7 +15,7 @@ sample is read where the source can tell (the embedded catalog, Prometheus's ser
 
 from __future__ import annotations
 
-from sloscope.errors import Problem, SourceError, SpecError, TooManyGroupsError
+from sloscope.errors import ConfigError, SourceError, TooManyGroupsError
 from sloscope.policy.budget import PolicyDecision
 from sloscope.report.model import group_text
 from sloscope.sources.base import CountSeries, GroupedSource, GroupKey, Source
@@ -34,8 +34,8 @@ def fetch_groups(
     """Each group's counts over ``span`` (``(begin, at]``), groups sorted by their values.
 
     An SLO with no group at all (no series) gives one entry without a group and no data,
-    so the SLO still shows, with null figures. Raises :class:`SpecError` naming the SLO
-    and the count when there are more than ``max_groups`` groups, and
+    so the SLO still shows, with null figures. Raises :class:`ConfigError` naming the SLO
+    (file and line) and the count when there are more than ``max_groups`` groups, and
     :class:`SourceError` when the source cannot count per group.
     """
     begin, at = span
@@ -47,19 +47,13 @@ def fetch_groups(
     try:
         groups = src.fetch_grouped(slo.sli, slo.group_by, begin, at, step, max_groups=max_groups)
     except TooManyGroupsError as exc:
-        origin = slo.origin
-        raise SpecError(
-            [
-                Problem(
-                    origin.file if origin else "<spec>",
-                    origin.line if origin else 0,
-                    0,
-                    f"SLO {service.name}/{slo.name} groups by ({', '.join(slo.group_by)}) "
-                    f"into {exc.count} groups, more than max_groups ({exc.limit})",
-                    "group by fewer labels, narrow the SLI's selectors, or raise max_groups "
-                    "in sloscope.yaml",
-                )
-            ]
+        # Not a SpecError: the spec is valid (validate cannot know the data); the data
+        # yields more groups than sloscope.yaml allows.
+        where = f"{slo.origin}: " if slo.origin else ""
+        raise ConfigError(
+            f"{where}SLO {service.name}/{slo.name} groups by ({', '.join(slo.group_by)}) "
+            f"into {exc.count} groups, more than max_groups ({exc.limit}) (hint: group by "
+            "fewer labels, narrow the SLI's selectors, or raise max_groups in sloscope.yaml)"
         ) from None
     if not groups:
         return [((), CountSeries.empty(begin, at, step))]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sloscope.errors import SpecError
+from sloscope.errors import ConfigError
 from sloscope.report.json import render_json
 from sloscope.report.markdown import render_markdown
 from sloscope.workspace import Workspace
@@ -154,10 +154,11 @@ def test_more_groups_than_max_groups_is_an_error_naming_the_slo_and_the_count(
 ) -> None:
     (workspace.root / "sloscope.yaml").write_text("max_groups: 2\n", encoding="utf-8")
     limited = Workspace.open(workspace.root)
-    with pytest.raises(SpecError) as caught:
+    with pytest.raises(ConfigError) as caught:
         limited.report(at=AT, trends=False)
-    [problem] = caught.value.problems
-    assert problem.message == (
+    message = str(caught.value)
+    assert message.startswith(f"{workspace.root / 'slos' / 'shop.yaml'}:6: ")
+    assert (
         "SLO shop/route-availability groups by (route) into 3 groups, more than max_groups (2)"
+        in message
     )
-    assert problem.file.endswith("shop.yaml")
