@@ -91,6 +91,14 @@ class FakeSource:
         >>> counts.good.tolist()  # minutes outside the counts hold no events
         [0.0, 1.0, 2.0, 0.0]
 
+    A grouped SLO's groups (``group_by``), each from its first minute with events::
+
+        >>> grouped = FakeSource(
+        ...     1_800_000_000, {}, groups={sli: {(("route", "/a"),): ([9.0], [10.0])}}
+        ... )
+        >>> list(grouped.fetch_grouped(sli, ["route"], 1_800_000_000, 1_800_000_060, 60))
+        [(('route', '/a'),)]
+
     In a report, for the SLOs of a workspace::
 
         report = workspace.report(at=1_800_003_600, source=FakeSource.from_minutes(...))
