@@ -149,9 +149,18 @@ class Workspace:
         fmt: str = "openmetrics",
         progress: Progress | None = None,
     ) -> IngestResult:
-        """Load a telemetry file (or binary stream) into the embedded store, all or nothing."""
-        with self.open_store() as store:
-            return ingest_file(store, source, format=fmt, progress=progress)
+        """Load a telemetry file (or binary stream) into the embedded store, all or nothing.
+
+        The store is opened for writing only once the file has parsed clean, so a report
+        running meanwhile waits at most for the write.
+        """
+        return ingest_file(
+            self.telemetry_path,
+            source,
+            format=fmt,
+            progress=progress,
+            limits=self.config.ingest.limits(),
+        )
 
     def source(self) -> Source:
         """The configured telemetry source, opened for reading."""
