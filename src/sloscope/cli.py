@@ -130,11 +130,11 @@ def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
         err.print(f"[{style}]{_escape(str(problem))}[/]", markup=True)
 
 
-def _at(text: str) -> int:
+def _at(text: str, option: str = "--at") -> int:
     try:
         return parse_time(text, now=time.time())
     except ValueError as exc:
-        _fail(f"--at: {exc}")
+        _fail(f"{option}: {exc}")
 
 
 def _workspace(path: Path | None) -> Workspace:
@@ -251,6 +251,67 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total or None)
 
         yield advance
+
+
+store_app = typer.Typer(
+    help="Look after the embedded telemetry store: what it holds, deleting bad samples.",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("info")
+def store_info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Series, samples, time span and file size of the embedded store."""
+    with _errors():
+        info = _workspace(workspace).store_info()
+    if as_json:
+        out.print_json(json.dumps(info.to_dict()))
+    else:
+        out.print(info.summary(), markup=False, emoji=False)
+
+
+@store_app.command("delete-series")
+def delete_series(
+    selector: Annotated[
+        str, typer.Argument(help="PromQL selector, e.g. 'http_requests_total{code=\"500\"}'.")
+    ],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First time to delete (RFC 3339 or Unix s).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last time to delete (inclusive).")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Delete; without it, only count what would go.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Delete samples of the matching series (all, or from --from to --to), keeping the
+    remaining counts exact. Without --yes, a dry run: counts only.
+    """
+    low = _at(start, "--from") if start is not None else None
+    high = _at(end, "--to") if end is not None else None
+    if low is not None and high is not None and low > high:
+        _fail("--from is after --to; give the earlier time to --from")
+    with _errors():
+        done = _workspace(workspace).delete_series(selector, low, high, apply=yes)
+    what = f"{done.samples:,} sample(s) of {done.series:,} series" + (
+        f" ({done.series_removed:,} series left with none)" if done.series_removed else ""
+    )
+    if done.applied:
+        out.print(f"deleted {what}", markup=False, emoji=False)
+    elif done.samples:
+        out.print(
+            f"would delete {what}; nothing was deleted: add --yes to delete",
+            markup=False,
+            emoji=False,
+        )
+    else:
+        out.print(f"no sample of {selector} in that span; nothing to delete", markup=False)
 
 
 @app.command()

@@ -160,6 +160,13 @@ class TelemetryStore:
             return IngestError(unwritable(self.path.parent, OSError(errno.EROFS, text)))
         return SourceError(self._damaged(exc))
 
+    def read_error(self, exc: duckdb.Error) -> SourceError:
+        """The error to raise when a query of the store fails: a damaged file says so."""
+        text = str(exc)
+        if any(word in text for word in ("Corrupt", "checksum", "Could not read enough")):
+            return SourceError(self._damaged(exc))
+        return SourceError(f"the telemetry store {self.path} could not answer: {_first_line(exc)}")
+
     def _damaged(self, exc: duckdb.Error) -> str:
         """The message for a store that opens but cannot be read: truncated or corrupt."""
         return (
@@ -270,13 +277,13 @@ class TelemetryStore:
                     writer.close()
             self.con.commit()
         except duckdb.Error as exc:
-            self._rollback()
+            self.rollback()
             raise IngestError(
                 f"could not store the samples in {self.path}: {_first_line(exc)}; nothing "
                 "was stored (check free disk space and that no other process writes the store)"
             ) from exc
         except BaseException:
-            self._rollback()
+            self.rollback()
             raise
         return dataclasses.replace(total, series=int(seen.sum()))
 
@@ -293,13 +300,14 @@ class TelemetryStore:
         result = self._add(writer, series, index, timestamps, values)
         return dataclasses.replace(result, nan_skipped=nan_skipped)
 
-    def _rollback(self) -> None:
+    def rollback(self) -> None:
+        """Undo the open transaction, and give back the space its writes took."""
         # A failed COMMIT has already ended the transaction: then there is nothing to undo.
         with contextlib.suppress(duckdb.Error):
             self.con.rollback()
-        self._reclaim()
+        self.reclaim()
 
-    def _reclaim(self) -> None:
+    def reclaim(self) -> None:
         """Give back the blocks a rolled-back write had already put in the file.
 
         DuckDB writes a large transaction's rows to the file as it goes; a rollback
