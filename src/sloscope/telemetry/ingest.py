@@ -162,11 +162,21 @@ def _write(
     if not spool.samples:
         return AddResult(0, 0, 0, 0, 0)
     if isinstance(store, TelemetryStore):
-        store.verify()
-        return store.add(series, spool.batches())
+        return _add(store, series, spool)
     with TelemetryStore(Path(store), memory_limit_mb=WRITE_MEMORY_MB) as opened:
-        opened.verify()
-        return opened.add(series, spool.batches())
+        return _add(opened, series, spool)
+
+
+def _add(store: TelemetryStore, series: list[SeriesKey], spool: Spool) -> AddResult:
+    store.verify()
+    try:
+        return store.add(series, spool.batches())
+    except IngestError:
+        # On a full disk the spool beside the store may be what leaves no room to give
+        # the failed write's blocks back: delete it first, then reclaim them.
+        spool.close()
+        store.reclaim()
+        raise
 
 
 def _open(source: Any) -> tuple[BinaryIO, str, int, bool]:

@@ -10,6 +10,7 @@ once the whole file has parsed clean. The folder goes when the spool is closed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ import numpy as np
 from sloscope.errors import IngestError
 from sloscope.telemetry.openmetrics.numbers import Columns
 from sloscope.telemetry.store import unwritable
+
+_PREFIX = ".ingest-"
 
 #: Samples written to the store per batch (about 20 MB of columns).
 BATCH = 1 << 19
@@ -41,7 +44,8 @@ class Spool:
     def __init__(self, beside: Path) -> None:
         try:
             beside.mkdir(parents=True, exist_ok=True)
-            self.folder = Path(tempfile.mkdtemp(prefix=".ingest-", dir=beside))
+            _remove_abandoned(beside)
+            self.folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=beside))
         except OSError as exc:
             raise IngestError(unwritable(beside, exc)) from None
         self.samples = 0
@@ -93,3 +97,21 @@ class Spool:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Delete the spools of ingests whose process is gone (killed mid-parse)."""
+    for spool in folder.glob(f"{_PREFIX}*-*"):
+        pid = spool.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(spool, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -67,6 +67,13 @@ CREATE TABLE IF NOT EXISTS samples (
 """
 
 
+# A catalog change that touches no data: the checkpoint after it truncates free blocks.
+_RECLAIM = (
+    "CREATE TABLE _reclaim (x INTEGER); INSERT INTO _reclaim VALUES (1); "
+    "DROP TABLE _reclaim; CHECKPOINT"
+)
+
+
 @dataclass(frozen=True)
 class AddResult:
     """What one :meth:`TelemetryStore.add` did."""
@@ -267,7 +274,10 @@ class TelemetryStore:
         try:
             total = AddResult(0, 0, 0, 0, 0)
             seen = np.zeros(len(series), dtype=bool)
-            with tempfile.TemporaryDirectory(prefix=".write-", dir=self.path.parent) as folder:
+            # Staged rows are at most one batch (some MB): the system's temporary folder
+            # holds them, so that a full disk under the store fails in the store's own
+            # write, where the rollback gives the space back.
+            with tempfile.TemporaryDirectory(prefix="sloscope-write-") as folder:
                 writer = RowWriter(self.con, Path(folder))
                 try:
                     for batch in batches:
@@ -313,14 +323,17 @@ class TelemetryStore:
         DuckDB writes a large transaction's rows to the file as it goes; a rollback
         frees those blocks in memory, but the file keeps them until a checkpoint that
         changes the catalog. A table made and dropped at once is such a change, and
-        touches no data. Best effort: on a full disk the checkpoint may fail too, and
-        then the next write reclaims them.
+        touches no data. A write that failed on a full disk leaves the connection
+        unusable: a new one then reads the file as last committed, and reclaims. Best
+        effort: when even that fails, the next successful write reclaims the blocks.
         """
-        with contextlib.suppress(duckdb.Error):
-            self.con.execute(
-                "CREATE TABLE _reclaim (x INTEGER); INSERT INTO _reclaim VALUES (1); "
-                "DROP TABLE _reclaim; CHECKPOINT"
-            )
+        try:
+            self.con.execute(_RECLAIM)
+        except duckdb.Error:
+            with contextlib.suppress(duckdb.Error):
+                self.con.close()
+                self.con = duckdb.connect(str(self.path), read_only=self.read_only)
+                self.con.execute(_RECLAIM)
 
     def verify(self) -> None:
         """Read every stored block once; raise :class:`SourceError` if any is damaged.
