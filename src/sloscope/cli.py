@@ -465,7 +465,13 @@ def demo(
     end = _at(at) // 60 * 60
     root = workspace or Path()
     with _errors():
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _fail(
+                f"the demo cannot make the folder {_escape(str(root))} ({exc.strerror}); "
+                "give a writable place: sloscope demo --workspace DIR"
+            )
         ws = _workspace(root)
         err.print(f"writing sample specs and {days} days of telemetry into {root} ...")
         files = prepare_demo(root, ws.telemetry_path, end=end, days=days, seed=seed)

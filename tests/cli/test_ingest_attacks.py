@@ -252,3 +252,15 @@ def test_ingest_into_a_read_only_folder_says_what_to_do(
     assert f"cannot write in {read_only_folder / '.sloscope'}" in result.stderr.replace("\n", "")
     assert "make the folder writable" in result.stderr
     assert "bug" not in result.stderr
+
+
+def test_demo_into_a_read_only_folder_says_what_to_do(
+    sloscope: CliRunner, read_only_folder: Path
+) -> None:
+    result = sloscope("demo", "-w", str(read_only_folder))
+    assert result.code == 2
+    assert f"the demo cannot write in {read_only_folder / '.sloscope'}" in result.stderr
+    assert "sloscope demo --workspace DIR" in result.stderr
+    result = sloscope("demo", "-w", str(read_only_folder / "sub"))
+    assert result.code == 2
+    assert f"the demo cannot make the folder {read_only_folder / 'sub'}" in result.stderr
