@@ -29,7 +29,7 @@ from sloscope.telemetry.store import AddResult, TelemetryStore
 Progress = Callable[[int, int], None]
 
 #: DuckDB's memory while an ingest writes (its block cache; the batches are on top).
-WRITE_MEMORY_MB = 128
+WRITE_MEMORY_MB = 96
 
 
 @dataclass(frozen=True)
