@@ -264,3 +264,20 @@ def test_demo_into_a_read_only_folder_says_what_to_do(
     result = sloscope("demo", "-w", str(read_only_folder / "sub"))
     assert result.code == 2
     assert f"the demo cannot make the folder {read_only_folder / 'sub'}" in result.stderr
+
+
+def test_a_store_path_that_is_a_folder_or_a_pipe_is_named_as_such(
+    sloscope: CliRunner, workspace: Path
+) -> None:
+    folder = workspace / ".sloscope" / "telemetry.duckdb"
+    folder.mkdir(parents=True)
+    result = sloscope("ingest", str(workspace / "metrics.om"), "-w", str(workspace))
+    assert result.code == 2
+    assert f"the telemetry store {folder} is a folder; point source.path" in result.stderr
+    pipe = workspace / "pipe.duckdb"
+    os.mkfifo(pipe)
+    (workspace / "sloscope.yaml").write_text(f"source:\n  path: {pipe}\n", encoding="utf-8")
+    # Opening a pipe would block for ever: it is refused before DuckDB sees it.
+    result = sloscope("report", "--at", str(AT), "-w", str(workspace))
+    assert result.code == 2
+    assert "is not a regular file (a pipe or a device?)" in result.stderr

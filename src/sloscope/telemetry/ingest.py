@@ -24,7 +24,7 @@ from sloscope.telemetry.openmetrics.lines import OpenMetricsParser
 from sloscope.telemetry.openmetrics.series import FORMATS, Format, SeriesKey
 from sloscope.telemetry.openmetrics.stream import read_columns
 from sloscope.telemetry.spool import Spool
-from sloscope.telemetry.store import AddResult, TelemetryStore
+from sloscope.telemetry.store import AddResult, TelemetryStore, check_store_path
 
 Progress = Callable[[int, int], None]
 
@@ -113,6 +113,7 @@ def ingest_file(
         raise IngestError(f"unknown telemetry format {format!r}; use one of {', '.join(FORMATS)}")
     fmt = cast(Format, format)
     path = store.path if isinstance(store, TelemetryStore) else Path(store)
+    check_store_path(path)  # before reading a file that could not be stored anyway
     stream, name, total, owned = _open(path_or_stream)
     parser = OpenMetricsParser(name, fmt, limits)
     try:

@@ -113,6 +113,7 @@ class TelemetryStore:
             raise SourceError(
                 f"no telemetry store at {self.path} (load data first with 'sloscope ingest FILE')"
             )
+        check_store_path(self.path)
         if not read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -404,6 +405,16 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def check_store_path(path: Path) -> None:
+    """Refuse a store path that is there but is no file (DuckDB would block on a pipe)."""
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a pipe or a device?)"
+        raise SourceError(
+            f"the telemetry store {path} is {kind}; point source.path in "
+            "sloscope.yaml (or SLOSCOPE_TELEMETRY_PATH) at a file, or move it aside"
+        )
 
 
 def unwritable(folder: Path, exc: OSError) -> str:
