@@ -125,18 +125,7 @@ def run(minutes: int = 36_000, instances: int = 1) -> dict[str, Any]:
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             done = subprocess.run(
-                [
-                    promtool,
-                    "tsdb",
-                    "create-blocks-from",
-                    "openmetrics",
-                    # Longer than the file's span: promtool then reads the file once
-                    # rather than once per 2-hour block (its default).
-                    "--max-block-duration=8760h",
-                    "-q",
-                    str(data),
-                    str(root / "tsdb"),
-                ],
+                promtool_command(promtool, data, root / "tsdb"),
                 capture_output=True,
                 text=True,
                 check=False,
@@ -160,6 +149,22 @@ def run(minutes: int = 36_000, instances: int = 1) -> dict[str, Any]:
         if os.environ.get("SLOSCOPE_BENCH_GB", "1") != "0":
             large_file(root, rows, notes)
     return {"name": "ingest: OpenMetrics into the embedded store", "rows": rows, "notes": notes}
+
+
+def promtool_command(promtool: str, data: Path, out: Path) -> list[str]:
+    """promtool's backfill at its best settings: a maximum block duration longer than
+    the file's span, so that it reads the file once rather than once per 2-hour block
+    (its default)."""
+    return [
+        promtool,
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        "--max-block-duration=8760h",
+        "-q",
+        str(data),
+        str(out),
+    ]
 
 
 def _measured(command: list[str]) -> tuple[float, float, int, subprocess.CompletedProcess[str]]:
@@ -207,18 +212,7 @@ def large_file(root: Path, rows: list[tuple[str, Any, str]], notes: list[str]) -
     promtool = shutil.which("promtool")
     if not promtool:
         return
-    # Longer than the file's span: promtool then reads the file once.
-    command = [
-        promtool,
-        "tsdb",
-        "create-blocks-from",
-        "openmetrics",
-        "--max-block-duration=8760h",
-        "-q",
-        str(data),
-        str(root / "tsdb-large"),
-    ]
-    wall, cpu, rss, done = _measured(command)
+    wall, cpu, rss, done = _measured(promtool_command(promtool, data, root / "tsdb-large"))
     if done.returncode:
         notes.append(f"promtool on the 1 GB file failed: {done.stderr}")
         return

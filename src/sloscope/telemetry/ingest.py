@@ -10,6 +10,7 @@ samples are written, never while the file is read.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -117,7 +118,7 @@ def ingest_file(
     stream, name, total, owned = _open(path_or_stream)
     parser = OpenMetricsParser(name, fmt, limits)
     try:
-        with Spool(path.parent) as spool:
+        with contextlib.closing(Spool(path.parent)) as spool:
             for columns in read_columns(stream, parser, total, progress):
                 spool.append(columns)
             summary = parser.finish()

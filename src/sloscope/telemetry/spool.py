@@ -15,8 +15,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import numpy as np
 
@@ -38,7 +36,7 @@ _COLUMNS = ("index", "timestamps", "values")
 class Spool:
     """Columns appended chunk by chunk, read back in batches of :data:`BATCH`.
 
-    >>> with Spool(tmp) as spool:  # doctest: +SKIP
+    >>> with contextlib.closing(Spool(tmp)) as spool:  # doctest: +SKIP
     ...     spool.append(columns)
     ...     for batch in spool.batches(): ...
     """
@@ -88,17 +86,6 @@ class Spool:
         for file in self._files:
             file.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _remove_abandoned(folder: Path) -> None:

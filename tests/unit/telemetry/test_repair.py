@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import random
@@ -91,7 +92,7 @@ def test_spools_of_ingests_that_were_killed_are_removed(tmp_path: Path) -> None:
     (dead / "index").write_bytes(b"0" * 100)
     alive = tmp_path / f".ingest-{os.getpid()}-def"
     alive.mkdir()
-    with Spool(tmp_path):
+    with contextlib.closing(Spool(tmp_path)):
         assert not dead.exists()
         assert alive.exists()
 
