@@ -297,8 +297,9 @@ def delete_series(
     ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Delete samples of the matching series (all, or from --from to --to), keeping the
-    remaining counts exact. Without --yes, a dry run: counts only.
+    """Delete samples of matching series (all, or --from to --to); counts stay exact.
+
+    Without --yes, a dry run: it only counts what would be deleted.
     """
     low = _time_option("--from", start) if start is not None else None
     high = _time_option("--to", end) if end is not None else None
