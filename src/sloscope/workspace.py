@@ -34,9 +34,9 @@ from sloscope.engine.windows import (
 )
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
-from sloscope.report.groups import fetch_groups, name_group
+from sloscope.report.groups import evaluate_groups
 from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import CountSeries, GroupKey, Source
+from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource, compile_selector
 from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.load import LoadResult, load_paths
@@ -457,7 +457,10 @@ class Workspace:
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            results = self._evaluate(pairs, at, step, src, progress, trends=trends)
+            # Grouped SLOs are evaluated apart, per group (_with_groups).
+            plain = [(svc, s) for svc, s in pairs if not s.group_by]
+            results = self._evaluate(plain, at, step, src, progress, trends=trends)
+            results = self._with_groups(pairs, results, at, src, trends=trends)
         except duckdb.Error as exc:
             if isinstance(src, EmbeddedSource):
                 raise src.store.read_error(exc) from None
@@ -503,79 +506,87 @@ class Workspace:
         ]
         # The budget policy's burn-rate steps read their own lookbacks besides the usual.
         lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows})) for b in budgets]
-        spans = [
-            needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
-            for (_, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True)
-        ]
-        # Grouped SLOs (group_by) are fetched per group, beside the batched fetch of the rest.
-        plain = [i for i, (_, slo) in enumerate(pairs) if not slo.group_by]
-        requests = [
-            FetchRequest(
-                sli=pairs[i][1].sli,
-                begin=spans[i].begin,
-                fine_since=spans[i].fine_since,
-                id=slo_id(pairs[i][0].name, pairs[i][1].name),
+        requests = []
+        for (service, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True):
+            span = needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
+            requests.append(
+                FetchRequest(
+                    sli=slo.sli,
+                    begin=span.begin,
+                    fine_since=span.fine_since,
+                    id=slo_id(service.name, slo.name),
+                )
             )
-            for i in plain
-        ]
-        fetched: dict[int, list[tuple[GroupKey, CountSeries]]] = {
-            i: [((), series)]
-            for i, series in zip(plain, fetch_for_evaluation(src, requests, at, step), strict=True)
-        }
-        for i, (service, slo) in enumerate(pairs):
-            if slo.group_by:
-                fetched[i] = fetch_groups(
-                    src, service, slo, (spans[i].begin, at), step, max_groups=self.config.max_groups
-                )
+        counts = fetch_for_evaluation(src, requests, at, step)
         results = []
-        for i, (service, slo) in enumerate(pairs):
-            for group, series in fetched[i]:
-                results.append(
-                    self._result(
-                        (service, slo),
-                        (plans[i], budgets[i], lookbacks[i]),
-                        series,
-                        at,
-                        group,
-                        trends=trends,
-                    )
+        for (service, slo), policy, budget, wanted, series in zip(
+            pairs, plans, budgets, lookbacks, counts, strict=True
+        ):
+            status = evaluate_slo(
+                slo,
+                series.good,
+                series.total,
+                start=series.start,
+                step=series.step,
+                at=at,
+                policy=policy,
+                lookbacks=wanted,
+            )
+            has_data = series.series > 0
+            consumed = status.consumed if has_data else None
+            decision = decide(budget, consumed, status.burn_rates)
+            trend = None
+            if trends:
+                trend = budget_trend(
+                    slo,
+                    series.good,
+                    series.total,
+                    start=series.start,
+                    step=series.step,
+                    at=at,
                 )
+            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
             if progress is not None:
-                progress(i + 1, len(pairs))
+                progress(len(results), len(pairs))
         return results
 
-    @staticmethod
-    def _result(
-        pair: tuple[Service, SLO],
-        policies: tuple[AlertPolicy, BudgetPolicy, tuple[int, ...]],
-        series: CountSeries,
+    def _with_groups(
+        self,
+        pairs: Sequence[tuple[Service, SLO]],
+        plain: list[SLOResult],
         at: int,
-        group: GroupKey,
+        src: Source,
         *,
         trends: bool,
-    ) -> SLOResult:
-        """One SLO (one group of a grouped SLO) evaluated from its counts."""
-        service, slo = pair
-        policy, budget, wanted = policies
-        status = evaluate_slo(
-            slo,
-            series.good,
-            series.total,
-            start=series.start,
-            step=series.step,
-            at=at,
-            policy=policy,
-            lookbacks=wanted,
-        )
-        has_data = series.series > 0
-        consumed = status.consumed if has_data else None
-        decision = name_group(decide(budget, consumed, status.burn_rates), group)
-        trend = None
-        if trends:
-            trend = budget_trend(
-                slo, series.good, series.total, start=series.start, step=series.step, at=at
+    ) -> list[SLOResult]:
+        """The results of ``pairs`` in order: ``plain`` (the ungrouped SLOs, evaluated
+        together) with each grouped SLO's results, one per group, in its place.
+
+        A grouped SLO (``group_by``) is fetched and evaluated apart, per group
+        (:func:`~sloscope.report.groups.evaluate_groups`).
+        """
+        if all(not slo.group_by for _, slo in pairs):
+            return plain
+        ungrouped = iter(plain)
+        out: list[SLOResult] = []
+        for service, slo in pairs:
+            if not slo.group_by:
+                out.append(next(ungrouped))
+                continue
+            budget = self.budget_policy(service, slo)
+            out += evaluate_groups(
+                src,
+                service,
+                slo,
+                at=at,
+                step=self.config.step_seconds,
+                policy=alert_policy(slo.alerting.policy, self.alert_policies.values()),
+                budget=budget,
+                lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows})),
+                max_groups=self.config.max_groups,
+                trends=trends,
             )
-        return SLOResult(service, slo, status, decision, has_data, series.note, trend, group)
+        return out
 
     # --- release gate -----------------------------------------------------------------
 

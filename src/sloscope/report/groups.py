@@ -15,9 +15,12 @@ sample is read where the source can tell (the embedded catalog, Prometheus's ser
 
 from __future__ import annotations
 
+from sloscope.engine.evaluate import evaluate_slo, needed_span
+from sloscope.engine.trend import budget_trend
+from sloscope.engine.windows import AlertPolicy
 from sloscope.errors import ConfigError, SourceError, TooManyGroupsError
-from sloscope.policy.budget import PolicyDecision
-from sloscope.report.model import group_text
+from sloscope.policy.budget import BudgetPolicy, PolicyDecision, decide
+from sloscope.report.model import SLOResult, group_text
 from sloscope.sources.base import CountSeries, GroupedSource, GroupKey, Source
 from sloscope.spec.model import SLO, Service
 
@@ -67,3 +70,45 @@ def name_group(decision: PolicyDecision, group: GroupKey) -> PolicyDecision:
         return decision
     prefix = group_text(group)
     return PolicyDecision(decision.state, tuple(f"{prefix}: {r}" for r in decision.reasons))
+
+
+def evaluate_groups(
+    src: Source,
+    service: Service,
+    slo: SLO,
+    *,
+    at: int,
+    step: int,
+    policy: AlertPolicy,
+    budget: BudgetPolicy,
+    lookbacks: tuple[int, ...],
+    max_groups: int,
+    trends: bool,
+) -> list[SLOResult]:
+    """A grouped SLO at ``at``: one result per group, each evaluated as an SLO of its own
+    over its own counts (the engine, the budget policy and the trend, as for any SLO)."""
+    span = needed_span(slo, at, step=step, policy=policy, lookbacks=lookbacks)
+    out = []
+    for group, series in fetch_groups(
+        src, service, slo, (span.begin, at), step, max_groups=max_groups
+    ):
+        status = evaluate_slo(
+            slo,
+            series.good,
+            series.total,
+            start=series.start,
+            step=series.step,
+            at=at,
+            policy=policy,
+            lookbacks=lookbacks,
+        )
+        has_data = series.series > 0
+        consumed = status.consumed if has_data else None
+        decision = name_group(decide(budget, consumed, status.burn_rates), group)
+        trend = None
+        if trends:
+            trend = budget_trend(
+                slo, series.good, series.total, start=series.start, step=series.step, at=at
+            )
+        out.append(SLOResult(service, slo, status, decision, has_data, series.note, trend, group))
+    return out
