@@ -34,7 +34,6 @@ from sloscope.engine.windows import (
 )
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
-from sloscope.report.groups import evaluate_groups
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource, compile_selector
@@ -567,6 +566,8 @@ class Workspace:
         """
         if all(not slo.group_by for _, slo in pairs):
             return plain
+        from sloscope.report.groups import evaluate_groups
+
         ungrouped = iter(plain)
         out: list[SLOResult] = []
         for service, slo in pairs:
