@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
@@ -27,15 +27,21 @@ from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import Source
-from sloscope.sources.embedded import EmbeddedSource
-from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+from sloscope.sources.plan import FetchRequest, fetch_planned
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
-from sloscope.telemetry.ingest import IngestResult, ingest_file
-from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import ProjectRules, validate_project
 
+if TYPE_CHECKING:
+    # DuckDB and the ingest load only for the commands that read or write telemetry.
+    from sloscope.telemetry.ingest import IngestResult
+    from sloscope.telemetry.store import TelemetryStore
+
 Progress = Callable[[int, int], None]
+
+#: SLOs fetched and evaluated together: enough for the backend to batch its queries,
+#: few enough that a report's memory stays bounded however many SLOs it has.
+EVALUATION_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ class Workspace:
 
     def open_store(self, read_only: bool = False) -> TelemetryStore:
         """The embedded telemetry store (created on first write)."""
+        from sloscope.telemetry.store import TelemetryStore
+
         if read_only and not self.telemetry_path.exists():
             raise SourceError(
                 f"no telemetry store at {self.telemetry_path}; load data with "
@@ -150,6 +158,8 @@ class Workspace:
         progress: Progress | None = None,
     ) -> IngestResult:
         """Load a telemetry file (or binary stream) into the embedded store, all or nothing."""
+        from sloscope.telemetry.ingest import ingest_file
+
         with self.open_store() as store:
             return ingest_file(store, source, format=fmt, progress=progress)
 
@@ -157,6 +167,8 @@ class Workspace:
         """The configured telemetry source, opened for reading."""
         if self.config.source.type == "prometheus":
             return self.config.source.open_prometheus(self.root)
+        from sloscope.sources.embedded import EmbeddedSource
+
         return EmbeddedSource(self.open_store(read_only=True))
 
     # --- generation -------------------------------------------------------------------
@@ -278,8 +290,14 @@ class Workspace:
         pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
         own_source = source is None
         src = self.source() if source is None else source
+        results: list[SLOResult] = []
         try:
-            results = self._evaluate(pairs, at, step, src, progress)
+            for first in range(0, len(pairs), EVALUATION_BATCH):
+                batch = pairs[first : first + EVALUATION_BATCH]
+                for result in self._evaluate(batch, at, step, src):
+                    results.append(result)
+                    if progress is not None:
+                        progress(len(results), len(pairs))
         finally:
             if own_source:
                 src.close()
@@ -291,8 +309,8 @@ class Workspace:
         at: int,
         step: int,
         src: Source,
-        progress: Progress | None,
     ) -> list[SLOResult]:
+        """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
         policies = self.alert_policies
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
         requests = []
@@ -306,22 +324,23 @@ class Workspace:
                     id=slo_id(service.name, slo.name),
                 )
             )
-        counts = fetch_for_evaluation(src, requests, at, step)
+        counts = fetch_planned(src, requests, at, step)
+        budget_policies = self.budget_policies
         results = []
-        for (service, slo), policy, series in zip(pairs, plans, counts, strict=True):
+        for (service, slo), policy, planned in zip(pairs, plans, counts, strict=True):
+            recent = planned.recent
             status = evaluate_slo(
                 slo,
-                series.good,
-                series.total,
-                start=series.start,
-                step=series.step,
+                recent.good,
+                recent.total,
+                start=recent.start,
+                step=recent.step,
                 at=at,
                 policy=policy,
+                history=planned.engine_history(),
             )
-            has_data = series.series > 0
+            has_data = planned.series > 0
             consumed = status.consumed if has_data else None
-            decision = decide(self.budget_policies[slo.budget_policy], consumed)
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note))
-            if progress is not None:
-                progress(len(results), len(pairs))
+            decision = decide(budget_policies[slo.budget_policy], consumed)
+            results.append(SLOResult(service, slo, status, decision, has_data, planned.note))
         return results
