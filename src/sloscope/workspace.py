@@ -26,8 +26,8 @@ from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide
 from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import Source
-from sloscope.sources.plan import FetchRequest, fetch_planned
+from sloscope.sources.base import Source, SplitSource
+from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.validation import ProjectRules, validate_project
@@ -324,7 +324,10 @@ class Workspace:
                     id=slo_id(service.name, slo.name),
                 )
             )
-        counts = fetch_planned(src, requests, at, step)
+        # A source that sums where the data lives sends the older part of each window as
+        # one sum per series; a remote query engine answers it hourly.
+        coarse = ONE_SUM if isinstance(src, SplitSource) else COARSE_STEP
+        counts = fetch_planned(src, requests, at, step, coarse)
         budget_policies = self.budget_policies
         results = []
         for (service, slo), policy, planned in zip(pairs, plans, counts, strict=True):

@@ -32,11 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from sloscope.engine.counts import History
-from sloscope.sources.base import CountSeries, Source
+from sloscope.sources.base import CountSeries, Segment, Source, SplitSource
 from sloscope.spec.model import SLI, TimeslicesSLI
 
 #: The step of the older part of a window.
 COARSE_STEP = 3600
+#: ``coarse=ONE_SUM``: the older part of each request as one step, a single sum per
+#: series; what a status needs (its SLO window starts where the older part does), and
+#: the least a source can send. Charts of the window pass their width instead.
+ONE_SUM = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ def _split(request: FetchRequest, at: int, step: int, coarse: int) -> tuple[int,
     steps = -(-(at - request.begin) // step)
     start = at - steps * step
     fine_steps = -(-(at - min(request.fine_since, at)) // step)
+    if coarse == ONE_SUM and not isinstance(request.sli, TimeslicesSLI):
+        coarse = max((steps - fine_steps) * step, step)
     if isinstance(request.sli, TimeslicesSLI) or coarse % step or coarse <= step:
         return start, start, step
     coarse_span = (steps - fine_steps) * step // coarse * coarse
@@ -137,10 +143,13 @@ def fetch_planned(
 ) -> list[PlannedCounts]:
     """Counts of every request ending at ``at``, in the order given, as fetched.
 
-    Requests sharing a grid are fetched together so the backend can batch them. When the
-    source has ``coarse_history``, the part of a request before its ``fine_since``
-    (rounded to whole coarse steps from its ``begin``) comes at the ``coarse`` step as
-    :attr:`PlannedCounts.history`; the rest at ``step``.
+    Requests sharing a grid are fetched together so the backend can batch them, both
+    resolutions in one pass when the source is a
+    :class:`~sloscope.sources.base.SplitSource`. When the source has
+    ``coarse_history``, the part of a request before its ``fine_since`` (rounded to
+    whole coarse steps from its ``begin``) comes at the ``coarse`` step as
+    :attr:`PlannedCounts.history` (as one step with :data:`ONE_SUM`); the rest at
+    ``step``.
     """
     if not src.coarse_history:
         coarse = step
@@ -166,6 +175,10 @@ def _fetch_group(
     start, split, coarse_step = grid
     slis = [r.sli for r in requests]
     ids = [r.id or "" for r in requests]
+    if split != start and isinstance(src, SplitSource):
+        older, recent = Segment(start, split, coarse_step), Segment(split, at, step)
+        both = src.fetch_split(slis, older, recent, ids=ids if all(ids) else None)
+        return [PlannedCounts(fine, old) for old, fine in both]
     fine = _fetch(src, slis, (split, at), step, ids)
     if split == start:
         return [PlannedCounts(recent) for recent in fine]
