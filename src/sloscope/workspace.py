@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 
 #: SLOs fetched and evaluated together: enough for the backend to batch its queries,
 #: few enough that a report's memory stays bounded however many SLOs it has.
-EVALUATION_BATCH = 1000
+EVALUATION_BATCH = 250
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,8 @@ class Source(Protocol):
 
 @runtime_checkable
 class SplitSource(Protocol):
-    """A source that answers two adjacent grids (an older, coarse one and a recent one)
-    in one pass, cheaper than two :meth:`Source.fetch` calls.
+    """A source that answers each SLI's older part at a coarse step and a recent grid
+    per step, for many SLIs in one pass: cheaper than :meth:`Source.fetch` per grid.
 
     :mod:`sloscope.sources.plan` uses it when a source has it.
     """
@@ -136,11 +136,11 @@ class SplitSource(Protocol):
     def fetch_split(
         self,
         slis: Sequence[SLI],
-        older: Segment,
+        olders: Sequence[Segment],
         recent: Segment,
         *,
         ids: Sequence[str] | None = None,
     ) -> list[tuple[CountSeries, CountSeries]]:
-        """Each SLI's counts on ``older`` and on ``recent`` (``older.end == recent.start``),
-        as :meth:`Source.fetch` would give them for each grid."""
+        """Each SLI's counts on its older grid and on ``recent`` (every older grid ends at
+        ``recent.start``), as :meth:`Source.fetch` would give them for each grid."""
         ...

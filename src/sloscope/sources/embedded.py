@@ -2,18 +2,17 @@
 
 :meth:`EmbeddedSource.fetch` answers every SLI of a report at once:
 
-1. each distinct selector is resolved against the series catalog, all in one SQL query
-   (matchers compile to SQL with bound parameters; regexes are RE2 and fully anchored,
-   as in Prometheus; an absent label reads as ``""``);
-2. DuckDB sums the per-sample increases (``delta``) of every matched series in
-   ``(start, end]`` per step, for each group of series used by the same SLI counts, in
-   one grouped query: one number per group and step leaves the database, not one per
-   sample;
-3. numpy adds those groups into each SLI's good and total.
+1. each distinct selector is resolved against the series catalog, read once
+   (:mod:`sloscope.sources.catalog`; regexes are RE2 and fully anchored, as in
+   Prometheus; an absent label reads as ``""``);
+2. the per-sample increases (``delta``) of every matched series in ``(start, end]`` are
+   read in one query, with the step each falls in computed by DuckDB;
+3. numpy sums them per step for each group of series used by the same SLI counts, then
+   adds those groups into each SLI's good and total.
 
 :meth:`EmbeddedSource.fetch_split` answers the two resolutions of
-:mod:`sloscope.sources.plan` (an SLO window's older part per hour, its lookbacks per
-step) in that same single pass over the samples.
+:mod:`sloscope.sources.plan` (each SLO window's older part as a few coarse sums, the
+lookbacks per step) for many SLOs at once, in one query.
 
 Step ``i`` covers ``(start + i*step, start + (i+1)*step]`` (the grid of
 :mod:`sloscope.sources.base`); in milliseconds a sample at ``ts`` falls in step
@@ -42,29 +41,24 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.errors import SourceError, UnsupportedSLIError
 from sloscope.sources.base import CountSeries, Segment, grid_length
+from sloscope.sources.catalog import match_selectors
 from sloscope.sources.histograms import (
     HistogramKey,
     check_threshold_buckets,
     histogram_key,
     require_threshold_bucket,
 )
+from sloscope.sources.sums import atom_sums, atoms_of
 from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
 from sloscope.telemetry.store import TelemetryStore
-
-#: Largest (atoms x steps) matrix summed at once; more series are read in batches.
-_MAX_CELLS = 16_000_000
-#: Selectors resolved per catalog query (a bound on the SQL text DuckDB must bind).
-_SELECTORS_PER_QUERY = 256
 
 
 @dataclass(frozen=True)
@@ -154,115 +148,71 @@ class EmbeddedSource:
         are read-only: copy one before changing it.
         """
         grid_length(start, end, step)
-        return [parts[0] for parts in self._fetch_segments(slis, [Segment(start, end, step)])]
+        recent = Segment(start, end, step)
+        return [counts for _, counts in self._fetch_parts(slis, [None] * len(slis), recent)]
 
     def fetch_split(
         self,
         slis: Sequence[SLI],
-        older: Segment,
+        olders: Sequence[Segment],
         recent: Segment,
         *,
         ids: Sequence[str] | None = None,
     ) -> list[tuple[CountSeries, CountSeries]]:
-        """Counts of each SLI on two adjacent grids, ``older`` then ``recent``, in one pass.
+        """Counts of each SLI on its older grid and on the recent one, in one pass.
 
-        As two :meth:`fetch` calls would answer, from a single grouped scan of the
-        samples of ``(older.start, recent.end]``.
+        As :meth:`fetch` calls on each grid would answer. DuckDB sums the older part of
+        every SLI per coarse step where the samples are; the recent part comes per
+        sample (a fine grid holds about one sample per step).
         """
-        if older.end != recent.start:
-            raise SourceError(
-                f"the older grid ends at {older.end}, not where the recent one starts "
-                f"({recent.start})"
-            )
-        for segment in (older, recent):
-            grid_length(*segment)
-        return [(parts[0], parts[1]) for parts in self._fetch_segments(slis, [older, recent])]
+        if len(olders) != len(slis):
+            raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
+        for older in olders:
+            if older.end != recent.start:
+                raise SourceError(
+                    f"an older grid ends at {older.end}, not where the recent one starts "
+                    f"({recent.start})"
+                )
+            grid_length(*older)
+        grid_length(*recent)
+        out = []
+        for old, counts in self._fetch_parts(slis, list(olders), recent):
+            assert old is not None  # every SLI was given an older grid
+            out.append((old, counts))
+        return out
 
-    def _fetch_segments(
-        self, slis: Sequence[SLI], segments: list[Segment]
-    ) -> list[list[CountSeries]]:
-        """Counts of each SLI on each of ``segments`` (adjacent grids, oldest first)."""
+    def _fetch_parts(
+        self, slis: Sequence[SLI], olders: list[Segment | None], recent: Segment
+    ) -> list[tuple[CountSeries | None, CountSeries]]:
+        """Counts of each SLI on its older grid (when it has one) and on ``recent``."""
         selectors: dict[Selector, None] = {}
         for sli in slis:
             selectors.update(dict.fromkeys(_selectors_of(sli)))
-        matched = self._resolve(list(selectors))
+        matched = match_selectors(self.store.con, list(selectors))
         plans = [_plan(sli, matched) for sli in slis]
-        self._check_histograms(slis, matched, segments[0].start, segments[-1].end)
-        series_atom, parts = _atoms(plans)
-        sums = self._atom_sums(series_atom, len(set(series_atom.values())), segments)
-        # SLIs counting the same series share their rows (no copy of a month of steps);
+        first = min([o.start for o in olders if o is not None] + [recent.start])
+        self._check_histograms(slis, matched, first, recent.end)
+        atoms = atoms_of([(plan.good, plan.total) for plan in plans], olders)
+        sums = atom_sums(self.store.con, atoms, recent)
+        # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.
         sums.setflags(write=False)
         width = sums.shape[1]
 
         def count(index: int, role: int) -> NDArray[np.float64]:
-            atoms = parts.get((index, role), [])
-            if len(atoms) == 1:
-                row: NDArray[np.float64] = sums[atoms[0]]
+            mine = atoms.parts.get((index, role), [])
+            if len(mine) == 1:
+                row: NDArray[np.float64] = sums[mine[0]]
                 return row
-            summed: NDArray[np.float64] = sums[atoms].sum(axis=0) if atoms else np.zeros(width)
+            summed: NDArray[np.float64] = sums[mine].sum(axis=0) if mine else np.zeros(width)
             return summed
 
-        out: list[list[CountSeries]] = []
+        out: list[tuple[CountSeries | None, CountSeries]] = []
         for index, plan in enumerate(plans):
             part, total = count(index, 0), count(index, 1)
             good = total - part if plan.subtract else part
-            out.append(_cut(segments, good, total, plan.series))
+            out.append(_cut(olders[index], recent, good, total, plan.series))
         return out
-
-    def _resolve(self, selectors: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
-        """Series (id, ``le`` label) matched by each selector, in as few queries as can be.
-
-        One pass over the catalog evaluates every distinct matcher of up to
-        :data:`_SELECTORS_PER_QUERY` selectors as a boolean (selectors of one service
-        share most matchers, and DuckDB binds each regex once); numpy then ANDs a
-        selector's matchers with its metric name.
-        """
-        found: dict[Selector, list[tuple[int, str]]] = {s: [] for s in selectors}
-        for first in range(0, len(selectors), _SELECTORS_PER_QUERY):
-            found.update(self._resolve_batch(selectors[first : first + _SELECTORS_PER_QUERY]))
-        return found
-
-    def _resolve_batch(self, batch: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
-        """:meth:`_resolve` for up to :data:`_SELECTORS_PER_QUERY` selectors: one query."""
-        matchers = list(dict.fromkeys(m for s in batch for m in s.matchers))
-        rows = self._matcher_hits(batch, matchers)
-        if not rows:
-            return {}
-        hits = np.array([r[3] for r in rows], dtype=bool).reshape(len(rows), len(matchers))
-        metric = np.array([r[1] for r in rows], dtype=object)
-        column = {m: i for i, m in enumerate(matchers)}
-        found = {}
-        for selector in batch:
-            picked = [column[m] for m in selector.matchers]
-            mask = (metric == selector.metric) & hits[:, picked].all(axis=1)
-            found[selector] = [(int(rows[i][0]), str(rows[i][2])) for i in np.flatnonzero(mask)]
-        return found
-
-    def _matcher_hits(self, batch: list[Selector], matchers: list[Matcher]) -> list[Any]:
-        """(id, name, le, [whether each matcher matches]) of the series of ``batch``'s
-        metric names.
-        """
-        columns: list[str] = []
-        params: list[str] = []
-        for matcher in matchers:
-            clause, args = _compile_matcher(matcher)
-            columns.append(f"({clause})")
-            params.extend(args)
-        hits_sql = "[" + ", ".join(columns) + "]" if columns else "[]::BOOLEAN[]"
-        sql = (
-            f"SELECT id, name, coalesce(labels['le'], '') AS le, {hits_sql} AS hits "
-            "FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
-        )
-        names = sorted({s.metric for s in batch})
-        try:
-            return list(self.store.con.execute(sql, [*params, names]).fetchall())
-        except duckdb.InvalidInputException as exc:
-            raise SourceError(
-                f"a selector's regular expression is not valid RE2: {exc} (selectors: "
-                + "; ".join(str(s) for s in batch if _has_regex(s))
-                + "); RE2 has no backreferences or lookarounds, as in Prometheus"
-            ) from None
 
     def _check_histograms(
         self,
@@ -317,89 +267,21 @@ class EmbeddedSource:
         ).fetchall()
         return {int(i): histogram_key(zip(keys, values, strict=True)) for i, keys, values in rows}
 
-    def _atom_sums(
-        self, series_atom: dict[int, int], atoms: int, segments: list[Segment]
-    ) -> NDArray[np.float64]:
-        """Σ delta per step of each atom: an ``atoms`` x ``n`` matrix, the steps of every
-        segment side by side."""
-        n = sum((end - start) // step for start, end, step in segments)
-        out = np.zeros((atoms, n))
-        if not series_atom:
-            return out
-        ids = np.fromiter(series_atom.keys(), dtype=np.int32, count=len(series_atom))
-        atom = np.fromiter(series_atom.values(), dtype=np.int32, count=len(series_atom))
-        flat = out.reshape(-1)
-        # Read atoms in batches so the cell index stays a 32-bit integer and one
-        # result stays moderate in memory.
-        batch = max(1, _MAX_CELLS // n)
-        for first in range(0, atoms, batch):
-            pick = (atom >= first) & (atom < first + batch)
-            picked = ids[pick]
-            sql, params = _cells_query(segments, n, (int(picked.min()), int(picked.max())))
-            self.store.con.register("_atoms", {"id": picked, "atom": atom[pick] - first})
-            try:
-                rows = self.store.con.execute(sql, params).fetchnumpy()
-            finally:
-                self.store.con.unregister("_atoms")
-            part = flat[first * n : (first + batch) * n]
-            # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
-            part += np.bincount(rows["cell"], weights=rows["delta"], minlength=part.size)
-        return out
-
-
-def _cells_query(
-    segments: list[Segment], width: int, id_range: tuple[int, int]
-) -> tuple[str, list[int]]:
-    """SQL giving (cell, delta) rows of the registered ``_atoms`` over ``segments``.
-
-    A sample at ``ts`` (ms) falls in step ``(ts - start_ms - 1) // step_ms`` of its
-    segment's grid (exact integer math); the steps of later segments follow those of
-    earlier ones, ``width`` cells per atom in all. Every segment but the last (the older,
-    coarse parts) is summed per cell by DuckDB, where the samples are; the last comes
-    per sample, as a fine grid holds about one sample per step and grouping would cost
-    more than it saves. Samples with no increase are left out: they add nothing. The id
-    bounds let DuckDB skip row groups of other series before the join.
-    """
-    parts: list[str] = []
-    params: list[int] = []
-    offset = 0
-    for index, (start, end, step) in enumerate(segments):
-        grouped = index < len(segments) - 1
-        delta = "sum(s.delta)" if grouped else "s.delta"
-        parts.append(
-            f"SELECT (a.atom * ? + ? + (s.ts - ? - 1) // ?)::INTEGER AS cell, {delta} AS delta "
-            "FROM samples s JOIN _atoms a ON s.series_id = a.id "
-            "WHERE s.ts > ? AND s.ts <= ? AND s.delta <> 0 AND s.series_id BETWEEN ? AND ?"
-            + (" GROUP BY cell" if grouped else "")
-        )
-        params += [width, offset, start * 1000, step * 1000, start * 1000, end * 1000, *id_range]
-        offset += (end - start) // step
-    return " UNION ALL ".join(parts), params
-
 
 def _cut(
-    segments: list[Segment], good: NDArray[np.float64], total: NDArray[np.float64], series: int
-) -> list[CountSeries]:
-    """One SLI's counts of the segments side by side, as one series per segment."""
-    out = []
-    first = 0
-    for start, end, step in segments:
-        last = first + (end - start) // step
-        out.append(
-            CountSeries(
-                start=start,
-                step=step,
-                good=good[first:last],
-                total=total[first:last],
-                series=series,
-            )
-        )
-        first = last
-    return out
-
-
-def _has_regex(selector: Selector) -> bool:
-    return any(m.op in ("=~", "!~") for m in selector.matchers)
+    older: Segment | None,
+    recent: Segment,
+    good: NDArray[np.float64],
+    total: NDArray[np.float64],
+    series: int,
+) -> tuple[CountSeries | None, CountSeries]:
+    """One SLI's row of cells (recent steps, then older ones) as its two series."""
+    n = grid_length(*recent)
+    fine = CountSeries(recent.start, recent.step, good[:n], total[:n], series=series)
+    if older is None:
+        return None, fine
+    m = n + grid_length(*older)
+    return CountSeries(older.start, older.step, good[n:m], total[n:m], series=series), fine
 
 
 def _indicator(sli: SLI) -> RatioSLI | LatencySLI:
@@ -461,29 +343,6 @@ def _histogram_slis(
         for inner in indicators
         if isinstance(inner, LatencySLI) and matched[inner.bucket_selector]
     ]
-
-
-def _atoms(
-    plans: list[_Plan],
-) -> tuple[dict[int, int], dict[tuple[int, int], list[int]]]:
-    """Series used by exactly the same sums form one "atom": summed once, then added to
-    each SLI count that uses it (good and total share most series).
-
-    Returns each series' atom, and the atoms of each (SLI index, role) with role 0 for
-    the good (or bad) part and 1 for the total.
-    """
-    uses: dict[int, list[tuple[int, int]]] = {}
-    for index, plan in enumerate(plans):
-        for role, series_ids in ((0, plan.good), (1, plan.total)):
-            for series_id in set(series_ids):
-                uses.setdefault(series_id, []).append((index, role))
-    atom_of: dict[tuple[tuple[int, int], ...], int] = {}
-    series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
-    parts: dict[tuple[int, int], list[int]] = {}
-    for members, atom in atom_of.items():
-        for member in members:
-            parts.setdefault(member, []).append(atom)
-    return series_atom, parts
 
 
 def _count(part: tuple[int, ...], total: tuple[int, ...]) -> int:

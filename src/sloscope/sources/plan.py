@@ -153,15 +153,34 @@ def fetch_planned(
     """
     if not src.coarse_history:
         coarse = step
+    grids = [_split(request, at, step, coarse) for request in requests]
+    split_source = isinstance(src, SplitSource)
     groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for index, request in enumerate(requests):
-        groups[_split(request, at, step, coarse)].append(index)
+    for index, (start, split, coarse_step) in enumerate(grids):
+        # A split source takes each request's older grid, so only the split must agree
+        # (keyed with start -1, no grid's start).
+        key = (-1, split, 0) if split_source and split != start else (start, split, coarse_step)
+        groups[key].append(index)
     out: list[PlannedCounts | None] = [None] * len(requests)
-    for grid, indexes in groups.items():
-        counts = _fetch_group(src, [requests[i] for i in indexes], grid, at, step)
+    for key, indexes in groups.items():
+        chosen = [requests[i] for i in indexes]
+        if isinstance(src, SplitSource) and key[0] == -1:
+            olders = [Segment(grids[i][0], key[1], grids[i][2]) for i in indexes]
+            counts = _fetch_split(src, chosen, olders, Segment(key[1], at, step))
+        else:
+            counts = _fetch_group(src, chosen, key, at, step)
         for i, planned in zip(indexes, counts, strict=True):
             out[i] = planned
     return [p for p in out if p is not None]
+
+
+def _fetch_split(
+    src: SplitSource, requests: list[FetchRequest], olders: list[Segment], recent: Segment
+) -> list[PlannedCounts]:
+    """Counts of requests whose fine parts share ``recent``, each with its older grid."""
+    ids = [r.id or "" for r in requests]
+    both = src.fetch_split([r.sli for r in requests], olders, recent, ids=ids if all(ids) else None)
+    return [PlannedCounts(fine, old) for old, fine in both]
 
 
 def _fetch_group(
@@ -175,10 +194,6 @@ def _fetch_group(
     start, split, coarse_step = grid
     slis = [r.sli for r in requests]
     ids = [r.id or "" for r in requests]
-    if split != start and isinstance(src, SplitSource):
-        older, recent = Segment(start, split, coarse_step), Segment(split, at, step)
-        both = src.fetch_split(slis, older, recent, ids=ids if all(ids) else None)
-        return [PlannedCounts(fine, old) for old, fine in both]
     fine = _fetch(src, slis, (split, at), step, ids)
     if split == start:
         return [PlannedCounts(recent) for recent in fine]
