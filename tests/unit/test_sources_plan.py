@@ -11,7 +11,13 @@ import pytest
 from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import alert_policy
 from sloscope.sources.embedded import EmbeddedSource
-from sloscope.sources.plan import FetchRequest, fetch_for_evaluation, fetch_planned
+from sloscope.sources.plan import (
+    ONE_SUM,
+    FetchRequest,
+    PlannedCounts,
+    fetch_for_evaluation,
+    fetch_planned,
+)
 from sloscope.spec.model import (
     SLI,
     SLO,
@@ -178,33 +184,44 @@ def test_the_embedded_stores_hourly_sums_give_the_figures_of_its_minutes_bitwise
     sli = RatioSLI(total=parse_selector("req_total"), bad=parse_selector('req_total{code="500"}'))
     at = T0 + minutes * 60
     policy = alert_policy("google")
+    slos = [_slo(w, sli) for w in (RollingWindow(7 * 86400), RollingWindow(5 * 86400 + 1800))]
+    spans = [needed_span(slo, at, step=60, policy=policy) for slo in slos]
+    requests = [FetchRequest(sli, span.begin, span.fine_since) for span in spans]
     try:
-        for window in (RollingWindow(7 * 86400), RollingWindow(5 * 86400 + 1800)):
-            slo = _slo(window, sli)
-            span = needed_span(slo, at, step=60, policy=policy)
-            (planned,) = fetch_planned(
-                src, [FetchRequest(sli, span.begin, span.fine_since)], at, 60
-            )
-            (minutely,) = src.fetch([sli], planned.start, at, 60)
-            assert planned.history is not None
-            hours = len(planned.history.total)
-            per_hour = minutely.total[: hours * 60].reshape(hours, 60).sum(axis=1)
-            assert np.array_equal(planned.history.total, per_hour)
-            dense = evaluate_slo(
-                slo, minutely.good, minutely.total, start=minutely.start, step=60, at=at,
-                policy=policy,
-            )  # fmt: skip
-            status = evaluate_slo(
-                slo,
-                planned.recent.good,
-                planned.recent.total,
-                start=planned.recent.start,
-                step=60,
-                at=at,
-                policy=policy,
-                history=planned.engine_history(),
-            )
-            assert status == dense
-            assert status.alerts
+        # Hourly (a chart's width) and as one sum (a status), both windows in one fetch.
+        for coarse in (3600, ONE_SUM):
+            planned_counts = fetch_planned(src, requests, at, 60, coarse)
+            for slo, planned in zip(slos, planned_counts, strict=True):
+                _check_against_every_minute(src, slo, planned, at)
+                assert planned.history is not None
+                assert (len(planned.history.total) == 1) == (coarse == ONE_SUM)
     finally:
         src.close()
+
+
+def _check_against_every_minute(
+    src: EmbeddedSource, slo: SLO, planned: PlannedCounts, at: int
+) -> None:
+    """The planned counts' history sums the minutes, and the status is that of the minutes."""
+    policy = alert_policy("google")
+    (minutely,) = src.fetch([slo.sli], planned.start, at, 60)
+    assert planned.history is not None
+    per = planned.history.step // 60
+    steps = len(planned.history.total)
+    per_step = minutely.total[: steps * per].reshape(steps, per).sum(axis=1)
+    assert np.array_equal(planned.history.total, per_step)
+    dense = evaluate_slo(
+        slo, minutely.good, minutely.total, start=minutely.start, step=60, at=at, policy=policy
+    )
+    status = evaluate_slo(
+        slo,
+        planned.recent.good,
+        planned.recent.total,
+        start=planned.recent.start,
+        step=60,
+        at=at,
+        policy=policy,
+        history=planned.engine_history(),
+    )
+    assert status == dense
+    assert status.alerts
