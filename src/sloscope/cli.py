@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
@@ -235,6 +234,9 @@ def ingest(
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None]]:
+    # Imported here: only ingest and demo show a bar, and rich.progress is slow to load.
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("ingesting"),
         BarColumn(),

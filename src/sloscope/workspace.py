@@ -21,19 +21,18 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
-from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide
-from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import Source, SplitSource
-from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.validation import ProjectRules, validate_project
 
 if TYPE_CHECKING:
-    # DuckDB and the ingest load only for the commands that read or write telemetry.
+    # numpy, DuckDB and the ingest load only for the commands that evaluate, read or
+    # write telemetry, so that 'validate' and 'generate' start at once.
+    from sloscope.report.model import Report, SLOResult
+    from sloscope.sources.base import Source
     from sloscope.telemetry.ingest import IngestResult
     from sloscope.telemetry.store import TelemetryStore
 
@@ -285,6 +284,8 @@ class Workspace:
         source: Source | None = None,
     ) -> Report:
         """Every SLO's status at ``at`` (Unix seconds)."""
+        from sloscope.report.model import Report
+
         chosen = self.select(self.services(), service)
         step = self.config.step_seconds
         pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
@@ -311,6 +312,11 @@ class Workspace:
         src: Source,
     ) -> list[SLOResult]:
         """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
+        from sloscope.engine.evaluate import evaluate_slo, needed_span
+        from sloscope.report.model import SLOResult
+        from sloscope.sources.base import SplitSource
+        from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
+
         policies = self.alert_policies
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
         requests = []
