@@ -61,6 +61,10 @@ from sloscope.spec.selectors import Matcher, Selector
 from sloscope.telemetry.store import TelemetryStore
 
 
+#: DuckDB's memory limit for a source reading a store opened read-only.
+_READ_MEMORY_LIMIT = "64MB"
+
+
 @dataclass(frozen=True)
 class _Plan:
     """How one SLI's counts are made of per-series sums."""
@@ -118,6 +122,11 @@ class EmbeddedSource:
 
     def __init__(self, store: TelemetryStore) -> None:
         self.store = store
+        if store.read_only:
+            # DuckDB keeps every block it has read cached up to its memory limit (most of
+            # the RAM by default): a report that scans a large store once would hold it
+            # all. A reader needs little: evicting keeps its peak memory bounded.
+            store.con.execute(f"SET memory_limit = '{_READ_MEMORY_LIMIT}'")
 
     @classmethod
     def open(cls, path: str | Path) -> EmbeddedSource:
