@@ -12,7 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-BENCHES = ("bench_start", "bench_engine", "bench_ingest", "bench_report", "bench_prometheus")
+BENCHES = (
+    "bench_start",
+    "bench_engine",
+    "bench_ingest",
+    "bench_report",
+    "bench_peer",
+    "bench_prometheus",
+)
 
 
 def main() -> int:
