@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sloscope.engine.counts import History, cumulative
-from sloscope.engine.evaluate import evaluate_range, evaluate_slo, needed_span
+from sloscope.engine.evaluate import SLOStatus, evaluate_range, evaluate_slo, needed_span
 from sloscope.engine.windows import AlertPolicy, AlertWindow, alert_policy
 from sloscope.errors import EvaluationError
 from sloscope.spec.model import SLO, CalendarWindow, RatioSLI, RollingWindow, TimeslicesSLI, Window
@@ -42,20 +42,31 @@ def _hand_made() -> tuple[History, np.ndarray, np.ndarray]:
     return history, total - bad, total
 
 
-def test_a_coarse_history_and_an_hour_of_minutes_give_the_hand_computed_figures() -> None:
-    history, good, total = _hand_made()
-    at = START + DAY
-    status = evaluate_slo(
-        _slo(RollingWindow(DAY)),
+def _evaluate_day(
+    history: History,
+    good: np.ndarray,
+    total: np.ndarray,
+    *,
+    sli: RatioSLI | TimeslicesSLI = RATIO,
+    start: int = START + 23 * HOUR,
+    lookbacks: tuple[int, ...] = (300, 3600),
+) -> SLOStatus:
+    """A 99% one-day SLO evaluated at the end of the minutes under the SHORT policy."""
+    return evaluate_slo(
+        _slo(RollingWindow(DAY), sli=sli),
         good,
         total,
-        start=START + 23 * HOUR,
+        start=start,
         step=MINUTE,
-        at=at,
+        at=start + len(total) * MINUTE,
         policy=SHORT,
-        lookbacks=(300, 3600),
+        lookbacks=lookbacks,
         history=history,
     )
+
+
+def test_a_coarse_history_and_an_hour_of_minutes_give_the_hand_computed_figures() -> None:
+    status = _evaluate_day(*_hand_made())
     # Window: 23 * 1000 + 60 * 10 = 23,600 events, 100 + 5 * 10 = 150 bad.
     assert status.total == 23_600.0
     assert status.good == 23_450.0
@@ -74,17 +85,7 @@ def test_a_coarse_history_and_an_hour_of_minutes_give_the_hand_computed_figures(
 def test_the_coverage_of_a_history_counts_from_where_the_history_starts() -> None:
     history, good, total = _hand_made()
     young = History(START + 12 * HOUR, HOUR, history.good[12:], history.total[12:])
-    status = evaluate_slo(
-        _slo(RollingWindow(DAY)),
-        good,
-        total,
-        start=START + 23 * HOUR,
-        step=MINUTE,
-        at=START + DAY,
-        policy=SHORT,
-        lookbacks=(300, 3600),
-        history=young,
-    )
+    status = _evaluate_day(young, good, total)
     assert status.coverage == 0.5
     assert status.total == 11 * 1000.0 + 600.0
 
@@ -193,63 +194,23 @@ def test_window_sums_over_a_history_start_on_its_hour_edges() -> None:
 def test_a_history_that_does_not_end_where_the_minutes_start_is_refused() -> None:
     history, good, total = _hand_made()
     with pytest.raises(EvaluationError, match="history ends at"):
-        evaluate_slo(
-            _slo(RollingWindow(DAY)),
-            good,
-            total,
-            start=START + 23 * HOUR + MINUTE,
-            step=MINUTE,
-            at=START + DAY + MINUTE,
-            policy=SHORT,
-            lookbacks=(300,),
-            history=history,
-        )
+        _evaluate_day(history, good, total, start=START + 23 * HOUR + MINUTE)
 
 
 def test_a_lookback_reaching_into_the_history_is_refused() -> None:
     history, good, total = _hand_made()
     with pytest.raises(EvaluationError, match="into the coarse history"):
-        evaluate_slo(
-            _slo(RollingWindow(DAY)),
-            good,
-            total,
-            start=START + 23 * HOUR,
-            step=MINUTE,
-            at=START + DAY,
-            policy=SHORT,
-            lookbacks=(300, 2 * HOUR),
-            history=history,
-        )
+        _evaluate_day(history, good, total, lookbacks=(300, 2 * HOUR))
 
 
 def test_a_time_slice_sli_refuses_a_coarse_history() -> None:
     history, good, total = _hand_made()
     with pytest.raises(EvaluationError, match="every slice"):
-        evaluate_slo(
-            _slo(RollingWindow(DAY), sli=TimeslicesSLI(RATIO, 60, 0.9)),
-            good,
-            total,
-            start=START + 23 * HOUR,
-            step=MINUTE,
-            at=START + DAY,
-            policy=SHORT,
-            lookbacks=(300, 3600),
-            history=history,
-        )
+        _evaluate_day(history, good, total, sli=TimeslicesSLI(RATIO, 60, 0.9))
 
 
 def test_negative_counts_in_the_history_are_refused() -> None:
     history, good, total = _hand_made()
     broken = History(history.start, HOUR, history.good, -history.total)
     with pytest.raises(EvaluationError, match="negative"):
-        evaluate_slo(
-            _slo(RollingWindow(DAY)),
-            good,
-            total,
-            start=START + 23 * HOUR,
-            step=MINUTE,
-            at=START + DAY,
-            policy=SHORT,
-            lookbacks=(300, 3600),
-            history=broken,
-        )
+        _evaluate_day(broken, good, total)

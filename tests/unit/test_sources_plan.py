@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sloscope.engine.evaluate import evaluate_slo, needed_span
+from sloscope.engine.evaluate import SLOStatus, evaluate_slo, needed_span
 from sloscope.engine.windows import alert_policy
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.plan import (
@@ -129,16 +129,7 @@ def test_planned_counts_give_the_engine_every_figure_of_a_full_fetch_bitwise(
         start=T0, good=good, total=total, series=2, coarse_history=True
     )
     (planned,) = fetch_planned(coarse, [request], at, 60)
-    status = evaluate_slo(
-        slo,
-        planned.recent.good,
-        planned.recent.total,
-        start=planned.recent.start,
-        step=60,
-        at=at,
-        policy=policy,
-        history=planned.engine_history(),
-    )
+    status = _evaluate_planned(slo, planned, at)
     assert status == dense
     assert status.alerts  # the incident 20-50 minutes before the end pages
     assert planned.history is not None
@@ -213,15 +204,21 @@ def _check_against_every_minute(
     dense = evaluate_slo(
         slo, minutely.good, minutely.total, start=minutely.start, step=60, at=at, policy=policy
     )
-    status = evaluate_slo(
-        slo,
-        planned.recent.good,
-        planned.recent.total,
-        start=planned.recent.start,
-        step=60,
-        at=at,
-        policy=policy,
-        history=planned.engine_history(),
-    )
+    status = _evaluate_planned(slo, planned, at)
     assert status == dense
     assert status.alerts
+
+
+def _evaluate_planned(slo: SLO, planned: PlannedCounts, at: int) -> SLOStatus:
+    """The status of ``slo`` at ``at`` from planned counts: per minute and a history."""
+    recent = planned.recent
+    return evaluate_slo(
+        slo,
+        recent.good,
+        recent.total,
+        start=recent.start,
+        step=60,
+        at=at,
+        policy=alert_policy("google"),
+        history=planned.engine_history(),
+    )

@@ -60,7 +60,6 @@ from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, Timeslices
 from sloscope.spec.selectors import Matcher, Selector
 from sloscope.telemetry.store import TelemetryStore
 
-
 #: DuckDB's memory limit for a source reading a store opened read-only.
 _READ_MEMORY_LIMIT = "64MB"
 
