@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integ
 
 import prometheus_server as harness
 
-from sloscope.demo import generate_many
+from sloscope.demo.scale import generate_many
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.store import TelemetryStore
 

@@ -18,6 +18,7 @@ BENCHES = (
     "bench_ingest",
     "bench_report",
     "bench_peer",
+    "bench_gate",
     "bench_prometheus",
 )
 

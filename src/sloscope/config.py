@@ -19,16 +19,25 @@
     #   max_retries: 3
     #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
-      url: sqlite:///.sloscope/state.db
+      url: sqlite:///.sloscope/state.db   # or postgresql+psycopg://USER@HOST:5432/DB
+    notifiers:                         # see sloscope.alerting.notify.settings
+      - {name: oncall, type: pagerduty, secret_env: PAGERDUTY_ROUTING_KEY}
+    routes:
+      - {matchers: [severity=page], notifiers: [oncall]}
+    delivery: {max_attempts: 6, backoff: 30s, max_backoff: 1h}
     alert_policies:                    # extra tables beside the bundled "google"
       - name: fast
         windows:
           - {severity: page, budget_percent: 2, long: 1h, short: 5m}
     budget_policies:                   # "default" is notify at 50%, freeze at 90%
-      - name: default
+      - name: default                  # every field: see sloscope.policy.settings
         steps: [{consumed: 50, action: notify}, {consumed: 90, action: freeze}]
         on_no_data: open
         exceptions: [security, incident-fix, rollback]
+    events:                            # deployments and incidents (sloscope.events)
+      failure_window: 1h               # a deployment failed if an incident follows within
+      repeat_window: 30d
+      priorities: [{priority: P1, budget_percent: 20}, {priority: P2, budget_percent: 5}]
 
 Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 ``:``), ``SLOSCOPE_STEP``, ``SLOSCOPE_SOURCE`` (type), ``SLOSCOPE_TELEMETRY_PATH``,
@@ -53,9 +62,17 @@ from pydantic import (
     model_validator,
 )
 
+from sloscope.alerting.notify.settings import (
+    DeliveryConfig,
+    NotifierConfig,
+    RouteConfig,
+    reference_problems,
+)
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError
-from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy, BudgetStep
+from sloscope.events.settings import EventsConfig
+from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy
+from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
 from sloscope.sources.prometheus.settings import PrometheusSettings, RecordingRules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
@@ -207,31 +224,6 @@ class StateConfig(_Strict):
     url: str = "sqlite:///.sloscope/state.db"
 
 
-class BudgetStepConfig(_Strict):
-    """One budget step: ``consumed`` percent, then ``action``."""
-
-    consumed: float = Field(gt=0, le=1000)
-    action: Literal["notify", "freeze"]
-
-
-class BudgetPolicyConfig(_Strict):
-    """A budget policy as written in ``sloscope.yaml``."""
-
-    name: str = Field(min_length=1)
-    steps: list[BudgetStepConfig] = Field(min_length=1)
-    on_no_data: Literal["open", "closed"] = "open"
-    exceptions: list[str] = Field(default_factory=lambda: list(DEFAULT_POLICY.exceptions))
-
-    def to_policy(self) -> BudgetPolicy:
-        """The engine-facing policy (fractions, not percents)."""
-        return BudgetPolicy(
-            name=self.name,
-            steps=tuple(BudgetStep(round(s.consumed / 100.0, 12), s.action) for s in self.steps),
-            on_no_data=self.on_no_data,
-            exceptions=tuple(self.exceptions),
-        )
-
-
 class AlertWindowConfig(_Strict):
     """One alert window row as written in ``sloscope.yaml``."""
 
@@ -256,8 +248,12 @@ class ProjectConfig(_Strict):
     step: str = "1m"
     source: SourceConfig = Field(default_factory=SourceConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
+    notifiers: list[NotifierConfig] = Field(default_factory=list)
+    routes: list[RouteConfig] = Field(default_factory=list)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @field_validator("step")
     @classmethod
@@ -269,6 +265,14 @@ class ProjectConfig(_Strict):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("budget_policies")
+    @classmethod
+    def _one_policy_per_target(cls, value: list[BudgetPolicyConfig]) -> list[BudgetPolicyConfig]:
+        problems = scope_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @property
     def step_seconds(self) -> int:
@@ -344,7 +348,49 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
         raise ConfigError(_describe(path, doc, exc, _env_fields(env))) from None
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    problems = reference_problems(config.notifiers, config.routes)
+    if problems:
+        raise ConfigError(_describe_references(path, doc, problems))
     return config
+
+
+def _without_tags(loc: tuple[str | int, ...], doc: Document | None) -> tuple[str | int, ...]:
+    """``loc`` without the tags pydantic adds for a union chosen by ``type:``
+    (``notifiers.0.slack.url`` is ``notifiers.0.url`` in the file)."""
+    data: Any = doc.data if doc else None
+    kept: list[str | int] = []
+    for part in loc:
+        is_tag = (
+            isinstance(data, dict)
+            and isinstance(part, str)
+            and part not in data
+            and data.get("type") == part
+        )
+        if is_tag:
+            continue
+        kept.append(part)
+        data = _child(data, part)
+    return tuple(kept)
+
+
+def _child(data: Any, part: str | int) -> Any:
+    if isinstance(data, dict):
+        return data.get(part)
+    if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        return data[part]
+    return None
+
+
+def _describe_references(
+    path: Path, doc: Document | None, problems: list[tuple[tuple[str | int, ...], str]]
+) -> str:
+    """Cross-references (routes to notifiers) that do not resolve, with their positions."""
+    lines = []
+    for loc, message in problems:
+        pos = doc.pos(loc) if doc else None
+        where = f"{path}:{pos.line}:{pos.column}" if pos else str(path)
+        lines.append(f"{where}: {'.'.join(str(p) for p in loc)}: {message}")
+    return "invalid project config (see README: Notifications):\n  " + "\n  ".join(lines)
 
 
 def _read(path: Path) -> Document | None:
@@ -381,7 +427,7 @@ def _describe(
 ) -> str:
     lines = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        loc = _without_tags(tuple(p for p in err["loc"] if isinstance(p, str | int)), doc)
         field = ".".join(str(p) for p in loc) or "(top level)"
         message = err["msg"]
         var = next((v for f, v in from_env.items() if loc[: len(f)] == f), None)

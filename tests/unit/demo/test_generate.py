@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from sloscope.demo import (
+from sloscope.demo.catalog import Incident
+from sloscope.demo.generate import (
     DemoData,
     DemoTelemetry,
-    Incident,
-    generate_many,
     generate_openmetrics,
     simulate_demo,
     write_truth,
 )
+from sloscope.demo.scale import generate_many
 from sloscope.errors import EvaluationError
 
 # 2025-11-20T12:00:00Z, a Thursday.

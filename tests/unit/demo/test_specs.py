@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sloscope.demo import DEMO_ROUTES, demo_specs_dir, write_demo_specs
+from sloscope.demo.catalog import DEMO_ROUTES
+from sloscope.demo.spec_files import demo_specs_dir, write_demo_specs
 from sloscope.errors import ConfigError
 from sloscope.spec.load import load_paths
 from sloscope.spec.model import (

@@ -10,7 +10,7 @@ import pytest
 from sloscope.errors import Problem, SpecError
 from sloscope.spec.load import LoadResult, load_paths, load_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SPECS = ROOT / "tests" / "specs"
 EXPECT = re.compile(rb"^# expect (\d+):(\d+) (.+)$", re.MULTILINE)
 

@@ -1,7 +1,7 @@
 """Grafana dashboards generated from SLO specs (sloscope.generate.grafana).
 
 Golden files live in tests/golden/grafana/<service>.json, one per demo service; rewrite
-them with ``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/test_generate_grafana.py`` and
+them with ``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/generate/grafana/test_dashboard.py`` and
 review the diff.
 """
 
@@ -17,7 +17,7 @@ import pytest
 
 from golden import check_golden
 from sloscope import conventions as conv
-from sloscope.demo import write_demo_specs
+from sloscope.demo.spec_files import write_demo_specs
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import ConfigError
 from sloscope.generate.grafana.dashboard import dashboard_uid, generate_dashboard, render_dashboard
@@ -40,7 +40,7 @@ from sloscope.spec.model import (
 from sloscope.spec.selectors import parse_selector
 
 DAY = 86400
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "grafana"
+GOLDEN = Path(__file__).resolve().parents[3] / "golden" / "grafana"
 POLICIES = bundled_policies()
 UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 

@@ -1,7 +1,7 @@
 """Prometheus rules generated from SLO specs (sloscope.generate.prometheus).
 
 Golden files live in tests/golden/prometheus/, one per demo and example spec file;
-rewrite them with ``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/test_generate_prometheus.py``
+rewrite them with ``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/generate/prometheus/test_rules.py``
 and review the diff. Without the variable the output must match byte for byte.
 """
 
@@ -15,7 +15,7 @@ import yaml
 
 from golden import check_golden
 from sloscope import conventions as conv
-from sloscope.demo import demo_specs_dir
+from sloscope.demo.spec_files import demo_specs_dir
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import ConfigError, SpecError
 from sloscope.generate.prometheus.plan import plan_slo
@@ -37,7 +37,7 @@ from sloscope.spec.model import (
 from sloscope.spec.selectors import parse_selector
 
 DAY = 86400
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 GOLDEN = ROOT / "tests" / "golden" / "prometheus"
 POLICIES = bundled_policies()
 TOTAL = parse_selector('http_requests_total{route="/orders"}')

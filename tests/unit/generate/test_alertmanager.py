@@ -10,7 +10,7 @@ import yaml
 from golden import check_golden
 from sloscope.generate.alertmanager import alertmanager_snippet
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "prometheus" / "alertmanager.yaml"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "prometheus" / "alertmanager.yaml"
 
 
 def test_a_firing_page_inhibits_the_ticket_of_the_same_slo() -> None:
