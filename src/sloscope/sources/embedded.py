@@ -205,7 +205,10 @@ class EmbeddedSource:
         # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.
         sums.setflags(write=False)
-        width = sums.shape[1]
+        # An SLI without series has no atom: its zeros span the longest grids asked for.
+        width = grid_length(*recent) + max(
+            (grid_length(*o) for o in olders if o is not None), default=0
+        )
 
         def count(index: int, role: int) -> NDArray[np.float64]:
             mine = atoms.parts.get((index, role), [])

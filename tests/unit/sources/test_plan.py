@@ -222,3 +222,26 @@ def _evaluate_planned(slo: SLO, planned: PlannedCounts, at: int) -> SLOStatus:
         policy=alert_policy("google"),
         history=planned.engine_history(),
     )
+
+
+def test_an_sli_without_series_gets_zeros_on_both_grids_from_the_embedded_store(
+    tmp_path: Path,
+) -> None:
+    store = TelemetryStore(tmp_path / "t.duckdb")
+    ingest_file(store, io.BytesIO(f'req_total{{code="200"}} 1 {T0}\n# EOF\n'.encode()))
+    src = EmbeddedSource(store)
+    at = T0 + 10 * 86400  # two requests of different windows, one without any series
+    nothing = RatioSLI(total=parse_selector("absent_total"), good=parse_selector("absent_total"))
+    requests = [
+        FetchRequest(nothing, at - 28 * 86400 - 37, at - 3 * 86400),
+        FetchRequest(RATIO, at - 30 * 86400, at - 3 * 86400),
+    ]
+    try:
+        for planned in fetch_planned(src, requests, at, 60, ONE_SUM):
+            assert planned.history is not None
+            assert planned.history.end == planned.recent.start
+            assert len(planned.history.total) == 1
+            assert not planned.recent.total.any()
+            assert planned.series == 0
+    finally:
+        src.close()
