@@ -32,7 +32,7 @@ from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
-from sloscope.validation import ProjectRules, validate_project
+from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 if TYPE_CHECKING:
     # numpy, DuckDB and the ingest load only for the commands that evaluate, read or
@@ -74,6 +74,8 @@ class Workspace:
     ) -> None:
         self.root = root
         self.config = config
+        # Alert policies the specs bring (Sloth AlertWindows...), known once they load.
+        self._spec_policies: dict[str, AlertPolicy] = {}
         #: Where secrets named in the config (``secret_env`` ...) are read from.
         self.env: Mapping[str, str] = os.environ if env is None else env
 
@@ -105,8 +107,9 @@ class Workspace:
 
     @property
     def alert_policies(self) -> dict[str, AlertPolicy]:
-        """Bundled and project alert policies by name."""
+        """Bundled, spec-file (once specs loaded) and project alert policies by name."""
         found = dict(bundled_policies())
+        found.update(self._spec_policies)
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
 
@@ -122,7 +125,9 @@ class Workspace:
         settings (:func:`~sloscope.validation.validate_project`).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
-        return validate_project(load_paths(targets), self.rules)
+        loaded = load_paths(targets)
+        self._spec_policies = spec_policies(loaded)
+        return validate_project(loaded, self.rules)
 
     @property
     def rules(self) -> ProjectRules:
@@ -135,6 +140,20 @@ class Workspace:
             config_file=str(self.root / CONFIG_FILE),
         )
 
+    def convert(self, paths: Sequence[str | Path], to: str = "sloscope") -> Generated:
+        """Specs of any format as native (or OpenSLO) files, one per service.
+
+        Raises :class:`SpecError` when the specs do not load; their warnings go into the
+        files as comments and into ``warnings``.
+        """
+        from sloscope.generate.convert import convert
+
+        result = self.validate(paths)
+        if result.errors:
+            raise SpecError(result.problems)
+        files = convert(result, "openslo" if to == "openslo" else "sloscope")
+        return Generated(files, tuple(str(p) for p in result.warnings))
+
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
         result = self.validate()
@@ -144,13 +163,15 @@ class Workspace:
 
     def _spec_paths(self) -> list[Path]:
         paths = [self.resolve(p) for p in self.config.specs]
+        # Every configured path must exist: a typo must not drop a service's SLOs silently.
         missing = [p for p in paths if not p.exists()]
-        if missing and len(missing) == len(paths):
+        if missing:
             raise NotFoundError(
-                f"no specs at {', '.join(str(p) for p in missing)}; write one "
-                "(see README: Spec reference) or set specs: in sloscope.yaml"
+                f"no specs at {', '.join(str(p) for p in missing)} (the specs setting: "
+                f"specs: in {self.root / CONFIG_FILE}, or SLOSCOPE_SPECS); write one "
+                "(see README: Spec reference) or fix the setting"
             )
-        return [p for p in paths if p.exists()]
+        return paths
 
     # --- telemetry --------------------------------------------------------------------
 
@@ -371,22 +392,33 @@ class Workspace:
         service: str | None = None,
         progress: Progress | None = None,
         source: Source | None = None,
+        *,
         only: Service | None = None,
+        slo: str | None = None,
+        trends: bool = True,
     ) -> Report:
-        """Every SLO's status at ``at`` (Unix seconds); ``only``: just this service's SLOs
-        (a service already loaded, perhaps with some SLOs left out)."""
+        """Every SLO's status at ``at`` (Unix seconds).
+
+        ``only``: just this service's SLOs (a service already loaded, perhaps with some
+        SLOs left out). ``slo`` keeps only the SLO of that name (of ``service`` when
+        given; an error when the name is unknown or, without ``service``, used by several
+        services). ``trends=False`` skips the budget burndown and last-day burn of each
+        SLO, which only the human-readable renderers draw.
+        """
         from sloscope.report.model import Report
 
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
-        pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
+        pairs = [(svc, s) for svc in chosen for s in svc.slos]
+        if slo is not None:
+            pairs = self._select_slo(pairs, slo, service)
         own_source = source is None
         src = self.source() if source is None else source
         results: list[SLOResult] = []
         try:
             for first in range(0, len(pairs), EVALUATION_BATCH):
                 batch = pairs[first : first + EVALUATION_BATCH]
-                for result in self._evaluate(batch, at, step, src):
+                for result in self._evaluate(batch, at, step, src, trends=trends):
                     results.append(result)
                     if progress is not None:
                         progress(len(results), len(pairs))
@@ -395,15 +427,35 @@ class Workspace:
                 src.close()
         return Report(at=at, step=step, source=src.name, results=tuple(results))
 
+    @staticmethod
+    def _select_slo(
+        pairs: list[tuple[Service, SLO]], name: str, service: str | None
+    ) -> list[tuple[Service, SLO]]:
+        """The one (service, SLO) pair named ``name``; NotFoundError when not exactly one."""
+        found = [(svc, s) for svc, s in pairs if s.name == name]
+        if len(found) == 1:
+            return found
+        if found:
+            services = ", ".join(sorted(svc.name for svc, _ in found))
+            raise NotFoundError(
+                f"SLO {name!r} is in several services ({services}); pick one with --service"
+            )
+        scope = f"service {service!r}" if service else "the specs"
+        known = ", ".join(sorted({s.name for _, s in pairs})) or "none"
+        raise NotFoundError(f"no SLO {name!r} in {scope}; known SLOs: {known}")
+
     def _evaluate(
         self,
         pairs: Sequence[tuple[Service, SLO]],
         at: int,
         step: int,
         src: Source,
+        *,
+        trends: bool = True,
     ) -> list[SLOResult]:
         """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
         from sloscope.engine.evaluate import evaluate_slo, needed_span
+        from sloscope.engine.trend import budget_trend
         from sloscope.report.model import SLOResult
         from sloscope.sources.base import SplitSource
         from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
@@ -429,8 +481,9 @@ class Workspace:
                 )
             )
         # A source that sums where the data lives sends the older part of each window as
-        # one sum per series; a remote query engine answers it hourly.
-        coarse = ONE_SUM if isinstance(src, SplitSource) else COARSE_STEP
+        # one sum per series; a remote query engine answers it hourly, and so does every
+        # source when the budget's burndown over the window is drawn.
+        coarse = ONE_SUM if isinstance(src, SplitSource) and not trends else COARSE_STEP
         counts = fetch_planned(src, requests, at, step, coarse)
         results = []
         for (service, slo), policy, budget, wanted, planned in zip(
@@ -451,7 +504,13 @@ class Workspace:
             has_data = planned.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(budget, consumed, status.burn_rates)
-            results.append(SLOResult(service, slo, status, decision, has_data, planned.note))
+            trend = None
+            if trends:
+                dense = planned.on_fine_grid()
+                trend = budget_trend(
+                    slo, dense.good, dense.total, start=dense.start, step=dense.step, at=at
+                )
+            results.append(SLOResult(service, slo, status, decision, has_data, planned.note, trend))
         return results
 
     # --- release gate -----------------------------------------------------------------
@@ -498,7 +557,10 @@ class Workspace:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
         alone = replace(chosen, slos=tuple(slos))
         try:
-            figures = [self._figures(r) for r in self.report(at, source=source, only=alone).results]
+            figures = [
+                self._figures(r)
+                for r in self.report(at, source=source, only=alone, trends=False).results
+            ]
         except SourceError as exc:
             figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
         return decide_gate(request, figures, overrides)
