@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
@@ -295,6 +294,9 @@ def _kind_of(path: Path) -> str:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None]]:
+    # Imported here: only ingest and demo show a bar, and rich.progress is slow to load.
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("ingesting"),
         BarColumn(),

@@ -20,12 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import duckdb
-
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
-from sloscope.engine.evaluate import evaluate_slo, needed_span
-from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import (
     DEFAULT_LOOKBACKS,
     AlertPolicy,
@@ -34,32 +30,29 @@ from sloscope.engine.windows import (
 )
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
-from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import Source
-from sloscope.sources.embedded import EmbeddedSource, compile_selector
-from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
-from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
-from sloscope.telemetry.ingest import IngestResult, ingest_file
-from sloscope.telemetry.repair import (
-    Deletion,
-    StoreInfo,
-    delete_samples,
-    series_ids,
-    store_info,
-)
-from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 if TYPE_CHECKING:
+    # numpy, DuckDB and the ingest load only for the commands that evaluate, read or
+    # write telemetry, so that 'validate' and 'generate' start at once.
     from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.notify.base import DeliveryResult, Notifier
     from sloscope.policy.gate import GateDecision, GateException, Override, SLOFigures
+    from sloscope.report.model import Report, SLOResult
+    from sloscope.sources.base import Source
     from sloscope.store.database import StateStore
     from sloscope.store.silences import Silence
+    from sloscope.telemetry.ingest import IngestResult
+    from sloscope.telemetry.repair import Deletion, StoreInfo
+    from sloscope.telemetry.store import TelemetryStore
 
 Progress = Callable[[int, int], None]
+
+#: SLOs fetched and evaluated together: enough for the backend to batch its queries,
+#: few enough that a report's memory stays bounded however many SLOs it has.
+EVALUATION_BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -185,6 +178,8 @@ class Workspace:
 
     def open_store(self, read_only: bool = False) -> TelemetryStore:
         """The embedded telemetry store (created on first write)."""
+        from sloscope.telemetry.store import TelemetryStore
+
         if read_only and not self.telemetry_path.exists():
             raise SourceError(
                 f"no telemetry store at {self.telemetry_path}; load data with "
@@ -203,6 +198,8 @@ class Workspace:
         The store is opened for writing only once the file has parsed clean, so a report
         running meanwhile waits at most for the write.
         """
+        from sloscope.telemetry.ingest import ingest_file
+
         return ingest_file(
             self.telemetry_path,
             source,
@@ -213,6 +210,8 @@ class Workspace:
 
     def store_info(self) -> StoreInfo:
         """What the embedded store holds (series, samples, time span, file size)."""
+        from sloscope.telemetry.repair import store_info
+
         with self.open_store(read_only=True) as store:
             return store_info(store)
 
@@ -227,6 +226,10 @@ class Workspace:
         ``[from, to]`` (Unix seconds, inclusive; None: unbounded), keeping the remaining
         deltas exact. With ``apply=False``, only count what would be deleted.
         """
+        from sloscope.sources.embedded import compile_selector
+        from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
+        from sloscope.telemetry.repair import delete_samples, series_ids
+
         try:
             parsed = parse_selector(selector)
         except SelectorSyntaxError as exc:
@@ -247,6 +250,8 @@ class Workspace:
         """The configured telemetry source, opened for reading."""
         if self.config.source.type == "prometheus":
             return self.config.source.open_prometheus(self.root)
+        from sloscope.sources.embedded import EmbeddedSource
+
         return EmbeddedSource(self.open_store(read_only=True))
 
     # --- state store and notifications ------------------------------------------------
@@ -448,6 +453,10 @@ class Workspace:
         services). ``trends=False`` skips the budget burndown and last-day burn of each
         SLO, which only the human-readable renderers draw.
         """
+        import duckdb
+
+        from sloscope.report.model import Report
+
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
         pairs = [(svc, s) for svc in chosen for s in svc.slos]
@@ -455,9 +464,17 @@ class Workspace:
             pairs = self._select_slo(pairs, slo, service)
         own_source = source is None
         src = self.source() if source is None else source
+        results: list[SLOResult] = []
         try:
-            results = self._evaluate(pairs, at, step, src, progress, trends=trends)
+            for first in range(0, len(pairs), EVALUATION_BATCH):
+                batch = pairs[first : first + EVALUATION_BATCH]
+                for result in self._evaluate(batch, at, step, src, trends=trends):
+                    results.append(result)
+                    if progress is not None:
+                        progress(len(results), len(pairs))
         except duckdb.Error as exc:
+            from sloscope.sources.embedded import EmbeddedSource
+
             if isinstance(src, EmbeddedSource):
                 raise src.store.read_error(exc) from None
             raise
@@ -489,10 +506,16 @@ class Workspace:
         at: int,
         step: int,
         src: Source,
-        progress: Progress | None,
         *,
         trends: bool = True,
     ) -> list[SLOResult]:
+        """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
+        from sloscope.engine.evaluate import evaluate_slo, needed_span
+        from sloscope.engine.trend import budget_trend
+        from sloscope.report.model import SLOResult
+        from sloscope.sources.base import SplitSource
+        from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
+
         policies = self.alert_policies
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
         known = self.budget_policies
@@ -513,37 +536,37 @@ class Workspace:
                     id=slo_id(service.name, slo.name),
                 )
             )
-        counts = fetch_for_evaluation(src, requests, at, step)
+        # A source that sums where the data lives sends the older part of each window as
+        # one sum per series; a remote query engine answers it hourly, and so does every
+        # source when the budget's burndown over the window is drawn.
+        coarse = ONE_SUM if isinstance(src, SplitSource) and not trends else COARSE_STEP
+        counts = fetch_planned(src, requests, at, step, coarse)
         results = []
-        for (service, slo), policy, budget, wanted, series in zip(
+        for (service, slo), policy, budget, wanted, planned in zip(
             pairs, plans, budgets, lookbacks, counts, strict=True
         ):
+            recent = planned.recent
             status = evaluate_slo(
                 slo,
-                series.good,
-                series.total,
-                start=series.start,
-                step=series.step,
+                recent.good,
+                recent.total,
+                start=recent.start,
+                step=recent.step,
                 at=at,
                 policy=policy,
                 lookbacks=wanted,
+                history=planned.engine_history(),
             )
-            has_data = series.series > 0
+            has_data = planned.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(budget, consumed, status.burn_rates)
             trend = None
             if trends:
+                dense = planned.on_fine_grid()
                 trend = budget_trend(
-                    slo,
-                    series.good,
-                    series.total,
-                    start=series.start,
-                    step=series.step,
-                    at=at,
+                    slo, dense.good, dense.total, start=dense.start, step=dense.step, at=at
                 )
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
-            if progress is not None:
-                progress(len(results), len(pairs))
+            results.append(SLOResult(service, slo, status, decision, has_data, planned.note, trend))
         return results
 
     # --- release gate -----------------------------------------------------------------

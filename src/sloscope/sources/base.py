@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,6 +80,14 @@ def grid_length(start: int, end: int, step: int) -> int:
     return (end - start) // step
 
 
+class Segment(NamedTuple):
+    """A grid of steps: ``(start, end]`` in steps of ``step`` seconds."""
+
+    start: int
+    end: int
+    step: int
+
+
 @runtime_checkable
 class Source(Protocol):
     """A telemetry backend that can count an SLI's events per step."""
@@ -114,4 +122,25 @@ class Source(Protocol):
 
     def close(self) -> None:
         """Release connections and files."""
+        ...
+
+
+@runtime_checkable
+class SplitSource(Protocol):
+    """A source that answers each SLI's older part at a coarse step and a recent grid
+    per step, for many SLIs in one pass: cheaper than :meth:`Source.fetch` per grid.
+
+    :mod:`sloscope.sources.plan` uses it when a source has it.
+    """
+
+    def fetch_split(
+        self,
+        slis: Sequence[SLI],
+        olders: Sequence[Segment],
+        recent: Segment,
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[CountSeries, CountSeries]]:
+        """Each SLI's counts on its older grid and on ``recent`` (every older grid ends at
+        ``recent.start``), as :meth:`Source.fetch` would give them for each grid."""
         ...
