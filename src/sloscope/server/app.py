@@ -18,8 +18,8 @@ from sloscope.server.dashboard import views
 from sloscope.server.loop import EvaluateOnce, EvaluationLoop, deliver_notifications
 from sloscope.server.middleware import BodyTooLargeError, Guard, too_large_detail
 from sloscope.server.routes import gate, ingest, ops, services, silences, status
+from sloscope.server.routes.params import API_PREFIX
 
-API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "dashboard" / "static"
 
 
@@ -65,7 +65,7 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = deliver_notific
 
     app.add_exception_handler(BodyTooLargeError, too_large)
     for module in (status, services, silences, gate, ingest):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router)
     app.include_router(ops.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -7,9 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sloscope.policy.render import render_gate_json
 from sloscope.server.auth import Context, Writer
-from sloscope.server.routes.params import evaluation_time
+from sloscope.server.routes.params import API_PREFIX, evaluation_time
 
-router = APIRouter(tags=["gate"])
+router = APIRouter(prefix=API_PREFIX, tags=["gate"])
 
 
 class GateBody(BaseModel):

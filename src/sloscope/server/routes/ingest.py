@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from sloscope.server.auth import Context, Writer
+from sloscope.server.routes.params import API_PREFIX
 
-router = APIRouter(tags=["telemetry"])
+router = APIRouter(prefix=API_PREFIX, tags=["telemetry"])
 
 
 class IngestFormat(StrEnum):
@@ -42,8 +43,10 @@ async def post_ingest(
     body = await request.body()
 
     def load() -> dict[str, Any]:
+        stream = io.BytesIO(body)
+        stream.name = "request body"  # what the error messages call it: "request body:3: ..."
         with ctx.telemetry_lock:
-            result = ctx.workspace.ingest(io.BytesIO(body), format.value)
+            result = ctx.workspace.ingest(stream, format.value)
         ctx.telemetry_changed()
         return result.to_dict()
 

@@ -10,6 +10,9 @@ from fastapi import HTTPException, Query
 from sloscope.server.context import ServerContext
 from sloscope.timeparse import parse_time
 
+#: Where the API lives; a new major version would live beside it.
+API_PREFIX = "/api/v1"
+
 AtQuery = Annotated[
     str | None,
     Query(max_length=40, description="Evaluation time: RFC 3339 or Unix seconds (default now)."),

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request, Response
 
 from sloscope.report.json import render_json
 from sloscope.server.auth import Context, Reader
-from sloscope.server.routes.params import AtQuery, ServiceQuery, evaluation_time
+from sloscope.server.routes.params import API_PREFIX, AtQuery, ServiceQuery, evaluation_time
 
-router = APIRouter(tags=["status"])
+router = APIRouter(prefix=API_PREFIX, tags=["status"])
 
 
 @router.get(
