@@ -81,7 +81,11 @@ class Leadership:
     def release(self) -> None:
         """Give the lock up (closing the connection frees it)."""
         if self._connection is not None:
+            # Invalidated, not returned to the pool: a pooled connection would keep the
+            # session's lock, and no other replica could lead.
             with contextlib.suppress(Exception):  # the connection may already be gone
+                self._connection.invalidate()
+            with contextlib.suppress(Exception):
                 self._connection.close()
             self._connection = None
 
