@@ -124,7 +124,7 @@ def test_every_answer_has_a_request_id_and_the_security_headers(served: Served) 
         answer = served.client.get(path, follow_redirects=False)
         assert len(answer.headers["x-request-id"]) == 16
         assert answer.headers["x-content-type-options"] == "nosniff"
-        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["referrer-policy"] == "same-origin"
         csp = answer.headers["content-security-policy"]
         assert "script-src 'self';" in csp
         assert "unsafe-inline" not in csp

@@ -59,7 +59,9 @@ def test_the_overview_lists_every_slo_with_its_state_and_escapes_markup(serve: S
     assert "charge-availability" in html
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert re.search(r'class="state state-\w+">(OK|Warning|Freeze|No data)<', html)
+    # Health and gate state each in a word, not only a colour.
+    assert re.search(r'data-health="paging">\s*<td><span class="state state-freeze">Paging<', html)
+    assert html.count(">No data</span>") == 4
     assert "<script" not in html.replace('<script src="/static/', "")
 
 
@@ -69,8 +71,10 @@ def test_the_overview_filters_by_service_owner_and_status(serve: Serve) -> None:
     assert by_service.count('data-slo="') == 1
     by_owner = served.client.get("/", params={"owner": "team-payments"}).text
     assert by_owner.count('data-slo="') == 2
-    by_status = served.client.get("/", params={"status": "unknown"}).text
+    by_status = served.client.get("/", params={"status": "nodata"}).text
     assert by_status.count('data-slo="') == 2  # the SLOs without data
+    paging = served.client.get("/", params={"status": "paging"}).text
+    assert paging.count('data-slo="') == 1
     assert "No SLO matches" in served.client.get("/", params={"service": "nope"}).text
 
 

@@ -23,9 +23,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Any]
 
 #: Sent with every response. Scripts come from this origin only (no inline script);
 #: uPlot sets element styles from script, which CSP allows; no page may frame ours.
+#: ``same-origin`` referrers (not ``no-referrer``): with no referrer, browsers send
+#: ``Origin: null`` on form posts, and the forms' origin check could not pass.
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (
         b"content-security-policy",

@@ -43,6 +43,37 @@ _STATUS: tuple[tuple[type[SloscopeError], int], ...] = (
 )
 
 
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": ["string", "null"]},
+    },
+}
+
+#: The error answers every API route may give, for the OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {PROBLEM_TYPE: {"schema": _PROBLEM_SCHEMA}},
+    }
+    for status, description in (
+        (400, "Bad request (the detail says what to fix)"),
+        (401, "No token, or an unknown or revoked one"),
+        (403, "The token's scope does not allow this"),
+        (404, "No such service, SLO or silence"),
+        (413, "The body is over the size limit"),
+        (422, "The request does not match the schema"),
+        (503, "The specs, the telemetry source or the state store cannot answer"),
+    )
+}
+
+
 def problem(status: int, detail: str, request: Request | None = None, **extra: Any) -> JSONResponse:
     """A problem+json response."""
     body: dict[str, Any] = {

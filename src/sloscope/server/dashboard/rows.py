@@ -10,8 +10,38 @@ from sloscope.report.model import SLOResult
 from sloscope.report.text import NO_DATA, burn, duration_words, percent
 from sloscope.spec.durations import format_duration
 
-#: Each policy state's word on the page (the colour is only a second signal).
+#: Each budget-policy (gate) state's word on the page (the colour is a second signal).
 STATE_WORDS = {"ok": "OK", "notify": "Warning", "freeze": "Freeze", "unknown": "No data"}
+#: Each SLO health's word: what the SLO is doing now, beside what the gate would say.
+HEALTH_WORDS = {
+    "ok": "OK",
+    "burning": "Burning",
+    "paging": "Paging",
+    "exhausted": "Exhausted",
+    "nodata": "No data",
+}
+#: The colour class of each health (Okabe-Ito: green, orange, vermillion, grey).
+HEALTH_COLOURS = {
+    "ok": "ok",
+    "burning": "notify",
+    "paging": "freeze",
+    "exhausted": "freeze",
+    "nodata": "unknown",
+}
+
+
+def health(result: SLOResult) -> str:
+    """``nodata``; ``exhausted`` (no budget left); ``paging`` or ``burning`` (a page or
+    ticket alert fires); else ``ok``."""
+    if not result.has_data:
+        return "nodata"
+    remaining = result.status.remaining
+    if remaining is not None and remaining <= 0:
+        return "exhausted"
+    severities = {a.severity for a in result.status.alerts}
+    if "page" in severities:
+        return "paging"
+    return "burning" if severities else "ok"
 
 
 @dataclass(frozen=True)
@@ -22,6 +52,9 @@ class SLORow:
     owner: str
     slo: str
     journey: str
+    health: str
+    health_word: str
+    health_colour: str
     state: str
     state_word: str
     objective: str
@@ -55,11 +88,15 @@ def slo_row(result: SLOResult) -> SLORow:
     rates = {k: v for k, v in status.burn_rates.items() if v is not None} if has else {}
     fastest = max(rates, key=lambda k: rates[k]) if rates else None
     state = result.decision.state
+    now = health(result)
     return SLORow(
         service=result.service.name,
         owner=result.service.owner,
         slo=slo.name,
         journey=slo.journey or "",
+        health=now,
+        health_word=HEALTH_WORDS[now],
+        health_colour=HEALTH_COLOURS[now],
         state=state,
         state_word=STATE_WORDS.get(state, state),
         objective=percent(slo.objective),
@@ -110,5 +147,5 @@ def matches(row: SLORow, service: str, owner: str, state: str) -> bool:
     return (
         (not service or row.service == service)
         and (not owner or row.owner == owner)
-        and (not state or row.state == state)
+        and (not state or row.health == state)
     )

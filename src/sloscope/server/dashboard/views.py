@@ -23,7 +23,7 @@ from sloscope.server.auth import (
     context,
     session_token,
 )
-from sloscope.server.dashboard.rows import STATE_WORDS, burn_table, matches, slo_row
+from sloscope.server.dashboard.rows import HEALTH_WORDS, burn_table, matches, slo_row
 from sloscope.server.routes.silences import SilenceBody, create_silence, expire_silence
 from sloscope.store.tokens import Tokens
 from sloscope.timeparse import format_time
@@ -78,7 +78,7 @@ def overview(
         total=len(rows),
         services=sorted({r.service for r in rows}),
         owners=sorted({r.owner for r in rows if r.owner}),
-        states=STATE_WORDS,
+        states=HEALTH_WORDS,
         chosen={"service": service, "owner": owner, "status": status},
     )
 

@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sloscope.policy.render import render_gate_json
 from sloscope.server.auth import Context, Writer
+from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, evaluation_time
 
-router = APIRouter(prefix=API_PREFIX, tags=["gate"])
+router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["gate"])
 
 
 class GateBody(BaseModel):

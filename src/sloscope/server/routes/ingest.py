@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from sloscope.server.auth import Context, Writer
+from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX
 
-router = APIRouter(prefix=API_PREFIX, tags=["telemetry"])
+router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["telemetry"])
 
 
 class IngestFormat(StrEnum):

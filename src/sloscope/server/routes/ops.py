@@ -20,7 +20,20 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The state store and the telemetry source answer")
+_READY = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "checks": {"type": "object"}},
+}
+
+
+@router.get(
+    "/readyz",
+    summary="The state store and the telemetry source answer",
+    responses={
+        200: {"content": {"application/json": {"schema": _READY}}},
+        503: {"description": "Not ready", "content": {"application/json": {"schema": _READY}}},
+    },
+)
 def readyz(ctx: Context) -> JSONResponse:
     """200 when both answer, 503 naming the one that does not (no secrets in the text)."""
     checks: dict[str, Any] = {}
@@ -57,7 +70,12 @@ def _source_check(ctx: Any) -> str:
         return f"failed: {type(exc).__name__}: {str(exc)[:200]}"
 
 
-@router.get("/metrics", summary="The server's own Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="The server's own Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 def metrics(ctx: Context) -> Response:
     """Request latency, evaluation duration and lag, notification outcomes."""
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

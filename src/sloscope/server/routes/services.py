@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from sloscope.report.json import slo_to_dict
 from sloscope.server.auth import Context, Reader
+from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import (
     API_PREFIX,
     AtQuery,
@@ -18,7 +19,7 @@ from sloscope.server.routes.params import (
     page,
 )
 
-router = APIRouter(prefix=API_PREFIX, tags=["services"])
+router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["services"])
 
 WidthQuery = Annotated[int, Query(ge=2, le=2000, description="Points per series at most.")]
 

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sloscope.server.auth import Context, Reader, Writer
 from sloscope.server.context import ServerContext
+from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, LimitQuery, OffsetQuery, page
 from sloscope.store.silences import MAX_COMMENT_CHARS, MAX_SILENCE_SECONDS
 
-router = APIRouter(prefix=API_PREFIX, tags=["silences"])
+router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["silences"])
 
 
 class SilenceBody(BaseModel):

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request, Response
 
 from sloscope.report.json import render_json
 from sloscope.server.auth import Context, Reader
+from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, AtQuery, ServiceQuery, evaluation_time
 
-router = APIRouter(prefix=API_PREFIX, tags=["status"])
+router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["status"])
 
 
 @router.get(

@@ -55,7 +55,7 @@
     });
     h.alert_thresholds.forEach(function (a) {
       burnSeries.push({
-        label: a.severity + " " + a.long_window + " > " + a.factor + "x",
+        label: a.severity + " " + a.long_window + " > " + Number(a.factor.toPrecision(3)) + "x",
         stroke: a.severity === "page" ? PALETTE[5] : PALETTE[1],
         dash: [6, 4],
       });
