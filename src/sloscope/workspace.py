@@ -501,17 +501,26 @@ class Workspace:
         request = GateRequest(service, at, journey, version, exception)
         if exception is not None:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
-        alone = replace(chosen, slos=tuple(slos))
-        try:
-            if evaluated is not None:
-                wanted = {s.name for s in slos}
-                results = [r for r in evaluated.results if r.slo.name in wanted]
-            else:
-                results = list(self.report(at, source=source, only=alone).results)
-            figures = [self._figures(r) for r in results]
-        except SourceError as exc:
-            figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
+        figures = self._gate_figures(chosen, slos, at, source, evaluated)
         return decide_gate(request, figures, overrides)
+
+    def _gate_figures(
+        self,
+        service: Service,
+        slos: Sequence[SLO],
+        at: int,
+        source: Source | None,
+        evaluated: Report | None,
+    ) -> list[SLOFigures]:
+        """The gate's figures of ``slos``: from ``evaluated`` when given, else evaluated."""
+        if evaluated is not None:
+            wanted = {s.name for s in slos}
+            return [self._figures(r) for r in evaluated.results if r.slo.name in wanted]
+        alone = replace(service, slos=tuple(slos))
+        try:
+            return [self._figures(r) for r in self.report(at, source=source, only=alone).results]
+        except SourceError as exc:
+            return [self._figures_without_data(service, s, at, str(exc)) for s in slos]
 
     def policy_document(self) -> str:
         """The error budget policy as Markdown (``sloscope policy doc``), with the SLOs

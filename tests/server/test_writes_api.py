@@ -239,3 +239,18 @@ def test_every_write_is_recorded_with_its_author(served: Served) -> None:
         ("write-bot-0", "gate.decide", NOW),
         ("admin-bot-0", "silence.create", NOW),
     ]
+
+
+def test_without_telemetry_the_gate_answers_as_the_cli_does_not_with_an_error(
+    served: Served, served_root: Path
+) -> None:
+    (served_root / ".sloscope" / "telemetry.duckdb").unlink()
+    answer = served.client.post(
+        "/api/v1/gate", json={"service": "checkout", "at": str(AT)}, headers=served.auth("write")
+    )
+    cli = CliRunner().invoke(
+        app, ["gate", "checkout", "--at", str(AT), "--json", "-w", str(served_root)]
+    )
+    assert answer.status_code == 200
+    assert answer.text == cli.stdout
+    assert "no telemetry store" in answer.text

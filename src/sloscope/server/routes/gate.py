@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from sloscope.errors import SourceError
 from sloscope.policy.render import render_gate_json
 from sloscope.server.auth import Context, Writer
 from sloscope.server.problems import RESPONSES
@@ -46,14 +49,19 @@ def post_gate(body: GateBody, ctx: Context, who: Writer) -> Response:
     exception = (
         GateException(body.exception, body.reason or "") if body.exception is not None else None
     )
-    decision = ctx.workspace.gate(
-        body.service,
-        when,
-        journey=body.journey,
-        version=body.version,
-        exception=exception,
-        evaluated=ctx.service_report(when, service),
-    )
+    try:
+        evaluated = ctx.service_report(when, service)
+    except SourceError:
+        evaluated = None  # the gate itself decides without data, as the CLI does
+    with ctx.telemetry_lock if evaluated is None else nullcontext():
+        decision = ctx.workspace.gate(
+            body.service,
+            when,
+            journey=body.journey,
+            version=body.version,
+            exception=exception,
+            evaluated=evaluated,
+        )
     ctx.audit.record(
         actor=who.name,
         action="gate.decide",
