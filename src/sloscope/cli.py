@@ -437,7 +437,10 @@ def demo(
         from sloscope.server.settings import ServerSettings
 
         with _errors():
-            run_server(ws, ServerSettings(host="127.0.0.1", port=port, public_read=True))
+            settings = ServerSettings(
+                host="127.0.0.1", port=port, public_read=True, evaluation_worker=True
+            )
+            run_server(ws, settings)
 
 
 def _print_demo(report_result: Report, root: Path, files: DemoFiles) -> None:

@@ -104,6 +104,7 @@ def serve(served_root: Path) -> Iterator[Serve]:
     yield start
     for client, ctx in opened:
         client.__exit__(None, None, None)
+        ctx.close()
         ctx.store.close()
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sloscope.cli import app
 from tests.cli.conftest import AT
-from tests.server.conftest import Served
+from tests.server.conftest import Serve, Served
 
 #: Over the 7-day window at AT: 1000 good requests a minute, and 100 errors a minute in the
 #: last 30 minutes. total = 10080 * 1000 + 30 * 100 = 10,083,000; bad = 3,000.
@@ -34,6 +34,17 @@ def test_status_answers_exactly_what_report_json_prints_for_the_same_arguments(
         assert answer.status_code == 200
         assert answer.headers["content-type"] == "application/json"
         assert answer.text == _cli_json(served_root, *args)
+
+
+def test_a_worker_process_evaluates_the_same_status_as_the_cli(
+    serve: Serve, served_root: Path
+) -> None:
+    served = serve(evaluation_worker=True)
+    answer = served.client.get(
+        "/api/v1/status", params={"at": str(AT)}, headers=served.auth("read")
+    )
+    assert served.ctx.worker is not None
+    assert answer.text == _cli_json(served_root, "report", "--at", str(AT))
 
 
 def test_status_without_at_is_evaluated_at_the_start_of_the_current_minute(

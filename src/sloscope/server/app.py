@@ -30,6 +30,8 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = deliver_notific
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = None
+        if ctx.worker is not None:
+            ctx.worker.start()
         if ctx.settings.eval_interval > 0:
             loop = EvaluationLoop(
                 ctx.workspace,
@@ -46,6 +48,7 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = deliver_notific
         finally:
             if loop is not None:
                 loop.stop()
+            ctx.close()
 
     app = FastAPI(
         title="sloscope",

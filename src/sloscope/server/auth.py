@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from sloscope.server.context import ServerContext
-from sloscope.store.tokens import ApiToken, Tokens, grants
+from sloscope.store.tokens import ApiToken, grants
 
 SESSION_COOKIE = "sloscope_session"
 _BEARER = "bearer "
@@ -49,9 +49,7 @@ def bearer_token(request: Request) -> ApiToken | None:
         return None
     if not header.lower().startswith(_BEARER):
         raise HTTPException(401, "use the header 'Authorization: Bearer TOKEN'")
-    ctx = context(request)
-    with ctx.store.transaction() as session:
-        token = Tokens(session).authenticate(header[len(_BEARER) :].strip())
+    token = context(request).authenticate(header[len(_BEARER) :].strip())
     if token is None:
         raise HTTPException(401, "unknown or revoked token; create one: sloscope token create")
     return token
@@ -62,9 +60,7 @@ def session_token(request: Request) -> ApiToken | None:
     session_id = request.cookies.get(SESSION_COOKIE)
     if not session_id:
         return None
-    ctx = context(request)
-    with ctx.store.transaction() as session:
-        return Tokens(session).session_token(session_id, ctx.now())
+    return context(request).session_token(session_id)
 
 
 def _principal(token: ApiToken | None) -> Principal:

@@ -93,6 +93,7 @@ def register(app: typer.Typer, errors: Errors, open_workspace: OpenWorkspace) ->
             public_read=public_read,
             eval_interval=eval_interval,
             max_ingest_bytes=int(max_ingest_mb * 1024 * 1024),
+            evaluation_worker=True,
         )
         with errors():
             run_server(open_workspace(workspace), settings)

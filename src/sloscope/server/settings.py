@@ -17,7 +17,8 @@ class ServerSettings:
     ``cache_seconds``: how long an evaluated status (per minute and service) is reused,
     so a burst of gate calls reads the telemetry once. ``eval_interval``: seconds between
     two runs of the evaluation loop (0: no loop). ``cors_origins``: origins allowed to
-    call the API from a browser (none by default).
+    call the API from a browser (none by default). ``evaluation_worker``: evaluate
+    statuses in a worker process (``sloscope serve`` does), not in the request's thread.
     """
 
     host: str = "127.0.0.1"
@@ -29,3 +30,4 @@ class ServerSettings:
     eval_interval: float = 60.0
     session_seconds: int = 12 * 3600
     cors_origins: tuple[str, ...] = ()
+    evaluation_worker: bool = False

@@ -66,7 +66,7 @@ def overview(
     who = _viewer(request)
     if who is None:
         return _login_redirect(request)
-    report = ctx.report(ctx.default_at())
+    report = ctx.report(None)
     rows = [slo_row(r) for r in report.results]
     shown = [r for r in rows if matches(r, service, owner, status)]
     return _render(
@@ -90,8 +90,8 @@ def slo_page(request: Request, ctx: Context, service: str, slo: str) -> Response
     if who is None:
         return _login_redirect(request)
     chosen, _ = ctx.slo(service, slo)
-    at = ctx.default_at()
-    report = ctx.service_report(at, chosen)
+    report = ctx.service_report(None, chosen)
+    at = report.at
     result = next(r for r in report.results if r.slo.name == slo)
     base = f"/api/v1/services/{quote(service, safe='')}/slos/{quote(slo, safe='')}"
     return _render(
@@ -192,6 +192,7 @@ def logout(request: Request, ctx: Context) -> Response:
     if session_id:
         with ctx.store.transaction() as session:
             Tokens(session).close_session(session_id)
+        ctx.forget_session(session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

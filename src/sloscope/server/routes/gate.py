@@ -51,8 +51,10 @@ def post_gate(body: GateBody, ctx: Context, who: Writer) -> Response:
     )
     try:
         evaluated = ctx.service_report(when, service)
+        when = evaluated.at
     except SourceError:
         evaluated = None  # the gate itself decides without data, as the CLI does
+        when = ctx.default_at() if when is None else when
     with ctx.telemetry_lock if evaluated is None else nullcontext():
         decision = ctx.workspace.gate(
             body.service,

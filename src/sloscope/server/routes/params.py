@@ -22,10 +22,10 @@ LimitQuery = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 
 
-def evaluation_time(ctx: ServerContext, at: str | None) -> int:
-    """``at`` as Unix seconds; the current step's start when absent; 400 when unreadable."""
+def evaluation_time(ctx: ServerContext, at: str | None) -> int | None:
+    """``at`` as Unix seconds; None (now) when absent; 400 when unreadable."""
     if at is None:
-        return ctx.default_at()
+        return None
     try:
         return parse_time(at, now=ctx.clock())
     except ValueError as exc:
