@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,23 +19,20 @@ from sloscope.server.loop import EvaluationLoop, Leadership
 from sloscope.server.metrics import ServerMetrics
 from sloscope.store.database import StateStore
 from sloscope.workspace import Workspace
+from tests.server.live import free_port
 from tests.store import postgres
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def pg_schema() -> Iterator[tuple[str, str]]:
+def pg_schema(postgres_url: str) -> Iterator[tuple[str, str]]:
     """A fresh schema in the real PostgreSQL: (server URL, schema name)."""
+    schema = postgres.create_schema(postgres_url)
     try:
-        url = postgres.server_url()
-    except postgres.PostgresUnavailableError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    schema = postgres.create_schema(url)
-    try:
-        yield url, schema
+        yield postgres_url, schema
     finally:
-        postgres.drop_schema(url, schema)
+        postgres.drop_schema(postgres_url, schema)
 
 
 def test_only_one_holder_of_a_postgresql_store_leads_until_it_lets_go(
@@ -125,13 +121,6 @@ def test_the_default_run_delivers_the_outbox_with_no_notifiers_configured(
 INTERVAL = 1.5
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _serve(root: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sloscope.cli", "serve", "-w", str(root)]
     command += ["--port", str(port), "--eval-interval", str(INTERVAL)]
@@ -166,7 +155,7 @@ def test_a_second_replica_takes_over_within_two_intervals_when_the_leader_is_kil
     (served_root / "sloscope.yaml").write_text(
         f"state:\n  url: {url}?options=-csearch_path%3D{schema}\n", encoding="utf-8"
     )
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     first = _serve(served_root, ports[0], tmp_path / "first.log")
     second: subprocess.Popen[bytes] | None = None
     try:
@@ -199,7 +188,7 @@ def test_the_server_logs_json_lines_with_request_ids_and_never_the_token(
 
     with Workspace.open(served_root).open_state() as store, store.transaction() as session:
         _, secret = Tokens(session).create("read", "logcheck", 0)
-    port = _free_port()
+    port = free_port()
     proc = _serve(served_root, port, tmp_path / "serve.log")
     try:
         _wait(lambda: _metric(port, "sloscope_evaluation_leader") is not None, 60)
