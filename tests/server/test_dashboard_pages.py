@@ -60,7 +60,10 @@ def test_the_overview_lists_every_slo_with_its_state_and_escapes_markup(serve: S
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     # Health and gate state each in a word, not only a colour.
-    assert re.search(r'data-health="paging">\s*<td><span class="state state-freeze">Paging<', html)
+    assert re.search(
+        r'data-health="paging">\s*<td data-label="Status"><span class="state state-freeze">Paging<',
+        html,
+    )
     assert html.count(">No data</span>") == 4
     assert "<script" not in html.replace('<script src="/static/', "")
 
