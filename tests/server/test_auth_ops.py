@@ -140,3 +140,18 @@ def test_cors_is_off_unless_origins_are_configured(serve: Serve) -> None:
     opened = serve(cors_origins=("https://elsewhere.example",))
     allowed = opened.client.get("/healthz", headers=origin)
     assert allowed.headers["access-control-allow-origin"] == "https://elsewhere.example"
+
+
+def test_the_cli_starts_without_the_web_stack() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, sloscope.cli; "
+        "print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'structlog') "
+        "if m in sys.modules))"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert answer.stdout.strip() == "[]"

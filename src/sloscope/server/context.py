@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sloscope.config import ProjectConfig
 from sloscope.errors import NotFoundError
+from sloscope.report.history import History
 from sloscope.report.model import Report
 from sloscope.server.audit import AuditHook, LogAudit
 from sloscope.server.cache import TTLCache
@@ -153,6 +154,13 @@ class ServerContext:
             parts = [self.service_report(when, s) for s in chosen]
         results = tuple(r for part in parts for r in part.results)
         return Report(at=when, step=parts[0].step, source=parts[0].source, results=results)
+
+    def history(self, service: Service, slo: SLO, at: int, width: int) -> History:
+        """``slo``'s chart history at ``at`` (in the worker process when there is one)."""
+        with self.telemetry_lock:
+            if self.worker is not None:
+                return self.worker.history(service, slo, at, width)
+            return self.workspace.history(service, slo, at, width)
 
     def telemetry_changed(self) -> None:
         """New telemetry was ingested: evaluated statuses are stale."""

@@ -15,8 +15,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from sloscope.report.history import History
 from sloscope.report.model import Report
-from sloscope.spec.model import Service
+from sloscope.spec.model import SLO, Service
 from sloscope.workspace import Workspace
 
 _workspace: Workspace | None = None
@@ -33,6 +34,11 @@ def _open(root: str) -> None:
 def _report(at: int, service: Service) -> Report:
     assert _workspace is not None  # set by the pool's initializer
     return _workspace.report(at, only=service)
+
+
+def _history(service: Service, slo: SLO, at: int, width: int) -> History:
+    assert _workspace is not None
+    return _workspace.history(service, slo, at, width)
 
 
 def _ready() -> bool:
@@ -57,6 +63,10 @@ class EvaluationWorker:
     def report(self, at: int, service: Service) -> Report:
         """``service``'s report at ``at``, evaluated in the worker."""
         return self._pool.submit(_report, at, service).result()
+
+    def history(self, service: Service, slo: SLO, at: int, width: int) -> History:
+        """``slo``'s chart history, computed in the worker."""
+        return self._pool.submit(_history, service, slo, at, width).result()
 
     def close(self) -> None:
         """Stop the worker."""

@@ -80,6 +80,4 @@ def get_history(
     chosen, found = ctx.slo(service, slo)
     when = evaluation_time(ctx, at)
     when = ctx.default_at() if when is None else when
-    with ctx.telemetry_lock:
-        history = ctx.workspace.history(chosen, found, when, width)
-    return history.to_dict()
+    return ctx.history(chosen, found, when, width).to_dict()
