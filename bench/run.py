@@ -19,6 +19,7 @@ BENCHES = (
     "bench_report",
     "bench_peer",
     "bench_gate",
+    "bench_server",
     "bench_prometheus",
 )
 

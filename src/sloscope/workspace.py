@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.notify.base import DeliveryResult, Notifier
     from sloscope.policy.gate import GateDecision, GateException, Override, SLOFigures
+    from sloscope.report.history import History
     from sloscope.report.model import Report, SLOResult
     from sloscope.sources.base import Source
     from sloscope.store.database import StateStore
@@ -569,6 +570,35 @@ class Workspace:
             results.append(SLOResult(service, slo, status, decision, has_data, planned.note, trend))
         return results
 
+    def history(
+        self, service: Service, slo: SLO, at: int, width: int, source: Source | None = None
+    ) -> History:
+        """``slo``'s SLI, budget burn-down and burn rates over its window ending at ``at``,
+        in at most ``width`` points (for the dashboard's charts)."""
+        from sloscope.engine.evaluate import needed_span
+        from sloscope.report.history import slo_history
+        from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+
+        step = self.config.step_seconds
+        policy = alert_policy(slo.alerting.policy, self.alert_policies.values())
+        lookbacks = tuple(
+            sorted({*DEFAULT_LOOKBACKS, *self.budget_policy(service, slo).burn_windows})
+        )
+        span = needed_span(slo, at, step=step, policy=policy, lookbacks=lookbacks)
+        request = FetchRequest(
+            sli=slo.sli, begin=span.begin, fine_since=span.begin, id=slo_id(service.name, slo.name)
+        )
+        own_source = source is None
+        src = self.source() if source is None else source
+        try:
+            (counts,) = fetch_for_evaluation(src, [request], at, step)
+        finally:
+            if own_source:
+                src.close()
+        return slo_history(
+            service.name, slo, counts, at=at, policy=policy, lookbacks=lookbacks, width=width
+        )
+
     # --- release gate -----------------------------------------------------------------
 
     def budget_policy(self, service: Service, slo: SLO) -> BudgetPolicy:
@@ -588,6 +618,7 @@ class Workspace:
         exception: GateException | None = None,
         overrides: Sequence[Override] = (),
         source: Source | None = None,
+        evaluated: Report | None = None,
     ) -> GateDecision:
         """May ``service`` (only ``journey``'s SLOs, if given) release ``version`` at ``at``?
 
@@ -596,7 +627,8 @@ class Workspace:
         policies do not allow) raises :class:`~sloscope.errors.RequestError` before any
         telemetry is read. When the source cannot answer, every SLO has no data and its
         policy's ``on_no_data`` decides (the reasons say why). ``overrides`` are the
-        overrides on record; inactive ones are ignored.
+        overrides on record; inactive ones are ignored. ``evaluated``: this service's
+        report at ``at``, already computed (a server's cache), read instead of the source.
         """
         from sloscope.policy.gate import GateRequest, check_exception, decide_gate
 
@@ -611,15 +643,27 @@ class Workspace:
         request = GateRequest(service, at, journey, version, exception)
         if exception is not None:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
-        alone = replace(chosen, slos=tuple(slos))
-        try:
-            figures = [
-                self._figures(r)
-                for r in self.report(at, source=source, only=alone, trends=False).results
-            ]
-        except SourceError as exc:
-            figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
+        figures = self._gate_figures(chosen, slos, at, source, evaluated)
         return decide_gate(request, figures, overrides)
+
+    def _gate_figures(
+        self,
+        service: Service,
+        slos: Sequence[SLO],
+        at: int,
+        source: Source | None,
+        evaluated: Report | None,
+    ) -> list[SLOFigures]:
+        """The gate's figures of ``slos``: from ``evaluated`` when given, else evaluated."""
+        if evaluated is not None:
+            wanted = {s.name for s in slos}
+            return [self._figures(r) for r in evaluated.results if r.slo.name in wanted]
+        alone = replace(service, slos=tuple(slos))
+        try:
+            report = self.report(at, source=source, only=alone, trends=False)
+            return [self._figures(r) for r in report.results]
+        except SourceError as exc:
+            return [self._figures_without_data(service, s, at, str(exc)) for s in slos]
 
     def policy_document(self) -> str:
         """The error budget policy as Markdown (``sloscope policy doc``), with the SLOs
