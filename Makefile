@@ -25,6 +25,7 @@ venv: $(STAMP)
 ## demo: sample specs and 30 days of telemetry in .demo/, then the report
 demo: venv
 	$(VENV)/bin/sloscope demo --workspace .demo
+	@echo "Dashboard and API of the demo (public read, 127.0.0.1:8080): $(VENV)/bin/sloscope demo --workspace .demo --serve"
 
 ## lint: ruff (lint + format), mypy --strict, the layers check, no function above 15
 lint: venv

@@ -1,17 +1,23 @@
-"""Report benchmark: ``sloscope report --json`` over 100 SLOs and 30 days of 1-minute data.
+"""Report benchmark: ``sloscope report --json`` over 10, 1,000 and 10,000 SLOs x 30 days.
 
-The telemetry (``sloscope.demo.scale.generate_many``: 100 ratio SLOs, 2-3 series each, 10M
-samples) is generated and ingested once into ``bench/.out/report/`` and reused by later
-runs. The figure is the wall time of the real command in a fresh process, process start
-included, as a user or a CI job sees it; the median of several runs is printed beside
-the time of ``sloscope --version`` (the interpreter and CLI start alone), so the share of
-the report's own work is visible.
+The data (:func:`sloscope.demo.scale.store_many`: ratio SLOs of 2-3 series each, one
+sample a minute, about 100,000 samples per SLO) is written straight into a store once
+under ``bench/.out/report-N/`` and reused by later runs. 10,000 SLOs (a billion samples,
+about 3.5 GB, most of an hour to write on two cores) are built only when
+``SLOSCOPE_BENCH_10K=1`` is set, and measured whenever their store is there.
+
+Each figure is the real command in a fresh process, process start included, as a user or
+a CI job sees it: wall time (median of a few runs), the CPU time and the peak resident
+memory of that process (``os.wait4``). Beside them, the floor on the same store: a bare
+DuckDB scan summing every increase in the window, and numpy summing as many float64
+numbers as there are samples. The CPU time is printed because the machine may be shared:
+on two cores the wall time of an idle machine is about CPU / 1.5.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import statistics
 import subprocess
 import sys
@@ -19,88 +25,132 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sloscope.demo.scale import generate_many
-from sloscope.telemetry.ingest import ingest_file
+import duckdb
+import numpy as np
+
+from sloscope.demo.scale import store_many
 from sloscope.telemetry.store import TelemetryStore
 
-OUT = Path(__file__).parent / ".out" / "report"
+OUT = Path(__file__).parent / ".out"
 END = 1_795_176_000  # 2026-11-20T12:00:00Z
-SLOS = 100
 DAYS = 30
-RUNS = 5
+SIZES = (10, 1000, 10_000)
+TARGETS = {10: (0.3, None), 1000: (1.5, 300), 10_000: (15.0, 1024)}
+RUNS = {10: 5, 1000: 3, 10_000: 1}
+Row = tuple[str, Any, str]
 
 
-def prepare(out: Path = OUT, n_slos: int = SLOS) -> dict[str, Any]:
-    """Generate and ingest the data once (``n_slos`` SLOs, ten to a service, into ``out``);
-    return what was built (and how long it took)."""
-    marker = out / "ready.json"
+def workspace(n_slos: int) -> Path:
+    """Where the data of ``n_slos`` SLOs is kept."""
+    return OUT / f"report-{n_slos}"
+
+
+def prepare(n_slos: int) -> dict[str, Any] | None:
+    """Build the store of ``n_slos`` SLOs once; None when it is not there and not wanted."""
+    root = workspace(n_slos)
+    marker = root / "ready.json"
     if marker.exists():
         return dict(json.loads(marker.read_text()), reused=True)
-    if out.exists():
-        shutil.rmtree(out)
-    (out / ".sloscope").mkdir(parents=True)
-    metrics = out / "metrics.om"
+    if n_slos >= 10_000 and os.environ.get("SLOSCOPE_BENCH_10K") != "1":
+        return None
+    (root / ".sloscope").mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    generated = generate_many(out / "slos", metrics, end=END, n_slos=n_slos, days=DAYS)
-    generate_s = time.perf_counter() - began
-    began = time.perf_counter()
-    with TelemetryStore(out / ".sloscope" / "telemetry.duckdb") as store:
-        result = ingest_file(store, metrics)
-    ingest_s = time.perf_counter() - began
-    metrics.unlink()  # 870 MB; the store is what the benchmark reads
-    info = {
-        "samples": generated.samples,
-        "series": generated.series,
-        "stored": result.new_samples,
-        "generate_s": generate_s,
-        "ingest_s": ingest_s,
-    }
+    with TelemetryStore(root / ".sloscope" / "telemetry.duckdb") as store:
+        samples = store_many(root / "slos", store, end=END, n_slos=n_slos, days=DAYS)
+    info = {"samples": samples, "build_s": time.perf_counter() - began}
     marker.write_text(json.dumps(info))
     return dict(info, reused=False)
 
 
-def wall(args: list[str], check: bool = True) -> float:
-    """Seconds one run of ``args`` takes in a fresh process (``check``: it must exit 0)."""
+def measure(args: list[str]) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MiB) of one run of ``args`` in a fresh process."""
     began = time.perf_counter()
-    subprocess.run(args, check=check, capture_output=True)
-    return time.perf_counter() - began
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(args)} exited with {child.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def report_args(n_slos: int) -> list[str]:
+    """The command timed: the JSON report at the data's end."""
+    cli = [sys.executable, "-m", "sloscope.cli"]
+    return [*cli, "report", "-w", str(workspace(n_slos)), "--at", str(END), "--json"]
+
+
+def floor(n_slos: int, samples: int) -> tuple[float, float]:
+    """(bare DuckDB scan s, numpy sum s) over the window's samples."""
+    path = workspace(n_slos) / ".sloscope" / "telemetry.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
+        began = time.perf_counter()
+        con.execute(
+            "SELECT sum(delta) FROM samples WHERE ts > ? AND ts <= ?",
+            [(END - DAYS * 86400) * 1000, END * 1000],
+        ).fetchall()
+        scan = time.perf_counter() - began
+    chunk = np.ones(min(samples, 10_000_000))
+    began = time.perf_counter()
+    left = samples
+    while left > 0:
+        float(chunk[: min(left, len(chunk))].sum())
+        left -= len(chunk)
+    return scan, time.perf_counter() - began
+
+
+def size_rows(n_slos: int) -> tuple[list[Row], list[str]]:
+    """The rows of one size, or a note saying why it was not run."""
+    info = prepare(n_slos)
+    if info is None:
+        return [], [
+            f"{n_slos:,} SLOs not run: set SLOSCOPE_BENCH_10K=1 to build their store "
+            "(about 3.5 GB in bench/.out, most of an hour on two cores)"
+        ]
+    args = report_args(n_slos)
+    measure(args)  # warm the page cache once; every run below is a fresh process
+    runs = [measure(args) for _ in range(RUNS[n_slos])]
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    rss = max(r[2] for r in runs)
+    scan, numpy_sum = floor(n_slos, info["samples"])
+    target_s, target_mb = TARGETS[n_slos]
+    label = f"{n_slos:,} SLOs x {DAYS} d"
+    rows: list[Row] = [
+        (f"{label}: samples in the store", info["samples"], "samples"),
+        (f"{label}: report --json wall, median of {len(runs)}", wall, f"s (target <= {target_s})"),
+        (f"{label}: report --json CPU (user+sys)", cpu, "s"),
+        (
+            f"{label}: report --json peak RSS",
+            rss,
+            "MiB" + (f" (target <= {target_mb})" if target_mb else ""),
+        ),
+        (f"{label}: floor, bare DuckDB scan of the window", scan, "s"),
+        (f"{label}: floor, numpy sum of as many float64", numpy_sum, "s"),
+    ]
+    if not info["reused"]:
+        rows.append((f"{label}: build the store (one-off)", info["build_s"], "s"))
+    return rows, []
 
 
 def run() -> dict[str, Any]:
-    """Time ``sloscope report --json`` on the prepared workspace; return rows for run.py."""
-    info = prepare()
-    cli = [sys.executable, "-m", "sloscope.cli"]
-    report = [*cli, "report", "-w", str(OUT), "--at", str(END), "--json"]
-    doc = json.loads(subprocess.run(report, check=True, capture_output=True, text=True).stdout)
-    slos = len(doc["slos"])
-    with_data = sum(1 for s in doc["slos"] if s["sli"] is not None)
-    wall(report)  # warm the page cache once; every run below is a fresh process
-    times = [wall(report) for _ in range(RUNS)]
-    starts = [wall([*cli, "--version"]) for _ in range(RUNS)]
-    rows: list[tuple[str, Any, str]] = [
-        ("SLOs in the report (with data)", slos, f"({with_data} with data)"),
-        ("samples in the embedded store", info["stored"], "samples"),
-        ("report --json, wall, median of 5 (process start incl.)", statistics.median(times), "s"),
-        ("report --json, wall, fastest of 5", min(times), "s"),
-        ("sloscope --version, wall, median of 5 (start alone)", statistics.median(starts), "s"),
-    ]
-    if not info["reused"]:
-        rows += [
-            ("generate 100 SLOs x 30 days (one-off)", info["generate_s"], "s"),
-            ("ingest them (one-off)", info["ingest_s"], "s"),
-            ("ingest rate", info["stored"] / info["ingest_s"], "samples/s"),
-        ]
-    return {
-        "name": f"report over {SLOS} SLOs and {DAYS} days of 1-minute data",
-        "rows": rows,
-        "notes": [f"data cached in {OUT} (delete it to regenerate)"],
-    }
+    """Every size's figures; return rows for run.py."""
+    rows: list[Row] = []
+    notes: list[str] = []
+    for n_slos in SIZES:
+        more, why = size_rows(n_slos)
+        rows += more
+        notes += why
+    load = os.getloadavg()[0]
+    notes.append(f"load average at the end: {load:.1f} on {os.cpu_count()} cores")
+    notes.append(f"data cached in {OUT}/report-N (delete a folder to rebuild it)")
+    return {"name": f"report over {DAYS} days of 1-minute data", "rows": rows, "notes": notes}
 
 
 if __name__ == "__main__":
-    for label, value, unit in run()["rows"]:
-        print(
-            f"{label:<58} {value:>14,.3f} {unit}"
-            if isinstance(value, float)
-            else f"{label:<58} {value:>14,} {unit}"
-        )
+    result = run()
+    for label, value, unit in result["rows"]:
+        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+        print(f"{label:<58} {shown:>14} {unit}")
+    for note in result["notes"]:
+        print(f"note: {note}")

@@ -12,7 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-BENCHES = ("bench_engine", "bench_ingest", "bench_report", "bench_gate", "bench_prometheus")
+BENCHES = (
+    "bench_start",
+    "bench_engine",
+    "bench_ingest",
+    "bench_report",
+    "bench_peer",
+    "bench_gate",
+    "bench_server",
+    "bench_prometheus",
+)
 
 
 def main() -> int:
@@ -31,7 +40,7 @@ def main() -> int:
         print(f"\n== {result.get('name', name)} ({elapsed:.1f} s in all)")
         for label, value, unit in result["rows"]:
             shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-            print(f"  {label:<58} {shown:>14} {unit}")
+            print(f"  {label:<66} {shown:>14} {unit}")
         for note in result.get("notes", []):
             print(f"  note: {note}")
     return 0

@@ -16,22 +16,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
+from sloscope.server.commands import register as register_server_commands
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
+    from sloscope.demo.workspace import DemoFiles
     from sloscope.policy.gate import GateDecision
     from sloscope.report.model import Report
-    from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
 
 #: Control characters but the line break (C0, DEL, C1).
@@ -295,6 +295,9 @@ def _kind_of(path: Path) -> str:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None]]:
+    # Imported here: only ingest and demo show a bar, and rich.progress is slow to load.
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("ingesting"),
         BarColumn(),
@@ -594,6 +597,11 @@ def demo(
         str, typer.Option("--at", help="Where the data ends (RFC 3339 or Unix seconds).")
     ] = "now",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Then serve the dashboard (public read, 127.0.0.1)."),
+    ] = False,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --serve.")] = 8080,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Sample specs and 30 days of telemetry with incidents in a workspace, then the report."""
@@ -624,7 +632,20 @@ def demo(
         from sloscope.report.json import render_json
 
         sys.stdout.write(render_json(report_result))
-        return
+    else:
+        _print_demo(report_result, root, files)
+    if serve:
+        from sloscope.server.commands import run_server
+        from sloscope.server.settings import ServerSettings
+
+        with _errors():
+            settings = ServerSettings(
+                host="127.0.0.1", port=port, public_read=True, evaluation_worker=True
+            )
+            run_server(ws, settings)
+
+
+def _print_demo(report_result: Report, root: Path, files: DemoFiles) -> None:
     _print_report(report_result, detail=False, wide=False)
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"
@@ -728,11 +749,6 @@ app.add_typer(silence_app, name="silence")
 notify_app = typer.Typer(help="Notifications: check notifiers and routes.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
 
-#: Limits on what a silence may hold; longer is a mistake, not a need.
-MAX_SILENCE_SECONDS = 366 * 86_400
-MAX_AUTHOR_CHARS = 200
-MAX_COMMENT_CHARS = 2000
-
 
 @silence_app.command("add")
 def silence_add(
@@ -754,6 +770,8 @@ def silence_add(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Silence the alerts matching every --matcher, for --duration, in the state store."""
+    from sloscope.store.silences import MAX_AUTHOR_CHARS, MAX_COMMENT_CHARS
+
     now = int(time.time())
     matchers = _matchers(matcher)
     seconds = _silence_seconds(duration)
@@ -773,7 +791,7 @@ def silence_add(
             now=now,
         )
     if as_json:
-        out.print_json(json.dumps(_silence_dict(silence, now)))
+        out.print_json(json.dumps(silence.to_dict(now)))
     else:
         out.print(
             f"silence {silence.id}: {', '.join(matcher)} from {_iso(silence.starts_at)} "
@@ -795,6 +813,7 @@ def _matchers(texts: list[str]) -> list[Matcher]:
 
 def _silence_seconds(duration: str) -> int:
     from sloscope.spec.durations import parse_duration
+    from sloscope.store.silences import MAX_SILENCE_SECONDS
 
     try:
         seconds = parse_duration(duration)
@@ -818,7 +837,7 @@ def silence_list(
     with _errors():
         ws = _workspace(workspace)
         silences = ws.silences(now, include_expired=show_all)
-    rows = [_silence_dict(s, now) for s in silences]
+    rows = [s.to_dict(now) for s in silences]
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -856,27 +875,6 @@ def silence_expire(
     out.print(f"silence {silence.id} expired at {_iso(silence.ends_at)}")
 
 
-def _silence_dict(silence: Silence, now: int) -> dict[str, Any]:
-    from sloscope.alerting.matchers import matcher_from_dict
-
-    if silence.active(now):
-        state = "active"
-    elif silence.starts_at > now:
-        state = "pending"
-    else:
-        state = "expired"
-    return {
-        "id": silence.id,
-        "state": state,
-        "matchers": [str(matcher_from_dict(m)) for m in silence.matchers],
-        "starts_at": _iso(silence.starts_at),
-        "ends_at": _iso(silence.ends_at),
-        "author": silence.author,
-        "comment": silence.comment,
-        "created_at": _iso(silence.created_at),
-    }
-
-
 @notify_app.command("test")
 def notify_test(
     target: Annotated[str, typer.Argument(help="A notifier's name, or a named route.")],
@@ -901,6 +899,9 @@ def _iso(seconds: int) -> str:
     from sloscope.timeparse import format_time
 
     return format_time(seconds)
+
+
+register_server_commands(app, _errors, _workspace)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sloscope.engine.burn import max_burn_rate
+from sloscope.engine.budget import max_burn_rate
 from sloscope.engine.windows import (
     AlertPolicy,
     AlertWindow,

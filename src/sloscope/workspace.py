@@ -20,12 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import duckdb
-
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
-from sloscope.engine.evaluate import evaluate_slo, needed_span
-from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import (
     DEFAULT_LOOKBACKS,
     AlertPolicy,
@@ -34,32 +30,30 @@ from sloscope.engine.windows import (
 )
 from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
-from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import Source
-from sloscope.sources.embedded import EmbeddedSource, compile_selector
-from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
-from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
-from sloscope.telemetry.ingest import IngestResult, ingest_file
-from sloscope.telemetry.repair import (
-    Deletion,
-    StoreInfo,
-    delete_samples,
-    series_ids,
-    store_info,
-)
-from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 if TYPE_CHECKING:
+    # numpy, DuckDB and the ingest load only for the commands that evaluate, read or
+    # write telemetry, so that 'validate' and 'generate' start at once.
     from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.notify.base import DeliveryResult, Notifier
     from sloscope.policy.gate import GateDecision, GateException, Override, SLOFigures
+    from sloscope.report.history import History
+    from sloscope.report.model import Report, SLOResult
+    from sloscope.sources.base import Source
     from sloscope.store.database import StateStore
     from sloscope.store.silences import Silence
+    from sloscope.telemetry.ingest import IngestResult
+    from sloscope.telemetry.repair import Deletion, StoreInfo
+    from sloscope.telemetry.store import TelemetryStore
 
 Progress = Callable[[int, int], None]
+
+#: SLOs fetched and evaluated together: enough for the backend to batch its queries,
+#: few enough that a report's memory stays bounded however many SLOs it has.
+EVALUATION_BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -185,6 +179,8 @@ class Workspace:
 
     def open_store(self, read_only: bool = False) -> TelemetryStore:
         """The embedded telemetry store (created on first write)."""
+        from sloscope.telemetry.store import TelemetryStore
+
         if read_only and not self.telemetry_path.exists():
             raise SourceError(
                 f"no telemetry store at {self.telemetry_path}; load data with "
@@ -203,6 +199,8 @@ class Workspace:
         The store is opened for writing only once the file has parsed clean, so a report
         running meanwhile waits at most for the write.
         """
+        from sloscope.telemetry.ingest import ingest_file
+
         return ingest_file(
             self.telemetry_path,
             source,
@@ -213,6 +211,8 @@ class Workspace:
 
     def store_info(self) -> StoreInfo:
         """What the embedded store holds (series, samples, time span, file size)."""
+        from sloscope.telemetry.repair import store_info
+
         with self.open_store(read_only=True) as store:
             return store_info(store)
 
@@ -227,6 +227,10 @@ class Workspace:
         ``[from, to]`` (Unix seconds, inclusive; None: unbounded), keeping the remaining
         deltas exact. With ``apply=False``, only count what would be deleted.
         """
+        from sloscope.sources.embedded import compile_selector
+        from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
+        from sloscope.telemetry.repair import delete_samples, series_ids
+
         try:
             parsed = parse_selector(selector)
         except SelectorSyntaxError as exc:
@@ -247,6 +251,8 @@ class Workspace:
         """The configured telemetry source, opened for reading."""
         if self.config.source.type == "prometheus":
             return self.config.source.open_prometheus(self.root)
+        from sloscope.sources.embedded import EmbeddedSource
+
         return EmbeddedSource(self.open_store(read_only=True))
 
     # --- state store and notifications ------------------------------------------------
@@ -448,6 +454,10 @@ class Workspace:
         services). ``trends=False`` skips the budget burndown and last-day burn of each
         SLO, which only the human-readable renderers draw.
         """
+        import duckdb
+
+        from sloscope.report.model import Report
+
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
         pairs = [(svc, s) for svc in chosen for s in svc.slos]
@@ -455,12 +465,21 @@ class Workspace:
             pairs = self._select_slo(pairs, slo, service)
         own_source = source is None
         src = self.source() if source is None else source
+        results: list[SLOResult] = []
         try:
-            # Grouped SLOs are evaluated apart, per group (_with_groups).
-            plain = [(svc, s) for svc, s in pairs if not s.group_by]
-            results = self._evaluate(plain, at, step, src, progress, trends=trends)
-            results = self._with_groups(pairs, results, at, src, trends=trends)
+            for first in range(0, len(pairs), EVALUATION_BATCH):
+                batch = pairs[first : first + EVALUATION_BATCH]
+                # Grouped SLOs are evaluated apart, per group (_with_groups).
+                plain = [(svc, s) for svc, s in batch if not s.group_by]
+                done = self._evaluate(plain, at, step, src, trends=trends)
+                per_slo = self._with_groups(batch, done, at, src, trends=trends)
+                for index, slo_results in enumerate(per_slo, first + 1):
+                    results += slo_results
+                    if progress is not None:
+                        progress(index, len(pairs))
         except duckdb.Error as exc:
+            from sloscope.sources.embedded import EmbeddedSource
+
             if isinstance(src, EmbeddedSource):
                 raise src.store.read_error(exc) from None
             raise
@@ -492,10 +511,16 @@ class Workspace:
         at: int,
         step: int,
         src: Source,
-        progress: Progress | None,
         *,
         trends: bool = True,
     ) -> list[SLOResult]:
+        """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
+        from sloscope.engine.evaluate import evaluate_slo, needed_span
+        from sloscope.engine.trend import budget_trend
+        from sloscope.report.model import SLOResult
+        from sloscope.sources.base import SplitSource
+        from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
+
         policies = self.alert_policies
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
         known = self.budget_policies
@@ -516,37 +541,37 @@ class Workspace:
                     id=slo_id(service.name, slo.name),
                 )
             )
-        counts = fetch_for_evaluation(src, requests, at, step)
+        # A source that sums where the data lives sends the older part of each window as
+        # one sum per series; a remote query engine answers it hourly, and so does every
+        # source when the budget's burndown over the window is drawn.
+        coarse = ONE_SUM if isinstance(src, SplitSource) and not trends else COARSE_STEP
+        counts = fetch_planned(src, requests, at, step, coarse)
         results = []
-        for (service, slo), policy, budget, wanted, series in zip(
+        for (service, slo), policy, budget, wanted, planned in zip(
             pairs, plans, budgets, lookbacks, counts, strict=True
         ):
+            recent = planned.recent
             status = evaluate_slo(
                 slo,
-                series.good,
-                series.total,
-                start=series.start,
-                step=series.step,
+                recent.good,
+                recent.total,
+                start=recent.start,
+                step=recent.step,
                 at=at,
                 policy=policy,
                 lookbacks=wanted,
+                history=planned.engine_history(),
             )
-            has_data = series.series > 0
+            has_data = planned.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(budget, consumed, status.burn_rates)
             trend = None
             if trends:
+                dense = planned.on_fine_grid()
                 trend = budget_trend(
-                    slo,
-                    series.good,
-                    series.total,
-                    start=series.start,
-                    step=series.step,
-                    at=at,
+                    slo, dense.good, dense.total, start=dense.start, step=dense.step, at=at
                 )
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
-            if progress is not None:
-                progress(len(results), len(pairs))
+            results.append(SLOResult(service, slo, status, decision, has_data, planned.note, trend))
         return results
 
     def _with_groups(
@@ -557,37 +582,66 @@ class Workspace:
         src: Source,
         *,
         trends: bool,
-    ) -> list[SLOResult]:
-        """The results of ``pairs`` in order: ``plain`` (the ungrouped SLOs, evaluated
-        together) with each grouped SLO's results, one per group, in its place.
+    ) -> list[list[SLOResult]]:
+        """The results of each of ``pairs``, in order: its one result of ``plain`` (the
+        ungrouped SLOs, evaluated together), or a grouped SLO's results, one per group.
 
         A grouped SLO (``group_by``) is fetched and evaluated apart, per group
         (:func:`~sloscope.report.groups.evaluate_groups`).
         """
-        if all(not slo.group_by for _, slo in pairs):
-            return plain
-        from sloscope.report.groups import evaluate_groups
-
         ungrouped = iter(plain)
-        out: list[SLOResult] = []
+        out: list[list[SLOResult]] = []
         for service, slo in pairs:
             if not slo.group_by:
-                out.append(next(ungrouped))
+                out.append([next(ungrouped)])
                 continue
+            from sloscope.report.groups import evaluate_groups
+
             budget = self.budget_policy(service, slo)
-            out += evaluate_groups(
-                src,
-                service,
-                slo,
-                at=at,
-                step=self.config.step_seconds,
-                policy=alert_policy(slo.alerting.policy, self.alert_policies.values()),
-                budget=budget,
-                lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows})),
-                max_groups=self.config.max_groups,
-                trends=trends,
+            out.append(
+                evaluate_groups(
+                    src,
+                    service,
+                    slo,
+                    at=at,
+                    step=self.config.step_seconds,
+                    policy=alert_policy(slo.alerting.policy, self.alert_policies.values()),
+                    budget=budget,
+                    lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows})),
+                    max_groups=self.config.max_groups,
+                    trends=trends,
+                )
             )
         return out
+
+    def history(
+        self, service: Service, slo: SLO, at: int, width: int, source: Source | None = None
+    ) -> History:
+        """``slo``'s SLI, budget burn-down and burn rates over its window ending at ``at``,
+        in at most ``width`` points (for the dashboard's charts)."""
+        from sloscope.engine.evaluate import needed_span
+        from sloscope.report.history import slo_history
+        from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+
+        step = self.config.step_seconds
+        policy = alert_policy(slo.alerting.policy, self.alert_policies.values())
+        lookbacks = tuple(
+            sorted({*DEFAULT_LOOKBACKS, *self.budget_policy(service, slo).burn_windows})
+        )
+        span = needed_span(slo, at, step=step, policy=policy, lookbacks=lookbacks)
+        request = FetchRequest(
+            sli=slo.sli, begin=span.begin, fine_since=span.begin, id=slo_id(service.name, slo.name)
+        )
+        own_source = source is None
+        src = self.source() if source is None else source
+        try:
+            (counts,) = fetch_for_evaluation(src, [request], at, step)
+        finally:
+            if own_source:
+                src.close()
+        return slo_history(
+            service.name, slo, counts, at=at, policy=policy, lookbacks=lookbacks, width=width
+        )
 
     # --- release gate -----------------------------------------------------------------
 
@@ -608,6 +662,7 @@ class Workspace:
         exception: GateException | None = None,
         overrides: Sequence[Override] = (),
         source: Source | None = None,
+        evaluated: Report | None = None,
     ) -> GateDecision:
         """May ``service`` (only ``journey``'s SLOs, if given) release ``version`` at ``at``?
 
@@ -616,7 +671,8 @@ class Workspace:
         policies do not allow) raises :class:`~sloscope.errors.RequestError` before any
         telemetry is read. When the source cannot answer, every SLO has no data and its
         policy's ``on_no_data`` decides (the reasons say why). ``overrides`` are the
-        overrides on record; inactive ones are ignored.
+        overrides on record; inactive ones are ignored. ``evaluated``: this service's
+        report at ``at``, already computed (a server's cache), read instead of the source.
         """
         from sloscope.policy.gate import GateRequest, check_exception, decide_gate
 
@@ -631,15 +687,27 @@ class Workspace:
         request = GateRequest(service, at, journey, version, exception)
         if exception is not None:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
-        alone = replace(chosen, slos=tuple(slos))
-        try:
-            figures = [
-                self._figures(r)
-                for r in self.report(at, source=source, only=alone, trends=False).results
-            ]
-        except SourceError as exc:
-            figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
+        figures = self._gate_figures(chosen, slos, at, source, evaluated)
         return decide_gate(request, figures, overrides)
+
+    def _gate_figures(
+        self,
+        service: Service,
+        slos: Sequence[SLO],
+        at: int,
+        source: Source | None,
+        evaluated: Report | None,
+    ) -> list[SLOFigures]:
+        """The gate's figures of ``slos``: from ``evaluated`` when given, else evaluated."""
+        if evaluated is not None:
+            wanted = {s.name for s in slos}
+            return [self._figures(r) for r in evaluated.results if r.slo.name in wanted]
+        alone = replace(service, slos=tuple(slos))
+        try:
+            report = self.report(at, source=source, only=alone, trends=False)
+            return [self._figures(r) for r in report.results]
+        except SourceError as exc:
+            return [self._figures_without_data(service, s, at, str(exc)) for s in slos]
 
     def policy_document(self) -> str:
         """The error budget policy as Markdown (``sloscope policy doc``), with the SLOs

@@ -17,6 +17,7 @@ from sloscope.store.migrate import (
     upgrade,
 )
 from sloscope.store.silences import Silences
+from sloscope.store.tokens import Tokens
 from tests.store.conftest import Target
 
 TABLES = {
@@ -25,6 +26,8 @@ TABLES = {
     "notification_outbox",
     "silences",
     "evaluation_cursors",
+    "api_tokens",
+    "dashboard_sessions",
 }
 
 
@@ -35,7 +38,7 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0001"
+        assert current_revision(store.engine) == head_revision() == "0002"
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(store: StateStore) -> None:
@@ -72,9 +75,36 @@ def test_reopening_a_migrated_store_keeps_its_rows(target: Target) -> None:
             now=100,
         )
     with target.open() as store:
-        assert current_revision(store.engine) == "0001"
+        assert current_revision(store.engine) == head_revision()
         with store.transaction() as session:
             assert [s.author for s in Silences(session).find()] == ["ana"]
+
+
+def test_upgrading_from_0001_adds_the_token_tables_and_keeps_the_silences(
+    target: Target,
+) -> None:
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0001")
+        assert "api_tokens" not in _tables(store)
+        with store.transaction() as session:
+            Silences(session).add(
+                [{"name": "service", "op": "=", "value": "checkout"}],
+                starts_at=100,
+                ends_at=200,
+                author="ana",
+                comment="before tokens",
+                now=100,
+            )
+        upgrade(store.engine)
+        assert current_revision(store.engine) == "0002"
+        with store.transaction() as session:
+            assert [s.comment for s in Silences(session).find()] == ["before tokens"]
+            _, secret = Tokens(session).create("read", "ci", 100)
+        with store.transaction() as session:
+            assert Tokens(session).authenticate(secret) is not None
+        downgrade(store.engine, "0001")
+        assert _tables(store) == TABLES - {"api_tokens", "dashboard_sessions"}
+        assert schema_drift(store.engine) != []
 
 
 def test_a_store_written_by_a_newer_sloscope_is_refused_with_a_clear_error(

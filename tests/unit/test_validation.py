@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sloscope.engine.burn import AlertThreshold, max_burn_rate
+from sloscope.engine.budget import max_burn_rate
+from sloscope.engine.burn import AlertThreshold
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.policy.budget import DEFAULT_POLICY
 from sloscope.spec.load import load_text

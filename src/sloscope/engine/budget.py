@@ -45,6 +45,14 @@ def error_budget(objective: float) -> float:
     return float(f"{1.0 - objective:.{_BUDGET_DIGITS}g}")
 
 
+def max_burn_rate(objective: float) -> float:
+    """The highest burn rate an SLO can reach: every event bad, ``1 / (1 - objective)``.
+
+    Here, beside the budget, so that checking a spec needs no array code.
+    """
+    return 1.0 / error_budget(objective)
+
+
 def bad_events(good: float, total: float) -> float:
     """Bad events: ``total - good``, clipped at 0 (see the module docstring)."""
     return max(total - good, 0.0)

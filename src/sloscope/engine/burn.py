@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sloscope.engine.budget import budget_spent, error_budget
+from sloscope.engine.budget import budget_spent, error_budget, max_burn_rate
 from sloscope.engine.counts import Cumulative, FloatArray, lookback_steps, rolling_sums
 from sloscope.engine.windows import AlertPolicy, AlertSeverity, AlertWindow
 from sloscope.errors import EvaluationError
@@ -37,11 +37,6 @@ def burn_rate(good: float, total: float, objective: float) -> float | None:
     14.0
     """
     return budget_spent(total - good, total, objective)
-
-
-def max_burn_rate(objective: float) -> float:
-    """The highest burn rate an SLO can reach: every event bad, ``1 / (1 - objective)``."""
-    return 1.0 / error_budget(objective)
 
 
 def burn_matrix(

@@ -21,6 +21,14 @@ events sums to exactly 0: "no events" is detected exactly, never by a tolerance.
 Windows that reach back before the first step sum the steps there are: data before the
 grid is unknown and counts as no events (see ``coverage`` in
 :mod:`sloscope.engine.evaluate`).
+
+Two resolutions: an evaluation needs every step only of its lookbacks (the last few
+days); the older part of an SLO window is only ever summed from a coarse boundary, so it
+may come as a :class:`History` of coarse steps (an hour each) just before the grid.
+:func:`cumulative` puts both in one pair of cumulative sums, a window sum is still two
+lookups, and the memory of an SLO no longer grows with its window at the fine step.
+Whole-number counts sum exactly in any grouping, so the figures are bitwise those of
+the same counts at the fine step throughout.
 """
 
 from __future__ import annotations
@@ -37,6 +45,26 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class History:
+    """Per-step counts just before a grid, at a coarser step: an SLO window's older part.
+
+    Step ``i`` covers ``(start + i*step, start + (i+1)*step]``, as on the fine grid, and
+    the last step ends where the fine grid starts (:attr:`end`). ``step`` must be a
+    whole number of the fine grid's steps (see :func:`cumulative`).
+    """
+
+    start: int
+    step: int
+    good: FloatArray
+    total: FloatArray
+
+    @property
+    def end(self) -> int:
+        """Right edge of the last coarse step (Unix seconds)."""
+        return self.start + len(self.total) * self.step
+
+
+@dataclass(frozen=True)
 class Cumulative:
     """Cumulative sums of the total and bad events of a grid, each of length ``n + 1``.
 
@@ -46,6 +74,11 @@ class Cumulative:
     times); window sums of bad are clipped at 0 where they become figures.
     ``bad_monotone`` says no step has good above total, so no window's bad is negative
     and the clipping can be skipped.
+
+    With a :class:`History`, its ``coarse_steps`` steps of ``coarse_step`` seconds come
+    first (before ``start``) and the sums run on through the fine steps; :attr:`origin`
+    is then where the history starts. Rolling sums at the fine step are valid only where
+    they stay inside the fine steps.
     """
 
     start: int
@@ -53,29 +86,47 @@ class Cumulative:
     total: FloatArray
     bad: FloatArray
     bad_monotone: bool = False
+    coarse_steps: int = 0
+    coarse_step: int = 0
 
     @property
     def steps(self) -> int:
-        """Number of steps of the grid."""
+        """Number of steps of the grid, coarse steps included."""
         return len(self.total) - 1
+
+    @property
+    def origin(self) -> int:
+        """Left edge of the first step, coarse or fine (Unix seconds)."""
+        return self.start - self.coarse_steps * self.coarse_step
 
     @property
     def end(self) -> int:
         """Right edge of the last step (Unix seconds)."""
-        return self.start + self.steps * self.step
+        return self.start + (self.steps - self.coarse_steps) * self.step
 
     @property
     def timestamps(self) -> NDArray[np.int64]:
-        """Right edge of every step (Unix seconds)."""
-        return self.start + self.step * np.arange(1, self.steps + 1, dtype=np.int64)
+        """Right edge of every step (Unix seconds), coarse steps first."""
+        fine = self.start + self.step * np.arange(
+            1, self.steps - self.coarse_steps + 1, dtype=np.int64
+        )
+        if not self.coarse_steps:
+            return fine
+        coarse = self.origin + self.coarse_step * np.arange(
+            1, self.coarse_steps + 1, dtype=np.int64
+        )
+        return np.concatenate((coarse, fine))
 
     def index_after(self, time: int) -> int:
         """Number of steps whose right edge is at or before ``time``, clamped to the grid.
 
         The steps of a window ``(a, b]`` are ``index_after(a) .. index_after(b) - 1``.
         """
+        if self.coarse_steps and time < self.start:
+            edges = (time - self.origin) // self.coarse_step
+            return int(min(max(edges, 0), self.coarse_steps))
         edges = (time - self.start) // self.step
-        return int(min(max(edges, 0), self.steps))
+        return self.coarse_steps + int(min(max(edges, 0), self.steps - self.coarse_steps))
 
     def window(self, after: int, until: int) -> tuple[float, float]:
         """``(good, total)`` over the steps whose right edges lie in ``(after, until]``.
@@ -130,12 +181,18 @@ def check_counts(good: FloatArray, total: FloatArray) -> None:
 
 
 def cumulative(
-    good: FloatArray, total: FloatArray, *, start: int, step: int, check: bool = True
+    good: FloatArray,
+    total: FloatArray,
+    *,
+    start: int,
+    step: int,
+    check: bool = True,
+    history: History | None = None,
 ) -> Cumulative:
     """Cumulative sums of total and bad (``total - good``) for per-step counts.
 
     Checks the counts with :func:`check_counts` first, unless the caller already did
-    (``check=False``).
+    (``check=False``). A ``history`` (coarse counts ending at ``start``) comes first.
     """
     if step <= 0:
         raise EvaluationError(f"step must be positive, got {step}")
@@ -143,6 +200,14 @@ def cumulative(
     total = np.asarray(total, dtype=np.float64)
     if check:
         check_counts(good, total)
+    coarse_steps = coarse_step = 0
+    if history is not None:
+        check_history(history, start, step)
+        if check:
+            check_counts(history.good, history.total)
+        coarse_steps, coarse_step = len(history.total), history.step
+        good = np.concatenate((history.good, good))
+        total = np.concatenate((history.total, total))
     n = len(total)
     cum_total = np.empty(n + 1)
     cum_total[0] = 0.0
@@ -152,7 +217,34 @@ def cumulative(
     np.subtract(total, good, out=cum_bad[1:])
     monotone = not n or float(cum_bad[1:].min()) >= 0.0
     np.cumsum(cum_bad[1:], out=cum_bad[1:])
-    return Cumulative(start=start, step=step, total=cum_total, bad=cum_bad, bad_monotone=monotone)
+    return Cumulative(
+        start=start,
+        step=step,
+        total=cum_total,
+        bad=cum_bad,
+        bad_monotone=monotone,
+        coarse_steps=coarse_steps,
+        coarse_step=coarse_step,
+    )
+
+
+def check_history(history: History, start: int, step: int) -> None:
+    """Raise :class:`EvaluationError` unless ``history`` ends at ``start`` on whole steps."""
+    if history.step <= 0 or history.step % step:
+        raise EvaluationError(
+            f"the history's step ({history.step}s) must be a positive whole number of "
+            f"the grid's {step}s steps"
+        )
+    if history.end != start:
+        raise EvaluationError(
+            f"the history ends at {history.end}, not where the counts start ({start}); "
+            "fetch it up to the fine grid's start"
+        )
+    if history.good.shape != history.total.shape or history.good.ndim != 1:
+        raise EvaluationError(
+            f"the history's good and total must be 1-d arrays of one length, got "
+            f"{history.good.shape} and {history.total.shape}"
+        )
 
 
 def lookback_steps(seconds: int, step: int) -> int:

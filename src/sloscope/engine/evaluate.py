@@ -12,6 +12,11 @@ can. Less is normal at the start of a store's life and never an error: steps mis
 before the data count as no events, and :attr:`SLOStatus.coverage` says which share of
 the SLO window the data covered, so a report can flag a young SLO.
 
+The older part of the SLO window may come coarse, as a
+:class:`~sloscope.engine.counts.History` ending where the per-step counts start (what
+:func:`needed_span` allows: every lookback inside the fine part): the figures are the
+same, and memory per SLO no longer grows with its window at the fine step.
+
 A :class:`~sloscope.spec.model.TimeslicesSLI` is turned into slice counts first
 (:mod:`sloscope.engine.timeslices`, slices ending at ``at``); every figure is then one of
 slices (``unit == "slices"``), and lookbacks shorter than a slice mostly hold none.
@@ -38,6 +43,7 @@ from sloscope.engine.calendar import window_length, window_start
 from sloscope.engine.counts import (
     Cumulative,
     FloatArray,
+    History,
     check_counts,
     cumulative,
     lookback_steps,
@@ -130,6 +136,19 @@ def _arrays(good: FloatArray, total: FloatArray) -> tuple[FloatArray, FloatArray
     return good, total
 
 
+def _history(history: History | None, slo: SLO) -> History | None:
+    """The history as float64 arrays, checked; time slices judge every step, so none."""
+    if history is None:
+        return None
+    if isinstance(slo.sli, TimeslicesSLI):
+        raise EvaluationError(
+            "a time-slice SLI judges every slice, so its counts cannot come as a coarse "
+            "history; fetch them at the evaluation step throughout"
+        )
+    good, total = _arrays(history.good, history.total)
+    return History(start=history.start, step=history.step, good=good, total=total)
+
+
 def sli_counts(
     slo: SLO, good: FloatArray, total: FloatArray, *, start: int, step: int, end: int
 ) -> tuple[FloatArray, FloatArray, Unit]:
@@ -218,6 +237,15 @@ def _every_lookback(slo: SLO, policy: AlertPolicy, lookbacks: Sequence[int]) -> 
     return _lookbacks([*lookbacks, forecast_lookback(policy, nominal)], thresholds)
 
 
+def _check_fine_enough(history: History | None, earliest: int, start: int) -> None:
+    """Every lookback must lie in the per-step counts when the older part is coarse."""
+    if history is not None and earliest < start:
+        raise EvaluationError(
+            f"a lookback reaches back to {earliest}, into the coarse history before "
+            f"{start}; fetch per-step counts from the longest lookback on (needed_span)"
+        )
+
+
 def _coverage(window_first: int, at: int, data_start: int) -> float:
     """Share of ``(window_first, at]`` that data starting at ``data_start`` covers."""
     span = at - window_first
@@ -234,20 +262,24 @@ def evaluate_slo(
     at: int,
     policy: AlertPolicy,
     lookbacks: Sequence[int] = DEFAULT_LOOKBACKS,
+    history: History | None = None,
 ) -> SLOStatus:
     """The status of ``slo`` at ``at`` from per-step counts (see the module docstring).
 
     ``good``/``total`` are per-step counts on the grid starting at ``start`` with ``step``;
-    steps after ``at`` are ignored. ``policy`` is the SLO's alert policy; its factors come
-    from the SLO window's nominal length. Raises :class:`EvaluationError` when ``at`` is
-    not a grid edge inside the data, when a lookback or alert window is not a whole number
-    of steps, or when counts are negative or NaN. Data shorter than the window is no
+    steps after ``at`` are ignored. ``history``, when given, holds the coarse counts before
+    ``start`` (see the module docstring); every lookback must then lie after ``start``.
+    ``policy`` is the SLO's alert policy; its factors come from the SLO window's nominal
+    length. Raises :class:`EvaluationError` when ``at`` is not a grid edge inside the
+    data, when a lookback or alert window is not a whole number of steps or reaches into
+    the history, or when counts are negative or NaN. Data shorter than the window is no
     error: see :attr:`SLOStatus.coverage`.
     """
     good, total = _arrays(good, total)
+    history = _history(history, slo)
     n = _check_grid(len(total), start, step, at)
     good, total, unit = sli_counts(slo, good[:n], total[:n], start=start, step=step, end=at)
-    cum = cumulative(good, total, start=start, step=step, check=False)
+    cum = cumulative(good, total, start=start, step=step, check=False, history=history)
     objective = slo.objective
     nominal = slo.window.nominal_seconds
     thresholds = alert_thresholds(policy, nominal) if slo.alerting.enabled else ()
@@ -255,11 +287,12 @@ def evaluate_slo(
     every = _every_lookback(slo, policy, lookbacks)
     for seconds in every:
         lookback_steps(seconds, step)
+    _check_fine_enough(history, at - every[-1], start)
     # O(1) per lookback: two differences of the cumulative sums.
     burn = {s: budget_math.budget_spent(*cum.bad_total(at - s, at), objective) for s in every}
 
     first = window_start(slo.window, at)
-    coverage = _coverage(first, at, start)
+    coverage = _coverage(first, at, cum.origin)
     good_sum: float | None = None
     total_sum: float | None = None
     sli = consumed = remaining = None
@@ -348,6 +381,7 @@ def evaluate_range(
     policy: AlertPolicy,
     lookbacks: Sequence[int] = DEFAULT_LOOKBACKS,
     range_start: int | None = None,
+    history: History | None = None,
 ) -> RangeEvaluation:
     """Burn rates of every lookback (and the policy's windows) and alert conditions at every step.
 
@@ -355,23 +389,28 @@ def evaluate_range(
     a grid edge, default ``start``); the steps before serve as history, so a backtest
     fetches its longest lookback before its range. Vectorised: a few array operations
     per lookback and alert row, however many steps. Time slices, when the SLI has them,
-    end at the grid's end. Raises :class:`EvaluationError` like :func:`evaluate_slo`.
+    end at the grid's end. ``history`` (coarse counts before ``start``, see
+    :func:`evaluate_slo`) joins :attr:`RangeEvaluation.counts`, so a replay can sum an
+    SLO window without its per-step counts; every lookback of the range must then lie
+    after ``start``. Raises :class:`EvaluationError` like :func:`evaluate_slo`.
     """
     good, total = _arrays(good, total)
+    history = _history(history, slo)
     n = len(total)
     end = start + n * step
     if range_start is None:
         range_start = start
     first = _check_grid(n, start, step, range_start)
     good, total, unit = sli_counts(slo, good, total, start=start, step=step, end=end)
-    cum = cumulative(good, total, start=start, step=step, check=False)
+    cum = cumulative(good, total, start=start, step=step, check=False, history=history)
     thresholds = (
         alert_thresholds(policy, slo.window.nominal_seconds) if slo.alerting.enabled else ()
     )
     every = tuple(_lookbacks(lookbacks, thresholds))
-    burn = burn_matrix(cum, every, slo.objective, first=first)
+    _check_fine_enough(history, range_start - max(every), start)
+    burn = burn_matrix(cum, every, slo.objective, first=cum.coarse_steps + first)
     return RangeEvaluation(
-        timestamps=cum.timestamps[first:],
+        timestamps=cum.timestamps[cum.coarse_steps + first :],
         lookbacks=every,
         burn=burn,
         conditions=firing_conditions(burn, every, thresholds),

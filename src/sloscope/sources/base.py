@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -78,6 +78,14 @@ def grid_length(start: int, end: int, step: int) -> int:
     if (end - start) % step:
         raise EvaluationError(f"the range {start}..{end} is not a whole number of {step}s steps")
     return (end - start) // step
+
+
+class Segment(NamedTuple):
+    """A grid of steps: ``(start, end]`` in steps of ``step`` seconds."""
+
+    start: int
+    end: int
+    step: int
 
 
 @runtime_checkable
@@ -175,4 +183,25 @@ class GroupedSource(Source, Protocol):
         it). Raises :class:`~sloscope.errors.TooManyGroupsError` when there are more
         than ``max_groups`` groups, before the counts are read.
         """
+        ...
+
+
+@runtime_checkable
+class SplitSource(Protocol):
+    """A source that answers each SLI's older part at a coarse step and a recent grid
+    per step, for many SLIs in one pass: cheaper than :meth:`Source.fetch` per grid.
+
+    :mod:`sloscope.sources.plan` uses it when a source has it.
+    """
+
+    def fetch_split(
+        self,
+        slis: Sequence[SLI],
+        olders: Sequence[Segment],
+        recent: Segment,
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[CountSeries, CountSeries]]:
+        """Each SLI's counts on its older grid and on ``recent`` (every older grid ends at
+        ``recent.start``), as :meth:`Source.fetch` would give them for each grid."""
         ...

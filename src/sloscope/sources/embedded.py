@@ -2,13 +2,17 @@
 
 :meth:`EmbeddedSource.fetch` answers every SLI of a report at once:
 
-1. each distinct selector is resolved against the series catalog, all in one SQL query
-   (matchers compile to SQL with bound parameters; regexes are RE2 and fully anchored,
-   as in Prometheus; an absent label reads as ``""``);
+1. each distinct selector is resolved against the series catalog, read once
+   (:mod:`sloscope.sources.catalog`; regexes are RE2 and fully anchored, as in
+   Prometheus; an absent label reads as ``""``);
 2. the per-sample increases (``delta``) of every matched series in ``(start, end]`` are
    read in one query, with the step each falls in computed by DuckDB;
 3. numpy sums them per step for each group of series used by the same SLI counts, then
    adds those groups into each SLI's good and total.
+
+:meth:`EmbeddedSource.fetch_split` answers the two resolutions of
+:mod:`sloscope.sources.plan` (each SLO window's older part as a few coarse sums, the
+lookbacks per step) for many SLOs at once, in one query.
 
 Step ``i`` covers ``(start + i*step, start + (i+1)*step]`` (the grid of
 :mod:`sloscope.sources.base`); in milliseconds a sample at ``ts`` falls in step
@@ -37,9 +41,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
@@ -48,16 +50,19 @@ from sloscope.sources.base import (
     MAX_GROUPS,
     CountSeries,
     GroupKey,
+    Segment,
     check_group_count,
     grid_length,
     trim_to_data,
 )
+from sloscope.sources.catalog import match_selectors
 from sloscope.sources.histograms import (
     HistogramKey,
     check_threshold_buckets,
     histogram_key,
     require_threshold_bucket,
 )
+from sloscope.sources.sums import atom_sums, atoms_of
 from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
@@ -65,10 +70,8 @@ from sloscope.telemetry.repair import bad_samples
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.timeparse import format_time
 
-#: Largest (atoms x steps) matrix summed at once; more series are read in batches.
-_MAX_CELLS = 16_000_000
-#: Selectors resolved per catalog query (a bound on the SQL text DuckDB must bind).
-_SELECTORS_PER_QUERY = 256
+#: DuckDB's memory limit for a source reading a store opened read-only.
+_READ_MEMORY_LIMIT = "64MB"
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,17 @@ class EmbeddedSource:
     """
 
     name = "embedded"
-    # Every sample of the range is read either way; a second, coarse query costs more.
-    coarse_history = False
+    # DuckDB sums the older part per coarse step where the samples are, so far fewer
+    # numbers leave the database than there are samples.
+    coarse_history = True
 
     def __init__(self, store: TelemetryStore) -> None:
         self.store = store
+        if store.read_only:
+            # DuckDB keeps every block it has read cached up to its memory limit (most of
+            # the RAM by default): a report that scans a large store once would hold it
+            # all. A reader needs little: evicting keeps its peak memory bounded.
+            store.con.execute(f"SET memory_limit = '{_READ_MEMORY_LIMIT}'")
 
     @classmethod
     def open(cls, path: str | Path) -> EmbeddedSource:
@@ -156,35 +165,75 @@ class EmbeddedSource:
         The arrays may share memory between SLIs that count the same series, and some
         are read-only: copy one before changing it.
         """
-        n = grid_length(start, end, step)
+        grid_length(start, end, step)
+        recent = Segment(start, end, step)
+        return [counts for _, counts in self._fetch_parts(slis, [None] * len(slis), recent)]
+
+    def fetch_split(
+        self,
+        slis: Sequence[SLI],
+        olders: Sequence[Segment],
+        recent: Segment,
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[CountSeries, CountSeries]]:
+        """Counts of each SLI on its older grid and on the recent one, in one pass.
+
+        As :meth:`fetch` calls on each grid would answer. DuckDB sums the older part of
+        every SLI per coarse step where the samples are; the recent part comes per
+        sample (a fine grid holds about one sample per step).
+        """
+        if len(olders) != len(slis):
+            raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
+        for older in olders:
+            if older.end != recent.start:
+                raise SourceError(
+                    f"an older grid ends at {older.end}, not where the recent one starts "
+                    f"({recent.start})"
+                )
+            grid_length(*older)
+        grid_length(*recent)
+        out = []
+        for old, counts in self._fetch_parts(slis, list(olders), recent):
+            assert old is not None  # every SLI was given an older grid
+            out.append((old, counts))
+        return out
+
+    def _fetch_parts(
+        self, slis: Sequence[SLI], olders: list[Segment | None], recent: Segment
+    ) -> list[tuple[CountSeries | None, CountSeries]]:
+        """Counts of each SLI on its older grid (when it has one) and on ``recent``."""
         selectors: dict[Selector, None] = {}
         for sli in slis:
             selectors.update(dict.fromkeys(_selectors_of(sli)))
-        matched = self._resolve(list(selectors))
+        matched = match_selectors(self.store.con, list(selectors))
         plans = [_plan(sli, matched) for sli in slis]
-        self._check_histograms(slis, matched, start, end)
-        series_atom, parts = _atoms(plans)
-        sums = self._atom_sums(series_atom, len(set(series_atom.values())), start, end, step)
-        self._check_sums(sums, list(series_atom), start, end)
-        # SLIs counting the same series share their rows (no copy of a month of steps);
+        first = min([o.start for o in olders if o is not None] + [recent.start])
+        self._check_histograms(slis, matched, first, recent.end)
+        atoms = atoms_of([(plan.good, plan.total) for plan in plans], olders)
+        sums = atom_sums(self.store.con, atoms, recent)
+        self._check_sums(sums, sorted(set(atoms.ids.tolist())), first, recent.end)
+        # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.
         sums.setflags(write=False)
+        # An SLI without series has no atom: its zeros span the longest grids asked for.
+        width = grid_length(*recent) + max(
+            (grid_length(*o) for o in olders if o is not None), default=0
+        )
 
         def count(index: int, role: int) -> NDArray[np.float64]:
-            atoms = parts.get((index, role), [])
-            if len(atoms) == 1:
-                row: NDArray[np.float64] = sums[atoms[0]]
+            mine = atoms.parts.get((index, role), [])
+            if len(mine) == 1:
+                row: NDArray[np.float64] = sums[mine[0]]
                 return row
-            summed: NDArray[np.float64] = sums[atoms].sum(axis=0) if atoms else np.zeros(n)
+            summed: NDArray[np.float64] = sums[mine].sum(axis=0) if mine else np.zeros(width)
             return summed
 
-        out: list[CountSeries] = []
+        out: list[tuple[CountSeries | None, CountSeries]] = []
         for index, plan in enumerate(plans):
             part, total = count(index, 0), count(index, 1)
             good = total - part if plan.subtract else part
-            out.append(
-                CountSeries(start=start, step=step, good=good, total=total, series=plan.series)
-            )
+            out.append(_cut(olders[index], recent, good, total, plan.series))
         return out
 
     def _check_sums(self, sums: NDArray[np.float64], ids: list[int], start: int, end: int) -> None:
@@ -209,60 +258,6 @@ class EmbeddedSource:
             + f"values: sloscope store delete-series '{first.series}' --from "
             + f"{format_time(first.ts_ms // 1000)} --to {format_time(last)} --yes"
         )
-
-    def _resolve(self, selectors: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
-        """Series (id, ``le`` label) matched by each selector, in as few queries as can be.
-
-        One pass over the catalog evaluates every distinct matcher of up to
-        :data:`_SELECTORS_PER_QUERY` selectors as a boolean (selectors of one service
-        share most matchers, and DuckDB binds each regex once); numpy then ANDs a
-        selector's matchers with its metric name.
-        """
-        found: dict[Selector, list[tuple[int, str]]] = {s: [] for s in selectors}
-        for first in range(0, len(selectors), _SELECTORS_PER_QUERY):
-            found.update(self._resolve_batch(selectors[first : first + _SELECTORS_PER_QUERY]))
-        return found
-
-    def _resolve_batch(self, batch: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
-        """:meth:`_resolve` for up to :data:`_SELECTORS_PER_QUERY` selectors: one query."""
-        matchers = list(dict.fromkeys(m for s in batch for m in s.matchers))
-        rows = self._matcher_hits(batch, matchers)
-        if not rows:
-            return {}
-        hits = np.array([r[3] for r in rows], dtype=bool).reshape(len(rows), len(matchers))
-        metric = np.array([r[1] for r in rows], dtype=object)
-        column = {m: i for i, m in enumerate(matchers)}
-        found = {}
-        for selector in batch:
-            picked = [column[m] for m in selector.matchers]
-            mask = (metric == selector.metric) & hits[:, picked].all(axis=1)
-            found[selector] = [(int(rows[i][0]), str(rows[i][2])) for i in np.flatnonzero(mask)]
-        return found
-
-    def _matcher_hits(self, batch: list[Selector], matchers: list[Matcher]) -> list[Any]:
-        """(id, name, le, [whether each matcher matches]) of the series of ``batch``'s
-        metric names.
-        """
-        columns: list[str] = []
-        params: list[str] = []
-        for matcher in matchers:
-            clause, args = _compile_matcher(matcher)
-            columns.append(f"({clause})")
-            params.extend(args)
-        hits_sql = "[" + ", ".join(columns) + "]" if columns else "[]::BOOLEAN[]"
-        sql = (
-            f"SELECT id, name, coalesce(labels['le'], '') AS le, {hits_sql} AS hits "
-            "FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
-        )
-        names = sorted({s.metric for s in batch})
-        try:
-            return list(self.store.con.execute(sql, [*params, names]).fetchall())
-        except duckdb.InvalidInputException as exc:
-            raise SourceError(
-                f"a selector's regular expression is not valid RE2: {exc} (selectors: "
-                + "; ".join(str(s) for s in batch if _has_regex(s))
-                + "); RE2 has no backreferences or lookarounds, as in Prometheus"
-            ) from None
 
     def _check_histograms(
         self,
@@ -317,41 +312,6 @@ class EmbeddedSource:
         ).fetchall()
         return {int(i): histogram_key(zip(keys, values, strict=True)) for i, keys, values in rows}
 
-    def _atom_sums(
-        self, series_atom: dict[int, int], atoms: int, start: int, end: int, step: int
-    ) -> NDArray[np.float64]:
-        """Σ delta per step of each atom: an ``atoms`` x ``n`` matrix."""
-        n = (end - start) // step
-        out = np.zeros((atoms, n))
-        if not series_atom:
-            return out
-        ids = np.fromiter(series_atom.keys(), dtype=np.int32, count=len(series_atom))
-        atom = np.fromiter(series_atom.values(), dtype=np.int32, count=len(series_atom))
-        start_ms, end_ms, step_ms = start * 1000, end * 1000, step * 1000
-        flat = out.reshape(-1)
-        # Read atoms in batches so the cell index stays a 32-bit integer and one
-        # result stays moderate in memory.
-        batch = max(1, _MAX_CELLS // n)
-        for first in range(0, atoms, batch):
-            pick = (atom >= first) & (atom < first + batch)
-            self.store.con.register("_atoms", {"id": ids[pick], "atom": atom[pick] - first})
-            try:
-                rows = self.store.con.execute(
-                    """
-                    SELECT (a.atom * ? + (s.ts - ? - 1) // ?)::INTEGER AS cell, s.delta
-                    FROM samples s JOIN _atoms a ON s.series_id = a.id
-                    WHERE s.ts > ? AND s.ts <= ? AND s.delta <> 0
-                    """,
-                    [n, start_ms, step_ms, start_ms, end_ms],
-                ).fetchnumpy()
-            finally:
-                self.store.con.unregister("_atoms")
-            # Samples with no increase are left out above: they add nothing.
-            part = flat[first * n : (first + batch) * n]
-            # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
-            part += np.bincount(rows["cell"], weights=rows["delta"], minlength=part.size)
-        return out
-
     # --- grouped fetch (an SLO with group_by) ----------------------------------------------
 
     def fetch_grouped(
@@ -373,19 +333,19 @@ class EmbeddedSource:
         first sample.
         """
         grid_length(start, end, step)
-        matched = self._resolve(_selectors_of(sli))
+        matched = match_selectors(self.store.con, _selectors_of(sli))
         whole = _plan(sli, matched)
         self._check_histograms([sli], matched, start, end)
         found = self._group_labels({*whole.good, *whole.total}, group_by, start, end)
         keys = sorted({found[i][0] for i in whole.total if i in found})
         check_group_count(len(keys), max_groups)
         plans = [_group_plan(whole, found, key) for key in keys]
-        series_atom, parts = _atoms(plans)
-        sums = self._atom_sums(series_atom, len(set(series_atom.values())), start, end, step)
+        atoms = atoms_of([(p.good, p.total) for p in plans], [None] * len(plans))
+        sums = atom_sums(self.store.con, atoms, Segment(start, end, step))
         out: dict[GroupKey, CountSeries] = {}
         for index, (key, plan) in enumerate(zip(keys, plans, strict=True)):
-            part = sums[parts.get((index, 0), [])].sum(axis=0)
-            total = sums[parts.get((index, 1), [])].sum(axis=0)
+            part = sums[atoms.parts.get((index, 0), [])].sum(axis=0)
+            total = sums[atoms.parts.get((index, 1), [])].sum(axis=0)
             good = total - part if plan.subtract else part
             counts = CountSeries(start, step, good, total, series=plan.series)
             first_ms = min(found[i][1] for i in plan.total)
@@ -410,8 +370,20 @@ class EmbeddedSource:
         }
 
 
-def _has_regex(selector: Selector) -> bool:
-    return any(m.op in ("=~", "!~") for m in selector.matchers)
+def _cut(
+    older: Segment | None,
+    recent: Segment,
+    good: NDArray[np.float64],
+    total: NDArray[np.float64],
+    series: int,
+) -> tuple[CountSeries | None, CountSeries]:
+    """One SLI's row of cells (recent steps, then older ones) as its two series."""
+    n = grid_length(*recent)
+    fine = CountSeries(recent.start, recent.step, good[:n], total[:n], series=series)
+    if older is None:
+        return None, fine
+    m = n + grid_length(*older)
+    return CountSeries(older.start, older.step, good[n:m], total[n:m], series=series), fine
 
 
 def _indicator(sli: SLI) -> RatioSLI | LatencySLI:
@@ -473,29 +445,6 @@ def _histogram_slis(
         for inner in indicators
         if isinstance(inner, LatencySLI) and matched[inner.bucket_selector]
     ]
-
-
-def _atoms(
-    plans: list[_Plan],
-) -> tuple[dict[int, int], dict[tuple[int, int], list[int]]]:
-    """Series used by exactly the same sums form one "atom": summed once, then added to
-    each SLI count that uses it (good and total share most series).
-
-    Returns each series' atom, and the atoms of each (SLI index, role) with role 0 for
-    the good (or bad) part and 1 for the total.
-    """
-    uses: dict[int, list[tuple[int, int]]] = {}
-    for index, plan in enumerate(plans):
-        for role, series_ids in ((0, plan.good), (1, plan.total)):
-            for series_id in set(series_ids):
-                uses.setdefault(series_id, []).append((index, role))
-    atom_of: dict[tuple[tuple[int, int], ...], int] = {}
-    series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
-    parts: dict[tuple[int, int], list[int]] = {}
-    for members, atom in atom_of.items():
-        for member in members:
-            parts.setdefault(member, []).append(atom)
-    return series_atom, parts
 
 
 def _group_plan(whole: _Plan, found: dict[int, tuple[GroupKey, int]], key: GroupKey) -> _Plan:

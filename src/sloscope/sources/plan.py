@@ -9,7 +9,18 @@ is unchanged, since each window of an evaluation at ``at`` starts on a coarse bo
 or inside the fine part, while a backend answers ~8x fewer points for a 28-day window
 at a 1-minute step.
 
+:func:`fetch_planned` hands both parts over as they came (:class:`PlannedCounts`): the
+engine takes the coarse part as a :class:`~sloscope.engine.counts.History`, so an SLO
+costs its lookbacks at the fine step plus its window at the coarse step, not its whole
+window at the fine step. :func:`fetch_for_evaluation` places them on one fine grid, for
+callers that want a single series.
+
 Time-slice SLIs judge every slice, so they are fetched at full resolution throughout.
+
+A range replay (a backtest over ``(range_start, at]``) plans the same way: its request's
+``fine_since`` is ``range_start`` minus the longest lookback and its ``begin`` the SLO
+window's start before ``range_start`` (or ``fine_since`` when it needs no budget), so
+only the replayed range and its lookbacks come per step.
 """
 
 from __future__ import annotations
@@ -20,11 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sloscope.sources.base import CountSeries, Source
+from sloscope.engine.counts import History
+from sloscope.sources.base import CountSeries, Segment, Source, SplitSource
 from sloscope.spec.model import SLI, TimeslicesSLI
 
 #: The step of the older part of a window.
 COARSE_STEP = 3600
+#: ``coarse=ONE_SUM``: the older part of each request as one step, a single sum per
+#: series; what a status needs (its SLO window starts where the older part does), and
+#: the least a source can send. Charts of the window pass their width instead.
+ONE_SUM = 0
 
 
 @dataclass(frozen=True)
@@ -43,11 +59,56 @@ class FetchRequest:
     id: str | None = None
 
 
+@dataclass(frozen=True)
+class PlannedCounts:
+    """One request's counts as fetched: per step since the split, coarse before it.
+
+    ``recent`` covers ``(split, at]`` at the evaluation step; ``history``, when the source
+    answered the older part coarse, covers ``(begin, split]`` at the coarse step and ends
+    where ``recent`` starts. ``history`` is ``None`` when everything came per step.
+    """
+
+    recent: CountSeries
+    history: CountSeries | None = None
+
+    @property
+    def series(self) -> int:
+        """How many backend series the SLI matched (0: no data)."""
+        older = self.history.series if self.history is not None else 0
+        return max(older, self.recent.series)
+
+    @property
+    def note(self) -> str:
+        """How the source answered, both parts."""
+        parts = (self.history.note if self.history is not None else "", self.recent.note)
+        return "; ".join(n for n in dict.fromkeys(parts) if n)
+
+    @property
+    def start(self) -> int:
+        """Left edge of the first step, coarse or fine (Unix seconds)."""
+        return self.history.start if self.history is not None else self.recent.start
+
+    def engine_history(self) -> History | None:
+        """The coarse part as the engine takes it (``evaluate_slo(history=...)``)."""
+        if self.history is None:
+            return None
+        older = self.history
+        return History(start=older.start, step=older.step, good=older.good, total=older.total)
+
+    def on_fine_grid(self) -> CountSeries:
+        """Both parts on the fine grid: each coarse interval's counts on its last step."""
+        if self.history is None:
+            return self.recent
+        return _merge(self.history, self.recent, self.recent.step)
+
+
 def _split(request: FetchRequest, at: int, step: int, coarse: int) -> tuple[int, int, int]:
     """(start, coarse_end, coarse_step): the grid start and where the fine part begins."""
     steps = -(-(at - request.begin) // step)
     start = at - steps * step
     fine_steps = -(-(at - min(request.fine_since, at)) // step)
+    if coarse == ONE_SUM and not isinstance(request.sli, TimeslicesSLI):
+        coarse = max((steps - fine_steps) * step, step)
     if isinstance(request.sli, TimeslicesSLI) or coarse % step or coarse <= step:
         return start, start, step
     coarse_span = (steps - fine_steps) * step // coarse * coarse
@@ -65,22 +126,61 @@ def fetch_for_evaluation(
 ) -> list[CountSeries]:
     """Counts of every request on the fine grid ending at ``at``, in the order given.
 
-    Requests sharing a grid are fetched together so the backend can batch them. The
-    result of each request starts at its ``begin`` rounded down to the fine grid; when
-    the source has ``coarse_history``, its older part holds the coarse counts (see the
-    module docstring).
+    :func:`fetch_planned` with each result placed on one fine grid
+    (:meth:`PlannedCounts.on_fine_grid`): it starts at the request's ``begin`` rounded
+    down to the fine grid, and its older part holds the coarse counts when the source
+    has ``coarse_history`` (see the module docstring).
+    """
+    return [p.on_fine_grid() for p in fetch_planned(src, requests, at, step, coarse)]
+
+
+def fetch_planned(
+    src: Source,
+    requests: Sequence[FetchRequest],
+    at: int,
+    step: int,
+    coarse: int = COARSE_STEP,
+) -> list[PlannedCounts]:
+    """Counts of every request ending at ``at``, in the order given, as fetched.
+
+    Requests sharing a grid are fetched together so the backend can batch them, both
+    resolutions in one pass when the source is a
+    :class:`~sloscope.sources.base.SplitSource`. When the source has
+    ``coarse_history``, the part of a request before its ``fine_since`` (rounded to
+    whole coarse steps from its ``begin``) comes at the ``coarse`` step as
+    :attr:`PlannedCounts.history` (as one step with :data:`ONE_SUM`); the rest at
+    ``step``.
     """
     if not src.coarse_history:
         coarse = step
+    grids = [_split(request, at, step, coarse) for request in requests]
+    split_source = isinstance(src, SplitSource)
     groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for index, request in enumerate(requests):
-        groups[_split(request, at, step, coarse)].append(index)
-    out: list[CountSeries | None] = [None] * len(requests)
-    for grid, indexes in groups.items():
-        counts = _fetch_group(src, [requests[i] for i in indexes], grid, at, step)
-        for i, series in zip(indexes, counts, strict=True):
-            out[i] = series
-    return [s for s in out if s is not None]
+    for index, (start, split, coarse_step) in enumerate(grids):
+        # A split source takes each request's older grid, so only the split must agree
+        # (keyed with start -1, no grid's start).
+        key = (-1, split, 0) if split_source and split != start else (start, split, coarse_step)
+        groups[key].append(index)
+    out: list[PlannedCounts | None] = [None] * len(requests)
+    for key, indexes in groups.items():
+        chosen = [requests[i] for i in indexes]
+        if isinstance(src, SplitSource) and key[0] == -1:
+            olders = [Segment(grids[i][0], key[1], grids[i][2]) for i in indexes]
+            counts = _fetch_split(src, chosen, olders, Segment(key[1], at, step))
+        else:
+            counts = _fetch_group(src, chosen, key, at, step)
+        for i, planned in zip(indexes, counts, strict=True):
+            out[i] = planned
+    return [p for p in out if p is not None]
+
+
+def _fetch_split(
+    src: SplitSource, requests: list[FetchRequest], olders: list[Segment], recent: Segment
+) -> list[PlannedCounts]:
+    """Counts of requests whose fine parts share ``recent``, each with its older grid."""
+    ids = [r.id or "" for r in requests]
+    both = src.fetch_split([r.sli for r in requests], olders, recent, ids=ids if all(ids) else None)
+    return [PlannedCounts(fine, old) for old, fine in both]
 
 
 def _fetch_group(
@@ -89,16 +189,16 @@ def _fetch_group(
     grid: tuple[int, int, int],
     at: int,
     step: int,
-) -> list[CountSeries]:
+) -> list[PlannedCounts]:
     """Counts of requests sharing one ``(start, split, coarse_step)`` grid, fetched at once."""
     start, split, coarse_step = grid
     slis = [r.sli for r in requests]
     ids = [r.id or "" for r in requests]
     fine = _fetch(src, slis, (split, at), step, ids)
     if split == start:
-        return fine
+        return [PlannedCounts(recent) for recent in fine]
     old = _fetch(src, slis, (start, split), coarse_step, ids)
-    return [_merge(older, recent, step) for recent, older in zip(fine, old, strict=True)]
+    return [PlannedCounts(recent, older) for recent, older in zip(fine, old, strict=True)]
 
 
 def _fetch(

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.errors import NotFoundError
 from sloscope.store.tables import SilenceRow
+
+#: Limits on what a silence may hold; longer is a mistake, not a need.
+MAX_SILENCE_SECONDS = 366 * 86_400
+MAX_AUTHOR_CHARS = 200
+MAX_COMMENT_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,28 @@ class Silence:
     def active(self, at: int) -> bool:
         """Whether the silence holds at ``at``."""
         return self.starts_at <= at < self.ends_at
+
+    def state(self, now: int) -> str:
+        """``active``, ``pending`` (starts later) or ``expired`` at ``now``."""
+        if self.active(now):
+            return "active"
+        return "pending" if self.starts_at > now else "expired"
+
+    def to_dict(self, now: int) -> dict[str, Any]:
+        """The silence as ``silence list --json`` and the API show it."""
+        from sloscope.alerting.matchers import matcher_from_dict
+        from sloscope.timeparse import format_time
+
+        return {
+            "id": self.id,
+            "state": self.state(now),
+            "matchers": [str(matcher_from_dict(m)) for m in self.matchers],
+            "starts_at": format_time(self.starts_at),
+            "ends_at": format_time(self.ends_at),
+            "author": self.author,
+            "comment": self.comment,
+            "created_at": format_time(self.created_at),
+        }
 
 
 class Silences:

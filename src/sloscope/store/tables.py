@@ -153,3 +153,31 @@ class EvaluationCursorRow(Base):
     slo_id: Mapped[str] = mapped_column(String(400), primary_key=True)
     evaluated_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+TOKEN_SCOPES = ("read", "write", "admin")
+
+
+class ApiTokenRow(Base):
+    """An API token of ``sloscope serve``: only its SHA-256 hash is kept, never the token."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(_one_of("scope", TOKEN_SCOPES), name="scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DashboardSessionRow(Base):
+    """A dashboard login: the hash of a random session id, for one token, until it expires."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

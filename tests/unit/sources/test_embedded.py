@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sloscope.errors import SourceError, UnsupportedSLIError
-from sloscope.sources import embedded
+from sloscope.sources import sums
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource, compile_selector
 from sloscope.spec.buckets import same_boundary
@@ -211,8 +211,7 @@ def test_batched_queries_give_the_same_counts(
         LatencySLI(metric=parse_selector('lat_seconds{svc="a"}'), threshold=0.1),
     ]
     whole = source.fetch(slis, T0, T0 + 180, 60)
-    monkeypatch.setattr(embedded, "_MAX_CELLS", 1)  # one group of series per query
-    monkeypatch.setattr(embedded, "_SELECTORS_PER_QUERY", 1)
+    monkeypatch.setattr(sums, "MAX_CELLS", 1)  # one group of series per query
     batched = source.fetch(slis, T0, T0 + 180, 60)
     assert [c.good.tolist() for c in batched] == [c.good.tolist() for c in whole]
     assert [c.total.tolist() for c in batched] == [c.total.tolist() for c in whole]

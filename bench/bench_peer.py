@@ -1,0 +1,211 @@
+"""Peer benchmark: sloscope beside slo-generator on the same 10 SLOs x 30 days.
+
+The data (``sloscope.demo.generate_many``, 10 ratio SLOs, one sample a minute) is
+written once as OpenMetrics under ``bench/.out/peer/``, ingested into sloscope's
+embedded store and written as TSDB blocks for a real Prometheus (``promtool tsdb
+create-blocks-from openmetrics``). slo-generator (Google's, from the package registry,
+in its own virtualenv ``bench/.out/slo-generator-venv``: ``python -m venv`` there and
+``pip install slo-generator``) reads the same counters from that Prometheus with its
+Prometheus backend (``good_bad_ratio``: ``sum(increase(...[window]))`` instant queries).
+
+Timed, in fresh processes, process start included (wall, median of 5, and CPU):
+
+- ``sloscope report --json`` on the embedded store (status, 7 burn rates, 4 alert rows
+  per SLO);
+- ``slo-generator compute`` of the same SLOs with an error-budget policy of 4 windows
+  (1h, 12h, 7d, 28d: the SRE workbook's), which is less than sloscope computes.
+
+The Prometheus CPU time spent answering slo-generator (from ``/proc/<pid>/stat``) is
+printed too. When the virtualenv is missing, the note says so and nothing is timed.
+
+slo-generator's Prometheus backend ignores ``--timestamp`` (its client queries "now"),
+so this data ends at the time it is built and is rebuilt when more than
+:data:`MAX_AGE` seconds old (about 20 s); sloscope evaluates at the data's end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration"))
+
+import prometheus_server as harness
+
+from sloscope.demo.scale import generate_many
+from sloscope.telemetry.ingest import ingest_file
+from sloscope.telemetry.store import TelemetryStore
+
+OUT = Path(__file__).parent / ".out" / "peer"
+VENV = Path(__file__).parent / ".out" / "slo-generator-venv"
+SLOS = 10
+MAX_AGE = 600
+RUNS = 5
+POLICY = {
+    "steps": [
+        {
+            "name": name,
+            "burn_rate_threshold": threshold,
+            "alert": True,
+            "message_alert": "burning",
+            "message_ok": "ok",
+            "window": window,
+        }
+        for name, threshold, window in (
+            ("1 hour", 14.4, 3600),
+            ("12 hours", 6, 43200),
+            ("7 days", 1, 604800),
+            ("28 days", 1, 2419200),
+        )
+    ]
+}
+
+
+def prepare() -> int:
+    """Specs, the embedded store and Prometheus blocks of the same data ending now (or
+    less than :data:`MAX_AGE` ago); returns where the data ends."""
+    marker = OUT / "ready.json"
+    if marker.exists():
+        end = int(json.loads(marker.read_text())["end"])
+        if time.time() - end < MAX_AGE:
+            return end
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    (OUT / ".sloscope").mkdir(parents=True)
+    metrics = OUT / "metrics.om"
+    end = int(time.time()) // 60 * 60
+    generate_many(OUT / "slos", metrics, end=end, n_slos=SLOS, days=30)
+    with TelemetryStore(OUT / ".sloscope" / "telemetry.duckdb") as store:
+        ingest_file(store, metrics)
+    harness.create_blocks_from_openmetrics(metrics, OUT / "prometheus-data", block_duration="744h")
+    metrics.unlink()
+    _write_slo_generator_configs()
+    marker.write_text(json.dumps({"end": end}))
+    return end
+
+
+def _write_slo_generator_configs() -> None:
+    """One slo-generator SLO file per sloscope SLO, from the sloscope specs."""
+    target = OUT / "slo-generator"
+    target.mkdir()
+    for spec in sorted((OUT / "slos").glob("*.yaml")):
+        doc = yaml.safe_load(spec.read_text())
+        service = doc["metadata"]["name"]
+        for slo in doc["spec"]["slos"]:
+            ratio = slo["sli"]["ratio"]
+            config = {
+                "apiVersion": "sre.google.com/v2",
+                "kind": "ServiceLevelObjective",
+                "metadata": {
+                    "name": f"{service}-{slo['name']}",
+                    "labels": {
+                        "service_name": service,
+                        "feature_name": "api",
+                        "slo_name": slo["name"],
+                    },
+                },
+                "spec": {
+                    "description": slo["name"],
+                    "backend": "prometheus",
+                    "method": "good_bad_ratio",
+                    "exporters": [],
+                    "service_level_indicator": {
+                        "filter_good": ratio["good"],
+                        "filter_valid": ratio["total"],
+                    },
+                    "goal": slo["objective"] / 100,
+                },
+            }
+            (target / f"{service}-{slo['name']}.yaml").write_text(yaml.safe_dump(config))
+
+
+def _times(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(median wall s, median CPU s) of ``args`` in fresh processes."""
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        child = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - began)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        if os.waitstatus_to_exitcode(status):
+            raise RuntimeError(f"{' '.join(args)} failed")
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run() -> dict[str, Any]:
+    """sloscope and slo-generator on the same data; rows for run.py."""
+    generator = VENV / "bin" / "slo-generator"
+    if not generator.exists():
+        return {
+            "name": "peer: slo-generator",
+            "rows": [],
+            "notes": [
+                f"slo-generator not run: no {generator} (python -m venv {VENV} && "
+                f"{VENV}/bin/pip install slo-generator)"
+            ],
+        }
+    end = prepare()
+    sloscope = [sys.executable, "-m", "sloscope.cli", "report", "-w", str(OUT), "--at", str(end)]
+    ours_wall, ours_cpu = _times([*sloscope, "--json"])
+    server = harness.start_prometheus(OUT / "prometheus-data")
+    try:
+        config = OUT / "slo-generator-config.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "backends": {"prometheus": {"url": server.url}},
+                    "error_budget_policies": {"default": POLICY},
+                    "exporters": {},
+                }
+            )
+        )
+        args = [str(generator), "compute", "-f", str(OUT / "slo-generator"), "-c", str(config)]
+        args += ["-t", str(end)]
+        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        prom_before = _cpu_seconds(server.process.pid)
+        peer_wall, peer_cpu = _times(args)
+        prom_cpu = (_cpu_seconds(server.process.pid) - prom_before) / RUNS
+    finally:
+        server.stop()
+    reports = [line for line in done.stdout.splitlines() if "SLO" in line or "|" in line]
+    return {
+        "name": f"peer: {SLOS} SLOs x 30 days, sloscope beside slo-generator",
+        "rows": [
+            ("sloscope report --json (embedded store), wall, median of 5", ours_wall, "s"),
+            ("sloscope report --json, CPU", ours_cpu, "s"),
+            ("slo-generator compute (Prometheus, 4 windows), wall, median of 5", peer_wall, "s"),
+            ("slo-generator compute, CPU", peer_cpu, "s"),
+            ("Prometheus CPU per slo-generator run", prom_cpu, "s"),
+        ],
+        "notes": [
+            f"slo-generator exit {done.returncode}, {len(reports)} report lines; "
+            f"first: {json.dumps(reports[:1])}",
+            f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        ],
+    }
+
+
+if __name__ == "__main__":
+    result = run()
+    for label, value, unit in result["rows"]:
+        print(f"{label:<66} {value:>14,.3f} {unit}")
+    for note in result["notes"]:
+        print(f"note: {note}")

@@ -1,0 +1,185 @@
+"""Server benchmark: ``sloscope serve`` over 100 SLOs (10 services) and 30 days of data.
+
+Runs the real server in a fresh process on 127.0.0.1 (the report benchmark's workspace)
+and sends a bounded, paced load from a Python client: ``POST /api/v1/gate`` at 200
+requests/s for 20 s, then ``GET /api/v1/status?service=`` for 5 s (services in turn),
+then renders the overview page a few times. Budgets of the issue: gate p99 under 50 ms at
+200 requests/s; the overview renders in under 200 ms. Evaluated statuses are cached per
+(minute, service) and refreshed in the background, so only the first request of a
+service reads the telemetry: the cold figure is printed too.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench_report import OUT, prepare
+
+RATE = 200  # requests per second
+#: Seconds of each load phase (RATE * seconds requests). The gate's phase outlasts the
+#: cache's 15 s, so background refreshes (and perhaps a new minute) happen during it.
+GATE_SECONDS = 20
+STATUS_SECONDS = 5
+WORKERS = 16
+PAGE_RUNS = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _token(root: Path) -> str:
+    from sloscope.store.tokens import Tokens
+    from sloscope.workspace import Workspace
+
+    with Workspace.open(root).open_state() as store, store.transaction() as session:
+        return Tokens(session).create("write", f"bench-{time.time_ns()}", int(time.time()))[1]
+
+
+def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "sloscope.cli", "serve", "-w", str(root)]
+    command += ["--port", str(port), "--eval-interval", "0", "--public-read"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("sloscope serve did not start")
+
+
+def _paced(send: Any, count: int) -> tuple[list[float], float, int]:
+    """Send ``count`` requests at RATE per second from WORKERS threads; latencies (s),
+    elapsed seconds and failures."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    began = time.perf_counter()
+
+    def one(index: int) -> None:
+        nonlocal failures
+        due = began + index / RATE
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        sent = time.perf_counter()
+        ok = send(index)
+        took = time.perf_counter() - sent
+        with lock:
+            latencies.append(took)
+            failures += 0 if ok else 1
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(one, range(count)))
+    return latencies, time.perf_counter() - began, failures
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def run() -> dict[str, Any]:
+    """Load the gate and status endpoints and time the overview page."""
+    prepare()
+    root = OUT
+    token = _token(root)
+    port = _free_port()
+    proc = _start(root, port)
+    base = f"http://127.0.0.1:{port}"
+    services = [f"svc-{i:03d}" for i in range(10)]
+    rows: list[tuple[str, Any, str]] = []
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+            began = time.perf_counter()
+            client.get("/api/v1/status").raise_for_status()
+            rows.append(
+                (
+                    "status of 100 SLOs, cold (all 10 services evaluated)",
+                    time.perf_counter() - began,
+                    "s",
+                )
+            )
+            count = RATE * GATE_SECONDS
+            for service in services:  # a warm server: modules imported, caches filled
+                client.post("/api/v1/gate", json={"service": service}).raise_for_status()
+
+            def gate(i: int) -> bool:
+                answer = client.post("/api/v1/gate", json={"service": services[i % 10]})
+                return answer.status_code == 200
+
+            lat, elapsed, failed = _paced(gate, count)
+            rows += [
+                (f"gate: {count} requests paced at {RATE}/s, achieved", count / elapsed, "req/s"),
+                ("gate latency p50", _pct(lat, 50), "ms"),
+                ("gate latency p99 (budget 50 ms)", _pct(lat, 99), "ms"),
+                ("gate latency max", max(lat) * 1000, "ms"),
+                ("gate failures", failed, ""),
+            ]
+
+            def status(i: int) -> bool:
+                answer = client.get("/api/v1/status", params={"service": services[i % 10]})
+                return answer.status_code == 200
+
+            count = RATE * STATUS_SECONDS
+            lat, elapsed, failed = _paced(status, count)
+            rows += [
+                (f"status?service=: {count} paced at {RATE}/s, achieved", count / elapsed, "req/s"),
+                ("status latency p50", _pct(lat, 50), "ms"),
+                ("status latency p99", _pct(lat, 99), "ms"),
+                ("status failures", failed, ""),
+            ]
+            pages = []
+            for _ in range(PAGE_RUNS):
+                began = time.perf_counter()
+                client.get("/").raise_for_status()
+                pages.append(time.perf_counter() - began)
+            rows += [
+                (
+                    f"overview page (100 SLOs), median of {PAGE_RUNS} (budget 200 ms)",
+                    statistics.median(pages) * 1000,
+                    "ms",
+                ),
+                (f"overview page, slowest of {PAGE_RUNS}", max(pages) * 1000, "ms"),
+            ]
+            began = time.perf_counter()
+            client.get("/services/svc-000/slos/r000-availability").raise_for_status()
+            rows.append(("SLO page", (time.perf_counter() - began) * 1000, "ms"))
+            began = time.perf_counter()
+            client.get("/api/v1/services/svc-000/slos/r000-availability/history?width=600")
+            rows.append(
+                (
+                    "SLO history (30 days, 600 points), uncached",
+                    (time.perf_counter() - began) * 1000,
+                    "ms",
+                )
+            )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {
+        "name": "server: 100 SLOs in 10 services, 30 days of 1-minute data",
+        "rows": rows,
+        "notes": [
+            f"one server process, a Python client of {WORKERS} threads on the same 2 cores "
+            f"({os.cpu_count()} CPUs); statuses cached per (minute, service) for 15 s",
+        ],
+    }

@@ -1,0 +1,89 @@
+"""The FastAPI application of ``sloscope serve``: API, dashboard, ops endpoints, loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from sloscope import __version__
+from sloscope.server import problems
+from sloscope.server.context import ServerContext
+from sloscope.server.dashboard import views
+from sloscope.server.loop import EvaluateOnce, EvaluationLoop, deliver_notifications
+from sloscope.server.middleware import BodyTooLargeError, Guard, too_large_detail
+from sloscope.server.routes import gate, ingest, ops, services, silences, status
+from sloscope.server.routes.params import API_PREFIX
+
+STATIC = Path(__file__).parent / "dashboard" / "static"
+
+
+def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = deliver_notifications) -> FastAPI:
+    """The app for one server process; the evaluation loop runs while it is served
+    (when ``ctx.settings.eval_interval`` is above 0)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = None
+        if ctx.worker is not None:
+            ctx.worker.start()
+        if ctx.settings.eval_interval > 0:
+            loop = EvaluationLoop(
+                ctx.workspace,
+                ctx.store,
+                ctx.metrics,
+                interval=ctx.settings.eval_interval,
+                evaluate_once=evaluate_once,
+                clock=ctx.clock,
+            )
+            loop.start()
+        app.state.loop = loop
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.stop()
+            ctx.close()
+
+    app = FastAPI(
+        title="sloscope",
+        version=__version__,
+        description="SLO status, error budgets, release gate and silences. Authenticate with "
+        "'Authorization: Bearer TOKEN' (sloscope token create).",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+
+    async def too_large(request: Request, _exc: Exception) -> JSONResponse:
+        return problems.problem(413, too_large_detail(_limit(ctx, request.url.path)), request)
+
+    app.add_exception_handler(BodyTooLargeError, too_large)
+    for module in (status, services, silences, gate, ingest):
+        app.include_router(module.router)
+    app.include_router(ops.router)
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if ctx.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(ctx.settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        )
+    app.add_middleware(Guard, metrics=ctx.metrics, limit=lambda path: _limit(ctx, path))
+    return app
+
+
+def _limit(ctx: ServerContext, path: str) -> int:
+    if path == f"{API_PREFIX}/ingest":
+        return ctx.settings.max_ingest_bytes
+    return ctx.settings.max_body_bytes

@@ -1,0 +1,142 @@
+"""Evaluated status, reused for a few seconds: a burst of gate calls reads telemetry once.
+
+Keys are (evaluation time, service); a request without ``at`` is evaluated at the
+current minute, so every request within that minute shares one evaluation. An entry is
+fresh for ``ttl`` seconds; after that, and for a new minute whose evaluation is not ready
+yet, the last answer is served (at most ``max_stale`` seconds old, saying its own ``at``)
+while one background thread evaluates the new one: a request never waits for the
+telemetry when an answer that recent exists. One lock per key makes a single thread
+evaluate while others that must wait share its answer (no stampede).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import structlog
+
+T = TypeVar("T")
+
+#: Entries kept at most; the oldest go first.
+MAX_ENTRIES = 512
+
+log = structlog.get_logger("sloscope.cache")
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """A cached value and when it was made (monotonic seconds)."""
+
+    made: float
+    value: T
+
+
+def _lower_priority() -> None:
+    """Refreshes run at a lower CPU priority (Linux: per thread), so requests answered
+    from the cache keep their latency while an evaluation runs beside them."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+class TTLCache(Generic[T]):
+    """A small thread-safe cache with background refresh of stale entries."""
+
+    def __init__(
+        self,
+        ttl: float,
+        max_stale: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_stale = 4 * ttl if max_stale is None else max_stale
+        self._clock = clock
+        self._entries: dict[Hashable, Entry[T]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
+        self._guard = threading.Lock()
+        self._background = ThreadPoolExecutor(
+            1, thread_name_prefix="sloscope-cache", initializer=_lower_priority
+        )
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, make: Callable[[], T], fallback: Hashable | None = None) -> T:
+        """The value for ``key``: fresh from the cache; else a stale one (or ``fallback``'s,
+        the previous minute's) while ``make`` runs in the background; else ``make()`` now."""
+        entry = self._entry(key)
+        age = None if entry is None else self._clock() - entry.made
+        if entry is not None and age is not None and age < self.ttl:
+            self.hits += 1
+            return entry.value
+        usable = entry if age is not None and age < self.max_stale else None
+        if usable is None and fallback is not None:
+            older = self._entry(fallback)
+            if older is not None and self._clock() - older.made < self.max_stale:
+                usable = older
+        if usable is not None:
+            self.hits += 1
+            self._refresh(key, make)
+            return usable.value
+        return self._make(key, make)
+
+    def _entry(self, key: Hashable) -> Entry[T] | None:
+        with self._guard:
+            return self._entries.get(key)
+
+    def _make(self, key: Hashable, make: Callable[[], T]) -> T:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            entry = self._entry(key)
+            if entry is not None and self._clock() - entry.made < self.ttl:
+                return entry.value
+            self.misses += 1
+            value = make()
+            self._store(key, value)
+            return value
+
+    def _store(self, key: Hashable, value: T) -> None:
+        with self._guard:
+            if key not in self._entries and len(self._entries) >= MAX_ENTRIES:
+                oldest = min(self._entries, key=lambda k: self._entries[k].made)
+                del self._entries[oldest]
+                self._locks.pop(oldest, None)
+            self._entries[key] = Entry(self._clock(), value)
+
+    def _refresh(self, key: Hashable, make: Callable[[], T]) -> None:
+        with self._guard:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self._make(key, make)
+            except Exception as exc:  # the next request evaluates (and reports) it
+                log.warning("background evaluation failed", error=type(exc).__name__)
+            finally:
+                with self._guard:
+                    self._refreshing.discard(key)
+
+        self._background.submit(run)
+
+    def forget(self, key: Hashable) -> None:
+        """Drop one entry."""
+        with self._guard:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget every entry (after new telemetry is ingested)."""
+        with self._guard:
+            self._entries.clear()
+
+    def close(self) -> None:
+        """Stop the background thread (pending refreshes are dropped)."""
+        self._background.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,195 @@
+"""What every request of one server process shares: workspace, state store, caches."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sloscope.config import ProjectConfig
+from sloscope.errors import NotFoundError
+from sloscope.report.history import History
+from sloscope.report.model import Report
+from sloscope.server.audit import AuditHook, LogAudit
+from sloscope.server.cache import TTLCache
+from sloscope.server.metrics import ServerMetrics
+from sloscope.server.settings import ServerSettings
+from sloscope.server.worker import EvaluationWorker
+from sloscope.sources.base import Source
+from sloscope.sources.embedded import EmbeddedSource
+from sloscope.spec.model import SLO, Service
+from sloscope.store.database import StateStore
+from sloscope.store.tokens import ApiToken, Tokens, hash_secret
+from sloscope.workspace import Workspace
+
+#: Seconds a token or session check is reused, and how old a check may be while a new
+#: one runs in the background: a revocation takes effect within the second figure.
+AUTH_CACHE_SECONDS = 5.0
+AUTH_STALE_SECONDS = 10.0
+
+
+class ServedWorkspace(Workspace):
+    """A workspace whose specs are reloaded at most every ``ttl`` seconds: a server
+    answers many requests a second, and a spec change may take that long to show."""
+
+    def __init__(
+        self, root: Path, config: ProjectConfig, env: Mapping[str, str], ttl: float
+    ) -> None:
+        super().__init__(root, config, env)
+        self._specs: TTLCache[tuple[Service, ...]] = TTLCache(ttl)
+
+    @classmethod
+    def serving(cls, workspace: Workspace, ttl: float) -> ServedWorkspace:
+        """``workspace``, served."""
+        return cls(workspace.root, workspace.config, workspace.env, ttl)
+
+    def services(self) -> tuple[Service, ...]:
+        """The services of the specs (cached; see the class docstring)."""
+        return self._specs.get("services", super().services)
+
+    def source(self) -> Source:
+        """The telemetry source; the embedded store reads on one thread, so an evaluation
+        leaves the machine's other cores to the requests it serves meanwhile."""
+        opened = super().source()
+        if isinstance(opened, EmbeddedSource):
+            opened.store.con.execute("SET threads TO 1")
+        return opened
+
+
+@dataclass
+class ServerContext:
+    """One server's workspace, state store, settings, caches, metrics and audit hook.
+
+    ``telemetry_lock`` serialises reads and writes of the embedded DuckDB store: one
+    process may not hold it open read-only and read-write at once.
+    """
+
+    workspace: Workspace
+    store: StateStore
+    settings: ServerSettings
+    metrics: ServerMetrics
+    audit: AuditHook = field(default_factory=LogAudit)
+    clock: Callable[[], float] = time.time
+    telemetry_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        ttl = self.settings.cache_seconds
+        self.worker: EvaluationWorker | None = None
+        if self.settings.evaluation_worker:
+            self.worker = EvaluationWorker(self.workspace.root)
+        if not isinstance(self.workspace, ServedWorkspace):
+            self.workspace = ServedWorkspace.serving(self.workspace, ttl)
+        self._reports: TTLCache[Report] = TTLCache(ttl)
+        self._auth: TTLCache[ApiToken | None] = TTLCache(
+            AUTH_CACHE_SECONDS, max_stale=AUTH_STALE_SECONDS
+        )
+
+    def now(self) -> int:
+        """The current time, whole seconds."""
+        return int(self.clock())
+
+    def default_at(self) -> int:
+        """Where a request without ``at`` is evaluated: the current step's start, so
+        requests within one step share one evaluation."""
+        step = self.workspace.config.step_seconds
+        return self.now() // step * step
+
+    def services(self) -> tuple[Service, ...]:
+        """The workspace's services (reloaded from the specs every ``cache_seconds``)."""
+        return self.workspace.services()
+
+    def service(self, name: str) -> Service:
+        """One service by name; :class:`NotFoundError` when there is none."""
+        return self.workspace.select(self.services(), name)[0]
+
+    def slo(self, service: str, slo: str) -> tuple[Service, SLO]:
+        """One SLO of one service; :class:`NotFoundError` when there is none."""
+        found = self.service(service)
+        for candidate in found.slos:
+            if candidate.name == slo:
+                return found, candidate
+        names = ", ".join(s.name for s in found.slos) or "none"
+        raise NotFoundError(f"service {service!r} has no SLO {slo!r}; its SLOs: {names}")
+
+    def service_report(self, at: int | None, service: Service) -> Report:
+        """``service``'s report at ``at`` (cached per time and service). ``None``: now,
+        that is the current step, or the previous step's report while the current one is
+        evaluated in the background."""
+
+        def evaluate(when: int) -> Callable[[], Report]:
+            def run() -> Report:
+                started = time.perf_counter()
+                with self.telemetry_lock:
+                    if self.worker is not None:
+                        report = self.worker.report(when, service)
+                    else:
+                        report = self.workspace.report(when, only=service)
+                self.metrics.status_seconds.observe(time.perf_counter() - started)
+                return report
+
+            return run
+
+        if at is not None:
+            return self._reports.get((at, service.name), evaluate(at))
+        current = self.default_at()
+        previous = current - self.workspace.config.step_seconds
+        return self._reports.get(
+            (current, service.name), evaluate(current), fallback=(previous, service.name)
+        )
+
+    def report(self, at: int | None, service: str | None = None) -> Report:
+        """Every (or one) service's report at ``at`` (None: now, as in
+        :meth:`service_report`): the same as ``sloscope report``."""
+        chosen: Sequence[Service] = self.workspace.select(self.services(), service)
+        parts = [self.service_report(at, s) for s in chosen]
+        if not parts:
+            with self.telemetry_lock:
+                return self.workspace.report(self.default_at() if at is None else at)
+        # Parts answered from the previous step while the current one is evaluated are
+        # joined at the earliest time they share, so the document has one ``at``.
+        when = min(p.at for p in parts)
+        if any(p.at != when for p in parts):
+            parts = [self.service_report(when, s) for s in chosen]
+        results = tuple(r for part in parts for r in part.results)
+        return Report(at=when, step=parts[0].step, source=parts[0].source, results=results)
+
+    def history(self, service: Service, slo: SLO, at: int, width: int) -> History:
+        """``slo``'s chart history at ``at`` (in the worker process when there is one)."""
+        with self.telemetry_lock:
+            if self.worker is not None:
+                return self.worker.history(service, slo, at, width)
+            return self.workspace.history(service, slo, at, width)
+
+    def telemetry_changed(self) -> None:
+        """New telemetry was ingested: evaluated statuses are stale."""
+        self._reports.clear()
+
+    def authenticate(self, secret: str) -> ApiToken | None:
+        """The active token of ``secret`` (checked at most every few seconds)."""
+
+        def check() -> ApiToken | None:
+            with self.store.transaction() as session:
+                return Tokens(session).authenticate(secret)
+
+        return self._auth.get(("token", hash_secret(secret)), check)
+
+    def session_token(self, session_id: str) -> ApiToken | None:
+        """The active token of a dashboard session (checked at most every few seconds)."""
+
+        def check() -> ApiToken | None:
+            with self.store.transaction() as session:
+                return Tokens(session).session_token(session_id, self.now())
+
+        return self._auth.get(("session", hash_secret(session_id)), check)
+
+    def forget_session(self, session_id: str) -> None:
+        """A session ended here: stop trusting it at once."""
+        self._auth.forget(("session", hash_secret(session_id)))
+
+    def close(self) -> None:
+        """Stop the caches' background threads and the evaluation worker."""
+        self._reports.close()
+        if self.worker is not None:
+            self.worker.close()

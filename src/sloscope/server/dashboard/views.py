@@ -1,0 +1,205 @@
+"""The dashboard's pages: overview, an SLO's page, silences, login.
+
+Pages read like GET endpoints (a ``read`` session, or ``--public-read``); the silence
+forms need a session whose token has ``write`` scope. A token is typed once into the
+login form; the browser then holds only a random session id (HttpOnly, SameSite=Strict).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sloscope.server.auth import (
+    SESSION_COOKIE,
+    Context,
+    FormWriter,
+    Principal,
+    context,
+    session_token,
+)
+from sloscope.server.dashboard.rows import HEALTH_WORDS, burn_table, matches, slo_row
+from sloscope.server.routes.silences import SilenceBody, create_silence, expire_silence
+from sloscope.store.tokens import Tokens
+from sloscope.timeparse import format_time
+
+router = APIRouter(include_in_schema=False)
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["time"] = format_time
+
+
+def _viewer(request: Request) -> Principal | None:
+    """Who looks at a page; None when a login is needed first."""
+    token = session_token(request)
+    if token is not None:
+        return Principal(token.name, token.scope)
+    if context(request).settings.public_read:
+        return Principal("anonymous", None)
+    return None
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def _render(request: Request, name: str, who: Principal | None, **values: Any) -> HTMLResponse:
+    html = _env.get_template(name).render(who=who, path=request.url.path, **values)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(
+    request: Request, ctx: Context, service: str = "", owner: str = "", status: str = ""
+) -> Response:
+    """Every SLO with its state, SLI, budget left, fastest burn, alerts and gate state."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect(request)
+    report = ctx.report(None)
+    rows = [slo_row(r) for r in report.results]
+    shown = [r for r in rows if matches(r, service, owner, status)]
+    return _render(
+        request,
+        "overview.html.j2",
+        who,
+        at=report.at,
+        rows=shown,
+        total=len(rows),
+        services=sorted({r.service for r in rows}),
+        owners=sorted({r.owner for r in rows if r.owner}),
+        states=HEALTH_WORDS,
+        chosen={"service": service, "owner": owner, "status": status},
+    )
+
+
+@router.get("/services/{service}/slos/{slo}", response_class=HTMLResponse)
+def slo_page(request: Request, ctx: Context, service: str, slo: str) -> Response:
+    """One SLO: figures, charts, burn rates against thresholds, gate state and reasons."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect(request)
+    chosen, _ = ctx.slo(service, slo)
+    report = ctx.service_report(None, chosen)
+    at = report.at
+    result = next(r for r in report.results if r.slo.name == slo)
+    base = f"/api/v1/services/{quote(service, safe='')}/slos/{quote(slo, safe='')}"
+    return _render(
+        request,
+        "slo.html.j2",
+        who,
+        at=at,
+        row=slo_row(result),
+        burns=burn_table(result),
+        history_url=f"{base}/history",
+        silence_matchers=f"service={service}\nslo={slo}",
+    )
+
+
+@router.get("/silences", response_class=HTMLResponse)
+def silences_page(request: Request, ctx: Context, matchers: str = "") -> Response:
+    """Active and upcoming silences, with forms to create and expire them."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect(request)
+    now = ctx.now()
+    found = [s.to_dict(now) for s in ctx.workspace.silences(now)]
+    return _render(
+        request,
+        "silences.html.j2",
+        who,
+        silences=found,
+        matchers=matchers[:2000],
+        may_write=who.may("write"),
+    )
+
+
+@router.post("/silences")
+def silences_create(
+    ctx: Context,
+    who: FormWriter,
+    matchers: Annotated[str, Form(max_length=4000)],
+    duration: Annotated[str, Form(max_length=20)],
+    comment: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    """Create a silence from the form (one matcher per line), then show the list."""
+    lines = [line.strip() for line in matchers.splitlines() if line.strip()]
+    body = SilenceBody(matchers=lines[:20], duration=duration, comment=comment)
+    create_silence(ctx, body, who.name)
+    return RedirectResponse("/silences", status_code=303)
+
+
+@router.post("/silences/{silence_id}/expire")
+def silences_expire(ctx: Context, who: FormWriter, silence_id: int) -> Response:
+    """Expire a silence from the list."""
+    expire_silence(ctx, silence_id, who.name)
+    return RedirectResponse("/silences", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/", failed: bool = False) -> Response:
+    """The login form: paste a token once."""
+    return _render(request, "login.html.j2", None, next=_safe_next(next), failed=failed)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    ctx: Context,
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the token; on success set the session cookie and go on to ``next``."""
+    with ctx.store.transaction() as session:
+        tokens = Tokens(session)
+        found = tokens.authenticate(token.strip())
+        session_id = (
+            tokens.open_session(found, ctx.now(), ctx.settings.session_seconds)
+            if found is not None
+            else None
+        )
+    target = _safe_next(next)
+    if session_id is None:
+        failed = f"/login?failed=true&next={quote(target, safe='')}"
+        return RedirectResponse(failed, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=ctx.settings.session_seconds,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, ctx: Context) -> Response:
+    """End the session."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        with ctx.store.transaction() as session:
+            Tokens(session).close_session(session_id)
+        ctx.forget_session(session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site (no ``//host`` or scheme): no open redirect."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

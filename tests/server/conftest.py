@@ -1,0 +1,115 @@
+"""A served workspace: the checkout spec with hand-computable telemetry, API tokens of
+each scope, and a FastAPI test client (no evaluation loop, a fixed clock).
+
+The telemetry is ingested once per session into a template folder; each test copies it,
+so each has its own state store (tokens, silences) and its own telemetry store.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sloscope.server.app import create_app
+from sloscope.server.context import ServerContext
+from sloscope.server.metrics import ServerMetrics
+from sloscope.server.settings import ServerSettings
+from sloscope.store.tokens import Tokens
+from sloscope.workspace import Workspace
+from tests.cli.conftest import AT, SPEC, telemetry
+from tests.store.conftest import postgres_url  # noqa: F401  (a fixture of the loop tests)
+
+#: A second service, so lists have more than one page; its owner is markup.
+PAYMENTS = """\
+apiVersion: sloscope/v1
+kind: Service
+metadata:
+  name: payments
+  owner: <script>alert(1)</script>
+spec:
+  slos:
+    - name: charge-availability
+      objective: 99.5
+      window: 7d
+      sli:
+        ratio:
+          bad: http_requests_total{service="payments", code=~"5.."}
+          total: http_requests_total{service="payments"}
+"""
+
+#: The clock of every test server: 30 s into the evaluation minute AT.
+NOW = AT + 30
+
+
+@pytest.fixture(scope="session")
+def template_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workspace with its telemetry ingested, made once."""
+    root = tmp_path_factory.mktemp("served")
+    (root / "slos").mkdir()
+    (root / "slos" / "checkout.yaml").write_text(SPEC, encoding="utf-8")
+    (root / "slos" / "payments.yaml").write_text(PAYMENTS, encoding="utf-8")
+    (root / "metrics.om").write_text(telemetry(), encoding="utf-8")
+    Workspace.open(root).ingest(root / "metrics.om")
+    return root
+
+
+@pytest.fixture
+def served_root(template_workspace: Path, tmp_path: Path) -> Path:
+    """A copy of the template workspace for one test."""
+    root = tmp_path / "ws"
+    shutil.copytree(template_workspace, root)
+    return root
+
+
+@dataclass
+class Served:
+    """A test server: its client, context and a token of each scope."""
+
+    client: TestClient
+    ctx: ServerContext
+    tokens: dict[str, str]
+
+    def auth(self, scope: str) -> dict[str, str]:
+        """The Authorization header of the token of ``scope``."""
+        return {"Authorization": f"Bearer {self.tokens[scope]}"}
+
+
+Serve = Callable[..., Served]
+
+
+@pytest.fixture
+def serve(served_root: Path) -> Iterator[Serve]:
+    """Start test servers on the workspace copy (closed after the test)."""
+    opened: list[tuple[TestClient, ServerContext]] = []
+
+    def start(**options: object) -> Served:
+        ws = Workspace.open(served_root)
+        settings = replace(ServerSettings(eval_interval=0), **options)  # type: ignore[arg-type]
+        store = ws.open_state()
+        ctx = ServerContext(ws, store, settings, ServerMetrics(), clock=lambda: float(NOW))
+        tokens = {}
+        with store.transaction() as session:
+            for scope in ("read", "write", "admin"):
+                name = f"{scope}-bot-{len(opened)}"
+                tokens[scope] = Tokens(session).create(scope, name, NOW)[1]
+        client = TestClient(create_app(ctx), base_url="http://testserver")
+        client.__enter__()
+        opened.append((client, ctx))
+        return Served(client, ctx, tokens)
+
+    yield start
+    for client, ctx in opened:
+        client.__exit__(None, None, None)
+        ctx.close()
+        ctx.store.close()
+
+
+@pytest.fixture
+def served(serve: Serve) -> Served:
+    """A test server with the default settings (tokens needed to read)."""
+    return serve()
