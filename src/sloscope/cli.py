@@ -11,19 +11,23 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
 from sloscope.timeparse import parse_time
+
+if TYPE_CHECKING:
+    from sloscope.alerting.tune import Proposal
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -408,16 +412,21 @@ def demo(
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
         err.print(result.summary())
         report_result = ws.report(at=end)
+        replay = ws.backtest(end - days * 86400, end, truth=files.truth, compare_static=True)
     if as_json:
         from sloscope.report.json import render_json
 
         sys.stdout.write(render_json(report_result))
         return
+    from sloscope.alerting.render import summary_line
     from sloscope.report.table import render_table
 
     out.print(render_table(report_result))
+    out.print(summary_line(replay))
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"
+        f"  sloscope backtest -w {root} --from {_iso(end - days * 86400)} --to {_iso(end)} "
+        f"--truth {files.truth} --compare static\n"
         f"  sloscope report -w {root} --service checkout --format md\n"
         f"  sloscope report -w {root} --at {_iso(files.generated.incidents[0].end)}\n"
         f"  sloscope validate -w {root}\n"
@@ -428,6 +437,140 @@ def demo(
             f"  {incident.kind:<18} {incident.service}/{incident.slo}: "
             f"{_iso(incident.start)} → {_iso(incident.end)}"
         )
+
+
+def _time_option(name: str, text: str) -> int:
+    try:
+        return parse_time(text, now=time.time())
+    except ValueError as exc:
+        _fail(f"{name}: {exc}")
+
+
+FromOption = Annotated[
+    str, typer.Option("--from", help="Start of the replay: RFC 3339 or Unix seconds.")
+]
+ToOption = Annotated[str, typer.Option("--to", help="End of the replay (default: now).")]
+TruthOption = Annotated[
+    Path | None,
+    typer.Option("--truth", help='Known incidents: {"incidents": [{service, slo, start, end}]}.'),
+]
+ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+
+
+class CompareWith(StrEnum):
+    """Naive policies a backtest can compare with."""
+
+    static = "static"
+
+
+@app.command()
+def backtest(
+    start: FromOption,
+    end: ToOption = "now",
+    service: ServiceOption = None,
+    truth: TruthOption = None,
+    compare: Annotated[
+        CompareWith | None,
+        typer.Option("--compare", help="Also replay the static policy (5m error ratio > budget)."),
+    ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="Alert policy to replay instead (repeat to compare)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The JSON contract (see README).")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Replay stored history: the alerts that would have fired, and how good they were."""
+    begin, finish = _time_option("--from", start), _time_option("--to", end)
+    if begin >= finish:
+        _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.backtest(
+            begin,
+            finish,
+            service=service,
+            truth=truth,
+            policies=policy or (),
+            compare_static=compare is CompareWith.static,
+        )
+    if as_json:
+        from sloscope.alerting.render import backtest_json
+
+        sys.stdout.write(json.dumps(backtest_json(result), indent=2) + "\n")
+        return
+    from sloscope.alerting.render import backtest_table
+
+    out.print(backtest_table(result))
+
+
+@app.command()
+def tune(
+    truth: TruthOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Start of the history to tune on (default: --to minus 30d)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="End of that history (default: the last stored sample)."),
+    ] = None,
+    service: ServiceOption = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the proposals into sloscope.yaml.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Propose per SLO the alert policy that detects every incident with the fewest alerts."""
+    from sloscope.alerting.tuned_config import tuned_snippet
+
+    with _errors():
+        ws = _workspace(workspace)
+        finish = _time_option("--to", end) if end is not None else ws.history_end(time.time())
+        begin = _time_option("--from", start) if start is not None else finish - 30 * 86400
+        if begin >= finish:
+            _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+        proposals = ws.tune(begin, finish, service=service, truth=truth)
+        out.print(_tune_table(proposals))
+        changed = [p for p in proposals if p.changed]
+        if not changed:
+            out.print("every SLO's current policy is already the best candidate; nothing to write")
+            return
+        if write:
+            path = ws.write_tuned(changed)
+            out.print(
+                f"wrote {len(changed)} tuned policies into {path} (previous file: {path}.bak; "
+                "comments are not kept)"
+            )
+        else:
+            out.print("\nadd these settings to sloscope.yaml (or rerun with --write):")
+            sys.stdout.write(tuned_snippet(changed))
+
+
+def _tune_table(proposals: Sequence[Proposal]) -> Table:
+    from rich import box
+
+    table = Table(box=box.SIMPLE_HEAD, title="tuned alert policies (before → after)")
+    for name in ("service", "SLO", "alerts", "detected", "policy after"):
+        table.add_column(name)
+    for p in proposals:
+        rows = ", ".join(
+            f"{w.severity} {w.budget_percent:g}%/{w.long_label}/{w.short_label}"
+            for w in p.proposed.windows
+        )
+        guard = p.proposed.guard
+        if guard is not None:
+            rows += f"; guard {guard.min_total:g}/{guard.min_bad:g}"
+        table.add_row(
+            p.service,
+            p.slo,
+            f"{p.before.alerts} → {p.after.alerts}",
+            f"{p.before.detected}/{p.before.incidents} → {p.after.detected}/{p.after.incidents}",
+            rows if p.changed else "(unchanged)",
+        )
+    return table
 
 
 def _iso(seconds: int) -> str:

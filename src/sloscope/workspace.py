@@ -19,17 +19,38 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sloscope.config import ProjectConfig, load_config
+from sloscope.alerting.adjustments import excluded_steps, zero_excluded
+from sloscope.alerting.backtest import (
+    BacktestResult,
+    BacktestTarget,
+    PolicySet,
+    backtest,
+    lead_seconds,
+)
+from sloscope.alerting.history import fetch_targets, history_start, labels_of
+from sloscope.alerting.noise import default_pipeline
+from sloscope.alerting.quality import Incident, load_truth
+from sloscope.alerting.spans import Lifetime
+from sloscope.alerting.tune import Proposal, propose
+from sloscope.alerting.tuned_config import write_tuned_config
+from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
 from sloscope.engine.calendar import window_start
 from sloscope.engine.evaluate import evaluate_slo
 from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
-from sloscope.errors import NotFoundError, Problem, SourceError, SpecError
+from sloscope.errors import (
+    ConfigError,
+    EvaluationError,
+    NotFoundError,
+    Problem,
+    SourceError,
+    SpecError,
+)
 from sloscope.policy.budget import BudgetPolicy, decide
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource
-from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+from sloscope.sources.plan import COARSE_STEP, FetchRequest, fetch_for_evaluation
 from sloscope.spec.durations import format_duration
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
@@ -91,6 +112,27 @@ class Workspace:
         found = dict(bundled_policies())
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
+
+    def alert_policy_for(self, service: Service, slo: SLO, name: str | None = None) -> AlertPolicy:
+        """The alert policy an SLO is evaluated with, its low-traffic guard resolved.
+
+        The policy is ``name`` when given (a backtest comparing policies), else the one
+        ``alerting.slos`` in sloscope.yaml sets for the SLO or its service, else the
+        spec's ``alerting.policy``. The guard is the one ``alerting.slos`` sets for the
+        SLO or its service, else the policy table's own, else ``alerting.guard`` (100
+        events, 5 bad).
+        """
+        entry = self.config.alerting.settings(service.name, slo.name)
+        chosen = name or (entry.policy if entry and entry.policy else slo.alerting.policy)
+        try:
+            policy = alert_policy(chosen, self.alert_policies.values())
+        except KeyError as exc:
+            raise ConfigError(f"{service.name}/{slo.name}: {exc.args[0]}") from None
+        if entry is not None and entry.guard is not None:
+            return replace(policy, guard=entry.guard.to_guard())
+        if policy.guard is None:
+            return replace(policy, guard=self.config.alerting.guard.to_guard())
+        return policy
 
     @property
     def budget_policies(self) -> dict[str, BudgetPolicy]:
@@ -332,8 +374,8 @@ class Workspace:
         src: Source,
         progress: Progress | None,
     ) -> list[SLOResult]:
-        policies = self.alert_policies
-        plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
+        plans = [self.alert_policy_for(service, slo) for service, slo in pairs]
+        adjustments = self.config.adjustment_list()
         requests = []
         for (service, slo), policy in zip(pairs, plans, strict=True):
             recent = at - max(policy.lookbacks)
@@ -345,18 +387,21 @@ class Workspace:
                     id=slo_id(service.name, slo.name),
                 )
             )
-        counts = fetch_for_evaluation(src, requests, at, step)
+        # Adjusted steps are zeroed one by one, so their history is fetched at full step.
+        coarse = step if adjustments else COARSE_STEP
+        counts = fetch_for_evaluation(src, requests, at, step, coarse=coarse)
         results = []
         for (service, slo), policy, series in zip(pairs, plans, counts, strict=True):
-            status = evaluate_slo(
-                slo,
-                series.good,
-                series.total,
-                start=series.start,
-                step=series.step,
-                at=at,
-                policy=policy,
+            excluded = excluded_steps(
+                adjustments, labels_of(service, slo), series.timestamps, series.step
             )
+            good, total = zero_excluded(series.good, series.total, excluded)
+            status = evaluate_slo(
+                slo, good, total, start=series.start, step=series.step, at=at, policy=policy
+            )
+            if excluded is not None and len(excluded) and excluded[-1]:
+                # An adjustment holds now: excluded from alerting as from the budget.
+                status = replace(status, alerts=())
             has_data = series.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(self.budget_policies[slo.budget_policy], consumed)
@@ -364,3 +409,157 @@ class Workspace:
             if progress is not None:
                 progress(len(results), len(pairs))
         return results
+
+    # --- backtest and tune ------------------------------------------------------------
+
+    def _replay_inputs(
+        self,
+        start: int,
+        end: int,
+        service: str | None,
+        policies: Sequence[str],
+        src: Source,
+    ) -> tuple[Lifetime, int, int, list[PolicySet], list[BacktestTarget]]:
+        """The lifetime, the aligned range, the policy sets and the fetched targets."""
+        lifetime = self.config.lifetime()
+        step = self.config.step_seconds
+        interval = lifetime.interval
+        start, end = -(-start // interval) * interval, end // interval * interval
+        if end <= start:
+            raise EvaluationError(
+                f"--from must be before --to, at least one evaluation interval "
+                f"({format_duration(interval)}) apart"
+            )
+        pairs = [(svc, slo) for svc in self.select(self.services(), service) for slo in svc.slos]
+        names: list[str | None] = list(policies) or [None]
+        sets = [
+            PolicySet(name or "configured", [self.alert_policy_for(s, o, name) for s, o in pairs])
+            for name in names
+        ]
+        begin = history_start(
+            start, lead_seconds(lifetime), [p for ps in sets for p in ps.policies], step
+        )
+        targets = fetch_targets(
+            src, pairs, begin=begin, end=end, step=step, adjustments=self.config.adjustment_list()
+        )
+        return lifetime, start, end, sets, targets
+
+    def _incidents(
+        self, truth: str | Path | None, service: str | None, start: int, end: int
+    ) -> list[Incident] | None:
+        """The truth file's incidents of the chosen services that overlap ``(start, end]``."""
+        if truth is None:
+            return None
+        known = {svc.name: {slo.name for slo in svc.slos} for svc in self.services()}
+        incidents = load_truth(self.resolve(truth), known)
+        return [
+            i
+            for i in incidents
+            if (service is None or i.service == service) and i.start <= end and i.end > start
+        ]
+
+    def backtest(
+        self,
+        start: int,
+        end: int,
+        *,
+        service: str | None = None,
+        truth: str | Path | None = None,
+        policies: Sequence[str] = (),
+        compare_static: bool = False,
+        source: Source | None = None,
+    ) -> BacktestResult:
+        """Replay ``(start, end]`` over stored history: the alerts that would have fired.
+
+        Every SLO (of ``service``) with its configured policy, or each of ``policies``
+        side by side; the noise pipeline of the config (dependencies, grouping,
+        inhibition; silences are state and are not replayed); adjustments applied. With
+        ``truth`` (a JSON file), the quality figures. See :mod:`sloscope.alerting.backtest`.
+        """
+        own_source = source is None
+        src = self.source() if source is None else source
+        try:
+            lifetime, start, end, sets, targets = self._replay_inputs(
+                start, end, service, policies, src
+            )
+        finally:
+            if own_source:
+                src.close()
+        return backtest(
+            targets,
+            sets,
+            lifetime,
+            start=start,
+            end=end,
+            pipeline=default_pipeline(depends_on=self.config.alerting.depends_on()),
+            incidents=self._incidents(truth, service, start, end),
+            compare_static=compare_static,
+        )
+
+    def tune(
+        self,
+        start: int,
+        end: int,
+        *,
+        service: str | None = None,
+        truth: str | Path | None = None,
+        source: Source | None = None,
+    ) -> list[Proposal]:
+        """Per SLO, the alert policy that detects every incident with the fewest alerts.
+
+        See :mod:`sloscope.alerting.tune`. Writes nothing; :meth:`write_tuned` does.
+        """
+        own_source = source is None
+        src = self.source() if source is None else source
+        try:
+            lifetime, start, end, sets, targets = self._replay_inputs(start, end, service, (), src)
+        finally:
+            if own_source:
+                src.close()
+        incidents = self._incidents(truth, service, start, end)
+        first = start - lead_seconds(lifetime)
+        return [
+            propose(
+                target,
+                policy,
+                incidents,
+                lifetime,
+                first=first,
+                start=start,
+                name=f"tuned-{slo_id(target.service, target.slo.name)}",
+            )
+            for target, policy in zip(targets, sets[0].policies, strict=True)
+        ]
+
+    def history_end(self, now: float) -> int:
+        """Where stored history ends, on the step grid: the embedded store's last sample,
+        or ``now`` for a remote source."""
+        step = self.config.step_seconds
+        end = int(now)
+        if self.config.source.type == "embedded":
+            with self.open_store(read_only=True) as store:
+                span = store.time_range()
+            if span is None:
+                raise SourceError(f"the telemetry store {self.telemetry_path} holds no samples")
+            end = span[1] // 1000
+        return end // step * step
+
+    def write_tuned(self, proposals: Sequence[Proposal]) -> Path:
+        """Merge the changed proposals into sloscope.yaml; the old file stays as ``.bak``.
+
+        The result is loaded again; should it not load, the old file is put back and
+        :class:`ConfigError` says why.
+        """
+        path = self.root / CONFIG_FILE
+        existed = path.exists()
+        write_tuned_config(path, [p for p in proposals if p.changed])
+        try:
+            self.config = load_config(self.root)
+        except ConfigError:
+            backup = path.with_name(path.name + ".bak")
+            if existed:
+                backup.replace(path)
+            else:
+                path.unlink()
+            raise
+        return path

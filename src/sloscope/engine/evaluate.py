@@ -32,6 +32,7 @@ from sloscope.engine.burn import (
     alert_thresholds,
     burn_matrix,
     firing_conditions,
+    guard_counts,
 )
 from sloscope.engine.calendar import window_length, window_start
 from sloscope.engine.counts import (
@@ -43,7 +44,7 @@ from sloscope.engine.counts import (
 )
 from sloscope.engine.forecast import exhaustion_seconds
 from sloscope.engine.timeslices import to_timeslices
-from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertSeverity
+from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertSeverity, TrafficGuard
 from sloscope.errors import EvaluationError
 from sloscope.spec.model import SLO, TimeslicesSLI
 
@@ -171,6 +172,11 @@ def _coverage(window_first: int, at: int, data_start: int) -> float:
     return min(max(at - max(window_first, data_start), 0) / span, 1.0)
 
 
+def _counts_enough(bad: float, total: float, *, min_total: float, min_bad: float) -> bool:
+    """Whether one window's counts pass the low-traffic guard (see ``guard_counts``)."""
+    return total >= min_total and bad >= min_bad
+
+
 def evaluate_slo(
     slo: SLO,
     good: FloatArray,
@@ -186,10 +192,11 @@ def evaluate_slo(
 
     ``good``/``total`` are per-step counts on the grid starting at ``start`` with ``step``;
     steps after ``at`` are ignored. ``policy`` is the SLO's alert policy; its factors come
-    from the SLO window's nominal length. Raises :class:`EvaluationError` when ``at`` is
-    not a grid edge inside the data, when a lookback or alert window is not a whole number
-    of steps, or when counts are negative or NaN. Data shorter than the window is no
-    error: see :attr:`SLOStatus.coverage`.
+    from the SLO window's nominal length, and its low-traffic guard holds back a row
+    whose windows hold too few events (events only; not slices). Raises
+    :class:`EvaluationError` when ``at`` is not a grid edge inside the data, when a
+    lookback or alert window is not a whole number of steps, or when counts are negative
+    or NaN. Data shorter than the window is no error: see :attr:`SLOStatus.coverage`.
     """
     good, total = _arrays(good, total)
     n = _check_grid(len(total), start, step, at)
@@ -220,6 +227,14 @@ def evaluate_slo(
         excess = max(-bad_sum, 0.0)
 
     firing = []
+    # The low-traffic guard counts events; a time-slice SLI's counts are slices.
+    guard = policy.guard if policy.guard is not None and unit == "events" else TrafficGuard()
+    counted = {
+        s: _counts_enough(
+            *cum.bad_total(at - s, at), min_total=guard.min_total, min_bad=guard.min_bad
+        )
+        for s in every
+    }
     for t in thresholds:
         long_burn, short_burn = burn[t.long_seconds], burn[t.short_seconds]
         # Strictly above, as the Prometheus rules compare; no burn (no events) never fires.
@@ -228,6 +243,8 @@ def evaluate_slo(
             and short_burn is not None
             and long_burn > t.factor
             and short_burn > t.factor
+            and counted[t.long_seconds]
+            and counted[t.short_seconds]
         ):
             firing.append(
                 FiringAlert(
@@ -301,8 +318,10 @@ def evaluate_range(
     Evaluates the steps whose right edges lie in ``(range_start, end]`` (``range_start``
     a grid edge, default ``start``); the steps before serve as history, so a backtest
     fetches its longest lookback before its range. Vectorised: a few array operations
-    per lookback and alert row, however many steps. Time slices, when the SLI has them,
-    end at the grid's end. Raises :class:`EvaluationError` like :func:`evaluate_slo`.
+    per lookback and alert row, however many steps; the policy's low-traffic guard is
+    two more rolling sums per alert window (events only; not slices). Time slices, when
+    the SLI has them, end at the grid's end. Raises :class:`EvaluationError` like
+    :func:`evaluate_slo`.
     """
     good, total = _arrays(good, total)
     n = len(total)
@@ -317,11 +336,17 @@ def evaluate_range(
     )
     every = tuple(_lookbacks(lookbacks, thresholds))
     burn = burn_matrix(cum, every, slo.objective, first=first)
+    guard = policy.guard or TrafficGuard()
+    counted = None
+    # The low-traffic guard counts events; a time-slice SLI's counts are slices.
+    if guard.active and thresholds and unit == "events":
+        windows = {s for t in thresholds for s in (t.long_seconds, t.short_seconds)}
+        counted = {s: guard_counts(cum, s, guard, first=first) for s in windows}
     return RangeEvaluation(
         timestamps=cum.timestamps[first:],
         lookbacks=every,
         burn=burn,
-        conditions=firing_conditions(burn, every, thresholds),
+        conditions=firing_conditions(burn, every, thresholds, counted),
         counts=cum,
         unit=unit,
     )
