@@ -173,7 +173,7 @@ def validate(
     """Load and check specs: every problem of every file, as FILE:LINE:COL. Exit 1 on errors."""
     with _errors():
         ws = _workspace(workspace)
-        result = ws.validate(paths or ())
+        result = ws.validate(paths or (), traffic=True)
     failed = bool(result.errors) or (strict and bool(result.warnings))
     if as_json:
         doc = {
@@ -493,7 +493,7 @@ def backtest(
             finish,
             service=service,
             truth=truth,
-            policies=policy or (),
+            policies=list(dict.fromkeys(policy or ())),
             compare_static=compare is CompareWith.static,
         )
     if as_json:

@@ -31,6 +31,7 @@ from sloscope.alerting.history import fetch_targets, history_start, labels_of
 from sloscope.alerting.noise import default_pipeline
 from sloscope.alerting.quality import Incident, load_truth
 from sloscope.alerting.spans import Lifetime
+from sloscope.alerting.traffic import traffic_warnings
 from sloscope.alerting.tune import Proposal, propose
 from sloscope.alerting.tuned_config import write_tuned_config
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
@@ -59,6 +60,9 @@ from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import check_services
 
 Progress = Callable[[int, int], None]
+
+#: Days of recent traffic ``validate`` checks against the alert windows.
+TRAFFIC_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -139,11 +143,13 @@ class Workspace:
         """Budget policies by name (``default`` always present)."""
         return self.config.budget_policy_map()
 
-    def validate(self, paths: Sequence[str | Path] = ()) -> LoadResult:
+    def validate(self, paths: Sequence[str | Path] = (), *, traffic: bool = False) -> LoadResult:
         """Load specs (``paths``, or the configured spec folders) and check them all.
 
         Besides what loading finds, the result has the checks that need the project's
         alert and budget policies (alerts that can never fire, unknown policy names).
+        With ``traffic``, and when the embedded store holds data, each SLO's last
+        7 days of traffic is checked against its alert windows (warnings).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
         loaded: LoadResult = load_paths(targets)
@@ -152,6 +158,8 @@ class Workspace:
             problems += check_services(loaded.services, self.alert_policies)
             problems += self._check_budget_policies(loaded.services)
             problems += self._check_step(loaded.services)
+            if traffic:
+                problems += self._check_traffic(loaded.services)
         problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
         return LoadResult(loaded.services, tuple(problems), loaded.files)
 
@@ -191,6 +199,42 @@ class Workspace:
                         "its burn rates cannot be evaluated",
                         hint="use a step that divides every alert window, such as 1m "
                         "(the default) or 30s",
+                    )
+                )
+        return problems
+
+    def _check_traffic(self, services: Sequence[Service]) -> list[Problem]:
+        """Warnings for SLOs whose recent traffic is too low for their alert windows."""
+        if self.config.source.type != "embedded" or not self.telemetry_path.exists():
+            return []
+        with self.open_store(read_only=True) as store:
+            span = store.time_range()
+            if span is None:
+                return []
+            step = self.config.step_seconds
+            end = span[1] // 1000 // step * step
+            begin = max(end - TRAFFIC_DAYS * 86400, span[0] // 1000 // step * step)
+            if end - begin < step:
+                return []
+            pairs = [(svc, slo) for svc in services for slo in svc.slos]
+            try:
+                policies = [self.alert_policy_for(svc, slo) for svc, slo in pairs]
+                counts = EmbeddedSource(store).fetch([s.sli for _, s in pairs], begin, end, step)
+            except (SourceError, ConfigError):
+                return []  # an SLI the store cannot count is reported elsewhere
+        problems = []
+        for (service, slo), policy, series in zip(pairs, policies, counts, strict=True):
+            origin = slo.origin or service.origin
+            for message in traffic_warnings(slo, policy, series):
+                problems.append(
+                    Problem(
+                        file=origin.file if origin else service.name,
+                        line=origin.line if origin else 0,
+                        column=1 if origin and origin.line else 0,
+                        message=f"SLO {service.name}/{slo.name}: {message}",
+                        hint="use longer alert windows, a lower guard (alerting.guard in "
+                        "sloscope.yaml), or a time-slice SLI for a quiet service",
+                        severity="warning",
                     )
                 )
         return problems

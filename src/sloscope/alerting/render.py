@@ -118,11 +118,24 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def human_duration(seconds: float) -> str:
+    """A span for reading: its two largest units (``1d 16h``, ``13m``, ``-5m``).
+
+    >>> human_duration(144_840)
+    '1d 16h'
+    """
+    sign = "-" if seconds < 0 else ""
+    left = int(abs(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return sign + (" ".join(parts[:2]) if parts else "0s")
+
+
 def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    sign = "-" if value < 0 else ""
-    return sign + format_duration(int(abs(value))) if abs(value) >= 1 else "0s"
+    return "-" if value is None else human_duration(value)
 
 
 def summary_line(result: BacktestResult) -> str:
@@ -160,7 +173,7 @@ def _alerts_table(replay: Replay) -> Table:
             alert.slo,
             alert.severity,
             format_time(alert.start),
-            format_duration(duration) + ("+" if alert.open else ""),
+            human_duration(duration) + ("+" if alert.open else ""),
             _num(alert.peak_burn_rate),
             "-" if alert.budget_consumed is None else f"{alert.budget_consumed:.1%}",
             ", ".join(f"{k.relation} {k.service}/{k.slo} {k.severity}" for k in alert.related),
