@@ -9,8 +9,9 @@ optional: then any SLO of the service counts). The definitions are the contract:
   them is;
 - an incident is *detected* when a page or ticket alert overlaps it; detection time runs
   from the incident's start to the first overlapping alert's start;
-- reset time runs from the incident's end to the resolution of the last alert that
-  overlapped it (negative when the alerts resolved before the incident ended);
+- reset time runs from the incident's end to the resolution of the last notified alert
+  that covered it (itself or a folded one overlapping it; negative when the alerts
+  resolved before the incident ended);
 - precision = true alerts / alerts, recall = detected incidents / incidents
   (``None`` without alerts or incidents).
 """
@@ -167,12 +168,12 @@ def score(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> Quality:
             for i in incidents
         )
     }
-    members = [(m, a.interval) for a in alerts for m in a.members()]
+    members = [(m, a.resolved_at) for a in alerts for m in a.members()]
     detections, resets, missed = [], [], []
     for incident in incidents:
         hits = [
-            (start, last + interval)
-            for (service, slo, _, start, last), interval in members
+            (start, resolved)
+            for (service, slo, _, start, last), resolved in members
             if _overlaps(incident, service, slo, start, last)
         ]
         if not hits:
