@@ -412,7 +412,6 @@ def demo(
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
         err.print(result.summary())
         report_result = ws.report(at=end)
-        replay = ws.backtest(end - days * 86400, end, truth=files.truth, compare_static=True)
     if as_json:
         from sloscope.report.json import render_json
 
@@ -422,6 +421,8 @@ def demo(
     from sloscope.report.table import render_table
 
     out.print(render_table(report_result))
+    with _errors():
+        replay = ws.backtest(end - days * 86400, end, truth=files.truth, compare_static=True)
     out.print(summary_line(replay))
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"

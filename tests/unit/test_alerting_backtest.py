@@ -174,7 +174,9 @@ def test_the_figures_match_a_hand_count() -> None:
     # The static policy fires while the 5-minute burn is above 1: from the first minute
     # of each burst until 5 minutes after it (no hysteresis): two alerts.
     assert result.static is not None
-    assert [(a.start - s, a.last - s) for a, s in zip(result.static.alerts, (t0, burst))] == [
+    assert [
+        (a.start - s, a.last - s) for a, s in zip(result.static.alerts, (t0, burst), strict=True)
+    ] == [
         (60, 24 * 60),
         (60, 14 * 60),
     ]

@@ -94,7 +94,8 @@ def _replay_states(condition: np.ndarray, lifetime: Lifetime) -> list[tuple[int,
             if change.to == "firing":
                 opened = change.at
             elif change.to == "resolved":
-                assert opened is not None and change.since == opened
+                assert opened is not None
+                assert change.since == opened
                 spans.append((opened, change.at))
                 opened = None
     if opened is not None:
