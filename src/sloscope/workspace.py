@@ -456,7 +456,7 @@ class Workspace:
 
     # --- backtest and tune ------------------------------------------------------------
 
-    def _replay_inputs(
+    def replay_inputs(
         self,
         start: int,
         end: int,
@@ -488,7 +488,7 @@ class Workspace:
         )
         return lifetime, start, end, sets, targets
 
-    def _incidents(
+    def truth_incidents(
         self, truth: str | Path | None, service: str | None, start: int, end: int
     ) -> list[Incident] | None:
         """The truth file's incidents of the chosen services that overlap ``(start, end]``."""
@@ -523,7 +523,7 @@ class Workspace:
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            lifetime, start, end, sets, targets = self._replay_inputs(
+            lifetime, start, end, sets, targets = self.replay_inputs(
                 start, end, service, policies, src
             )
         finally:
@@ -536,7 +536,7 @@ class Workspace:
             start=start,
             end=end,
             pipeline=default_pipeline(depends_on=self.config.alerting.depends_on()),
-            incidents=self._incidents(truth, service, start, end),
+            incidents=self.truth_incidents(truth, service, start, end),
             compare_static=compare_static,
         )
 
@@ -556,11 +556,11 @@ class Workspace:
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            lifetime, start, end, sets, targets = self._replay_inputs(start, end, service, (), src)
+            lifetime, start, end, sets, targets = self.replay_inputs(start, end, service, (), src)
         finally:
             if own_source:
                 src.close()
-        incidents = self._incidents(truth, service, start, end)
+        incidents = self.truth_incidents(truth, service, start, end)
         first = start - lead_seconds(lifetime)
         return [
             propose(
