@@ -493,7 +493,7 @@ def backtest(
             begin,
             finish,
             service=service,
-            truth=truth,
+            truth=truth.absolute() if truth is not None else None,
             policies=list(dict.fromkeys(policy or ())),
             compare_static=compare is CompareWith.static,
         )
@@ -533,7 +533,9 @@ def tune(
         begin = _time_option("--from", start) if start is not None else finish - 30 * 86400
         if begin >= finish:
             _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
-        proposals = ws.tune(begin, finish, service=service, truth=truth)
+        proposals = ws.tune(
+            begin, finish, service=service, truth=truth.absolute() if truth else None
+        )
         out.print(_tune_table(proposals))
         changed = [p for p in proposals if p.changed]
         if not changed:
