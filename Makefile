@@ -5,8 +5,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# The most cyclomatic complexity one function may have (radon's count; see scripts/complexity.py).
+MAX_COMPLEXITY := 15
+# Folders the complexity check leaves out, e.g. while another branch splits their functions.
+# Empty on main: every function in src/ is checked.
+COMPLEXITY_SKIP ?=
 
-.PHONY: venv demo test lint services bench clean
+.PHONY: venv demo test unit lint services bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sloscope needs Python 3.11+"'
@@ -21,12 +26,13 @@ venv: $(STAMP)
 demo: venv
 	$(VENV)/bin/sloscope demo --workspace .demo
 
-## lint: ruff (lint + format), mypy --strict, the layers check
+## lint: ruff (lint + format), mypy --strict, the layers check, no function above 15
 lint: venv
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/complexity.py --max $(MAX_COMPLEXITY) $(addprefix --skip ,$(COMPLEXITY_SKIP)) src
 
 ## services: install and start what the integration tests need (Prometheus, promtool)
 services:
@@ -35,6 +41,10 @@ services:
 ## test: everything CI runs
 test: venv services lint
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+## unit: the fast tests only (no integration or slow marker, no CLI subprocess), no lint
+unit: venv
+	$(VENV)/bin/pytest -n 2 -m "not integration and not slow" tests/unit $(PYTEST_ARGS)
 
 ## bench: benchmarks, printed side by side (never assertions in the test suite)
 bench: venv

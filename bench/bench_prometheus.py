@@ -48,7 +48,7 @@ import prometheus_server as harness
 
 from sloscope import conventions
 from sloscope.demo import generate_many
-from sloscope.generate.prometheus import generate_rules
+from sloscope.generate.prometheus.rules import generate_rules
 from sloscope.sources.base import CountSeries
 from sloscope.sources.prometheus import PrometheusSource
 from sloscope.telemetry.ingest import ingest_file

@@ -28,6 +28,7 @@ from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
     from sloscope.alerting.tune import Proposal
+    from sloscope.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -138,7 +139,8 @@ def _at(text: str) -> int:
         _fail(f"--at: {exc}")
 
 
-def _workspace(path: Path | None):  # type: ignore[no-untyped-def]
+def _workspace(path: Path | None) -> Workspace:
+    # Imported here: ``sloscope --version`` and ``--help`` need no numpy or DuckDB.
     from sloscope.workspace import Workspace
 
     return Workspace.open(path)

@@ -1,24 +1,62 @@
-"""Checks of loaded services that need the alert tables: what ``sloscope validate`` adds
+"""Validation of a loaded project: the one owner of what ``sloscope validate`` checks
 after the specs themselves have loaded.
 
-These are mostly warnings: the spec is valid, but something in it will not work the way
-its author expects. An alert row that can never fire (a 90% SLO can burn at most 10x, so
-a 14.4x page never comes), an SLO window shorter than an alert window, a slice longer than
-an alert's short window, raw PromQL that only a Prometheus source can answer. An unknown
-``alerting.policy`` is an error: the SLO could not alert at all.
+The spec loaders (:mod:`sloscope.spec.load`) check each file on its own terms; what needs
+the project's settings (its alert policies, budget policies and evaluation step, from
+``sloscope.yaml``) is checked here, by :func:`validate_project`, which every caller (the
+workspace, so the CLI and the server) goes through.
+
+The alert-table checks are mostly warnings: the spec is valid, but something in it will
+not work the way its author expects. An alert row that can never fire (a 90% SLO can burn
+at most 10x, so a 14.4x page never comes), an SLO window shorter than an alert window, a
+slice longer than an alert's short window, raw PromQL that only a Prometheus source can
+answer. An unknown ``alerting.policy`` is an error: the SLO could not alert at all. So are
+an unknown ``budget_policy`` and an evaluation step that does not divide an alert window
+the SLOs use (their burn rates could not be evaluated).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sloscope.engine.burn import max_burn_rate
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import Problem
+from sloscope.policy.budget import BudgetPolicy
 from sloscope.spec.durations import format_duration
+from sloscope.spec.load import LoadResult
 from sloscope.spec.model import SLO, PromQLSLI, Service, TimeslicesSLI
 
-__all__ = ["check_services", "max_burn_rate"]
+
+@dataclass(frozen=True)
+class ProjectRules:
+    """What a project's specs are checked against: the settings of its ``sloscope.yaml``."""
+
+    #: Alert policies by name (the bundled ones are always known too).
+    alert_policies: Mapping[str, AlertPolicy]
+    #: Budget policies by name.
+    budget_policies: Mapping[str, BudgetPolicy]
+    #: The evaluation step as written (``1m``), and in seconds.
+    step: str
+    step_seconds: int
+    #: The config file, named by problems about the step.
+    config_file: str
+
+
+def validate_project(loaded: LoadResult, rules: ProjectRules) -> LoadResult:
+    """``loaded`` with every project check added, problems sorted by file and position.
+
+    The project checks run only when the specs loaded without errors: with errors,
+    services or SLOs are missing and the checks would report on a partial project.
+    """
+    problems = list(loaded.problems)
+    if not loaded.errors:
+        problems += check_services(loaded.services, rules.alert_policies)
+        problems += check_budget_policies(loaded.services, rules.budget_policies)
+        problems += check_step(loaded.services, rules)
+    problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
+    return LoadResult(loaded.services, tuple(problems), loaded.files)
 
 
 def check_services(
@@ -139,3 +177,49 @@ def _uses_promql(slo: SLO) -> bool:
     if isinstance(sli, TimeslicesSLI):
         return isinstance(sli.indicator, PromQLSLI)
     return isinstance(sli, PromQLSLI)
+
+
+def check_budget_policies(
+    services: Sequence[Service], known: Mapping[str, BudgetPolicy]
+) -> list[Problem]:
+    """An SLO's ``budget_policy`` must be one of the project's: an error at the SLO."""
+    problems = []
+    for service in services:
+        for slo in service.slos:
+            if slo.budget_policy not in known:
+                origin = slo.origin
+                problems.append(
+                    Problem(
+                        file=origin.file if origin else service.name,
+                        line=origin.line if origin else 0,
+                        column=1 if origin and origin.line else 0,
+                        message=f"SLO {slo.name!r} names unknown budget policy "
+                        f"{slo.budget_policy!r}",
+                        hint="known: "
+                        + ", ".join(sorted(known))
+                        + "; define more under budget_policies: in sloscope.yaml",
+                    )
+                )
+    return problems
+
+
+def check_step(services: Sequence[Service], rules: ProjectRules) -> list[Problem]:
+    """The evaluation step must divide every alert window the SLOs use."""
+    used = {s.alerting.policy for svc in services for s in svc.slos}
+    problems = []
+    for name in sorted(used & set(rules.alert_policies)):
+        bad = [w for w in rules.alert_policies[name].lookbacks if w % rules.step_seconds]
+        if bad:
+            problems.append(
+                Problem(
+                    file=rules.config_file,
+                    line=0,
+                    column=0,
+                    message=f"step {rules.step} does not divide the "
+                    f"{format_duration(bad[0])} window of alert policy {name!r}, so "
+                    "its burn rates cannot be evaluated",
+                    hint="use a step that divides every alert window, such as 1m "
+                    "(the default) or 30s",
+                )
+            )
+    return problems

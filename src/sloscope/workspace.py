@@ -36,8 +36,7 @@ from sloscope.alerting.tune import Proposal, propose
 from sloscope.alerting.tuned_config import write_tuned_config
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
-from sloscope.engine.calendar import window_start
-from sloscope.engine.evaluate import evaluate_slo
+from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
 from sloscope.errors import (
     ConfigError,
@@ -57,7 +56,7 @@ from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
 from sloscope.telemetry.store import TelemetryStore
-from sloscope.validation import check_services
+from sloscope.validation import ProjectRules, validate_project
 
 Progress = Callable[[int, int], None]
 
@@ -147,21 +146,28 @@ class Workspace:
         """Load specs (``paths``, or the configured spec folders) and check them all.
 
         Besides what loading finds, the result has the checks that need the project's
-        alert and budget policies (alerts that can never fire, unknown policy names).
-        With ``traffic``, and when the embedded store holds data, each SLO's last
-        7 days of traffic is checked against its alert windows (warnings).
+        settings (:func:`~sloscope.validation.validate_project`). With ``traffic``, and
+        when the embedded store holds data, each SLO's last 7 days of traffic is checked
+        against its alert windows (warnings).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
-        loaded: LoadResult = load_paths(targets)
-        problems = list(loaded.problems)
-        if not loaded.errors:
-            problems += check_services(loaded.services, self.alert_policies)
-            problems += self._check_budget_policies(loaded.services)
-            problems += self._check_step(loaded.services)
-            if traffic:
-                problems += self._check_traffic(loaded.services)
+        result = validate_project(load_paths(targets), self.rules)
+        if not traffic or result.errors:
+            return result
+        problems = [*result.problems, *self._check_traffic(result.services)]
         problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
-        return LoadResult(loaded.services, tuple(problems), loaded.files)
+        return LoadResult(result.services, tuple(problems), result.files)
+
+    @property
+    def rules(self) -> ProjectRules:
+        """What the project's specs are checked against (policies and step)."""
+        return ProjectRules(
+            alert_policies=self.alert_policies,
+            budget_policies=self.budget_policies,
+            step=self.config.step,
+            step_seconds=self.config.step_seconds,
+            config_file=str(self.root / CONFIG_FILE),
+        )
 
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
@@ -179,29 +185,6 @@ class Workspace:
                 "(see README: Spec reference) or set specs: in sloscope.yaml"
             )
         return [p for p in paths if p.exists()]
-
-    def _check_step(self, services: Sequence[Service]) -> list[Problem]:
-        """The evaluation step must divide every alert window the SLOs use."""
-        step = self.config.step_seconds
-        policies = self.alert_policies
-        used = {s.alerting.policy for svc in services for s in svc.slos}
-        problems = []
-        for name in sorted(used & set(policies)):
-            bad = [w for w in policies[name].lookbacks if w % step]
-            if bad:
-                problems.append(
-                    Problem(
-                        file=str(self.root / "sloscope.yaml"),
-                        line=0,
-                        column=0,
-                        message=f"step {self.config.step} does not divide the "
-                        f"{format_duration(bad[0])} window of alert policy {name!r}, so "
-                        "its burn rates cannot be evaluated",
-                        hint="use a step that divides every alert window, such as 1m "
-                        "(the default) or 30s",
-                    )
-                )
-        return problems
 
     def _check_traffic(self, services: Sequence[Service]) -> list[Problem]:
         """Warnings for SLOs whose recent traffic is too low for their alert windows."""
@@ -237,27 +220,6 @@ class Workspace:
                         severity="warning",
                     )
                 )
-        return problems
-
-    def _check_budget_policies(self, services: Sequence[Service]) -> list[Problem]:
-        known = self.budget_policies
-        problems = []
-        for service in services:
-            for slo in service.slos:
-                if slo.budget_policy not in known:
-                    origin = slo.origin
-                    problems.append(
-                        Problem(
-                            file=origin.file if origin else service.name,
-                            line=origin.line if origin else 0,
-                            column=1 if origin and origin.line else 0,
-                            message=f"SLO {slo.name!r} names unknown budget policy "
-                            f"{slo.budget_policy!r}",
-                            hint="known: "
-                            + ", ".join(sorted(known))
-                            + "; define more under budget_policies: in sloscope.yaml",
-                        )
-                    )
         return problems
 
     # --- telemetry --------------------------------------------------------------------
@@ -306,23 +268,25 @@ class Workspace:
         (promtool tests of those rules), ``grafana`` (a dashboard per service) or
         ``alertmanager`` (routes and inhibition for the tier label) or ``openslo``
         (every service as OpenSLO v1)."""
-        from sloscope import generate as gen
-        from sloscope.generate.grafana import generate_dashboard, render_dashboard
+        from sloscope.generate.alertmanager import alertmanager_snippet
+        from sloscope.generate.grafana.dashboard import generate_dashboard, render_dashboard
+        from sloscope.generate.openslo import generate_openslo, render_openslo
+        from sloscope.generate.prometheus.rules import generate_rules, render_rules
 
         if kind == "alertmanager":
-            text = gen.alertmanager_snippet(pager_receiver, ticket_receiver)
+            text = alertmanager_snippet(pager_receiver, ticket_receiver)
             return Generated({"alertmanager.yaml": text})
         services = self.services()
         policies = self.alert_policies
         if kind == "prometheus":
-            rules = gen.generate_rules(
+            rules = generate_rules(
                 services,
                 policies,
                 exhausted_alert=exhausted_alert,
                 dashboard_url=dashboard_url,
                 extra_labels=extra_labels,
             )
-            text = gen.render_rules(rules, fmt="operator" if fmt == "operator" else "rules")
+            text = render_rules(rules, fmt="operator" if fmt == "operator" else "rules")
             return Generated({rules_file: text}, tuple(rules.warnings))
         if kind == "prometheus-tests":
             return self._rule_tests(
@@ -333,9 +297,9 @@ class Workspace:
                 extra_labels=extra_labels,
             )
         if kind == "openslo":
-            documents = gen.generate_openslo(services)
+            documents = generate_openslo(services)
             return Generated(
-                {"slos.openslo.yaml": gen.render_openslo(documents)}, tuple(documents.warnings)
+                {"slos.openslo.yaml": render_openslo(documents)}, tuple(documents.warnings)
             )
         if kind == "grafana":
             return Generated(
@@ -363,7 +327,8 @@ class Workspace:
         availability and a time-slice SLO of one route) cannot fire in each other's test
         cases, and promtool evaluates one SLO's rules per case rather than all of them.
         """
-        from sloscope import generate as gen
+        from sloscope.generate.prometheus.rules import generate_rules, render_rules
+        from sloscope.generate.rule_tests.document import generate_rule_tests, render_rule_tests
 
         files: dict[str, str] = {}
         warnings: list[str] = []
@@ -371,10 +336,10 @@ class Workspace:
             for slo in service.slos:
                 alone = replace(service, slos=(slo,))
                 stem = slo_id(service.name, slo.name)
-                rules = gen.generate_rules([alone], policies, **options)
-                tests = gen.generate_rule_tests([alone], policies, f"{stem}.rules.yaml", **options)
-                files[f"{stem}.rules.yaml"] = gen.render_rules(rules)
-                files[f"{stem}.test.yaml"] = gen.render_rule_tests(tests)
+                rules = generate_rules([alone], policies, **options)
+                tests = generate_rule_tests([alone], policies, f"{stem}.rules.yaml", **options)
+                files[f"{stem}.rules.yaml"] = render_rules(rules)
+                files[f"{stem}.test.yaml"] = render_rule_tests(tests)
                 warnings += [w for w in tests.warnings if w not in warnings]
         return Generated(files, tuple(warnings))
 
@@ -422,12 +387,12 @@ class Workspace:
         adjustments = self.config.adjustment_list()
         requests = []
         for (service, slo), policy in zip(pairs, plans, strict=True):
-            recent = at - max(policy.lookbacks)
+            span = needed_span(slo, at, step=step, policy=policy)
             requests.append(
                 FetchRequest(
                     sli=slo.sli,
-                    begin=min(window_start(slo.window, at), recent),
-                    fine_since=recent,
+                    begin=span.begin,
+                    fine_since=span.fine_since,
                     id=slo_id(service.name, slo.name),
                 )
             )

@@ -1,4 +1,10 @@
-"""A small workspace with hand-computable telemetry, and a way to run the CLI."""
+"""A small workspace with hand-computable telemetry, and two ways to run the CLI.
+
+``sloscope`` runs a command in this process with typer's ``CliRunner`` (fast: no
+interpreter start, no re-import); ``sloscope_process`` runs the installed entry point in
+a subprocess, as a user would, for the few end-to-end tests of the exit codes and the
+README tour.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner as TyperRunner
+
+from sloscope.cli import app
 
 #: The evaluation time of the hand-computed figures: 2026-11-20T12:00:00Z.
 AT = 1_795_176_000
@@ -80,7 +89,24 @@ CliRunner = Callable[..., Run]
 
 
 @pytest.fixture
-def sloscope() -> CliRunner:
+def sloscope(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Run a ``sloscope`` command in this process; ``cwd`` is where it runs."""
+    runner = TyperRunner()
+
+    def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Run:
+        with monkeypatch.context() as patch:
+            if cwd is not None:
+                patch.chdir(cwd)
+            # An unexpected exception fails the test with its traceback, not as exit 2.
+            patch.setenv("SLOSCOPE_DEBUG", "1")
+            result = runner.invoke(app, list(args), input=stdin, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def sloscope_process() -> CliRunner:
     """Run the real ``sloscope`` entry point in a subprocess, as a user would."""
 
     def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Run:

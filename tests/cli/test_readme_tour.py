@@ -1,4 +1,7 @@
-"""The README's five-minute tour works as written, with the figures it quotes."""
+"""The README's five-minute tour works as written, with the figures it quotes.
+
+End to end: each command runs the installed entry point in a process of its own.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +15,17 @@ TOUR = Path(__file__).parent.parent.parent / "examples" / "tour"
 
 
 def test_the_tour_pages_during_the_incident_and_not_before(
-    sloscope: CliRunner, tmp_path: Path
+    sloscope_process: CliRunner, tmp_path: Path
 ) -> None:
     shop = tmp_path / "shop"
     shutil.copytree(TOUR, shop)
-    assert sloscope("validate", cwd=shop).code == 0
-    ingest = sloscope("ingest", "metrics.om", cwd=shop)
+    assert sloscope_process("validate", cwd=shop).code == 0
+    ingest = sloscope_process("ingest", "metrics.om", cwd=shop)
     assert ingest.code == 0, ingest.stderr
     assert "1154 samples of 2 series read, 1154 stored" in ingest.stdout
 
     during = json.loads(
-        sloscope("report", "--at", "2026-11-20T11:10:00Z", "--json", cwd=shop).stdout
+        sloscope_process("report", "--at", "2026-11-20T11:10:00Z", "--json", cwd=shop).stdout
     )["slos"][0]
     assert during["burn_rates"]["1h"] == 18.4517
     assert during["burn_rates"]["5m"] == 18.3639
@@ -30,8 +33,8 @@ def test_the_tour_pages_during_the_incident_and_not_before(
         {"severity": "page", "long_window": "1h", "short_window": "5m", "factor": 13.44}
     ]
     before = json.loads(
-        sloscope("report", "--at", "2026-11-20T09:00:00Z", "--json", cwd=shop).stdout
+        sloscope_process("report", "--at", "2026-11-20T09:00:00Z", "--json", cwd=shop).stdout
     )["slos"][0]
     assert before["alerts"] == []
-    table = sloscope("report", "--at", "2026-11-20T11:10:00Z", cwd=shop)
+    table = sloscope_process("report", "--at", "2026-11-20T11:10:00Z", cwd=shop)
     assert "page 1h/5m" in table.stdout

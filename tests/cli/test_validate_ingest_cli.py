@@ -31,11 +31,11 @@ def test_an_unknown_budget_policy_is_an_error_naming_the_known_ones(
 
 
 def test_validate_lists_every_problem_of_every_bad_file_and_exits_1(
-    sloscope: CliRunner, tmp_path: Path
+    sloscope_process: CliRunner, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(SPECS / "bad", bad)
-    result = sloscope("validate", str(bad))
+    result = sloscope_process("validate", str(bad))
     assert result.code == 1
     assert "Traceback" not in result.stderr + result.stdout
     # Every bad file is named with its own problem (each starts with '# expect L:C ...').
@@ -122,15 +122,16 @@ def test_a_malformed_line_names_the_line_and_stores_nothing(
         assert "sloscope ingest" in report.stderr
 
 
-def test_ingest_of_a_missing_file_is_exit_2(sloscope: CliRunner, workspace: Path) -> None:
-    result = sloscope("ingest", str(workspace / "nope.om"), "-w", str(workspace))
+def test_ingest_of_a_missing_file_is_exit_2(sloscope_process: CliRunner, workspace: Path) -> None:
+    result = sloscope_process("ingest", str(workspace / "nope.om"), "-w", str(workspace))
     assert result.code == 2
     assert "no such file" in result.stderr
 
 
-def test_version_and_help(sloscope: CliRunner) -> None:
-    assert sloscope("--version").stdout.startswith("sloscope ")
-    help_text = sloscope("--help").stdout
+def test_version_and_help(sloscope_process: CliRunner) -> None:
+    """End to end: the installed entry point, in a process of its own."""
+    assert sloscope_process("--version").stdout.startswith("sloscope ")
+    help_text = sloscope_process("--help").stdout
     for command in ("validate", "ingest", "report", "demo"):
         assert command in help_text
 

@@ -21,13 +21,9 @@ import yaml
 
 from sloscope.demo import demo_specs_dir
 from sloscope.engine.windows import bundled_policies
-from sloscope.generate import (
-    alertmanager_snippet,
-    generate_rule_tests,
-    generate_rules,
-    render_rule_tests,
-    render_rules,
-)
+from sloscope.generate.alertmanager import alertmanager_snippet
+from sloscope.generate.prometheus.rules import generate_rules, render_rules
+from sloscope.generate.rule_tests.document import generate_rule_tests, render_rule_tests
 from sloscope.spec.load import load_paths
 from sloscope.spec.model import Service
 

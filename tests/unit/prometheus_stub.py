@@ -1,91 +1,32 @@
-"""A stand-in HTTP server on 127.0.0.1 that speaks the few Prometheus API endpoints the
-source uses and records every request.
+"""A real HTTP server on 127.0.0.1 that answers like Prometheus and records every request.
 
-For fault cases only (retries, error bodies, chunking, headers): each test scripts the
-answers with a handler. Correctness against Prometheus itself is checked by the
-integration tests, against the real server.
+For what only a socket shows: retries, error pages, timeouts, credentials on the wire.
+Requests, answers and handlers are those of :mod:`sloscope.testing` (whose
+:class:`~sloscope.testing.FakePrometheus` answers the same handlers in memory).
+Correctness against Prometheus itself is checked by the integration tests, against the
+real server.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs
 
-
-@dataclass
-class Request:
-    """One request as the server saw it."""
-
-    method: str
-    path: str
-    form: dict[str, list[str]]
-    headers: dict[str, str]
-
-    def one(self, key: str) -> str:
-        """The single value of a form field."""
-        [value] = self.form[key]
-        return value
-
-
-@dataclass
-class Answer:
-    """What the server answers: status, JSON (or raw text) body, headers."""
-
-    status: int = 200
-    body: Any = None
-    text: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-
-Handler = Callable[[Request], Answer]
-
-
-def success(data: Any) -> Answer:
-    """A successful API answer carrying ``data``."""
-    return Answer(200, {"status": "success", "data": data})
-
-
-def failure(status: int, kind: str, message: str) -> Answer:
-    """An API error answer as Prometheus writes it."""
-    return Answer(status, {"status": "error", "errorType": kind, "error": message})
-
-
-def matrix(*series: tuple[dict[str, str], list[tuple[int, float]]]) -> Answer:
-    """A ``query_range`` answer: each series' labels and (timestamp, value) points."""
-    return success(
-        {
-            "resultType": "matrix",
-            "result": [
-                {"metric": labels, "values": [[t, repr(float(v))] for t, v in points]}
-                for labels, points in series
-            ],
-        }
-    )
-
-
-def vector(*samples: tuple[dict[str, str], float], at: int = 0) -> Answer:
-    """An instant ``query`` answer."""
-    return success(
-        {
-            "resultType": "vector",
-            "result": [{"metric": labels, "value": [at, repr(float(v))]} for labels, v in samples],
-        }
-    )
+from sloscope.testing import PrometheusHandler, PrometheusRequest
 
 
 class StubPrometheus:
-    """The running stand-in: ``url``, the recorded ``requests``, the ``handler`` in use."""
+    """The running server: ``url``, the recorded ``requests``, the ``handler`` in use.
 
-    def __init__(self, handler: Handler) -> None:
+    ``delay`` seconds pass before each answer (a slow server).
+    """
+
+    def __init__(self, handler: PrometheusHandler, delay: float = 0.0) -> None:
         self.handler = handler
-        self.requests: list[Request] = []
+        self.requests: list[PrometheusRequest] = []
         stub = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -100,22 +41,19 @@ class StubPrometheus:
                 raw = self.rfile.read(length).decode() if length else ""
                 path, _, query = self.path.partition("?")
                 form = parse_qs(raw or query, keep_blank_values=True)
-                request = Request(
+                request = PrometheusRequest(
                     method, path, form, {k.lower(): v for k, v in self.headers.items()}
                 )
                 stub.requests.append(request)
                 answer = stub.handler(request)
-                if answer.delay:
-                    threading.Event().wait(answer.delay)
-                body = answer.text if answer.text is not None else json.dumps(answer.body)
-                data = body.encode()
+                if delay:
+                    threading.Event().wait(delay)
+                data, headers = answer.encode()
                 try:
                     self.send_response(answer.status)
-                    content = "text/html" if answer.text is not None else "application/json"
-                    self.send_header("Content-Type", content)
-                    self.send_header("Content-Length", str(len(data)))
-                    for key, value in answer.headers.items():
+                    for key, value in headers.items():
                         self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
@@ -135,9 +73,9 @@ class StubPrometheus:
 
 
 @contextmanager
-def stub_prometheus(handler: Handler) -> Iterator[StubPrometheus]:
+def stub_prometheus(handler: PrometheusHandler, delay: float = 0.0) -> Iterator[StubPrometheus]:
     """Run a :class:`StubPrometheus` for the ``with`` block."""
-    stub = StubPrometheus(handler)
+    stub = StubPrometheus(handler, delay)
     thread = threading.Thread(target=stub.server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:

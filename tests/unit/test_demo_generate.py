@@ -518,7 +518,7 @@ def test_the_bad_release_and_its_rollback_bracket_the_latency_regression(
 
 
 def test_generate_many_writes_loadable_specs_and_their_series(tmp_path: Path) -> None:
-    from sloscope.spec import native
+    from sloscope.spec.native.loader import NativeFormat
     from sloscope.spec.yamlpos import parse_documents
 
     buffer = io.StringIO()
@@ -529,7 +529,7 @@ def test_generate_many_writes_loadable_specs_and_their_series(tmp_path: Path) ->
     for name in files:
         text = (tmp_path / "slos" / name).read_text(encoding="utf-8")
         docs, problems = parse_documents(text, name)
-        loaded = native.load(docs)
+        loaded = NativeFormat().load(docs)
         assert problems == []
         assert loaded.problems == []
         slos += [slo for s in loaded.services for slo in s.service.slos]

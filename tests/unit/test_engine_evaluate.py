@@ -12,6 +12,7 @@ from sloscope.engine.evaluate import (
     evaluate_range,
     evaluate_slo,
     forecast_lookback,
+    needed_span,
 )
 from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertWindow, alert_policy
 from sloscope.errors import EvaluationError
@@ -407,3 +408,61 @@ def test_firing_alert_is_a_plain_value() -> None:
     assert FiringAlert("page", 3600, 300, 14.4, 20.0, 30.0) == FiringAlert(
         "page", 3600, 300, 14.4, 20.0, 30.0
     )
+
+
+def test_the_span_of_a_28_day_slo_reaches_its_window_start_and_is_fine_for_3_days() -> None:
+    at = START + 40 * DAY
+    span = needed_span(make_slo(window=RollingWindow(28 * DAY)), at, step=MINUTE, policy=GOOGLE)
+    assert (span.begin, span.fine_since, span.end, span.step) == (
+        at - 28 * DAY,
+        at - 3 * DAY,
+        at,
+        MINUTE,
+    )
+
+
+def test_the_span_of_a_window_shorter_than_a_lookback_reaches_back_the_lookback() -> None:
+    at = START + 40 * DAY
+    span = needed_span(make_slo(window=RollingWindow(DAY)), at, step=MINUTE, policy=GOOGLE)
+    assert span.begin == at - 3 * DAY
+
+
+def test_the_span_is_fine_only_as_far_as_the_longest_lookback_the_evaluation_reads() -> None:
+    # Alert windows 1h/5m; shown burn rates 5m and 1h; the forecast reads the 1h burn.
+    short = AlertPolicy("short", (AlertWindow("page", 2, HOUR, 5 * MINUTE),))
+    at = START + 40 * DAY
+    span = needed_span(make_slo(), at, step=MINUTE, policy=short, lookbacks=(300, 3600))
+    assert span.fine_since == at - HOUR
+    assert span.begin == at - 30 * DAY
+
+
+def test_the_span_of_a_calendar_month_starts_on_a_step_edge_before_local_midnight() -> None:
+    # Kolkata is UTC+5:30: March begins at 2024-02-29T18:30Z, between two hourly steps.
+    hourly = AlertPolicy("hourly", (AlertWindow("ticket", 10, 2 * HOUR, HOUR),))
+    at = int(datetime(2024, 3, 15, 12, tzinfo=UTC).timestamp())
+    slo = make_slo(window=CalendarWindow("month", "Asia/Kolkata"))
+    span = needed_span(slo, at, step=HOUR, policy=hourly, lookbacks=(HOUR,))
+    assert span.begin == int(datetime(2024, 2, 29, 18, tzinfo=UTC).timestamp())
+    assert span.fine_since == at - 2 * HOUR
+
+
+def test_a_step_that_does_not_divide_a_lookback_is_refused_before_any_fetch() -> None:
+    with pytest.raises(EvaluationError, match="300"):
+        needed_span(make_slo(), START + 40 * DAY, step=7 * MINUTE, policy=GOOGLE)
+
+
+def test_counts_of_the_span_alone_give_the_status_of_the_whole_history() -> None:
+    rng = np.random.default_rng(11)
+    n = minutes(40)
+    total = rng.poisson(100, n).astype(float)
+    good = total - rng.binomial(total.astype(int), 0.003)
+    at = START + n * MINUTE
+    for window in (RollingWindow(28 * DAY), CalendarWindow("month", "Europe/Berlin")):
+        slo = make_slo(window=window)
+        span = needed_span(slo, at, step=MINUTE, policy=GOOGLE)
+        first = (span.begin - START) // MINUTE
+        whole = evaluate_slo(slo, good, total, start=START, step=MINUTE, at=at, policy=GOOGLE)
+        cut = evaluate_slo(
+            slo, good[first:], total[first:], start=span.begin, step=MINUTE, at=at, policy=GOOGLE
+        )
+        assert cut == whole

@@ -20,14 +20,9 @@ from sloscope import conventions as conv
 from sloscope.demo import write_demo_specs
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import ConfigError
-from sloscope.generate.grafana import (
-    PROMETHEUS_ALERTS_METRIC,
-    dashboard_uid,
-    generate_dashboard,
-    render_dashboard,
-    safe_url,
-)
-from sloscope.generate.prometheus import generate_rules
+from sloscope.generate.grafana.dashboard import dashboard_uid, generate_dashboard, render_dashboard
+from sloscope.generate.grafana.text import PROMETHEUS_ALERTS_METRIC, safe_url
+from sloscope.generate.prometheus.rules import generate_rules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.load import load_paths
 from sloscope.spec.model import (

@@ -18,7 +18,8 @@ from sloscope import conventions as conv
 from sloscope.demo import demo_specs_dir
 from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
 from sloscope.errors import ConfigError, SpecError
-from sloscope.generate.prometheus import generate_rules, plan_slo, render_rules
+from sloscope.generate.prometheus.plan import plan_slo
+from sloscope.generate.prometheus.rules import generate_rules, render_rules
 from sloscope.spec.load import load_paths
 from sloscope.spec.model import (
     SLO,

@@ -12,16 +12,11 @@ import pytest
 
 from sloscope import conventions as conv
 from sloscope.engine.windows import bundled_policies
-from sloscope.generate.rule_test_events import _parse_linear
-from sloscope.generate.rule_test_scenarios import _slice_ratio
-from sloscope.generate.rule_test_series import _encode
-from sloscope.generate.rule_tests import (
-    event_model,
-    generate_rule_tests,
-    humanize,
-    humanize_percentage,
-    render_rule_tests,
-)
+from sloscope.generate.rule_tests.document import generate_rule_tests, render_rule_tests
+from sloscope.generate.rule_tests.events import _parse_linear, event_model
+from sloscope.generate.rule_tests.expected import humanize, humanize_percentage
+from sloscope.generate.rule_tests.scenarios import _slice_ratio
+from sloscope.generate.rule_tests.series import _encode
 from sloscope.spec.model import (
     SLO,
     Alerting,

@@ -1,5 +1,6 @@
-"""PrometheusSource against a scripted stand-in server: request shapes, chunking, retries,
-errors, credentials, recording-rule detection, and how answers become counts.
+"""PrometheusSource against scripted answers: request shapes, chunking, recording-rule
+detection and how answers become counts in memory (sloscope.testing.FakePrometheus);
+retries, errors, timeouts and credentials against a real HTTP server (prometheus_stub).
 
 Whether the counts equal the embedded store's is checked against the real Prometheus in
 tests/integration/test_prometheus_source.py.
@@ -10,21 +11,11 @@ from __future__ import annotations
 import base64
 import re
 import socket
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from prometheus_stub import (
-    Answer,
-    Request,
-    StubPrometheus,
-    failure,
-    matrix,
-    stub_prometheus,
-    success,
-    vector,
-)
+from prometheus_stub import StubPrometheus, stub_prometheus
 
 from sloscope.errors import ConfigError, SourceError, UnsupportedSLIError
 from sloscope.sources.base import Source
@@ -32,6 +23,15 @@ from sloscope.sources.prometheus import PrometheusSource
 from sloscope.sources.promql_counts import step_increase_query
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import parse_selector
+from sloscope.testing import (
+    FakePrometheus,
+    PrometheusAnswer,
+    PrometheusHandler,
+    PrometheusRequest,
+    failure,
+    matrix,
+    prometheus_api,
+)
 
 T0 = 1_700_000_040  # a whole minute
 STEP = 60
@@ -40,32 +40,14 @@ TOTAL = parse_selector("req_total")
 RATIO = RatioSLI(total=TOTAL, good=GOOD)
 
 Series = dict[str, list[dict[str, str]]]
-Values = Callable[[str, int], float | None]
 
 
-def api(series: Series, values: Values, recorded: list[tuple[dict[str, str], float]] | None = None):
-    """A handler: ``series`` by match[] text, ``values(query, t)`` for range queries."""
-
-    def handle(request: Request) -> Answer:
-        if request.path == "/api/v1/series":
-            return success(series.get(request.one("match[]"), []))
-        if request.path == "/api/v1/query":
-            return vector(*(recorded or []), at=int(request.one("time")))
-        if request.path == "/api/v1/query_range":
-            query = request.one("query")
-            first, last, step = (int(request.one(k)) for k in ("start", "end", "step"))
-            points = [
-                (t, v) for t in range(first, last + 1, step) if (v := values(query, t)) is not None
-            ]
-            return matrix(({}, points)) if points else matrix()
-        return Answer(404, text="404 page not found")
-
-    return handle
-
-
-def source(stub: StubPrometheus, **options: Any) -> PrometheusSource:
+def source(server: StubPrometheus | FakePrometheus, **options: Any) -> PrometheusSource:
+    """The source under test, on the fake's transport or over HTTP to the stub server."""
     options.setdefault("backoff", 0.001)
-    return PrometheusSource(stub.url, **options)
+    if isinstance(server, FakePrometheus):
+        options["client"] = server.client()
+    return PrometheusSource(server.url, **options)
 
 
 def minute(t: int) -> int:
@@ -95,7 +77,7 @@ def test_the_source_satisfies_the_source_protocol() -> None:
 
 
 def test_counts_land_on_the_grid_step_whose_right_edge_is_the_timestamp() -> None:
-    with stub_prometheus(api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + 5 * STEP, STEP)
     assert counts.total.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert counts.good.tolist() == [0.5, 1.0, 1.5, 2.0, 2.5]
@@ -104,7 +86,7 @@ def test_counts_land_on_the_grid_step_whose_right_edge_is_the_timestamp() -> Non
 
 
 def test_a_long_range_is_split_into_chunks_of_at_most_step_limit_points() -> None:
-    with stub_prometheus(api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
         [counts] = source(stub, step_limit=10).fetch([RATIO], T0, T0 + 25 * STEP, STEP)
     ranges = [
         (int(r.one("start")), int(r.one("end")))
@@ -120,7 +102,7 @@ def test_a_long_range_is_split_into_chunks_of_at_most_step_limit_points() -> Non
 
 
 def test_every_request_is_a_form_post_with_the_server_side_timeout() -> None:
-    with stub_prometheus(api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
         source(stub, timeout=7.5).fetch([RATIO], T0, T0 + 2 * STEP, STEP)
     assert {r.method for r in stub.requests} == {"POST"}
     assert {r.one("timeout") for r in stub.requests} == {"7.5s"}
@@ -131,7 +113,7 @@ def test_every_request_is_a_form_post_with_the_server_side_timeout() -> None:
 
 def test_a_query_shared_by_two_slis_is_sent_once() -> None:
     slices = TimeslicesSLI(indicator=RATIO, slice_seconds=60, target=0.95)
-    with stub_prometheus(api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
         first, second = source(stub).fetch([RATIO, slices], T0, T0 + 2 * STEP, STEP)
     assert stub.paths().count("/api/v1/query_range") == 2
     assert stub.paths().count("/api/v1/series") == 2
@@ -145,14 +127,14 @@ def test_a_bad_selector_gives_good_as_total_minus_bad() -> None:
     def values(query: str, t: int) -> float:
         return 10.0 if query == step_increase_query(TOTAL, STEP) else float(minute(t))
 
-    with stub_prometheus(api(series, values)) as stub:
+    with FakePrometheus(prometheus_api(series, values)) as stub:
         [counts] = source(stub).fetch([RatioSLI(total=TOTAL, bad=bad)], T0, T0 + 3 * STEP, STEP)
     assert counts.good.tolist() == [9.0, 8.0, 7.0]
     assert counts.total.tolist() == [10.0, 10.0, 10.0]
 
 
 def test_no_matching_series_gives_zeros_with_series_0_and_no_range_query() -> None:
-    with stub_prometheus(api({}, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api({}, ratio_values)) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + 3 * STEP, STEP)
     assert counts.series == 0
     assert counts.total.tolist() == [0.0, 0.0, 0.0]
@@ -163,7 +145,7 @@ def test_steps_without_a_point_count_zero_and_nan_counts_zero() -> None:
     def values(query: str, t: int) -> float | None:
         return {1: 4.0, 2: None, 3: float("nan")}[minute(t)]
 
-    with stub_prometheus(api(RATIO_SERIES, values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, values)) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + 3 * STEP, STEP)
     assert counts.total.tolist() == [4.0, 0.0, 0.0]
     assert counts.series == 2
@@ -190,7 +172,7 @@ def test_latency_reads_the_bucket_matched_numerically_and_the_count() -> None:
         str(LATENCY.bucket_selector): BUCKETS,
         str(LATENCY.count_selector): [{"__name__": "lat_seconds_count", "svc": "a"}],
     }
-    with stub_prometheus(api(series, latency_values)) as stub:
+    with FakePrometheus(prometheus_api(series, latency_values)) as stub:
         [counts] = source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
     queries = {r.one("query") for r in stub.requests if r.path == "/api/v1/query_range"}
     assert queries == {
@@ -207,7 +189,7 @@ def test_latency_reads_the_bucket_matched_numerically_and_the_count() -> None:
 
 def test_latency_without_count_series_reads_the_inf_bucket_as_total() -> None:
     series = {str(LATENCY.bucket_selector): BUCKETS}
-    with stub_prometheus(api(series, latency_values)) as stub:
+    with FakePrometheus(prometheus_api(series, latency_values)) as stub:
         [counts] = source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
     queries = {r.one("query") for r in stub.requests if r.path == "/api/v1/query_range"}
     inf = parse_selector(r'lat_seconds_bucket{svc="a", le=~"\\+?[Ii]nf"}')
@@ -218,7 +200,10 @@ def test_latency_without_count_series_reads_the_inf_bucket_as_total() -> None:
 def test_latency_with_a_threshold_that_is_no_boundary_names_the_boundaries() -> None:
     sli = LatencySLI(metric=parse_selector('lat_seconds{svc="a"}'), threshold=0.25)
     series = {str(sli.bucket_selector): BUCKETS}
-    with stub_prometheus(api(series, latency_values)) as stub, pytest.raises(SourceError) as err:
+    with (
+        FakePrometheus(prometheus_api(series, latency_values)) as stub,
+        pytest.raises(SourceError) as err,
+    ):
         source(stub).fetch([sli], T0, T0 + 2 * STEP, STEP)
     assert "has le=0.25; its boundaries are 0.1, 0.30, +Inf" in str(err.value)
 
@@ -236,7 +221,10 @@ def test_a_histogram_without_the_threshold_bucket_fails_before_any_range_query()
             {"__name__": "lat_seconds_count", "svc": "a", "route": r} for r in ("/a", "/b")
         ],
     }
-    with stub_prometheus(api(series, latency_values)) as stub, pytest.raises(SourceError) as err:
+    with (
+        FakePrometheus(prometheus_api(series, latency_values)) as stub,
+        pytest.raises(SourceError) as err,
+    ):
         source(stub).fetch([sli], T0, T0 + 2 * STEP, STEP)
     assert str(err.value) == (
         '1 of 2 histograms of lat_seconds{svc="a"} has no bucket le=0.3, so its requests '
@@ -255,7 +243,10 @@ def test_a_count_series_with_no_buckets_is_named_as_having_none() -> None:
             {"__name__": "lat_seconds_count", "svc": "a", "quantiles": "yes"},
         ],
     }
-    with stub_prometheus(api(series, latency_values)) as stub, pytest.raises(SourceError) as err:
+    with (
+        FakePrometheus(prometheus_api(series, latency_values)) as stub,
+        pytest.raises(SourceError) as err,
+    ):
         source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
     assert '1 of 2 histograms of lat_seconds{svc="a"} has no bucket' in str(err.value)
     assert 'never as good: {quantiles="yes", svc="a"} has no buckets (hint: ' in str(err.value)
@@ -267,7 +258,7 @@ def test_histograms_are_judged_over_the_series_the_range_matched() -> None:
         str(LATENCY.bucket_selector): BUCKETS,
         str(LATENCY.count_selector): [{"__name__": "lat_seconds_count", "svc": "a"}],
     }
-    with stub_prometheus(api(series, latency_values)) as stub:
+    with FakePrometheus(prometheus_api(series, latency_values)) as stub:
         source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
     lookups = [r for r in stub.requests if r.path == "/api/v1/series"]
     assert {(r.one("start"), r.one("end")) for r in lookups} == {(str(T0), str(T0 + 2 * STEP))}
@@ -282,7 +273,7 @@ def test_promql_slis_get_the_step_as_window_and_must_return_one_series() -> None
         good="sum(increase(ok_total[{{window}}]))", total="sum(increase(all_total[{{ window }}]))"
     )
 
-    def handle(request: Request) -> Answer:
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
         query = request.one("query")
         t = int(request.one("start"))
         if query == "sum(increase(all_total[60s]))":
@@ -290,7 +281,7 @@ def test_promql_slis_get_the_step_as_window_and_must_return_one_series() -> None
         assert query == "sum(increase(ok_total[60s]))"
         return matrix(({}, [(t, 4.0)]))
 
-    with stub_prometheus(handle) as stub:
+    with FakePrometheus(handle) as stub:
         [counts] = source(stub).fetch([sli], T0, T0 + STEP, STEP)
     assert counts.good.tolist() == [4.0]
     assert counts.total.tolist() == [5.0]
@@ -301,13 +292,13 @@ def test_promql_slis_get_the_step_as_window_and_must_return_one_series() -> None
 def test_a_promql_expression_returning_several_series_names_the_query_and_labels() -> None:
     sli = PromQLSLI(bad="increase(err_total[{{window}}])", total="sum(increase(all_total[1m]))")
 
-    def handle(request: Request) -> Answer:
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
         t = int(request.one("start"))
         if "err_total" in request.one("query"):
             return matrix(({"pod": "a"}, [(t, 1.0)]), ({"pod": "b"}, [(t, 2.0)]))
         return matrix(({}, [(t, 5.0)]))
 
-    with stub_prometheus(handle) as stub, pytest.raises(SourceError) as err:
+    with FakePrometheus(handle) as stub, pytest.raises(SourceError) as err:
         source(stub).fetch([sli], T0, T0 + STEP, STEP)
     message = str(err.value)
     assert "'increase(err_total[60s])' returned 2 series where one was expected" in message
@@ -316,7 +307,10 @@ def test_a_promql_expression_returning_several_series_names_the_query_and_labels
 
 def test_a_promql_sli_with_only_an_error_ratio_is_unsupported() -> None:
     sli = PromQLSLI(error_ratio="sum(rate(err[{{window}}])) / sum(rate(all[{{window}}]))")
-    with stub_prometheus(api({}, ratio_values)) as stub, pytest.raises(UnsupportedSLIError) as err:
+    with (
+        FakePrometheus(prometheus_api({}, ratio_values)) as stub,
+        pytest.raises(UnsupportedSLIError) as err,
+    ):
         source(stub).fetch([sli], T0, T0 + STEP, STEP)
     assert "only error_ratio" in str(err.value)
 
@@ -329,11 +323,11 @@ BATCH = re.compile(r'sum by \(sloscope_id\) \((slo:[a-z_:0-9]+)\{sloscope_id=~"(
 
 
 def with_rules(
-    handler: Callable[[Request], Answer], recorded: dict[str, float] = RECORDED
-) -> Callable[[Request], Answer]:
+    handler: PrometheusHandler, recorded: dict[str, float] = RECORDED
+) -> PrometheusHandler:
     """``handler``, plus batched reads of recorded rates: series ``svc-a`` only."""
 
-    def handle(request: Request) -> Answer:
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
         if request.path == "/api/v1/query_range":
             match = BATCH.fullmatch(request.one("query"))
             if match:
@@ -349,7 +343,7 @@ def with_rules(
 
 def test_auto_reads_recorded_rates_for_slos_whose_rules_cover_the_range() -> None:
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with stub_prometheus(with_rules(api(RATIO_SERIES, ratio_values, recorded))) as stub:
+    with FakePrometheus(with_rules(prometheus_api(RATIO_SERIES, ratio_values, recorded))) as stub:
         rules, raw = source(stub).fetch(
             [RATIO, RATIO], T0, T0 + 2 * STEP, STEP, ids=["svc-a", "svc-b"]
         )
@@ -376,7 +370,7 @@ def test_auto_reads_recorded_rates_for_slos_whose_rules_cover_the_range() -> Non
 
 
 def test_never_does_not_look_for_recording_rules() -> None:
-    with stub_prometheus(api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
         [counts] = source(stub, use_recording_rules="never").fetch(
             [RATIO], T0, T0 + STEP, STEP, ids=["svc-a"]
         )
@@ -386,8 +380,8 @@ def test_never_does_not_look_for_recording_rules() -> None:
 
 def test_always_fails_naming_the_slos_without_recorded_series() -> None:
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    handler = with_rules(api(RATIO_SERIES, ratio_values, recorded))
-    with stub_prometheus(handler) as stub, pytest.raises(SourceError) as err:
+    handler = with_rules(prometheus_api(RATIO_SERIES, ratio_values, recorded))
+    with FakePrometheus(handler) as stub, pytest.raises(SourceError) as err:
         source(stub, use_recording_rules="always").fetch(
             [RATIO, RATIO], T0, T0 + STEP, STEP, ids=["svc-a", "svc-b"]
         )
@@ -397,7 +391,7 @@ def test_always_fails_naming_the_slos_without_recorded_series() -> None:
 def test_rates_that_disagree_in_the_last_bits_never_give_negative_good() -> None:
     rates = {"slo:sli_total:rate5m": 600.0, "slo:sli_error:rate5m": 600.0000001}
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with stub_prometheus(with_rules(api({}, ratio_values, recorded), rates)) as stub:
+    with FakePrometheus(with_rules(prometheus_api({}, ratio_values, recorded), rates)) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + STEP, STEP, ids=["svc-a"])
     assert counts.good.tolist() == [0.0]
 
@@ -405,11 +399,11 @@ def test_rates_that_disagree_in_the_last_bits_never_give_negative_good() -> None
 # --- retries and errors -------------------------------------------------------------------
 
 
-def flaky(failures: list[Answer], then: Callable[[Request], Answer]) -> Callable[[Request], Answer]:
-    """Answer with ``failures`` first (one per request), then with ``then``."""
+def flaky(failures: list[PrometheusAnswer], then: PrometheusHandler) -> PrometheusHandler:
+    """PrometheusAnswer with ``failures`` first (one per request), then with ``then``."""
     queue = list(failures)
 
-    def handle(request: Request) -> Answer:
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
         return queue.pop(0) if queue else then(request)
 
     return handle
@@ -418,10 +412,10 @@ def flaky(failures: list[Answer], then: Callable[[Request], Answer]) -> Callable
 def test_5xx_and_429_are_retried_then_the_answer_is_used() -> None:
     failures = [
         failure(503, "unavailable", "too many queries"),
-        Answer(429, text="slow down", headers={"Retry-After": "0"}),
-        Answer(502, text="<html>bad gateway</html>"),
+        PrometheusAnswer(429, text="slow down", headers={"Retry-After": "0"}),
+        PrometheusAnswer(502, text="<html>bad gateway</html>"),
     ]
-    with stub_prometheus(flaky(failures, api(RATIO_SERIES, ratio_values))) as stub:
+    with stub_prometheus(flaky(failures, prometheus_api(RATIO_SERIES, ratio_values))) as stub:
         [counts] = source(stub, max_retries=3, concurrency=1).fetch([RATIO], T0, T0 + STEP, STEP)
     assert counts.total.tolist() == [1.0]
     assert len(stub.requests) == 3 + 4  # three failures, then 2 series + 2 range queries
@@ -448,7 +442,7 @@ def test_a_parse_error_is_not_retried_and_shows_prometheus_message() -> None:
 
 
 def test_an_html_error_page_is_reported_with_status_and_a_short_excerpt() -> None:
-    page = Answer(502, text="<html><body>" + "x" * 500 + "</body></html>")
+    page = PrometheusAnswer(502, text="<html><body>" + "x" * 500 + "</body></html>")
     with stub_prometheus(lambda r: page) as stub, pytest.raises(SourceError) as err:
         source(stub, max_retries=1).fetch([RATIO], T0, T0 + STEP, STEP)
     message = str(err.value)
@@ -457,7 +451,7 @@ def test_an_html_error_page_is_reported_with_status_and_a_short_excerpt() -> Non
 
 
 def test_a_404_hints_at_the_route_prefix() -> None:
-    page = Answer(404, text="404 page not found")
+    page = PrometheusAnswer(404, text="404 page not found")
     with stub_prometheus(lambda r: page) as stub, pytest.raises(SourceError) as err:
         source(stub).fetch([RATIO], T0, T0 + STEP, STEP)
     assert "HTTP 404 for /api/v1/series: no Prometheus API there" in str(err.value)
@@ -481,8 +475,8 @@ def test_an_unreachable_server_is_named_after_bounded_retries() -> None:
 
 
 def test_a_slow_server_times_out_with_the_timeout_in_the_message() -> None:
-    slow = Answer(200, {"status": "success", "data": []}, delay=1.0)
-    with stub_prometheus(lambda r: slow) as stub, pytest.raises(SourceError) as err:
+    slow = PrometheusAnswer(200, {"status": "success", "data": []})
+    with stub_prometheus(lambda r: slow, delay=1.0) as stub, pytest.raises(SourceError) as err:
         source(stub, timeout=0.2, max_retries=0).fetch([RATIO], T0, T0 + STEP, STEP)
     assert "did not answer within 0.2s (1 attempt(s))" in str(err.value)
 
@@ -492,7 +486,7 @@ def test_a_slow_server_times_out_with_the_timeout_in_the_message() -> None:
 TOKEN = "s3cr3t-token-value"
 
 
-def echo_401(request: Request) -> Answer:
+def echo_401(request: PrometheusRequest) -> PrometheusAnswer:
     """A server that (badly) echoes the Authorization header in its error."""
     return failure(401, "unauthorized", f"bad credentials: {request.headers.get('authorization')}")
 
@@ -563,7 +557,7 @@ def test_ids_must_pair_with_slis() -> None:
 
 
 def test_grid_counts_are_float64_arrays_of_the_grid_length() -> None:
-    with stub_prometheus(api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
         [counts] = source(stub, concurrency=1).fetch([RATIO], T0, T0 + 4 * STEP, STEP)
     assert counts.good.dtype == np.float64
     assert counts.start == T0
@@ -574,7 +568,7 @@ def test_time_slice_slos_read_raw_series_even_when_rules_exist() -> None:
     # Their rules record bad slices; the engine needs the indicator's events.
     slices = TimeslicesSLI(indicator=RATIO, slice_seconds=60, target=0.95)
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with stub_prometheus(with_rules(api(RATIO_SERIES, ratio_values, recorded))) as stub:
+    with FakePrometheus(with_rules(prometheus_api(RATIO_SERIES, ratio_values, recorded))) as stub:
         [counts] = source(stub, use_recording_rules="always").fetch(
             [slices], T0, T0 + STEP, STEP, ids=["svc-a"]
         )

@@ -8,13 +8,14 @@ import base64
 from pathlib import Path
 
 import pytest
-from prometheus_stub import Answer, Request, failure, stub_prometheus
+from prometheus_stub import stub_prometheus
 
 from sloscope.config import load_config
 from sloscope.errors import ConfigError, SourceError
 from sloscope.sources.prometheus import PrometheusSource
 from sloscope.spec.model import RatioSLI
 from sloscope.spec.selectors import parse_selector
+from sloscope.testing import PrometheusAnswer, PrometheusRequest, failure
 from sloscope.workspace import Workspace
 
 SLI = RatioSLI(total=parse_selector("req_total"), good=parse_selector('req_total{code="200"}'))
@@ -25,7 +26,7 @@ def write(root: Path, text: str) -> None:
     (root / "sloscope.yaml").write_text(text, encoding="utf-8")
 
 
-def echo_401(request: Request) -> Answer:
+def echo_401(request: PrometheusRequest) -> PrometheusAnswer:
     return failure(401, "unauthorized", f"refused {request.headers.get('authorization')}")
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pytest
 
-from sloscope.engine.evaluate import evaluate_slo
+from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import alert_policy
-from sloscope.sources.base import CountSeries
 from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.model import (
     SLI,
@@ -20,41 +17,11 @@ from sloscope.spec.model import (
     TimeslicesSLI,
 )
 from sloscope.spec.selectors import parse_selector
+from sloscope.testing import FakeSource
 
 T0 = 1_790_000_000 // 3600 * 3600  # an hour boundary
 MINUTES = 40 * 1440
 RATIO = RatioSLI(total=parse_selector("t_total"), good=parse_selector("g_total"))
-
-
-class MinuteSource:
-    """Counts per minute from arrays; any step that is whole minutes; records calls."""
-
-    name = "minutes"
-
-    def __init__(self, good: np.ndarray, total: np.ndarray, coarse_history: bool) -> None:
-        self.good, self.total = good, total
-        self.coarse_history = coarse_history
-        self.calls: list[tuple[int, int, int, tuple[str, ...] | None]] = []
-
-    def fetch(
-        self,
-        slis: Sequence[SLI],
-        start: int,
-        end: int,
-        step: int,
-        *,
-        ids: Sequence[str] | None = None,
-    ) -> list[CountSeries]:
-        self.calls.append((start, end, step, tuple(ids) if ids else None))
-        first = (start - T0) // 60
-        per = step // 60
-        n = (end - start) // step
-        good = self.good[first : first + n * per].reshape(n, per).sum(axis=1)
-        total = self.total[first : first + n * per].reshape(n, per).sum(axis=1)
-        return [CountSeries(start, step, good, total, series=2) for _ in slis]
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 @pytest.fixture
@@ -92,15 +59,11 @@ def test_coarse_history_gives_the_same_status_as_a_full_fetch(
     policy = alert_policy("google")
     results = []
     for coarse in (True, False):
-        src = MinuteSource(good, total, coarse_history=coarse)
-        request = FetchRequest(
-            sli=slo.sli,
-            begin=min(at - 28 * 86400 if window.kind == "rolling" else at - 20 * 86400, at),
-            fine_since=at - max(policy.lookbacks),
-            id="svc-s",
+        src = FakeSource.from_minutes(
+            start=T0, good=good, total=total, series=2, coarse_history=coarse
         )
-        if window.kind == "rolling":
-            request = FetchRequest(slo.sli, at - window.seconds, at - 3 * 86400, "svc-s")
+        span = needed_span(slo, at, step=60, policy=policy)
+        request = FetchRequest(slo.sli, span.begin, span.fine_since, "svc-s")
         (series,) = fetch_for_evaluation(src, [request], at, 60)
         status = evaluate_slo(
             slo, series.good, series.total, start=series.start, step=60, at=at, policy=policy
@@ -115,16 +78,16 @@ def test_coarse_history_gives_the_same_status_as_a_full_fetch(
     if isinstance(sli, TimeslicesSLI):
         assert len(coarse_calls) == 1  # slices need every minute
     else:
-        assert sorted(step for *_, step, _ in coarse_calls) == [60, 3600]
-        assert all(ids == ("svc-s",) for *_, ids in coarse_calls)
+        assert sorted(call.step for call in coarse_calls) == [60, 3600]
+        assert all(call.ids == ("svc-s",) for call in coarse_calls)
 
 
 def test_requests_on_one_grid_are_fetched_together(counts: tuple[np.ndarray, np.ndarray]) -> None:
     good, total = counts
-    src = MinuteSource(good, total, coarse_history=True)
+    src = FakeSource.from_minutes(start=T0, good=good, total=total, coarse_history=True)
     at = T0 + MINUTES * 60
     requests = [FetchRequest(RATIO, at - 28 * 86400, at - 3 * 86400, f"svc-{i}") for i in range(5)]
     out = fetch_for_evaluation(src, requests, at, 60)
     assert len(out) == 5
     assert len(src.calls) == 2
-    assert src.calls[0][3] == tuple(f"svc-{i}" for i in range(5))
+    assert src.calls[0].ids == tuple(f"svc-{i}" for i in range(5))

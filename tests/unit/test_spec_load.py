@@ -200,3 +200,10 @@ def test_openslo_v1alpha_is_refused_with_a_conversion_hint() -> None:
         "x.yaml:1:13: error: unknown apiVersion 'openslo/v1alpha' (hint: only openslo/v1 is "
         "supported; convert older files (e.g. with oslo convert))"
     )
+
+
+def test_an_apiversion_that_is_a_list_is_an_unknown_apiversion_not_a_crash() -> None:
+    result = load_text("apiVersion: [sloscope/v1]\nkind: Service\n", "x.yaml")
+    assert [str(p).split(" (hint")[0] for p in result.problems] == [
+        "x.yaml:1:13: error: unknown apiVersion ['sloscope/v1']"
+    ]

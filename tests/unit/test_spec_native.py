@@ -14,7 +14,7 @@ from sloscope.spec.model import (
     RollingWindow,
     TimeslicesSLI,
 )
-from sloscope.spec.native import native_json_schema
+from sloscope.spec.native.documents import native_json_schema
 from sloscope.spec.selectors import Matcher, Selector
 
 HEAD = "apiVersion: sloscope/v1\nkind: Service\nmetadata: {name: checkout}\nspec:\n  slos:\n"
@@ -274,6 +274,14 @@ def test_shape_errors_do_not_hide_problems_of_other_slos() -> None:
         "missing required key 'objective' in spec",
         "unknown key 'objectiv' in spec.slos[0] (",
         "objective 100 leaves no error budget: ev",
+    ]
+
+
+def test_slos_that_are_not_a_list_are_one_error_at_the_value_not_a_crash() -> None:
+    text = "apiVersion: sloscope/v1\nkind: Service\nmetadata: {name: a}\nspec:\n  slos: notalist\n"
+    assert [str(p) for p in load_text(text, "s.yaml").problems] == [
+        "s.yaml:5:9: error: spec.slos: input should be a valid list, got 'notalist' "
+        "(hint: a list of SLOs, each with name, objective, window and sli)"
     ]
 
 

@@ -755,3 +755,13 @@ def test_exported_sloscope_annotations_read_back_unchanged(
     back = load_text(render_openslo(generate_openslo([service])), "exported.yaml")
     assert back.errors == ()
     assert back.services == (service,)
+
+
+def test_objective_keys_the_sli_or_method_does_not_use_are_warned_about_at_the_key() -> None:
+    result = _load(objectives="[{target: 0.999, op: lte, timeSliceWindow: 1m}]")
+    assert result.errors == ()
+    assert [str(p) for p in result.warnings] == [
+        "o.yaml:16:32: warning: objective op is only used with thresholdMetric; ignored",
+        "o.yaml:16:41: warning: timeSliceWindow is only used with budgetingMethod Timeslices; "
+        "ignored",
+    ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sloscope.engine.burn import AlertThreshold
-from sloscope.engine.windows import AlertPolicy, AlertWindow
+from sloscope.engine.burn import AlertThreshold, max_burn_rate
+from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
+from sloscope.policy.budget import DEFAULT_POLICY
 from sloscope.spec.load import load_text
 from sloscope.spec.model import Service
-from sloscope.validation import check_services, max_burn_rate
+from sloscope.validation import ProjectRules, check_services, validate_project
 
 
 def _services(
@@ -127,3 +128,62 @@ def test_an_unknown_alert_policy_is_an_error_even_with_alerting_disabled() -> No
     assert [(p.severity, p.message) for p in problems] == [
         ("error", "SLO api/avail: unknown alert policy 'fast'")
     ]
+
+
+def _rules(step: str = "1m", step_seconds: int = 60) -> ProjectRules:
+    return ProjectRules(
+        alert_policies=dict(bundled_policies()),
+        budget_policies={"default": DEFAULT_POLICY},
+        step=step,
+        step_seconds=step_seconds,
+        config_file="proj/sloscope.yaml",
+    )
+
+
+def test_a_budget_policy_the_project_does_not_define_is_an_error_at_the_slo() -> None:
+    loaded = load_text(
+        "apiVersion: sloscope/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  slos:\n"
+        "    - name: avail\n      objective: 99.9\n      window: 28d\n"
+        "      sli: {ratio: {good: ok_total, total: all_total}}\n"
+        "      budget_policy: strict\n",
+        "v.yaml",
+    )
+    problems = validate_project(loaded, _rules()).problems
+    assert [str(p) for p in problems] == [
+        "v.yaml:6:1: error: SLO 'avail' names unknown budget policy 'strict' (hint: known: "
+        "default; define more under budget_policies: in sloscope.yaml)"
+    ]
+
+
+def test_a_step_that_does_not_divide_the_5m_window_is_an_error_in_the_config() -> None:
+    loaded = load_text(
+        "apiVersion: sloscope/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  slos:\n"
+        "    - name: avail\n      objective: 99.9\n      window: 28d\n"
+        "      sli: {ratio: {good: ok_total, total: all_total}}\n",
+        "v.yaml",
+    )
+    assert validate_project(loaded, _rules("30s", 30)).problems == ()
+    problems = validate_project(loaded, _rules("7m", 420)).problems
+    assert [(p.file, p.line, p.message) for p in problems] == [
+        (
+            "proj/sloscope.yaml",
+            0,
+            "step 7m does not divide the 5m window of alert policy 'google', so its burn "
+            "rates cannot be evaluated",
+        )
+    ]
+
+
+def test_project_checks_wait_until_the_specs_load_without_errors() -> None:
+    """With a spec error, SLOs are missing: the project checks would judge a partial one."""
+    loaded = load_text(
+        "apiVersion: sloscope/v1\nkind: Service\nmetadata: {name: api}\nspec:\n  slos:\n"
+        "    - name: avail\n      objective: 100\n      window: 28d\n"
+        "      sli: {ratio: {good: ok_total, total: all_total}}\n"
+        "    - name: other\n      objective: 90\n      window: 28d\n"
+        "      sli: {ratio: {good: ok_total, total: all_total}}\n",
+        "v.yaml",
+    )
+    result = validate_project(loaded, _rules("7m", 420))
+    assert result.problems == loaded.problems
+    assert [p.message[:40] for p in result.problems] == ["objective 100 leaves no error budget: ev"]

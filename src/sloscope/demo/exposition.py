@@ -127,11 +127,25 @@ def write_openmetrics(
     n_steps = routes[0].by_code.shape[1] if routes else 0
     times = (start + step * np.arange(n_steps + 1, dtype=np.int64)).tolist()
     out = _Out(stream)
-    series = 0
-    done_reset: CounterReset | None = None
+    # Counters first, then histograms: the order the generator draws the uptimes in.
+    counters, done_reset = _write_counters(out, routes, times, rng, reset)
+    histograms = _write_histograms(out, routes, times, rng)
+    out.write("# EOF\n")
+    return Written(out.samples, counters + histograms, out.bytes), done_reset
 
+
+def _write_counters(
+    out: _Out,
+    routes: Sequence[RouteTraffic],
+    times: Sequence[int],
+    rng: np.random.Generator,
+    reset: tuple[str, str, str, int] | None,
+) -> tuple[int, CounterReset | None]:
+    """The ``http_requests_total`` Metric; the number of series and the reset written."""
     out.write(f"# HELP {REQUESTS} HTTP requests answered, by route and status code.\n")
     out.write(f"# TYPE {REQUESTS} counter\n")
+    series = 0
+    done_reset: CounterReset | None = None
     for traffic in routes:
         # How much the process had counted before the range: a few hours to days of uptime.
         uptime_steps = int(rng.integers(60, 5 * 1440))
@@ -148,37 +162,47 @@ def write_openmetrics(
             values = _cumulative(increments, offset, reset_index)
             _write_series(out, prefix + " ", values.tolist(), times)
             series += 1
+    return series, done_reset
 
+
+def _write_histograms(
+    out: _Out, routes: Sequence[RouteTraffic], times: Sequence[int], rng: np.random.Generator
+) -> int:
+    """The latency histogram Metric of the routes that have one; the number of series."""
+    series = 0
     histograms = [t for t in routes if t.latency_bins is not None and t.latency_sum is not None]
     if histograms:
         out.write(f"# HELP {DURATION} HTTP request latency in seconds, by route.\n")
         out.write(f"# TYPE {DURATION} histogram\n")
     for traffic in histograms:
-        assert traffic.latency_bins is not None
-        assert traffic.latency_sum is not None
-        uptime_steps = int(rng.integers(60, 5 * 1440))
-        bins = np.vstack(
-            [
-                _cumulative(row, round(float(row.mean()) * uptime_steps), None)
-                for row in traffic.latency_bins
-            ]
-        )
-        buckets = np.cumsum(bins, axis=0)
-        seconds = np.concatenate(
-            [[float(traffic.latency_sum.mean()) * uptime_steps], np.cumsum(traffic.latency_sum)]
-        )
-        seconds[1:] += seconds[0]
-        labels = {"service": traffic.service, "route": traffic.route}
-        columns: list[tuple[str, Sequence[object]]] = []
-        for bound, row in zip((*traffic.buckets, float("inf")), buckets, strict=True):
-            prefix = f"{DURATION}_bucket" + _labels(**labels, le=format_le(bound))
-            columns.append((prefix + " ", row.tolist()))
-        columns.append((f"{DURATION}_count{_labels(**labels)} ", buckets[-1].tolist()))
-        columns.append(
-            (f"{DURATION}_sum{_labels(**labels)} ", [f"{s:.3f}" for s in seconds.tolist()])
-        )
+        columns = _histogram_columns(traffic, int(rng.integers(60, 5 * 1440)))
         _write_histogram_metric(out, columns, times)
         series += len(columns)
+    return series
 
-    out.write("# EOF\n")
-    return Written(out.samples, series, out.bytes), done_reset
+
+def _histogram_columns(
+    traffic: RouteTraffic, uptime_steps: int
+) -> list[tuple[str, Sequence[object]]]:
+    """Each bucket, count and sum line prefix of one route, with its values over time."""
+    assert traffic.latency_bins is not None
+    assert traffic.latency_sum is not None
+    bins = np.vstack(
+        [
+            _cumulative(row, round(float(row.mean()) * uptime_steps), None)
+            for row in traffic.latency_bins
+        ]
+    )
+    buckets = np.cumsum(bins, axis=0)
+    seconds = np.concatenate(
+        [[float(traffic.latency_sum.mean()) * uptime_steps], np.cumsum(traffic.latency_sum)]
+    )
+    seconds[1:] += seconds[0]
+    labels = {"service": traffic.service, "route": traffic.route}
+    columns: list[tuple[str, Sequence[object]]] = []
+    for bound, row in zip((*traffic.buckets, float("inf")), buckets, strict=True):
+        prefix = f"{DURATION}_bucket" + _labels(**labels, le=format_le(bound))
+        columns.append((prefix + " ", row.tolist()))
+    columns.append((f"{DURATION}_count{_labels(**labels)} ", buckets[-1].tolist()))
+    columns.append((f"{DURATION}_sum{_labels(**labels)} ", [f"{s:.3f}" for s in seconds.tolist()]))
+    return columns

@@ -9,17 +9,13 @@ Modules, in the order data flows through them:
 - :mod:`~sloscope.engine.budget`: SLI, budget consumed and remaining.
 - :mod:`~sloscope.engine.burn`: burn rates, alert factors and firing conditions, spans.
 - :mod:`~sloscope.engine.forecast`: when the budget runs out at the current burn.
-- :mod:`~sloscope.engine.evaluate`: :func:`evaluate_slo` and :func:`evaluate_range`, the
-  entry points the report, gate and backtest call.
+- :mod:`~sloscope.engine.evaluate`: :func:`~sloscope.engine.evaluate.evaluate_slo`,
+  :func:`~sloscope.engine.evaluate.needed_span` and
+  :func:`~sloscope.engine.evaluate.evaluate_range`, the entry points the report, gate
+  and backtest call.
 - :mod:`~sloscope.engine.windows`: alert policy tables (data files) and burn factors.
+
+Import names from the module that defines them (``from sloscope.engine.evaluate import
+evaluate_slo``); this package imports none of its modules, so no engine module can meet
+it half-initialised.
 """
-
-from sloscope.engine.evaluate import (
-    FiringAlert,
-    RangeEvaluation,
-    SLOStatus,
-    evaluate_range,
-    evaluate_slo,
-)
-
-__all__ = ["FiringAlert", "RangeEvaluation", "SLOStatus", "evaluate_range", "evaluate_slo"]

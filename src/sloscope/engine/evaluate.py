@@ -1,15 +1,16 @@
 """The engine's entry points: one SLO's status at a time, and its alerts along a range.
 
 :func:`evaluate_slo` is what the report, the gate and the alert loop call: per-step
-counts in, an :class:`SLOStatus` out. :func:`evaluate_range` gives the burn rates and
-alert conditions at every step of a range, for backtests.
+counts in, an :class:`SLOStatus` out. :func:`needed_span` says beforehand which counts
+that evaluation reads, so the orchestrator fetches exactly those. :func:`evaluate_range`
+gives the burn rates and alert conditions at every step of a range, for backtests.
 
 Data the caller passes: per-step ``good`` and ``total`` on the grid of
 :class:`~sloscope.sources.base.CountSeries` (step ``i`` covers
-``(start + i*step, start + (i+1)*step]``), covering ``(at - max(window, longest lookback),
-at]`` when it can. Less is normal at the start of a store's life and never an error: steps
-missing before the data count as no events, and :attr:`SLOStatus.coverage` says which
-share of the SLO window the data covered, so a report can flag a young SLO.
+``(start + i*step, start + (i+1)*step]``), covering the :func:`needed_span` when it
+can. Less is normal at the start of a store's life and never an error: steps missing
+before the data count as no events, and :attr:`SLOStatus.coverage` says which share of
+the SLO window the data covered, so a report can flag a young SLO.
 
 A :class:`~sloscope.spec.model.TimeslicesSLI` is turned into slice counts first
 (:mod:`sloscope.engine.timeslices`, slices ending at ``at``); every figure is then one of
@@ -166,6 +167,57 @@ def forecast_lookback(policy: AlertPolicy, slo_window_seconds: int) -> int:
     return fitting[-1] if fitting else longs[0]
 
 
+@dataclass(frozen=True)
+class Span:
+    """The counts an evaluation at ``end`` reads: the steps of ``(begin, end]``.
+
+    Every sum the evaluation takes (the SLO window, each lookback) lies in that range;
+    the ones over ``(fine_since, end]`` (the lookbacks) may start at any step, while the
+    older part is only summed from the window's start, so a source may answer it at a
+    coarser step (see :mod:`sloscope.sources.plan`). ``begin`` and ``fine_since`` are
+    edges of the ``step`` grid that ends at ``end``.
+    """
+
+    begin: int
+    fine_since: int
+    end: int
+    step: int
+
+
+def needed_span(
+    slo: SLO,
+    at: int,
+    *,
+    step: int,
+    policy: AlertPolicy,
+    lookbacks: Sequence[int] = DEFAULT_LOOKBACKS,
+) -> Span:
+    """The :class:`Span` of counts :func:`evaluate_slo` reads for ``slo`` at ``at``.
+
+    Pass the ``policy`` and ``lookbacks`` the evaluation will get: the longest of the
+    lookbacks, the policy's alert windows (when the SLO alerts) and the forecast lookback
+    must be at full resolution, and the SLO window reaches back to its start. Raises
+    :class:`EvaluationError` when ``step`` does not divide one of those lookbacks, as
+    :func:`evaluate_slo` would.
+    """
+    if step <= 0:
+        raise EvaluationError(f"step must be positive, got {step}")
+    every = _every_lookback(slo, policy, lookbacks)
+    for seconds in every:
+        lookback_steps(seconds, step)
+    fine_since = at - every[-1]
+    earliest = min(window_start(slo.window, at), fine_since)
+    begin = at - -(-(at - earliest) // step) * step  # rounded down to a step edge
+    return Span(begin=begin, fine_since=fine_since, end=at, step=step)
+
+
+def _every_lookback(slo: SLO, policy: AlertPolicy, lookbacks: Sequence[int]) -> list[int]:
+    """Every lookback an evaluation of ``slo`` sums over, shortest first."""
+    nominal = slo.window.nominal_seconds
+    thresholds = alert_thresholds(policy, nominal) if slo.alerting.enabled else ()
+    return _lookbacks([*lookbacks, forecast_lookback(policy, nominal)], thresholds)
+
+
 def _coverage(window_first: int, at: int, data_start: int) -> float:
     """Share of ``(window_first, at]`` that data starting at ``data_start`` covers."""
     span = at - window_first
@@ -206,7 +258,7 @@ def evaluate_slo(
     nominal = slo.window.nominal_seconds
     thresholds = alert_thresholds(policy, nominal) if slo.alerting.enabled else ()
     forecast_seconds = forecast_lookback(policy, nominal)
-    every = _lookbacks([*lookbacks, forecast_seconds], thresholds)
+    every = _every_lookback(slo, policy, lookbacks)
     for seconds in every:
         lookback_steps(seconds, step)
     # O(1) per lookback: two differences of the cumulative sums.

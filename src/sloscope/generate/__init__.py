@@ -1,26 +1,14 @@
-"""Outputs generated from SLO specs: Prometheus rules, promtool tests, Alertmanager, OpenSLO.
+"""Outputs generated from SLO specs: Prometheus rules and their tests, Grafana, OpenSLO.
 
-Pure: specs and alert policies in, documents and YAML text out; the CLI writes the files.
+Pure: specs and alert policies in, documents and YAML or JSON text out; the CLI writes the
+files. One folder per output that needs more than a module:
+
+- :mod:`sloscope.generate.prometheus`: recording and alert rules (``plan`` → ``recording``
+  and ``alerts`` → ``rules``).
+- :mod:`sloscope.generate.rule_tests`: ``promtool test rules`` files for those rules.
+- :mod:`sloscope.generate.grafana`: one dashboard per service.
+- :mod:`sloscope.generate.openslo` and :mod:`sloscope.generate.alertmanager`: one module each.
+
+:mod:`sloscope.generate.promql` compiles SLIs to PromQL and :mod:`sloscope.generate.yaml_text`
+writes YAML for all of them. Import names from the module that defines them.
 """
-
-from sloscope.generate.alertmanager import alertmanager_snippet
-from sloscope.generate.openslo import OpenSLODocuments, generate_openslo, render_openslo
-from sloscope.generate.prometheus import RulesDocument, generate_rules, render_rules
-from sloscope.generate.rule_tests import (
-    RuleTestsDocument,
-    generate_rule_tests,
-    render_rule_tests,
-)
-
-__all__ = [
-    "OpenSLODocuments",
-    "RuleTestsDocument",
-    "RulesDocument",
-    "alertmanager_snippet",
-    "generate_openslo",
-    "generate_rule_tests",
-    "generate_rules",
-    "render_openslo",
-    "render_rule_tests",
-    "render_rules",
-]

@@ -10,7 +10,7 @@ your ``alertmanager.yml``; the receivers themselves are yours to define.
 from __future__ import annotations
 
 from sloscope import conventions as names
-from sloscope.generate.prometheus import dump_yaml
+from sloscope.generate.yaml_text import dump_yaml
 
 
 def alertmanager_snippet(pager_receiver: str = "pager", ticket_receiver: str = "tickets") -> str:

@@ -28,7 +28,7 @@ How the model maps onto OpenSLO v1 (``github.com/OpenSLO/OpenSLO`` README):
 - description → ``spec.description``; labels → ``metadata.labels``.
 
 What OpenSLO has no field for is kept in ``sloscope.dev/`` annotations, which
-sloscope's import reads back (:mod:`sloscope.spec.openslo_annotations`) and other
+sloscope's import reads back (:mod:`sloscope.spec.openslo.annotations`) and other
 OpenSLO tools ignore:
 
 - Service: ``sloscope.dev/owner`` (the owner; ``""`` when the service has none but
@@ -51,7 +51,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sloscope.generate.prometheus import dump_yaml
+from sloscope.generate.yaml_text import dump_yaml
 from sloscope.spec.durations import format_duration
 from sloscope.spec.fields import rate_to_increase
 from sloscope.spec.model import (
@@ -252,12 +252,25 @@ def _slo_document(service: Service, slo: SLO, name: str, warnings: list[str]) ->
 
 def _slo_annotations(slo: SLO, name: str) -> dict[str, str]:
     """The SLO's ``sloscope.dev/`` annotations: what OpenSLO has no field for."""
+    out = _link_annotations(slo.alerting)
+    out.update(_identity_annotations(slo, name))
+    out.update(_alerting_annotations(slo.alerting))
+    return out
+
+
+def _link_annotations(alerting: Alerting) -> dict[str, str]:
+    """The runbook and dashboard links of an SLO, as annotations."""
     out: dict[str, str] = {}
-    alerting = slo.alerting
     if alerting.runbook:
         out[ANNOTATION_PREFIX + "runbook"] = alerting.runbook
     if alerting.dashboard:
         out[ANNOTATION_PREFIX + "dashboard"] = alerting.dashboard
+    return out
+
+
+def _identity_annotations(slo: SLO, name: str) -> dict[str, str]:
+    """The SLO's own name, journey, latency buckets and budget policy, as annotations."""
+    out: dict[str, str] = {}
     if name != slo.name:
         out[ANNOTATION_PREFIX + "name"] = slo.name
     if slo.journey is not None:
@@ -268,6 +281,12 @@ def _slo_annotations(slo: SLO, name: str) -> dict[str, str]:
     # Defaults are left out: the import gives them back when the annotation is absent.
     if slo.budget_policy != _DEFAULT_BUDGET_POLICY:
         out[ANNOTATION_PREFIX + "budget-policy"] = slo.budget_policy
+    return out
+
+
+def _alerting_annotations(alerting: Alerting) -> dict[str, str]:
+    """The SLO's alerting settings that differ from the defaults, as annotations."""
+    out: dict[str, str] = {}
     if alerting.policy != _DEFAULT_ALERTING.policy:
         out[ANNOTATION_PREFIX + "alert-policy"] = alerting.policy
     if not alerting.enabled:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sloscope.errors import Problem, Severity
-from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow, Service
+from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow
 from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
 from sloscope.spec.yamlpos import Document, Pos, YamlPath, format_path
 
@@ -65,42 +65,7 @@ class Context:
         return sum(p.severity == "error" for p in self.problems)
 
 
-@dataclass(frozen=True)
-class LoadedService:
-    """A service a format loaded, with where its name was written (for duplicate checks)."""
-
-    service: Service
-    file: str
-    name_pos: Pos
-
-
-@dataclass
-class FormatResult:
-    """What a format module produced from its documents."""
-
-    services: list[LoadedService] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
 # --- names ------------------------------------------------------------------------------
-
-
-def load_each(
-    documents: Sequence[Document], load_document: Callable[[Context], LoadedService | None]
-) -> FormatResult:
-    """Run a format's ``load_document`` on every document, collecting services and problems.
-
-    The shared ``load`` of the formats that read one document at a time (native, Sloth);
-    never raises for a problem in a spec.
-    """
-    result = FormatResult()
-    for doc in documents:
-        ctx = Context(doc)
-        loaded = load_document(ctx)
-        result.problems.extend(ctx.problems)
-        if loaded is not None:
-            result.services.append(loaded)
-    return result
 
 
 def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:
@@ -352,10 +317,9 @@ def string_map(ctx: Context, path: YamlPath, value: object, what: str) -> dict[s
         return {}
     out: dict[str, str] = {}
     for key, item in value.items():
-        if isinstance(item, bool):
-            out[str(key)] = "true" if item else "false"
-        elif isinstance(item, str | int | float):
-            out[str(key)] = str(item)
+        text = _scalar_string(item)
+        if text is not None:
+            out[str(key)] = text
         elif isinstance(item, Sequence) and all(isinstance(v, str | int | float) for v in item):
             out[str(key)] = ",".join(str(v) for v in item)
             ctx.warn(
@@ -363,11 +327,18 @@ def string_map(ctx: Context, path: YamlPath, value: object, what: str) -> dict[s
                 f"{what} {key!r} is a list; imported as the comma-separated string "
                 f"{out[str(key)]!r}",
             )
-        elif item is None:
-            out[str(key)] = ""
         else:
             ctx.error((*path, str(key)), f"{what} {key!r} must be a string")
     return out
+
+
+def _scalar_string(item: object) -> str | None:
+    """A scalar as the string it stands for (``true``, ``3``, ``""`` for null); else None."""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, str | int | float):
+        return str(item)
+    return "" if item is None else None
 
 
 def describe(path: YamlPath) -> str:

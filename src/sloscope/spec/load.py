@@ -1,10 +1,11 @@
 """Loading spec files of every format into services, collecting every problem.
 
 ``load_paths`` reads files and folders (every ``*.yaml``/``*.yml`` below a folder, in
-sorted order), every document of every file, native, OpenSLO and Sloth mixed. Each format
-module answers "is this my document?" (``is_mine``) and "load these" (``load``), as Sloth
-structures its loaders; OpenSLO gets all its documents at once because SLOs refer to SLIs
-and alert policies in other files.
+sorted order), every document of every file, native, OpenSLO and Sloth mixed. Each format in
+:data:`FORMATS` (a :class:`~sloscope.spec.formats.SpecFormat`) answers "is this my
+document?" (``is_mine``) and "load these" (``load``), as Sloth structures its loaders; a
+format gets all its documents at once, since OpenSLO SLOs refer to SLIs and alert
+policies in other files.
 
 Nothing here raises for a problem in a spec. The result lists every problem found;
 :meth:`LoadResult.raise_for_errors` turns errors into a :class:`~sloscope.errors.SpecError`.
@@ -19,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from sloscope.errors import Problem, SpecError
-from sloscope.spec import native, openslo, sloth
-from sloscope.spec.fields import FormatResult, LoadedService
+from sloscope.spec.formats import LoadedService, SpecFormat
 from sloscope.spec.model import Service
+from sloscope.spec.native.loader import NativeFormat
+from sloscope.spec.openslo.loader import OpenSLOFormat
+from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
 from sloscope.spec.yamlpos import (
     Document,
     decode_spec_bytes,
@@ -32,8 +34,8 @@ from sloscope.spec.yamlpos import (
     read_spec_file,
 )
 
-#: Format modules, asked in this order whether a document is theirs.
-FORMATS: tuple[ModuleType, ...] = (native, openslo, sloth)
+#: The spec formats, asked in this order whether a document is theirs.
+FORMATS: tuple[SpecFormat, ...] = (NativeFormat(), OpenSLOFormat(), SlothFormat())
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -117,24 +119,7 @@ def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix.lower() in SPEC_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
-                problems.append(
-                    Problem(
-                        str(path),
-                        0,
-                        0,
-                        "folder has no spec files",
-                        "spec files end in .yaml or .yml",
-                    )
-                )
-            for file in found:
+            for file in _folder_files(path, problems):
                 add(file)
         elif path.is_file():
             add(path)
@@ -143,6 +128,28 @@ def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[
         else:
             problems.append(Problem(str(path), 0, 0, "no such file or folder", "check the path"))
     return out
+
+
+def _folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
+    """The spec files below ``folder``, sorted, hidden ones left out; none is a problem."""
+    found = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in SPEC_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    if not found:
+        problems.append(
+            Problem(
+                str(folder),
+                0,
+                0,
+                "folder has no spec files",
+                "spec files end in .yaml or .yml",
+            )
+        )
+    return found
 
 
 def _parse(text: str, name: str, problems: list[Problem]) -> list[Document]:
@@ -164,14 +171,14 @@ def _parse(text: str, name: str, problems: list[Problem]) -> list[Document]:
 def _load_documents(
     documents: list[Document], problems: list[Problem], files: tuple[str, ...]
 ) -> LoadResult:
-    groups: dict[ModuleType, list[Document]] = {module: [] for module in FORMATS}
+    groups: list[list[Document]] = [[] for _ in FORMATS]
     for doc in documents:
-        module = _format_of(doc, problems)
-        if module is not None:
-            groups[module].append(doc)
+        index = _format_of(doc, problems)
+        if index is not None:
+            groups[index].append(doc)
     loaded: list[LoadedService] = []
-    for module in FORMATS:
-        result: FormatResult = module.load(groups[module])
+    for spec_format, group in zip(FORMATS, groups, strict=True):
+        result = spec_format.load(group)
         loaded.extend(result.services)
         problems.extend(result.problems)
     services = _unique_services(loaded, problems)
@@ -183,17 +190,18 @@ def _load_documents(
 
 def _supported() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
-    for module in FORMATS:
-        out.update(module.API_KINDS)
+    for spec_format in FORMATS:
+        out.update(spec_format.api_kinds)
     return out
 
 
 def _supported_hint() -> str:
     parts = [f"{api} (kind {', '.join(kinds)})" for api, kinds in _supported().items()]
-    return "supported: " + "; ".join(parts) + f"; or Sloth's version: {sloth.PLAIN_VERSION!r}"
+    return "supported: " + "; ".join(parts) + f"; or Sloth's version: {PLAIN_VERSION!r}"
 
 
-def _format_of(doc: Document, problems: list[Problem]) -> ModuleType | None:
+def _format_of(doc: Document, problems: list[Problem]) -> int | None:
+    """The index in :data:`FORMATS` of the document's format; None after a problem."""
     data = doc.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the value {data!r}"
@@ -207,9 +215,15 @@ def _format_of(doc: Document, problems: list[Problem]) -> ModuleType | None:
             )
         )
         return None
-    for module in FORMATS:
-        if module.is_mine(data):
-            return module
+    for index, spec_format in enumerate(FORMATS):
+        if spec_format.is_mine(data):
+            return index
+    problems.append(_unclaimed(doc, data))
+    return None
+
+
+def _unclaimed(doc: Document, data: dict[str, object]) -> Problem:
+    """The problem with a mapping no format claims: which of apiVersion or kind is wrong."""
     api = data.get("apiVersion")
     supported = _supported()
     if api is None:
@@ -219,39 +233,31 @@ def _format_of(doc: Document, problems: list[Problem]) -> ModuleType | None:
             message = f"unknown version {data['version']!r}"
         else:
             message = "document has no apiVersion"
-        problems.append(Problem(doc.file, where.line, where.column, message, _supported_hint()))
-        return None
+        return Problem(doc.file, where.line, where.column, message, _supported_hint())
+    if isinstance(api, str) and api in supported:
+        return _unknown_kind(doc, api, supported[api], data.get("kind"))
     pos = doc.pos(("apiVersion",))
-    if api in supported:
-        kinds = supported[api]
-        given_kind = data.get("kind")
-        if given_kind is None:
-            problems.append(
-                Problem(
-                    doc.file,
-                    doc.start.line,
-                    doc.start.column,
-                    f"document has apiVersion {api} but no kind",
-                    f"supported kinds: {', '.join(kinds)}",
-                )
-            )
-        else:
-            kpos = doc.pos(("kind",))
-            problems.append(
-                Problem(
-                    doc.file,
-                    kpos.line,
-                    kpos.column,
-                    f"unknown kind {given_kind!r} for apiVersion {api}",
-                    f"supported kinds: {', '.join(kinds)}",
-                )
-            )
-        return None
     hint = _supported_hint()
     if isinstance(api, str) and api.startswith("openslo/"):
         hint = "only openslo/v1 is supported; convert older files (e.g. with oslo convert)"
-    problems.append(Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint))
-    return None
+    return Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint)
+
+
+def _unknown_kind(doc: Document, api: str, kinds: tuple[str, ...], kind: object) -> Problem:
+    """A known apiVersion with a missing or unknown kind."""
+    hint = f"supported kinds: {', '.join(kinds)}"
+    if kind is None:
+        return Problem(
+            doc.file,
+            doc.start.line,
+            doc.start.column,
+            f"document has apiVersion {api} but no kind",
+            hint,
+        )
+    kpos = doc.pos(("kind",))
+    return Problem(
+        doc.file, kpos.line, kpos.column, f"unknown kind {kind!r} for apiVersion {api}", hint
+    )
 
 
 def _unique_services(loaded: list[LoadedService], problems: list[Problem]) -> list[Service]:

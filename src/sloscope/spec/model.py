@@ -1,7 +1,7 @@
 """The one plain model every spec format loads into.
 
 Native ``sloscope/v1`` YAML, OpenSLO v1 and Sloth files are parsed and validated at the
-edge (``spec/native.py``, ``spec/openslo.py``, ``spec/sloth.py``) and produce these frozen
+edge (``spec/native/``, ``spec/openslo/``, ``spec/sloth/``) and produce these frozen
 objects; nothing past the loaders knows which format a spec came from.
 
 Units inside the model: objectives and targets are fractions (``0.999``), durations and

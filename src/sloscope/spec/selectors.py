@@ -132,22 +132,25 @@ class _Parser:
                 f"unexpected {self.text[self.pos]!r} after the selector",
                 'a selector is name{label="value", ...}; use the promql: form for functions',
             )
+        return self.named(metric, matchers)
+
+    def named(self, metric: str, matchers: list[Matcher]) -> Selector:
+        """The selector, its metric name given before the braces or as ``__name__=``."""
         name_matchers = [m for m in matchers if m.label == "__name__"]
-        if not metric:
-            if len(name_matchers) == 1 and name_matchers[0].op == "=":
-                metric = name_matchers[0].value
-                matchers = [m for m in matchers if m is not name_matchers[0]]
-            else:
-                self.pos = 0
-                raise self.fail(
-                    "a selector needs a metric name",
-                    'start with the metric name, as in http_requests_total{job="api"}',
-                )
-        elif name_matchers:
+        if metric and name_matchers:
             raise SelectorSyntaxError(
                 "metric name given twice (before the braces and as __name__)", 1
             )
-        return Selector(metric=metric, matchers=tuple(matchers))
+        if metric:
+            return Selector(metric=metric, matchers=tuple(matchers))
+        if len(name_matchers) == 1 and name_matchers[0].op == "=":
+            rest = tuple(m for m in matchers if m is not name_matchers[0])
+            return Selector(metric=name_matchers[0].value, matchers=rest)
+        self.pos = 0
+        raise self.fail(
+            "a selector needs a metric name",
+            'start with the metric name, as in http_requests_total{job="api"}',
+        )
 
     def parse_matchers(self) -> list[Matcher]:
         matchers: list[Matcher] = []
@@ -158,41 +161,49 @@ class _Parser:
             if self.text[self.pos] == "}":
                 self.pos += 1
                 return matchers
-            label_match = _LABEL.match(self.text, self.pos)
-            if not label_match:
-                raise self.fail(
-                    f"expected a label name, found {self.text[self.pos]!r}",
-                    "label names are letters, digits and _ and do not start with a digit",
-                )
-            label = label_match.group(0)
-            self.pos = label_match.end()
+            matchers.append(self.parse_matcher())
             self.skip_space()
-            op = self.parse_op()
-            self.skip_space()
-            value_column = self.pos
-            value = self.parse_string()
-            if op in ("=~", "!~"):
-                try:
-                    re.compile(value)
-                except re.error as exc:
-                    self.pos = value_column
-                    raise self.fail(
-                        f"invalid regular expression {value!r} for label {label!r}: {exc}",
-                        "regexes are RE2 syntax and fully anchored, as in Prometheus",
-                    ) from None
-            matchers.append(Matcher(label=label, op=op, value=value))
-            self.skip_space()
-            if self.pos < len(self.text) and self.text[self.pos] == ",":
-                self.pos += 1
-                continue
-            if self.pos < len(self.text) and self.text[self.pos] == "}":
-                continue
-            if self.pos >= len(self.text):
-                raise self.fail("missing closing '}'", "close the label matchers with }")
+            self.parse_separator()
+
+    def parse_matcher(self) -> Matcher:
+        """One ``label op "value"``; a regex value must compile."""
+        label_match = _LABEL.match(self.text, self.pos)
+        if not label_match:
             raise self.fail(
-                f"expected ',' or '}}', found {self.text[self.pos]!r}",
-                "separate matchers with commas",
+                f"expected a label name, found {self.text[self.pos]!r}",
+                "label names are letters, digits and _ and do not start with a digit",
             )
+        label = label_match.group(0)
+        self.pos = label_match.end()
+        self.skip_space()
+        op = self.parse_op()
+        self.skip_space()
+        value_column = self.pos
+        value = self.parse_string()
+        if op in ("=~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                self.pos = value_column
+                raise self.fail(
+                    f"invalid regular expression {value!r} for label {label!r}: {exc}",
+                    "regexes are RE2 syntax and fully anchored, as in Prometheus",
+                ) from None
+        return Matcher(label=label, op=op, value=value)
+
+    def parse_separator(self) -> None:
+        """After a matcher: a comma (consumed) or the closing brace (left for the loop)."""
+        if self.pos < len(self.text) and self.text[self.pos] == ",":
+            self.pos += 1
+            return
+        if self.pos < len(self.text) and self.text[self.pos] == "}":
+            return
+        if self.pos >= len(self.text):
+            raise self.fail("missing closing '}'", "close the label matchers with }")
+        raise self.fail(
+            f"expected ',' or '}}', found {self.text[self.pos]!r}",
+            "separate matchers with commas",
+        )
 
     def parse_op(self) -> MatchOp:
         for op in ("=~", "!~", "!=", "="):

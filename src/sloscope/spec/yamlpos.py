@@ -250,22 +250,7 @@ def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]
         line, column = _offset_pos(text, exc.position)
         return [], [_reader_problem(name, line, column, exc)]
     try:
-        index = 0
-        for node in _nodes(loader):
-            if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-                index += 1
-                continue
-            doc = Document(file=name, index=index, data=None, start=_pos(node.start_mark))
-            builder = _Builder(loader, doc, lines, problems)
-            try:
-                doc.data = builder.build(node, ())
-            except _AbortError as abort:
-                problems.append(abort.problem)
-            else:
-                docs.append(doc)
-            # Constructed scalars are cached per document; start each one afresh.
-            loader.constructed_objects = {}
-            index += 1
+        _build_documents(loader, name, lines, docs, problems)
     except yaml.MarkedYAMLError as exc:
         problems.append(_syntax_problem(exc, name))
     except yaml.reader.ReaderError as exc:
@@ -280,6 +265,32 @@ def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]
     finally:
         loader.dispose()
     return docs, problems
+
+
+def _build_documents(
+    loader: yaml.SafeLoader,
+    name: str,
+    lines: list[str],
+    docs: list[Document],
+    problems: list[Problem],
+) -> None:
+    """Build each non-empty document into ``docs``; problems inside one go to ``problems``."""
+    index = 0
+    for node in _nodes(loader):
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            index += 1
+            continue
+        doc = Document(file=name, index=index, data=None, start=_pos(node.start_mark))
+        builder = _Builder(loader, doc, lines, problems)
+        try:
+            doc.data = builder.build(node, ())
+        except _AbortError as abort:
+            problems.append(abort.problem)
+        else:
+            docs.append(doc)
+        # Constructed scalars are cached per document; start each one afresh.
+        loader.constructed_objects = {}
+        index += 1
 
 
 def _reader_problem(name: str, line: int, column: int, exc: yaml.reader.ReaderError) -> Problem:

@@ -36,40 +36,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sloscope.engine.windows import AlertPolicy
-from sloscope.generate.prometheus import generate_rules
-from sloscope.generate.rule_plan import SLOPlan, plans
-from sloscope.generate.rule_test_alerts import (
-    expected_alert_tests,
-    humanize,
-    humanize_percentage,
-)
-from sloscope.generate.rule_test_events import EventModel, UntestableError, event_model
-from sloscope.generate.rule_test_scenarios import (
-    AMBIGUOUS,
-    PAGE_MARGIN,
-    QUIET_CHECKS,
-    SETTLE,
-    slice_scenarios,
-    steady_scenarios,
-)
-from sloscope.generate.rule_test_series import UNIT
+from sloscope.generate.prometheus.plan import SLOPlan, plans
+from sloscope.generate.prometheus.rules import generate_rules
+from sloscope.generate.rule_tests.events import UntestableError, event_model
+from sloscope.generate.rule_tests.expected import expected_alert_tests
+from sloscope.generate.rule_tests.scenarios import slice_scenarios, steady_scenarios
 from sloscope.generate.yaml_text import dump_yaml
 from sloscope.spec.model import Service, TimeslicesSLI
-
-__all__ = [
-    "AMBIGUOUS",
-    "PAGE_MARGIN",
-    "QUIET_CHECKS",
-    "SETTLE",
-    "UNIT",
-    "EventModel",
-    "RuleTestsDocument",
-    "event_model",
-    "generate_rule_tests",
-    "humanize",
-    "humanize_percentage",
-    "render_rule_tests",
-]
 
 
 class RuleTestsDocument(dict[str, Any]):
@@ -112,7 +85,7 @@ def generate_rule_tests(
 ) -> RuleTestsDocument:
     """A ``promtool test rules`` document for the rules :func:`generate_rules` writes.
 
-    Pass the same options as to :func:`~sloscope.generate.prometheus.generate_rules`
+    Pass the same options as to :func:`~sloscope.generate.prometheus.rules.generate_rules`
     (labels and annotations are compared exactly). ``rules_file_name`` is the rules file
     as the test file refers to it (relative to the test file). SLOs that cannot be tested
     are listed in ``warnings`` with the reason.

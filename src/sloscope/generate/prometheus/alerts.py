@@ -13,8 +13,8 @@ from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.engine.windows import AlertSeverity
 from sloscope.generate import promql
-from sloscope.generate.recording_rules import rule_group
-from sloscope.generate.rule_plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.prometheus.recording import rule_group
 from sloscope.spec.model import CalendarWindow
 
 #: How long the budget must stay spent before the exhausted alert fires.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
 from sloscope.spec.model import LatencySLI, PromQLSLI, RatioSLI, SliceIndicator
-from sloscope.spec.openslo_objects import ObjectKey, object_key
+from sloscope.spec.openslo.objects import ObjectKey, object_key
 from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
 from sloscope.spec.yamlpos import YamlPath
 
@@ -85,17 +85,19 @@ class QueryConverter:
         Selectors alone give a :class:`RatioSLI`; as soon as one part is PromQL, every
         part is written as PromQL so good and total are counted the same way.
         """
-        converted = {k: self.convert(q) for k, q in parts.items()}
-        if any(c is None for c in converted.values()):
-            return None
-        selectors = {k: c[0] for k, c in converted.items() if c is not None and c[0] is not None}
+        converted = {k: self.convert(q) for k, q in parts.items()}  # every part's problems
+        selectors: dict[str, Selector] = {}
+        for key, found in converted.items():
+            if found is None:
+                return None
+            if found[0] is not None:
+                selectors[key] = found[0]
         if len(selectors) == len(parts):
             return RatioSLI(
                 total=selectors["total"], good=selectors.get("good"), bad=selectors.get("bad")
             )
+        # Every part converted, so each has a PromQL form.
         exprs = {k: self.as_promql(q) for k, q in parts.items()}
-        if any(e is None for e in exprs.values()):
-            return None
         return PromQLSLI(good=exprs.get("good"), bad=exprs.get("bad"), total=exprs.get("total"))
 
     def raw_ratio(self, query: Query, raw_type: str) -> PromQLSLI | None:
@@ -172,6 +174,30 @@ def threshold_sli(
     A histogram's ``_bucket`` series with ``lte``/``lt`` is a latency SLI (the value is the
     threshold in seconds); anything else is the share of time the threshold is breached.
     """
+    checked = _op_and_value(ctx, path, data)
+    if checked is None:
+        return None
+    op, value = checked
+    text = WINDOW_TEMPLATE.sub("{{window}}", query.text.strip())
+    try:
+        sel = parse_selector(text)
+    except SelectorSyntaxError:
+        sel = None
+    if sel is not None and sel.metric.endswith("_bucket") and op in ("lte", "lt"):
+        return _latency_sli(query, text, sel, value)
+    ratio = f"avg_over_time((({text}) {_BREACH[op]} bool {value})[{{{{window}}}}:])"
+    ctx.warn(
+        query.path,
+        f"threshold metric imported as the PromQL error ratio {ratio!r}: the share of time "
+        "the threshold is breached (only a Prometheus source can answer it)",
+    )
+    return PromQLSLI(error_ratio=ratio)
+
+
+def _op_and_value(
+    ctx: Context, path: YamlPath, data: Mapping[str, object]
+) -> tuple[str, int | float] | None:
+    """The objective's ``op`` and numeric ``value``; None after an error."""
     op, value = data.get("op"), data.get("value")
     if op not in ("lte", "lt", "gte", "gt"):  # a tuple: op may be unhashable
         ctx.error(
@@ -185,37 +211,32 @@ def threshold_sli(
             "a thresholdMetric objective needs a numeric value",
         )
         return None
-    text = WINDOW_TEMPLATE.sub("{{window}}", query.text.strip())
-    try:
-        sel = parse_selector(text)
-    except SelectorSyntaxError:
-        sel = None
-    if sel is not None and sel.metric.endswith("_bucket") and op in ("lte", "lt"):
-        les = [m for m in sel.matchers if m.label == "le"]
-        if les and (les[0].op != "=" or _float(les[0].value) != float(value)):
-            ctx.error(
-                query.path,
-                f"the le matcher of {text!r} disagrees with the objective value {value}",
-                "drop the le matcher; the objective's value is the latency threshold",
-            )
-            return None
-        metric = Selector(
-            sel.metric.removesuffix("_bucket"),
-            tuple(m for m in sel.matchers if m.label != "le"),
-        )
-        ctx.warn(
+    return str(op), value
+
+
+def _latency_sli(query: Query, text: str, sel: Selector, value: int | float) -> LatencySLI | None:
+    """A histogram bucket selector as a latency SLI at ``value`` seconds.
+
+    An ``le`` matcher in the selector must say the same threshold as the objective.
+    """
+    les = [m for m in sel.matchers if m.label == "le"]
+    if les and (les[0].op != "=" or _float(les[0].value) != float(value)):
+        query.ctx.error(
             query.path,
-            f"histogram threshold imported as a latency SLI: requests of {metric.metric} "
-            f"within {value}",
+            f"the le matcher of {text!r} disagrees with the objective value {value}",
+            "drop the le matcher; the objective's value is the latency threshold",
         )
-        return LatencySLI(metric=metric, threshold=float(value))
-    ratio = f"avg_over_time((({text}) {_BREACH[str(op)]} bool {value})[{{{{window}}}}:])"
-    ctx.warn(
-        query.path,
-        f"threshold metric imported as the PromQL error ratio {ratio!r}: the share of time "
-        "the threshold is breached (only a Prometheus source can answer it)",
+        return None
+    metric = Selector(
+        sel.metric.removesuffix("_bucket"),
+        tuple(m for m in sel.matchers if m.label != "le"),
     )
-    return PromQLSLI(error_ratio=ratio)
+    query.ctx.warn(
+        query.path,
+        f"histogram threshold imported as a latency SLI: requests of {metric.metric} "
+        f"within {value}",
+    )
+    return LatencySLI(metric=metric, threshold=float(value))
 
 
 def _float(text: str) -> float | None:

@@ -11,7 +11,8 @@ import re
 
 from sloscope.spec import fields
 from sloscope.spec.durations import parse_duration, parse_threshold_seconds
-from sloscope.spec.fields import Context, LoadedService
+from sloscope.spec.fields import Context
+from sloscope.spec.formats import LoadedService
 from sloscope.spec.model import (
     SLI,
     SLO,
@@ -26,7 +27,7 @@ from sloscope.spec.model import (
     TimeslicesSLI,
     Window,
 )
-from sloscope.spec.native_documents import (
+from sloscope.spec.native.documents import (
     CalendarDoc,
     LatencyDoc,
     PromQLDoc,
@@ -36,6 +37,7 @@ from sloscope.spec.native_documents import (
     SLODoc,
     TimeslicesDoc,
 )
+from sloscope.spec.selectors import Selector
 from sloscope.spec.yamlpos import YamlPath
 
 _OLD_WINDOW_TEMPLATE = re.compile(r"\{\{\s*\.window\s*\}\}")
@@ -104,19 +106,8 @@ class NativeConverter:
         ctx = self.ctx
         before = ctx.error_count()
         fields.check_name(ctx, (*path, "name"), doc.name, "SLO")
-        if (
-            journeys is not None
-            and doc.journey is not None
-            and doc.journey not in {j.name for j in journeys}
-        ):
-            known = ", ".join(j.name for j in journeys)
-            ctx.error(
-                (*path, "journey"),
-                f"journey {doc.journey!r} is not declared in service {self.doc.metadata.name!r}",
-                f"declared journeys: {known}"
-                if known
-                else "declare it under spec.journeys: [{name: " + doc.journey + "}]",
-            )
+        if journeys is not None and doc.journey is not None:
+            self.check_journey(path, doc.journey, journeys)
         # The value as written (100, not pydantic's 100.0), so messages quote the author.
         written = ctx.doc.get((*path, "objective"))
         objective = fields.objective_from_percent(
@@ -147,6 +138,19 @@ class NativeConverter:
             budget_policy=doc.budget_policy,
             labels=dict(doc.labels),
             origin=Origin(ctx.doc.file, ctx.doc.pos(path).line),
+        )
+
+    def check_journey(self, path: YamlPath, journey: str, journeys: tuple[Journey, ...]) -> None:
+        """An SLO's journey must be one the service declares: an error at it if not."""
+        if journey in {j.name for j in journeys}:
+            return
+        known = ", ".join(j.name for j in journeys)
+        self.ctx.error(
+            (*path, "journey"),
+            f"journey {journey!r} is not declared in service {self.doc.metadata.name!r}",
+            f"declared journeys: {known}"
+            if known
+            else "declare it under spec.journeys: [{name: " + journey + "}]",
         )
 
     def window(self, path: YamlPath, doc: str | CalendarDoc) -> Window | None:
@@ -223,19 +227,7 @@ class NativeConverter:
     def latency(self, path: YamlPath, doc: LatencyDoc) -> LatencySLI | None:
         """A latency SLI: a histogram's base name, a threshold among its buckets."""
         ctx = self.ctx
-        metric = fields.selector(ctx, (*path, "metric"), doc.metric, "histogram selector")
-        if metric is not None:
-            for suffix in ("_bucket", "_count", "_sum"):
-                if metric.metric.endswith(suffix):
-                    ctx.error(
-                        (*path, "metric"),
-                        f"latency metric {metric.metric!r} ends in {suffix}; give the "
-                        "histogram's base name",
-                        f"write {metric.metric.removesuffix(suffix)}: sloscope adds _bucket "
-                        "and _count itself",
-                    )
-                    metric = None
-                    break
+        metric = self.histogram(path, doc)
         try:
             threshold: float | None = parse_threshold_seconds(doc.threshold)
         except ValueError as exc:
@@ -243,26 +235,53 @@ class NativeConverter:
             threshold = None
         buckets = None
         if doc.buckets is not None:
-            buckets = tuple(float(f"{b:.12g}") for b in doc.buckets)
-            if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
-                ctx.error(
-                    (*path, "buckets"),
-                    "buckets must be positive and increasing, each once",
-                    "list the histogram's le boundaries in seconds, e.g. [0.1, 0.3, 1]",
-                )
-                return None
-            if threshold is not None and threshold not in buckets:
-                ctx.error(
-                    (*path, "threshold"),
-                    f"threshold {doc.threshold} ({threshold:g}s) is not one of the declared "
-                    f"buckets ({', '.join(f'{b:g}' for b in buckets)})",
-                    "a latency SLI counts the le=threshold bucket; pick a bucket boundary or "
-                    "add it to the histogram",
-                )
+            buckets = self.buckets(path, doc, doc.buckets, threshold)
+            if buckets is None:
                 return None
         if metric is None or threshold is None:
             return None
         return LatencySLI(metric=metric, threshold=threshold, buckets=buckets)
+
+    def histogram(self, path: YamlPath, doc: LatencyDoc) -> Selector | None:
+        """The histogram's selector, which names its base name (no _bucket, _count, _sum)."""
+        ctx = self.ctx
+        metric = fields.selector(ctx, (*path, "metric"), doc.metric, "histogram selector")
+        if metric is None:
+            return None
+        for suffix in ("_bucket", "_count", "_sum"):
+            if metric.metric.endswith(suffix):
+                ctx.error(
+                    (*path, "metric"),
+                    f"latency metric {metric.metric!r} ends in {suffix}; give the "
+                    "histogram's base name",
+                    f"write {metric.metric.removesuffix(suffix)}: sloscope adds _bucket "
+                    "and _count itself",
+                )
+                return None
+        return metric
+
+    def buckets(
+        self, path: YamlPath, doc: LatencyDoc, given: list[float], threshold: float | None
+    ) -> tuple[float, ...] | None:
+        """The declared buckets, the threshold among them; None after an error."""
+        buckets = tuple(float(f"{b:.12g}") for b in given)
+        if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
+            self.ctx.error(
+                (*path, "buckets"),
+                "buckets must be positive and increasing, each once",
+                "list the histogram's le boundaries in seconds, e.g. [0.1, 0.3, 1]",
+            )
+            return None
+        if threshold is not None and threshold not in buckets:
+            self.ctx.error(
+                (*path, "threshold"),
+                f"threshold {doc.threshold} ({threshold:g}s) is not one of the declared "
+                f"buckets ({', '.join(f'{b:g}' for b in buckets)})",
+                "a latency SLI counts the le=threshold bucket; pick a bucket boundary or "
+                "add it to the histogram",
+            )
+            return None
+        return buckets
 
     def promql(self, path: YamlPath, doc: PromQLDoc) -> PromQLSLI | None:
         """A raw PromQL SLI; warns when an expression does not use ``{{window}}``."""

@@ -2,7 +2,7 @@
 
 pydantic checks types, required keys and unknown keys (``extra="forbid"``); what the
 shape cannot say (objective ranges, durations, selectors, journeys, duplicates) is checked
-by :mod:`sloscope.spec.native_convert`. The same models give editors a JSON Schema
+by :mod:`sloscope.spec.native.convert`. The same models give editors a JSON Schema
 (:func:`native_json_schema`, for ``yaml-language-server``).
 """
 

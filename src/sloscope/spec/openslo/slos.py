@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import describe
 from sloscope.spec.model import SLI, SLO, Alerting, LatencySLI, Origin, TimeslicesSLI, Window
-from sloscope.spec.openslo_alerts import AlertReader
-from sloscope.spec.openslo_annotations import (
+from sloscope.spec.openslo.alerts import AlertReader
+from sloscope.spec.openslo.annotations import (
     BUCKETS,
     BUDGET_POLICY,
     JOURNEY,
@@ -30,10 +30,10 @@ from sloscope.spec.openslo_annotations import (
     Annotations,
     read_annotations,
 )
-from sloscope.spec.openslo_indicators import Indicator, IndicatorReader
-from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry
-from sloscope.spec.openslo_queries import QueryConverter, threshold_sli
-from sloscope.spec.openslo_windows import budgeting_method, slice_settings, time_window
+from sloscope.spec.openslo.indicators import Indicator, IndicatorReader
+from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry
+from sloscope.spec.openslo.queries import QueryConverter, threshold_sli
+from sloscope.spec.openslo.windows import budgeting_method, slice_settings, time_window
 from sloscope.spec.yamlpos import YamlPath
 
 #: The budget policy of an SLO that names none (the model's default).
@@ -93,6 +93,25 @@ class SLOBuilder:
                 "an OpenSLO SLO needs a spec mapping",
             )
             return
+        parts = self.shared_parts(obj, spec, before)
+        if parts is None:
+            return
+        if parts.indicator is None or parts.window is None:
+            # Still check the objectives, so one run reports every problem.
+            for index in range(parts.count):
+                self.objective(obj, index, parts)
+            return
+        yield from self.objectives(obj, parts)
+
+    def shared_parts(
+        self, obj: OpenSLOObject, spec: Mapping[str, object], before: int
+    ) -> _SLOParts | None:
+        """What the SLO's objectives share; None when it has no objectives to build.
+
+        ``before`` is the error count before the SLO was read: after an error in it, the
+        indicator is dropped (the objectives are still checked).
+        """
+        ctx = obj.ctx
         indicator = self.indicators.of_slo(obj)
         window = time_window(obj)
         method = budgeting_method(obj)
@@ -104,23 +123,21 @@ class SLOBuilder:
                 f"SLO {obj.name!r} needs a list of objectives",
                 "objectives: [{target: 0.999}] or [{targetPercent: 99.9}]",
             )
-            return
+            return None
         failed = ctx.error_count() > before or method is None
-        parts = _SLOParts(
+        return _SLOParts(
             None if failed else indicator,
             method or "Occurrences",
             window,
             alerting,
             len(objectives),
         )
-        if parts.indicator is None or window is None:
-            # Still check the objectives, so one run reports every problem.
-            for index in range(len(objectives)):
-                self.objective(obj, index, parts)
-            return
+
+    def objectives(self, obj: OpenSLOObject, parts: _SLOParts) -> list[SLO]:
+        """One SLO per objective, names made unique; a warning when there are several."""
         names: set[str] = set()
         built: list[SLO] = []
-        for index in range(len(objectives)):
+        for index in range(parts.count):
             slo = self.objective(obj, index, parts)
             if slo is None:
                 continue
@@ -128,13 +145,13 @@ class SLOBuilder:
                 slo = dataclasses.replace(slo, name=f"{slo.name}-{index + 1}")
             names.add(slo.name)
             built.append(slo)
-        if len(objectives) > 1 and built:
-            ctx.warn(
+        if parts.count > 1 and built:
+            obj.ctx.warn(
                 obj.at("spec", "objectives"),
-                f"SLO {obj.name!r} has {len(objectives)} objectives; imported as "
+                f"SLO {obj.name!r} has {parts.count} objectives; imported as "
                 f"{len(built)} SLOs: {', '.join(s.name for s in built)}",
             )
-        yield from built
+        return built
 
     def objective(self, obj: OpenSLOObject, index: int, parts: _SLOParts) -> SLO | None:
         """The SLO of objective ``index``; None after an error (which it records)."""
@@ -145,36 +162,17 @@ class SLOBuilder:
             ctx.error(path, "an objective must be a mapping with target or targetPercent")
             return None
         before = ctx.error_count()
-        objective: float | None = None
-        if "target" in data and "targetPercent" in data:
-            ctx.error(path, "give target or targetPercent, not both")
-        elif "target" in data:
-            objective = fields.objective_from_fraction(ctx, (*path, "target"), data["target"])
-        elif "targetPercent" in data:
-            objective = fields.objective_from_percent(
-                ctx, (*path, "targetPercent"), data["targetPercent"], "targetPercent"
-            )
-        else:
-            ctx.error(path, "an objective needs target (0-1) or targetPercent (0-100)")
-        sli = None
-        if parts.indicator is not None:
-            sli = self.build_sli(obj, path, data, parts.indicator, parts.method)
-        elif parts.method == "Timeslices":
-            slice_settings(ctx, path, data)
-        notes = self.annotations(obj)
-        if sli is not None and notes.buckets is not None:
-            sli = self.with_buckets(obj, path, sli, notes)
+        objective = _target(obj, path, data)
+        sli = self.objective_sli(obj, path, data, parts)
         if ctx.error_count() > before or sli is None or objective is None or parts.window is None:
             return None
-        name = notes.text(NAME) or str(obj.name)
-        if parts.count > 1:
-            name = f"{name}-{_suffix(data, objective)}"
+        notes = self.annotations(obj)
         description = obj.get("spec", "description") or obj.get("metadata", "displayName") or ""
         labels = fields.string_map(
             ctx, obj.at("metadata", "labels"), obj.get("metadata", "labels"), "label"
         )
         return SLO(
-            name=name,
+            name=_name(obj, notes, data, objective, parts.count),
             objective=objective,
             window=parts.window,
             sli=sli,
@@ -185,6 +183,23 @@ class SLOBuilder:
             labels=labels,
             origin=Origin(ctx.doc.file, ctx.doc.start.line),
         )
+
+    def objective_sli(
+        self, obj: OpenSLOObject, path: YamlPath, data: Mapping[str, object], parts: _SLOParts
+    ) -> SLI | None:
+        """The SLI of the objective at ``path``, with the SLO's buckets; None after an error.
+
+        Without an indicator, time-slice settings are still checked.
+        """
+        sli = None
+        if parts.indicator is not None:
+            sli = self.build_sli(obj, path, data, parts.indicator, parts.method)
+        elif parts.method == "Timeslices":
+            slice_settings(obj.ctx, path, data)
+        notes = self.annotations(obj)
+        if sli is not None and notes.buckets is not None:
+            sli = self.with_buckets(obj, path, sli, notes)
+        return sli
 
     def with_buckets(
         self, obj: OpenSLOObject, path: YamlPath, sli: SLI, notes: Annotations
@@ -235,13 +250,8 @@ class SLOBuilder:
         if indicator.kind == "threshold":
             base = threshold_sli(ctx, path, data, indicator.parts["threshold"])
         else:
-            for key in ("op", "value"):
-                if key in data:
-                    ctx.warn(
-                        (*path, key),
-                        f"objective {key} is only used with thresholdMetric; ignored",
-                        at_key=True,
-                    )
+            keys = ("op", "value")
+            _ignored(obj, path, data, keys, what="objective {key}", used_with="thresholdMetric")
             if indicator.kind == "raw":
                 base = self.queries.raw_ratio(indicator.parts["raw"], indicator.raw_type)
             else:
@@ -251,14 +261,60 @@ class SLOBuilder:
             if base is None or settings is None:
                 return None
             return TimeslicesSLI(indicator=base, slice_seconds=settings[0], target=settings[1])
-        for key in ("timeSliceTarget", "timeSliceWindow"):
-            if key in data:
-                ctx.warn(
-                    (*path, key),
-                    f"{key} is only used with budgetingMethod Timeslices; ignored",
-                    at_key=True,
-                )
+        unused = ("timeSliceTarget", "timeSliceWindow")
+        _ignored(obj, path, data, unused, what="{key}", used_with="budgetingMethod Timeslices")
         return base
+
+
+def _ignored(
+    obj: OpenSLOObject,
+    path: YamlPath,
+    data: Mapping[str, object],
+    keys: tuple[str, ...],
+    *,
+    what: str,
+    used_with: str,
+) -> None:
+    """Warn at each of ``keys`` given in the objective, which only ``used_with`` uses.
+
+    ``what`` names a key in the warning (``{key}`` is replaced by the key).
+    """
+    for key in keys:
+        if key in data:
+            obj.ctx.warn(
+                (*path, key),
+                f"{what.format(key=key)} is only used with {used_with}; ignored",
+                at_key=True,
+            )
+
+
+def _target(obj: OpenSLOObject, path: YamlPath, data: Mapping[str, object]) -> float | None:
+    """The objective's ``target`` (a fraction) or ``targetPercent``; None after an error."""
+    ctx = obj.ctx
+    if "target" in data and "targetPercent" in data:
+        ctx.error(path, "give target or targetPercent, not both")
+        return None
+    if "target" in data:
+        return fields.objective_from_fraction(ctx, (*path, "target"), data["target"])
+    if "targetPercent" in data:
+        return fields.objective_from_percent(
+            ctx, (*path, "targetPercent"), data["targetPercent"], "targetPercent"
+        )
+    ctx.error(path, "an objective needs target (0-1) or targetPercent (0-100)")
+    return None
+
+
+def _name(
+    obj: OpenSLOObject,
+    notes: Annotations,
+    data: Mapping[str, object],
+    objective: float,
+    count: int,
+) -> str:
+    """The SLO's name in sloscope: ``sloscope.dev/name`` or the OpenSLO name, with the
+    objective's suffix when the SLO has several."""
+    name = notes.text(NAME) or str(obj.name)
+    return f"{name}-{_suffix(data, objective)}" if count > 1 else name
 
 
 def _suffix(data: Mapping[str, object], objective: float) -> str:

@@ -126,9 +126,8 @@ class _LinearParser:
         self.pos = start
         raise self.fail("expected sum, rate or increase")
 
-    def ranged_selector(self) -> Selector:
-        self.space()
-        start = self.pos
+    def skip_to_range(self) -> None:
+        """Move to the ``[`` that opens the range, past any quoted label values."""
         quote = ""
         while self.pos < len(self.text):
             char = self.text[self.pos]
@@ -140,8 +139,13 @@ class _LinearParser:
             elif char in "\"'`":
                 quote = char
             elif char == "[":
-                break
+                return
             self.pos += 1
+
+    def ranged_selector(self) -> Selector:
+        self.space()
+        start = self.pos
+        self.skip_to_range()
         try:
             selector = parse_selector(self.text[start : self.pos])
         except SelectorSyntaxError as exc:

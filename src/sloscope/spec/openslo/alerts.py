@@ -12,7 +12,7 @@ over:
 
 The SLO's own annotations come first: the ``sloscope.dev/`` ones that ``sloscope
 generate openslo`` writes (links, alert policy, ``alerting-enabled``, alert labels and
-annotations; read by :mod:`~sloscope.spec.openslo_annotations`), then runbook and
+annotations; read by :mod:`~sloscope.spec.openslo.annotations`), then runbook and
 dashboard links of other prefixes.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
 from sloscope.spec.model import Alerting
-from sloscope.spec.openslo_annotations import (
+from sloscope.spec.openslo.annotations import (
     ALERT_ANNOTATIONS,
     ALERT_LABELS,
     ALERT_POLICY,
@@ -32,7 +32,7 @@ from sloscope.spec.openslo_annotations import (
     RUNBOOK,
     Annotations,
 )
-from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry, object_key
+from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry, object_key
 from sloscope.spec.yamlpos import YamlPath
 
 #: The alert policy of an SLO that names none (the model's default).
@@ -66,18 +66,10 @@ class AlertReader:
         labels = notes.string_map(ALERT_LABELS) or {}
         annotations: dict[str, str] = {}
         enabled = notes.alerting_enabled is not False
-        policies = obj.get("spec", "alertPolicies")
-        if isinstance(policies, list):
-            for index, item in enumerate(policies):
-                policy = self.policy_ref(obj.ctx, obj.at("spec", "alertPolicies", index), item)
-                parts = None if policy is None else self.alert_policy(policy)
-                if parts is None:
-                    continue
-                _merge_labels(labels, parts.labels)
-                annotations.update(parts.annotations)
-                enabled = enabled and parts.breaching
-        elif policies is not None:
-            obj.ctx.error(obj.at("spec", "alertPolicies"), "alertPolicies must be a list")
+        for parts in self.policies_of(obj):
+            _merge_labels(labels, parts.labels)
+            annotations.update(parts.annotations)
+            enabled = enabled and parts.breaching
         link_runbook, link_dashboard = links(annotations)
         annotations.update(notes.string_map(ALERT_ANNOTATIONS) or {})
         return Alerting(
@@ -88,6 +80,22 @@ class AlertReader:
             annotations=annotations,
             policy=notes.text(ALERT_POLICY) or _DEFAULT_POLICY,
         )
+
+    def policies_of(self, obj: OpenSLOObject) -> list[PolicyParts]:
+        """What each of the SLO's ``alertPolicies`` gives (those read without error)."""
+        policies = obj.get("spec", "alertPolicies")
+        if policies is None:
+            return []
+        if not isinstance(policies, list):
+            obj.ctx.error(obj.at("spec", "alertPolicies"), "alertPolicies must be a list")
+            return []
+        out: list[PolicyParts] = []
+        for index, item in enumerate(policies):
+            policy = self.policy_ref(obj.ctx, obj.at("spec", "alertPolicies", index), item)
+            parts = None if policy is None else self.alert_policy(policy)
+            if parts is not None:
+                out.append(parts)
+        return out
 
     def policy_ref(self, ctx: Context, path: YamlPath, item: object) -> OpenSLOObject | None:
         """The AlertPolicy an ``alertPolicies`` item gives: inline or ``alertPolicyRef``."""
@@ -123,19 +131,7 @@ class AlertReader:
                 obj.at("spec") if "spec" in obj.data else obj.path, "an AlertPolicy needs a spec"
             )
             return None
-        if spec.get("alertWhenNoData") is True:
-            ctx.warn(
-                obj.at("spec", "alertWhenNoData"),
-                "alertWhenNoData is not supported; sloscope reports missing data in validate "
-                "and report, not as alerts",
-            )
-        breaching = spec.get("alertWhenBreaching") is not False
-        if not breaching:
-            ctx.warn(
-                obj.at("spec", "alertWhenBreaching"),
-                "alertWhenBreaching: false: SLOs with this policy are imported with "
-                "alerts disabled",
-            )
+        breaching = _breaching(obj, spec)
         for index, cond in enumerate(spec.get("conditions") or []):
             self.condition(ctx, obj.at("spec", "conditions", index), cond)
         targets: list[str] = []
@@ -200,6 +196,24 @@ class AlertReader:
         if isinstance(spec, Mapping) and isinstance(spec.get("target"), str):
             return str(spec["target"])
         return None
+
+
+def _breaching(obj: OpenSLOObject, spec: Mapping[str, object]) -> bool:
+    """Whether the policy alerts when breaching; what it asks that sloscope does not do
+    is warned about."""
+    if spec.get("alertWhenNoData") is True:
+        obj.ctx.warn(
+            obj.at("spec", "alertWhenNoData"),
+            "alertWhenNoData is not supported; sloscope reports missing data in validate "
+            "and report, not as alerts",
+        )
+    breaching = spec.get("alertWhenBreaching") is not False
+    if not breaching:
+        obj.ctx.warn(
+            obj.at("spec", "alertWhenBreaching"),
+            "alertWhenBreaching: false: SLOs with this policy are imported with alerts disabled",
+        )
+    return breaching
 
 
 def links(annotations: dict[str, str]) -> tuple[str | None, str | None]:

@@ -6,12 +6,12 @@ recordings (see :mod:`sloscope.generate.prometheus` for why).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sloscope import conventions as names
 from sloscope.generate import promql
-from sloscope.generate.rule_plan import BASE_WINDOW, SLOPlan
+from sloscope.generate.prometheus.plan import BASE_WINDOW, SLOPlan
 from sloscope.spec.model import PromQLSLI, TimeslicesSLI
 
 #: Windows of this length and more are summed from the 5m recordings.
@@ -60,6 +60,11 @@ def _window_rules(plan: SLOPlan, seconds: int) -> list[dict[str, Any]]:
     ]
 
 
+def _windows_rules(plan: SLOPlan, windows: Iterable[int]) -> list[dict[str, Any]]:
+    """The rules of every window, window by window."""
+    return [rule for seconds in windows for rule in _window_rules(plan, seconds)]
+
+
 def rule_group(
     name: str, rules: list[dict[str, Any]], interval: str | None = None
 ) -> dict[str, Any]:
@@ -71,37 +76,40 @@ def rule_group(
     return group
 
 
+def _slice_group(plan: SLOPlan, sli: TimeslicesSLI) -> dict[str, Any]:
+    """The 0/1 bad-slice indicator of a time-slice SLO, evaluated once a slice."""
+    return rule_group(
+        names.GROUP_SLICES.format(id=plan.id),
+        [
+            _record(
+                names.slice_bad(sli.slice_seconds),
+                promql.slice_bad_indicator(sli),
+                plan.window_labels(sli.slice_seconds),
+            )
+        ],
+        promql.window_text(sli.slice_seconds),
+    )
+
+
 def recording_groups(plan: SLOPlan) -> list[dict[str, Any]]:
     """The slice, short-window and long-window recording groups of one SLO."""
     sli = plan.slo.sli
     groups: list[dict[str, Any]] = []
     if isinstance(sli, TimeslicesSLI):
-        groups.append(
-            rule_group(
-                names.GROUP_SLICES.format(id=plan.id),
-                [
-                    _record(
-                        names.slice_bad(sli.slice_seconds),
-                        promql.slice_bad_indicator(sli),
-                        plan.window_labels(sli.slice_seconds),
-                    )
-                ],
-                promql.window_text(sli.slice_seconds),
-            )
-        )
+        groups.append(_slice_group(plan, sli))
     short = [w for w in plan.windows if w < SUMMED_FROM]
     long = [w for w in plan.windows if w >= SUMMED_FROM]
     groups.append(
         rule_group(
             names.GROUP_RECORDING.format(id=plan.id),
-            [rule for w in short for rule in _window_rules(plan, w)],
+            _windows_rules(plan, short),
         )
     )
     if long:
         groups.append(
             rule_group(
                 names.GROUP_LONG_RECORDING.format(id=plan.id),
-                [rule for w in long for rule in _window_rules(plan, w)],
+                _windows_rules(plan, long),
                 SLOW_INTERVAL,
             )
         )

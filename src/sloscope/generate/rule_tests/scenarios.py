@@ -8,17 +8,16 @@ alert. Time-slice SLIs are simulated slice by slice.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.generate import promql
-from sloscope.generate.rule_plan import ALERT_NAMES, TIERS, SLOPlan
-from sloscope.generate.rule_test_events import EventModel, UntestableError, event_model
-from sloscope.generate.rule_test_series import (
-    Mix,
+from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.rule_tests.events import EventModel, UntestableError, event_model
+from sloscope.generate.rule_tests.series import (
     candidate_series,
     events_per_minute,
     solve_mix,
@@ -70,29 +69,36 @@ def _slice_ratio(states: Sequence[int | None], at_min: int, window_min: int) -> 
     return sum(picked) / len(picked) if picked else None
 
 
+def _slice_tier_value(
+    plan: SLOPlan, rows: Sequence[AlertThreshold], states: Sequence[int | None], at_min: int
+) -> float | None:
+    """The burn rate a tier's alert shows: the long window's of its first row that fires."""
+    for row in rows:
+        long = _slice_ratio(states, at_min, row.long_seconds // 60)
+        short = _slice_ratio(states, at_min, row.short_seconds // 60)
+        limit = _threshold(plan, row)
+        if long is not None and short is not None and long > limit and short > limit:
+            return long / plan.budget_value
+    return None
+
+
+def _slice_budget_left(plan: SLOPlan, states: Sequence[int | None], at_min: int) -> float | None:
+    """The budget left over the SLO window when it is spent (the exhausted alert's value)."""
+    period = _slice_ratio(states, at_min, plan.slo_window // 60)
+    remaining = None if period is None else 1 - period / plan.budget_value
+    return remaining if remaining is not None and remaining <= 0 else None
+
+
 def _expect_slices(plan: SLOPlan, states: Sequence[int | None], at: int, exhausted: bool) -> Expect:
     """Expected alerts of a time-slice SLO from its slices (1 bad, 0 good, None empty)."""
     at_min = at // 60
     values: dict[str, float | None] = {}
     for tier in TIERS:
         rows = plan.tier_rows(tier)
-        if not rows:
-            continue
-        value: float | None = None
-        for row in rows:
-            long = _slice_ratio(states, at_min, row.long_seconds // 60)
-            short = _slice_ratio(states, at_min, row.short_seconds // 60)
-            limit = _threshold(plan, row)
-            if long is not None and short is not None and long > limit and short > limit:
-                value = long / plan.budget_value
-                break
-        values[ALERT_NAMES[tier]] = value
+        if rows:
+            values[ALERT_NAMES[tier]] = _slice_tier_value(plan, rows, states, at_min)
     if exhausted:
-        period = _slice_ratio(states, at_min, plan.slo_window // 60)
-        remaining = None if period is None else 1 - period / plan.budget_value
-        values[names.ALERT_EXHAUSTED] = (
-            remaining if remaining is not None and remaining <= 0 else None
-        )
+        values[names.ALERT_EXHAUSTED] = _slice_budget_left(plan, states, at_min)
     return Expect(at, values)
 
 
@@ -184,6 +190,31 @@ def _slice_states(
     return [None if m in empty else (1 if m % period == 0 else 0) for m in range(1, minutes + 1)]
 
 
+def _slice_page_scenario(
+    plan: SLOPlan,
+    page: AlertThreshold,
+    windows: set[int],
+    exhausted: bool,
+    series_of: Callable[[Sequence[int | None]], list[dict[str, str]]],
+) -> Scenario:
+    """One bad slice every P minutes, the largest P that fires the page."""
+    at = page.long_seconds + SETTLE
+    minutes = at // 60 + 5
+    period = max(1, math.floor(1 / (float(PAGE_MARGIN) * page.factor * plan.budget_value)))
+    while True:
+        states = _slice_states(minutes, period, [at], windows)
+        expect = _expect_slices(plan, states, at, exhausted)
+        if expect.values[names.ALERT_PAGE] is not None or period == 1:
+            break
+        period -= 1
+    name = (
+        f"{plan.service.name}/{plan.slo.name}: one bad 1m slice in {period} "
+        f"(the {page.window.long_label} page factor is "
+        f"{promql.format_number(page.factor)}) pages within {promql.window_text(at)}"
+    )
+    return Scenario(name, "15s", series_of(states), (expect,))
+
+
 def slice_scenarios(plan: SLOPlan, sli: TimeslicesSLI, exhausted: bool) -> list[Scenario]:
     """The page and quiet scenarios of a time-slice SLI (one bad slice every P minutes)."""
     if sli.slice_seconds != 60:
@@ -198,33 +229,17 @@ def slice_scenarios(plan: SLOPlan, sli: TimeslicesSLI, exhausted: bool) -> list[
     good, bad = solve_mix(model, series, Fraction(0)), solve_mix(model, series, Fraction(1))
     per_minute = events_per_minute([good, bad])
     windows = {s for row in plan.thresholds for s in (row.long_seconds, row.short_seconds)}
-    budget = plan.budget_value
     out: list[Scenario] = []
 
-    def mixes(states: Sequence[int | None]) -> list[Mix | None]:
-        return [None if s is None else (bad if s else good) for s in states]
+    def series_of(states: Sequence[int | None]) -> list[dict[str, str]]:
+        mixes = [None if s is None else (bad if s else good) for s in states]
+        return synthetic_input_series(mixes, 4, per_minute)
 
     page = _fastest_page(plan)
     if page is not None:
-        at = page.long_seconds + SETTLE
-        minutes = at // 60 + 5
-        period = max(1, math.floor(1 / (float(PAGE_MARGIN) * page.factor * budget)))
-        while True:
-            states = _slice_states(minutes, period, [at], windows)
-            expect = _expect_slices(plan, states, at, exhausted)
-            if expect.values[names.ALERT_PAGE] is not None or period == 1:
-                break
-            period -= 1
-        name = (
-            f"{plan.service.name}/{plan.slo.name}: one bad 1m slice in {period} "
-            f"(the {page.window.long_label} page factor is "
-            f"{promql.format_number(page.factor)}) pages within {promql.window_text(at)}"
-        )
-        out.append(
-            Scenario(name, "15s", synthetic_input_series(mixes(states), 4, per_minute), (expect,))
-        )
+        out.append(_slice_page_scenario(plan, page, windows, exhausted, series_of))
     quiet = _quiet_burn(plan, exhausted)
-    period = round(1 / (float(quiet) * budget))
+    period = round(1 / (float(quiet) * plan.budget_value))
     minutes = QUIET_CHECKS[-1] // 60
     states = _slice_states(minutes, period, QUIET_CHECKS, windows | {plan.slo_window})
     out.append(
@@ -232,7 +247,7 @@ def slice_scenarios(plan: SLOPlan, sli: TimeslicesSLI, exhausted: bool) -> list[
             f"{plan.service.name}/{plan.slo.name}: one bad 1m slice in {period} for a day "
             f"(about {float(quiet):g}x) pages no one",
             "15s",
-            synthetic_input_series(mixes(states), 4, per_minute),
+            series_of(states),
             tuple(_expect_slices(plan, states, t, exhausted) for t in QUIET_CHECKS),
         )
     )

@@ -1,10 +1,11 @@
-"""OpenSLO v1 import (``apiVersion: openslo/v1``).
+"""The OpenSLO v1 loader (``apiVersion: openslo/v1``): which documents are OpenSLO, and
+turning them into services.
 
 OpenSLO splits an SLO over several objects (SLO, SLI, AlertPolicy, AlertCondition,
 AlertNotificationTarget, DataSource, Service) that refer to each other by name, often
-across files, so this module gets every OpenSLO document at once: it registers the
-objects by kind and name, then converts each SLO, resolving references. An unresolved
-reference is an error at the line of the reference.
+across files, so this format gets every OpenSLO document at once: it registers the
+objects by kind and name (:mod:`~sloscope.spec.openslo.objects`), then converts each SLO,
+resolving references. An unresolved reference is an error at the line of the reference.
 
 How OpenSLO maps onto sloscope's model, and where each part is read:
 
@@ -12,18 +13,18 @@ How OpenSLO maps onto sloscope's model, and where each part is read:
   description, the labels and the owner (annotation ``sloscope.dev/owner``, else label
   ``owner`` or ``team``) and the journeys (``sloscope.dev/journeys``). This module.
 - An SLO with several objectives becomes one SLO per objective
-  (:mod:`~sloscope.spec.openslo_slos`).
+  (:mod:`~sloscope.spec.openslo.slos`).
 - Queries become ratio SLIs on selectors, or PromQL SLIs counting events over
   ``{{window}}``; threshold metrics become latency SLIs or breach ratios
-  (:mod:`~sloscope.spec.openslo_queries`, read from SLI objects by
-  :mod:`~sloscope.spec.openslo_indicators`).
-- Time windows, budgeting methods and time slices: :mod:`~sloscope.spec.openslo_windows`.
+  (:mod:`~sloscope.spec.openslo.queries`, read from SLI objects by
+  :mod:`~sloscope.spec.openslo.indicators`).
+- Time windows, budgeting methods and time slices: :mod:`~sloscope.spec.openslo.windows`.
 - Alert conditions are not imported (sloscope alerts with multi-window burn-rate
   policies); notification targets become the ``notification_target`` alert label
-  (:mod:`~sloscope.spec.openslo_alerts`).
+  (:mod:`~sloscope.spec.openslo.alerts`).
 - What OpenSLO has no field for (journeys, histogram buckets, budget and alert policies,
   alert labels...), ``sloscope generate openslo`` writes as ``sloscope.dev/``
-  annotations; they are read back and checked by :mod:`~sloscope.spec.openslo_annotations`,
+  annotations; they are read back and checked by :mod:`~sloscope.spec.openslo.annotations`,
   so an export reads back as the same services.
 
 OpenSLO files in the wild are inconsistent (where the query lives, whether the
@@ -34,11 +35,12 @@ what was assumed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sloscope.spec import fields
-from sloscope.spec.fields import FormatResult, LoadedService
+from sloscope.spec.formats import FormatResult, LoadedService
 from sloscope.spec.model import SLO, Journey, Origin, Service
-from sloscope.spec.openslo_annotations import (
+from sloscope.spec.openslo.annotations import (
     JOURNEY,
     JOURNEYS,
     NAME,
@@ -46,14 +48,15 @@ from sloscope.spec.openslo_annotations import (
     Annotations,
     read_annotations,
 )
-from sloscope.spec.openslo_indicators import PROMQL_SOURCES
-from sloscope.spec.openslo_objects import OpenSLOObject, Registry
-from sloscope.spec.openslo_slos import SLOBuilder
-from sloscope.spec.yamlpos import Document, YamlPath
+from sloscope.spec.openslo.objects import OpenSLOObject, Registry
+from sloscope.spec.openslo.slos import SLOBuilder
+from sloscope.spec.yamlpos import Document, Pos, YamlPath
 
-__all__ = ["API_KINDS", "API_VERSION", "KINDS", "PROMQL_SOURCES", "is_mine", "load"]
+#: An SLO built from an OpenSLO SLO object, with that object (for problems about it).
+_Built = tuple[OpenSLOObject, SLO]
 
 API_VERSION = "openslo/v1"
+#: The OpenSLO kinds sloscope reads.
 KINDS = (
     "SLO",
     "SLI",
@@ -63,22 +66,30 @@ KINDS = (
     "AlertNotificationTarget",
     "DataSource",
 )
-API_KINDS: Mapping[str, tuple[str, ...]] = {API_VERSION: KINDS}
 
 
-def is_mine(data: Mapping[str, object]) -> bool:
-    """Whether a document is an OpenSLO v1 object of a kind sloscope reads."""
-    return data.get("apiVersion") == API_VERSION and data.get("kind") in KINDS
+class OpenSLOFormat:
+    """OpenSLO v1 objects: a :class:`~sloscope.spec.formats.SpecFormat`.
 
+    >>> OpenSLOFormat().is_mine({"apiVersion": "openslo/v1", "kind": "SLI"})
+    True
+    """
 
-def load(documents: Sequence[Document]) -> FormatResult:
-    """Load OpenSLO documents (from all files at once, so references resolve across files)."""
-    registry = Registry.of(documents)
-    services = _Services(registry).run()
-    result = FormatResult(services=services)
-    for ctx in registry.contexts:
-        result.problems.extend(ctx.problems)
-    return result
+    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: KINDS}
+
+    def is_mine(self, data: Mapping[str, object]) -> bool:
+        """Whether a document is an OpenSLO v1 object of a kind sloscope reads."""
+        return data.get("apiVersion") == API_VERSION and data.get("kind") in KINDS
+
+    def load(self, documents: Sequence[Document]) -> FormatResult:
+        """Load OpenSLO documents (from all files at once, so references resolve across
+        files); never raises for a problem in a spec."""
+        registry = Registry.of(documents)
+        services = _Services(registry).run()
+        result = FormatResult(services=services)
+        for ctx in registry.contexts:
+            result.problems.extend(ctx.problems)
+        return result
 
 
 class _Services:
@@ -89,10 +100,25 @@ class _Services:
         self.builder = SLOBuilder(registry)
 
     def run(self) -> list[LoadedService]:
-        by_service: dict[str, list[tuple[OpenSLOObject, SLO]]] = {}
-        service_refs: dict[str, tuple[OpenSLOObject, YamlPath]] = {}
+        """Every service: those SLOs name, in order, then Service objects without SLOs."""
         for obj in self.registry.order:
             self.builder.check_shared(obj)  # SLIs and policies are checked even when unused
+        by_service, service_refs = self.group()
+        out: list[LoadedService] = []
+        names = list(by_service)
+        names += [n for n in self.registry.names("Service") if n not in by_service]
+        for name in names:
+            loaded = self.service(name, by_service.get(name, []), service_refs.get(name))
+            if loaded is not None:
+                out.append(loaded)
+        return out
+
+    def group(
+        self,
+    ) -> tuple[dict[str, list[_Built]], dict[str, tuple[OpenSLOObject, YamlPath]]]:
+        """The SLOs built, by service name, and where each service was first named."""
+        by_service: dict[str, list[_Built]] = {}
+        service_refs: dict[str, tuple[OpenSLOObject, YamlPath]] = {}
         for obj in self.registry.order:
             if obj.kind != "SLO":
                 continue
@@ -105,76 +131,46 @@ class _Services:
                 )
                 continue
             service_refs.setdefault(service, (obj, obj.at("spec", "service")))
-            for slo in self.builder.slos(obj):
-                by_service.setdefault(service, []).append((obj, slo))
-            by_service.setdefault(service, [])
-        out: list[LoadedService] = []
-        names = list(by_service)
-        names += [n for n in self.registry.names("Service") if n not in by_service]
-        for name in names:
-            loaded = self.service(name, by_service.get(name, []), service_refs.get(name))
-            if loaded is not None:
-                out.append(loaded)
-        return out
+            built = by_service.setdefault(service, [])
+            built.extend((obj, slo) for slo in self.builder.slos(obj))
+        return by_service, service_refs
 
     def service(
         self,
         name: str,
-        slos: list[tuple[OpenSLOObject, SLO]],
+        slos: list[_Built],
         first_ref: tuple[OpenSLOObject, YamlPath] | None,
     ) -> LoadedService | None:
-        declared = self.registry.lookup("Service", name)
+        """The service ``name`` with its SLOs; None when its name is invalid."""
         if first_ref is not None and not fields.check_name(
             first_ref[0].ctx, first_ref[1], name, "service"
         ):
             return None
-        description, labels = "", {}
-        notes = Annotations()
-        if declared is not None:
-            ctx = declared.ctx
-            description = str(
-                declared.get("spec", "description") or declared.get("metadata", "displayName") or ""
-            )
-            labels = fields.string_map(
-                ctx, declared.at("metadata", "labels"), declared.get("metadata", "labels"), "label"
-            )
-            notes = read_annotations(
-                ctx,
-                declared.at("metadata", "annotations"),
-                declared.get("metadata", "annotations"),
-                "Service",
-            )
-            origin = Origin(ctx.doc.file, ctx.doc.start.line)
-            file, pos = ctx.doc.file, ctx.doc.pos(declared.at("metadata", "name"))
-            if first_ref is None:
-                ctx.warn(declared.at("metadata", "name"), f"service {name!r} has no SLOs")
-        else:
-            assert first_ref is not None
-            obj, path = first_ref
-            origin = Origin(obj.ctx.doc.file, obj.ctx.doc.start.line)
-            file, pos = obj.ctx.doc.file, obj.ctx.doc.pos(path)
+        declared = self.registry.lookup("Service", name)
+        about = _about(name, declared, first_ref)
+        notes = about.notes
         journeys = notes.journeys
         # Journeys given but invalid (already an error): SLO journeys are not checked.
         known = None if JOURNEYS in notes.paths and journeys is None else (journeys or ())
         unique = self.checked_slos(name, slos, known)
         owner = notes.text(OWNER)
         if owner is None:
-            owner = labels.get("owner") or labels.get("team") or ""
+            owner = about.labels.get("owner") or about.labels.get("team") or ""
         service = Service(
             name=name,
             slos=tuple(unique),
             owner=owner,
-            description=description,
+            description=about.description,
             journeys=journeys or (),
-            labels=labels,
-            origin=origin,
+            labels=about.labels,
+            origin=about.origin,
         )
-        return LoadedService(service, file, pos)
+        return LoadedService(service, about.file, about.pos)
 
     def checked_slos(
         self,
         service: str,
-        slos: list[tuple[OpenSLOObject, SLO]],
+        slos: list[_Built],
         known: tuple[Journey, ...] | None,
     ) -> list[SLO]:
         """The service's SLOs without those whose name is taken or journey undeclared."""
@@ -196,6 +192,52 @@ class _Services:
             if _journey_declared(slo, known, obj, service):
                 unique.append(slo)
         return unique
+
+
+@dataclass(frozen=True)
+class _About:
+    """What a service takes from its Service object, and where it is first named."""
+
+    description: str
+    labels: dict[str, str]
+    notes: Annotations
+    origin: Origin
+    file: str
+    pos: Pos
+
+
+def _about(
+    name: str, declared: OpenSLOObject | None, first_ref: tuple[OpenSLOObject, YamlPath] | None
+) -> _About:
+    """The service's Service object (``declared``) read, else where an SLO first named it."""
+    if declared is None:
+        assert first_ref is not None
+        obj, path = first_ref
+        origin = Origin(obj.ctx.doc.file, obj.ctx.doc.start.line)
+        return _About("", {}, Annotations(), origin, obj.ctx.doc.file, obj.ctx.doc.pos(path))
+    ctx = declared.ctx
+    description = str(
+        declared.get("spec", "description") or declared.get("metadata", "displayName") or ""
+    )
+    labels = fields.string_map(
+        ctx, declared.at("metadata", "labels"), declared.get("metadata", "labels"), "label"
+    )
+    notes = read_annotations(
+        ctx,
+        declared.at("metadata", "annotations"),
+        declared.get("metadata", "annotations"),
+        "Service",
+    )
+    if first_ref is None:
+        ctx.warn(declared.at("metadata", "name"), f"service {name!r} has no SLOs")
+    return _About(
+        description,
+        labels,
+        notes,
+        Origin(ctx.doc.file, ctx.doc.start.line),
+        ctx.doc.file,
+        ctx.doc.pos(declared.at("metadata", "name")),
+    )
 
 
 def _journey_declared(

@@ -14,7 +14,7 @@ from typing import Any
 from sloscope import conventions as conv
 from sloscope.engine.burn import AlertThreshold, alert_thresholds
 from sloscope.engine.windows import AlertPolicy
-from sloscope.generate.grafana_panels import (
+from sloscope.generate.grafana.panels import (
     BUDGET_LOW,
     BUDGET_WARN,
     GRID_WIDTH,
@@ -29,7 +29,7 @@ from sloscope.generate.grafana_panels import (
     threshold_steps,
     timeseries_panel,
 )
-from sloscope.generate.grafana_text import (
+from sloscope.generate.grafana.text import (
     MARKDOWN_NONE,
     alerts_selector,
     markdown_link,
@@ -105,36 +105,51 @@ def _burn_thresholds(rows: Sequence[AlertThreshold]) -> dict[str, Any]:
     return threshold_steps("transparent", *((colour[f], f) for f in sorted(colour)))
 
 
+@dataclass(frozen=True)
+class _RowContext:
+    """What every panel of one SLO's row reads: its selector labels, window and alert rows."""
+
+    slo: SLO
+    by_id: dict[str, str]
+    window_label: str
+    #: Said under panels of a calendar SLO, which the rules record as a rolling window.
+    recorded: str
+    alerting: _Alerting
+
+
 def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy) -> None:
     """The row of one SLO: stats and about, SLI and budget over time, burn and alerts."""
-    sid = conv.slo_id(service.name, slo.name)
-    by_id = {conv.LABEL_ID: sid}
-    nominal = slo.window.nominal_seconds
-    window_label = format_duration(nominal)
-    alerting = _alerting(slo, policy)
-    rows, lookbacks = alerting.rows, alerting.lookbacks
-    objective = slo.objective
-    budget = promql_selector(conv.ERROR_BUDGET, **by_id)
-    page_factors = [row.factor for row in rows if row.severity == "page"]
-
-    layout.line(
-        1,
-        (
-            GRID_WIDTH,
-            row_panel(f"{slo.name}: {percent_text(objective)}% over {slo_window_text(slo)}"),
-        ),
-    )
-
+    window_label = format_duration(slo.window.nominal_seconds)
     # Prometheus has no calendar ranges: the rules record a calendar window as its nominal
     # rolling length, and the panels say so rather than pretend to follow the calendar.
     recorded = ""
     if isinstance(slo.window, CalendarWindow):
         recorded = f" Recorded as a rolling {window_label}: Prometheus has no calendar ranges."
+    row = _RowContext(
+        slo=slo,
+        by_id={conv.LABEL_ID: conv.slo_id(service.name, slo.name)},
+        window_label=window_label,
+        recorded=recorded,
+        alerting=_alerting(slo, policy),
+    )
+    title = f"{slo.name}: {percent_text(slo.objective)}% over {slo_window_text(slo)}"
+    layout.line(1, (GRID_WIDTH, row_panel(title)))
+    about = text_panel(f"About {slo.name}", _slo_about(service, slo, row.alerting))
+    layout.line(8, *((4, stat) for stat in _stat_panels(row)), (12, about))
+    layout.line(8, *((12, series) for series in _history_panels(row)))
+    burn_series, alerts = _burn_panels(row)
+    layout.line(8, (16, burn_series), (8, alerts))
+
+
+def _stat_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
+    """The SLI, budget-left and burn-rate stats of one SLO."""
+    slo, by_id, window_label = row.slo, row.by_id, row.window_label
+    objective = slo.objective
     sli_stat = stat_panel(
         f"SLI over {window_label}",
         f"1 - error ratio over the SLO window; red below the objective {percent_text(objective)}%."
-        + recorded,
-        f"1 - {promql_selector(conv.error_ratio(nominal), **by_id)}",
+        + row.recorded,
+        f"1 - {promql_selector(conv.error_ratio(slo.window.nominal_seconds), **by_id)}",
         unit="percentunit",
         decimals=3,
         thresholds=threshold_steps("red", ("green", objective)),
@@ -143,12 +158,13 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
         "Error budget remaining",
         f"Share of the {window_label} error budget left (negative when overspent); "
         f"red below {percent_text(BUDGET_LOW)}%, yellow below {percent_text(BUDGET_WARN)}%."
-        + recorded,
+        + row.recorded,
         promql_selector(conv.BUDGET_REMAINING, **by_id),
         unit="percentunit",
         decimals=1,
         thresholds=budget_thresholds(),
     )
+    page_factors = [r.factor for r in row.alerting.rows if r.severity == "page"]
     burn_steps: list[tuple[str, float]] = [("yellow", 1.0)]
     if page_factors and max(page_factors) > 1:
         burn_steps.append(("red", max(page_factors)))
@@ -161,16 +177,15 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
         decimals=2,
         thresholds=threshold_steps("green", *burn_steps),
     )
-    layout.line(
-        8,
-        (4, sli_stat),
-        (4, budget_stat),
-        (4, burn_stat),
-        (12, text_panel(f"About {slo.name}", _slo_about(service, slo, alerting))),
-    )
+    return sli_stat, budget_stat, burn_stat
 
-    fast = min((row.long_seconds for row in rows), default=min(lookbacks))
-    sli_windows = sorted({nominal, fast}, reverse=True)
+
+def _history_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
+    """The SLI and the budget left over time."""
+    slo, by_id, alerting = row.slo, row.by_id, row.alerting
+    objective = slo.objective
+    fast = min((r.long_seconds for r in alerting.rows), default=min(alerting.lookbacks))
+    sli_windows = sorted({slo.window.nominal_seconds, fast}, reverse=True)
     sli_series = timeseries_panel(
         "SLI",
         f"1 - error ratio over {' and '.join(format_duration(w) for w in sli_windows)}; "
@@ -192,9 +207,9 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
     )
     budget_series = timeseries_panel(
         "Error budget remaining",
-        f"Share of the {window_label} error budget left at each moment; "
+        f"Share of the {row.window_label} error budget left at each moment; "
         f"red below {percent_text(BUDGET_LOW)}%, yellow below {percent_text(BUDGET_WARN)}%."
-        + recorded,
+        + row.recorded,
         [query_target(promql_selector(conv.BUDGET_REMAINING, **by_id), "budget remaining", "A")],
         unit="percentunit",
         decimals=1,
@@ -203,8 +218,13 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
         color={"fixedColor": "blue", "mode": "fixed"},
         maximum=1.0,
     )
-    layout.line(8, (12, sli_series), (12, budget_series))
+    return sli_series, budget_series
 
+
+def _burn_panels(row: _RowContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The burn rate of every alert window against its factors, and the SLO's alerts."""
+    by_id, rows = row.by_id, row.alerting.rows
+    budget = promql_selector(conv.ERROR_BUDGET, **by_id)
     burn_series = timeseries_panel(
         "Burn rate by window",
         "Error ratio over each alert window ÷ the error budget. An alert fires while both its "
@@ -217,7 +237,7 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
                 _burn_legend(w, rows),
                 chr(ord("A") + index),
             )
-            for index, w in enumerate(lookbacks)
+            for index, w in enumerate(row.alerting.lookbacks)
         ],
         unit="none",
         decimals=2,
@@ -233,24 +253,34 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
         alerts_selector(**by_id),
         hidden=(conv.LABEL_ID, conv.LABEL_SERVICE, conv.LABEL_SLO),
     )
-    runbook = safe_url(slo.alerting.runbook or "")
+    runbook = safe_url(row.slo.alerting.runbook or "")
     if runbook is not None:
         link = {"targetBlank": True, "title": "Runbook", "url": runbook}
         burn_series["links"] = [dict(link)]
         alerts["links"] = [dict(link)]
-    layout.line(8, (16, burn_series), (8, alerts))
+    return burn_series, alerts
 
 
 def _slo_about(service: Service, slo: SLO, alerting: _Alerting) -> str:
     """Markdown for the SLO's text panel; every spec string escaped."""
+    return "\n".join([*_slo_facts(service, slo), "", *_alert_table(slo, alerting)]) + "\n"
+
+
+def _journey_text(service: Service, slo: SLO) -> str:
+    """The SLO's journey and what the customer does in it, as Markdown."""
+    if not slo.journey:
+        return MARKDOWN_NONE
+    text = markdown_literal(slo.journey)
     journey = next((j for j in service.journeys if j.name == slo.journey), None)
-    journey_text = MARKDOWN_NONE
-    if slo.journey:
-        journey_text = markdown_literal(slo.journey)
-        if journey is not None and journey.description:
-            journey_text += f": {markdown_literal(journey.description)}"
+    if journey is not None and journey.description:
+        text += f": {markdown_literal(journey.description)}"
+    return text
+
+
+def _slo_facts(service: Service, slo: SLO) -> list[str]:
+    """Journey, description, objective, SLI, owner and links, one Markdown line each."""
     lines = [
-        f"**Journey** {journey_text}  ",
+        f"**Journey** {_journey_text(service, slo)}  ",
         f"**Description** {markdown_literal(slo.description) or MARKDOWN_NONE}  ",
         f"**Objective** {markdown_literal(percent_text(slo.objective))}% "
         f"over {markdown_literal(slo_window_text(slo))}, "
@@ -262,19 +292,22 @@ def _slo_about(service: Service, slo: SLO, alerting: _Alerting) -> str:
     if slo.alerting.dashboard:
         lines[-1] += "  "
         lines.append(f"**Dashboard** {markdown_link(slo.alerting.dashboard)}")
-    lines.append("")
+    return lines
+
+
+def _alert_table(slo: SLO, alerting: _Alerting) -> list[str]:
+    """Every alert row of the policy with its factor, and why a row gets no alert."""
     if not slo.alerting.enabled:
-        lines.append("_Alerting is disabled for this SLO._")
-    else:
-        lines += [
-            "| alert | long | short | budget spent | burn factor |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for row, left_out in alerting.table:
-            w = row.window
-            factor = number_text(row.factor) + (f" ({left_out})" if left_out else "")
-            lines.append(
-                f"| {w.severity} | {w.long_label} | {w.short_label} | "
-                f"{markdown_literal(number_text(w.budget_percent))}% | {markdown_literal(factor)} |"
-            )
-    return "\n".join(lines) + "\n"
+        return ["_Alerting is disabled for this SLO._"]
+    lines = [
+        "| alert | long | short | budget spent | burn factor |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row, left_out in alerting.table:
+        w = row.window
+        factor = number_text(row.factor) + (f" ({left_out})" if left_out else "")
+        lines.append(
+            f"| {w.severity} | {w.long_label} | {w.short_label} | "
+            f"{markdown_literal(number_text(w.budget_percent))}% | {markdown_literal(factor)} |"
+        )
+    return lines

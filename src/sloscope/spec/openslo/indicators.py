@@ -3,7 +3,7 @@
 An SLI is read once, whatever number of SLOs use it, into an :class:`Indicator`: its kind
 (``ratio``, ``raw`` or ``threshold``) and the queries of its parts. Turning the queries
 into a model SLI needs the objective (a threshold's op and value), so that is left to
-:mod:`sloscope.spec.openslo_slos`.
+:mod:`sloscope.spec.openslo.slos`.
 
 Files in the wild put the query in several places (``metricSource.spec.query``,
 ``metricSource.query``, ``spec.promql``, the spec itself) and sometimes leave out the
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sloscope.spec.fields import Context
-from sloscope.spec.openslo_objects import ObjectKey, OpenSLOObject, Registry
-from sloscope.spec.openslo_queries import Query
+from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry
+from sloscope.spec.openslo.queries import Query
 from sloscope.spec.yamlpos import YamlPath
 
 #: Metric source types whose queries are PromQL (lower case). Others are refused.
@@ -92,19 +92,10 @@ class IndicatorReader:
 
     def _indicator(self, obj: OpenSLOObject) -> Indicator | None:
         ctx = obj.ctx
-        data = obj.data
-        spec_path = obj.at("spec")
-        spec = data.get("spec")
-        if not isinstance(spec, Mapping) and ("ratioMetric" in data or "thresholdMetric" in data):
-            ctx.warn(
-                obj.path,
-                "indicator without metadata/spec: read as the SLI's spec",
-                "OpenSLO writes indicator: {metadata: {name: ...}, spec: {ratioMetric: ...}}",
-            )
-            spec, spec_path = data, obj.path
-        if not isinstance(spec, Mapping):
-            ctx.error(obj.path, "an SLI needs spec with ratioMetric or thresholdMetric")
+        found = _spec_of(obj)
+        if found is None:
             return None
+        spec_path, spec = found
         kinds = [k for k in ("ratioMetric", "thresholdMetric") if k in spec]
         if len(kinds) != 1:
             ctx.error(
@@ -130,39 +121,46 @@ class IndicatorReader:
                 "sloscope counts events with counters (increase over the window)",
             )
         if "raw" in ratio:
-            if any(k in ratio for k in ("good", "bad", "total")):
-                ctx.error(path, "raw cannot be combined with good, bad or total")
-                return None
-            raw_type = ratio.get("rawType")
-            if raw_type not in ("success", "failure"):
-                ctx.error(
-                    (*path, "rawType") if "rawType" in ratio else path,
-                    f"rawType must be success or failure, got {raw_type!r}",
-                    "success: the raw query is good/total; failure: bad/total",
-                )
-                return None
-            query = self.metric_source(ctx, (*path, "raw"))
-            return (
-                None if query is None else Indicator("raw", {"raw": query}, str(raw_type), counter)
+            return self._raw_ratio(ctx, path, ratio, counter)
+        return self._parts_ratio(ctx, path, ratio, counter)
+
+    def _raw_ratio(
+        self, ctx: Context, path: YamlPath, ratio: Mapping[str, object], counter: bool
+    ) -> Indicator | None:
+        """A ratioMetric with ``raw`` (a ratio query) and ``rawType``."""
+        if any(k in ratio for k in ("good", "bad", "total")):
+            ctx.error(path, "raw cannot be combined with good, bad or total")
+            return None
+        raw_type = ratio.get("rawType")
+        if raw_type not in ("success", "failure"):
+            ctx.error(
+                (*path, "rawType") if "rawType" in ratio else path,
+                f"rawType must be success or failure, got {raw_type!r}",
+                "success: the raw query is good/total; failure: bad/total",
             )
-        given = [k for k in ("good", "bad") if k in ratio]
-        if len(given) != 1 or "total" not in ratio:
+            return None
+        query = self.metric_source(ctx, (*path, "raw"))
+        return None if query is None else Indicator("raw", {"raw": query}, str(raw_type), counter)
+
+    def _parts_ratio(
+        self, ctx: Context, path: YamlPath, ratio: Mapping[str, object], counter: bool
+    ) -> Indicator | None:
+        """A ratioMetric of ``total`` and exactly one of ``good`` and ``bad``."""
+        found = [k for k in ("good", "bad", "total") if k in ratio]
+        given = found[:-1] if "total" in found else []
+        if len(given) != 1:
             ctx.error(
                 path,
                 "ratioMetric needs total and exactly one of good and bad"
-                + (
-                    f" (found {', '.join(k for k in ('good', 'bad', 'total') if k in ratio)})"
-                    if ratio
-                    else ""
-                ),
+                + (f" (found {', '.join(found)})" if ratio else ""),
             )
             return None
-        parts = {k: self.metric_source(ctx, (*path, k)) for k in (given[0], "total")}
-        if any(q is None for q in parts.values()):
-            return None
-        return Indicator(
-            "ratio", {k: q for k, q in parts.items() if q is not None}, counter=counter
-        )
+        parts: dict[str, Query] = {}
+        for key in (given[0], "total"):
+            query = self.metric_source(ctx, (*path, key))
+            if query is not None:
+                parts[key] = query
+        return Indicator("ratio", parts, counter=counter) if len(parts) == 2 else None
 
     def metric_source(self, ctx: Context, path: YamlPath) -> Query | None:
         """The query of the part at ``path`` (``{metricSource: {type, spec: {query}}}``)."""
@@ -202,6 +200,24 @@ class IndicatorReader:
             )
             return None
         return _query_of_source(ctx, source_path, source)
+
+
+def _spec_of(obj: OpenSLOObject) -> tuple[YamlPath, Mapping[str, object]] | None:
+    """An SLI's spec and its path; an indicator without metadata/spec wrapping is read as
+    its own spec (with a warning). None after an error."""
+    data = obj.data
+    spec = data.get("spec")
+    if isinstance(spec, Mapping):
+        return obj.at("spec"), spec
+    if "ratioMetric" in data or "thresholdMetric" in data:
+        obj.ctx.warn(
+            obj.path,
+            "indicator without metadata/spec: read as the SLI's spec",
+            "OpenSLO writes indicator: {metadata: {name: ...}, spec: {ratioMetric: ...}}",
+        )
+        return obj.path, data
+    obj.ctx.error(obj.path, "an SLI needs spec with ratioMetric or thresholdMetric")
+    return None
 
 
 def _query_of_source(

@@ -12,10 +12,10 @@ from typing import Any
 from sloscope import conventions as names
 from sloscope.engine.windows import AlertSeverity
 from sloscope.generate import promql
-from sloscope.generate.alert_rules import alert_annotations, alert_labels
-from sloscope.generate.rule_plan import SLOPlan
-from sloscope.generate.rule_test_events import UntestableError
-from sloscope.generate.rule_test_scenarios import Expect
+from sloscope.generate.prometheus.alerts import alert_annotations, alert_labels
+from sloscope.generate.prometheus.plan import SLOPlan
+from sloscope.generate.rule_tests.events import UntestableError
+from sloscope.generate.rule_tests.scenarios import Expect
 
 # --- Go's template functions ------------------------------------------------------------
 

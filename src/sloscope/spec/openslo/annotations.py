@@ -25,7 +25,7 @@ On a Service: ``sloscope.dev/journeys`` (``[{"name":"pay","description":"..."}]`
 
 Another ``sloscope.dev/`` annotation is a warning (a typo, or a newer sloscope's), not an
 error. Annotations of other prefixes are not read here: the SLO's keep their handling
-(runbook and dashboard links, see :mod:`~sloscope.spec.openslo_alerts`).
+(runbook and dashboard links, see :mod:`~sloscope.spec.openslo.alerts`).
 """
 
 from __future__ import annotations
@@ -126,6 +126,14 @@ def read_annotations(
     if kind == "SLO":
         rest = {k: v for k, v in value.items() if k not in ours}
         others = fields.string_map(ctx, path, rest, "annotation")
+    values, paths = _read_ours(ctx, path, ours, kind)
+    return Annotations(values, paths, others)
+
+
+def _read_ours(
+    ctx: Context, path: YamlPath, ours: Mapping[str, object], kind: Literal["SLO", "Service"]
+) -> tuple[dict[str, object], dict[str, YamlPath]]:
+    """The ``sloscope.dev/`` annotations read (those without error), and where each is."""
     values: dict[str, object] = {}
     paths: dict[str, YamlPath] = {}
     for key, raw in ours.items():
@@ -140,7 +148,7 @@ def read_annotations(
         converted = _READERS[key](ctx, at, key, text)
         if converted is not None:
             values[key] = converted
-    return Annotations(values, paths, others)
+    return values, paths
 
 
 def _unknown(ctx: Context, path: YamlPath, key: str, kind: str) -> None:
@@ -230,9 +238,7 @@ def _buckets(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[float, 
         )
         return None
     buckets = tuple(float(f"{v:.12g}") for v in numbers)
-    if any(b <= 0 or not math.isfinite(b) for b in buckets) or list(buckets) != sorted(
-        set(buckets)
-    ):
+    if not _increasing(buckets):
         ctx.error(
             path,
             f"{key}: buckets must be positive and increasing, each once, got {text!r}",
@@ -240,6 +246,12 @@ def _buckets(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[float, 
         )
         return None
     return buckets
+
+
+def _increasing(buckets: tuple[float, ...]) -> bool:
+    """Whether buckets are finite, positive and increasing, each once."""
+    finite = all(b > 0 and math.isfinite(b) for b in buckets)
+    return finite and list(buckets) == sorted(set(buckets))
 
 
 def _string_map(ctx: Context, path: YamlPath, key: str, text: str) -> dict[str, str] | None:
@@ -266,25 +278,32 @@ def _journeys(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[Journe
         return None
     out: list[Journey] = []
     for index, item in enumerate(value):
-        where = f"{key} item {index + 1}"
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            ctx.error(path, f"{where} must be an object with a name, got {item!r}", hint)
+        journey = _journey(ctx, path, f"{key} item {index + 1}", item, hint)
+        if journey is None:
             return None
-        extra = sorted(set(item) - {"name", "description"})
-        if extra:
-            ctx.error(path, f"{where} has unknown keys {', '.join(extra)}", hint)
+        if journey.name in {j.name for j in out}:
+            ctx.error(path, f"{key}: duplicate journey name {journey.name!r}", "rename one")
             return None
-        description = item.get("description", "")
-        if not isinstance(description, str):
-            ctx.error(path, f"{where}: description must be a string", hint)
-            return None
-        if not fields.check_name(ctx, path, item["name"], "journey"):
-            return None
-        if item["name"] in {j.name for j in out}:
-            ctx.error(path, f"{key}: duplicate journey name {item['name']!r}", "rename one")
-            return None
-        out.append(Journey(item["name"], description))
+        out.append(journey)
     return tuple(out)
+
+
+def _journey(ctx: Context, path: YamlPath, where: str, item: object, hint: str) -> Journey | None:
+    """One journey of the JSON list; None after an error (at the annotation)."""
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        ctx.error(path, f"{where} must be an object with a name, got {item!r}", hint)
+        return None
+    extra = sorted(set(item) - {"name", "description"})
+    if extra:
+        ctx.error(path, f"{where} has unknown keys {', '.join(extra)}", hint)
+        return None
+    description = item.get("description", "")
+    if not isinstance(description, str):
+        ctx.error(path, f"{where}: description must be a string", hint)
+        return None
+    if not fields.check_name(ctx, path, item["name"], "journey"):
+        return None
+    return Journey(item["name"], description)
 
 
 _Reader = Callable[[Context, YamlPath, str, str], object]

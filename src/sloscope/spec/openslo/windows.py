@@ -19,7 +19,7 @@ from sloscope.spec import fields
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.fields import Context
 from sloscope.spec.model import CalendarUnit, Window
-from sloscope.spec.openslo_objects import OpenSLOObject
+from sloscope.spec.openslo.objects import OpenSLOObject
 from sloscope.spec.yamlpos import YamlPath
 
 BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
@@ -76,17 +76,10 @@ def time_window(obj: OpenSLOObject) -> Window | None:
             obj.at("spec"), f"SLO {obj.name!r} has no timeWindow; a rolling 30d window is assumed"
         )
         return fields.rolling_window(ctx, path, "30d")
-    if isinstance(raw, Mapping):
-        ctx.warn(
-            path, "timeWindow is a list with one item in OpenSLO; read the mapping as that item"
-        )
-    elif isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], Mapping):
-        path = (*path, 0)
-        raw = raw[0]
-    else:
-        ctx.error(path, "timeWindow must be a list with exactly one window")
+    item = _window_item(obj, raw)
+    if item is None:
         return None
-    assert isinstance(raw, Mapping)
+    path, raw = item
     duration = raw.get("duration")
     if not isinstance(duration, str | int) or isinstance(duration, bool):
         ctx.error(path, "timeWindow needs duration, e.g. 28d (rolling) or 1M (calendar)")
@@ -105,6 +98,21 @@ def time_window(obj: OpenSLOObject) -> Window | None:
     if rolling is True or (rolling is None and calendar is None):
         return _rolling(ctx, path, text, count=count, unit=unit, has_calendar=calendar is not None)
     return _calendar(ctx, path, text, count=count, unit=unit, calendar=calendar)
+
+
+def _window_item(obj: OpenSLOObject, raw: object) -> tuple[YamlPath, Mapping[str, object]] | None:
+    """The one window of ``spec.timeWindow`` and its path (a bare mapping is read, with a
+    warning); None after an error."""
+    path = obj.at("spec", "timeWindow")
+    if isinstance(raw, Mapping):
+        obj.ctx.warn(
+            path, "timeWindow is a list with one item in OpenSLO; read the mapping as that item"
+        )
+        return path, raw
+    if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], Mapping):
+        return (*path, 0), raw[0]
+    obj.ctx.error(path, "timeWindow must be a list with exactly one window")
+    return None
 
 
 def _rolling(
@@ -158,36 +166,45 @@ def slice_settings(
 ) -> tuple[int, float] | None:
     """(slice seconds, slice target) of the objective at ``path``; None after an error."""
     before = ctx.error_count()
-    window = data.get("timeSliceWindow")
-    seconds = 0
+    seconds = _slice_seconds(ctx, path, data.get("timeSliceWindow"))
+    fraction = _slice_target(ctx, path, data.get("timeSliceTarget"))
+    if ctx.error_count() > before:
+        return None
+    return seconds, fraction
+
+
+def _slice_seconds(ctx: Context, path: YamlPath, window: object) -> int:
+    """``timeSliceWindow`` in seconds (0 after an error)."""
     if window is None:
         ctx.error(path, "Timeslices needs timeSliceWindow (e.g. 1m)")
-    elif isinstance(window, int | float) and not isinstance(window, bool):
+        return 0
+    if isinstance(window, int | float) and not isinstance(window, bool):
         seconds = int(float(window) * 60)  # OpenSLO: a bare number is minutes
         if seconds <= 0:
             ctx.error((*path, "timeSliceWindow"), "timeSliceWindow must be positive")
-    else:
-        try:
-            seconds = parse_duration(str(window))
-        except ValueError as exc:
-            ctx.error((*path, "timeSliceWindow"), f"timeSliceWindow: {exc}")
-    target = data.get("timeSliceTarget")
-    fraction = 0.0
+        return seconds
+    try:
+        return parse_duration(str(window))
+    except ValueError as exc:
+        ctx.error((*path, "timeSliceWindow"), f"timeSliceWindow: {exc}")
+        return 0
+
+
+def _slice_target(ctx: Context, path: YamlPath, target: object) -> float:
+    """``timeSliceTarget`` as a fraction (0 after an error)."""
     if target is None:
         ctx.error(
             path,
             "Timeslices needs timeSliceTarget: the good ratio (0-1] that makes a slice good",
         )
-    elif isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1:
+        return 0.0
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1:
         ctx.error(
             (*path, "timeSliceTarget"),
             f"timeSliceTarget must be a number in (0, 1], got {target!r}",
         )
-    else:
-        fraction = round(float(target), 12)
-    if ctx.error_count() > before:
-        return None
-    return seconds, fraction
+        return 0.0
+    return round(float(target), 12)
 
 
 def _aligned(start: object, unit: str) -> bool:

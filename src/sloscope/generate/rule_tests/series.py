@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sloscope.generate.rule_test_events import EventModel, UntestableError
+from sloscope.generate.rule_tests.events import EventModel, UntestableError
 from sloscope.spec.selectors import Matcher, Selector
 
 #: Counters rise by a multiple of this per minute: every window up to 6h divides it, so
@@ -92,18 +92,34 @@ class Mix:
     weights: tuple[tuple[Selector, Fraction], ...]
 
 
+def _counts(terms: Iterable[tuple[int, Selector]], series: Sequence[Selector]) -> list[int]:
+    """How often each series counts in a signed sum of selectors (matching terms' signs)."""
+    return [sum(c for c, s in terms if _matches(s, x)) for x in series]
+
+
+def _mix_options(totals: Sequence[int], excess: Sequence[Fraction]) -> list[dict[int, Fraction]]:
+    """Candidate mixes as unnormalised rates by series index, simplest first.
+
+    ``totals[j]``: how often series ``j`` counts in the total; ``excess[j]``: its bad count
+    minus the ratio times its total count. One series alone fits when its excess is 0;
+    two fit when one's excess is positive and the other's negative (weighted to cancel).
+    """
+    options: list[dict[int, Fraction]] = [
+        {j: Fraction(1)} for j, (d, b) in enumerate(zip(excess, totals, strict=True)) if d == 0 < b
+    ]
+    for j, over in enumerate(excess):
+        for k, under in enumerate(excess):
+            if over > 0 > under:
+                options.append({j: -under, k: over})
+    return options
+
+
 def solve_mix(model: EventModel, series: Sequence[Selector], ratio: Fraction) -> Mix:
     """Non-negative rates of ``series`` whose bad ÷ total is ``ratio`` and total is 1."""
-    a = [sum(c for c, s in model.bad if _matches(s, x)) for x in series]
-    b = [sum(c for c, s in model.total if _matches(s, x)) for x in series]
+    a = _counts(model.bad, series)
+    b = _counts(model.total, series)
     d = [Fraction(a_j) - ratio * b_j for a_j, b_j in zip(a, b, strict=True)]
-    options: list[dict[int, Fraction]] = []
-    options += [{j: Fraction(1)} for j in range(len(series)) if d[j] == 0 and b[j] > 0]
-    for j in range(len(series)):
-        for k in range(len(series)):
-            if d[j] > 0 > d[k]:
-                options.append({j: -d[k], k: d[j]})
-    for option in options:
+    for option in _mix_options(b, d):
         total = sum(b[j] * x for j, x in option.items())
         if total > 0:
             return Mix(tuple((series[j], x / total) for j, x in sorted(option.items())))

@@ -1,0 +1,372 @@
+"""Test doubles for code built on sloscope (and for sloscope's own tests).
+
+Two stand-ins for the telemetry a report reads, so a test needs neither a store nor a
+server:
+
+- :class:`FakeSource`: a :class:`~sloscope.sources.base.Source` that answers from
+  per-minute counts you give it. Hand it to :meth:`Workspace.report
+  <sloscope.workspace.Workspace.report>` (``source=``) to check a spec's figures, or to
+  anything else that takes a source.
+- :class:`FakePrometheus`: the few endpoints of the Prometheus HTTP API that
+  :class:`~sloscope.sources.prometheus.PrometheusSource` calls, on an
+  ``httpx.MockTransport``: no socket, every request recorded, answers scripted by a
+  handler (:func:`prometheus_api` builds the usual one). Needs ``httpx`` (the
+  ``prometheus`` extra).
+
+Per-minute counts: ``good[i]`` and ``total[i]`` are the events of minute ``i``, which
+covers ``(start + 60*i, start + 60*(i+1)]``, as on every grid in sloscope.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sloscope.errors import SourceError
+from sloscope.sources.base import CountSeries, grid_length
+from sloscope.spec.model import SLI, TimeslicesSLI
+
+if TYPE_CHECKING:
+    import httpx
+
+MINUTE = 60
+
+Counts = tuple[ArrayLike, ArrayLike]
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One call a :class:`FakeSource` answered, as it was asked."""
+
+    slis: tuple[SLI, ...]
+    start: int
+    end: int
+    step: int
+    ids: tuple[str, ...] | None
+
+
+class FakeSource:
+    """A source answering from per-minute good and total counts.
+
+    The same counts for every SLI::
+
+        >>> import numpy as np
+        >>> from sloscope.spec.model import RatioSLI
+        >>> from sloscope.spec.selectors import parse_selector
+        >>> sli = RatioSLI(total=parse_selector("req_total"), bad=parse_selector("err_total"))
+        >>> source = FakeSource.from_minutes(
+        ...     start=1_800_000_000, good=np.full(60, 99.0), total=np.full(60, 100.0)
+        ... )
+        >>> [counts] = source.fetch([sli], 1_800_000_000, 1_800_001_800, 600)
+        >>> counts.good.tolist(), counts.total.tolist()
+        ([990.0, 990.0, 990.0], [1000.0, 1000.0, 1000.0])
+
+    Or counts per SLI; a time-slice SLI without its own reads its indicator's, and an
+    SLI with none matches no series (``series == 0``, so its figures are ``None``, as
+    with a selector that matches nothing)::
+
+        >>> source = FakeSource(1_800_000_000, {sli: ([1.0, 2.0], [2.0, 2.0])})
+        >>> [counts] = source.fetch([sli], 1_800_000_000 - 60, 1_800_000_180, 60)
+        >>> counts.good.tolist()  # minutes outside the counts hold no events
+        [0.0, 1.0, 2.0, 0.0]
+
+    In a report, for the SLOs of a workspace::
+
+        report = workspace.report(at=1_800_003_600, source=FakeSource.from_minutes(...))
+
+    ``calls`` records every fetch; ``closed`` turns true on :meth:`close`. The step
+    asked for must be whole minutes and the range start on the minute grid of ``start``.
+    ``coarse_history`` says whether the planner may ask for old counts at a coarse step
+    (as of a Prometheus server); the counts are the same either way.
+    """
+
+    def __init__(
+        self,
+        start: int,
+        counts: Mapping[SLI, Counts],
+        *,
+        every_sli: Counts | None = None,
+        series: int = 1,
+        coarse_history: bool = False,
+        name: str = "fake",
+    ) -> None:
+        self.start = start
+        self.name = name
+        self.coarse_history = coarse_history
+        self.series = series
+        self.calls: list[Fetch] = []
+        self.closed = False
+        self._counts = {sli: _pair(pair) for sli, pair in counts.items()}
+        self._every = _pair(every_sli) if every_sli is not None else None
+
+    @classmethod
+    def from_minutes(
+        cls,
+        *,
+        start: int,
+        good: ArrayLike,
+        total: ArrayLike,
+        series: int = 1,
+        coarse_history: bool = False,
+    ) -> FakeSource:
+        """A source giving every SLI these per-minute counts from ``start``."""
+        return cls(
+            start,
+            {},
+            every_sli=(good, total),
+            series=series,
+            coarse_history=coarse_history,
+        )
+
+    def fetch(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[CountSeries]:
+        """Each SLI's counts summed into ``step``-second steps over ``(start, end]``."""
+        self.calls.append(Fetch(tuple(slis), start, end, step, tuple(ids) if ids else None))
+        n = grid_length(start, end, step)
+        if step % MINUTE or (start - self.start) % MINUTE:
+            raise SourceError(
+                f"the fake source counts whole minutes from {self.start}; asked for "
+                f"{step}s steps from {start}"
+            )
+        first = (start - self.start) // MINUTE
+        per = step // MINUTE
+        out = []
+        for sli in slis:
+            pair = self._counts_of(sli)
+            if pair is None:
+                out.append(CountSeries.empty(start, end, step))
+                continue
+            good, total = (_minutes(a, first, n * per).reshape(n, per).sum(axis=1) for a in pair)
+            out.append(CountSeries(start, step, good, total, series=self.series))
+        return out
+
+    def _counts_of(self, sli: SLI) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        # A time-slice SLI reads its indicator's events, as from a real source.
+        found = self._counts.get(sli)
+        if found is None and isinstance(sli, TimeslicesSLI):
+            found = self._counts.get(sli.indicator)
+        return found if found is not None else self._every
+
+    def close(self) -> None:
+        """Mark the source closed (a test can check its caller closed it)."""
+        self.closed = True
+
+
+def _pair(counts: Counts) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    good, total = (np.asarray(a, dtype=np.float64) for a in counts)
+    if good.shape != total.shape or good.ndim != 1:
+        raise ValueError(
+            f"good and total must be 1-d and of one length, got {good.shape} and {total.shape}"
+        )
+    return good, total
+
+
+def _minutes(values: NDArray[np.float64], first: int, count: int) -> NDArray[np.float64]:
+    """``values[first:first+count]``, with zeros where that runs past either end."""
+    out = np.zeros(count)
+    lo, hi = max(first, 0), min(first + count, len(values))
+    if hi > lo:
+        out[lo - first : hi - first] = values[lo:hi]
+    return out
+
+
+# --- Prometheus ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrometheusRequest:
+    """One request as the fake saw it: the form fields (POST body or query string)."""
+
+    method: str
+    path: str
+    form: dict[str, list[str]]
+    headers: dict[str, str]
+
+    def one(self, key: str) -> str:
+        """The single value of a form field (``query``, ``start``, ``match[]``...)."""
+        [value] = self.form[key]
+        return value
+
+
+@dataclass(frozen=True)
+class PrometheusAnswer:
+    """What the fake answers: a status and a JSON ``body``, or raw ``text`` (an HTML page)."""
+
+    status: int = 200
+    body: Any = None
+    text: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def encode(self) -> tuple[bytes, dict[str, str]]:
+        """The body's bytes and the response headers, Content-Type included."""
+        text = self.text if self.text is not None else json.dumps(self.body)
+        content = "text/html" if self.text is not None else "application/json"
+        return text.encode(), {"Content-Type": content, **self.headers}
+
+
+PrometheusHandler = Callable[[PrometheusRequest], PrometheusAnswer]
+RangeValues = Callable[[str, int], float | None]
+
+
+def success(data: Any) -> PrometheusAnswer:
+    """A successful API answer carrying ``data``."""
+    return PrometheusAnswer(200, {"status": "success", "data": data})
+
+
+def failure(status: int, kind: str, message: str) -> PrometheusAnswer:
+    """An API error as Prometheus writes it (``errorType`` ``bad_data``, ``timeout``...)."""
+    return PrometheusAnswer(status, {"status": "error", "errorType": kind, "error": message})
+
+
+def matrix(*series: tuple[Mapping[str, str], Sequence[tuple[int, float]]]) -> PrometheusAnswer:
+    """A ``query_range`` answer: each series' labels and its (timestamp, value) points."""
+    return success(
+        {
+            "resultType": "matrix",
+            "result": [
+                {"metric": dict(labels), "values": [[t, repr(float(v))] for t, v in points]}
+                for labels, points in series
+            ],
+        }
+    )
+
+
+def vector(*samples: tuple[Mapping[str, str], float], at: int = 0) -> PrometheusAnswer:
+    """An instant ``query`` answer: each sample's labels and value at ``at``."""
+    return success(
+        {
+            "resultType": "vector",
+            "result": [
+                {"metric": dict(labels), "value": [at, repr(float(v))]} for labels, v in samples
+            ],
+        }
+    )
+
+
+def prometheus_api(
+    series: Mapping[str, Sequence[Mapping[str, str]]],
+    values: RangeValues,
+    recorded: Sequence[tuple[Mapping[str, str], float]] = (),
+) -> PrometheusHandler:
+    """A handler for the three endpoints the Prometheus source calls.
+
+    ``/api/v1/series``: the label sets in ``series`` under the ``match[]`` selector's
+    text (none for another). ``/api/v1/query_range``: one series whose point at each
+    step ``t`` is ``values(query, t)`` (no point where it returns ``None``).
+    ``/api/v1/query`` (the recording-rules lookup): the ``recorded`` samples. Any other
+    path: 404, as a server behind a route prefix answers.
+    """
+
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
+        if request.path == "/api/v1/series":
+            return success([dict(s) for s in series.get(request.one("match[]"), [])])
+        if request.path == "/api/v1/query":
+            return vector(*recorded, at=int(request.one("time")))
+        if request.path == "/api/v1/query_range":
+            query = request.one("query")
+            first, last, step = (int(request.one(k)) for k in ("start", "end", "step"))
+            points = [
+                (t, v) for t in range(first, last + 1, step) if (v := values(query, t)) is not None
+            ]
+            return matrix(({}, points)) if points else matrix()
+        return PrometheusAnswer(404, text="404 page not found")
+
+    return handle
+
+
+class FakePrometheus:
+    """The Prometheus HTTP API on ``httpx.MockTransport``, answered by ``handler``.
+
+    ::
+
+        from sloscope.sources.prometheus import PrometheusSource
+        from sloscope.testing import FakePrometheus, prometheus_api
+
+        handler = prometheus_api(
+            series={'req_total{code="200"}': [{"code": "200"}], "req_total": [...]},
+            values=lambda query, t: 10.0,   # every step of every range query
+        )
+        with FakePrometheus(handler) as prometheus:
+            source = PrometheusSource(prometheus.url, client=prometheus.client())
+            [counts] = source.fetch([sli], start, end, 60)
+        assert prometheus.paths().count("/api/v1/query_range") == 2
+
+    ``requests`` holds every request in arrival order (the source sends several at
+    once; the list is safe to append to from its threads). Nothing is sent over the
+    network, so timeouts and refused connections need a real server.
+    """
+
+    url = "http://prometheus.invalid"
+
+    def __init__(self, handler: PrometheusHandler) -> None:
+        self.handler = handler
+        self.requests: list[PrometheusRequest] = []
+        self._lock = threading.Lock()
+        self._clients: list[httpx.Client] = []
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        """A transport that answers every request with :attr:`handler`."""
+        import httpx
+
+        return httpx.MockTransport(self._answer)
+
+    def client(self, **options: Any) -> httpx.Client:
+        """An ``httpx.Client`` on this fake (closed when the ``with`` block ends)."""
+        import httpx
+
+        made = httpx.Client(transport=self.transport, **options)
+        self._clients.append(made)
+        return made
+
+    def paths(self) -> list[str]:
+        """The path of every request, in order."""
+        return [r.path for r in self.requests]
+
+    def close(self) -> None:
+        """Close the clients :meth:`client` made."""
+        for made in self._clients:
+            made.close()
+
+    def __enter__(self) -> FakePrometheus:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
+        body = request.read().decode()
+        form = parse_qs(body or request.url.query.decode(), keep_blank_values=True)
+        seen = PrometheusRequest(
+            request.method,
+            request.url.path,
+            form,
+            {k.lower(): v for k, v in request.headers.items()},
+        )
+        with self._lock:
+            self.requests.append(seen)
+        answer = self.handler(seen)
+        content, headers = answer.encode()
+        return httpx.Response(answer.status, headers=headers, content=content)
