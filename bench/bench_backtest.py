@@ -30,8 +30,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_report
-from sloscope.alerting.backtest import backtest
-from sloscope.alerting.noise import default_pipeline
 from sloscope.workspace import Workspace
 
 RUNS = 3
@@ -54,30 +52,9 @@ def run() -> dict[str, Any]:
     out = bench_report.OUT
     truth = out / "truth.json"
     ws = Workspace.open(out)
-    incidents = ws.truth_incidents(truth, None, START, END)
 
-    def fetch() -> Any:
-        src = ws.source()
-        try:
-            return ws.replay_inputs(START, END, None, (), src)
-        finally:
-            src.close()
-
-    (lifetime, start, end, sets, targets), fetch_s = _best(fetch)
-
-    def replay() -> Any:
-        return backtest(
-            targets,
-            sets,
-            lifetime,
-            start=start,
-            end=end,
-            pipeline=default_pipeline(depends_on=ws.config.alerting.depends_on()),
-            incidents=incidents,
-            compare_static=True,
-        )
-
-    result, replay_s = _best(replay)
+    inputs, fetch_s = _best(lambda: ws.replay_inputs(START, END))
+    result, replay_s = _best(lambda: ws.replay(inputs, truth=truth, compare_static=True))
     _, whole_s = _best(lambda: ws.backtest(START, END, truth=truth, compare_static=True))
     cli = [sys.executable, "-m", "sloscope.cli", "backtest", "-w", str(out), "--json"]
     cli += ["--from", str(START), "--to", str(END), "--truth", str(truth), "--compare", "static"]
@@ -86,11 +63,15 @@ def run() -> dict[str, Any]:
     cli_s = time.perf_counter() - began
     main = result.replays[0]
     quality = main.quality
-    steps = sum(len(t.counts.total) for t in targets)
+    steps = sum(len(t.counts.total) for t in inputs.targets)
     return {
-        "name": f"backtest of {len(targets)} SLOs over 30 days of 1-minute data",
+        "name": f"backtest of {len(inputs.targets)} SLOs over 30 days of 1-minute data",
         "rows": [
-            ("SLOs x evaluations replayed", len(targets) * (end - start) // 60, ""),
+            (
+                "SLOs x evaluations replayed",
+                len(inputs.targets) * (inputs.end - inputs.start) // 60,
+                "",
+            ),
             ("steps fetched (history included)", steps, ""),
             ("fetch from the embedded store, best of 3", fetch_s, "s"),
             ("replay: engine + lifetimes + pipeline + static + quality", replay_s, "s"),

@@ -449,6 +449,11 @@ def _time_option(name: str, text: str) -> int:
         _fail(f"{name}: {exc}")
 
 
+def _check_range(begin: int, finish: int) -> None:
+    if begin >= finish:
+        _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+
+
 FromOption = Annotated[
     str, typer.Option("--from", help="Start of the replay: RFC 3339 or Unix seconds.")
 ]
@@ -487,8 +492,7 @@ def backtest(
 ) -> None:
     """Replay stored history: the alerts that would have fired, and how good they were."""
     begin, finish = _time_option("--from", start), _time_option("--to", end)
-    if begin >= finish:
-        _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+    _check_range(begin, finish)
     with _errors():
         ws = _workspace(workspace)
         result = ws.backtest(
@@ -533,8 +537,7 @@ def tune(
         ws = _workspace(workspace)
         finish = _time_option("--to", end) if end is not None else ws.history_end(time.time())
         begin = _time_option("--from", start) if start is not None else finish - 30 * 86400
-        if begin >= finish:
-            _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+        _check_range(begin, finish)
         proposals = ws.tune(
             begin, finish, service=service, truth=truth.absolute() if truth else None
         )

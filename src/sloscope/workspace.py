@@ -22,15 +22,14 @@ from typing import Any, BinaryIO
 from sloscope.alerting.adjustments import excluded_steps, zero_excluded
 from sloscope.alerting.backtest import (
     BacktestResult,
-    BacktestTarget,
     PolicySet,
+    ReplayInputs,
     backtest,
     lead_seconds,
 )
 from sloscope.alerting.history import fetch_targets, history_start, labels_of
 from sloscope.alerting.noise import default_pipeline
 from sloscope.alerting.quality import Incident, load_truth
-from sloscope.alerting.spans import Lifetime
 from sloscope.alerting.traffic import traffic_warnings
 from sloscope.alerting.tune import Proposal, propose
 from sloscope.alerting.tuned_config import write_tuned_config
@@ -48,7 +47,7 @@ from sloscope.errors import (
 )
 from sloscope.policy.budget import BudgetPolicy, decide
 from sloscope.report.model import Report, SLOResult
-from sloscope.sources.base import Source
+from sloscope.sources.base import CountSeries, Source
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.plan import COARSE_STEP, FetchRequest, fetch_for_evaluation
 from sloscope.spec.durations import format_duration
@@ -186,40 +185,49 @@ class Workspace:
             )
         return [p for p in paths if p.exists()]
 
-    def _check_traffic(self, services: Sequence[Service]) -> list[Problem]:
-        """Warnings for SLOs whose recent traffic is too low for their alert windows."""
+    def _recent_counts(
+        self, pairs: Sequence[tuple[Service, SLO]]
+    ) -> tuple[list[AlertPolicy], list[CountSeries]] | None:
+        """Every SLO's policy and its last days of counts; None without stored data."""
         if self.config.source.type != "embedded" or not self.telemetry_path.exists():
-            return []
+            return None
+        step = self.config.step_seconds
         with self.open_store(read_only=True) as store:
             span = store.time_range()
             if span is None:
-                return []
-            step = self.config.step_seconds
+                return None
             end = span[1] // 1000 // step * step
             begin = max(end - TRAFFIC_DAYS * 86400, span[0] // 1000 // step * step)
             if end - begin < step:
-                return []
-            pairs = [(svc, slo) for svc in services for slo in svc.slos]
+                return None
             try:
                 policies = [self.alert_policy_for(svc, slo) for svc, slo in pairs]
                 counts = EmbeddedSource(store).fetch([s.sli for _, s in pairs], begin, end, step)
             except (SourceError, ConfigError):
-                return []  # an SLI the store cannot count is reported elsewhere
+                return None  # an SLI the store cannot count is reported elsewhere
+        return policies, counts
+
+    def _check_traffic(self, services: Sequence[Service]) -> list[Problem]:
+        """Warnings for SLOs whose recent traffic is too low for their alert windows."""
+        pairs = [(svc, slo) for svc in services for slo in svc.slos]
+        recent = self._recent_counts(pairs)
+        if recent is None:
+            return []
         problems = []
-        for (service, slo), policy, series in zip(pairs, policies, counts, strict=True):
+        for (service, slo), policy, series in zip(pairs, *recent, strict=True):
             origin = slo.origin or service.origin
-            for message in traffic_warnings(slo, policy, series):
-                problems.append(
-                    Problem(
-                        file=origin.file if origin else service.name,
-                        line=origin.line if origin else 0,
-                        column=1 if origin and origin.line else 0,
-                        message=f"SLO {service.name}/{slo.name}: {message}",
-                        hint="use longer alert windows, a lower guard (alerting.guard in "
-                        "sloscope.yaml), or a time-slice SLI for a quiet service",
-                        severity="warning",
-                    )
+            problems += [
+                Problem(
+                    file=origin.file if origin else service.name,
+                    line=origin.line if origin else 0,
+                    column=1 if origin and origin.line else 0,
+                    message=f"SLO {service.name}/{slo.name}: {message}",
+                    hint="use longer alert windows, a lower guard (alerting.guard in "
+                    "sloscope.yaml), or a time-slice SLI for a quiet service",
+                    severity="warning",
                 )
+                for message in traffic_warnings(slo, policy, series)
+            ]
         return problems
 
     # --- telemetry --------------------------------------------------------------------
@@ -425,11 +433,16 @@ class Workspace:
         self,
         start: int,
         end: int,
-        service: str | None,
-        policies: Sequence[str],
-        src: Source,
-    ) -> tuple[Lifetime, int, int, list[PolicySet], list[BacktestTarget]]:
-        """The lifetime, the aligned range, the policy sets and the fetched targets."""
+        service: str | None = None,
+        policies: Sequence[str] = (),
+        source: Source | None = None,
+    ) -> ReplayInputs:
+        """What a replay of ``(start, end]`` runs on: lifetime, range, policies, counts.
+
+        The range is aligned to the evaluation interval; each of ``policies`` (default:
+        every SLO's own) becomes a policy set; the counts are fetched from ``source``
+        (default: the configured one, closed afterwards).
+        """
         lifetime = self.config.lifetime()
         step = self.config.step_seconds
         interval = lifetime.interval
@@ -448,10 +461,20 @@ class Workspace:
         begin = history_start(
             start, lead_seconds(lifetime), [p for ps in sets for p in ps.policies], step
         )
-        targets = fetch_targets(
-            src, pairs, begin=begin, end=end, step=step, adjustments=self.config.adjustment_list()
-        )
-        return lifetime, start, end, sets, targets
+        src = self.source() if source is None else source
+        try:
+            targets = fetch_targets(
+                src,
+                pairs,
+                begin=begin,
+                end=end,
+                step=step,
+                adjustments=self.config.adjustment_list(),
+            )
+        finally:
+            if source is None:
+                src.close()
+        return ReplayInputs(lifetime, start, end, sets, targets)
 
     def truth_incidents(
         self, truth: str | Path | None, service: str | None, start: int, end: int
@@ -485,23 +508,26 @@ class Workspace:
         inhibition; silences are state and are not replayed); adjustments applied. With
         ``truth`` (a JSON file), the quality figures. See :mod:`sloscope.alerting.backtest`.
         """
-        own_source = source is None
-        src = self.source() if source is None else source
-        try:
-            lifetime, start, end, sets, targets = self.replay_inputs(
-                start, end, service, policies, src
-            )
-        finally:
-            if own_source:
-                src.close()
+        inputs = self.replay_inputs(start, end, service, policies, source)
+        return self.replay(inputs, truth=truth, service=service, compare_static=compare_static)
+
+    def replay(
+        self,
+        inputs: ReplayInputs,
+        *,
+        truth: str | Path | None = None,
+        service: str | None = None,
+        compare_static: bool = False,
+    ) -> BacktestResult:
+        """Replay fetched :class:`ReplayInputs` with the config's noise pipeline."""
         return backtest(
-            targets,
-            sets,
-            lifetime,
-            start=start,
-            end=end,
+            inputs.targets,
+            inputs.policy_sets,
+            inputs.lifetime,
+            start=inputs.start,
+            end=inputs.end,
             pipeline=default_pipeline(depends_on=self.config.alerting.depends_on()),
-            incidents=self.truth_incidents(truth, service, start, end),
+            incidents=self.truth_incidents(truth, service, inputs.start, inputs.end),
             compare_static=compare_static,
         )
 
@@ -518,26 +544,20 @@ class Workspace:
 
         See :mod:`sloscope.alerting.tune`. Writes nothing; :meth:`write_tuned` does.
         """
-        own_source = source is None
-        src = self.source() if source is None else source
-        try:
-            lifetime, start, end, sets, targets = self.replay_inputs(start, end, service, (), src)
-        finally:
-            if own_source:
-                src.close()
-        incidents = self.truth_incidents(truth, service, start, end)
-        first = start - lead_seconds(lifetime)
+        inputs = self.replay_inputs(start, end, service, (), source)
+        incidents = self.truth_incidents(truth, service, inputs.start, inputs.end)
+        first = inputs.start - lead_seconds(inputs.lifetime)
         return [
             propose(
                 target,
                 policy,
                 incidents,
-                lifetime,
+                inputs.lifetime,
                 first=first,
-                start=start,
+                start=inputs.start,
                 name=f"tuned-{slo_id(target.service, target.slo.name)}",
             )
-            for target, policy in zip(targets, sets[0].policies, strict=True)
+            for target, policy in zip(inputs.targets, inputs.policy_sets[0].policies, strict=True)
         ]
 
     def history_end(self, now: float) -> int:

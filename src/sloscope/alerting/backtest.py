@@ -110,6 +110,18 @@ class PolicySet:
     policies: Sequence[AlertPolicy]
 
 
+@dataclass(frozen=True)
+class ReplayInputs:
+    """What a replay runs on: the lifetime, the range (aligned to the evaluation
+    interval), the policies to compare, and every SLO's fetched counts."""
+
+    lifetime: Lifetime
+    start: int
+    end: int
+    policy_sets: Sequence[PolicySet]
+    targets: Sequence[BacktestTarget]
+
+
 def lead_seconds(lifetime: Lifetime) -> int:
     """Evaluations before the range that decide the alert state at its first evaluation."""
     return lifetime.pending_for + lifetime.resolve_after + lifetime.interval

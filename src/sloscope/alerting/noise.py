@@ -54,31 +54,25 @@ def silence(silences: Sequence[Silence]) -> Step:
     return step
 
 
-def inhibit(alerts: Sequence[Alert]) -> list[Alert]:
-    """A page inhibits the tickets of its SLO: a ticket overlapping a page is folded into it.
+#: Given an alert and the alerts kept so far, the one to fold it into (None: keep it).
+LeaderOf = Callable[[Alert, Sequence[Alert]], Alert | None]
 
-    One burn is one notification: the ticket that follows a fast burn (its longer
-    windows burn on for hours) reaches nobody; the page lists it.
+
+def fold_into(alerts: Sequence[Alert], leader_of: LeaderOf, relation: Relation) -> list[Alert]:
+    """Fold each alert (in time order) into the alert ``leader_of`` names, or keep it.
+
+    The kept alerts come back in time order, each with the alerts folded into it (and
+    what those had folded) as links of ``relation``.
     """
-    pages = [a for a in _ordered(alerts) if a.severity == "page"]
     links: dict[str, list[Alert]] = {}
-    kept = []
+    kept: list[Alert] = []
     for alert in _ordered(alerts):
-        if alert.severity == "ticket":
-            page = next(
-                (
-                    p
-                    for p in pages
-                    if (p.service, p.slo, p.group) == (alert.service, alert.slo, alert.group)
-                    and p.overlaps(alert.start, alert.last)
-                ),
-                None,
-            )
-            if page is not None:
-                links.setdefault(page.key, []).append(alert)
-                continue
-        kept.append(alert)
-    return [_fold(a, links.get(a.key, ()), "inhibited") for a in kept]
+        leader = leader_of(alert, kept)
+        if leader is None:
+            kept.append(alert)
+        else:
+            links.setdefault(leader.key, []).append(alert)
+    return [_fold(a, links.get(a.key, ()), relation) for a in kept]
 
 
 def _fold(alert: Alert, folded: Sequence[Alert], relation: Relation) -> Alert:
@@ -92,6 +86,30 @@ def _fold(alert: Alert, folded: Sequence[Alert], relation: Relation) -> Alert:
     return alert.with_links(*made)
 
 
+def inhibit(alerts: Sequence[Alert]) -> list[Alert]:
+    """A page inhibits the tickets of its SLO: a ticket overlapping a page is folded into it.
+
+    One burn is one notification: the ticket that follows a fast burn (its longer
+    windows burn on for hours) reaches nobody; the page lists it.
+    """
+    pages = [a for a in alerts if a.severity == "page"]
+
+    def page_of(alert: Alert, kept: Sequence[Alert]) -> Alert | None:
+        if alert.severity != "ticket":
+            return None
+        same = (alert.service, alert.slo, alert.group)
+        return next(
+            (
+                p
+                for p in pages
+                if (p.service, p.slo, p.group) == same and p.overlaps(alert.start, alert.last)
+            ),
+            None,
+        )
+
+    return fold_into(alerts, page_of, "inhibited")
+
+
 def hold_dependencies(depends_on: Mapping[str, Sequence[str]]) -> Step:
     """A step holding the pages of a service while a service it depends on pages.
 
@@ -101,29 +119,21 @@ def hold_dependencies(depends_on: Mapping[str, Sequence[str]]) -> Step:
     notification links to what it broke downstream.
     """
 
+    def cause_of(alert: Alert, kept: Sequence[Alert]) -> Alert | None:
+        parents = depends_on.get(alert.service, ())
+        if alert.severity != "page" or not parents:
+            return None
+        return next(
+            (
+                p
+                for p in kept
+                if p.severity == "page" and p.service in parents and p.firing_at(alert.start)
+            ),
+            None,
+        )
+
     def step(alerts: Sequence[Alert]) -> list[Alert]:
-        ordered = _ordered(alerts)
-        links: dict[str, list[Alert]] = {}
-        kept: list[Alert] = []
-        for alert in ordered:
-            parents = depends_on.get(alert.service, ())
-            cause = None
-            if alert.severity == "page" and parents:
-                cause = next(
-                    (
-                        p
-                        for p in kept
-                        if p.severity == "page"
-                        and p.service in parents
-                        and p.firing_at(alert.start)
-                    ),
-                    None,
-                )
-            if cause is not None:
-                links.setdefault(cause.key, []).append(alert)
-            else:
-                kept.append(alert)
-        return [_fold(a, links.get(a.key, ()), "held") for a in kept]
+        return fold_into(alerts, cause_of, "held")
 
     return step
 
@@ -134,23 +144,15 @@ def group(alerts: Sequence[Alert]) -> list[Alert]:
     An alert that starts while an alert of the same service and severity is firing is
     folded into that one (the first to fire leads the group).
     """
-    links: dict[str, list[Alert]] = {}
-    kept: list[Alert] = []
-    for alert in _ordered(alerts):
-        leader = next(
-            (
-                k
-                for k in kept
-                if (k.service, k.severity) == (alert.service, alert.severity)
-                and k.firing_at(alert.start)
-            ),
+
+    def leader_of(alert: Alert, kept: Sequence[Alert]) -> Alert | None:
+        same = (alert.service, alert.severity)
+        return next(
+            (k for k in kept if (k.service, k.severity) == same and k.firing_at(alert.start)),
             None,
         )
-        if leader is not None:
-            links.setdefault(leader.key, []).append(alert)
-        else:
-            kept.append(alert)
-    return [_fold(a, links.get(a.key, ()), "grouped") for a in kept]
+
+    return fold_into(alerts, leader_of, "grouped")
 
 
 def default_pipeline(

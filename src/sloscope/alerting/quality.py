@@ -157,9 +157,9 @@ def _overlaps(incident: Incident, service: str, slo: str, start: int, last: int)
     return incident.covers(service, slo) and start <= incident.end and incident.start <= last
 
 
-def score(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> Quality:
-    """Score notified ``alerts`` (with their folded members) against ``incidents``."""
-    true_keys = {
+def _true_keys(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> set[str]:
+    """Keys of the alerts that (or one of whose folded alerts) overlap an incident."""
+    return {
         a.key
         for a in alerts
         if any(
@@ -168,14 +168,24 @@ def score(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> Quality:
             for i in incidents
         )
     }
-    members = [(m, a.resolved_at) for a in alerts for m in a.members()]
+
+
+def _hits(incident: Incident, alerts: Sequence[Alert]) -> list[tuple[int, int]]:
+    """``(start, notification resolved)`` of every alert or folded alert covering ``incident``."""
+    return [
+        (start, a.resolved_at)
+        for a in alerts
+        for service, slo, _, start, last in a.members()
+        if _overlaps(incident, service, slo, start, last)
+    ]
+
+
+def score(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> Quality:
+    """Score notified ``alerts`` (with their folded members) against ``incidents``."""
+    true_keys = _true_keys(alerts, incidents)
     detections, resets, missed = [], [], []
     for incident in incidents:
-        hits = [
-            (start, resolved)
-            for (service, slo, _, start, last), resolved in members
-            if _overlaps(incident, service, slo, start, last)
-        ]
+        hits = _hits(incident, alerts)
         if not hits:
             missed.append(incident)
             continue

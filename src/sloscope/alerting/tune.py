@@ -154,6 +154,37 @@ def _distance(rows: Sequence[AlertWindow], guard: TrafficGuard, current: AlertPo
     return differ + (0 if guard == current.guard else 1)
 
 
+Ranked = tuple[tuple[float, ...], list[AlertWindow], TrafficGuard, Outcome]
+
+
+def _search(
+    tuner: _SLOTuner, current: AlertPolicy, incidents: Sequence[Incident], start: int
+) -> tuple[Ranked, int]:
+    """The best candidate of the grid (see the module docstring) and how many were tried."""
+    best: Ranked | None = None
+    count = 0
+    choices = [
+        [AlertWindow(sev, p, long_s, short_s) if p is not None else None for p in percents]
+        for sev, long_s, short_s, percents in GRID
+    ]
+    for combo in itertools.product(*choices):
+        rows = [r for r in combo if r is not None]
+        for guard in GUARDS:
+            count += 1
+            outcome = _outcome(tuner.alerts(rows, guard), incidents, start)
+            detect = outcome.detection_seconds_median
+            rank = (
+                -outcome.detected,
+                outcome.alerts,
+                detect if detect is not None else float("inf"),
+                _distance(rows, guard, current),
+            )
+            if best is None or rank < best[0]:
+                best = (rank, rows, guard, outcome)
+    assert best is not None
+    return best, count
+
+
 def propose(
     target: BacktestTarget,
     current: AlertPolicy,
@@ -177,33 +208,12 @@ def propose(
             if a.severity == "page" and a.last > start
         ]
     mine = [i for i in incidents if i.service == target.service and i.slo == target.slo.name]
-    before = _outcome(current_alerts, mine, start)
-    best: tuple[tuple[float, ...], list[AlertWindow], TrafficGuard, Outcome] | None = None
-    count = 0
-    choices = [
-        [AlertWindow(sev, p, long_s, short_s) if p is not None else None for p in percents]
-        for sev, long_s, short_s, percents in GRID
-    ]
-    for combo in itertools.product(*choices):
-        rows = [r for r in combo if r is not None]
-        for guard in GUARDS:
-            count += 1
-            outcome = _outcome(tuner.alerts(rows, guard), mine, start)
-            detect = outcome.detection_seconds_median
-            rank = (
-                -outcome.detected,
-                outcome.alerts,
-                detect if detect is not None else float("inf"),
-                _distance(rows, guard, current),
-            )
-            if best is None or rank < best[0]:
-                best = (rank, rows, guard, outcome)
-    assert best is not None
-    _, rows, guard, after = best
+    (_, rows, guard, after), count = _search(tuner, current, mine, start)
     proposed = AlertPolicy(
         name,
         tuple(rows),
         description=f"tuned by sloscope tune for {target.service}/{target.slo.name}",
         guard=guard,
     )
+    before = _outcome(current_alerts, mine, start)
     return Proposal(target.service, target.slo.name, current, proposed, before, after, count)

@@ -224,9 +224,36 @@ def _coverage(window_first: int, at: int, data_start: int) -> float:
     return min(max(at - max(window_first, data_start), 0) / span, 1.0)
 
 
-def _counts_enough(bad: float, total: float, *, min_total: float, min_bad: float) -> bool:
+def _counts_enough(bad: float, total: float, guard: TrafficGuard) -> bool:
     """Whether one window's counts pass the low-traffic guard (see ``guard_counts``)."""
-    return total >= min_total and bad >= min_bad
+    return total >= guard.min_total and bad >= guard.min_bad
+
+
+def _firing_at(
+    thresholds: Sequence[AlertThreshold],
+    burn: Mapping[int, float | None],
+    counted: Mapping[int, bool],
+) -> tuple[FiringAlert, ...]:
+    """The rows firing at one time: both burns strictly above the factor, both windows counted.
+
+    Strictly above, as the Prometheus rules compare; no burn (no events) never fires.
+    """
+    firing = []
+    for t in thresholds:
+        long_burn, short_burn = burn[t.long_seconds], burn[t.short_seconds]
+        if long_burn is None or short_burn is None:
+            continue
+        if (
+            min(long_burn, short_burn) > t.factor
+            and counted[t.long_seconds]
+            and counted[t.short_seconds]
+        ):
+            firing.append(
+                FiringAlert(
+                    t.severity, t.long_seconds, t.short_seconds, t.factor, long_burn, short_burn
+                )
+            )
+    return tuple(firing)
 
 
 def evaluate_slo(
@@ -278,31 +305,10 @@ def evaluate_slo(
         remaining = None if consumed is None else 1.0 - consumed
         excess = max(-bad_sum, 0.0)
 
-    firing = []
     # The low-traffic guard counts events; a time-slice SLI's counts are slices.
     guard = policy.guard if policy.guard is not None and unit == "events" else TrafficGuard()
-    counted = {
-        s: _counts_enough(
-            *cum.bad_total(at - s, at), min_total=guard.min_total, min_bad=guard.min_bad
-        )
-        for s in every
-    }
-    for t in thresholds:
-        long_burn, short_burn = burn[t.long_seconds], burn[t.short_seconds]
-        # Strictly above, as the Prometheus rules compare; no burn (no events) never fires.
-        if (
-            long_burn is not None
-            and short_burn is not None
-            and long_burn > t.factor
-            and short_burn > t.factor
-            and counted[t.long_seconds]
-            and counted[t.short_seconds]
-        ):
-            firing.append(
-                FiringAlert(
-                    t.severity, t.long_seconds, t.short_seconds, t.factor, long_burn, short_burn
-                )
-            )
+    counted = {s: _counts_enough(*cum.bad_total(at - s, at), guard) for s in every}
+    firing = _firing_at(thresholds, burn, counted)
 
     return SLOStatus(
         at=at,
@@ -316,7 +322,7 @@ def evaluate_slo(
         excess_good=excess,
         burn_rates={s: burn[s] for s in sorted(set(lookbacks))},
         alert_rows=thresholds,
-        alerts=tuple(firing),
+        alerts=firing,
         unreachable_alerts=tuple(t for t in thresholds if not t.can_fire(objective)),
         exhaustion_seconds=exhaustion_seconds(
             remaining, burn[forecast_seconds], window_length(slo.window, at)
