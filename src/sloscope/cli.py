@@ -424,7 +424,9 @@ def demo(
 
     out.print(render_table(report_result))
     with _errors():
-        replay = ws.backtest(end - days * 86400, end, truth=files.truth, compare_static=True)
+        replay = ws.backtest(
+            end - days * 86400, end, truth=files.truth.absolute(), compare_static=True
+        )
     out.print(summary_line(replay))
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"

@@ -42,6 +42,14 @@ def test_the_demo_prints_a_one_line_backtest(demo: tuple[Path, str]) -> None:
     ), line
 
 
+def test_the_demo_backtest_works_in_a_relative_workspace(
+    sloscope: CliRunner, tmp_path: Path
+) -> None:
+    result = sloscope("demo", "-w", "ws", "--days", "5", "--at", END, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "backtest: 3 of 3 incidents detected" in result.stdout
+
+
 def test_backtest_json_keeps_the_contract(sloscope: CliRunner, demo: tuple[Path, str]) -> None:
     ws, _ = demo
     truth = ws / ".sloscope" / "demo-truth.json"
