@@ -458,9 +458,9 @@ class Workspace:
             PolicySet(name or "configured", [self.alert_policy_for(s, o, name) for s, o in pairs])
             for name in names
         ]
-        begin = history_start(
-            start, lead_seconds(lifetime), [p for ps in sets for p in ps.policies], step
-        )
+        policies_used = [p for ps in sets for p in ps.policies]
+        slos = [slo for _, slo in pairs]
+        begin = history_start(start, lead_seconds(lifetime), policies_used, step, slos)
         src = self.source() if source is None else source
         try:
             targets = fetch_targets(

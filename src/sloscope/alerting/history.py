@@ -2,7 +2,8 @@
 
 A replay of ``(start, end]`` needs every step of the range plus, before it, the alert
 lifetime's lead (pending time and hysteresis) and the longest alert window (3 days for
-the SRE workbook's table), at the full resolution of the step, for every SLO at once,
+the SRE workbook's table), and the SLO window (the budget an alert consumes is a share
+of the window's), at the full resolution of the step, for every SLO at once,
 so a backend can batch the queries. Whichever source answers (the embedded store or
 Prometheus), nothing past this module knows.
 """
@@ -20,10 +21,19 @@ from sloscope.sources.base import Source
 from sloscope.spec.model import SLO, Service
 
 
-def history_start(start: int, lead: int, policies: Sequence[AlertPolicy], step: int) -> int:
-    """Where the counts must begin: before the lead, by the longest window, on the grid."""
+def history_start(
+    start: int,
+    lead: int,
+    policies: Sequence[AlertPolicy],
+    step: int,
+    slos: Sequence[SLO] = (),
+) -> int:
+    """Where the counts must begin, on the grid: before the lead by the longest alert
+    window, and before the range by the longest SLO window (the base of the budget an
+    alert consumes)."""
     longest = max([STATIC_LOOKBACK, *(s for p in policies for s in p.lookbacks)])
-    begin = start - lead - longest
+    budget_base = max([0, *(slo.window.nominal_seconds for slo in slos)])
+    begin = min(start - lead - longest, start - budget_base)
     return begin - begin % step
 
 
