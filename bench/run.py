@@ -12,7 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-BENCHES = ("bench_engine", "bench_ingest", "bench_report", "bench_backtest", "bench_prometheus")
+BENCHES = (
+    "bench_engine",
+    "bench_ingest",
+    "bench_report",
+    "bench_backtest",
+    "bench_prometheus",
+    "bench_backtest_prometheus",
+)
 
 
 def main() -> int:
