@@ -157,40 +157,40 @@ def _overlaps(incident: Incident, service: str, slo: str, start: int, last: int)
     return incident.covers(service, slo) and start <= incident.end and incident.start <= last
 
 
-def _true_keys(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> set[str]:
-    """Keys of the alerts that (or one of whose folded alerts) overlap an incident."""
-    return {
-        a.key
-        for a in alerts
-        if any(
-            _overlaps(i, service, slo, start, last)
-            for service, slo, _, start, last in a.members()
-            for i in incidents
-        )
-    }
+#: One alert or folded alert, by service: ``(slo, start, last, notified key, resolved at)``.
+_Members = dict[str, list[tuple[str, int, int, str, int]]]
 
 
-def _hits(incident: Incident, alerts: Sequence[Alert]) -> list[tuple[int, int]]:
-    """``(start, notification resolved)`` of every alert or folded alert covering ``incident``."""
+def _members(alerts: Sequence[Alert]) -> _Members:
+    found: _Members = {}
+    for a in alerts:
+        for service, slo, _, start, last in a.members():
+            found.setdefault(service, []).append((slo, start, last, a.key, a.resolved_at))
+    return found
+
+
+def _hits(incident: Incident, members: _Members) -> list[tuple[int, str, int]]:
+    """``(start, notified key, resolved)`` of every alert or folded alert covering ``incident``."""
     return [
-        (start, a.resolved_at)
-        for a in alerts
-        for service, slo, _, start, last in a.members()
-        if _overlaps(incident, service, slo, start, last)
+        (start, key, resolved)
+        for slo, start, last, key, resolved in members.get(incident.service, ())
+        if _overlaps(incident, incident.service, slo, start, last)
     ]
 
 
 def score(alerts: Sequence[Alert], incidents: Sequence[Incident]) -> Quality:
     """Score notified ``alerts`` (with their folded members) against ``incidents``."""
-    true_keys = _true_keys(alerts, incidents)
+    members = _members(alerts)
+    true_keys: set[str] = set()
     detections, resets, missed = [], [], []
     for incident in incidents:
-        hits = _hits(incident, alerts)
+        hits = _hits(incident, members)
+        true_keys.update(key for _, key, _ in hits)
         if not hits:
             missed.append(incident)
             continue
-        detections.append(min(s for s, _ in hits) - incident.start)
-        resets.append(max(r for _, r in hits) - incident.end)
+        detections.append(min(s for s, _, _ in hits) - incident.start)
+        resets.append(max(r for _, _, r in hits) - incident.end)
     return Quality(
         precision=len(true_keys) / len(alerts) if alerts else None,
         recall=(len(incidents) - len(missed)) / len(incidents) if incidents else None,

@@ -164,28 +164,38 @@ def alert_spans(
     ``open``.
     """
     starts, stops = runs(firing)
-    alerts = []
+    if not len(starts):
+        return []
+    first, last = timestamps[starts], timestamps[stops]
+
+    def cum_at(cum: FloatArray, times: NDArray[np.int64]) -> FloatArray:
+        """Cumulative sums up to each time (steps whose right edge is at or before it)."""
+        index = np.clip((times - counts.start) // counts.step, 0, counts.steps)
+        picked: FloatArray = cum[index]
+        return picked
+
+    bad = cum_at(counts.bad, last) - cum_at(counts.bad, first - lifetime.interval)
+    window_total = cum_at(counts.total, last) - cum_at(counts.total, last - target.window_seconds)
+    # The peak of each run: NaN outside the runs, so each reduceat segment sees only its own.
+    with np.errstate(invalid="ignore"):
+        peaks = np.fmax.reduceat(np.where(firing, burn, np.nan), starts)
     labels = dict(target.labels)
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        first, last = int(timestamps[a]), int(timestamps[b])
-        bad, _ = counts.bad_total(first - lifetime.interval, last)
-        _, window_total = counts.bad_total(last - target.window_seconds, last)
-        consumed = (
-            max(bad, 0.0) / (window_total * target.error_budget) if window_total > 0 else None
-        )
-        span = burn[a : b + 1]
-        peak = float(np.nanmax(span)) if np.isfinite(span).any() else None
+    alerts = []
+    for k in range(len(starts)):
+        total = float(window_total[k])
+        consumed = max(float(bad[k]), 0.0) / (total * target.error_budget) if total > 0 else None
+        peak = float(peaks[k])
         alerts.append(
             Alert(
                 service=target.service,
                 slo=target.slo,
                 severity=severity,
-                start=first,
-                last=last,
+                start=int(first[k]),
+                last=int(last[k]),
                 interval=lifetime.interval,
-                peak_burn_rate=peak,
+                peak_burn_rate=None if np.isnan(peak) else peak,
                 budget_consumed=consumed,
-                open=b == len(firing) - 1,
+                open=bool(stops[k] == len(firing) - 1),
                 labels=labels,
             )
         )
