@@ -34,7 +34,7 @@ lint: venv
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/complexity.py --max $(MAX_COMPLEXITY) $(addprefix --skip ,$(COMPLEXITY_SKIP)) src
 
-## services: install and start what the integration tests need (Prometheus, promtool)
+## services: install and start what the integration tests need (Prometheus, promtool, Alertmanager, PostgreSQL)
 services:
 	@bash scripts/ensure-services
 

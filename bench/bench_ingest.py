@@ -23,8 +23,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from sloscope.telemetry import TelemetryStore, ingest_file
+from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.openmetrics import parse_stream
+from sloscope.telemetry.store import TelemetryStore
 
 START = 1_700_000_000  # Unix seconds of the first sample
 STEP = 60

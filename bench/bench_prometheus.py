@@ -1,7 +1,7 @@
 """Prometheus source benchmark: 100 SLOs over 30 days, raw series vs recording rules,
 beside the embedded store on the same data.
 
-The data (``sloscope.demo.generate_many``: 100 ratio SLOs, 234 series, 10M samples at
+The data (``sloscope.demo.scale.generate_many``: 100 ratio SLOs, 234 series, 10M samples at
 60s, 870 MB of OpenMetrics) is built once under ``bench/.out/prometheus/`` and reused:
 
 1. the specs and the OpenMetrics file (deleted once loaded);
@@ -47,10 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integ
 import prometheus_server as harness
 
 from sloscope import conventions
-from sloscope.demo import generate_many
+from sloscope.demo.scale import generate_many
 from sloscope.generate.prometheus.rules import generate_rules
 from sloscope.sources.base import CountSeries
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.workspace import Workspace

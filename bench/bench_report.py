@@ -1,6 +1,6 @@
 """Report benchmark: ``sloscope report --json`` over 100 SLOs and 30 days of 1-minute data.
 
-The telemetry (``sloscope.demo.generate_many``: 100 ratio SLOs, 2-3 series each, 10M
+The telemetry (``sloscope.demo.scale.generate_many``: 100 ratio SLOs, 2-3 series each, 10M
 samples) is generated and ingested once into ``bench/.out/report/`` and reused by later
 runs. The figure is the wall time of the real command in a fresh process, process start
 included, as a user or a CI job sees it; the median of several runs is printed beside
@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sloscope.demo import generate_many, write_truth
+from sloscope.demo.generate import write_truth
+from sloscope.demo.scale import generate_many
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.store import TelemetryStore
 
@@ -30,8 +31,9 @@ DAYS = 30
 RUNS = 5
 
 
-def prepare(out: Path = OUT) -> dict[str, Any]:
-    """Generate and ingest the data once; return what was built (and how long it took)."""
+def prepare(out: Path = OUT, n_slos: int = SLOS) -> dict[str, Any]:
+    """Generate and ingest the data once (``n_slos`` SLOs, ten to a service, into ``out``);
+    return what was built (and how long it took)."""
     marker = out / "ready.json"
     if marker.exists() and (out / "truth.json").exists():
         return dict(json.loads(marker.read_text()), reused=True)
@@ -40,7 +42,7 @@ def prepare(out: Path = OUT) -> dict[str, Any]:
     (out / ".sloscope").mkdir(parents=True)
     metrics = out / "metrics.om"
     began = time.perf_counter()
-    generated = generate_many(out / "slos", metrics, end=END, n_slos=SLOS, days=DAYS)
+    generated = generate_many(out / "slos", metrics, end=END, n_slos=n_slos, days=DAYS)
     write_truth(out / "truth.json", generated.incidents)  # for bench_backtest
     generate_s = time.perf_counter() - began
     began = time.perf_counter()
@@ -59,9 +61,10 @@ def prepare(out: Path = OUT) -> dict[str, Any]:
     return dict(info, reused=False)
 
 
-def _wall(args: list[str]) -> float:
+def wall(args: list[str], check: bool = True) -> float:
+    """Seconds one run of ``args`` takes in a fresh process (``check``: it must exit 0)."""
     began = time.perf_counter()
-    subprocess.run(args, check=True, capture_output=True)
+    subprocess.run(args, check=check, capture_output=True)
     return time.perf_counter() - began
 
 
@@ -73,9 +76,9 @@ def run() -> dict[str, Any]:
     doc = json.loads(subprocess.run(report, check=True, capture_output=True, text=True).stdout)
     slos = len(doc["slos"])
     with_data = sum(1 for s in doc["slos"] if s["sli"] is not None)
-    _wall(report)  # warm the page cache once; every run below is a fresh process
-    times = [_wall(report) for _ in range(RUNS)]
-    starts = [_wall([*cli, "--version"]) for _ in range(RUNS)]
+    wall(report)  # warm the page cache once; every run below is a fresh process
+    times = [wall(report) for _ in range(RUNS)]
+    starts = [wall([*cli, "--version"]) for _ in range(RUNS)]
     rows: list[tuple[str, Any, str]] = [
         ("SLOs in the report (with data)", slos, f"({with_data} with data)"),
         ("samples in the embedded store", info["stored"], "samples"),

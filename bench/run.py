@@ -17,6 +17,7 @@ BENCHES = (
     "bench_ingest",
     "bench_report",
     "bench_backtest",
+    "bench_gate",
     "bench_prometheus",
     "bench_backtest_prometheus",
 )

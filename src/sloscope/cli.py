@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -27,7 +27,10 @@ from sloscope.errors import Problem, SloscopeError, SpecError
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.tune import Proposal
+    from sloscope.policy.gate import GateDecision
+    from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
 
 EXIT_OK = 0
@@ -133,10 +136,14 @@ def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
 
 
 def _at(text: str) -> int:
+    return _time_option("--at", text)
+
+
+def _time_option(option: str, text: str) -> int:
     try:
         return parse_time(text, now=time.time())
     except ValueError as exc:
-        _fail(f"--at: {exc}")
+        _fail(f"{option}: {exc}")
 
 
 def _workspace(path: Path | None) -> Workspace:
@@ -444,13 +451,6 @@ def demo(
         )
 
 
-def _time_option(name: str, text: str) -> int:
-    try:
-        return parse_time(text, now=time.time())
-    except ValueError as exc:
-        _fail(f"{name}: {exc}")
-
-
 def _check_range(begin: int, finish: int) -> None:
     if begin >= finish:
         _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
@@ -581,6 +581,263 @@ def _tune_table(proposals: Sequence[Proposal]) -> Table:
             rows if p.changed else "(unchanged)",
         )
     return table
+
+
+@app.command()
+def gate(
+    service: Annotated[str, typer.Argument(help="The service to release.")],
+    journey: Annotated[
+        str | None, typer.Option("--journey", "-j", help="Judge only this journey's SLOs.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="The version to release (for the record).")
+    ] = None,
+    exception: Annotated[
+        str | None,
+        typer.Option("--exception", help="A kind of change the policy lets through a freeze."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why the exception applies (required with it).")
+    ] = None,
+    at: AtOption = "now",
+    as_json: Annotated[bool, typer.Option("--json", help="The gate JSON (see README).")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Release gate: exit 0 allow or warn, 1 freeze, 2 cannot decide or bad input."""
+    from sloscope.policy.gate import GateException
+
+    when = _at(at)
+    if reason is not None and exception is None:
+        _fail("--reason goes with --exception KIND (e.g. --exception hotfix --reason TEXT)")
+    with _errors():
+        ws = _workspace(workspace)
+        decision = ws.gate(
+            service,
+            when,
+            journey=journey,
+            version=version,
+            exception=GateException(exception, reason or "") if exception is not None else None,
+        )
+    _print_gate(decision, as_json)
+    raise typer.Exit(decision.exit_code)
+
+
+def _print_gate(decision: GateDecision, as_json: bool) -> None:
+    from sloscope.policy.render import (
+        github_annotations,
+        github_summary,
+        render_gate_json,
+        render_gate_text,
+    )
+
+    sys.stdout.write(render_gate_json(decision) if as_json else render_gate_text(decision))
+    if not os.environ.get("GITHUB_ACTIONS"):
+        return
+    # The runner reads workflow commands from both streams; stderr keeps --json parseable.
+    (sys.stderr if as_json else sys.stdout).write(github_annotations(decision))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as file:
+                file.write(github_summary(decision))
+        except OSError as exc:
+            err.print(f"[yellow]warning:[/] cannot append to GITHUB_STEP_SUMMARY: {exc.strerror}")
+
+
+policy_app = typer.Typer(help="Error budget policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("doc")
+def policy_doc(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The error budget policy as Markdown, from sloscope.yaml: what the gate enforces."""
+    with _errors():
+        ws = _workspace(workspace)
+        text = ws.policy_document()
+    name = output.name if output is not None else "error-budget-policy.md"
+    _write_generated({name: text}, output, folder=False)
+
+
+silence_app = typer.Typer(
+    help="Silences: alerts whose labels match are not notified for a while.",
+    no_args_is_help=True,
+)
+app.add_typer(silence_app, name="silence")
+notify_app = typer.Typer(help="Notifications: check notifiers and routes.", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+#: Limits on what a silence may hold; longer is a mistake, not a need.
+MAX_SILENCE_SECONDS = 366 * 86_400
+MAX_AUTHOR_CHARS = 200
+MAX_COMMENT_CHARS = 2000
+
+
+@silence_app.command("add")
+def silence_add(
+    matcher: Annotated[
+        list[str],
+        typer.Option(
+            "--matcher",
+            "-m",
+            help="NAME=VALUE (or !=, =~, !~); every one must match. Repeatable.",
+        ),
+    ],
+    duration: Annotated[str, typer.Option("--duration", "-d", help="How long, e.g. 2h.")],
+    author: Annotated[str, typer.Option("--author", help="Who silences.")],
+    comment: Annotated[str, typer.Option("--comment", help="Why.")],
+    start: Annotated[
+        str, typer.Option("--start", help="When it starts: RFC 3339 or Unix seconds.")
+    ] = "now",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the silence as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Silence the alerts matching every --matcher, for --duration, in the state store."""
+    now = int(time.time())
+    matchers = _matchers(matcher)
+    seconds = _silence_seconds(duration)
+    if not author.strip() or len(author) > MAX_AUTHOR_CHARS:
+        _fail(f"--author: give a name of 1 to {MAX_AUTHOR_CHARS} characters")
+    if not comment.strip() or len(comment) > MAX_COMMENT_CHARS:
+        _fail(f"--comment: say why, in 1 to {MAX_COMMENT_CHARS} characters")
+    begins = now if start == "now" else _time_option("--start", start)
+    with _errors():
+        ws = _workspace(workspace)
+        silence = ws.add_silence(
+            matchers,
+            starts_at=begins,
+            ends_at=begins + seconds,
+            author=author.strip(),
+            comment=comment.strip(),
+            now=now,
+        )
+    if as_json:
+        out.print_json(json.dumps(_silence_dict(silence, now)))
+    else:
+        out.print(
+            f"silence {silence.id}: {', '.join(matcher)} from {_iso(silence.starts_at)} "
+            f"to {_iso(silence.ends_at)}"
+        )
+
+
+def _matchers(texts: list[str]) -> list[Matcher]:
+    from sloscope.alerting.matchers import parse_matcher
+
+    matchers = []
+    for text in texts:
+        try:
+            matchers.append(parse_matcher(text))
+        except ValueError as exc:
+            _fail(f"--matcher {_escape(repr(text))}: {_escape(str(exc))}")
+    return matchers
+
+
+def _silence_seconds(duration: str) -> int:
+    from sloscope.spec.durations import parse_duration
+
+    try:
+        seconds = parse_duration(duration)
+    except ValueError as exc:
+        _fail(f"--duration: {exc}")
+    if seconds > MAX_SILENCE_SECONDS:
+        _fail("--duration: at most 366d; a longer silence is better as a route change")
+    return seconds
+
+
+@silence_app.command("list")
+def silence_list(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Expired silences too (kept as a record).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print silences as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Active and upcoming silences (with --all, expired ones too)."""
+    now = int(time.time())
+    with _errors():
+        ws = _workspace(workspace)
+        silences = ws.silences(now, include_expired=show_all)
+    rows = [_silence_dict(s, now) for s in silences]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    if not rows:
+        err.print("no silences" + ("" if show_all else " active or upcoming (--all: expired too)"))
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "state", "matchers", "starts", "ends", "author", "comment"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["state"]),
+            ", ".join(row["matchers"]),
+            str(row["starts_at"]),
+            str(row["ends_at"]),
+            str(row["author"]),
+            str(row["comment"]),
+        )
+    out.print(table)
+
+
+@silence_app.command("expire")
+def silence_expire(
+    silence_id: Annotated[int, typer.Argument(help="The silence's id (see silence list).")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """End a silence now; the record is kept."""
+    now = int(time.time())
+    with _errors():
+        ws = _workspace(workspace)
+        silence = ws.expire_silence(silence_id, now)
+    out.print(f"silence {silence.id} expired at {_iso(silence.ends_at)}")
+
+
+def _silence_dict(silence: Silence, now: int) -> dict[str, Any]:
+    from sloscope.alerting.matchers import matcher_from_dict
+
+    if silence.active(now):
+        state = "active"
+    elif silence.starts_at > now:
+        state = "pending"
+    else:
+        state = "expired"
+    return {
+        "id": silence.id,
+        "state": state,
+        "matchers": [str(matcher_from_dict(m)) for m in silence.matchers],
+        "starts_at": _iso(silence.starts_at),
+        "ends_at": _iso(silence.ends_at),
+        "author": silence.author,
+        "comment": silence.comment,
+        "created_at": _iso(silence.created_at),
+    }
+
+
+@notify_app.command("test")
+def notify_test(
+    target: Annotated[str, typer.Argument(help="A notifier's name, or a named route.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Send a test message to a notifier (or each notifier of a route). Exit 1 on failure."""
+    with _errors():
+        ws = _workspace(workspace)
+        results = ws.notify_test(target, at=int(time.time()))
+    failed = False
+    for name, result in results.items():
+        if result.ok:
+            out.print(f"{name}: delivered ({_escape(result.detail)})")
+        else:
+            failed = True
+            again = "a retry may help" if result.retryable else "a retry will not help"
+            err.print(f"[red]{name}: failed: {_escape(result.detail)} ({again})[/]", markup=True)
+    raise typer.Exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
 
 
 def _iso(seconds: int) -> str:

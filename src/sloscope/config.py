@@ -19,13 +19,18 @@
     #   max_retries: 3
     #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
-      url: sqlite:///.sloscope/state.db
+      url: sqlite:///.sloscope/state.db   # or postgresql+psycopg://USER@HOST:5432/DB
+    notifiers:                         # see sloscope.alerting.notify.settings
+      - {name: oncall, type: pagerduty, secret_env: PAGERDUTY_ROUTING_KEY}
+    routes:
+      - {matchers: [severity=page], notifiers: [oncall]}
+    delivery: {max_attempts: 6, backoff: 30s, max_backoff: 1h}
     alert_policies:                    # extra tables beside the bundled "google"
       - name: fast
         windows:
           - {severity: page, budget_percent: 2, long: 1h, short: 5m}
     budget_policies:                   # "default" is notify at 50%, freeze at 90%
-      - name: default
+      - name: default                  # every field: see sloscope.policy.settings
         steps: [{consumed: 50, action: notify}, {consumed: 90, action: freeze}]
         on_no_data: open
         exceptions: [security, incident-fix, rollback]
@@ -45,6 +50,10 @@
         duration: 1h                   # or end: RFC 3339
         rrule: FREQ=WEEKLY;BYDAY=SU    # RFC 5545; omit for a one-off
         kind: maintenance              # or bad-data
+    events:                            # deployments and incidents (sloscope.events)
+      failure_window: 1h               # a deployment failed if an incident follows within
+      repeat_window: 30d
+      priorities: [{priority: P1, budget_percent: 20}, {priority: P2, budget_percent: 5}]
 
 Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 ``:``), ``SLOSCOPE_STEP``, ``SLOSCOPE_SOURCE`` (type), ``SLOSCOPE_TELEMETRY_PATH``,
@@ -56,7 +65,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,16 +79,30 @@ from pydantic import (
 )
 
 from sloscope.alerting.adjustments import Adjustment
+from sloscope.alerting.notify.settings import (
+    DeliveryConfig,
+    NotifierConfig,
+    RouteConfig,
+    reference_problems,
+)
+from sloscope.alerting.settings import (
+    AdjustmentConfig,
+    AlertingConfig,
+    GuardConfig,
+    duration_or_zero,
+)
 from sloscope.alerting.spans import Lifetime
-from sloscope.engine.windows import AlertPolicy, TrafficGuard, policy_from_mapping
+from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError, EvaluationError
-from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy, BudgetStep
+from sloscope.events.settings import EventsConfig
+from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy
+from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
+from sloscope.sources.prometheus.settings import PrometheusSettings, RecordingRules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
-from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
-    from sloscope.sources.prometheus import PrometheusSource
+    from sloscope.sources.prometheus.source import PrometheusSource
 
 CONFIG_FILE = "sloscope.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -125,8 +147,8 @@ class SourceConfig(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     tls: TLSConfig = Field(default_factory=TLSConfig)
     timeout: str = "30s"
-    max_retries: int = Field(default=3, ge=0, le=10)
-    use_recording_rules: Literal["auto", "always", "never"] = "auto"
+    max_retries: int = 3
+    use_recording_rules: RecordingRules = "auto"
 
     @field_validator("timeout")
     @classmethod
@@ -136,47 +158,43 @@ class SourceConfig(_Strict):
 
     @model_validator(mode="after")
     def _prometheus_settings(self) -> SourceConfig:
-        if self.type == "prometheus" and not self.url:
+        if self.bearer_token is not None and self.bearer_token_file is not None:
+            raise ValueError("give one of bearer_token and bearer_token_file, not both")
+        if self.type != "prometheus":
+            return self
+        if not self.url:
             raise ValueError(
                 "type: prometheus needs url: (e.g. http://prometheus:9090), or set "
                 "SLOSCOPE_PROMETHEUS_URL"
             )
-        if self.bearer_token is not None and self.bearer_token_file is not None:
-            raise ValueError("give one of bearer_token and bearer_token_file, not both")
-        has_token = self.bearer_token is not None or self.bearer_token_file is not None
-        if has_token and self.basic_auth is not None:
-            raise ValueError("give a bearer token or basic_auth, not both")
+        # The settings check their values (the one place that does); secret files are
+        # read only when the source opens, so a placeholder stands for their content.
+        try:
+            self.prometheus_settings(_FROM_FILE, _FROM_FILE)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
-    def open_prometheus(self, root: Path) -> PrometheusSource:
-        """The Prometheus source these settings describe; files are relative to ``root``.
-
-        Secret files are read here (their content never appears in a message).
+    def prometheus_settings(
+        self, token_file: str, password_file: str, root: Path | None = None
+    ) -> PrometheusSettings:
+        """The Prometheus settings, with the content of the secret files given (TLS
+        files relative to ``root`` when given).
         """
-        try:
-            from sloscope.sources.prometheus import PrometheusSource
-        except ImportError:
-            raise ConfigError(
-                "the prometheus source needs httpx: pip install 'sloscope[prometheus]'"
-            ) from None
 
         def path(name: str | None) -> str | None:
-            return None if name is None else str(root / name)
+            return name if name is None or root is None else str(root / name)
 
         token = self.bearer_token.get_secret_value() if self.bearer_token else None
         if self.bearer_token_file is not None:
-            token = _read_secret(root / self.bearer_token_file, "source.bearer_token_file")
+            token = token_file
         basic: tuple[str, str] | None = None
         if self.basic_auth is not None:
             auth = self.basic_auth
             password = auth.password.get_secret_value() if auth.password else ""
-            if auth.password_file is not None:
-                password = _read_secret(
-                    root / auth.password_file, "source.basic_auth.password_file"
-                )
-            basic = (auth.username, password)
+            basic = (auth.username, password_file if auth.password_file else password)
         assert self.url is not None  # checked by _prometheus_settings
-        return PrometheusSource(
+        return PrometheusSettings(
             self.url,
             bearer_token=token,
             basic_auth=basic,
@@ -189,6 +207,30 @@ class SourceConfig(_Strict):
             max_retries=self.max_retries,
             use_recording_rules=self.use_recording_rules,
         )
+
+    def open_prometheus(self, root: Path) -> PrometheusSource:
+        """The Prometheus source these settings describe; files are relative to ``root``.
+
+        Secret files are read here (their content never appears in a message).
+        """
+        try:
+            from sloscope.sources.prometheus.source import PrometheusSource
+        except ImportError:
+            raise ConfigError(
+                "the prometheus source needs httpx: pip install 'sloscope[prometheus]'"
+            ) from None
+        token = password = ""
+        if self.bearer_token_file is not None:
+            token = _read_secret(root / self.bearer_token_file, "source.bearer_token_file")
+        if self.basic_auth is not None and self.basic_auth.password_file is not None:
+            password = _read_secret(
+                root / self.basic_auth.password_file, "source.basic_auth.password_file"
+            )
+        return PrometheusSource.from_settings(self.prometheus_settings(token, password, root))
+
+
+#: Stands for a secret file's content while the config loads (it is read on opening).
+_FROM_FILE = "(the content of the secret file)"
 
 
 def _read_secret(path: Path, setting: str) -> str:
@@ -206,31 +248,6 @@ class StateConfig(_Strict):
     url: str = "sqlite:///.sloscope/state.db"
 
 
-class BudgetStepConfig(_Strict):
-    """One budget step: ``consumed`` percent, then ``action``."""
-
-    consumed: float = Field(gt=0, le=1000)
-    action: Literal["notify", "freeze"]
-
-
-class BudgetPolicyConfig(_Strict):
-    """A budget policy as written in ``sloscope.yaml``."""
-
-    name: str = Field(min_length=1)
-    steps: list[BudgetStepConfig] = Field(min_length=1)
-    on_no_data: Literal["open", "closed"] = "open"
-    exceptions: list[str] = Field(default_factory=lambda: list(DEFAULT_POLICY.exceptions))
-
-    def to_policy(self) -> BudgetPolicy:
-        """The engine-facing policy (fractions, not percents)."""
-        return BudgetPolicy(
-            name=self.name,
-            steps=tuple(BudgetStep(round(s.consumed / 100.0, 12), s.action) for s in self.steps),
-            on_no_data=self.on_no_data,
-            exceptions=tuple(self.exceptions),
-        )
-
-
 class AlertWindowConfig(_Strict):
     """One alert window row as written in ``sloscope.yaml``."""
 
@@ -238,17 +255,6 @@ class AlertWindowConfig(_Strict):
     budget_percent: float = Field(gt=0, le=100)
     long: str
     short: str
-
-
-class GuardConfig(_Strict):
-    """The low-traffic guard: minimum events and bad events for a window to count."""
-
-    min_total: float = Field(default=100, ge=0, le=1e15)
-    min_bad: float = Field(default=5, ge=0, le=1e15)
-
-    def to_guard(self) -> TrafficGuard:
-        """The engine's guard."""
-        return TrafficGuard(min_total=self.min_total, min_bad=self.min_bad)
 
 
 class AlertPolicyConfig(_Strict):
@@ -260,112 +266,6 @@ class AlertPolicyConfig(_Strict):
     windows: list[AlertWindowConfig] = Field(min_length=1)
 
 
-def duration_or_zero(value: str) -> int:
-    """A duration in seconds, where ``0``/``0s``/``0m`` mean none."""
-    if value.strip() in ("0", "0s", "0m", "0h"):
-        return 0
-    return parse_duration(value)
-
-
-class SLOAlertingConfig(_Strict):
-    """Alerting settings of one service (``slo`` omitted) or one SLO."""
-
-    service: str = Field(min_length=1)
-    slo: str | None = None
-    policy: str | None = None
-    guard: GuardConfig | None = None
-    depends_on: list[str] = Field(default_factory=list)
-
-
-class AlertingConfig(_Strict):
-    """How alerts live: evaluation interval, pending time, hysteresis, guard, per-SLO settings."""
-
-    interval: str | None = None
-    pending_for: str = "0s"
-    resolve_after: str = "15m"
-    guard: GuardConfig = Field(default_factory=GuardConfig)
-    slos: list[SLOAlertingConfig] = Field(default_factory=list)
-
-    @field_validator("interval", "pending_for", "resolve_after")
-    @classmethod
-    def _is_duration(cls, value: str | None) -> str | None:
-        if value is not None:
-            duration_or_zero(value)
-        return value
-
-    def settings(self, service: str, slo: str) -> SLOAlertingConfig | None:
-        """The most specific entry for an SLO: its own, else its service's, else None."""
-        own = next((e for e in self.slos if e.service == service and e.slo == slo), None)
-        return own or next((e for e in self.slos if e.service == service and e.slo is None), None)
-
-    def depends_on(self) -> dict[str, tuple[str, ...]]:
-        """Service → the services it depends on (from entries without ``slo``)."""
-        found: dict[str, tuple[str, ...]] = {}
-        for entry in self.slos:
-            if entry.depends_on:
-                found[entry.service] = tuple(
-                    dict.fromkeys((*found.get(entry.service, ()), *entry.depends_on))
-                )
-        return found
-
-
-class AdjustmentConfig(_Strict):
-    """A budget adjustment as written in ``sloscope.yaml`` (see ``alerting.adjustments``)."""
-
-    reason: str = Field(min_length=1, max_length=1000)
-    start: str
-    duration: str | None = None
-    end: str | None = None
-    rrule: str | None = Field(default=None, max_length=1000)
-    matchers: list[str] = Field(default_factory=list)
-    kind: Literal["maintenance", "bad-data"] = "maintenance"
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _yaml_times(cls, value: Any) -> Any:
-        # YAML reads an unquoted 2026-11-01T02:00:00Z as a datetime; take it as written.
-        if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-            return aware.isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
-
-    def to_adjustment(self) -> Adjustment:
-        """The pure model; :class:`ValueError` names the field that is wrong."""
-        start = _time_field("start", self.start)
-        end = None if self.end is None else _time_field("end", self.end)
-        try:
-            duration = None if self.duration is None else parse_duration(self.duration)
-        except ValueError as exc:
-            raise ValueError(f"duration: {exc}") from None
-        return Adjustment.create(
-            start=start,
-            end=end,
-            duration=duration,
-            reason=self.reason,
-            matchers=self.matchers,
-            rrule=self.rrule,
-            kind=self.kind,
-        )
-
-    @model_validator(mode="after")
-    def _valid(self) -> AdjustmentConfig:
-        self.to_adjustment()
-        return self
-
-
-def _time_field(name: str, text: str) -> int:
-    if text.strip().lower() == "now":
-        raise ValueError(f"{name}: write a time (RFC 3339 or Unix seconds), not 'now'")
-    try:
-        return parse_time(text, now=0)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
-
-
 class ProjectConfig(_Strict):
     """The whole of ``sloscope.yaml``; every field has a default."""
 
@@ -373,10 +273,14 @@ class ProjectConfig(_Strict):
     step: str = "1m"
     source: SourceConfig = Field(default_factory=SourceConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     adjustments: list[AdjustmentConfig] = Field(default_factory=list, max_length=1000)
+    notifiers: list[NotifierConfig] = Field(default_factory=list)
+    routes: list[RouteConfig] = Field(default_factory=list)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @field_validator("step")
     @classmethod
@@ -388,6 +292,14 @@ class ProjectConfig(_Strict):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("budget_policies")
+    @classmethod
+    def _one_policy_per_target(cls, value: list[BudgetPolicyConfig]) -> list[BudgetPolicyConfig]:
+        problems = scope_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @property
     def step_seconds(self) -> int:
@@ -488,7 +400,49 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> ProjectConf
         raise ConfigError(_describe(path, doc, exc, _env_fields(env))) from None
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    problems = reference_problems(config.notifiers, config.routes)
+    if problems:
+        raise ConfigError(_describe_references(path, doc, problems))
     return config
+
+
+def _without_tags(loc: tuple[str | int, ...], doc: Document | None) -> tuple[str | int, ...]:
+    """``loc`` without the tags pydantic adds for a union chosen by ``type:``
+    (``notifiers.0.slack.url`` is ``notifiers.0.url`` in the file)."""
+    data: Any = doc.data if doc else None
+    kept: list[str | int] = []
+    for part in loc:
+        is_tag = (
+            isinstance(data, dict)
+            and isinstance(part, str)
+            and part not in data
+            and data.get("type") == part
+        )
+        if is_tag:
+            continue
+        kept.append(part)
+        data = _child(data, part)
+    return tuple(kept)
+
+
+def _child(data: Any, part: str | int) -> Any:
+    if isinstance(data, dict):
+        return data.get(part)
+    if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        return data[part]
+    return None
+
+
+def _describe_references(
+    path: Path, doc: Document | None, problems: list[tuple[tuple[str | int, ...], str]]
+) -> str:
+    """Cross-references (routes to notifiers) that do not resolve, with their positions."""
+    lines = []
+    for loc, message in problems:
+        pos = doc.pos(loc) if doc else None
+        where = f"{path}:{pos.line}:{pos.column}" if pos else str(path)
+        lines.append(f"{where}: {'.'.join(str(p) for p in loc)}: {message}")
+    return "invalid project config (see README: Notifications):\n  " + "\n  ".join(lines)
 
 
 def _read(path: Path) -> Document | None:
@@ -525,7 +479,7 @@ def _describe(
 ) -> str:
     lines = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        loc = _without_tags(tuple(p for p in err["loc"] if isinstance(p, str | int)), doc)
         field = ".".join(str(p) for p in loc) or "(top level)"
         message = err["msg"]
         var = next((v for f, v in from_env.items() if loc[: len(f)] == f), None)

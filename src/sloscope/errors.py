@@ -13,6 +13,9 @@ and never show a traceback for it.
      ├── SourceError            a telemetry source cannot answer
      │    └── UnsupportedSLIError   this source cannot evaluate this kind of SLI
      ├── EvaluationError        the data cannot give an answer (window, alignment, units)
+     ├── RequestError           a request breaks a rule (an exception kind the policy
+     │                          does not allow, an incident resolved before it opened)
+     ├── StateError             the state store cannot be opened, migrated or written
      └── NotFoundError          a named service, SLO or file does not exist
 """
 
@@ -80,6 +83,16 @@ class UnsupportedSLIError(SourceError):
 
 class EvaluationError(SloscopeError):
     """The inputs cannot give an answer (bad time range, misaligned step, bad units)."""
+
+
+class RequestError(SloscopeError):
+    """A request is not valid as asked (a gate exception without a reason or of a kind
+    the budget policy does not allow, an incident resolved before it opened); nothing
+    was decided or written."""
+
+
+class StateError(SloscopeError):
+    """The state store (SQLite or PostgreSQL) cannot be opened, migrated or written."""
 
 
 class NotFoundError(SloscopeError):

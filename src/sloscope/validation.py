@@ -55,6 +55,7 @@ def validate_project(loaded: LoadResult, rules: ProjectRules) -> LoadResult:
         problems += check_services(loaded.services, rules.alert_policies)
         problems += check_budget_policies(loaded.services, rules.budget_policies)
         problems += check_step(loaded.services, rules)
+        problems += check_burn_steps(rules)
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
     return LoadResult(loaded.services, tuple(problems), loaded.files)
 
@@ -220,6 +221,25 @@ def check_step(services: Sequence[Service], rules: ProjectRules) -> list[Problem
                     "its burn rates cannot be evaluated",
                     hint="use a step that divides every alert window, such as 1m "
                     "(the default) or 30s",
+                )
+            )
+    return problems
+
+
+def check_burn_steps(rules: ProjectRules) -> list[Problem]:
+    """The evaluation step must divide the lookback of every burn-rate budget step."""
+    problems = []
+    for policy in rules.budget_policies.values():
+        for seconds in (w for w in policy.burn_windows if w % rules.step_seconds):
+            problems.append(
+                Problem(
+                    file=rules.config_file,
+                    line=0,
+                    column=0,
+                    message=f"budget policy {policy.name!r} reads a burn rate over "
+                    f"{format_duration(seconds)}, which is not a whole number of "
+                    f"{rules.step} steps",
+                    hint="use an over: that the step divides, such as 5m or 1h",
                 )
             )
     return problems

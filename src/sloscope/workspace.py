@@ -14,10 +14,11 @@ Nothing here reads the clock: callers pass the evaluation time ``at``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sloscope.alerting.adjustments import excluded_steps, zero_excluded
 from sloscope.alerting.backtest import (
@@ -36,7 +37,12 @@ from sloscope.alerting.tuned_config import write_tuned_config
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
 from sloscope.engine.evaluate import evaluate_slo, needed_span
-from sloscope.engine.windows import AlertPolicy, alert_policy, bundled_policies
+from sloscope.engine.windows import (
+    DEFAULT_LOOKBACKS,
+    AlertPolicy,
+    alert_policy,
+    bundled_policies,
+)
 from sloscope.errors import (
     ConfigError,
     EvaluationError,
@@ -45,7 +51,7 @@ from sloscope.errors import (
     SourceError,
     SpecError,
 )
-from sloscope.policy.budget import BudgetPolicy, decide
+from sloscope.policy.budget import BudgetPolicy, decide, policy_for
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import CountSeries, Source
 from sloscope.sources.embedded import EmbeddedSource
@@ -56,6 +62,13 @@ from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import ProjectRules, validate_project
+
+if TYPE_CHECKING:
+    from sloscope.alerting.matchers import Matcher
+    from sloscope.alerting.notify.base import DeliveryResult, Notifier
+    from sloscope.policy.gate import GateDecision, GateException, Override, SLOFigures
+    from sloscope.store.database import StateStore
+    from sloscope.store.silences import Silence
 
 Progress = Callable[[int, int], None]
 
@@ -78,9 +91,13 @@ class Workspace:
     >>> report = ws.report(at=1795176000)                  # doctest: +SKIP
     """
 
-    def __init__(self, root: Path, config: ProjectConfig) -> None:
+    def __init__(
+        self, root: Path, config: ProjectConfig, env: Mapping[str, str] | None = None
+    ) -> None:
         self.root = root
         self.config = config
+        #: Where secrets named in the config (``secret_env`` ...) are read from.
+        self.env: Mapping[str, str] = os.environ if env is None else env
 
     @classmethod
     def open(
@@ -92,7 +109,7 @@ class Workspace:
             raise NotFoundError(
                 f"workspace {path} is not a folder; create it or pass --workspace DIR"
             )
-        return cls(path, load_config(path, env))
+        return cls(path, load_config(path, env), env)
 
     # --- paths ------------------------------------------------------------------------
 
@@ -257,6 +274,80 @@ class Workspace:
             return self.config.source.open_prometheus(self.root)
         return EmbeddedSource(self.open_store(read_only=True))
 
+    # --- state store and notifications ------------------------------------------------
+
+    def open_state(self) -> StateStore:
+        """The state store (``state.url`` / ``SLOSCOPE_STATE_URL``), migrated to the newest
+        schema; a relative SQLite path is under the workspace. Close it when done."""
+        from sloscope.store.database import StateStore
+
+        return StateStore(self.config.state.url, root=self.root)
+
+    def notifiers(self) -> dict[str, Notifier]:
+        """The configured notifiers by name, with their secrets read from the environment."""
+        from sloscope.alerting.notify.settings import build_notifiers
+
+        return build_notifiers(self.config.notifiers, self.env)
+
+    def notify_test(self, target: str, at: int) -> dict[str, DeliveryResult]:
+        """Send a test message to a notifier, or to every notifier of a named route."""
+        from sloscope.alerting.notify.message import sample_notification
+
+        names = self._notify_targets(target)
+        notifiers = self.notifiers()
+        message = sample_notification(at)
+        return {name: notifiers[name].send(message) for name in names}
+
+    def _notify_targets(self, target: str) -> list[str]:
+        defined = [n.name for n in self.config.notifiers]
+        if target in defined:
+            return [target]
+        for route in self.config.routes:
+            if route.name == target:
+                return list(route.notifiers)
+        routes = [r.name for r in self.config.routes if r.name]
+        raise NotFoundError(
+            f"no notifier or route named {target!r}; notifiers: {', '.join(defined) or 'none'}; "
+            f"named routes: {', '.join(routes) or 'none'} (see README: Notifications)"
+        )
+
+    def add_silence(
+        self,
+        matchers: Sequence[Matcher],
+        *,
+        starts_at: int,
+        ends_at: int,
+        author: str,
+        comment: str,
+        now: int,
+    ) -> Silence:
+        """Store a silence in the state store."""
+        from sloscope.store.silences import Silences
+
+        with self.open_state() as store, store.transaction() as session:
+            return Silences(session).add(
+                [m.to_dict() for m in matchers],
+                starts_at=starts_at,
+                ends_at=ends_at,
+                author=author,
+                comment=comment,
+                now=now,
+            )
+
+    def silences(self, now: int, *, include_expired: bool = False) -> list[Silence]:
+        """Silences that are active or still to come at ``now`` (or all of them)."""
+        from sloscope.store.silences import Silences
+
+        with self.open_state() as store, store.transaction() as session:
+            return Silences(session).find(since=None if include_expired else now)
+
+    def expire_silence(self, silence_id: int, now: int) -> Silence:
+        """End a silence at ``now``; :class:`NotFoundError` when there is no such id."""
+        from sloscope.store.silences import Silences
+
+        with self.open_state() as store, store.transaction() as session:
+            return Silences(session).expire(silence_id, now)
+
     # --- generation -------------------------------------------------------------------
 
     def generate(
@@ -369,9 +460,11 @@ class Workspace:
         service: str | None = None,
         progress: Progress | None = None,
         source: Source | None = None,
+        only: Service | None = None,
     ) -> Report:
-        """Every SLO's status at ``at`` (Unix seconds)."""
-        chosen = self.select(self.services(), service)
+        """Every SLO's status at ``at`` (Unix seconds); ``only``: just this service's SLOs
+        (a service already loaded, perhaps with some SLOs left out)."""
+        chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
         pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
         own_source = source is None
@@ -393,9 +486,16 @@ class Workspace:
     ) -> list[SLOResult]:
         plans = [self.alert_policy_for(service, slo) for service, slo in pairs]
         adjustments = self.config.adjustment_list()
+        known = self.budget_policies
+        budgets = [
+            policy_for(svc.name, slo.name, slo.journey, slo.budget_policy, known)
+            for svc, slo in pairs
+        ]
+        # The budget policy's burn-rate steps read their own lookbacks besides the usual.
+        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows})) for b in budgets]
         requests = []
-        for (service, slo), policy in zip(pairs, plans, strict=True):
-            span = needed_span(slo, at, step=step, policy=policy)
+        for (service, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True):
+            span = needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
             requests.append(
                 FetchRequest(
                     sli=slo.sli,
@@ -408,20 +508,29 @@ class Workspace:
         coarse = step if adjustments else COARSE_STEP
         counts = fetch_for_evaluation(src, requests, at, step, coarse=coarse)
         results = []
-        for (service, slo), policy, series in zip(pairs, plans, counts, strict=True):
+        for (service, slo), policy, budget, wanted, series in zip(
+            pairs, plans, budgets, lookbacks, counts, strict=True
+        ):
             excluded = excluded_steps(
                 adjustments, labels_of(service, slo), series.timestamps, series.step
             )
             good, total = zero_excluded(series.good, series.total, excluded)
             status = evaluate_slo(
-                slo, good, total, start=series.start, step=series.step, at=at, policy=policy
+                slo,
+                good,
+                total,
+                start=series.start,
+                step=series.step,
+                at=at,
+                policy=policy,
+                lookbacks=wanted,
             )
             if excluded is not None and len(excluded) and excluded[-1]:
                 # An adjustment holds now: excluded from alerting as from the budget.
                 status = replace(status, alerts=())
             has_data = series.series > 0
             consumed = status.consumed if has_data else None
-            decision = decide(self.budget_policies[slo.budget_policy], consumed)
+            decision = decide(budget, consumed, status.burn_rates)
             results.append(SLOResult(service, slo, status, decision, has_data, series.note))
             if progress is not None:
                 progress(len(results), len(pairs))
@@ -592,3 +701,108 @@ class Workspace:
                 path.unlink()
             raise
         return path
+
+    # --- release gate -----------------------------------------------------------------
+
+    def budget_policy(self, service: Service, slo: SLO) -> BudgetPolicy:
+        """The budget policy that governs ``slo``: the one its spec names, else the most
+        specific policy whose scope claims it, else ``default``."""
+        return policy_for(
+            service.name, slo.name, slo.journey, slo.budget_policy, self.budget_policies
+        )
+
+    def gate(
+        self,
+        service: str,
+        at: int,
+        *,
+        journey: str | None = None,
+        version: str | None = None,
+        exception: GateException | None = None,
+        overrides: Sequence[Override] = (),
+        source: Source | None = None,
+    ) -> GateDecision:
+        """May ``service`` (only ``journey``'s SLOs, if given) release ``version`` at ``at``?
+
+        Evaluates the SLOs as :meth:`report` does and asks
+        :func:`~sloscope.policy.gate.decide_gate`. A bad exception (no reason, a kind the
+        policies do not allow) raises :class:`~sloscope.errors.RequestError` before any
+        telemetry is read. When the source cannot answer, every SLO has no data and its
+        policy's ``on_no_data`` decides (the reasons say why). ``overrides`` are the
+        overrides on record; inactive ones are ignored.
+        """
+        from sloscope.policy.gate import GateRequest, check_exception, decide_gate
+
+        chosen = self.select(self.services(), service)[0]
+        slos = [s for s in chosen.slos if journey is None or s.journey == journey]
+        if not slos:
+            journeys = sorted({s.journey for s in chosen.slos if s.journey})
+            raise NotFoundError(
+                f"service {service!r} has no SLOs of journey {journey!r}; its journeys: "
+                + (", ".join(journeys) or "none")
+            )
+        request = GateRequest(service, at, journey, version, exception)
+        if exception is not None:
+            check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
+        alone = replace(chosen, slos=tuple(slos))
+        try:
+            figures = [self._figures(r) for r in self.report(at, source=source, only=alone).results]
+        except SourceError as exc:
+            figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
+        return decide_gate(request, figures, overrides)
+
+    def policy_document(self) -> str:
+        """The error budget policy as Markdown (``sloscope policy doc``), with the SLOs
+        each policy governs when the workspace has specs."""
+        from sloscope.policy.document import IncidentRules, render_policy_document
+
+        events = self.config.events
+        rules = IncidentRules(
+            events.priority_rules(),
+            events.lowest_priority,
+            events.failure_window_seconds,
+            events.repeat_window_seconds,
+        )
+        governs: dict[str, list[str]] = {}
+        try:
+            services = self.services()
+        except NotFoundError:
+            services = ()  # a policy can be written before any spec
+        for service in services:
+            for slo in service.slos:
+                name = self.budget_policy(service, slo).name
+                governs.setdefault(name, []).append(f"{service.name}/{slo.name}")
+        return render_policy_document(self.budget_policies, rules, governs)
+
+    def _figures(self, result: SLOResult) -> SLOFigures:
+        from sloscope.policy.gate import SLOFigures
+
+        status, slo = result.status, result.slo
+        return SLOFigures(
+            service=result.service.name,
+            slo=slo.name,
+            journey=slo.journey,
+            window=slo.window.label,
+            objective=slo.objective,
+            policy=self.budget_policy(result.service, slo),
+            consumed=status.consumed if result.has_data else None,
+            remaining=status.remaining if result.has_data else None,
+            burn_rates=status.burn_rates if result.has_data else {},
+            note="" if result.has_data else "no series matched the SLI",
+        )
+
+    def _figures_without_data(self, service: Service, slo: SLO, at: int, why: str) -> SLOFigures:
+        from sloscope.policy.gate import SLOFigures
+
+        return SLOFigures(
+            service=service.name,
+            slo=slo.name,
+            journey=slo.journey,
+            window=slo.window.label,
+            objective=slo.objective,
+            policy=self.budget_policy(service, slo),
+            consumed=None,
+            remaining=None,
+            burn_rates={},
+            note=why,
+        )

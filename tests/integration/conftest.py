@@ -21,7 +21,8 @@ import prometheus_server as harness
 import pytest
 from prometheus_server import HarnessError, PrometheusServer
 
-from sloscope.demo import DemoTelemetry, generate_openmetrics, write_demo_specs
+from sloscope.demo.generate import DemoTelemetry, generate_openmetrics
+from sloscope.demo.spec_files import write_demo_specs
 from sloscope.workspace import Workspace
 
 #: The demo data ends here (2025-11-20T12:00:00Z) and spans DEMO_DAYS days of 60s samples.

@@ -18,10 +18,11 @@ import pytest
 from conftest import DEMO_DAYS, DEMO_END, Demo, StartPrometheus
 from sloscope.report.json import report_to_dict
 from sloscope.sources.embedded import EmbeddedSource
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import RatioSLI
 from sloscope.spec.selectors import parse_selector
-from sloscope.telemetry import TelemetryStore, ingest_file
+from sloscope.telemetry.ingest import ingest_file
+from sloscope.telemetry.store import TelemetryStore
 
 STEP = 60
 

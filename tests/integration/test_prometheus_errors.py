@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DEMO_END, Demo, StartPrometheus
 from sloscope.errors import SourceError
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import PromQLSLI, RatioSLI
 from sloscope.spec.selectors import parse_selector
 

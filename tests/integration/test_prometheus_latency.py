@@ -19,10 +19,11 @@ from conftest import StartPrometheus
 from sloscope.errors import SourceError
 from sloscope.sources.base import Source
 from sloscope.sources.embedded import EmbeddedSource
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import LatencySLI
 from sloscope.spec.selectors import parse_selector
-from sloscope.telemetry import TelemetryStore, ingest_file
+from sloscope.telemetry.ingest import ingest_file
+from sloscope.telemetry.store import TelemetryStore
 
 B = 1_763_100_000  # a whole minute: the grid starts here
 STEP = 60

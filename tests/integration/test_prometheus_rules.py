@@ -22,7 +22,7 @@ from conftest import DEMO_END, Demo, StartPrometheus
 from sloscope import conventions
 from sloscope.errors import SourceError
 from sloscope.generate.prometheus.rules import generate_rules, render_rules
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import TimeslicesSLI
 
 STEP = 60

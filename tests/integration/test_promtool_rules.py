@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sloscope.demo import demo_specs_dir
+from sloscope.demo.spec_files import demo_specs_dir
 from sloscope.engine.windows import bundled_policies
 from sloscope.generate.alertmanager import alertmanager_snippet
 from sloscope.generate.prometheus.rules import generate_rules, render_rules

@@ -1,7 +1,7 @@
 """Golden files of generated output (rules, dashboards, OpenSLO, Alertmanager snippets).
 
 A test renders its output and calls :func:`check_golden`; after an intended change,
-``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/test_generate_*.py`` rewrites the files, and
+``SLOSCOPE_UPDATE_GOLDEN=1 pytest tests/unit/generate`` rewrites the files, and
 the diff is reviewed like any other.
 """
 

@@ -1,6 +1,8 @@
-"""Alerts with a lifetime, a noise pipeline, and replays of the past.
+"""Alerting: alert state, the noise pipeline, notifications and backtests.
 
-The pure parts sit on the engine's per-step firing conditions:
+Subpackages hold one concept each; callers import names from the module that defines
+them (``sloscope.alerting.notify.delivery.deliver_due``, ...). The pure parts sit on the
+engine's per-step firing conditions:
 
 - :mod:`~sloscope.alerting.model`: an :class:`~sloscope.alerting.model.Alert` (one
   contiguous span of firing of one SLO and severity) and the links between alerts;
@@ -10,12 +12,11 @@ The pure parts sit on the engine's per-step firing conditions:
   (pending → firing → resolved) for a live evaluation loop;
 - :mod:`~sloscope.alerting.noise`: the noise pipeline, a list of small callables
   (dedup, silences, inhibition, dependencies, grouping);
-- :mod:`~sloscope.alerting.silences` and :mod:`~sloscope.alerting.adjustments`:
-  silences, and budget adjustments (planned maintenance, known bad data);
-- :mod:`~sloscope.alerting.replay`, :mod:`~sloscope.alerting.quality`,
-  :mod:`~sloscope.alerting.backtest`, :mod:`~sloscope.alerting.tune`: what
-  ``sloscope backtest`` and ``sloscope tune`` compute.
-
-Nothing here reads a file, a socket or the clock except the truth-file loader; the
-workspace fetches the counts and passes the times.
+- :mod:`~sloscope.alerting.matchers`, :mod:`~sloscope.alerting.silences` and
+  :mod:`~sloscope.alerting.adjustments`: label matchers, silences, and budget
+  adjustments (planned maintenance, known bad data);
+- :mod:`~sloscope.alerting.backtest`, :mod:`~sloscope.alerting.quality`,
+  :mod:`~sloscope.alerting.tune`: what ``sloscope backtest`` and ``sloscope tune``
+  compute (:mod:`~sloscope.alerting.history` fetches through a source,
+  :mod:`~sloscope.alerting.render` prints).
 """

@@ -23,9 +23,9 @@ import numpy as np
 from dateutil import rrule as rfc5545
 from numpy.typing import NDArray
 
-from sloscope.alerting.silences import matches, parse_matchers
+from sloscope.alerting.matchers import Matcher, match_all
+from sloscope.alerting.silences import parse_matchers
 from sloscope.engine.burn import BoolArray
-from sloscope.spec.selectors import Matcher
 
 AdjustmentKind = Literal["maintenance", "bad-data"]
 
@@ -97,7 +97,7 @@ class Adjustment:
 
     def applies_to(self, labels: Mapping[str, str]) -> bool:
         """Whether the adjustment excludes periods of an SLO with ``labels``."""
-        return matches(self.matchers, labels)
+        return match_all(self.matchers, labels)
 
     def periods(self, begin: int, end: int) -> list[tuple[int, int]]:
         """The excluded periods ``[a, b)`` that overlap ``[begin, end)``, in order."""

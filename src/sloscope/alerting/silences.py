@@ -1,9 +1,9 @@
 """Silences: label matchers and a period during which matching alerts notify nobody.
 
-A silence is what Alertmanager calls one: matchers (``=``, ``!=``, ``=~``, ``!~``, with
-the regular expressions fully anchored, as Prometheus matches them), a start and an end,
-who made it and why. The matchers are those of spec selectors
-(:class:`~sloscope.spec.selectors.Matcher`): one matching rule in the whole project.
+A silence is what Alertmanager calls one: matchers (``=``, ``!=``, ``=~``, ``!~``, a
+regular expression matching the whole value; :mod:`sloscope.alerting.matchers`, the one
+matcher rule of silences, routes and adjustments), a start and an end, who made it and
+why. This is the pure model the noise pipeline applies; the state store keeps them.
 
 >>> s = Silence.create(['service="checkout"', 'severity=~"page|ticket"'],
 ...                    start=100, end=200, author="ana", comment="migration")
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sloscope.spec.selectors import Matcher, SelectorSyntaxError, parse_selector
+from sloscope.alerting.matchers import Matcher, match_all, parse_matcher
 
 #: How many matchers a silence or an adjustment may carry.
 MAX_MATCHERS = 32
@@ -25,32 +25,18 @@ MAX_MATCHERS = 32
 def parse_matchers(texts: Sequence[str], field: str = "matchers") -> tuple[Matcher, ...]:
     """Matchers written as ``label="value"`` (or ``!=``, ``=~``, ``!~``), one per text.
 
-    A text may also hold several, comma-separated, or be braced (``{a="b", c!="d"}``).
-    Raises :class:`ValueError` naming ``field`` and the matcher that does not parse.
+    Raises :class:`ValueError` naming ``field`` and the position of the one that does not
+    parse (``matchers[1]: ...``).
     """
     if len(texts) > MAX_MATCHERS:
         raise ValueError(f"{field}: at most {MAX_MATCHERS} matchers, got {len(texts)}")
-    found: list[Matcher] = []
+    found = []
     for index, text in enumerate(texts):
-        inner = text.strip()
-        if inner.startswith("{") and inner.endswith("}"):
-            inner = inner[1:-1]
         try:
-            # The selector parser is the one matcher grammar; a fixed metric name carries it.
-            found += parse_selector("alert{" + inner + "}").matchers
-        except SelectorSyntaxError as exc:
-            raise ValueError(
-                f"{field}[{index}]: {text!r} is not a matcher: {exc.message}; write "
-                'label="value", label!="value", label=~"regex" or label!~"regex"'
-            ) from None
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{field}[{index}]: {text!r}: {exc}") from None
+            found.append(parse_matcher(text))
+        except ValueError as exc:
+            raise ValueError(f"{field}[{index}]: {exc}") from None
     return tuple(found)
-
-
-def matches(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
-    """Whether every matcher accepts ``labels`` (an absent label reads as empty)."""
-    return all(m.matches(labels.get(m.label)) for m in matchers)
 
 
 @dataclass(frozen=True)
@@ -91,4 +77,4 @@ class Silence:
 
     def silences(self, labels: Mapping[str, str], at: int) -> bool:
         """Whether an alert with ``labels`` that notifies at ``at`` is silenced."""
-        return self.active(at) and matches(self.matchers, labels)
+        return self.active(at) and match_all(self.matchers, labels)

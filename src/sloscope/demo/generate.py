@@ -3,7 +3,7 @@
 ::
 
     from pathlib import Path
-    from sloscope.demo import generate_openmetrics, write_truth
+    from sloscope.demo.generate import generate_openmetrics, write_truth
 
     demo = generate_openmetrics(Path("demo.om"), end=1_763_640_000)
     write_truth(Path("truth.json"), demo.incidents)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sloscope.demo import generate_openmetrics, write_demo_specs, write_truth
-from sloscope.demo.generate import DemoTelemetry
+from sloscope.demo.generate import DemoTelemetry, generate_openmetrics, write_truth
+from sloscope.demo.spec_files import write_demo_specs
 from sloscope.errors import ConfigError
 
 MARKER = "demo.json"

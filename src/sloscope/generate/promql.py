@@ -17,10 +17,9 @@ latency
     Good is ``<metric>_bucket{..., le="<threshold>"}``, total ``<metric>_count{...}``.
     The ``le`` label is a string and clients spell the same boundary differently: Go's
     client writes ``1`` and ``1e+06``, Python's ``1.0`` and ``1e+06``, Prometheus 3
-    normalises classic histograms to ``1.0``. :func:`le_matcher` matches every spelling
-    of the threshold with one regex (``le=~"1|1\\.0"``), which Prometheus anchors at both
-    ends, so ``0.3`` never matches ``0.35``; a threshold with one spelling (``0.3``) is
-    an equality matcher.
+    normalises classic histograms to ``1.0``. The ``le`` matcher matches every spelling
+    of the threshold with one regex (:mod:`sloscope.spec.buckets`, the rule the sources
+    apply too), which Prometheus anchors at both ends, so ``0.3`` never matches ``0.35``.
 promql
     The expressions count events over ``{{window}}``; sloscope substitutes the window and
     divides by its seconds to get a rate. ``error_ratio`` alone cannot be split into
@@ -36,11 +35,11 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 
+from sloscope.spec.buckets import le_matcher
 from sloscope.spec.durations import format_duration
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
-from sloscope.spec.selectors import Matcher, Selector
+from sloscope.spec.selectors import Selector
 
 #: ``{{window}}`` as PromQL SLIs write it (spaces allowed inside the braces).
 WINDOW_TEMPLATE = re.compile(r"\{\{\s*window\s*\}\}")
@@ -66,78 +65,6 @@ def window_text(seconds: int) -> str:
 
 
 # --- latency buckets --------------------------------------------------------------------
-
-
-def _shortest_digits(value: float) -> tuple[str, int]:
-    """The shortest round-trip significant digits of a positive float, and its exponent.
-
-    ``0.3`` → ``("3", -1)``, ``1e6`` → ``("1", 6)``, ``2.5`` → ``("25", 0)``.
-    """
-    exact = Decimal(repr(float(value))).normalize()
-    _, digit_tuple, _ = exact.as_tuple()
-    digits = "".join(str(d) for d in digit_tuple).rstrip("0") or "0"
-    return digits, exact.adjusted()
-
-
-def _plain(value: float) -> str:
-    """Shortest round-trip digits without an exponent (``1``, ``0.3``, ``1000000``)."""
-    digits, exponent = _shortest_digits(value)
-    if exponent >= len(digits) - 1:
-        return digits + "0" * (exponent - len(digits) + 1)
-    if exponent >= 0:
-        return digits[: exponent + 1] + "." + digits[exponent + 1 :]
-    return "0." + "0" * (-exponent - 1) + digits
-
-
-def le_spellings(threshold: float) -> tuple[str, ...]:
-    """Every way common clients write a histogram boundary in the ``le`` label, sorted.
-
-    Go (``client_golang``: ``strconv.FormatFloat(v, 'g', -1, 64)``), Python
-    (``prometheus_client``: ``repr``, with Go's exponent from 1e6 up), and the
-    OpenMetrics / Prometheus 3 form (Go's, with ``.0`` added to whole numbers).
-
-    >>> le_spellings(0.3), le_spellings(1.0)
-    (('0.3',), ('1', '1.0'))
-    """
-    spellings: set[str] = set()
-    go = _go_g_shortest(threshold)
-    spellings.add(go)
-    if not any(c in go for c in ".e"):
-        spellings.add(go + ".0")
-    spellings.add(_python_client(threshold))
-    return tuple(sorted(spellings))
-
-
-def _go_g_shortest(value: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'g', -1, 64)``: %e when the exponent is < -4 or >= 6."""
-    digits, exponent = _shortest_digits(value)
-    if -4 <= exponent < 6:
-        return _plain(value)
-    head = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    sign = "+" if exponent >= 0 else "-"
-    return f"{head}e{sign}{abs(exponent):02d}"
-
-
-def _python_client(value: float) -> str:
-    """``prometheus_client``'s ``floatToGoString``: ``repr``, Go's exponent from 1e6 up."""
-    text = repr(float(value))
-    dot = text.find(".")
-    if value > 0 and dot > 6:
-        mantissa = f"{text[0]}.{text[1:dot]}".rstrip("0.")
-        return f"{mantissa}e+0{dot - 1}"
-    return text
-
-
-def le_matcher(threshold: float) -> Matcher:
-    """The ``le`` matcher of a latency threshold: equality, or a regex of every spelling.
-
-    >>> str(le_matcher(1.0))
-    'le=~"1|1\\\\.0"'
-    """
-    spellings = le_spellings(threshold)
-    if len(spellings) == 1:
-        return Matcher("le", "=", spellings[0])
-    return Matcher("le", "=~", "|".join(re.escape(s) for s in spellings))
 
 
 def good_bucket_selector(sli: LatencySLI) -> Selector:

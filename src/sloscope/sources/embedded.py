@@ -18,11 +18,12 @@ SLIs:
 
 - ratio: good = Σ good series, or total - Σ bad series; total = Σ total series;
 - latency: good = the ``<metric>_bucket`` series whose ``le`` equals the threshold
-  numerically (``0.3``, ``0.30`` and ``3e-1`` are one boundary); total = the
+  numerically (``0.3``, ``0.30`` and ``3e-1`` are one boundary, as
+  :mod:`sloscope.spec.buckets` decides for every layer); total = the
   ``<metric>_count`` series, or the ``le="+Inf"`` buckets when there is no ``_count``.
   Every histogram (label set without ``le``) with samples in the range that the total
   counts must have that bucket, else :class:`~sloscope.errors.SourceError` names those
-  without it (:func:`~sloscope.sources.promql_counts.check_threshold_buckets`);
+  without it (:func:`~sloscope.sources.histograms.check_threshold_buckets`);
 - timeslices: the counts of its indicator (the engine makes slices of them);
 - promql: :class:`~sloscope.errors.UnsupportedSLIError`.
 
@@ -36,6 +37,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -43,12 +45,13 @@ from numpy.typing import NDArray
 
 from sloscope.errors import SourceError, UnsupportedSLIError
 from sloscope.sources.base import CountSeries, grid_length
-from sloscope.sources.promql_counts import (
-    boundary_order,
+from sloscope.sources.histograms import (
+    HistogramKey,
     check_threshold_buckets,
     histogram_key,
-    same_boundary,
+    require_threshold_bucket,
 )
+from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
 from sloscope.telemetry.store import TelemetryStore
@@ -151,21 +154,8 @@ class EmbeddedSource:
         matched = self._resolve(list(selectors))
         plans = [_plan(sli, matched) for sli in slis]
         self._check_histograms(slis, matched, start, end)
-        # Series used by exactly the same sums form one "atom": summed once, then added
-        # to each SLI count that uses it (good and total share most series).
-        uses: dict[int, list[tuple[int, int]]] = {}
-        for index, plan in enumerate(plans):
-            for role, series_ids in ((0, plan.good), (1, plan.total)):
-                for series_id in set(series_ids):
-                    uses.setdefault(series_id, []).append((index, role))
-        atom_of: dict[tuple[tuple[int, int], ...], int] = {}
-        series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
-        sums = self._atom_sums(series_atom, len(atom_of), start, end, step)
-        parts: dict[tuple[int, int], list[int]] = {}
-        for members, atom in atom_of.items():
-            for member in members:
-                parts.setdefault(member, []).append(atom)
-
+        series_atom, parts = _atoms(plans)
+        sums = self._atom_sums(series_atom, len(set(series_atom.values())), start, end, step)
         # SLIs counting the same series share their rows (no copy of a month of steps);
         # read-only, so that no caller can change another SLI's counts by accident.
         sums.setflags(write=False)
@@ -197,38 +187,49 @@ class EmbeddedSource:
         """
         found: dict[Selector, list[tuple[int, str]]] = {s: [] for s in selectors}
         for first in range(0, len(selectors), _SELECTORS_PER_QUERY):
-            batch = selectors[first : first + _SELECTORS_PER_QUERY]
-            matchers = list(dict.fromkeys(m for s in batch for m in s.matchers))
-            columns: list[str] = []
-            params: list[str] = []
-            for matcher in matchers:
-                clause, args = _compile_matcher(matcher)
-                columns.append(f"({clause})")
-                params.extend(args)
-            hits_sql = "[" + ", ".join(columns) + "]" if columns else "[]::BOOLEAN[]"
-            sql = (
-                f"SELECT id, name, coalesce(labels['le'], '') AS le, {hits_sql} AS hits "
-                "FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
-            )
-            names = sorted({s.metric for s in batch})
-            try:
-                rows = self.store.con.execute(sql, [*params, names]).fetchall()
-            except duckdb.InvalidInputException as exc:
-                raise SourceError(
-                    f"a selector's regular expression is not valid RE2: {exc} (selectors: "
-                    + "; ".join(str(s) for s in batch if _has_regex(s))
-                    + "); RE2 has no backreferences or lookarounds, as in Prometheus"
-                ) from None
-            if not rows:
-                continue
-            hits = np.array([r[3] for r in rows], dtype=bool).reshape(len(rows), len(matchers))
-            metric = np.array([r[1] for r in rows], dtype=object)
-            column = {m: i for i, m in enumerate(matchers)}
-            for selector in batch:
-                picked = [column[m] for m in selector.matchers]
-                mask = (metric == selector.metric) & hits[:, picked].all(axis=1)
-                found[selector] = [(int(rows[i][0]), str(rows[i][2])) for i in np.flatnonzero(mask)]
+            found.update(self._resolve_batch(selectors[first : first + _SELECTORS_PER_QUERY]))
         return found
+
+    def _resolve_batch(self, batch: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
+        """:meth:`_resolve` for up to :data:`_SELECTORS_PER_QUERY` selectors: one query."""
+        matchers = list(dict.fromkeys(m for s in batch for m in s.matchers))
+        rows = self._matcher_hits(batch, matchers)
+        if not rows:
+            return {}
+        hits = np.array([r[3] for r in rows], dtype=bool).reshape(len(rows), len(matchers))
+        metric = np.array([r[1] for r in rows], dtype=object)
+        column = {m: i for i, m in enumerate(matchers)}
+        found = {}
+        for selector in batch:
+            picked = [column[m] for m in selector.matchers]
+            mask = (metric == selector.metric) & hits[:, picked].all(axis=1)
+            found[selector] = [(int(rows[i][0]), str(rows[i][2])) for i in np.flatnonzero(mask)]
+        return found
+
+    def _matcher_hits(self, batch: list[Selector], matchers: list[Matcher]) -> list[Any]:
+        """(id, name, le, [whether each matcher matches]) of the series of ``batch``'s
+        metric names.
+        """
+        columns: list[str] = []
+        params: list[str] = []
+        for matcher in matchers:
+            clause, args = _compile_matcher(matcher)
+            columns.append(f"({clause})")
+            params.extend(args)
+        hits_sql = "[" + ", ".join(columns) + "]" if columns else "[]::BOOLEAN[]"
+        sql = (
+            f"SELECT id, name, coalesce(labels['le'], '') AS le, {hits_sql} AS hits "
+            "FROM series WHERE name IN (SELECT unnest(?::VARCHAR[]))"
+        )
+        names = sorted({s.metric for s in batch})
+        try:
+            return list(self.store.con.execute(sql, [*params, names]).fetchall())
+        except duckdb.InvalidInputException as exc:
+            raise SourceError(
+                f"a selector's regular expression is not valid RE2: {exc} (selectors: "
+                + "; ".join(str(s) for s in batch if _has_regex(s))
+                + "); RE2 has no backreferences or lookarounds, as in Prometheus"
+            ) from None
 
     def _check_histograms(
         self,
@@ -238,19 +239,35 @@ class EmbeddedSource:
         end: int,
     ) -> None:
         """Every histogram a latency SLI counts in its total has the threshold bucket
-        (:func:`~sloscope.sources.promql_counts.check_threshold_buckets`).
+        (:func:`~sloscope.sources.histograms.check_threshold_buckets`).
 
         Judged over the matched series with samples in ``(start, end]`` (from the
         catalog's first and last sample times), as Prometheus's series API answers for
         the range: a histogram that stopped before the range adds nothing to it.
         """
-        latency = [
-            inner
-            for inner in dict.fromkeys(_indicator(sli) for sli in slis)
-            if isinstance(inner, LatencySLI) and matched[inner.bucket_selector]
-        ]
+        latency = _histogram_slis(slis, matched)
         if not latency:
             return
+        live = self._live_histograms(latency, matched, start, end)
+        for sli in latency:
+            buckets = matched[sli.bucket_selector]
+            # The series the total sums: the _count, or the +Inf buckets without one.
+            counted = matched[sli.count_selector] or _inf_buckets(buckets)
+            check_threshold_buckets(
+                sli.metric,
+                sli.threshold,
+                [(live[i], le) for i, le in buckets if i in live],
+                [live[i] for i, _ in counted if i in live],
+            )
+
+    def _live_histograms(
+        self,
+        latency: list[LatencySLI],
+        matched: dict[Selector, list[tuple[int, str]]],
+        start: int,
+        end: int,
+    ) -> dict[int, HistogramKey]:
+        """The histogram of each matched series with samples in ``(start, end]``."""
         ids = sorted(
             {
                 series_id
@@ -265,19 +282,7 @@ class EmbeddedSource:
             "WHERE id IN (SELECT unnest(?::INTEGER[])) AND last_ts > ? AND first_ts <= ?",
             [ids, start * 1000, end * 1000],
         ).fetchall()
-        live = {int(i): histogram_key(zip(keys, values, strict=True)) for i, keys, values in rows}
-        for sli in latency:
-            buckets = matched[sli.bucket_selector]
-            # The series the total sums: the _count, or the +Inf buckets without one.
-            counted = matched[sli.count_selector] or [
-                (i, le) for i, le in buckets if same_boundary(le, math.inf)
-            ]
-            check_threshold_buckets(
-                sli.metric,
-                sli.threshold,
-                [(live[i], le) for i, le in buckets if i in live],
-                [live[i] for i, _ in counted if i in live],
-            )
+        return {int(i): histogram_key(zip(keys, values, strict=True)) for i, keys, values in rows}
 
     def _atom_sums(
         self, series_atom: dict[int, int], atoms: int, start: int, end: int, step: int
@@ -347,22 +352,60 @@ def _plan(sli: SLI, matched: dict[Selector, list[tuple[int, str]]]) -> _Plan:
         part = tuple(i for i, _ in matched[part_selector])
         total = tuple(i for i, _ in matched[inner.total])
         return _Plan(part, total, inner.bad is not None, _count(part, total))
-    buckets = matched[inner.bucket_selector]
-    counts = tuple(i for i, _ in matched[inner.count_selector])
+    return _latency_plan(inner, matched)
+
+
+def _latency_plan(sli: LatencySLI, matched: dict[Selector, list[tuple[int, str]]]) -> _Plan:
+    buckets = matched[sli.bucket_selector]
     if not buckets:
         # No histogram at all: no data (a _count alone cannot say what was fast).
         return _Plan((), (), False, 0)
-    good = tuple(i for i, le in buckets if same_boundary(le, inner.threshold))
-    if not good:
-        bounds = sorted({le for _, le in buckets}, key=boundary_order)
-        raise SourceError(
-            f"no bucket of {inner.bucket_selector} has le={inner.threshold:g}; its boundaries "
-            f"are {', '.join(bounds)} (hint: the threshold must be a bucket boundary of the "
-            "histogram)"
-        )
+    require_threshold_bucket(sli.bucket_selector, sli.threshold, (le for _, le in buckets))
+    good = tuple(i for i, le in buckets if same_boundary(le, sli.threshold))
+    counts = tuple(i for i, _ in matched[sli.count_selector])
     if not counts:
-        counts = tuple(i for i, le in buckets if same_boundary(le, math.inf))
+        counts = tuple(i for i, _ in _inf_buckets(buckets))
     return _Plan(good, counts, False, _count(good, counts))
+
+
+def _inf_buckets(buckets: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The ``+Inf`` buckets among (id, ``le``) series: all requests, without ``_count``."""
+    return [(i, le) for i, le in buckets if same_boundary(le, math.inf)]
+
+
+def _histogram_slis(
+    slis: Sequence[SLI], matched: dict[Selector, list[tuple[int, str]]]
+) -> list[LatencySLI]:
+    """The distinct latency indicators of ``slis`` whose buckets matched series."""
+    indicators = dict.fromkeys(_indicator(sli) for sli in slis)
+    return [
+        inner
+        for inner in indicators
+        if isinstance(inner, LatencySLI) and matched[inner.bucket_selector]
+    ]
+
+
+def _atoms(
+    plans: list[_Plan],
+) -> tuple[dict[int, int], dict[tuple[int, int], list[int]]]:
+    """Series used by exactly the same sums form one "atom": summed once, then added to
+    each SLI count that uses it (good and total share most series).
+
+    Returns each series' atom, and the atoms of each (SLI index, role) with role 0 for
+    the good (or bad) part and 1 for the total.
+    """
+    uses: dict[int, list[tuple[int, int]]] = {}
+    for index, plan in enumerate(plans):
+        for role, series_ids in ((0, plan.good), (1, plan.total)):
+            for series_id in set(series_ids):
+                uses.setdefault(series_id, []).append((index, role))
+    atom_of: dict[tuple[tuple[int, int], ...], int] = {}
+    series_atom = {sid: atom_of.setdefault(tuple(u), len(atom_of)) for sid, u in uses.items()}
+    parts: dict[tuple[int, int], list[int]] = {}
+    for members, atom in atom_of.items():
+        for member in members:
+            parts.setdefault(member, []).append(atom)
+    return series_atom, parts
 
 
 def _count(part: tuple[int, ...], total: tuple[int, ...]) -> int:

@@ -76,18 +76,29 @@ def fetch_for_evaluation(
     for index, request in enumerate(requests):
         groups[_split(request, at, step, coarse)].append(index)
     out: list[CountSeries | None] = [None] * len(requests)
-    for (start, split, coarse_step), indexes in groups.items():
-        slis = [requests[i].sli for i in indexes]
-        ids = [requests[i].id or "" for i in indexes]
-        fine = _fetch(src, slis, (split, at), step, ids)
-        if split == start:
-            for i, series in zip(indexes, fine, strict=True):
-                out[i] = series
-            continue
-        old = _fetch(src, slis, (start, split), coarse_step, ids)
-        for i, recent, older in zip(indexes, fine, old, strict=True):
-            out[i] = _merge(older, recent, step)
+    for grid, indexes in groups.items():
+        counts = _fetch_group(src, [requests[i] for i in indexes], grid, at, step)
+        for i, series in zip(indexes, counts, strict=True):
+            out[i] = series
     return [s for s in out if s is not None]
+
+
+def _fetch_group(
+    src: Source,
+    requests: list[FetchRequest],
+    grid: tuple[int, int, int],
+    at: int,
+    step: int,
+) -> list[CountSeries]:
+    """Counts of requests sharing one ``(start, split, coarse_step)`` grid, fetched at once."""
+    start, split, coarse_step = grid
+    slis = [r.sli for r in requests]
+    ids = [r.id or "" for r in requests]
+    fine = _fetch(src, slis, (split, at), step, ids)
+    if split == start:
+        return fine
+    old = _fetch(src, slis, (start, split), coarse_step, ids)
+    return [_merge(older, recent, step) for recent, older in zip(fine, old, strict=True)]
 
 
 def _fetch(

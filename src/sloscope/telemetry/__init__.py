@@ -1,10 +1,9 @@
 """The embedded telemetry store: OpenMetrics ingest into one DuckDB file.
 
-:class:`TelemetryStore` keeps a series catalog and counter samples with their per-sample
-increases; :func:`ingest_file` parses a file and adds it in one transaction.
+Read in data-flow order: :mod:`~sloscope.telemetry.openmetrics` parses a file,
+:mod:`~sloscope.telemetry.ingest` (:func:`~sloscope.telemetry.ingest.ingest_file`) adds
+it in one transaction to :mod:`~sloscope.telemetry.store`
+(:class:`~sloscope.telemetry.store.TelemetryStore`: the file, schema, series catalog),
+which writes samples with :mod:`~sloscope.telemetry.samples` and the counter arithmetic
+of :mod:`~sloscope.telemetry.counters`. Import names from the module that defines them.
 """
-
-from sloscope.telemetry.ingest import IngestResult, ingest_file
-from sloscope.telemetry.store import SCHEMA_VERSION, TelemetryStore
-
-__all__ = ["SCHEMA_VERSION", "IngestResult", "TelemetryStore", "ingest_file"]

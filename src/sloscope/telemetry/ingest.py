@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from sloscope.errors import IngestError
-from sloscope.telemetry.openmetrics import FORMATS, Format, parse_stream
-from sloscope.telemetry.store import TelemetryStore
+from sloscope.telemetry.openmetrics import FORMATS, Format, ParsedSamples, parse_stream
+from sloscope.telemetry.store import AddResult, TelemetryStore
 
 Progress = Callable[[int, int], None]
 
@@ -110,16 +110,8 @@ def ingest_file(
             f"{name}: no '# EOF' at the end; OpenMetrics files end with it, so the file may "
             "be truncated (all of it was loaded)"
         )
-    if len(parsed):
-        added = store.add(parsed.series, parsed.series_index, parsed.timestamps, parsed.values)
-        span: tuple[int, int] | None = (
-            int(parsed.timestamps.min()),
-            int(parsed.timestamps.max()),
-        )
-    else:
-        added = None
-        span = None
-    if added and added.nan_skipped:
+    added, span = _store(store, parsed)
+    if added.nan_skipped:
         warnings.append(
             f"{name}: {added.nan_skipped} NaN sample(s) (staleness markers) were skipped; "
             "they count nothing"
@@ -130,15 +122,25 @@ def ingest_file(
     return IngestResult(
         source=name,
         samples_read=len(parsed),
-        new_samples=added.new_samples if added else 0,
-        duplicates=added.duplicates if added else 0,
-        conflicts=added.conflicts if added else 0,
-        series=added.series if added else 0,
-        new_series=added.new_series if added else 0,
+        new_samples=added.new_samples,
+        duplicates=added.duplicates,
+        conflicts=added.conflicts,
+        series=added.series,
+        new_series=added.new_series,
         time_range=span,
-        nan_skipped=added.nan_skipped if added else 0,
+        nan_skipped=added.nan_skipped,
         warnings=tuple(warnings),
     )
+
+
+def _store(
+    store: TelemetryStore, parsed: ParsedSamples
+) -> tuple[AddResult, tuple[int, int] | None]:
+    """Add the parsed samples; what was added, and their first and last timestamp."""
+    if not len(parsed):
+        return AddResult(0, 0, 0, 0, 0), None
+    added = store.add(parsed.series, parsed.series_index, parsed.timestamps, parsed.values)
+    return added, (int(parsed.timestamps.min()), int(parsed.timestamps.max()))
 
 
 def _open(source: Any) -> tuple[BinaryIO, str, int, bool]:

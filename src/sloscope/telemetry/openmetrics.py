@@ -223,14 +223,7 @@ class OpenMetricsParser:
         Finds where the series ends (the first "} ", or the first space without braces),
         parses the series if its text is new, and splits what follows.
         """
-        brace = line.find("{")
-        space = line.find(" ")
-        if brace != -1 and (space == -1 or brace < space):
-            end = line.find("} ", brace) + 1
-            if end == 0:
-                end = len(line)
-        else:
-            end = len(line) if space == -1 else space
+        end = _series_end(line)
         sid = self._cache.get(line[:end])
         if sid is None:
             parsed = self._parse_series(line, lineno)
@@ -260,21 +253,25 @@ class OpenMetricsParser:
             return
         words = rest.split(" ", 2)
         if words[0] == "TYPE":
-            if len(words) < 3 or not _METRIC_NAME.fullmatch(words[1]):
-                self._problem(lineno, "a TYPE line is '# TYPE <metric> <type>'")
-                return
-            kind = words[2].strip()
-            if kind not in METRIC_TYPES:
-                self._problem(
-                    lineno,
-                    f"unknown metric type {kind!r} (use one of {', '.join(sorted(METRIC_TYPES))})",
-                )
-                return
-            self._types[words[1]] = "unknown" if kind == "untyped" else kind
+            self._type_line(words, lineno)
         elif words[0] in ("HELP", "UNIT") and (
             len(words) < 2 or not _METRIC_NAME.fullmatch(words[1])
         ):
             self._problem(lineno, f"a {words[0]} line is '# {words[0]} <metric> <text>'")
+
+    def _type_line(self, words: list[str], lineno: int) -> None:
+        """``# TYPE <metric> <type>``: remember the family's type."""
+        if len(words) < 3 or not _METRIC_NAME.fullmatch(words[1]):
+            self._problem(lineno, "a TYPE line is '# TYPE <metric> <type>'")
+            return
+        kind = words[2].strip()
+        if kind not in METRIC_TYPES:
+            self._problem(
+                lineno,
+                f"unknown metric type {kind!r} (use one of {', '.join(sorted(METRIC_TYPES))})",
+            )
+            return
+        self._types[words[1]] = "unknown" if kind == "untyped" else kind
 
     def _sample_tail_problem(self, parts: list[str], lineno: int) -> None:
         if not parts:
@@ -319,58 +316,78 @@ class OpenMetricsParser:
         return sid, pos
 
     def _parse_labels(self, line: str, pos: int, lineno: int) -> tuple[dict[str, str], int] | None:
+        """The labels from ``pos`` (after the ``{``) to the ``}``, and the position after it."""
         labels: dict[str, str] = {}
-        size = len(line)
         while True:
-            while pos < size and line[pos] in " \t":
-                pos += 1
-            if pos < size and line[pos] == "}":
+            pos = _skip_blanks(line, pos)
+            if line.startswith("}", pos):
                 return labels, pos + 1
-            match = _LABEL_NAME.match(line, pos)
-            if not match:
-                found = repr(line[pos]) if pos < size else "end of line"
-                self._problem(lineno, f"expected a label name or '}}', found {found}")
+            pair = self._parse_label(line, pos, lineno)
+            if pair is None:
                 return None
-            label = match.group(0)
-            pos = match.end()
-            if not line.startswith('="', pos):
-                self._problem(lineno, f'expected ="value" after label {label!r}')
-                return None
-            pos += 2
-            out: list[str] = []
-            while True:
-                quote = line.find('"', pos)
-                slash = line.find("\\", pos)
-                if quote == -1:
-                    self._problem(lineno, f"unterminated value of label {label!r}")
-                    return None
-                if slash == -1 or quote < slash:
-                    out.append(line[pos:quote])
-                    pos = quote + 1
-                    break
-                out.append(line[pos:slash])
-                escaped = _ESCAPES.get(line[slash + 1 : slash + 2])
-                if escaped is None:
-                    self._problem(
-                        lineno,
-                        f'invalid escape "{line[slash : slash + 2]}" in the value of label '
-                        f'{label!r} (only \\\\, \\" and \\n may be escaped)',
-                    )
-                    return None
-                out.append(escaped)
-                pos = slash + 2
+            label, value, pos = pair
             if label in labels:
                 self._problem(lineno, f"label {label!r} appears twice")
                 return None
-            labels[label] = "".join(out)
-            while pos < size and line[pos] in " \t":
-                pos += 1
-            if pos < size and line[pos] == ",":
-                pos += 1
-            elif not (pos < size and line[pos] == "}"):
-                found = repr(line[pos]) if pos < size else "end of line"
-                self._problem(lineno, f"expected ',' or '}}' after a label value, found {found}")
+            labels[label] = value
+            after = self._after_value(line, pos, lineno)
+            if after is None:
                 return None
+            pos = after
+
+    def _parse_label(self, line: str, pos: int, lineno: int) -> tuple[str, str, int] | None:
+        """``name="value"`` at ``pos``: (name, value, position after the closing quote)."""
+        match = _LABEL_NAME.match(line, pos)
+        if not match:
+            found = repr(line[pos]) if pos < len(line) else "end of line"
+            self._problem(lineno, f"expected a label name or '}}', found {found}")
+            return None
+        label = match.group(0)
+        pos = match.end()
+        if not line.startswith('="', pos):
+            self._problem(lineno, f'expected ="value" after label {label!r}')
+            return None
+        value = self._label_value(line, pos + 2, label, lineno)
+        if value is None:
+            return None
+        return label, value[0], value[1]
+
+    def _label_value(self, line: str, pos: int, label: str, lineno: int) -> tuple[str, int] | None:
+        """The unescaped value from ``pos`` (after its opening quote), and the position
+        after its closing quote.
+        """
+        out: list[str] = []
+        while True:
+            quote = line.find('"', pos)
+            slash = line.find("\\", pos)
+            if quote == -1:
+                self._problem(lineno, f"unterminated value of label {label!r}")
+                return None
+            if slash == -1 or quote < slash:
+                out.append(line[pos:quote])
+                return "".join(out), quote + 1
+            out.append(line[pos:slash])
+            escaped = _ESCAPES.get(line[slash + 1 : slash + 2])
+            if escaped is None:
+                self._problem(
+                    lineno,
+                    f'invalid escape "{line[slash : slash + 2]}" in the value of label '
+                    f'{label!r} (only \\\\, \\" and \\n may be escaped)',
+                )
+                return None
+            out.append(escaped)
+            pos = slash + 2
+
+    def _after_value(self, line: str, pos: int, lineno: int) -> int | None:
+        """Where the next label starts (after a ``,``), or the ``}``'s position."""
+        pos = _skip_blanks(line, pos)
+        if line.startswith(",", pos):
+            return pos + 1
+        if line.startswith("}", pos):
+            return pos
+        found = repr(line[pos]) if pos < len(line) else "end of line"
+        self._problem(lineno, f"expected ',' or '}}' after a label value, found {found}")
+        return None
 
     def _series_id(self, name: str, labels: tuple[tuple[str, str], ...]) -> int:
         kind = self._family_type(name)
@@ -468,6 +485,26 @@ class OpenMetricsParser:
             lines=self._lineno,
             created_skipped=self._created_skipped,
         )
+
+
+def _series_end(line: str) -> int:
+    """Where the series of a sample line ends: after the first "} ", or at the first
+    space without braces (the end of the line when neither is found).
+    """
+    brace = line.find("{")
+    space = line.find(" ")
+    if brace != -1 and (space == -1 or brace < space):
+        end = line.find("} ", brace) + 1
+        return end if end else len(line)
+    return len(line) if space == -1 else space
+
+
+def _skip_blanks(line: str, pos: int) -> int:
+    """The first position from ``pos`` that is not a space or a tab."""
+    size = len(line)
+    while pos < size and line[pos] in " \t":
+        pos += 1
+    return pos
 
 
 def _float(text: str) -> float | None:

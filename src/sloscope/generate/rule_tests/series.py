@@ -21,6 +21,10 @@ from sloscope.spec.selectors import Matcher, Selector
 UNIT = 21600
 
 
+#: A regex alternative without metacharacters, except escaped ones.
+_LITERAL = re.compile(r"(?:[^\\.*+?()\[\]{}|^$]|\\[\\.*+?()\[\]{}|^$])+")
+
+
 def _regex_examples(pattern: str) -> list[str]:
     """Strings likely to match a simple regex (``5..`` → ``500``, ``(a|b)`` → ``a``, ``b``)."""
     body = pattern
@@ -28,6 +32,10 @@ def _regex_examples(pattern: str) -> list[str]:
         body = body[1:-1]
     out = []
     for alternative in body.split("|"):
+        if _LITERAL.fullmatch(alternative):
+            # Only escaped metacharacters (an le boundary's 0\.3): the text itself.
+            out.append(re.sub(r"\\(.)", r"\1", alternative))
+            continue
         text = alternative.replace("\\d", "0").replace("\\.", ".")
         text = re.sub(r"\[([^\]])[^\]]*\]", r"\1", text)
         text = text.replace(".*", "").replace(".+", "0").replace(".", "0")

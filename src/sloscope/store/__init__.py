@@ -1,0 +1,9 @@
+"""The state store: alert states, notification outbox, silences, evaluation cursors.
+
+SQLAlchemy 2 over SQLite (default ``.sloscope/state.db``) or PostgreSQL, with alembic
+migrations shipped in the package and run on open. Open it with
+:class:`sloscope.store.database.StateStore`; each concept has a small repository in its
+own module (:mod:`~sloscope.store.alerts`, :mod:`~sloscope.store.outbox`,
+:mod:`~sloscope.store.silences`, :mod:`~sloscope.store.cursors`) that works inside one
+``store.transaction()``.
+"""

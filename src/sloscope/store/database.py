@@ -1,0 +1,193 @@
+"""Opening the state store: one URL, SQLite or PostgreSQL, migrated to the newest schema.
+
+::
+
+    with StateStore("sqlite:///.sloscope/state.db", root=workspace) as store:
+        with store.transaction() as session:
+            Silences(session).add(...)
+
+SQLite transactions start with ``BEGIN IMMEDIATE``: a writer takes the database's write
+lock when its transaction begins, not halfway through, so two processes never both read
+a row and then both write it (and never deadlock upgrading a read lock). The file runs
+in WAL mode so readers do not wait for writers. PostgreSQL transactions are plain READ
+COMMITTED; the repositories lock the rows they change (``SELECT ... FOR UPDATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sloscope.errors import ConfigError, StateError
+
+#: Seconds a SQLite writer waits for another one's lock before giving up.
+SQLITE_BUSY_SECONDS = 30.0
+
+_POSTGRES_NAMES = ("postgres", "postgresql", "postgresql+psycopg")
+
+
+def resolve_url(url: str, root: Path | None = None) -> URL:
+    """The SQLAlchemy URL for ``url``: relative SQLite paths are under ``root``.
+
+    ``postgresql://`` and ``postgres://`` mean the psycopg 3 driver. Other databases are
+    refused with a :class:`ConfigError` naming the supported ones.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "state.url: not a database URL; write sqlite:///.sloscope/state.db or "
+            "postgresql+psycopg://USER@HOST:5432/DATABASE"
+        ) from None
+    if parsed.drivername in _POSTGRES_NAMES:
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise ConfigError(
+                "state.url: an in-memory SQLite database would forget every alert at exit; "
+                "name a file, e.g. sqlite:///.sloscope/state.db"
+            )
+        path = Path(database)
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        return parsed.set(drivername="sqlite", database=str(path))
+    raise ConfigError(
+        f"state.url: unsupported database {parsed.drivername!r}; use sqlite:///FILE or "
+        "postgresql+psycopg://USER@HOST:5432/DATABASE"
+    )
+
+
+def describe_url(url: URL) -> str:
+    """The URL as it may be shown: the password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+class StateStore:
+    """The transactional state store: alert states, outbox, silences, cursors.
+
+    Opening it runs the migrations up to the newest revision (see
+    :mod:`sloscope.store.migrate`). ``schema`` (PostgreSQL only) puts every table in that
+    schema, which must exist; tests use one schema per run.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        root: Path | None = None,
+        schema: str | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self.url = resolve_url(url, root)
+        self.dialect = "sqlite" if self.url.drivername == "sqlite" else "postgresql"
+        self.engine = _create_engine(self.url, schema)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            from sloscope.store.migrate import upgrade
+
+            try:
+                upgrade(self.engine)
+            except BaseException:
+                self.engine.dispose()
+                raise
+
+    @property
+    def name(self) -> str:
+        """The store's URL with the password masked, for messages."""
+        return describe_url(self.url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+
+        Database failures become :class:`StateError` naming the store (never its password).
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise StateError(f"state store {self.name}: {_reason(exc)}") from None
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's first line, which never carries the URL's password."""
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
+
+
+def _create_engine(url: URL, schema: str | None) -> Engine:
+    if url.drivername == "sqlite":
+        if schema is not None:
+            raise ConfigError("state store: a schema is only for PostgreSQL")
+        assert url.database is not None  # resolve_url refuses a missing path
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(
+                f"cannot create {folder} for the state store: {exc.strerror}"
+            ) from None
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        import psycopg  # noqa: F401  (a clear message instead of SQLAlchemy's)
+    except ImportError:
+        raise ConfigError(
+            "state.url: PostgreSQL needs psycopg 3: pip install 'psycopg[binary]'"
+        ) from None
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if schema is not None:
+        connect_args["options"] = f"-c search_path={schema}"
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling would start transactions late (at the first
+    # write) and never with IMMEDIATE; sloscope emits BEGIN itself in _sqlite_begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_for(session: Session, model: type[Any]) -> Any:
+    """An INSERT for ``model`` in the session's dialect, so callers can add
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (SQLite and PostgreSQL share it).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)

@@ -1,0 +1,155 @@
+"""The state store's tables as typed SQLAlchemy 2 models.
+
+Times are whole Unix seconds (``BigInteger``), as everywhere else in sloscope, so SQLite
+and PostgreSQL store and compare them the same way and no time zone is ever guessed.
+Every constraint has a name from :data:`NAMING`, so later migrations (the gate and
+incident tables of other issues) can alter them on both databases.
+
+Uniqueness is what keeps two writers from duplicating a record: one alert state per
+SLO, severity and group key; one transition per alert, state and time; one outbox row per
+notification event and receiver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Constraint and index names, so migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ALERT_STATES = ("pending", "firing", "resolved")
+OUTBOX_STATUSES = ("pending", "sent", "dead")
+TRANSITIONS = ("firing", "resolved")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every state-store table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
+
+
+class AlertStateRow(Base):
+    """One alert's lifetime: pending → firing → resolved, for one SLO, severity and group."""
+
+    __tablename__ = "alert_states"
+    __table_args__ = (
+        UniqueConstraint("service", "slo", "severity", "group_key"),
+        CheckConstraint(_one_of("state", ALERT_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    service: Mapped[str] = mapped_column(String(200))
+    slo: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(20))
+    group_key: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(16))
+    since: Mapped[int] = mapped_column(BigInteger)
+    fired_at: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_at: Mapped[int | None] = mapped_column(BigInteger)
+    peak_burn_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    budget_consumed: Mapped[float] = mapped_column(Float, default=0.0)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertTransitionRow(Base):
+    """One change of an alert's state, kept as history."""
+
+    __tablename__ = "alert_transitions"
+    __table_args__ = (
+        UniqueConstraint("dedup_key", "to_state", "at"),
+        CheckConstraint(_one_of("to_state", ALERT_STATES), name="to_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert_states.id", ondelete="CASCADE"))
+    dedup_key: Mapped[str] = mapped_column(String(64), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[int] = mapped_column(BigInteger)
+    burn_rate: Mapped[float | None] = mapped_column(Float)
+    budget_consumed: Mapped[float | None] = mapped_column(Float)
+
+
+class OutboxRow(Base):
+    """A notification to deliver to one receiver, kept until sent or dead-lettered.
+
+    A row is claimed by writing ``claim_token`` and ``claimed_until`` (a lease): a worker
+    that dies while sending leaves the row to be retried once the lease ends.
+    """
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        UniqueConstraint("event_key", "receiver"),
+        CheckConstraint(_one_of("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(_one_of("transition", TRANSITIONS), name="transition"),
+        Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(200))
+    alert_key: Mapped[str] = mapped_column(String(64), index=True)
+    transition: Mapped[str] = mapped_column(String(16))
+    receiver: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[int] = mapped_column(BigInteger)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SilenceRow(Base):
+    """A silence: alerts whose labels match every matcher are not notified in its span."""
+
+    __tablename__ = "silences"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="span"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matchers: Mapped[list[Any]] = mapped_column()
+    starts_at: Mapped[int] = mapped_column(BigInteger)
+    ends_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class EvaluationCursorRow(Base):
+    """The last time an SLO was evaluated, so a restarted loop resumes where it stopped."""
+
+    __tablename__ = "evaluation_cursors"
+
+    slo_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    evaluated_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int] = mapped_column(BigInteger)

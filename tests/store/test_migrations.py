@@ -1,0 +1,120 @@
+"""The packaged migrations: from empty, from the previous revision, no drift, no surprises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from sloscope.errors import ConfigError, StateError
+from sloscope.store.database import StateStore, resolve_url
+from sloscope.store.migrate import (
+    current_revision,
+    downgrade,
+    head_revision,
+    schema_drift,
+    upgrade,
+)
+from sloscope.store.silences import Silences
+from tests.store.conftest import Target
+
+TABLES = {
+    "alert_states",
+    "alert_transitions",
+    "notification_outbox",
+    "silences",
+    "evaluation_cursors",
+}
+
+
+def _tables(store: StateStore) -> set[str]:
+    return set(inspect(store.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
+    with target.open() as store:
+        assert _tables(store) == TABLES
+        assert current_revision(store.engine) == head_revision() == "0001"
+
+
+def test_the_models_and_the_migrations_describe_the_same_schema(store: StateStore) -> None:
+    assert schema_drift(store.engine) == []
+
+
+def test_downgrading_to_base_drops_every_table_and_upgrading_again_restores_them(
+    target: Target,
+) -> None:
+    with target.open() as store:
+        downgrade(store.engine, "base")
+        assert _tables(store) == set()
+        assert current_revision(store.engine) is None
+        upgrade(store.engine)
+        assert _tables(store) == TABLES
+        assert schema_drift(store.engine) == []
+
+
+def test_an_unmigrated_store_opened_later_is_migrated_then(target: Target) -> None:
+    with target.open(migrate=False) as store:
+        assert _tables(store) == set()
+    with target.open() as store:
+        assert _tables(store) == TABLES
+
+
+def test_reopening_a_migrated_store_keeps_its_rows(target: Target) -> None:
+    with target.open() as store, store.transaction() as session:
+        Silences(session).add(
+            [{"name": "service", "op": "=", "value": "checkout"}],
+            starts_at=100,
+            ends_at=200,
+            author="ana",
+            comment="deploy",
+            now=100,
+        )
+    with target.open() as store:
+        assert current_revision(store.engine) == "0001"
+        with store.transaction() as session:
+            assert [s.author for s in Silences(session).find()] == ["ana"]
+
+
+def test_a_store_written_by_a_newer_sloscope_is_refused_with_a_clear_error(
+    target: Target,
+) -> None:
+    with target.open() as store, store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StateError, match=r"cannot be migrated.*newer sloscope"):
+        target.open()
+
+
+def test_a_relative_sqlite_path_is_under_the_workspace_and_its_folder_is_created(
+    tmp_path: Path,
+) -> None:
+    with StateStore("sqlite:///.sloscope/state.db", root=tmp_path) as store:
+        assert store.url.database == str(tmp_path / ".sloscope" / "state.db")
+    assert (tmp_path / ".sloscope" / "state.db").is_file()
+
+
+def test_postgres_urls_without_a_driver_use_psycopg_3() -> None:
+    assert resolve_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert resolve_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://u@h/db", "unsupported database 'mysql'"),
+        ("sqlite://", "in-memory SQLite"),
+        ("not a url", "not a database URL"),
+    ],
+)
+def test_an_unusable_state_url_is_a_config_error_naming_the_setting(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=rf"state\.url: .*{message}"):
+        resolve_url(url)
+
+
+def test_a_store_that_cannot_be_reached_names_it_without_its_password() -> None:
+    with pytest.raises(StateError) as caught:
+        StateStore("postgresql+psycopg://sloscope:hunter2@127.0.0.1:1/none")
+    assert "cannot be opened" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    assert "***" in str(caught.value)
