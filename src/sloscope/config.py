@@ -34,22 +34,11 @@
         steps: [{consumed: 50, action: notify}, {consumed: 90, action: freeze}]
         on_no_data: open
         exceptions: [security, incident-fix, rollback]
-    alerting:                          # how alerts live (evaluate, backtest, tune)
-      interval: 1m                     # evaluation interval (default: step)
-      pending_for: 0s                  # fire once the condition held this long
-      resolve_after: 15m               # resolve this long after the condition stopped
-      guard: {min_total: 100, min_bad: 5}   # low-traffic guard of every window
-      slos:                            # per service (slo omitted) or per SLO
-        - {service: checkout, depends_on: [payments]}
-        - {service: search, slo: search-availability, policy: fast,
-           guard: {min_total: 500, min_bad: 10}}
+    alerting:                          # every field: see sloscope.alerting.settings
+      resolve_after: 15m
+      guard: {min_total: 100, min_bad: 5}
     adjustments:                       # excluded from the budget and from alerting
-      - reason: weekly database maintenance
-        matchers: ['service="checkout"']    # none: every SLO
-        start: 2026-11-01T02:00:00Z
-        duration: 1h                   # or end: RFC 3339
-        rrule: FREQ=WEEKLY;BYDAY=SU    # RFC 5545; omit for a one-off
-        kind: maintenance              # or bad-data
+      - {reason: db upgrade, start: 2026-11-01T02:00:00Z, duration: 1h}
     events:                            # deployments and incidents (sloscope.events)
       failure_window: 1h               # a deployment failed if an incident follows within
       repeat_window: 30d
