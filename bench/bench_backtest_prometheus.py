@@ -35,7 +35,7 @@ from sloscope.alerting.backtest import PolicySet, backtest
 from sloscope.alerting.spans import Lifetime
 from sloscope.engine.windows import TrafficGuard
 from sloscope.generate.prometheus.rules import generate_rules
-from sloscope.sources.prometheus_api import PrometheusAPI
+from sloscope.sources.prometheus.api import PrometheusAPI
 from sloscope.workspace import Workspace
 
 STEP = 60

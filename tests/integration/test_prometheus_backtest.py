@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conftest import DEMO_DAYS, DEMO_END, Demo
 from sloscope.alerting.render import backtest_json
-from sloscope.sources.prometheus import PrometheusSource
+from sloscope.sources.prometheus.source import PrometheusSource
 
 
 def test_a_backtest_through_prometheus_equals_the_embedded_one(demo: Demo) -> None:
