@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.tune import Proposal
     from sloscope.policy.gate import GateDecision
+    from sloscope.report.model import Report
     from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
 
@@ -46,8 +48,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 # Piped output (CI logs, files) gets a wide table rather than one folded to 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Names and paths come from users: no markup (only where asked, with the text escaped)
+# and no emoji codes, so `[bold]` or `:smile:` in a name prints as written.
+out = Console(
+    highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 200
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -80,6 +86,13 @@ class GenerateKind(StrEnum):
     prometheus_tests = "prometheus-tests"
     grafana = "grafana"
     alertmanager = "alertmanager"
+    openslo = "openslo"
+
+
+class ConvertTarget(StrEnum):
+    """What ``convert`` writes."""
+
+    sloscope = "sloscope"
     openslo = "openslo"
 
 
@@ -126,7 +139,7 @@ def _errors() -> Iterator[None]:
 
 
 def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
+    return escape(text)
 
 
 def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -274,14 +287,23 @@ def report(
     fmt: Annotated[
         ReportFormat, typer.Option("--format", help="table (terminal), md, html or json.")
     ] = ReportFormat.table,
+    slo: Annotated[
+        str | None,
+        typer.Option("--slo", help="One SLO in detail: charts, burn windows, alerts, runbook."),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="table: every column, however wide the terminal."),
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """SLO status now or at a past time: SLI, error budget, burn rates, alerts, policy."""
     when = _at(at)
+    as_json = as_json or fmt is ReportFormat.json
     with _errors():
         ws = _workspace(workspace)
-        result = ws.report(at=when, service=service)
-    if as_json or fmt is ReportFormat.json:
+        result = ws.report(at=when, service=service, slo=slo, trends=not as_json)
+    if as_json:
         from sloscope.report.json import render_json
 
         sys.stdout.write(render_json(result))
@@ -294,9 +316,32 @@ def report(
 
         sys.stdout.write(render_html(result))
     else:
-        from sloscope.report.table import render_table
+        _print_report(result, detail=slo is not None, wide=wide)
 
-        out.print(render_table(result))
+
+def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
+    """The terminal table (or one SLO in detail) at the width it has.
+
+    User text must print as written, so the console parses no markup and no emoji
+    codes. In a terminal the table fits its width (all columns with ``--wide``);
+    output that is not a terminal gets every column at the width they need, the same
+    wherever it runs.
+    """
+    from sloscope.report.detail import render_detail
+    from sloscope.report.table import UNBOUNDED, render_table
+
+    console = Console(highlight=False, markup=False, emoji=False)
+    if detail:
+        width = console.width if console.is_terminal else 100
+        Console(highlight=False, markup=False, emoji=False, width=width).print(
+            render_detail(result.results[0], width)
+        )
+        return
+    if console.is_terminal and not wide:
+        console.print(render_table(result, console.width))
+        return
+    wide_console = Console(highlight=False, markup=False, emoji=False, width=UNBOUNDED)
+    wide_console.print(render_table(result))
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:
@@ -365,6 +410,33 @@ def generate(
         _write_generated(result.files, output, folder=folder)
 
 
+@app.command()
+def convert(
+    paths: Annotated[list[Path], typer.Argument(help="Spec files or folders, any format.")],
+    to: Annotated[
+        ConvertTarget, typer.Option("--to", help="sloscope (native) or openslo.")
+    ] = ConvertTarget.sloscope,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write one file per service; default stdout."),
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write Sloth, Pyrra, slo-generator or OpenSLO specs as native (or OpenSLO) specs.
+
+    Warnings about what changed on the way in become comments in the files.
+    """
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.convert(paths, to.value)
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
+        if out_dir is None:
+            sys.stdout.write("---\n".join(result.files.values()))
+            return
+        _write_generated(result.files, out_dir, folder=True)
+
+
 def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool) -> None:
     if output is None:
         if len(files) > 1:
@@ -427,9 +499,8 @@ def demo(
         sys.stdout.write(render_json(report_result))
         return
     from sloscope.alerting.render import summary_line
-    from sloscope.report.table import render_table
 
-    out.print(render_table(report_result))
+    _print_report(report_result, detail=False, wide=False)
     with _errors():
         replay = ws.backtest(
             end - days * 86400, end, truth=files.truth.absolute(), compare_static=True

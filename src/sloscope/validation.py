@@ -21,7 +21,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sloscope.engine.burn import max_burn_rate
-from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
+from sloscope.engine.windows import (
+    AlertPolicy,
+    AlertWindow,
+    bundled_policies,
+    policy_from_mapping,
+)
 from sloscope.errors import Problem
 from sloscope.policy.budget import BudgetPolicy
 from sloscope.spec.durations import format_duration
@@ -51,13 +56,22 @@ def validate_project(loaded: LoadResult, rules: ProjectRules) -> LoadResult:
     services or SLOs are missing and the checks would report on a partial project.
     """
     problems = list(loaded.problems)
+    known = {**rules.alert_policies, **spec_policies(loaded)}
     if not loaded.errors:
-        problems += check_services(loaded.services, rules.alert_policies)
+        problems += check_services(loaded.services, known)
         problems += check_budget_policies(loaded.services, rules.budget_policies)
         problems += check_step(loaded.services, rules)
         problems += check_burn_steps(rules)
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
-    return LoadResult(loaded.services, tuple(problems), loaded.files)
+    return LoadResult(loaded.services, tuple(problems), loaded.files, loaded.alert_policies)
+
+
+def spec_policies(loaded: LoadResult) -> dict[str, AlertPolicy]:
+    """The alert policies spec files bring, as engine tables, by name."""
+    return {
+        p.name: policy_from_mapping(p.as_mapping(), where=str(p.origin or p.name))
+        for p in loaded.alert_policies
+    }
 
 
 def check_services(

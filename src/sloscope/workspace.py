@@ -37,6 +37,7 @@ from sloscope.alerting.tuned_config import write_tuned_config
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
 from sloscope.engine.evaluate import evaluate_slo, needed_span
+from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import (
     DEFAULT_LOOKBACKS,
     AlertPolicy,
@@ -61,7 +62,7 @@ from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
 from sloscope.telemetry.ingest import IngestResult, ingest_file
 from sloscope.telemetry.store import TelemetryStore
-from sloscope.validation import ProjectRules, validate_project
+from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
@@ -96,6 +97,8 @@ class Workspace:
     ) -> None:
         self.root = root
         self.config = config
+        # Alert policies the specs bring (Sloth AlertWindows...), known once they load.
+        self._spec_policies: dict[str, AlertPolicy] = {}
         #: Where secrets named in the config (``secret_env`` ...) are read from.
         self.env: Mapping[str, str] = os.environ if env is None else env
 
@@ -127,8 +130,9 @@ class Workspace:
 
     @property
     def alert_policies(self) -> dict[str, AlertPolicy]:
-        """Bundled and project alert policies by name."""
+        """Bundled, spec-file (once specs loaded) and project alert policies by name."""
         found = dict(bundled_policies())
+        found.update(self._spec_policies)
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
 
@@ -167,7 +171,9 @@ class Workspace:
         against its alert windows (warnings).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
-        result = validate_project(load_paths(targets), self.rules)
+        loaded = load_paths(targets)
+        self._spec_policies = spec_policies(loaded)
+        result = validate_project(loaded, self.rules)
         if not traffic or result.errors:
             return result
         problems = [*result.problems, *self._check_traffic(result.services)]
@@ -184,6 +190,20 @@ class Workspace:
             step_seconds=self.config.step_seconds,
             config_file=str(self.root / CONFIG_FILE),
         )
+
+    def convert(self, paths: Sequence[str | Path], to: str = "sloscope") -> Generated:
+        """Specs of any format as native (or OpenSLO) files, one per service.
+
+        Raises :class:`SpecError` when the specs do not load; their warnings go into the
+        files as comments and into ``warnings``.
+        """
+        from sloscope.generate.convert import convert
+
+        result = self.validate(paths)
+        if result.errors:
+            raise SpecError(result.problems)
+        files = convert(result, "openslo" if to == "openslo" else "sloscope")
+        return Generated(files, tuple(str(p) for p in result.warnings))
 
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
@@ -460,21 +480,49 @@ class Workspace:
         service: str | None = None,
         progress: Progress | None = None,
         source: Source | None = None,
+        *,
         only: Service | None = None,
+        slo: str | None = None,
+        trends: bool = True,
     ) -> Report:
-        """Every SLO's status at ``at`` (Unix seconds); ``only``: just this service's SLOs
-        (a service already loaded, perhaps with some SLOs left out)."""
+        """Every SLO's status at ``at`` (Unix seconds).
+
+        ``only``: just this service's SLOs (a service already loaded, perhaps with some
+        SLOs left out). ``slo`` keeps only the SLO of that name (of ``service`` when
+        given; an error when the name is unknown or, without ``service``, used by several
+        services). ``trends=False`` skips the budget burndown and last-day burn of each
+        SLO, which only the human-readable renderers draw.
+        """
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
-        pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
+        pairs = [(svc, s) for svc in chosen for s in svc.slos]
+        if slo is not None:
+            pairs = self._select_slo(pairs, slo, service)
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            results = self._evaluate(pairs, at, step, src, progress)
+            results = self._evaluate(pairs, at, step, src, progress, trends=trends)
         finally:
             if own_source:
                 src.close()
         return Report(at=at, step=step, source=src.name, results=tuple(results))
+
+    @staticmethod
+    def _select_slo(
+        pairs: list[tuple[Service, SLO]], name: str, service: str | None
+    ) -> list[tuple[Service, SLO]]:
+        """The one (service, SLO) pair named ``name``; NotFoundError when not exactly one."""
+        found = [(svc, s) for svc, s in pairs if s.name == name]
+        if len(found) == 1:
+            return found
+        if found:
+            services = ", ".join(sorted(svc.name for svc, _ in found))
+            raise NotFoundError(
+                f"SLO {name!r} is in several services ({services}); pick one with --service"
+            )
+        scope = f"service {service!r}" if service else "the specs"
+        known = ", ".join(sorted({s.name for _, s in pairs})) or "none"
+        raise NotFoundError(f"no SLO {name!r} in {scope}; known SLOs: {known}")
 
     def _evaluate(
         self,
@@ -483,6 +531,8 @@ class Workspace:
         step: int,
         src: Source,
         progress: Progress | None,
+        *,
+        trends: bool = True,
     ) -> list[SLOResult]:
         plans = [self.alert_policy_for(service, slo) for service, slo in pairs]
         adjustments = self.config.adjustment_list()
@@ -531,7 +581,17 @@ class Workspace:
             has_data = series.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(budget, consumed, status.burn_rates)
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note))
+            trend = None
+            if trends:
+                trend = budget_trend(
+                    slo,
+                    series.good,
+                    series.total,
+                    start=series.start,
+                    step=series.step,
+                    at=at,
+                )
+            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
             if progress is not None:
                 progress(len(results), len(pairs))
         return results
@@ -746,7 +806,10 @@ class Workspace:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
         alone = replace(chosen, slos=tuple(slos))
         try:
-            figures = [self._figures(r) for r in self.report(at, source=source, only=alone).results]
+            figures = [
+                self._figures(r)
+                for r in self.report(at, source=source, only=alone, trends=False).results
+            ]
         except SourceError as exc:
             figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
         return decide_gate(request, figures, overrides)

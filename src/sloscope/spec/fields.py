@@ -227,8 +227,13 @@ def calendar_window(
     unit: str,
     tz_path: YamlPath,
     timezone: str,
+    *,
+    start: str | None = None,
 ) -> CalendarWindow | None:
-    """A calendar window (``week``, ``month``, ``quarter``) in an IANA time zone."""
+    """A calendar window (``week``, ``month``, ``quarter``) in an IANA time zone.
+
+    ``start`` is an OpenSLO ``startTime`` kept for export, as written.
+    """
     ok = True
     if unit not in CALENDAR_UNITS:
         ctx.error(
@@ -246,7 +251,7 @@ def calendar_window(
         ok = False
     if not ok:
         return None
-    return CalendarWindow(unit=unit, timezone=timezone)  # type: ignore[arg-type]
+    return CalendarWindow(unit=unit, timezone=timezone, start=start)  # type: ignore[arg-type]
 
 
 def valid_timezone(name: str) -> bool:

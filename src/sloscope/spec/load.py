@@ -23,9 +23,11 @@ from pathlib import Path
 
 from sloscope.errors import Problem, SpecError
 from sloscope.spec.formats import LoadedService, SpecFormat
-from sloscope.spec.model import Service
+from sloscope.spec.model import Service, SpecAlertPolicy
 from sloscope.spec.native.loader import NativeFormat
 from sloscope.spec.openslo.loader import OpenSLOFormat
+from sloscope.spec.pyrra.loader import PyrraFormat
+from sloscope.spec.slogen.loader import SloGeneratorFormat
 from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
 from sloscope.spec.yamlpos import (
     Document,
@@ -35,7 +37,13 @@ from sloscope.spec.yamlpos import (
 )
 
 #: The spec formats, asked in this order whether a document is theirs.
-FORMATS: tuple[SpecFormat, ...] = (NativeFormat(), OpenSLOFormat(), SlothFormat())
+FORMATS: tuple[SpecFormat, ...] = (
+    NativeFormat(),
+    OpenSLOFormat(),
+    SlothFormat(),
+    PyrraFormat(),
+    SloGeneratorFormat(),
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -46,12 +54,14 @@ class LoadResult:
 
     ``services`` holds what loaded cleanly: with errors, a service or SLO that had one is
     left out, so check :attr:`errors` (or call :meth:`raise_for_errors`) before using it.
-    ``files`` lists the files read, in the order read.
+    ``files`` lists the files read, in the order read. ``alert_policies`` are those the
+    spec files bring (Sloth ``AlertWindows``, slo-generator error-budget policies).
     """
 
     services: tuple[Service, ...]
     problems: tuple[Problem, ...]
     files: tuple[str, ...]
+    alert_policies: tuple[SpecAlertPolicy, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -172,20 +182,27 @@ def _load_documents(
     documents: list[Document], problems: list[Problem], files: tuple[str, ...]
 ) -> LoadResult:
     groups: list[list[Document]] = [[] for _ in FORMATS]
-    for doc in documents:
+    for doc in (item for document in documents for item in _items(document)):
         index = _format_of(doc, problems)
         if index is not None:
             groups[index].append(doc)
     loaded: list[LoadedService] = []
+    policies: list[SpecAlertPolicy] = []
     for spec_format, group in zip(FORMATS, groups, strict=True):
         result = spec_format.load(group)
         loaded.extend(result.services)
         problems.extend(result.problems)
+        policies.extend(result.alert_policies)
     services = _unique_services(loaded, problems)
     order = {name: index for index, name in enumerate(files)}
     # Stable: problems of paths that were never read (missing files) keep the given order.
     problems.sort(key=lambda p: (order.get(p.file, -1), p.line, p.column))
-    return LoadResult(services=tuple(services), problems=tuple(problems), files=files)
+    return LoadResult(
+        services=tuple(services),
+        problems=tuple(problems),
+        files=files,
+        alert_policies=tuple(policies),
+    )
 
 
 def _supported() -> dict[str, tuple[str, ...]]:
@@ -200,11 +217,33 @@ def _supported_hint() -> str:
     return "supported: " + "; ".join(parts) + f"; or Sloth's version: {PLAIN_VERSION!r}"
 
 
+def _items(doc: Document) -> list[Document]:
+    """The documents one YAML document holds: itself, or each item of a list.
+
+    OpenSLO's SDKs read a document that is a list of objects, and ``kubectl get -o yaml``
+    writes ``kind: List`` (or ``ServiceLevelObjectiveList``) with the objects in ``items``;
+    each item is read as its own document, its problems at its own lines.
+    """
+    data = doc.data
+    if isinstance(data, list):
+        return [doc.sub((index,), doc.index) for index in range(len(data))]
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("kind"), str)
+        and str(data["kind"]).endswith("List")
+        and isinstance(data.get("items"), list)
+    ):
+        items = data["items"]
+        assert isinstance(items, list)
+        return [doc.sub(("items", index), doc.index) for index in range(len(items))]
+    return [doc]
+
+
 def _format_of(doc: Document, problems: list[Problem]) -> int | None:
     """The index in :data:`FORMATS` of the document's format; None after a problem."""
     data = doc.data
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"the value {data!r}"
+        kind = "a list inside a list" if isinstance(data, list) else f"the value {data!r}"
         problems.append(
             Problem(
                 doc.file,
@@ -238,8 +277,8 @@ def _unclaimed(doc: Document, data: dict[str, object]) -> Problem:
         return _unknown_kind(doc, api, supported[api], data.get("kind"))
     pos = doc.pos(("apiVersion",))
     hint = _supported_hint()
-    if isinstance(api, str) and api.startswith("openslo/"):
-        hint = "only openslo/v1 is supported; convert older files (e.g. with oslo convert)"
+    if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
+        hint = "supported OpenSLO versions: openslo/v1alpha, openslo/v1, openslo.com/v2alpha"
     return Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint)
 
 

@@ -13,7 +13,7 @@ from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.engine.windows import AlertSeverity
 from sloscope.generate import promql
-from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.prometheus.plan import TIERS, SLOPlan, alert_name
 from sloscope.generate.prometheus.recording import rule_group
 from sloscope.spec.model import CalendarWindow
 
@@ -67,15 +67,20 @@ def _objective_text(plan: SLOPlan) -> str:
 def alert_labels(plan: SLOPlan, tier: AlertSeverity) -> dict[str, str]:
     """The labels an alert rule sets: the SLO's identity, user alerting labels, tier.
 
-    The identity labels are on the alert's series already; repeating them makes every
-    rule distinct for ``promtool check rules`` (its duplicate-rules lint).
+    ``severity`` is the tier unless the user's labels set it: routes, silences and
+    inhibitions match on the user's value (Sloth's ``severity: critical``), while
+    ``sloscope_tier`` always says page or ticket. The identity labels are on the alert's
+    series already; repeating them makes every rule distinct for ``promtool check
+    rules`` (its duplicate-rules lint).
     """
+    alerting = plan.slo.alerting
     labels = {
-        **plan.slo.alerting.labels,
+        names.LABEL_SEVERITY: tier,
+        **alerting.labels,
+        **alerting.tier(tier).labels,
         names.LABEL_SERVICE: plan.service.name,
         names.LABEL_SLO: plan.slo.name,
         names.LABEL_ID: plan.id,
-        names.LABEL_SEVERITY: tier,
         names.LABEL_TIER: tier,
     }
     return dict(sorted(labels.items()))
@@ -109,7 +114,8 @@ def alert_annotations(
         )
     out = {"summary": summary, "description": description}
     alerting = plan.slo.alerting
-    if alerting.runbook:
+    # A runbook the user's annotations already carry (Sloth's runbook:) is not repeated.
+    if alerting.runbook and alerting.runbook not in alerting.annotations.values():
         out["runbook_url"] = alerting.runbook
     dashboard = alerting.dashboard
     if not dashboard and dashboard_url:
@@ -119,6 +125,8 @@ def alert_annotations(
     if dashboard:
         out["dashboard"] = dashboard
     out.update(alerting.annotations)
+    if tier != "exhausted":
+        out.update(alerting.tier(tier).annotations)
     return out
 
 
@@ -131,7 +139,7 @@ def alert_group(
         if plan.tier_rows(tier):
             rules.append(
                 {
-                    "alert": ALERT_NAMES[tier],
+                    "alert": alert_name(plan, tier),
                     "expr": alert_expression(plan, tier),
                     "labels": alert_labels(plan, tier),
                     "annotations": alert_annotations(plan, tier, dashboard_url),

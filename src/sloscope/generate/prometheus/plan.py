@@ -31,6 +31,8 @@ _RESERVED = {
     names.LABEL_SEVERITY,
     "alertname",
 }
+#: An alert's own labels may set ``severity``: routes match on the user's value.
+_RESERVED_ON_ALERTS = _RESERVED - {names.LABEL_SEVERITY}
 TIERS: tuple[AlertSeverity, ...] = ("page", "ticket")
 ALERT_NAMES: Mapping[AlertSeverity, str] = {
     "page": names.ALERT_PAGE,
@@ -65,7 +67,9 @@ class SLOPlan:
         return float(self.budget)
 
     def tier_rows(self, tier: AlertSeverity) -> tuple[AlertThreshold, ...]:
-        """Usable alert rows of one tier, in policy order."""
+        """Usable alert rows of one tier, in policy order; none when the tier is off."""
+        if not self.slo.alerting.tier(tier).enabled:
+            return ()
         return tuple(t for t in self.thresholds if t.severity == tier)
 
     def window_labels(self, seconds: int) -> dict[str, str]:
@@ -92,7 +96,11 @@ def policy_for(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) 
 
 
 def _check_labels(
-    labels: Mapping[str, str], where: Service | SLO, what: str, problems: list[Problem]
+    labels: Mapping[str, str],
+    where: Service | SLO,
+    what: str,
+    problems: list[Problem],
+    reserved: frozenset[str] | set[str] = _RESERVED,
 ) -> None:
     origin = where.origin
     for key in labels:
@@ -100,7 +108,7 @@ def _check_labels(
         if not _LABEL_NAME.match(key):
             message = f"{what} label {key!r} is not a valid Prometheus label name"
             hint = "use letters, digits and '_', not starting with a digit"
-        elif key in _RESERVED or key.startswith("__"):
+        elif key in reserved or key.startswith("__"):
             message = f"{what} label {key!r} is reserved for the generated rules"
             hint = "rename the label"
         if message:
@@ -130,7 +138,11 @@ def plan_slo(
     problems: list[Problem] = []
     _check_labels(service.labels, service, f"service {service.name!r}:", problems)
     _check_labels(slo.labels, slo, f"SLO {slo.name!r}:", problems)
-    _check_labels(slo.alerting.labels, slo, f"SLO {slo.name!r} alerting:", problems)
+    alert_label_sets = {"": slo.alerting.labels}
+    alert_label_sets.update({f".{t}": slo.alerting.tier(t).labels for t in TIERS})
+    for suffix, labels in alert_label_sets.items():
+        what = f"SLO {slo.name!r} alerting{suffix}:"
+        _check_labels(labels, slo, what, problems, _RESERVED_ON_ALERTS)
     if problems:
         raise SpecError(problems)
     slo_id = names.slo_id(service.name, slo.name)
@@ -182,6 +194,11 @@ def plan_slo(
         labels=dict(sorted(labels.items())),
         alerting=slo.alerting.enabled,
     )
+
+
+def alert_name(plan: SLOPlan, tier: AlertSeverity) -> str:
+    """The alert name of one tier: the SLO's ``alerting.name``, else sloscope's."""
+    return plan.slo.alerting.name or ALERT_NAMES[tier]
 
 
 def check_extra_labels(extra_labels: Mapping[str, str] | None) -> None:
