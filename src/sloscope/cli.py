@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from sloscope.report.model import Report
     from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
+
+#: Control characters but the line break (C0, DEL, C1).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -62,6 +66,15 @@ WorkspaceOption = Annotated[
         "-w",
         help="Project folder (slos/, .sloscope/, sloscope.yaml). Default: the current directory.",
         show_default=False,
+    ),
+]
+# A string, not a Path: Path("out/") drops the slash that asks for a folder (see _output).
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File (or folder, ending in /) to write; default standard output.",
     ),
 ]
 AtOption = Annotated[
@@ -111,7 +124,7 @@ class IngestFormat(StrEnum):
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {_escape(message)}", markup=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -126,20 +139,30 @@ def _errors() -> Iterator[None]:
         _print_problems(exc.problems)
         _fail("the specs have errors; run 'sloscope validate' for the full list")
     except SloscopeError as exc:
-        _fail(_escape(str(exc)))
+        _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted")
     except Exception as exc:
         if os.environ.get("SLOSCOPE_DEBUG"):
             raise
         _fail(
-            f"unexpected {type(exc).__name__}: {_escape(str(exc))} "
+            f"unexpected {type(exc).__name__}: {exc} "
             "(this is a bug in sloscope; rerun with SLOSCOPE_DEBUG=1 and report the traceback)"
         )
 
 
 def _escape(text: str) -> str:
-    return escape(text)
+    """``text`` for a styled line: rich markup escaped, control characters made visible.
+
+    A path from a setting may hold an escape sequence or a carriage return that would
+    rewrite the terminal; it is shown as ``\\x1b``. Line breaks of a message stay.
+    """
+    return escape(_visible(text))
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters (but line breaks) shown as escapes (``\\x1b``)."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -244,15 +267,32 @@ def ingest(
         else:
             path = Path(file)
             if not path.is_file():
+                if path.is_dir():
+                    _fail(f"{file}: a folder, not a file; pass a telemetry file or - for stdin")
                 if path.exists():
-                    _fail(f"{file}: not a file (a folder?); pass a telemetry file or - for stdin")
+                    _fail(
+                        f"{file}: {_kind_of(path)}, not a regular file; read it through "
+                        f"standard input: sloscope ingest - < {file}"
+                    )
                 _fail(f"{file}: no such file")
             with _progress() as advance:
                 result = ws.ingest(path, fmt.value, progress=advance)
     if as_json:
         out.print_json(json.dumps(result.to_dict()))
     else:
-        out.print(result.summary())
+        out.print(_visible(result.summary()))
+
+
+def _kind_of(path: Path) -> str:
+    """What a path that exists but is not a regular file is, for a message."""
+    kinds = (
+        (path.is_dir, "a folder"),
+        (path.is_fifo, "a named pipe"),
+        (path.is_socket, "a socket"),
+        (path.is_char_device, "a character device"),
+        (path.is_block_device, "a block device"),
+    )
+    return next((name for test, name in kinds if test()), "not a regular file")
 
 
 @contextmanager
@@ -357,10 +397,7 @@ def _labels(pairs: list[str]) -> dict[str, str]:
 @app.command()
 def generate(
     kind: Annotated[GenerateKind, typer.Argument(help="What to generate.")],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File (or folder) to write; default standard output."),
-    ] = None,
+    output_text: OutputOption = None,
     fmt: Annotated[
         RulesFormat,
         typer.Option("--format", help="prometheus: a rules file, or a PrometheusRule object."),
@@ -372,7 +409,10 @@ def generate(
         str | None,
         typer.Option(
             "--dashboard-url",
-            help="Dashboard link for alerts; {service}, {slo} and {id} are filled in.",
+            help=(
+                "Dashboard link for alerts; {service}, {slo}, {id} and {dashboard_uid} "
+                "are filled in."
+            ),
         ),
     ] = None,
     label: Annotated[
@@ -391,6 +431,7 @@ def generate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Prometheus rules and their promtool tests, Grafana dashboards, Alertmanager, OpenSLO."""
+    output, into_folder = _output(output_text)
     with _errors():
         ws = _workspace(workspace)
         result = ws.generate(
@@ -400,13 +441,15 @@ def generate(
             dashboard_url=dashboard_url,
             extra_labels=_labels(label or []),
             datasource_uid=datasource_uid,
-            rules_file=output.name if output and not output.is_dir() else "slo-rules.yaml",
+            rules_file=(
+                output.name if output and not (into_folder or output.is_dir()) else "slo-rules.yaml"
+            ),
             pager_receiver=pager_receiver,
             ticket_receiver=ticket_receiver,
         )
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
-        folder = kind in (GenerateKind.grafana, GenerateKind.prometheus_tests)
+        folder = into_folder or kind in (GenerateKind.grafana, GenerateKind.prometheus_tests)
         _write_generated(result.files, output, folder=folder)
 
 
@@ -437,6 +480,17 @@ def convert(
         _write_generated(result.files, out_dir, folder=True)
 
 
+def _output(text: str | None) -> tuple[Path | None, bool]:
+    """The ``-o`` path, and whether it names a folder (it ends in ``/``).
+
+    Read from the text: ``Path("out/")`` is ``Path("out")``, the slash that asks for a
+    folder is lost once it is a path.
+    """
+    if not text:
+        return None, False
+    return Path(text), text.endswith(("/", os.sep))
+
+
 def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool) -> None:
     if output is None:
         if len(files) > 1:
@@ -456,8 +510,8 @@ def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write {_escape(str(path))}: {exc.strerror or exc}")
-        err.print(f"wrote {path}")
+            _fail(f"cannot write {path}: {exc.strerror or exc}")
+        err.print(f"wrote {_visible(str(path))}")
 
 
 def _make_folder(folder: Path, output: Path) -> None:
@@ -466,7 +520,7 @@ def _make_folder(folder: Path, output: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
-        _fail(f"cannot write {_escape(str(output))}: {reason or exc}")
+        _fail(f"cannot write {output}: {reason or exc}")
 
 
 @app.command()
@@ -484,14 +538,19 @@ def demo(
 
     end = _at(at) // 60 * 60
     root = workspace or Path()
+    if root.exists() and not root.is_dir():
+        _fail(
+            f"--workspace {root} is a file, not a folder; pass a new or existing folder "
+            "(the demo writes slos/ and .sloscope/ into it)"
+        )
     with _errors():
-        root.mkdir(parents=True, exist_ok=True)
+        _make_folder(root, root)
         ws = _workspace(root)
-        err.print(f"writing sample specs and {days} days of telemetry into {root} ...")
+        err.print(_visible(f"writing sample specs and {days} days of telemetry into {root} ..."))
         files = prepare_demo(root, ws.telemetry_path, end=end, days=days, seed=seed)
         with _progress() as advance:
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
-        err.print(result.summary())
+        err.print(_visible(result.summary()))
         report_result = ws.report(at=end)
     if as_json:
         from sloscope.report.json import render_json
@@ -721,17 +780,17 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("doc")
 def policy_doc(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")
-    ] = None,
+    output_text: OutputOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The error budget policy as Markdown, from sloscope.yaml: what the gate enforces."""
     with _errors():
         ws = _workspace(workspace)
         text = ws.policy_document()
-    name = output.name if output is not None else "error-budget-policy.md"
-    _write_generated({name: text}, output, folder=False)
+    output, into_folder = _output(output_text)
+    into_folder = into_folder or (output is not None and output.is_dir())
+    name = "error-budget-policy.md" if output is None or into_folder else output.name
+    _write_generated({name: text}, output, folder=into_folder)
 
 
 silence_app = typer.Typer(
@@ -803,7 +862,7 @@ def _matchers(texts: list[str]) -> list[Matcher]:
         try:
             matchers.append(parse_matcher(text))
         except ValueError as exc:
-            _fail(f"--matcher {_escape(repr(text))}: {_escape(str(exc))}")
+            _fail(f"--matcher {text!r}: {exc}")
     return matchers
 
 
@@ -903,7 +962,7 @@ def notify_test(
     failed = False
     for name, result in results.items():
         if result.ok:
-            out.print(f"{name}: delivered ({_escape(result.detail)})")
+            out.print(_visible(f"{name}: delivered ({result.detail})"))
         else:
             failed = True
             again = "a retry may help" if result.retryable else "a retry will not help"

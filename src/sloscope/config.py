@@ -15,7 +15,8 @@
     #   basic_auth: {username: sloscope, password_file: /run/secrets/prom-password}
     #   headers: {X-Scope-OrgID: team-a}
     #   tls: {ca_file: ca.pem, cert_file: client.pem, key_file: client-key.pem}
-    #   timeout: 30s
+    #   timeout: 30s                   # each request, from connecting to the last byte
+    #   command_timeout: 10m           # all requests of one command, retries included
     #   max_retries: 3
     #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
@@ -136,10 +137,11 @@ class SourceConfig(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     tls: TLSConfig = Field(default_factory=TLSConfig)
     timeout: str = "30s"
+    command_timeout: str = "10m"
     max_retries: int = 3
     use_recording_rules: RecordingRules = "auto"
 
-    @field_validator("timeout")
+    @field_validator("timeout", "command_timeout")
     @classmethod
     def _timeout_is_duration(cls, value: str) -> str:
         parse_duration(value)
@@ -193,6 +195,7 @@ class SourceConfig(_Strict):
             key_file=path(self.tls.key_file),
             insecure_skip_verify=self.tls.insecure_skip_verify,
             timeout=float(parse_duration(self.timeout)),
+            command_timeout=float(parse_duration(self.command_timeout)),
             max_retries=self.max_retries,
             use_recording_rules=self.use_recording_rules,
         )
@@ -290,6 +293,16 @@ class ProjectConfig(_Strict):
             raise ValueError("; ".join(problems))
         return value
 
+    @field_validator("specs")
+    @classmethod
+    def _some_specs(cls, value: list[str]) -> list[str]:
+        # An empty list (or SLOSCOPE_SPECS=":") would load no SLO and report all is well.
+        if not value or any(not path.strip() for path in value):
+            raise ValueError(
+                "name at least one spec file or folder, and no empty path (default: slos)"
+            )
+        return value
+
     @property
     def step_seconds(self) -> int:
         """The evaluation step in seconds."""
@@ -350,7 +363,8 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
             continue
         value: Any = env[var]
         if path == ("specs",):
-            value = [p for p in value.split(os.pathsep) if p]
+            # Empty parts stay, so ":::" is refused rather than read as no specs at all.
+            value = value.split(os.pathsep)
         target = data
         for key in path[:-1]:
             inner = target.get(key)

@@ -214,13 +214,15 @@ class Workspace:
 
     def _spec_paths(self) -> list[Path]:
         paths = [self.resolve(p) for p in self.config.specs]
+        # Every configured path must exist: a typo must not drop a service's SLOs silently.
         missing = [p for p in paths if not p.exists()]
-        if missing and len(missing) == len(paths):
+        if missing:
             raise NotFoundError(
-                f"no specs at {', '.join(str(p) for p in missing)}; write one "
-                "(see README: Spec reference) or set specs: in sloscope.yaml"
+                f"no specs at {', '.join(str(p) for p in missing)} (the specs setting: "
+                f"specs: in {self.root / CONFIG_FILE}, or SLOSCOPE_SPECS); write one "
+                "(see README: Spec reference) or fix the setting"
             )
-        return [p for p in paths if p.exists()]
+        return paths
 
     def _recent_counts(
         self, pairs: Sequence[tuple[Service, SLO]]

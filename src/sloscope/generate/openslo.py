@@ -81,9 +81,9 @@ CALENDAR_DURATIONS: Mapping[str, str] = {"week": "1w", "month": "1M", "quarter":
 #: OpenSLO descriptions hold at most this many characters.
 DESCRIPTION_MAX = 1050
 #: Names every OpenSLO implementation must support (RFC 1123 DNS labels).
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 #: OpenSLO label keys: up to 63 characters, alphanumeric at both ends, -_. between.
-_LABEL_KEY = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
+_LABEL_KEY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _WINDOW = "{{window}}"
 
 _DEFAULT_ALERTING = Alerting()
@@ -172,7 +172,7 @@ def _unique_slo_names(
 
 
 def _check_name(name: str, what: str, warnings: list[str]) -> None:
-    if not _DNS_LABEL.match(name):
+    if not _DNS_LABEL.fullmatch(name):
         warnings.append(
             f"{what} name {name!r} is not an RFC 1123 name (lowercase letters, digits and "
             "'-', at most 63 characters), the only names every OpenSLO tool must accept; "
@@ -183,7 +183,7 @@ def _check_name(name: str, what: str, warnings: list[str]) -> None:
 def _check_metadata(
     who: str, labels: Mapping[str, str], description: str, warnings: list[str]
 ) -> None:
-    bad = [key for key in labels if not _LABEL_KEY.match(key)]
+    bad = [key for key in labels if not _LABEL_KEY.fullmatch(key)]
     if bad:
         warnings.append(
             f"{who}: label keys {', '.join(repr(k) for k in bad)} are not OpenSLO label keys "

@@ -17,6 +17,7 @@ x.yaml:2:7: error: unknown kind 'Nope' for apiVersion sloscope/v1 (hint: support
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,15 +142,35 @@ def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[
 
 
 def _folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
-    """The spec files below ``folder``, sorted, hidden ones left out; none is a problem."""
-    found = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in SPEC_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
-    if not found:
+    """The spec files below ``folder``, sorted, hidden ones left out; none is a problem.
+
+    A folder that cannot be listed, a dangling link and a ``.yaml`` that is not a regular
+    file are problems too: each would otherwise drop SLOs without a word.
+    """
+    unreadable: list[OSError] = []
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder, onerror=unreadable.append, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            path = Path(top) / name
+            if name.startswith(".") or path.suffix.lower() not in SPEC_SUFFIXES:
+                continue
+            if path.is_file():
+                found.append(path)
+            else:
+                problems.append(_not_a_spec_file(path))
+    for exc in unreadable:
+        where = exc.filename or folder
+        problems.append(
+            Problem(
+                str(where),
+                0,
+                0,
+                f"cannot read this folder: {exc.strerror or exc}",
+                "check its permissions (its specs would be left out)",
+            )
+        )
+    if not found and not unreadable:
         problems.append(
             Problem(
                 str(folder),
@@ -159,7 +180,15 @@ def _folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
                 "spec files end in .yaml or .yml",
             )
         )
-    return found
+    return sorted(found)
+
+
+def _not_a_spec_file(path: Path) -> Problem:
+    if path.is_symlink() and not path.exists():
+        return Problem(
+            str(path), 0, 0, "dangling symbolic link", "point it at a spec file or remove it"
+        )
+    return Problem(str(path), 0, 0, "not a regular file", "spec files are regular YAML files")
 
 
 def _parse(text: str, name: str, problems: list[Problem]) -> list[Document]:

@@ -6,13 +6,16 @@ rows of one tier are joined with ``or``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import string
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.engine.windows import AlertSeverity
+from sloscope.errors import ConfigError
 from sloscope.generate import promql
+from sloscope.generate.grafana.dashboard import dashboard_uid
 from sloscope.generate.prometheus.plan import TIERS, SLOPlan, alert_name
 from sloscope.generate.prometheus.recording import rule_group
 from sloscope.spec.model import CalendarWindow
@@ -119,8 +122,14 @@ def alert_annotations(
         out["runbook_url"] = alerting.runbook
     dashboard = alerting.dashboard
     if not dashboard and dashboard_url:
-        dashboard = dashboard_url.format_map(
-            {"service": plan.service.name, "slo": plan.slo.name, "id": plan.id}
+        dashboard = dashboard_link(
+            dashboard_url,
+            {
+                "service": plan.service.name,
+                "slo": plan.slo.name,
+                "id": plan.id,
+                "dashboard_uid": dashboard_uid(plan.service.name),
+            },
         )
     if dashboard:
         out["dashboard"] = dashboard
@@ -128,6 +137,47 @@ def alert_annotations(
     if tier != "exhausted":
         out.update(alerting.tier(tier).annotations)
     return out
+
+
+#: The placeholders of ``--dashboard-url``.
+DASHBOARD_PLACEHOLDERS = ("service", "slo", "id", "dashboard_uid")
+
+
+def dashboard_link(template: str, values: Mapping[str, str]) -> str:
+    """``template`` with ``{service}``, ``{slo}``, ``{id}`` and ``{dashboard_uid}`` filled in.
+
+    Only those names, with no format spec or attribute: the template is user text, so
+    ``{service.__class__}`` is refused, never evaluated. ``{{`` and ``}}`` are braces.
+    Raises :class:`ConfigError` saying what is wrong.
+
+    >>> dashboard_link("https://g/d/{dashboard_uid}?slo={slo}", {"slo": "a", "dashboard_uid": "u"})
+    'https://g/d/u?slo=a'
+    """
+    known = ", ".join("{" + name + "}" for name in DASHBOARD_PLACEHOLDERS)
+    out: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--dashboard-url {template!r}: {exc}; write {{{{ and }}}} for literal braces"
+        ) from None
+    for literal, name, spec, conversion in parsed:
+        out.append(literal)
+        if name is None:
+            continue
+        if name not in DASHBOARD_PLACEHOLDERS or spec or conversion:
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ConfigError(
+                f"--dashboard-url {template!r}: unknown placeholder {shown}; use {known}"
+            )
+        out.append(values[name])
+    return "".join(out)
 
 
 def alert_group(

@@ -27,7 +27,7 @@ BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
 #: 1 January, so on every week/month/quarter start. Read back as "no startTime given".
 CALENDAR_START = "2024-01-01 00:00:00"
 
-_OPENSLO_DURATION = re.compile(r"^\s*(\d+)\s*([smhdwMQY])\s*$")
+_OPENSLO_DURATION = re.compile(r"^\s*(\d+)\s*([smhdwMQY])\s*$", re.ASCII)
 _CALENDAR_UNITS: Mapping[str, CalendarUnit] = {"w": "week", "M": "month", "Q": "quarter"}
 _SECONDS = {
     "s": 1,
