@@ -315,6 +315,68 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
         yield advance
 
 
+store_app = typer.Typer(
+    help="Look after the embedded telemetry store: what it holds, deleting bad samples.",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("info")
+def store_info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Series, samples, time span and file size of the embedded store."""
+    with _errors():
+        info = _workspace(workspace).store_info()
+    if as_json:
+        out.print_json(json.dumps(info.to_dict()))
+    else:
+        out.print(info.summary(), markup=False, emoji=False)
+
+
+@store_app.command("delete-series")
+def delete_series(
+    selector: Annotated[
+        str, typer.Argument(help="PromQL selector, e.g. 'http_requests_total{code=\"500\"}'.")
+    ],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First time to delete (RFC 3339 or Unix s).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last time to delete (inclusive).")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Delete; without it, only count what would go.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Delete samples of matching series (all, or --from to --to); counts stay exact.
+
+    Without --yes, a dry run: it only counts what would be deleted.
+    """
+    low = _time_option("--from", start) if start is not None else None
+    high = _time_option("--to", end) if end is not None else None
+    if low is not None and high is not None and low > high:
+        _fail("--from is after --to; give the earlier time to --from")
+    with _errors():
+        done = _workspace(workspace).delete_series(selector, low, high, apply=yes)
+    what = f"{done.samples:,} sample(s) of {done.series:,} series" + (
+        f" ({done.series_removed:,} series left with none)" if done.series_removed else ""
+    )
+    if done.applied:
+        out.print(f"deleted {what}", markup=False, emoji=False)
+    elif done.samples:
+        out.print(
+            f"would delete {what}; nothing was deleted: add --yes to delete",
+            markup=False,
+            emoji=False,
+        )
+    else:
+        out.print(f"no sample of {selector} in that span; nothing to delete", markup=False)
+
+
 @app.command()
 def report(
     at: AtOption = "now",
@@ -514,13 +576,14 @@ def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool
         err.print(f"wrote {_visible(str(path))}")
 
 
-def _make_folder(folder: Path, output: Path) -> None:
+def _make_folder(folder: Path, output: Path, *, purpose: str = "", hint: str = "") -> None:
     """Create ``folder`` for ``output``; a file in the way is bad input, not a bug."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
-        _fail(f"cannot write {output}: {reason or exc}")
+        what = f"{purpose} cannot make the folder" if purpose else "cannot write"
+        _fail(f"{what} {output}: {reason or exc}" + (f"; {hint}" if hint else ""))
 
 
 @app.command()
@@ -544,7 +607,12 @@ def demo(
             "(the demo writes slos/ and .sloscope/ into it)"
         )
     with _errors():
-        _make_folder(root, root)
+        _make_folder(
+            root,
+            root,
+            purpose="the demo",
+            hint="give a writable place: sloscope demo --workspace DIR",
+        )
         ws = _workspace(root)
         err.print(_visible(f"writing sample specs and {days} days of telemetry into {root} ..."))
         files = prepare_demo(root, ws.telemetry_path, end=end, days=days, seed=seed)

@@ -21,6 +21,10 @@
     #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
       url: sqlite:///.sloscope/state.db   # or postgresql+psycopg://USER@HOST:5432/DB
+    ingest:                            # limits of one ingest (a file over one is refused)
+      max_label_value_bytes: 4096
+      max_labels_per_series: 64
+      max_series_per_ingest: 100000
     notifiers:                         # see sloscope.alerting.notify.settings
       - {name: oncall, type: pagerduty, secret_env: PAGERDUTY_ROUTING_KEY}
     routes:
@@ -90,6 +94,7 @@ from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
 from sloscope.sources.prometheus.settings import PrometheusSettings, RecordingRules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
+from sloscope.telemetry.limits import IngestLimits
 
 if TYPE_CHECKING:
     from sloscope.sources.prometheus.source import PrometheusSource
@@ -234,6 +239,18 @@ def _read_secret(path: Path, setting: str) -> str:
         raise ConfigError(f"{CONFIG_FILE}: cannot read {setting} {path}: {reason}") from None
 
 
+class IngestConfig(_Strict):
+    """Limits of one ``sloscope ingest`` (:class:`~sloscope.telemetry.limits.IngestLimits`)."""
+
+    max_label_value_bytes: int = Field(default=IngestLimits.max_label_value_bytes, ge=1)
+    max_labels_per_series: int = Field(default=IngestLimits.max_labels_per_series, ge=1)
+    max_series_per_ingest: int = Field(default=IngestLimits.max_series_per_ingest, ge=1)
+
+    def limits(self) -> IngestLimits:
+        """The limits as the ingest takes them."""
+        return IngestLimits(**self.model_dump())
+
+
 class StateConfig(_Strict):
     """The transactional state store (incidents, deployments, alert states)."""
 
@@ -265,6 +282,7 @@ class ProjectConfig(_Strict):
     step: str = "1m"
     source: SourceConfig = Field(default_factory=SourceConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+import duckdb
+
 from sloscope.alerting.adjustments import excluded_steps, zero_excluded
 from sloscope.alerting.backtest import (
     BacktestResult,
@@ -55,12 +57,20 @@ from sloscope.errors import (
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import CountSeries, Source
-from sloscope.sources.embedded import EmbeddedSource
+from sloscope.sources.embedded import EmbeddedSource, compile_selector
 from sloscope.sources.plan import COARSE_STEP, FetchRequest, fetch_for_evaluation
 from sloscope.spec.durations import format_duration
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
+from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
 from sloscope.telemetry.ingest import IngestResult, ingest_file
+from sloscope.telemetry.repair import (
+    Deletion,
+    StoreInfo,
+    delete_samples,
+    series_ids,
+    store_info,
+)
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.validation import ProjectRules, spec_policies, validate_project
 
@@ -286,9 +296,50 @@ class Workspace:
         fmt: str = "openmetrics",
         progress: Progress | None = None,
     ) -> IngestResult:
-        """Load a telemetry file (or binary stream) into the embedded store, all or nothing."""
-        with self.open_store() as store:
-            return ingest_file(store, source, format=fmt, progress=progress)
+        """Load a telemetry file (or binary stream) into the embedded store, all or nothing.
+
+        The store is opened for writing only once the file has parsed clean, so a report
+        running meanwhile waits at most for the write.
+        """
+        return ingest_file(
+            self.telemetry_path,
+            source,
+            format=fmt,
+            progress=progress,
+            limits=self.config.ingest.limits(),
+        )
+
+    def store_info(self) -> StoreInfo:
+        """What the embedded store holds (series, samples, time span, file size)."""
+        with self.open_store(read_only=True) as store:
+            return store_info(store)
+
+    def delete_series(
+        self,
+        selector: str,
+        from_seconds: int | None = None,
+        to_seconds: int | None = None,
+        apply: bool = False,
+    ) -> Deletion:
+        """Delete the samples of the series ``selector`` matches (PromQL syntax) in
+        ``[from, to]`` (Unix seconds, inclusive; None: unbounded), keeping the remaining
+        deltas exact. With ``apply=False``, only count what would be deleted.
+        """
+        try:
+            parsed = parse_selector(selector)
+        except SelectorSyntaxError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            raise SourceError(
+                f"selector {selector!r}: {exc.message} at column {exc.column}{hint}"
+            ) from None
+        clause, params = compile_selector(parsed)
+        low = from_seconds * 1000 if from_seconds is not None else None
+        # A sample at to_seconds.999 is still "at" to_seconds.
+        high = to_seconds * 1000 + 999 if to_seconds is not None else None
+        self.open_store(read_only=True).close()  # says so when there is no store
+        with self.open_store(read_only=not apply) as store:
+            ids = series_ids(store, clause, params, selector)
+            return delete_samples(store, ids, low, high, apply=apply)
 
     def source(self) -> Source:
         """The configured telemetry source, opened for reading."""
@@ -504,6 +555,10 @@ class Workspace:
         src = self.source() if source is None else source
         try:
             results = self._evaluate(pairs, at, step, src, progress, trends=trends)
+        except duckdb.Error as exc:
+            if isinstance(src, EmbeddedSource):
+                raise src.store.read_error(exc) from None
+            raise
         finally:
             if own_source:
                 src.close()
