@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +28,10 @@ from sloscope.server.commands import register as register_server_commands
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from sloscope.alerting.matchers import Matcher
+    from sloscope.alerting.tune import Proposal
     from sloscope.demo.workspace import DemoFiles
     from sloscope.policy.gate import GateDecision
     from sloscope.report.model import Report
@@ -216,7 +219,7 @@ def validate(
     """Load and check specs: every problem of every file, as FILE:LINE:COL. Exit 1 on errors."""
     with _errors():
         ws = _workspace(workspace)
-        result = ws.validate(paths or ())
+        result = ws.validate(paths or (), traffic=True)
     failed = bool(result.errors) or (strict and bool(result.warnings))
     if as_json:
         doc = {
@@ -631,7 +634,7 @@ def demo(
 
         sys.stdout.write(render_json(report_result))
     else:
-        _print_demo(report_result, root, files)
+        _print_demo(ws, report_result, files, end=end, days=days)
     if serve:
         from sloscope.server.commands import run_server
         from sloscope.server.settings import ServerSettings
@@ -643,10 +646,22 @@ def demo(
             run_server(ws, settings)
 
 
-def _print_demo(report_result: Report, root: Path, files: DemoFiles) -> None:
+def _print_demo(
+    ws: Workspace, report_result: Report, files: DemoFiles, *, end: int, days: int
+) -> None:
+    from sloscope.alerting.render import summary_line
+
+    root = ws.root
     _print_report(report_result, detail=False, wide=False)
+    with _errors():
+        replay = ws.backtest(
+            end - days * 86400, end, truth=files.truth.absolute(), compare_static=True
+        )
+    out.print(summary_line(replay))
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"
+        f"  sloscope backtest -w {root} --from {_iso(end - days * 86400)} --to {_iso(end)} "
+        f"--truth {files.truth} --compare static\n"
         f"  sloscope report -w {root} --service checkout --format md\n"
         f"  sloscope report -w {root} --at {_iso(files.generated.incidents[0].end)}\n"
         f"  sloscope validate -w {root}\n"
@@ -657,6 +672,139 @@ def _print_demo(report_result: Report, root: Path, files: DemoFiles) -> None:
             f"  {incident.kind:<18} {incident.service}/{incident.slo}: "
             f"{_iso(incident.start)} → {_iso(incident.end)}"
         )
+
+
+def _check_range(begin: int, finish: int) -> None:
+    if begin >= finish:
+        _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+
+
+FromOption = Annotated[
+    str, typer.Option("--from", help="Start of the replay: RFC 3339 or Unix seconds.")
+]
+ToOption = Annotated[str, typer.Option("--to", help="End of the replay (default: now).")]
+TruthOption = Annotated[
+    Path | None,
+    typer.Option("--truth", help='Known incidents: {"incidents": [{service, slo, start, end}]}.'),
+]
+ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+
+
+class CompareWith(StrEnum):
+    """Naive policies a backtest can compare with."""
+
+    static = "static"
+
+
+@app.command()
+def backtest(
+    start: FromOption,
+    end: ToOption = "now",
+    service: ServiceOption = None,
+    truth: TruthOption = None,
+    compare: Annotated[
+        CompareWith | None,
+        typer.Option("--compare", help="Also replay the static policy (5m error ratio > budget)."),
+    ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="Alert policy to replay instead (repeat to compare)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The JSON contract (see README).")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Replay stored history: the alerts that would have fired, and how good they were."""
+    begin, finish = _time_option("--from", start), _time_option("--to", end)
+    _check_range(begin, finish)
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.backtest(
+            begin,
+            finish,
+            service=service,
+            truth=truth.absolute() if truth is not None else None,
+            policies=list(dict.fromkeys(policy or ())),
+            compare_static=compare is CompareWith.static,
+        )
+    if as_json:
+        from sloscope.alerting.render import backtest_json
+
+        sys.stdout.write(json.dumps(backtest_json(result), indent=2) + "\n")
+        return
+    from sloscope.alerting.render import backtest_table
+
+    out.print(backtest_table(result))
+
+
+@app.command()
+def tune(
+    truth: TruthOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Start of the history to tune on (default: --to minus 30d)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="End of that history (default: the last stored sample)."),
+    ] = None,
+    service: ServiceOption = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the proposals into sloscope.yaml.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Propose per SLO the alert policy that detects every incident with the fewest alerts."""
+    from sloscope.alerting.tuned_config import tuned_snippet
+
+    with _errors():
+        ws = _workspace(workspace)
+        finish = _time_option("--to", end) if end is not None else ws.history_end(time.time())
+        begin = _time_option("--from", start) if start is not None else finish - 30 * 86400
+        _check_range(begin, finish)
+        proposals = ws.tune(
+            begin, finish, service=service, truth=truth.absolute() if truth else None
+        )
+        out.print(_tune_table(proposals))
+        changed = [p for p in proposals if p.changed]
+        if not changed:
+            out.print("every SLO's current policy is already the best candidate; nothing to write")
+            return
+        if write:
+            path = ws.write_tuned(changed)
+            out.print(
+                f"wrote {len(changed)} tuned policies into {path} (previous file: {path}.bak; "
+                "comments are not kept)"
+            )
+        else:
+            out.print("\nadd these settings to sloscope.yaml (or rerun with --write):")
+            sys.stdout.write(tuned_snippet(changed))
+
+
+def _tune_table(proposals: Sequence[Proposal]) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title="tuned alert policies (before → after)")
+    for name in ("service", "SLO", "alerts", "detected", "policy after"):
+        table.add_column(name)
+    for p in proposals:
+        rows = ", ".join(
+            f"{w.severity} {w.budget_percent:g}%/{w.long_label}/{w.short_label}"
+            for w in p.proposed.windows
+        )
+        guard = p.proposed.guard
+        if guard is not None:
+            rows += f"; guard {guard.min_total:g}/{guard.min_bad:g}"
+        table.add_row(
+            p.service,
+            p.slo,
+            f"{p.before.alerts} → {p.after.alerts}",
+            f"{p.before.detected}/{p.before.incidents} → {p.after.detected}/{p.after.incidents}",
+            rows if p.changed else "(unchanged)",
+        )
+    return table
 
 
 @app.command()

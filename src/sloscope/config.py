@@ -39,6 +39,11 @@
         steps: [{consumed: 50, action: notify}, {consumed: 90, action: freeze}]
         on_no_data: open
         exceptions: [security, incident-fix, rollback]
+    alerting:                          # every field: see sloscope.alerting.settings
+      resolve_after: 15m
+      guard: {min_total: 100, min_bad: 5}
+    adjustments:                       # excluded from the budget and from alerting
+      - {reason: db upgrade, start: 2026-11-01T02:00:00Z, duration: 1h}
     events:                            # deployments and incidents (sloscope.events)
       failure_window: 1h               # a deployment failed if an incident follows within
       repeat_window: 30d
@@ -67,14 +72,22 @@ from pydantic import (
     model_validator,
 )
 
+from sloscope.alerting.adjustments import Adjustment
 from sloscope.alerting.notify.settings import (
     DeliveryConfig,
     NotifierConfig,
     RouteConfig,
     reference_problems,
 )
+from sloscope.alerting.settings import (
+    AdjustmentConfig,
+    AlertingConfig,
+    GuardConfig,
+    duration_or_zero,
+)
+from sloscope.alerting.spans import Lifetime
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
-from sloscope.errors import ConfigError
+from sloscope.errors import ConfigError, EvaluationError
 from sloscope.events.settings import EventsConfig
 from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy
 from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
@@ -258,6 +271,7 @@ class AlertPolicyConfig(_Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
+    guard: GuardConfig | None = None
     windows: list[AlertWindowConfig] = Field(min_length=1)
 
 
@@ -272,6 +286,8 @@ class ProjectConfig(_Strict):
     events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    adjustments: list[AdjustmentConfig] = Field(default_factory=list, max_length=1000)
     notifiers: list[NotifierConfig] = Field(default_factory=list)
     routes: list[RouteConfig] = Field(default_factory=list)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
@@ -316,6 +332,31 @@ class ProjectConfig(_Strict):
             policy_from_mapping(p.model_dump(), where=f"{CONFIG_FILE} alert policy {p.name!r}")
             for p in self.alert_policies
         )
+
+    def lifetime(self) -> Lifetime:
+        """The alert lifetime: evaluation interval, pending time and resolve hysteresis.
+
+        Raises :class:`ConfigError` when they do not fit the step or each other.
+        """
+        alerting = self.alerting
+        interval = parse_duration(alerting.interval) if alerting.interval else self.step_seconds
+        if interval % self.step_seconds:
+            raise ConfigError(
+                f"{CONFIG_FILE}: alerting.interval ({alerting.interval}) must be a multiple of "
+                f"the step ({self.step})"
+            )
+        try:
+            return Lifetime(
+                interval,
+                duration_or_zero(alerting.pending_for),
+                duration_or_zero(alerting.resolve_after),
+            )
+        except EvaluationError as exc:
+            raise ConfigError(f"{CONFIG_FILE}: alerting: {exc}") from None
+
+    def adjustment_list(self) -> tuple[Adjustment, ...]:
+        """The budget adjustments, as the pure model."""
+        return tuple(a.to_adjustment() for a in self.adjustments)
 
     def budget_policy_map(self) -> dict[str, BudgetPolicy]:
         """Budget policies by name, with ``default`` always present."""
