@@ -278,9 +278,21 @@ def report(
     fmt: Annotated[
         ReportFormat, typer.Option("--format", help="table (terminal), md, html or json.")
     ] = ReportFormat.table,
+    org: Annotated[
+        bool, typer.Option("--org", help="The org report: SLO adoption, alerts, MTTR, CFR.")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--from", help="--org: from (default a week before --to).")
+    ] = None,
+    until: Annotated[str, typer.Option("--to", help="--org: up to this time.")] = "now",
     workspace: WorkspaceOption = None,
 ) -> None:
-    """SLO status now or at a past time: SLI, error budget, burn rates, alerts, policy."""
+    """SLO status now or at a past time: SLI, error budget, burn rates, alerts, policy.
+
+    With --org: the organisation's figures over --from/--to (default the last week)."""
+    if org:
+        _org_report(since, until, ReportFormat.json if as_json else fmt, workspace)
+        return
     when = _at(at)
     with _errors():
         ws = _workspace(workspace)
@@ -293,6 +305,7 @@ def report(
         from sloscope.report.markdown import render_markdown
 
         sys.stdout.write(render_markdown(result))
+        sys.stdout.write(_audit_section(ws, when, service))
     elif fmt is ReportFormat.html:
         from sloscope.report.html import render_html
 
@@ -301,6 +314,42 @@ def report(
         from sloscope.report.table import render_table
 
         out.print(render_table(result))
+        out.print(_audit_section(ws, when, service), markup=False, end="")
+
+
+def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
+    """The report's short "audit" section: overrides and exceptions of the last 28 days."""
+    from sloscope.records.gating import recent_audit
+    from sloscope.records.render import audit_line
+
+    with _errors():
+        entries = recent_audit(ws, at, service)
+    if not entries:
+        return ""
+    lines = ["", "## Audit (overrides and exceptions, last 28 days)", ""]
+    lines += [f"- {audit_line(e)}" for e in entries]
+    return "\n".join(lines) + "\n"
+
+
+def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Path | None) -> None:
+    from sloscope.records.org import org_report
+    from sloscope.report.org.render import (
+        render_org_html,
+        render_org_json,
+        render_org_markdown,
+    )
+
+    end = _time_option("--to", until)
+    begin = _time_option("--from", since) if since is not None else end - 7 * 86_400
+    with _errors():
+        ws = _workspace(workspace)
+        figures = org_report(ws, begin=begin, end=end)
+    if fmt is ReportFormat.json:
+        sys.stdout.write(render_org_json(figures))
+    elif fmt is ReportFormat.html:
+        sys.stdout.write(render_org_html(figures))
+    else:
+        sys.stdout.write(render_org_markdown(figures))
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:

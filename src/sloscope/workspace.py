@@ -363,16 +363,19 @@ class Workspace:
         progress: Progress | None = None,
         source: Source | None = None,
         only: Service | None = None,
+        *,
+        lookbacks: Sequence[int] = (),
     ) -> Report:
         """Every SLO's status at ``at`` (Unix seconds); ``only``: just this service's SLOs
-        (a service already loaded, perhaps with some SLOs left out)."""
+        (a service already loaded, perhaps with some SLOs left out); ``lookbacks``: burn
+        rates over these lookbacks (seconds) too (the org report's whole range)."""
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
         pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            results = self._evaluate(pairs, at, step, src, progress)
+            results = self._evaluate(pairs, at, step, src, progress, extra=lookbacks)
         finally:
             if own_source:
                 src.close()
@@ -385,6 +388,8 @@ class Workspace:
         step: int,
         src: Source,
         progress: Progress | None,
+        *,
+        extra: Sequence[int] = (),
     ) -> list[SLOResult]:
         policies = self.alert_policies
         plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
@@ -394,7 +399,7 @@ class Workspace:
             for svc, slo in pairs
         ]
         # The budget policy's burn-rate steps read their own lookbacks besides the usual.
-        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows})) for b in budgets]
+        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows, *extra})) for b in budgets]
         requests = []
         for (service, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True):
             span = needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)

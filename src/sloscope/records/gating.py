@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sloscope.errors import RequestError
@@ -312,3 +313,18 @@ def _step_key(slo_id: str, index: int) -> str:
     """A budget step's alert key: short enough for the outbox whatever the SLO's name."""
     digest = hashlib.sha256(slo_id.encode()).hexdigest()[:40]
     return f"budget-{digest}-{index}"
+
+
+#: How far back the report's audit section looks.
+AUDIT_SECTION_SECONDS = 28 * 86_400
+
+
+def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
+    """Audit entries of the 28 days up to ``at`` for the report's audit section; none
+    (without creating it) when the workspace has no state store yet."""
+    from sloscope.store.database import resolve_url
+
+    url = resolve_url(ws.config.state.url, ws.root)
+    if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
+        return []
+    return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)
