@@ -27,6 +27,7 @@ from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
+    from sloscope.demo.generate import DemoTelemetry
     from sloscope.events.model import IncidentState
     from sloscope.policy.gate import GateDecision
     from sloscope.store.events import StoredIncident
@@ -473,6 +474,7 @@ def demo(
         with _progress() as advance:
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
         err.print(result.summary())
+        _record_demo(ws, files.generated, end)
         report_result = ws.report(at=end)
     if as_json:
         from sloscope.report.json import render_json
@@ -487,6 +489,8 @@ def demo(
         f"  sloscope report -w {root} --service checkout --format md\n"
         f"  sloscope report -w {root} --at {_iso(files.generated.incidents[0].end)}\n"
         f"  sloscope validate -w {root}\n"
+        f"  sloscope report -w {root} --org --to {_iso(end)} --format html > org.html\n"
+        f"  sloscope incident list -w {root}; sloscope incident postmortem 1 -w {root}\n"
         f"Injected incidents (the truth file for backtests is {files.truth}):"
     )
     for incident in files.generated.incidents:
@@ -494,6 +498,23 @@ def demo(
             f"  {incident.kind:<18} {incident.service}/{incident.slo}: "
             f"{_iso(incident.start)} → {_iso(incident.end)}"
         )
+
+
+def _record_demo(ws: Workspace, generated: DemoTelemetry, end: int) -> None:
+    """The demo's deployments, incidents and a gate decision per service, in the store."""
+    from sloscope.records.demo import record_demo_history
+    from sloscope.records.gating import gate_and_record
+
+    now = int(time.time())
+    history = record_demo_history(ws, generated.deployments, generated.incidents, end=end, now=now)
+    for service in sorted({d.service for d in generated.deployments}):
+        gate_and_record(
+            ws, service, end, asked_by="demo", now=now, request_id=f"demo-{service}-{end}"
+        )
+    err.print(
+        f"recorded {history.deployments} deployment(s) and {history.incidents} incident(s) "
+        "in the state store"
+    )
 
 
 @app.command()
