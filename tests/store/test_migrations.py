@@ -19,12 +19,22 @@ from sloscope.store.migrate import (
 from sloscope.store.silences import Silences
 from tests.store.conftest import Target
 
-TABLES = {
+FIRST_TABLES = {
     "alert_states",
     "alert_transitions",
     "notification_outbox",
     "silences",
     "evaluation_cursors",
+}
+TABLES = FIRST_TABLES | {
+    "gate_decisions",
+    "gate_overrides",
+    "audit_log",
+    "budget_step_states",
+    "deployments",
+    "incidents",
+    "incident_events",
+    "action_items",
 }
 
 
@@ -35,7 +45,7 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0001"
+        assert current_revision(store.engine) == head_revision() == "0002"
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(store: StateStore) -> None:
@@ -72,7 +82,7 @@ def test_reopening_a_migrated_store_keeps_its_rows(target: Target) -> None:
             now=100,
         )
     with target.open() as store:
-        assert current_revision(store.engine) == "0001"
+        assert current_revision(store.engine) == "0002"
         with store.transaction() as session:
             assert [s.author for s in Silences(session).find()] == ["ana"]
 
@@ -118,3 +128,31 @@ def test_a_store_that_cannot_be_reached_names_it_without_its_password() -> None:
     assert "cannot be opened" in str(caught.value)
     assert "hunter2" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def test_a_store_at_the_first_revision_is_upgraded_with_its_rows_kept(target: Target) -> None:
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0001")
+        assert _tables(store) == FIRST_TABLES
+        with store.transaction() as session:
+            Silences(session).add(
+                [{"name": "service", "op": "=", "value": "checkout"}],
+                starts_at=100,
+                ends_at=200,
+                author="ana",
+                comment="before the gate tables",
+                now=100,
+            )
+    with target.open() as store:
+        assert current_revision(store.engine) == "0002"
+        assert _tables(store) == TABLES
+        assert schema_drift(store.engine) == []
+        with store.transaction() as session:
+            assert [s.comment for s in Silences(session).find()] == ["before the gate tables"]
+
+
+def test_downgrading_the_gate_revision_leaves_the_first_schema(target: Target) -> None:
+    with target.open() as store:
+        downgrade(store.engine, "0001")
+        assert _tables(store) == FIRST_TABLES
+        assert current_revision(store.engine) == "0001"
