@@ -178,17 +178,26 @@ def test_the_org_report_measures_response_times_and_change_failures(
 
 def test_a_page_opens_one_incident_per_burn_when_configured(ingested: Path) -> None:
     from sloscope.records.incidents import incidents, open_incident_for_page
+    from sloscope.store.events import StoredIncident
     from sloscope.workspace import Workspace
 
-    page = {"service": "checkout", "slo": "orders-availability", "dedup_key": "k1", "now": AT}
-    off = Workspace.open(ingested, env={})
-    assert open_incident_for_page(off, fired_at=AT - 600, **page) is None  # type: ignore[arg-type]
+    def page(ws: Workspace, fired_at: int) -> StoredIncident | None:
+        return open_incident_for_page(
+            ws,
+            service="checkout",
+            slo="orders-availability",
+            dedup_key="k1",
+            fired_at=fired_at,
+            now=AT,
+        )
+
+    assert page(Workspace.open(ingested, env={}), AT - 600) is None
     (ingested / "sloscope.yaml").write_text("events: {open_on_page: true}\n")
     ws = Workspace.open(ingested, env={})
-    first = open_incident_for_page(ws, fired_at=AT - 600, **page)  # type: ignore[arg-type]
-    again = open_incident_for_page(ws, fired_at=AT - 600, **page)  # type: ignore[arg-type]
-    later = open_incident_for_page(ws, fired_at=AT, **page)  # type: ignore[arg-type]
-    assert first is not None and again is not None and later is not None
+    first, again, later = page(ws, AT - 600), page(ws, AT - 600), page(ws, AT)
+    assert first is not None
+    assert again is not None
+    assert later is not None
     assert first.id == again.id != later.id
     assert first.incident.slos == ("orders-availability",)
     assert first.incident.start == AT - 600
