@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from sloscope.errors import ConfigError, StateError
-from sloscope.store.database import StateStore, resolve_url
+from sloscope.store.database import HEAD_REVISION, StateStore, resolve_url
 from sloscope.store.migrate import (
     current_revision,
     downgrade,
@@ -46,6 +46,10 @@ def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Ta
     with target.open() as store:
         assert _tables(store) == TABLES
         assert current_revision(store.engine) == head_revision() == "0002"
+
+
+def test_the_fast_path_knows_the_newest_revision() -> None:
+    assert HEAD_REVISION == head_revision()
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(store: StateStore) -> None:
