@@ -1041,40 +1041,32 @@ def _advance(
     out.print(f"incident {kept.id} {state} at {_iso(when)}")
 
 
-@incident_app.command("ack")
-def incident_ack(
-    incident_id: Annotated[int, typer.Argument(help="The incident's number.")],
-    at: Annotated[str, typer.Option("--at", help="When.")] = "now",
-    by: ByOption = None,
-    note: NoteOption = "",
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Acknowledge an incident."""
-    _advance("acknowledged", incident_id, at, by, note, workspace)
+IncidentArg = Annotated[int, typer.Argument(help="The incident's number.")]
+WhenOption = Annotated[str, typer.Option("--at", help="When: RFC 3339 or Unix seconds.")]
 
 
-@incident_app.command("mitigate")
-def incident_mitigate(
-    incident_id: Annotated[int, typer.Argument(help="The incident's number.")],
-    at: Annotated[str, typer.Option("--at", help="When.")] = "now",
-    by: ByOption = None,
-    note: NoteOption = "",
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Mark an incident mitigated: users are served again."""
-    _advance("mitigated", incident_id, at, by, note, workspace)
+def _step_command(state: IncidentState, doc: str) -> Callable[..., None]:
+    """The command that moves an incident to ``state`` (ack, mitigate, resolve)."""
+
+    def command(
+        incident_id: IncidentArg,
+        at: WhenOption = "now",
+        by: ByOption = None,
+        note: NoteOption = "",
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        _advance(state, incident_id, at, by, note, workspace)
+
+    command.__doc__ = doc
+    return command
 
 
-@incident_app.command("resolve")
-def incident_resolve(
-    incident_id: Annotated[int, typer.Argument(help="The incident's number.")],
-    at: Annotated[str, typer.Option("--at", help="When.")] = "now",
-    by: ByOption = None,
-    note: NoteOption = "",
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Resolve an incident: its cause is dealt with."""
-    _advance("resolved", incident_id, at, by, note, workspace)
+for _verb, _state, _doc in (
+    ("ack", "acknowledged", "Acknowledge an incident."),
+    ("mitigate", "mitigated", "Mark an incident mitigated: users are served again."),
+    ("resolve", "resolved", "Resolve an incident: its cause is dealt with."),
+):
+    incident_app.command(_verb)(_step_command(_state, _doc))  # type: ignore[arg-type]
 
 
 @incident_app.command("list")

@@ -6,6 +6,7 @@ Times are RFC 3339 in both (the store keeps Unix seconds); figures with no data 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from sloscope.events.response import repeats
@@ -78,7 +79,7 @@ def action_to_dict(item: ActionItem) -> dict[str, Any]:
 
 def audit_to_dict(entry: AuditEntry) -> dict[str, Any]:
     """An audit entry (time as RFC 3339)."""
-    found = entry.to_dict()
+    found = asdict(entry)
     found["at"] = format_time(entry.at)
     return found
 

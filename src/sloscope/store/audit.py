@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sloscope.store.database import in_range
 from sloscope.store.tables import AUDIT_KINDS, AuditRow
 
 
@@ -27,18 +28,6 @@ class AuditEntry:
     by: str
     reason: str
     detail: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        """As printed by ``sloscope audit --json`` (time as Unix seconds here)."""
-        return {
-            "id": self.id,
-            "at": self.at,
-            "kind": self.kind,
-            "service": self.service,
-            "by": self.by,
-            "reason": self.reason,
-            "detail": dict(self.detail),
-        }
 
 
 class AuditLog:
@@ -79,10 +68,7 @@ class AuditLog:
         query = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
         if service is not None:
             query = query.where(AuditRow.service == service)
-        if begin is not None:
-            query = query.where(AuditRow.at >= begin)
-        if end is not None:
-            query = query.where(AuditRow.at < end)
+        query = in_range(query, AuditRow.at, begin, end)
         return [_entry(row) for row in self.session.scalars(query.limit(limit))]
 
 

@@ -206,3 +206,12 @@ def insert_for(session: Session, model: type[Any]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql_insert(model)
     return sqlite_insert(model)
+
+
+def in_range(query: Any, column: Any, begin: int | None, end: int | None) -> Any:
+    """``query`` limited to rows whose ``column`` lies in ``[begin, end)`` (None: open)."""
+    if begin is not None:
+        query = query.where(column >= begin)
+    if end is not None:
+        query = query.where(column < end)
+    return query

@@ -23,7 +23,7 @@ from sloscope.events.model import (
     advance,
     open_incident,
 )
-from sloscope.store.database import insert_for
+from sloscope.store.database import in_range, insert_for
 from sloscope.store.tables import (
     ActionItemRow,
     DeploymentRow,
@@ -103,10 +103,7 @@ class Deployments:
         query = select(DeploymentRow).order_by(DeploymentRow.at, DeploymentRow.id)
         if service is not None:
             query = query.where(DeploymentRow.service == service)
-        if begin is not None:
-            query = query.where(DeploymentRow.at >= begin)
-        if end is not None:
-            query = query.where(DeploymentRow.at < end)
+        query = in_range(query, DeploymentRow.at, begin, end)
         return [_deployment(row) for row in self.session.scalars(query)]
 
 
@@ -190,10 +187,7 @@ class Incidents:
         query = select(IncidentRow).order_by(IncidentRow.opened_at, IncidentRow.id)
         if service is not None:
             query = query.where(IncidentRow.service == service)
-        if begin is not None:
-            query = query.where(IncidentRow.opened_at >= begin)
-        if end is not None:
-            query = query.where(IncidentRow.opened_at < end)
+        query = in_range(query, IncidentRow.opened_at, begin, end)
         if state is not None:
             query = query.where(IncidentRow.state == state)
         rows = list(self.session.scalars(query))

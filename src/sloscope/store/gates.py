@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sloscope.store.database import insert_for
+from sloscope.store.database import in_range, insert_for
 from sloscope.store.tables import BudgetStepStateRow, GateDecisionRow, OverrideRow
 
 
@@ -92,10 +92,7 @@ class GateRecords:
         query = select(GateDecisionRow).order_by(GateDecisionRow.at, GateDecisionRow.id)
         if service is not None:
             query = query.where(GateDecisionRow.service == service)
-        if begin is not None:
-            query = query.where(GateDecisionRow.at >= begin)
-        if end is not None:
-            query = query.where(GateDecisionRow.at < end)
+        query = in_range(query, GateDecisionRow.at, begin, end)
         return [_record(row) for row in self.session.scalars(query.limit(limit))]
 
 
@@ -142,10 +139,7 @@ class Overrides:
     def find(self, *, begin: int | None = None, end: int | None = None) -> list[StoredOverride]:
         """Overrides granted (``since``) in ``[begin, end)``, oldest first."""
         query = select(OverrideRow).order_by(OverrideRow.since, OverrideRow.id)
-        if begin is not None:
-            query = query.where(OverrideRow.since >= begin)
-        if end is not None:
-            query = query.where(OverrideRow.since < end)
+        query = in_range(query, OverrideRow.since, begin, end)
         return [_override(row) for row in self.session.scalars(query)]
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sloscope.store.database import in_range
 from sloscope.store.tables import AlertStateRow, AlertTransitionRow
 
 
@@ -39,8 +40,5 @@ def firings(session: Session, *, begin: int | None = None, end: int | None = Non
         .where(AlertTransitionRow.to_state == "firing")
         .order_by(AlertTransitionRow.at, AlertTransitionRow.id)
     )
-    if begin is not None:
-        query = query.where(AlertTransitionRow.at >= begin)
-    if end is not None:
-        query = query.where(AlertTransitionRow.at < end)
+    query = in_range(query, AlertTransitionRow.at, begin, end)
     return [Firing(*row) for row in session.execute(query)]
