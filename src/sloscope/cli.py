@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sloscope.demo.generate import DemoTelemetry
     from sloscope.events.model import IncidentState
     from sloscope.policy.gate import GateDecision
+    from sloscope.report.model import Report
     from sloscope.store.events import StoredIncident
     from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
@@ -299,9 +300,7 @@ def report(
         ws = _workspace(workspace)
         result = ws.report(at=when, service=service)
     if as_json or fmt is ReportFormat.json:
-        from sloscope.report.json import render_json
-
-        sys.stdout.write(render_json(result))
+        sys.stdout.write(_report_json(ws, result, service))
     elif fmt is ReportFormat.md:
         from sloscope.report.markdown import render_markdown
 
@@ -316,6 +315,21 @@ def report(
 
         out.print(render_table(result))
         out.print(_audit_section(ws, when, service), markup=False, end="")
+
+
+def _report_json(ws: Workspace, result: Report, service: str | None) -> str:
+    """``report --json``, with a top-level ``audit`` key when there are audit entries."""
+    from sloscope.records.gating import recent_audit
+    from sloscope.records.render import audit_to_dict
+    from sloscope.report.json import render_json, report_to_dict
+
+    with _errors():
+        entries = recent_audit(ws, result.at, service)
+    if not entries:
+        return render_json(result)
+    doc = report_to_dict(result)
+    doc["audit"] = [audit_to_dict(e) for e in entries]
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:

@@ -161,6 +161,9 @@ def test_an_exception_is_audited_with_the_decision_it_made(
     report = sloscope("report", "-w", str(frozen), "--at", str(AT), "--format", "md").stdout
     assert "## Audit (overrides and exceptions, last 28 days)" in report
     assert "checkout  hotfix exception by bob: fix the 500s" in report
+    doc = json.loads(sloscope("report", "-w", str(frozen), "--at", str(AT), "--json").stdout)
+    assert [(e["kind"], e["by"]) for e in doc["audit"]] == [("exception", "bob")]
+    assert len(doc["slos"]) == 2
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Ta
 
 
 def test_the_fast_path_knows_the_newest_revision() -> None:
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(store: StateStore) -> None:
