@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sloscope.store.alerts import AlertStates
-from sloscope.store.migrate import schema_drift
+from sloscope.store.migrate import head_revision, schema_drift
 from sloscope.store.outbox import Outbox
 from tests.store import store_worker
 from tests.store.conftest import Target
@@ -98,6 +98,6 @@ def test_two_processes_opening_an_empty_store_at_once_migrate_it_once(
     target: Target, tmp_path: Path
 ) -> None:
     first, second = _run_two(target, "migrate", tmp_path)
-    assert first == second == "0001"
+    assert first == second == head_revision()
     with target.open() as store:
         assert schema_drift(store.engine) == []
