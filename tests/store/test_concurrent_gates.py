@@ -67,7 +67,8 @@ def test_twenty_concurrent_gates_all_answer_and_are_recorded_once(
 
     with ThreadPoolExecutor(max_workers=CALLS) as pool:
         outcomes = list(pool.map(ask, range(CALLS), timeout=240))
-    assert [o.decision.decision for o in outcomes] == ["freeze"] * CALLS
+    unexpected = [o.decision.reasons for o in outcomes if o.decision.decision != "freeze"]
+    assert unexpected == []
     with StateStore(postgres_url, schema=schema) as store, store.transaction() as session:
         records = GateRecords(session).find()
         outbox = Outbox(session).find()

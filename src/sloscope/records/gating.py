@@ -109,10 +109,8 @@ def _record(
     commit: str | None,
     request_id: str | None,
 ) -> GateOutcome:
-    from sloscope.events.model import Deployment
     from sloscope.policy.render import gate_to_dict
     from sloscope.store.audit import AuditLog
-    from sloscope.store.events import Deployments
     from sloscope.store.gates import GateRecords
 
     request = decision.request
@@ -154,6 +152,9 @@ def _record(
         )
     deployment_id = None
     if record and decision.decision in ("allow", "warn") and request.version:
+        from sloscope.events.model import Deployment
+        from sloscope.store.events import Deployments
+
         deployment = Deployment(request.service, request.version, request.at, commit)
         deployment_id = Deployments(session).add(deployment, recorded_by=asked_by, now=now).id
         GateRecords(session).link_deployment(kept.id, deployment_id)
@@ -259,22 +260,23 @@ def notify_budget_crossings(
     The steps held are stored per SLO in the same transaction, so repeating an evaluation
     (or running two at once) notifies once per crossing.
     """
-    from sloscope.alerting.notify.delivery import enqueue
-    from sloscope.alerting.notify.routing import receivers
     from sloscope.store.gates import BudgetStepStates
-    from sloscope.store.outbox import Outbox
 
     states = BudgetStepStates(session)
-    added = 0
+    messages = []
     for figure in figures:
         now_held = held_steps(figure.policy, figure.consumed, figure.burn_rates)
         before = states.swap(figure.id, now_held, at)
-        for index in crossed(before, now_held):
-            message = _step_message(figure, index, at)
-            added += enqueue(
-                Outbox(session), message, receivers(routes, message.routing_labels()), now
-            )
-    return added
+        messages += [_step_message(figure, i, at) for i in crossed(before, now_held)]
+    if not messages:
+        return 0
+    # The notification modules load only when a step was crossed: most asks cross none.
+    from sloscope.alerting.notify.delivery import enqueue
+    from sloscope.alerting.notify.routing import receivers
+    from sloscope.store.outbox import Outbox
+
+    outbox = Outbox(session)
+    return sum(enqueue(outbox, m, receivers(routes, m.routing_labels()), now) for m in messages)
 
 
 def _step_message(figure: SLOFigures, index: int, at: int) -> Any:
