@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sloscope import __version__
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
     from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
 
+#: Control characters but the line break (C0, DEL, C1).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -48,8 +53,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 # Piped output (CI logs, files) gets a wide table rather than one folded to 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Names and paths come from users: no markup (only where asked, with the text escaped)
+# and no emoji codes, so `[bold]` or `:smile:` in a name prints as written.
+out = Console(
+    highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 200
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -58,6 +67,15 @@ WorkspaceOption = Annotated[
         "-w",
         help="Project folder (slos/, .sloscope/, sloscope.yaml). Default: the current directory.",
         show_default=False,
+    ),
+]
+# A string, not a Path: Path("out/") drops the slash that asks for a folder (see _output).
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File (or folder, ending in /) to write; default standard output.",
     ),
 ]
 AtOption = Annotated[
@@ -89,6 +107,13 @@ class GenerateKind(StrEnum):
     openslo = "openslo"
 
 
+class ConvertTarget(StrEnum):
+    """What ``convert`` writes."""
+
+    sloscope = "sloscope"
+    openslo = "openslo"
+
+
 class RulesFormat(StrEnum):
     """How Prometheus rules are packaged."""
 
@@ -104,7 +129,7 @@ class IngestFormat(StrEnum):
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {_escape(message)}", markup=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -119,20 +144,30 @@ def _errors() -> Iterator[None]:
         _print_problems(exc.problems)
         _fail("the specs have errors; run 'sloscope validate' for the full list")
     except SloscopeError as exc:
-        _fail(_escape(str(exc)))
+        _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted")
     except Exception as exc:
         if os.environ.get("SLOSCOPE_DEBUG"):
             raise
         _fail(
-            f"unexpected {type(exc).__name__}: {_escape(str(exc))} "
+            f"unexpected {type(exc).__name__}: {exc} "
             "(this is a bug in sloscope; rerun with SLOSCOPE_DEBUG=1 and report the traceback)"
         )
 
 
 def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
+    """``text`` for a styled line: rich markup escaped, control characters made visible.
+
+    A path from a setting may hold an escape sequence or a carriage return that would
+    rewrite the terminal; it is shown as ``\\x1b``. Line breaks of a message stay.
+    """
+    return escape(_visible(text))
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters (but line breaks) shown as escapes (``\\x1b``)."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -237,15 +272,32 @@ def ingest(
         else:
             path = Path(file)
             if not path.is_file():
+                if path.is_dir():
+                    _fail(f"{file}: a folder, not a file; pass a telemetry file or - for stdin")
                 if path.exists():
-                    _fail(f"{file}: not a file (a folder?); pass a telemetry file or - for stdin")
+                    _fail(
+                        f"{file}: {_kind_of(path)}, not a regular file; read it through "
+                        f"standard input: sloscope ingest - < {file}"
+                    )
                 _fail(f"{file}: no such file")
             with _progress() as advance:
                 result = ws.ingest(path, fmt.value, progress=advance)
     if as_json:
         out.print_json(json.dumps(result.to_dict()))
     else:
-        out.print(result.summary())
+        out.print(_visible(result.summary()))
+
+
+def _kind_of(path: Path) -> str:
+    """What a path that exists but is not a regular file is, for a message."""
+    kinds = (
+        (path.is_dir, "a folder"),
+        (path.is_fifo, "a named pipe"),
+        (path.is_socket, "a socket"),
+        (path.is_char_device, "a character device"),
+        (path.is_block_device, "a block device"),
+    )
+    return next((name for test, name in kinds if test()), "not a regular file")
 
 
 @contextmanager
@@ -268,6 +320,68 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
         yield advance
 
 
+store_app = typer.Typer(
+    help="Look after the embedded telemetry store: what it holds, deleting bad samples.",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("info")
+def store_info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Series, samples, time span and file size of the embedded store."""
+    with _errors():
+        info = _workspace(workspace).store_info()
+    if as_json:
+        out.print_json(json.dumps(info.to_dict()))
+    else:
+        out.print(info.summary(), markup=False, emoji=False)
+
+
+@store_app.command("delete-series")
+def delete_series(
+    selector: Annotated[
+        str, typer.Argument(help="PromQL selector, e.g. 'http_requests_total{code=\"500\"}'.")
+    ],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First time to delete (RFC 3339 or Unix s).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last time to delete (inclusive).")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Delete; without it, only count what would go.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Delete samples of matching series (all, or --from to --to); counts stay exact.
+
+    Without --yes, a dry run: it only counts what would be deleted.
+    """
+    low = _time_option("--from", start) if start is not None else None
+    high = _time_option("--to", end) if end is not None else None
+    if low is not None and high is not None and low > high:
+        _fail("--from is after --to; give the earlier time to --from")
+    with _errors():
+        done = _workspace(workspace).delete_series(selector, low, high, apply=yes)
+    what = f"{done.samples:,} sample(s) of {done.series:,} series" + (
+        f" ({done.series_removed:,} series left with none)" if done.series_removed else ""
+    )
+    if done.applied:
+        out.print(f"deleted {what}", markup=False, emoji=False)
+    elif done.samples:
+        out.print(
+            f"would delete {what}; nothing was deleted: add --yes to delete",
+            markup=False,
+            emoji=False,
+        )
+    else:
+        out.print(f"no sample of {selector} in that span; nothing to delete", markup=False)
+
+
 @app.command()
 def report(
     at: AtOption = "now",
@@ -280,6 +394,14 @@ def report(
     fmt: Annotated[
         ReportFormat, typer.Option("--format", help="table (terminal), md, html or json.")
     ] = ReportFormat.table,
+    slo: Annotated[
+        str | None,
+        typer.Option("--slo", help="One SLO in detail: charts, burn windows, alerts, runbook."),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="table: every column, however wide the terminal."),
+    ] = False,
     org: Annotated[
         bool, typer.Option("--org", help="The org report: SLO adoption, alerts, MTTR, CFR.")
     ] = False,
@@ -296,10 +418,11 @@ def report(
         _org_report(since, until, ReportFormat.json if as_json else fmt, workspace)
         return
     when = _at(at)
+    as_json = as_json or fmt is ReportFormat.json
     with _errors():
         ws = _workspace(workspace)
-        result = ws.report(at=when, service=service)
-    if as_json or fmt is ReportFormat.json:
+        result = ws.report(at=when, service=service, slo=slo, trends=not as_json)
+    if as_json:
         sys.stdout.write(_report_json(ws, result, service))
     elif fmt is ReportFormat.md:
         from sloscope.report.markdown import render_markdown
@@ -311,9 +434,8 @@ def report(
 
         sys.stdout.write(render_html(result))
     else:
-        from sloscope.report.table import render_table
+        _print_report(result, detail=slo is not None, wide=wide)
 
-        out.print(render_table(result))
         out.print(_audit_section(ws, when, service), markup=False, end="")
 
 
@@ -367,6 +489,31 @@ def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Pat
         sys.stdout.write(render_org_markdown(figures))
 
 
+def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
+    """The terminal table (or one SLO in detail) at the width it has.
+
+    User text must print as written, so the console parses no markup and no emoji
+    codes. In a terminal the table fits its width (all columns with ``--wide``);
+    output that is not a terminal gets every column at the width they need, the same
+    wherever it runs.
+    """
+    from sloscope.report.detail import render_detail
+    from sloscope.report.table import UNBOUNDED, render_table
+
+    console = Console(highlight=False, markup=False, emoji=False)
+    if detail:
+        width = console.width if console.is_terminal else 100
+        Console(highlight=False, markup=False, emoji=False, width=width).print(
+            render_detail(result.results[0], width)
+        )
+        return
+    if console.is_terminal and not wide:
+        console.print(render_table(result, console.width))
+        return
+    wide_console = Console(highlight=False, markup=False, emoji=False, width=UNBOUNDED)
+    wide_console.print(render_table(result))
+
+
 def _labels(pairs: list[str]) -> dict[str, str]:
     labels = {}
     for pair in pairs:
@@ -380,10 +527,7 @@ def _labels(pairs: list[str]) -> dict[str, str]:
 @app.command()
 def generate(
     kind: Annotated[GenerateKind, typer.Argument(help="What to generate.")],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File (or folder) to write; default standard output."),
-    ] = None,
+    output_text: OutputOption = None,
     fmt: Annotated[
         RulesFormat,
         typer.Option("--format", help="prometheus: a rules file, or a PrometheusRule object."),
@@ -395,7 +539,10 @@ def generate(
         str | None,
         typer.Option(
             "--dashboard-url",
-            help="Dashboard link for alerts; {service}, {slo} and {id} are filled in.",
+            help=(
+                "Dashboard link for alerts; {service}, {slo}, {id} and {dashboard_uid} "
+                "are filled in."
+            ),
         ),
     ] = None,
     label: Annotated[
@@ -414,6 +561,7 @@ def generate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Prometheus rules and their promtool tests, Grafana dashboards, Alertmanager, OpenSLO."""
+    output, into_folder = _output(output_text)
     with _errors():
         ws = _workspace(workspace)
         result = ws.generate(
@@ -423,14 +571,54 @@ def generate(
             dashboard_url=dashboard_url,
             extra_labels=_labels(label or []),
             datasource_uid=datasource_uid,
-            rules_file=output.name if output and not output.is_dir() else "slo-rules.yaml",
+            rules_file=(
+                output.name if output and not (into_folder or output.is_dir()) else "slo-rules.yaml"
+            ),
             pager_receiver=pager_receiver,
             ticket_receiver=ticket_receiver,
         )
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
-        folder = kind in (GenerateKind.grafana, GenerateKind.prometheus_tests)
+        folder = into_folder or kind in (GenerateKind.grafana, GenerateKind.prometheus_tests)
         _write_generated(result.files, output, folder=folder)
+
+
+@app.command()
+def convert(
+    paths: Annotated[list[Path], typer.Argument(help="Spec files or folders, any format.")],
+    to: Annotated[
+        ConvertTarget, typer.Option("--to", help="sloscope (native) or openslo.")
+    ] = ConvertTarget.sloscope,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write one file per service; default stdout."),
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write Sloth, Pyrra, slo-generator or OpenSLO specs as native (or OpenSLO) specs.
+
+    Warnings about what changed on the way in become comments in the files.
+    """
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.convert(paths, to.value)
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {_escape(warning)}", markup=True)
+        if out_dir is None:
+            sys.stdout.write("---\n".join(result.files.values()))
+            return
+        _write_generated(result.files, out_dir, folder=True)
+
+
+def _output(text: str | None) -> tuple[Path | None, bool]:
+    """The ``-o`` path, and whether it names a folder (it ends in ``/``).
+
+    Read from the text: ``Path("out/")`` is ``Path("out")``, the slash that asks for a
+    folder is lost once it is a path.
+    """
+    if not text:
+        return None, False
+    return Path(text), text.endswith(("/", os.sep))
 
 
 def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool) -> None:
@@ -452,17 +640,18 @@ def _write_generated(files: dict[str, str], output: Path | None, *, folder: bool
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write {_escape(str(path))}: {exc.strerror or exc}")
-        err.print(f"wrote {path}")
+            _fail(f"cannot write {path}: {exc.strerror or exc}")
+        err.print(f"wrote {_visible(str(path))}")
 
 
-def _make_folder(folder: Path, output: Path) -> None:
+def _make_folder(folder: Path, output: Path, *, purpose: str = "", hint: str = "") -> None:
     """Create ``folder`` for ``output``; a file in the way is bad input, not a bug."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
-        _fail(f"cannot write {_escape(str(output))}: {reason or exc}")
+        what = f"{purpose} cannot make the folder" if purpose else "cannot write"
+        _fail(f"{what} {output}: {reason or exc}" + (f"; {hint}" if hint else ""))
 
 
 @app.command()
@@ -480,14 +669,24 @@ def demo(
 
     end = _at(at) // 60 * 60
     root = workspace or Path()
+    if root.exists() and not root.is_dir():
+        _fail(
+            f"--workspace {root} is a file, not a folder; pass a new or existing folder "
+            "(the demo writes slos/ and .sloscope/ into it)"
+        )
     with _errors():
-        root.mkdir(parents=True, exist_ok=True)
+        _make_folder(
+            root,
+            root,
+            purpose="the demo",
+            hint="give a writable place: sloscope demo --workspace DIR",
+        )
         ws = _workspace(root)
-        err.print(f"writing sample specs and {days} days of telemetry into {root} ...")
+        err.print(_visible(f"writing sample specs and {days} days of telemetry into {root} ..."))
         files = prepare_demo(root, ws.telemetry_path, end=end, days=days, seed=seed)
         with _progress() as advance:
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
-        err.print(result.summary())
+        err.print(_visible(result.summary()))
         _record_demo(ws, files.generated, end)
         report_result = ws.report(at=end)
     if as_json:
@@ -495,9 +694,7 @@ def demo(
 
         sys.stdout.write(render_json(report_result))
         return
-    from sloscope.report.table import render_table
-
-    out.print(render_table(report_result))
+    _print_report(report_result, detail=False, wide=False)
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"
         f"  sloscope report -w {root} --service checkout --format md\n"
@@ -621,17 +818,17 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("doc")
 def policy_doc(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")
-    ] = None,
+    output_text: OutputOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The error budget policy as Markdown, from sloscope.yaml: what the gate enforces."""
     with _errors():
         ws = _workspace(workspace)
         text = ws.policy_document()
-    name = output.name if output is not None else "error-budget-policy.md"
-    _write_generated({name: text}, output, folder=False)
+    output, into_folder = _output(output_text)
+    into_folder = into_folder or (output is not None and output.is_dir())
+    name = "error-budget-policy.md" if output is None or into_folder else output.name
+    _write_generated({name: text}, output, folder=into_folder)
 
 
 silence_app = typer.Typer(
@@ -703,7 +900,7 @@ def _matchers(texts: list[str]) -> list[Matcher]:
         try:
             matchers.append(parse_matcher(text))
         except ValueError as exc:
-            _fail(f"--matcher {_escape(repr(text))}: {_escape(str(exc))}")
+            _fail(f"--matcher {text!r}: {exc}")
     return matchers
 
 
@@ -803,7 +1000,7 @@ def notify_test(
     failed = False
     for name, result in results.items():
         if result.ok:
-            out.print(f"{name}: delivered ({_escape(result.detail)})")
+            out.print(_visible(f"{name}: delivered ({result.detail})"))
         else:
             failed = True
             again = "a retry may help" if result.retryable else "a retry will not help"

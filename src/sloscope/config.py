@@ -15,11 +15,16 @@
     #   basic_auth: {username: sloscope, password_file: /run/secrets/prom-password}
     #   headers: {X-Scope-OrgID: team-a}
     #   tls: {ca_file: ca.pem, cert_file: client.pem, key_file: client-key.pem}
-    #   timeout: 30s
+    #   timeout: 30s                   # each request, from connecting to the last byte
+    #   command_timeout: 10m           # all requests of one command, retries included
     #   max_retries: 3
     #   use_recording_rules: auto      # read generated rules where they cover the range
     state:
       url: sqlite:///.sloscope/state.db   # or postgresql+psycopg://USER@HOST:5432/DB
+    ingest:                            # limits of one ingest (a file over one is refused)
+      max_label_value_bytes: 4096
+      max_labels_per_series: 64
+      max_series_per_ingest: 100000
     notifiers:                         # see sloscope.alerting.notify.settings
       - {name: oncall, type: pagerduty, secret_env: PAGERDUTY_ROUTING_KEY}
     routes:
@@ -80,6 +85,7 @@ from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
 from sloscope.sources.prometheus.settings import PrometheusSettings, RecordingRules
 from sloscope.spec.durations import parse_duration
 from sloscope.spec.yamlpos import Document, parse_documents
+from sloscope.telemetry.limits import IngestLimits
 
 if TYPE_CHECKING:
     from sloscope.sources.prometheus.source import PrometheusSource
@@ -127,10 +133,11 @@ class SourceConfig(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     tls: TLSConfig = Field(default_factory=TLSConfig)
     timeout: str = "30s"
+    command_timeout: str = "10m"
     max_retries: int = 3
     use_recording_rules: RecordingRules = "auto"
 
-    @field_validator("timeout")
+    @field_validator("timeout", "command_timeout")
     @classmethod
     def _timeout_is_duration(cls, value: str) -> str:
         parse_duration(value)
@@ -184,6 +191,7 @@ class SourceConfig(_Strict):
             key_file=path(self.tls.key_file),
             insecure_skip_verify=self.tls.insecure_skip_verify,
             timeout=float(parse_duration(self.timeout)),
+            command_timeout=float(parse_duration(self.command_timeout)),
             max_retries=self.max_retries,
             use_recording_rules=self.use_recording_rules,
         )
@@ -220,6 +228,18 @@ def _read_secret(path: Path, setting: str) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise ConfigError(f"{CONFIG_FILE}: cannot read {setting} {path}: {reason}") from None
+
+
+class IngestConfig(_Strict):
+    """Limits of one ``sloscope ingest`` (:class:`~sloscope.telemetry.limits.IngestLimits`)."""
+
+    max_label_value_bytes: int = Field(default=IngestLimits.max_label_value_bytes, ge=1)
+    max_labels_per_series: int = Field(default=IngestLimits.max_labels_per_series, ge=1)
+    max_series_per_ingest: int = Field(default=IngestLimits.max_series_per_ingest, ge=1)
+
+    def limits(self) -> IngestLimits:
+        """The limits as the ingest takes them."""
+        return IngestLimits(**self.model_dump())
 
 
 class StateConfig(_Strict):
@@ -259,6 +279,7 @@ class ProjectConfig(_Strict):
     step: str = "1m"
     source: SourceConfig = Field(default_factory=SourceConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
@@ -285,6 +306,16 @@ class ProjectConfig(_Strict):
         problems = scope_problems(value)
         if problems:
             raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("specs")
+    @classmethod
+    def _some_specs(cls, value: list[str]) -> list[str]:
+        # An empty list (or SLOSCOPE_SPECS=":") would load no SLO and report all is well.
+        if not value or any(not path.strip() for path in value):
+            raise ValueError(
+                "name at least one spec file or folder, and no empty path (default: slos)"
+            )
         return value
 
     @property
@@ -329,7 +360,8 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
             continue
         value: Any = env[var]
         if path == ("specs",):
-            value = [p for p in value.split(os.pathsep) if p]
+            # Empty parts stay, so ":::" is refused rather than read as no specs at all.
+            value = value.split(os.pathsep)
         target = data
         for key in path[:-1]:
             inner = target.get(key)

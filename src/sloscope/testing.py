@@ -1,7 +1,7 @@
 """Test doubles for code built on sloscope (and for sloscope's own tests).
 
-Two stand-ins for the telemetry a report reads, so a test needs neither a store nor a
-server:
+Stand-ins for the telemetry a report reads, so a test needs neither a store nor a
+server, and for the channels notifications go to:
 
 - :class:`FakeSource`: a :class:`~sloscope.sources.base.Source` that answers from
   per-minute counts you give it. Hand it to :meth:`Workspace.report
@@ -12,6 +12,9 @@ server:
   ``httpx.MockTransport``: no socket, every request recorded, answers scripted by a
   handler (:func:`prometheus_api` builds the usual one). Needs ``httpx`` (the
   ``prometheus`` extra).
+- :class:`CapturingNotifier`: a :class:`~sloscope.alerting.notify.base.Notifier` that
+  keeps every message it is handed, and fails on demand, so routing and delivery can be
+  checked without a Slack or a pager.
 
 Per-minute counts: ``good[i]`` and ``total[i]`` are the events of minute ``i``, which
 covers ``(start + 60*i, start + 60*(i+1)]``, as on every grid in sloscope.
@@ -36,6 +39,9 @@ from sloscope.spec.model import SLI, TimeslicesSLI
 
 if TYPE_CHECKING:
     import httpx
+
+    from sloscope.alerting.notify.base import DeliveryResult
+    from sloscope.alerting.notify.message import Notification
 
 MINUTE = 60
 
@@ -370,3 +376,51 @@ class FakePrometheus:
         answer = self.handler(seen)
         content, headers = answer.encode()
         return httpx.Response(answer.status, headers=headers, content=content)
+
+
+class CapturingNotifier:
+    """A notifier that records what it is sent instead of sending it.
+
+    ::
+
+        notifier = CapturingNotifier("pager")
+        deliver_due(store, {"pager": notifier}, now=t)   # or route through the workspace
+        assert [m.slo for m in notifier.messages] == ["place-order-availability"]
+
+    ``fail_next(n)`` makes the next ``n`` deliveries fail (``retryable`` as given), so a
+    test can see the outbox retry and dead-letter; failed attempts are kept in
+    ``attempts`` but not in ``messages``. Thread-safe, as delivery may run in a worker.
+    """
+
+    def __init__(self, name: str = "capture") -> None:
+        self.name = name
+        #: Messages delivered, in order.
+        self.messages: list[Notification] = []
+        #: Every message handed to :meth:`send`, delivered or not.
+        self.attempts: list[Notification] = []
+        self._failures = 0
+        self._retryable = True
+        self._lock = threading.Lock()
+
+    def fail_next(self, count: int = 1, *, retryable: bool = True) -> None:
+        """Fail the next ``count`` deliveries (a 503 when retryable, else a 400)."""
+        with self._lock:
+            self._failures = count
+            self._retryable = retryable
+
+    def send(self, message: Notification) -> DeliveryResult:
+        """Record ``message``; delivered unless a failure was asked for."""
+        from sloscope.alerting.notify.base import DeliveryResult
+
+        with self._lock:
+            self.attempts.append(message)
+            if self._failures > 0:
+                self._failures -= 1
+                status = 503 if self._retryable else 400
+                return DeliveryResult.failed(
+                    f"{self.name}: HTTP {status} (asked for by fail_next)",
+                    retryable=self._retryable,
+                    status=status,
+                )
+            self.messages.append(message)
+            return DeliveryResult.delivered(status=200)

@@ -21,12 +21,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sloscope.engine.burn import max_burn_rate
-from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
+from sloscope.engine.windows import (
+    AlertPolicy,
+    AlertWindow,
+    bundled_policies,
+    policy_from_mapping,
+)
 from sloscope.errors import Problem
 from sloscope.policy.budget import BudgetPolicy
 from sloscope.spec.durations import format_duration
 from sloscope.spec.load import LoadResult
-from sloscope.spec.model import SLO, PromQLSLI, Service, TimeslicesSLI
+from sloscope.spec.model import SLO, Origin, PromQLSLI, Service, TimeslicesSLI
+from sloscope.spec.outputs import output_problems
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,23 @@ def validate_project(loaded: LoadResult, rules: ProjectRules) -> LoadResult:
     services or SLOs are missing and the checks would report on a partial project.
     """
     problems = list(loaded.problems)
+    known = {**rules.alert_policies, **spec_policies(loaded)}
     if not loaded.errors:
-        problems += check_services(loaded.services, rules.alert_policies)
+        # A service's label problem is found once per SLO of the service: list it once.
+        problems += dict.fromkeys(check_services(loaded.services, known))
         problems += check_budget_policies(loaded.services, rules.budget_policies)
         problems += check_step(loaded.services, rules)
         problems += check_burn_steps(rules)
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
-    return LoadResult(loaded.services, tuple(problems), loaded.files)
+    return LoadResult(loaded.services, tuple(problems), loaded.files, loaded.alert_policies)
+
+
+def spec_policies(loaded: LoadResult) -> dict[str, AlertPolicy]:
+    """The alert policies spec files bring, as engine tables, by name."""
+    return {
+        p.name: policy_from_mapping(p.as_mapping(), where=str(p.origin or p.name))
+        for p in loaded.alert_policies
+    }
 
 
 def check_services(
@@ -93,8 +109,23 @@ def _problem(
     )
 
 
+def _output_problem(origin: Origin | None, message: str, hint: str) -> Problem:
+    return Problem(
+        origin.file if origin else "<unknown>",
+        origin.line if origin else 0,
+        1 if origin and origin.line else 0,
+        message,
+        hint,
+        "error",
+    )
+
+
 def _check_slo(service: Service, slo: SLO, known: Mapping[str, AlertPolicy]) -> list[Problem]:
-    out: list[Problem] = []
+    # What the generators refuse, refused here in their words (one owner of the rules).
+    out = [
+        _output_problem(where or slo.origin or service.origin, message, hint)
+        for where, message, hint in output_problems(service, slo)
+    ]
     if _uses_promql(slo):
         out.append(
             _problem(

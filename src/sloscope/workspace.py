@@ -20,9 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+import duckdb
+
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
 from sloscope.engine.evaluate import evaluate_slo, needed_span
+from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import (
     DEFAULT_LOOKBACKS,
     AlertPolicy,
@@ -33,13 +36,21 @@ from sloscope.errors import NotFoundError, SourceError, SpecError
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
 from sloscope.report.model import Report, SLOResult
 from sloscope.sources.base import Source
-from sloscope.sources.embedded import EmbeddedSource
+from sloscope.sources.embedded import EmbeddedSource, compile_selector
 from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
+from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
 from sloscope.telemetry.ingest import IngestResult, ingest_file
+from sloscope.telemetry.repair import (
+    Deletion,
+    StoreInfo,
+    delete_samples,
+    series_ids,
+    store_info,
+)
 from sloscope.telemetry.store import TelemetryStore
-from sloscope.validation import ProjectRules, validate_project
+from sloscope.validation import ProjectRules, spec_policies, validate_project
 
 if TYPE_CHECKING:
     from sloscope.alerting.matchers import Matcher
@@ -71,6 +82,8 @@ class Workspace:
     ) -> None:
         self.root = root
         self.config = config
+        # Alert policies the specs bring (Sloth AlertWindows...), known once they load.
+        self._spec_policies: dict[str, AlertPolicy] = {}
         #: Where secrets named in the config (``secret_env`` ...) are read from.
         self.env: Mapping[str, str] = os.environ if env is None else env
 
@@ -102,8 +115,9 @@ class Workspace:
 
     @property
     def alert_policies(self) -> dict[str, AlertPolicy]:
-        """Bundled and project alert policies by name."""
+        """Bundled, spec-file (once specs loaded) and project alert policies by name."""
         found = dict(bundled_policies())
+        found.update(self._spec_policies)
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
 
@@ -119,7 +133,9 @@ class Workspace:
         settings (:func:`~sloscope.validation.validate_project`).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
-        return validate_project(load_paths(targets), self.rules)
+        loaded = load_paths(targets)
+        self._spec_policies = spec_policies(loaded)
+        return validate_project(loaded, self.rules)
 
     @property
     def rules(self) -> ProjectRules:
@@ -132,6 +148,20 @@ class Workspace:
             config_file=str(self.root / CONFIG_FILE),
         )
 
+    def convert(self, paths: Sequence[str | Path], to: str = "sloscope") -> Generated:
+        """Specs of any format as native (or OpenSLO) files, one per service.
+
+        Raises :class:`SpecError` when the specs do not load; their warnings go into the
+        files as comments and into ``warnings``.
+        """
+        from sloscope.generate.convert import convert
+
+        result = self.validate(paths)
+        if result.errors:
+            raise SpecError(result.problems)
+        files = convert(result, "openslo" if to == "openslo" else "sloscope")
+        return Generated(files, tuple(str(p) for p in result.warnings))
+
     def services(self) -> tuple[Service, ...]:
         """The workspace's services; raises :class:`SpecError` when a spec is invalid."""
         result = self.validate()
@@ -141,13 +171,15 @@ class Workspace:
 
     def _spec_paths(self) -> list[Path]:
         paths = [self.resolve(p) for p in self.config.specs]
+        # Every configured path must exist: a typo must not drop a service's SLOs silently.
         missing = [p for p in paths if not p.exists()]
-        if missing and len(missing) == len(paths):
+        if missing:
             raise NotFoundError(
-                f"no specs at {', '.join(str(p) for p in missing)}; write one "
-                "(see README: Spec reference) or set specs: in sloscope.yaml"
+                f"no specs at {', '.join(str(p) for p in missing)} (the specs setting: "
+                f"specs: in {self.root / CONFIG_FILE}, or SLOSCOPE_SPECS); write one "
+                "(see README: Spec reference) or fix the setting"
             )
-        return [p for p in paths if p.exists()]
+        return paths
 
     # --- telemetry --------------------------------------------------------------------
 
@@ -166,9 +198,50 @@ class Workspace:
         fmt: str = "openmetrics",
         progress: Progress | None = None,
     ) -> IngestResult:
-        """Load a telemetry file (or binary stream) into the embedded store, all or nothing."""
-        with self.open_store() as store:
-            return ingest_file(store, source, format=fmt, progress=progress)
+        """Load a telemetry file (or binary stream) into the embedded store, all or nothing.
+
+        The store is opened for writing only once the file has parsed clean, so a report
+        running meanwhile waits at most for the write.
+        """
+        return ingest_file(
+            self.telemetry_path,
+            source,
+            format=fmt,
+            progress=progress,
+            limits=self.config.ingest.limits(),
+        )
+
+    def store_info(self) -> StoreInfo:
+        """What the embedded store holds (series, samples, time span, file size)."""
+        with self.open_store(read_only=True) as store:
+            return store_info(store)
+
+    def delete_series(
+        self,
+        selector: str,
+        from_seconds: int | None = None,
+        to_seconds: int | None = None,
+        apply: bool = False,
+    ) -> Deletion:
+        """Delete the samples of the series ``selector`` matches (PromQL syntax) in
+        ``[from, to]`` (Unix seconds, inclusive; None: unbounded), keeping the remaining
+        deltas exact. With ``apply=False``, only count what would be deleted.
+        """
+        try:
+            parsed = parse_selector(selector)
+        except SelectorSyntaxError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            raise SourceError(
+                f"selector {selector!r}: {exc.message} at column {exc.column}{hint}"
+            ) from None
+        clause, params = compile_selector(parsed)
+        low = from_seconds * 1000 if from_seconds is not None else None
+        # A sample at to_seconds.999 is still "at" to_seconds.
+        high = to_seconds * 1000 + 999 if to_seconds is not None else None
+        self.open_store(read_only=True).close()  # says so when there is no store
+        with self.open_store(read_only=not apply) as store:
+            ids = series_ids(store, clause, params, selector)
+            return delete_samples(store, ids, low, high, apply=apply)
 
     def source(self) -> Source:
         """The configured telemetry source, opened for reading."""
@@ -362,24 +435,55 @@ class Workspace:
         service: str | None = None,
         progress: Progress | None = None,
         source: Source | None = None,
-        only: Service | None = None,
         *,
+        only: Service | None = None,
+        slo: str | None = None,
+        trends: bool = True,
         lookbacks: Sequence[int] = (),
     ) -> Report:
-        """Every SLO's status at ``at`` (Unix seconds); ``only``: just this service's SLOs
-        (a service already loaded, perhaps with some SLOs left out); ``lookbacks``: burn
-        rates over these lookbacks (seconds) too (the org report's whole range)."""
+        """Every SLO's status at ``at`` (Unix seconds).
+
+        ``only``: just this service's SLOs (a service already loaded, perhaps with some
+        SLOs left out). ``slo`` keeps only the SLO of that name (of ``service`` when
+        given; an error when the name is unknown or, without ``service``, used by several
+        services). ``trends=False`` skips the budget burndown and last-day burn of each
+        SLO, which only the human-readable renderers draw. ``lookbacks``: burn rates over
+        these lookbacks (seconds) too (the org report's whole range).
+        """
         chosen = [only] if only is not None else self.select(self.services(), service)
         step = self.config.step_seconds
-        pairs = [(svc, slo) for svc in chosen for slo in svc.slos]
+        pairs = [(svc, s) for svc in chosen for s in svc.slos]
+        if slo is not None:
+            pairs = self._select_slo(pairs, slo, service)
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            results = self._evaluate(pairs, at, step, src, progress, extra=lookbacks)
+            results = self._evaluate(pairs, at, step, src, progress, trends=trends, extra=lookbacks)
+        except duckdb.Error as exc:
+            if isinstance(src, EmbeddedSource):
+                raise src.store.read_error(exc) from None
+            raise
         finally:
             if own_source:
                 src.close()
         return Report(at=at, step=step, source=src.name, results=tuple(results))
+
+    @staticmethod
+    def _select_slo(
+        pairs: list[tuple[Service, SLO]], name: str, service: str | None
+    ) -> list[tuple[Service, SLO]]:
+        """The one (service, SLO) pair named ``name``; NotFoundError when not exactly one."""
+        found = [(svc, s) for svc, s in pairs if s.name == name]
+        if len(found) == 1:
+            return found
+        if found:
+            services = ", ".join(sorted(svc.name for svc, _ in found))
+            raise NotFoundError(
+                f"SLO {name!r} is in several services ({services}); pick one with --service"
+            )
+        scope = f"service {service!r}" if service else "the specs"
+        known = ", ".join(sorted({s.name for _, s in pairs})) or "none"
+        raise NotFoundError(f"no SLO {name!r} in {scope}; known SLOs: {known}")
 
     def _evaluate(
         self,
@@ -389,6 +493,7 @@ class Workspace:
         src: Source,
         progress: Progress | None,
         *,
+        trends: bool = True,
         extra: Sequence[int] = (),
     ) -> list[SLOResult]:
         policies = self.alert_policies
@@ -429,7 +534,17 @@ class Workspace:
             has_data = series.series > 0
             consumed = status.consumed if has_data else None
             decision = decide(budget, consumed, status.burn_rates)
-            results.append(SLOResult(service, slo, status, decision, has_data, series.note))
+            trend = None
+            if trends:
+                trend = budget_trend(
+                    slo,
+                    series.good,
+                    series.total,
+                    start=series.start,
+                    step=series.step,
+                    at=at,
+                )
+            results.append(SLOResult(service, slo, status, decision, has_data, series.note, trend))
             if progress is not None:
                 progress(len(results), len(pairs))
         return results
@@ -478,7 +593,10 @@ class Workspace:
             check_exception(exception, [self.budget_policy(chosen, s) for s in slos])
         alone = replace(chosen, slos=tuple(slos))
         try:
-            figures = [self._figures(r) for r in self.report(at, source=source, only=alone).results]
+            figures = [
+                self._figures(r)
+                for r in self.report(at, source=source, only=alone, trends=False).results
+            ]
         except SourceError as exc:
             figures = [self._figures_without_data(chosen, s, at, str(exc)) for s in slos]
         return decide_gate(request, figures, overrides)

@@ -41,6 +41,10 @@ def test_report_json_has_the_hand_computed_figures(sloscope: CliRunner, ingested
     assert burn["30m"] == pytest.approx(3000 / 33000 / 0.001, abs=1e-4)
     assert burn["1h"] == pytest.approx(3000 / 63000 / 0.001, abs=1e-4)
     assert burn["3d"] == pytest.approx(3000 / (4320 * 1000 + 3000) / 0.001, abs=1e-4)
+    # Lossless: full float precision, not 4 decimals (90.9090909... would read 90.9091).
+    assert burn["5m"] == pytest.approx(500 / 5500 / 0.001, rel=1e-12)
+    assert burn["5m"] != round(burn["5m"], 4)
+    assert slo["error_budget"]["consumed"] == pytest.approx(3000 / 10_083, rel=1e-12)
     # For a 7d window: page 2% in 1h → 3.36, page 5% in 6h → 1.4, tickets 0.7 and 0.2333.
     assert slo["alerts"] == [
         {"severity": "page", "long_window": "1h", "short_window": "5m", "factor": 3.36},

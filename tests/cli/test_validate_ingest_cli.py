@@ -153,7 +153,7 @@ def test_ingest_prometheus_text_with_millisecond_timestamps(
 def test_ingest_of_a_folder_says_it_is_not_a_file(sloscope: CliRunner, workspace: Path) -> None:
     result = sloscope("ingest", str(workspace / "slos"), "-w", str(workspace))
     assert result.code == 2
-    assert "slos: not a file (a folder?); pass a telemetry file or - for stdin" in result.stderr
+    assert "slos: a folder, not a file; pass a telemetry file or - for stdin" in result.stderr
 
 
 def test_a_step_that_does_not_divide_the_alert_windows_is_a_validate_error(

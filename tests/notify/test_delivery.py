@@ -166,3 +166,32 @@ def test_a_worker_killed_mid_send_loses_nothing_and_the_row_is_sent_after_its_le
     with target.open() as store:  # a restart sends nothing already delivered
         assert deliver_due(store, hooks, NOW + 10_000).attempted == 0
     assert len(recorder.requests) == 2
+
+
+def test_capturing_notifier_sees_the_outbox_retry_and_then_the_delivery(
+    store: StateStore,
+) -> None:
+    from sloscope.testing import CapturingNotifier
+
+    pager = CapturingNotifier("pager")
+    pager.fail_next(1)
+    policy = RetryPolicy(max_attempts=3, backoff=30, max_backoff=3600)
+    _enqueue(store, ("pager",))
+    assert deliver_due(store, {"pager": pager}, NOW, policy=policy).retried == 1
+    assert (len(pager.attempts), pager.messages) == (1, [])
+    assert deliver_due(store, {"pager": pager}, NOW + 30, policy=policy).sent == 1
+    assert [m.slo for m in pager.messages] == ["orders-availability"]
+    assert len(pager.attempts) == 2
+
+
+def test_capturing_notifier_failing_for_good_sends_the_row_to_the_dead_letters(
+    store: StateStore,
+) -> None:
+    from sloscope.testing import CapturingNotifier
+
+    pager = CapturingNotifier("pager")
+    pager.fail_next(1, retryable=False)
+    _enqueue(store, ("pager",))
+    assert deliver_due(store, {"pager": pager}, NOW).dead == 1
+    [row] = _rows(store)
+    assert (row.status, row.last_error) == ("dead", "pager: HTTP 400 (asked for by fail_next)")

@@ -7,11 +7,11 @@ import hmac
 import json
 import time
 
-from sloscope.alerting.notify.base import Scrubber
 from sloscope.alerting.notify.http import post
 from sloscope.alerting.notify.pagerduty import PagerDutyNotifier
 from sloscope.alerting.notify.slack import SlackNotifier
 from sloscope.alerting.notify.webhook import SIGNATURE_HEADER, WebhookNotifier
+from sloscope.secrets import Scrubber
 from tests.notify.messages import firing, resolved
 from tests.notify.servers import Answer, RecordingServer
 

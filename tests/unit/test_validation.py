@@ -64,7 +64,8 @@ def test_an_unknown_alert_policy_is_an_error_listing_the_known_ones() -> None:
         (
             "error",
             "SLO api/avail: unknown alert policy 'fast'",
-            "known alert policies: google; define others under alert_policies in sloscope.yaml",
+            "known alert policies: google, pyrra; define others under alert_policies in "
+            "sloscope.yaml",
         )
     ]
 

@@ -6,7 +6,8 @@ Silences and notification routes select alerts with the same matchers::
     >>> m.matches({"severity": "page"})
     True
 
-A regular expression matches the whole value (as in Alertmanager and PromQL). A label
+A regular expression is RE2 and matches the whole value (as in Alertmanager and PromQL;
+:mod:`sloscope.spec.regex` is the one dialect of every user regex). A label
 that is absent matches as the empty string, so ``team!=payments`` holds for an alert with
 no ``team`` label.
 """
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
+
+from sloscope.spec.regex import RegexError, check_regex, full_match
 
 Op = Literal["=", "!=", "=~", "!~"]
 _OPS: dict[str, Op] = {"=": "=", "!=": "!=", "=~": "=~", "!~": "!~"}
@@ -24,7 +27,7 @@ _OPS: dict[str, Op] = {"=": "=", "!=": "!=", "=~": "=~", "!~": "!~"}
 #: Matchers longer than this are refused: nobody writes one, and a huge regex is a risk.
 MAX_MATCHER_CHARS = 1000
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The operator is the first of these after the name; "=~" and "!~" before "=" and "!=".
 _SPLIT = re.compile(r"^\s*([^=!~\s]+)\s*(=~|!~|!=|=)\s*(.*?)\s*$", re.DOTALL)
 
@@ -36,26 +39,26 @@ class Matcher:
     name: str
     op: Op
     value: str
-    _regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not _NAME.match(self.name):
+        if not _NAME.fullmatch(self.name):
             raise ValueError(
                 f"label name {self.name!r} is not valid; use letters, digits and _ "
                 "(not starting with a digit)"
             )
         if self.op in ("=~", "!~"):
             try:
-                compiled = re.compile(self.value)
-            except re.error as exc:
-                raise ValueError(f"{self.value!r} is not a regular expression: {exc}") from None
-            object.__setattr__(self, "_regex", compiled)
+                check_regex(self.value)
+            except RegexError as exc:
+                raise ValueError(
+                    f"{self.value!r} is not a regular expression (RE2): {exc}"
+                ) from None
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether ``labels`` satisfy this matcher."""
         value = labels.get(self.name, "")
-        if self._regex is not None:
-            found = self._regex.fullmatch(value) is not None
+        if self.op in ("=~", "!~"):
+            found = full_match(self.value, value)
             return found if self.op == "=~" else not found
         return (value == self.value) if self.op == "=" else (value != self.value)
 

@@ -44,6 +44,20 @@ def prepare_demo(root: Path, telemetry_store: Path, *, end: int, days: int, seed
             f"{root} already has a telemetry store ({telemetry_store}) that the demo did not "
             "write; run the demo in a new folder: sloscope demo --workspace demo"
         )
+    try:
+        return _write(root, state, telemetry_store, end=end, days=days, seed=seed)
+    except OSError as exc:
+        where = exc.filename or root
+        raise ConfigError(
+            f"the demo cannot write in {where} ({exc.strerror or exc}); make the folder "
+            "writable or give another one: sloscope demo --workspace DIR"
+        ) from None
+
+
+def _write(
+    root: Path, state: Path, telemetry_store: Path, *, end: int, days: int, seed: int
+) -> DemoFiles:
+    marker = state / MARKER
     state.mkdir(parents=True, exist_ok=True)
     specs = write_demo_specs(root / "slos")
     telemetry = state / "demo-telemetry.om"

@@ -130,11 +130,11 @@ def _arrays(good: FloatArray, total: FloatArray) -> tuple[FloatArray, FloatArray
     return good, total
 
 
-def figure_counts(
+def sli_counts(
     slo: SLO, good: FloatArray, total: FloatArray, *, start: int, step: int, end: int
 ) -> tuple[FloatArray, FloatArray, Unit]:
-    """The counts an SLO's figures are made of: its events, or slices for a time-slice
-    SLI (slices ending at ``end``), and which of the two they are."""
+    """The counts the figures are made of: events, or slices ending at ``end`` for a
+    time-slice SLI (the one place that decides which, for every figure of the engine)."""
     if isinstance(slo.sli, TimeslicesSLI):
         good, total = to_timeslices(
             good,
@@ -246,7 +246,7 @@ def evaluate_slo(
     """
     good, total = _arrays(good, total)
     n = _check_grid(len(total), start, step, at)
-    good, total, unit = figure_counts(slo, good[:n], total[:n], start=start, step=step, end=at)
+    good, total, unit = sli_counts(slo, good[:n], total[:n], start=start, step=step, end=at)
     cum = cumulative(good, total, start=start, step=step, check=False)
     objective = slo.objective
     nominal = slo.window.nominal_seconds
@@ -363,7 +363,7 @@ def evaluate_range(
     if range_start is None:
         range_start = start
     first = _check_grid(n, start, step, range_start)
-    good, total, unit = figure_counts(slo, good, total, start=start, step=step, end=end)
+    good, total, unit = sli_counts(slo, good, total, start=start, step=step, end=end)
     cum = cumulative(good, total, start=start, step=step, check=False)
     thresholds = (
         alert_thresholds(policy, slo.window.nominal_seconds) if slo.alerting.enabled else ()

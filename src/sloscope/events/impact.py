@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sloscope.engine import budget as budget_math
 from sloscope.engine.calendar import window_length, window_start
 from sloscope.engine.counts import FloatArray, cumulative
-from sloscope.engine.evaluate import figure_counts
+from sloscope.engine.evaluate import sli_counts
 from sloscope.spec.model import SLO
 
 
@@ -52,7 +52,7 @@ def incident_impact(
     ``good``/``total`` are per-step counts on the grid from ``start`` at ``step`` (as a
     source returns them), covering the SLO window that ends at ``mitigated``.
     """
-    good, total, _ = figure_counts(
+    good, total, _ = sli_counts(
         slo, good, total, start=start, step=step, end=start + len(total) * step
     )
     cum = cumulative(good, total, start=start, step=step)
@@ -82,7 +82,7 @@ def budget_consumed_at(
     ``good``/``total`` are per-step counts on the grid from ``start`` at ``step``,
     covering the SLO window before the first time through the last.
     """
-    good, total, _ = figure_counts(
+    good, total, _ = sli_counts(
         slo, good, total, start=start, step=step, end=start + len(total) * step
     )
     cum = cumulative(good, total, start=start, step=step)

@@ -18,11 +18,13 @@ How the model maps onto OpenSLO v1 (``github.com/OpenSLO/OpenSLO`` README):
   quarter boundary, which is where sloscope's calendar windows start anyway.
 - ratio SLI → ``ratioMetric`` (``counter: true``, ``good`` or ``bad``, and ``total``),
   each ``metricSource: {type: Prometheus, spec: {query: <selector>}}``.
-- latency SLI → ``thresholdMetric`` on the histogram's ``_bucket`` selector and the
-  objective's ``op: lte`` and ``value: <threshold in seconds>``: the form sloscope's
-  import reads as a latency SLI.
-- PromQL SLI → ``ratioMetric`` with the raw queries, ``{{window}}`` kept; an
-  ``error_ratio`` becomes ``raw`` with ``rawType: failure``.
+- latency SLI → a portable ``ratioMetric``: good ``<metric>_bucket{..., le="<threshold>"}``,
+  total ``<metric>_count{...}``, with ``sloscope.dev/latency-threshold`` (and
+  ``buckets``) so sloscope's import reads it back as the same latency SLI.
+- PromQL SLI → ``ratioMetric`` with the queries, ``{{window}}`` replaced by the SLO
+  window (``[28d]``): OpenSLO has no window template, so the exported query is one any
+  tool can run; ``sloscope.dev/promql`` keeps the template, which sloscope reads back.
+  An ``error_ratio`` becomes ``raw`` with ``rawType: failure``.
 - time slices → ``budgetingMethod: Timeslices`` and the objective's ``timeSliceTarget``
   and ``timeSliceWindow``; every other SLO is ``Occurrences``.
 - description → ``spec.description``; labels → ``metadata.labels``.
@@ -53,7 +55,6 @@ from typing import Any
 
 from sloscope.generate.yaml_text import dump_yaml
 from sloscope.spec.durations import format_duration
-from sloscope.spec.fields import rate_to_increase
 from sloscope.spec.model import (
     SLI,
     SLO,
@@ -67,22 +68,22 @@ from sloscope.spec.model import (
     TimeslicesSLI,
     Window,
 )
+from sloscope.spec.openslo.windows import CALENDAR_START
+from sloscope.spec.selectors import Matcher
 
 API_VERSION = "openslo/v1"
 #: The metric source type written for every query (sloscope's queries are PromQL).
 METRIC_SOURCE_TYPE = "Prometheus"
 #: Prefix of the annotations that carry what OpenSLO has no field for.
 ANNOTATION_PREFIX = "sloscope.dev/"
-#: startTime of calendar windows: a Monday, 1 January, so on every week/month/quarter start.
-CALENDAR_START = "2024-01-01 00:00:00"
 CALENDAR_DURATIONS: Mapping[str, str] = {"week": "1w", "month": "1M", "quarter": "1Q"}
 
 #: OpenSLO descriptions hold at most this many characters.
 DESCRIPTION_MAX = 1050
 #: Names every OpenSLO implementation must support (RFC 1123 DNS labels).
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 #: OpenSLO label keys: up to 63 characters, alphanumeric at both ends, -_. between.
-_LABEL_KEY = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
+_LABEL_KEY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _WINDOW = "{{window}}"
 
 _DEFAULT_ALERTING = Alerting()
@@ -171,7 +172,7 @@ def _unique_slo_names(
 
 
 def _check_name(name: str, what: str, warnings: list[str]) -> None:
-    if not _DNS_LABEL.match(name):
+    if not _DNS_LABEL.fullmatch(name):
         warnings.append(
             f"{what} name {name!r} is not an RFC 1123 name (lowercase letters, digits and "
             "'-', at most 63 characters), the only names every OpenSLO tool must accept; "
@@ -182,7 +183,7 @@ def _check_name(name: str, what: str, warnings: list[str]) -> None:
 def _check_metadata(
     who: str, labels: Mapping[str, str], description: str, warnings: list[str]
 ) -> None:
-    bad = [key for key in labels if not _LABEL_KEY.match(key)]
+    bad = [key for key in labels if not _LABEL_KEY.fullmatch(key)]
     if bad:
         warnings.append(
             f"{who}: label keys {', '.join(repr(k) for k in bad)} are not OpenSLO label keys "
@@ -242,7 +243,7 @@ def _slo_document(service: Service, slo: SLO, name: str, warnings: list[str]) ->
     spec["service"] = service.name
     spec["indicator"] = {
         "metadata": {"name": name},
-        "spec": _indicator_spec(indicator, who, warnings),
+        "spec": _indicator_spec(indicator, _range(slo.window)),
     }
     spec["timeWindow"] = [_time_window(slo.window)]
     spec["budgetingMethod"] = "Timeslices" if isinstance(sli, TimeslicesSLI) else "Occurrences"
@@ -253,6 +254,10 @@ def _slo_document(service: Service, slo: SLO, name: str, warnings: list[str]) ->
 def _slo_annotations(slo: SLO, name: str) -> dict[str, str]:
     """The SLO's ``sloscope.dev/`` annotations: what OpenSLO has no field for."""
     out = _link_annotations(slo.alerting)
+    inner = slo.sli.indicator if isinstance(slo.sli, TimeslicesSLI) else slo.sli
+    if isinstance(inner, PromQLSLI):
+        template = {k: v for k, v in dataclasses.asdict(inner).items() if v and k != "kind"}
+        out[ANNOTATION_PREFIX + "promql"] = _json(template)
     out.update(_identity_annotations(slo, name))
     out.update(_alerting_annotations(slo.alerting))
     return out
@@ -275,6 +280,9 @@ def _identity_annotations(slo: SLO, name: str) -> dict[str, str]:
         out[ANNOTATION_PREFIX + "name"] = slo.name
     if slo.journey is not None:
         out[ANNOTATION_PREFIX + "journey"] = slo.journey
+    latency = _latency(slo.sli)
+    if latency is not None:
+        out[ANNOTATION_PREFIX + "latency-threshold"] = repr(_number(latency.threshold))
     buckets = _buckets(slo.sli)
     if buckets is not None:
         out[ANNOTATION_PREFIX + "buckets"] = _json([_number(b) for b in buckets])
@@ -295,12 +303,29 @@ def _alerting_annotations(alerting: Alerting) -> dict[str, str]:
         out[ANNOTATION_PREFIX + "alert-labels"] = _json(dict(alerting.labels))
     if alerting.annotations:
         out[ANNOTATION_PREFIX + "alert-annotations"] = _json(dict(alerting.annotations))
+    if alerting.name:
+        out[ANNOTATION_PREFIX + "alert-name"] = alerting.name
+    for tier, settings in (("page", alerting.page), ("ticket", alerting.ticket)):
+        written: dict[str, object] = {}
+        if not settings.enabled:
+            written["enabled"] = False
+        if settings.labels:
+            written["labels"] = dict(settings.labels)
+        if settings.annotations:
+            written["annotations"] = dict(settings.annotations)
+        if written:
+            out[ANNOTATION_PREFIX + f"{tier}-alert"] = _json(written)
     return out
 
 
-def _buckets(sli: SLI) -> tuple[float, ...] | None:
+def _latency(sli: SLI) -> LatencySLI | None:
     inner = sli.indicator if isinstance(sli, TimeslicesSLI) else sli
-    return inner.buckets if isinstance(inner, LatencySLI) else None
+    return inner if isinstance(inner, LatencySLI) else None
+
+
+def _buckets(sli: SLI) -> tuple[float, ...] | None:
+    latency = _latency(sli)
+    return latency.buckets if latency is not None else None
 
 
 # --- indicators, windows, objectives ----------------------------------------------------
@@ -310,7 +335,12 @@ def _query(text: str) -> dict[str, Any]:
     return {"metricSource": {"type": METRIC_SOURCE_TYPE, "spec": {"query": text}}}
 
 
-def _indicator_spec(sli: SliceIndicator, who: str, warnings: list[str]) -> dict[str, Any]:
+def _range(window: Window) -> str:
+    """The SLO window as a PromQL range, what ``{{window}}`` becomes in an export."""
+    return format_duration(window.nominal_seconds)
+
+
+def _indicator_spec(sli: SliceIndicator, window: str) -> dict[str, Any]:
     if isinstance(sli, RatioSLI):
         part = "good" if sli.good is not None else "bad"
         selector = sli.good if sli.good is not None else sli.bad
@@ -322,12 +352,25 @@ def _indicator_spec(sli: SliceIndicator, who: str, warnings: list[str]) -> dict[
             }
         }
     if isinstance(sli, LatencySLI):
-        # The _bucket selector without le; the objective's value is the threshold.
-        return {"thresholdMetric": _query(str(sli.bucket_selector))}
-    return _promql_spec(sli, who, warnings)
+        # Portable: any OpenSLO tool can count bucket over count; the threshold
+        # annotation tells sloscope's import it was a latency SLI.
+        good = sli.bucket_selector.with_matcher(Matcher("le", "=", _le(sli.threshold)))
+        return {
+            "ratioMetric": {
+                "counter": True,
+                "good": _query(str(good)),
+                "total": _query(str(sli.count_selector)),
+            }
+        }
+    return _promql_spec(sli, window)
 
 
-def _promql_spec(sli: PromQLSLI, who: str, warnings: list[str]) -> dict[str, Any]:
+def _le(threshold: float) -> str:
+    """A histogram boundary as Prometheus clients write it in ``le`` (``0.3``, ``1.0``)."""
+    return repr(_number(threshold))
+
+
+def _promql_spec(sli: PromQLSLI, window: str) -> dict[str, Any]:
     given = {
         key: expr
         for key, expr in (("good", sli.good), ("bad", sli.bad), ("total", sli.total))
@@ -335,23 +378,18 @@ def _promql_spec(sli: PromQLSLI, who: str, warnings: list[str]) -> dict[str, Any
     }
     if sli.error_ratio is not None:
         given = {"error_ratio": sli.error_ratio}
-    for key, expr in given.items():
-        if _WINDOW not in expr:
-            warnings.append(
-                f"{who}: PromQL {key} has no {_WINDOW}; sloscope's OpenSLO import takes "
-                "such a query for a selector or a rate and may read it differently or refuse it"
-            )
-        elif rate_to_increase(expr) != expr:
-            warnings.append(
-                f"{who}: PromQL {key} is read back with rate(...[{_WINDOW}]) as "
-                f"increase(...[{_WINDOW}]): {rate_to_increase(expr)!r}"
-            )
     if sli.error_ratio is not None:
         # rawType failure: the query is bad/total, what error_ratio is.
-        return {"ratioMetric": {"rawType": "failure", "raw": _query(sli.error_ratio)}}
+        raw = _query(_over(sli.error_ratio, window))
+        return {"ratioMetric": {"rawType": "failure", "raw": raw}}
     ratio: dict[str, Any] = {"counter": True}
-    ratio.update({key: _query(expr) for key, expr in given.items()})
+    ratio.update({key: _query(_over(expr, window)) for key, expr in given.items()})
     return {"ratioMetric": ratio}
+
+
+def _over(expr: str, window: str) -> str:
+    """A PromQL template with ``{{window}}`` replaced by the SLO window: runnable as is."""
+    return expr.replace(_WINDOW, window)
 
 
 def _time_window(window: Window) -> dict[str, Any]:
@@ -359,7 +397,7 @@ def _time_window(window: Window) -> dict[str, Any]:
         return {
             "duration": CALENDAR_DURATIONS[window.unit],
             "isRolling": False,
-            "calendar": {"startTime": CALENDAR_START, "timeZone": window.timezone},
+            "calendar": {"startTime": window.start or CALENDAR_START, "timeZone": window.timezone},
         }
     return {"duration": format_duration(window.seconds), "isRolling": True}
 
@@ -368,9 +406,6 @@ def _objective(
     slo: SLO, indicator: SliceIndicator, who: str, warnings: list[str]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if isinstance(indicator, LatencySLI):
-        out["op"] = "lte"
-        out["value"] = _number(indicator.threshold)
     out["target"] = _number(slo.objective)
     if isinstance(slo.sli, TimeslicesSLI):
         out["timeSliceTarget"] = _number(slo.sli.target)

@@ -43,8 +43,9 @@ from sloscope.policy.budget import (
 from sloscope.spec.durations import parse_duration
 
 #: Exception kinds, scope names and texts are identifiers or short prose, not documents.
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
-_TARGET = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$"
+# Matched whole (fullmatch): "$" would let a name end in a newline.
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
+_TARGET = r"[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?"
 
 
 class _Strict(BaseModel):
@@ -93,7 +94,8 @@ class BudgetStepConfig(_Strict):
 class ExceptionKindConfig(_Strict):
     """An exception kind: its name, who may grant it, what it covers."""
 
-    kind: str = Field(pattern=_NAME, max_length=64)
+    # pydantic matches with Rust's regex, whose "$" is the end of the text.
+    kind: str = Field(pattern=f"^{_NAME}$", max_length=64)
     granted_by: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=1000)
 
@@ -121,7 +123,7 @@ class ScopeConfig(_Strict):
 
 def _checked(values: list[str], pattern: str, what: str) -> list[str]:
     for value in values:
-        if not re.match(pattern, value):
+        if not re.fullmatch(pattern, value):
             raise ValueError(f"{value!r} is not {what}")
     return values
 

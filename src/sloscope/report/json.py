@@ -1,6 +1,7 @@
 """The ``report --json`` contract of DESIGN.md.
 
-Fractions are 0 to 1; a figure with no data is ``null``, never 0. Keys are only ever added,
+Fractions are 0 to 1; every figure is at full float precision (lossless: JSON numbers are
+never rounded); a figure with no data is ``null``, never 0. Keys are only ever added,
 never renamed or removed: CI pipelines and other tools read them.
 """
 
@@ -15,12 +16,16 @@ from sloscope.spec.durations import format_duration
 from sloscope.timeparse import format_time
 
 
-def _num(value: float | None, digits: int) -> float | None:
-    """A finite figure rounded for reading, or None (JSON null) for no data."""
+def _num(value: float | None) -> float | None:
+    """A finite figure at full float precision, or None (JSON null) for no data.
+
+    Never rounded: a burn rate of 0.00004 is not "no errors", and consumers compare
+    figures exactly. Rounding is for the table, Markdown and HTML. ``-0.0`` is written 0.0.
+    """
     if value is None or not math.isfinite(value):
         return None
-    rounded = round(float(value), digits)
-    return 0.0 if rounded == 0 else rounded
+    number = float(value)
+    return 0.0 if number == 0 else number
 
 
 def slo_to_dict(result: SLOResult) -> dict[str, Any]:
@@ -34,17 +39,17 @@ def slo_to_dict(result: SLOResult) -> dict[str, Any]:
         "service": result.service.name,
         "slo": slo.name,
         "journey": slo.journey,
-        "objective": _num(slo.objective, 12),
+        "objective": _num(slo.objective),
         "window": slo.window.label,
-        "sli": _num(status.sli, 8),
-        "good": _num(good, 3),
-        "total": _num(total, 3),
+        "sli": _num(status.sli),
+        "good": _num(good),
+        "total": _num(total),
         "error_budget": {
-            "consumed": _num(status.consumed, 6),
-            "remaining": _num(status.remaining, 6),
+            "consumed": _num(status.consumed),
+            "remaining": _num(status.remaining),
         },
         "burn_rates": {
-            format_duration(lookback): _num(rate, 4) for lookback, rate in status.burn_rates.items()
+            format_duration(lookback): _num(rate) for lookback, rate in status.burn_rates.items()
         },
         "alerts": [
             {
@@ -58,7 +63,7 @@ def slo_to_dict(result: SLOResult) -> dict[str, Any]:
         "policy": {"state": result.decision.state, "reasons": list(result.decision.reasons)},
         # Extensions beyond the DESIGN.md example (added keys only).
         "window_start": format_time(status.window_start),
-        "budget_exhausted_in_seconds": _num(status.exhaustion_seconds, 0),
+        "budget_exhausted_in_seconds": _num(status.exhaustion_seconds),
         "owner": result.service.owner or None,
         "read_from": result.note or None,
     }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sloscope.report.model import Report
-from sloscope.report.text import TABLE_LOOKBACKS, alerts_text, burn, duration_words, percent
+from sloscope.report.rows import HEADS, cells
+from sloscope.report.sparkline import legend
 from sloscope.spec.durations import format_duration
 from sloscope.timeparse import format_time
 
@@ -15,31 +16,19 @@ def _cell(text: str) -> str:
 
 def render_markdown(report: Report) -> str:
     """A Markdown document: one table of every SLO, then the policy reasons."""
-    burn_heads = [f"Burn {format_duration(lb)}" for lb in TABLE_LOOKBACKS]
-    heads = ["Service", "SLO", "Objective", "Window", "SLI", "Budget left", *burn_heads]
-    heads += ["Exhausted in", "Alerts", "Policy"]
     lines = [
         f"# SLO report at {format_time(report.at)}",
         "",
-        f"Source: {report.source}, step {format_duration(report.step)}.",
+        f"Source: {report.source}, step {format_duration(report.step)}. A burn of 1x spends "
+        "the budget exactly over the window; ! marks a burn above an alert threshold.",
         "",
-        "| " + " | ".join(heads) + " |",
-        "|" + "|".join("---" if i < 2 or i == 3 else "---:" for i in range(len(heads))) + "|",
+        *(f"- {line}" for line in legend(report)),
+        "",
+        "| " + " | ".join(h.title for h in HEADS) + " |",
+        "|" + "|".join("---" if h.text else "---:" for h in HEADS) + "|",
     ]
     for r in report.results:
-        cells = [
-            r.service.name,
-            r.slo.name,
-            percent(r.slo.objective, 4),
-            r.slo.window.label,
-            percent(r.status.sli, 3),
-            percent(r.status.remaining, 1),
-            *(burn(r.status.burn_rates.get(lb)) for lb in TABLE_LOOKBACKS),
-            duration_words(r.status.exhaustion_seconds),
-            alerts_text(r) or "none",
-            r.decision.state,
-        ]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(_cell(c) for c in cells(r)) + " |")
     reasons = [(r, reason) for r in report.results for reason in r.decision.reasons]
     if reasons:
         lines += ["", "## Budget policy", ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sloscope.engine.evaluate import SLOStatus
+from sloscope.engine.trend import Trend
 from sloscope.policy.budget import PolicyDecision, PolicyState, worst
 from sloscope.spec.model import SLO, Service
 
@@ -14,7 +15,9 @@ class SLOResult:
     """One SLO of one service, evaluated.
 
     ``has_data`` is False when no telemetry series matched the SLI at all; every figure
-    is then ``None`` (``null`` in JSON), never 0.
+    is then ``None`` (``null`` in JSON), never 0. ``trend`` is the budget burndown and
+    the last day's burn for sparklines and charts (None when the report was asked
+    without trends, as ``report --json`` is).
     """
 
     service: Service
@@ -23,6 +26,7 @@ class SLOResult:
     decision: PolicyDecision
     has_data: bool
     note: str = ""
+    trend: Trend | None = None
 
 
 @dataclass(frozen=True)

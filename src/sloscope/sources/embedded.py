@@ -54,7 +54,9 @@ from sloscope.sources.histograms import (
 from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
+from sloscope.telemetry.repair import bad_samples
 from sloscope.telemetry.store import TelemetryStore
+from sloscope.timeparse import format_time
 
 #: Largest (atoms x steps) matrix summed at once; more series are read in batches.
 _MAX_CELLS = 16_000_000
@@ -156,6 +158,7 @@ class EmbeddedSource:
         self._check_histograms(slis, matched, start, end)
         series_atom, parts = _atoms(plans)
         sums = self._atom_sums(series_atom, len(set(series_atom.values())), start, end, step)
+        self._check_sums(sums, list(series_atom), start, end)
         # SLIs counting the same series share their rows (no copy of a month of steps);
         # read-only, so that no caller can change another SLI's counts by accident.
         sums.setflags(write=False)
@@ -176,6 +179,29 @@ class EmbeddedSource:
                 CountSeries(start=start, step=step, good=good, total=total, series=plan.series)
             )
         return out
+
+    def _check_sums(self, sums: NDArray[np.float64], ids: list[int], start: int, end: int) -> None:
+        """Name the stored samples that make a sum NaN, infinite or negative (a store
+        written before ingest refused such values), rather than let the engine fail on
+        counts that name no series.
+        """
+        if not sums.size:
+            return
+        low, high = float(sums.min()), float(sums.max())
+        if math.isfinite(low) and math.isfinite(high) and low >= 0:
+            return
+        found = bad_samples(self.store, ids, start * 1000, end * 1000)
+        if not found:
+            return
+        first = found[0]
+        last = max(b.ts_ms for b in found if b.series == first.series) // 1000
+        raise SourceError(
+            "the telemetry store holds samples that cannot be counted: "
+            + "; ".join(str(b) for b in found)
+            + ". Delete them (the other deltas stay exact), then ingest the corrected "
+            + f"values: sloscope store delete-series '{first.series}' --from "
+            + f"{format_time(first.ts_ms // 1000)} --to {format_time(last)} --yes"
+        )
 
     def _resolve(self, selectors: list[Selector]) -> dict[Selector, list[tuple[int, str]]]:
         """Series (id, ``le`` label) matched by each selector, in as few queries as can be.

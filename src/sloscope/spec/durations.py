@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
-_THRESHOLD = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$")
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$", re.ASCII)
+_THRESHOLD = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$", re.ASCII)
 
 
 def parse_duration(text: str) -> int:
@@ -27,7 +27,7 @@ def parse_duration(text: str) -> int:
         raise ValueError("empty duration; write a number and a unit such as 5m, 1h or 28d")
     total = 0
     pos = 0
-    for match in re.finditer(r"(\d+)(s|m|h|d|w)", text):
+    for match in re.finditer(r"([0-9]+)(s|m|h|d|w)", text):
         if match.start() != pos:
             break
         total += int(match.group(1)) * _UNIT_SECONDS[match.group(2)]

@@ -25,10 +25,10 @@ MIN_ERROR_BUDGET = 1e-6
 
 CALENDAR_UNITS: tuple[CalendarUnit, ...] = ("week", "month", "quarter")
 
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
+_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 #: The longest rolling SLO window: a (leap) year.
 MAX_WINDOW_DAYS = 366
-_ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$")
+_ROLLING = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$", re.ASCII)
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Context:
 
 def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:
     """Names go into metric labels, URLs and file names: letters, digits, '.', '_', '-'."""
-    if _NAME.match(name):
+    if _NAME.fullmatch(name):
         return True
     ctx.error(
         path,
@@ -227,8 +227,13 @@ def calendar_window(
     unit: str,
     tz_path: YamlPath,
     timezone: str,
+    *,
+    start: str | None = None,
 ) -> CalendarWindow | None:
-    """A calendar window (``week``, ``month``, ``quarter``) in an IANA time zone."""
+    """A calendar window (``week``, ``month``, ``quarter``) in an IANA time zone.
+
+    ``start`` is an OpenSLO ``startTime`` kept for export, as written.
+    """
     ok = True
     if unit not in CALENDAR_UNITS:
         ctx.error(
@@ -246,7 +251,7 @@ def calendar_window(
         ok = False
     if not ok:
         return None
-    return CalendarWindow(unit=unit, timezone=timezone)  # type: ignore[arg-type]
+    return CalendarWindow(unit=unit, timezone=timezone, start=start)  # type: ignore[arg-type]
 
 
 def valid_timezone(name: str) -> bool:

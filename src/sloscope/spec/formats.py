@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sloscope.errors import Problem
 from sloscope.spec.fields import Context
-from sloscope.spec.model import Service
+from sloscope.spec.model import Service, SpecAlertPolicy
 from sloscope.spec.yamlpos import Document, Pos
 
 
@@ -36,6 +36,7 @@ class FormatResult:
 
     services: list[LoadedService] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    alert_policies: list[SpecAlertPolicy] = field(default_factory=list)
 
 
 class SpecFormat(Protocol):

@@ -17,15 +17,18 @@ x.yaml:2:7: error: unknown kind 'Nope' for apiVersion sloscope/v1 (hint: support
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sloscope.errors import Problem, SpecError
 from sloscope.spec.formats import LoadedService, SpecFormat
-from sloscope.spec.model import Service
+from sloscope.spec.model import Service, SpecAlertPolicy
 from sloscope.spec.native.loader import NativeFormat
 from sloscope.spec.openslo.loader import OpenSLOFormat
+from sloscope.spec.pyrra.loader import PyrraFormat
+from sloscope.spec.slogen.loader import SloGeneratorFormat
 from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
 from sloscope.spec.yamlpos import (
     Document,
@@ -35,7 +38,13 @@ from sloscope.spec.yamlpos import (
 )
 
 #: The spec formats, asked in this order whether a document is theirs.
-FORMATS: tuple[SpecFormat, ...] = (NativeFormat(), OpenSLOFormat(), SlothFormat())
+FORMATS: tuple[SpecFormat, ...] = (
+    NativeFormat(),
+    OpenSLOFormat(),
+    SlothFormat(),
+    PyrraFormat(),
+    SloGeneratorFormat(),
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -46,12 +55,14 @@ class LoadResult:
 
     ``services`` holds what loaded cleanly: with errors, a service or SLO that had one is
     left out, so check :attr:`errors` (or call :meth:`raise_for_errors`) before using it.
-    ``files`` lists the files read, in the order read.
+    ``files`` lists the files read, in the order read. ``alert_policies`` are those the
+    spec files bring (Sloth ``AlertWindows``, slo-generator error-budget policies).
     """
 
     services: tuple[Service, ...]
     problems: tuple[Problem, ...]
     files: tuple[str, ...]
+    alert_policies: tuple[SpecAlertPolicy, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -131,15 +142,35 @@ def _expand(paths: Sequence[str | Path], problems: list[Problem]) -> list[tuple[
 
 
 def _folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
-    """The spec files below ``folder``, sorted, hidden ones left out; none is a problem."""
-    found = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in SPEC_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
-    if not found:
+    """The spec files below ``folder``, sorted, hidden ones left out; none is a problem.
+
+    A folder that cannot be listed, a dangling link and a ``.yaml`` that is not a regular
+    file are problems too: each would otherwise drop SLOs without a word.
+    """
+    unreadable: list[OSError] = []
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder, onerror=unreadable.append, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            path = Path(top) / name
+            if name.startswith(".") or path.suffix.lower() not in SPEC_SUFFIXES:
+                continue
+            if path.is_file():
+                found.append(path)
+            else:
+                problems.append(_not_a_spec_file(path))
+    for exc in unreadable:
+        where = exc.filename or folder
+        problems.append(
+            Problem(
+                str(where),
+                0,
+                0,
+                f"cannot read this folder: {exc.strerror or exc}",
+                "check its permissions (its specs would be left out)",
+            )
+        )
+    if not found and not unreadable:
         problems.append(
             Problem(
                 str(folder),
@@ -149,7 +180,15 @@ def _folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
                 "spec files end in .yaml or .yml",
             )
         )
-    return found
+    return sorted(found)
+
+
+def _not_a_spec_file(path: Path) -> Problem:
+    if path.is_symlink() and not path.exists():
+        return Problem(
+            str(path), 0, 0, "dangling symbolic link", "point it at a spec file or remove it"
+        )
+    return Problem(str(path), 0, 0, "not a regular file", "spec files are regular YAML files")
 
 
 def _parse(text: str, name: str, problems: list[Problem]) -> list[Document]:
@@ -172,20 +211,27 @@ def _load_documents(
     documents: list[Document], problems: list[Problem], files: tuple[str, ...]
 ) -> LoadResult:
     groups: list[list[Document]] = [[] for _ in FORMATS]
-    for doc in documents:
+    for doc in (item for document in documents for item in _items(document)):
         index = _format_of(doc, problems)
         if index is not None:
             groups[index].append(doc)
     loaded: list[LoadedService] = []
+    policies: list[SpecAlertPolicy] = []
     for spec_format, group in zip(FORMATS, groups, strict=True):
         result = spec_format.load(group)
         loaded.extend(result.services)
         problems.extend(result.problems)
+        policies.extend(result.alert_policies)
     services = _unique_services(loaded, problems)
     order = {name: index for index, name in enumerate(files)}
     # Stable: problems of paths that were never read (missing files) keep the given order.
     problems.sort(key=lambda p: (order.get(p.file, -1), p.line, p.column))
-    return LoadResult(services=tuple(services), problems=tuple(problems), files=files)
+    return LoadResult(
+        services=tuple(services),
+        problems=tuple(problems),
+        files=files,
+        alert_policies=tuple(policies),
+    )
 
 
 def _supported() -> dict[str, tuple[str, ...]]:
@@ -200,11 +246,33 @@ def _supported_hint() -> str:
     return "supported: " + "; ".join(parts) + f"; or Sloth's version: {PLAIN_VERSION!r}"
 
 
+def _items(doc: Document) -> list[Document]:
+    """The documents one YAML document holds: itself, or each item of a list.
+
+    OpenSLO's SDKs read a document that is a list of objects, and ``kubectl get -o yaml``
+    writes ``kind: List`` (or ``ServiceLevelObjectiveList``) with the objects in ``items``;
+    each item is read as its own document, its problems at its own lines.
+    """
+    data = doc.data
+    if isinstance(data, list):
+        return [doc.sub((index,), doc.index) for index in range(len(data))]
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("kind"), str)
+        and str(data["kind"]).endswith("List")
+        and isinstance(data.get("items"), list)
+    ):
+        items = data["items"]
+        assert isinstance(items, list)
+        return [doc.sub(("items", index), doc.index) for index in range(len(items))]
+    return [doc]
+
+
 def _format_of(doc: Document, problems: list[Problem]) -> int | None:
     """The index in :data:`FORMATS` of the document's format; None after a problem."""
     data = doc.data
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"the value {data!r}"
+        kind = "a list inside a list" if isinstance(data, list) else f"the value {data!r}"
         problems.append(
             Problem(
                 doc.file,
@@ -238,8 +306,8 @@ def _unclaimed(doc: Document, data: dict[str, object]) -> Problem:
         return _unknown_kind(doc, api, supported[api], data.get("kind"))
     pos = doc.pos(("apiVersion",))
     hint = _supported_hint()
-    if isinstance(api, str) and api.startswith("openslo/"):
-        hint = "only openslo/v1 is supported; convert older files (e.g. with oslo convert)"
+    if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
+        hint = "supported OpenSLO versions: openslo/v1alpha, openslo/v1, openslo.com/v2alpha"
     return Problem(doc.file, pos.line, pos.column, f"unknown apiVersion {api!r}", hint)
 
 

@@ -142,11 +142,14 @@ class RollingWindow:
 class CalendarWindow:
     """A calendar window: from the start of the current week/month/quarter in ``timezone``.
 
-    Weeks start on Monday (ISO 8601).
+    Weeks start on Monday (ISO 8601). ``start`` is an OpenSLO ``calendar.startTime`` as
+    written (``2025-01-06 00:00:00``), kept so an export writes it back; evaluation does
+    not use it.
     """
 
     unit: CalendarUnit
     timezone: str = "UTC"
+    start: str | None = None
     kind: Literal["calendar"] = "calendar"
 
     @property
@@ -167,12 +170,27 @@ Window = RollingWindow | CalendarWindow
 
 
 @dataclass(frozen=True)
+class TierAlert:
+    """One tier's alert (page or ticket): on or off, and its own labels and annotations.
+
+    They are added over the SLO's alerting labels and annotations, so an imported
+    Sloth ``page_alert: {labels: {severity: critical}}`` keeps routing as it did.
+    """
+
+    enabled: bool = True
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Alerting:
     """How an SLO alerts: which alert policy, where the runbook is, extra labels.
 
     ``policy`` names an alert policy of the project config (default ``google``: the SRE
     workbook's multi-window multi-burn-rate table). ``enabled=False`` keeps the SLO in
-    reports and gates but generates no alerts.
+    reports and gates but generates no alerts. ``name`` replaces the alert name of both
+    tiers (Sloth's ``alerting.name``: page and ticket share it, told apart by labels);
+    ``page`` and ``ticket`` turn one tier off or add labels and annotations to it.
     """
 
     runbook: str | None = None
@@ -181,6 +199,51 @@ class Alerting:
     enabled: bool = True
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    name: str | None = None
+    page: TierAlert = field(default_factory=TierAlert)
+    ticket: TierAlert = field(default_factory=TierAlert)
+
+    def tier(self, tier: str) -> TierAlert:
+        """The page or ticket alert's settings."""
+        return self.page if tier == "page" else self.ticket
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One row of an alert policy a spec file brings, as sloscope.yaml writes rows."""
+
+    severity: Literal["page", "ticket"]
+    budget_percent: float
+    long: str
+    short: str
+
+
+@dataclass(frozen=True)
+class SpecAlertPolicy:
+    """An alert policy that comes with spec files rather than sloscope.yaml: Sloth's
+    ``AlertWindows``, slo-generator's error-budget policy steps. SLOs name it in
+    ``alerting.policy`` like any other; the engine builds the table from ``rows``."""
+
+    name: str
+    rows: tuple[PolicyRow, ...]
+    description: str = ""
+    origin: Origin | None = field(default=None, compare=False)
+
+    def as_mapping(self) -> dict[str, object]:
+        """The policy as sloscope.yaml's ``alert_policies`` writes one."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "windows": [
+                {
+                    "severity": r.severity,
+                    "budget_percent": r.budget_percent,
+                    "long": r.long,
+                    "short": r.short,
+                }
+                for r in self.rows
+            ],
+        }
 
 
 @dataclass(frozen=True)

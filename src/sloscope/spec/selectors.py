@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sloscope.spec.regex import RegexError, check_regex, full_match
+
 MatchOp = Literal["=", "!=", "=~", "!~"]
 
 _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -50,7 +52,7 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = re.fullmatch(self.value, actual) is not None
+        found = full_match(self.value, actual)
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
@@ -182,8 +184,8 @@ class _Parser:
         value = self.parse_string()
         if op in ("=~", "!~"):
             try:
-                re.compile(value)
-            except re.error as exc:
+                check_regex(value)
+            except RegexError as exc:
                 self.pos = value_column
                 raise self.fail(
                     f"invalid regular expression {value!r} for label {label!r}: {exc}",

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,6 +35,8 @@ MAX_ALIAS_EXPANSION = 50_000
 
 PathKey = str | int
 YamlPath = tuple[PathKey, ...]
+
+_T = TypeVar("_T")
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
@@ -96,6 +99,26 @@ class Document:
             last = columns[-1] + 1 if columns else (1 if span.style else 0)
             return Pos(span.start.line, span.start.column + last)
         return Pos(span.start.line, span.start.column + columns[offset])
+
+    def sub(self, path: YamlPath, index: int) -> Document:
+        """The value at ``path`` as a document of its own (an item of a list-form file).
+
+        Positions are kept: the item's problems name the item's own lines.
+        """
+        size = len(path)
+
+        def below(table: dict[YamlPath, _T]) -> dict[YamlPath, _T]:
+            return {key[size:]: value for key, value in table.items() if key[:size] == path}
+
+        return Document(
+            file=self.file,
+            index=index,
+            data=self.get(path),
+            start=self.pos(path),
+            values=below(self.values),
+            keys=below(self.keys),
+            scalars=below(self.scalars),
+        )
 
     def get(self, path: YamlPath) -> object:
         """The value at ``path`` (None when absent)."""

@@ -1,12 +1,16 @@
-"""Load a telemetry file into the embedded store: parse it whole, then store it at once.
+"""Load a telemetry file into the embedded store: parse it all, then write it at once.
 
-The file is parsed completely before anything is written, so a file with a bad line
-stores nothing (and the error lists up to 20 problems with their line numbers); the
-store then adds every sample in one transaction.
+The file is parsed a chunk at a time into a :class:`~sloscope.telemetry.spool.Spool` on
+disk, so memory stays bounded whatever its size; only when every line has parsed clean
+is the store opened for writing and every sample added in one transaction. So a file
+with a bad line stores nothing (the error lists up to 20 problems with their line
+numbers), and the store's write lock, which readers wait for, is held only while the
+samples are written, never while the file is read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -16,10 +20,17 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from sloscope.errors import IngestError
-from sloscope.telemetry.openmetrics import FORMATS, Format, ParsedSamples, parse_stream
-from sloscope.telemetry.store import AddResult, TelemetryStore
+from sloscope.telemetry.limits import IngestLimits
+from sloscope.telemetry.openmetrics.lines import OpenMetricsParser
+from sloscope.telemetry.openmetrics.series import FORMATS, Format, SeriesKey
+from sloscope.telemetry.openmetrics.stream import read_columns
+from sloscope.telemetry.spool import Spool
+from sloscope.telemetry.store import AddResult, TelemetryStore, check_store_path
 
 Progress = Callable[[int, int], None]
+
+#: DuckDB's memory while an ingest writes (its block cache; the batches are on top).
+WRITE_MEMORY_MB = 96
 
 
 @dataclass(frozen=True)
@@ -79,18 +90,22 @@ class IngestResult:
 
 
 def ingest_file(
-    store: TelemetryStore,
+    store: TelemetryStore | str | os.PathLike[str],
     path_or_stream: str | os.PathLike[str] | IO[bytes] | IO[str],
     format: Format | str = "openmetrics",
     progress: Progress | None = None,
+    limits: IngestLimits | None = None,
 ) -> IngestResult:
     """Parse an OpenMetrics (or Prometheus text) file and add its samples to ``store``.
 
-    ``format`` is ``openmetrics`` (timestamps in seconds) or ``prometheus`` (the text
-    format, timestamps in milliseconds). ``path_or_stream`` is a path, ``"-"`` for
-    standard input, or an open binary or text stream. ``progress(bytes_done,
-    bytes_total)`` is called as the file is read (total is 0 when unknown, as for a pipe)
-    and once more, with done == total, when the samples are stored.
+    ``store`` is the store's path (opened for writing only once the file has parsed, so
+    readers wait only for the write) or an open :class:`TelemetryStore`. ``format`` is
+    ``openmetrics`` (timestamps in seconds) or ``prometheus`` (the text format,
+    timestamps in milliseconds). ``path_or_stream`` is a path, ``"-"`` for standard
+    input, or an open binary or text stream. ``progress(bytes_done, bytes_total)`` is
+    called as the file is read (total is 0 when unknown, as for a pipe) and once more,
+    with done == total, when the samples are stored. ``limits`` bound label sizes and
+    series counts (:class:`~sloscope.telemetry.limits.IngestLimits`).
 
     Raises :class:`~sloscope.errors.IngestError` naming the file, line and problem; the
     store is then unchanged.
@@ -98,30 +113,37 @@ def ingest_file(
     if format not in FORMATS:
         raise IngestError(f"unknown telemetry format {format!r}; use one of {', '.join(FORMATS)}")
     fmt = cast(Format, format)
+    path = store.path if isinstance(store, TelemetryStore) else Path(store)
+    check_store_path(path)  # before reading a file that could not be stored anyway
     stream, name, total, owned = _open(path_or_stream)
+    parser = OpenMetricsParser(name, fmt, limits)
     try:
-        parsed = parse_stream(stream, name, format=fmt, total_bytes=total, progress=progress)
+        with contextlib.closing(Spool(path.parent)) as spool:
+            for columns in read_columns(stream, parser, total, progress):
+                spool.append(columns)
+            summary = parser.finish()
+            added = _write(store, summary.series, spool)
+            span = (spool.first, spool.last) if spool.samples else None
+            samples = spool.samples
     finally:
         if owned:
             stream.close()
     warnings: list[str] = []
-    if format == "openmetrics" and not parsed.has_eof and parsed.lines:
+    if format == "openmetrics" and not summary.has_eof and summary.lines:
         warnings.append(
             f"{name}: no '# EOF' at the end; OpenMetrics files end with it, so the file may "
             "be truncated (all of it was loaded)"
         )
-    added, span = _store(store, parsed)
     if added.nan_skipped:
         warnings.append(
-            f"{name}: {added.nan_skipped} NaN sample(s) (staleness markers) were skipped; "
-            "they count nothing"
+            f"{name}: {added.nan_skipped} NaN sample(s) of gauges were skipped; they count nothing"
         )
     if progress is not None:
         # Done: for a stream of unknown size the total is what was read.
-        progress(parsed.bytes_read, total or parsed.bytes_read)
+        progress(parser.bytes_read, total or parser.bytes_read)
     return IngestResult(
         source=name,
-        samples_read=len(parsed),
+        samples_read=samples,
         new_samples=added.new_samples,
         duplicates=added.duplicates,
         conflicts=added.conflicts,
@@ -133,14 +155,30 @@ def ingest_file(
     )
 
 
-def _store(
-    store: TelemetryStore, parsed: ParsedSamples
-) -> tuple[AddResult, tuple[int, int] | None]:
-    """Add the parsed samples; what was added, and their first and last timestamp."""
-    if not len(parsed):
-        return AddResult(0, 0, 0, 0, 0), None
-    added = store.add(parsed.series, parsed.series_index, parsed.timestamps, parsed.values)
-    return added, (int(parsed.timestamps.min()), int(parsed.timestamps.max()))
+def _write(
+    store: TelemetryStore | str | os.PathLike[str], series: list[SeriesKey], spool: Spool
+) -> AddResult:
+    """Add the spooled samples; the store is opened (and locked) only now, when given
+    as a path, and checked whole first: writing into a damaged store would hide it.
+    """
+    if not spool.samples:
+        return AddResult(0, 0, 0, 0, 0)
+    if isinstance(store, TelemetryStore):
+        return _add(store, series, spool)
+    with TelemetryStore(Path(store), memory_limit_mb=WRITE_MEMORY_MB) as opened:
+        return _add(opened, series, spool)
+
+
+def _add(store: TelemetryStore, series: list[SeriesKey], spool: Spool) -> AddResult:
+    store.verify()
+    try:
+        return store.add(series, spool.batches())
+    except IngestError:
+        # On a full disk the spool beside the store may be what leaves no room to give
+        # the failed write's blocks back: delete it first, then reclaim them.
+        spool.close()
+        store.reclaim()
+        raise
 
 
 def _open(source: Any) -> tuple[BinaryIO, str, int, bool]:

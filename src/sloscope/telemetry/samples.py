@@ -14,6 +14,7 @@ the deltas of their series recomputed from the earliest new timestamp on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -60,8 +61,63 @@ class WrittenSamples:
     conflicts: int
 
 
+class RowWriter:
+    """Inserts sample rows into the store inside its transaction, in bounded memory.
+
+    DuckDB keeps every numpy array an INSERT scanned alive until the transaction ends,
+    so one large ingest written straight from numpy would hold all its rows in memory.
+    Large inserts therefore go through a Parquet file in ``folder``, written by a
+    separate in-memory connection (whose statements end at once, freeing the arrays)
+    and read back by the store's connection in SQL.
+    """
+
+    #: Inserts of fewer rows are scanned from numpy directly (what they hold is small).
+    DIRECT_ROWS = 1 << 16
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+        self.con = con
+        self.folder = folder
+        self._staging = duckdb.connect()
+        self._file = str(folder / "rows.parquet")
+
+    def insert(
+        self,
+        sid: NDArray[np.int32],
+        ts: NDArray[np.int64],
+        val: NDArray[np.float64],
+        delta: NDArray[np.float64],
+    ) -> None:
+        """Append rows to ``samples``."""
+        rows = {"series_id": sid, "ts": ts, "value": val, "delta": delta}
+        if len(sid) < self.DIRECT_ROWS:
+            self.con.register("_new_samples", rows)
+            try:
+                self.con.execute(
+                    "INSERT INTO samples SELECT series_id, ts, value, delta FROM _new_samples"
+                )
+            finally:
+                self.con.unregister("_new_samples")
+            return
+        self._staging.register("_rows", rows)
+        try:
+            self._staging.execute(
+                "COPY (SELECT * FROM _rows) TO ? (FORMAT parquet, COMPRESSION uncompressed)",
+                [self._file],
+            )
+        finally:
+            self._staging.unregister("_rows")
+        self.con.execute(
+            "INSERT INTO samples SELECT series_id, ts, value, delta FROM read_parquet(?)",
+            [self._file],
+        )
+
+    def close(self) -> None:
+        """Close the staging connection."""
+        self._staging.close()
+
+
 def write_samples(
-    con: duckdb.DuckDBPyConnection,
+    writer: RowWriter,
     batch: SortedSamples,
     *,
     last_ts: NDArray[np.int64],
@@ -74,6 +130,7 @@ def write_samples(
     whose new samples start at or before it (a gap being filled, or a re-ingest) the
     stored samples are merged in and rewritten from its earliest new one on.
     """
+    con = writer.con
     starts = batch.starts()
     batch_ids, first_new = batch.sid[starts], batch.ts[starts]
     sid, ts, val = batch.sid, batch.ts, batch.val
@@ -102,7 +159,7 @@ def write_samples(
         write = np.ones(len(sid), dtype=bool)
     else:
         write, new_samples = _rewrite_mask(con, sid, ts, kind)
-    _insert(con, sid[write], ts[write], val[write], delta[write])
+    writer.insert(sid[write], ts[write], val[write], delta[write])
     return WrittenSamples(SortedSamples(sid, ts, val), new_samples, duplicates, conflicts)
 
 
@@ -123,20 +180,6 @@ def _first_of_each_time(
     equal = (val[dropped] == val[kept]) | (np.isnan(val[dropped]) & np.isnan(val[kept]))
     duplicates = int(equal.sum())
     return ~same, duplicates, len(dropped) - duplicates
-
-
-def _insert(
-    con: duckdb.DuckDBPyConnection,
-    sid: NDArray[np.int32],
-    ts: NDArray[np.int64],
-    val: NDArray[np.float64],
-    delta: NDArray[np.float64],
-) -> None:
-    con.register("_new_samples", {"series_id": sid, "ts": ts, "value": val, "delta": delta})
-    try:
-        con.execute("INSERT INTO samples SELECT series_id, ts, value, delta FROM _new_samples")
-    finally:
-        con.unregister("_new_samples")
 
 
 def _merge_stored(

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import tempfile
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -33,9 +37,11 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
-from sloscope.errors import IngestError, SourceError
-from sloscope.telemetry.openmetrics import SeriesKey
-from sloscope.telemetry.samples import NEVER, SortedSamples, write_samples
+from sloscope.errors import IngestError, SloscopeError, SourceError
+from sloscope.telemetry.catalog import resolve_series, series_state, update_series_state
+from sloscope.telemetry.openmetrics.numbers import Columns
+from sloscope.telemetry.openmetrics.series import SeriesKey
+from sloscope.telemetry.samples import NEVER, RowWriter, SortedSamples, write_samples
 
 #: Version of the schema this code writes; a store with a newer one is refused.
 SCHEMA_VERSION = 1
@@ -61,6 +67,13 @@ CREATE TABLE IF NOT EXISTS samples (
 """
 
 
+# A catalog change that touches no data: the checkpoint after it truncates free blocks.
+_RECLAIM = (
+    "CREATE TABLE _reclaim (x INTEGER); INSERT INTO _reclaim VALUES (1); "
+    "DROP TABLE _reclaim; CHECKPOINT"
+)
+
+
 @dataclass(frozen=True)
 class AddResult:
     """What one :meth:`TelemetryStore.add` did."""
@@ -82,30 +95,93 @@ class TelemetryStore:
 
     The workspace decides the path (``.sloscope/telemetry.duckdb``); parent directories
     are created. ``read_only=True`` opens an existing file for queries only (several
-    processes may read at once; DuckDB allows one writer).
+    processes may read at once; DuckDB allows one writer). While another process holds
+    the file, opening waits up to ``wait`` seconds. ``memory_limit_mb`` bounds DuckDB's
+    own memory (a large ingest sets it so that its memory does not grow with the file).
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        read_only: bool = False,
+        wait: float = 60.0,
+        memory_limit_mb: int | None = None,
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         if read_only and not self.path.exists():
             raise SourceError(
                 f"no telemetry store at {self.path} (load data first with 'sloscope ingest FILE')"
             )
+        check_store_path(self.path)
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise IngestError(unwritable(self.path.parent, exc)) from None
+        self.con = self._connect(wait)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise SourceError(
-                f"cannot open the telemetry store {self.path}: {exc} (another sloscope "
-                "process may be writing to it; wait for it to finish)"
-            ) from None
-        try:
+            if memory_limit_mb is not None:
+                # DuckDB's cache of blocks would otherwise grow with what is written.
+                self.con.execute(f"SET memory_limit = '{int(memory_limit_mb)}MB'")
             self._check_schema()
+        except duckdb.Error as exc:
+            self.con.close()
+            raise SourceError(self._damaged(exc)) from None
         except BaseException:
             self.con.close()
             raise
+
+    def _connect(self, wait: float) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting up to ``wait`` seconds while another process writes it.
+
+        DuckDB locks the file: one process may write, or several read. An ingest holds
+        the lock only while it writes (it parses first), so waiting here costs at most
+        one write.
+        """
+        deadline = time.monotonic() + wait
+        pause = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.Error as exc:
+                if not _is_lock_conflict(exc):
+                    raise self._open_error(exc) from None
+                if time.monotonic() >= deadline:
+                    raise SourceError(
+                        f"the telemetry store {self.path} is still locked by another "
+                        f"process after {wait:g} s (an ingest writing a large file, or a "
+                        "process that hangs); wait for it to finish, or stop it"
+                    ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    def _open_error(self, exc: duckdb.Error) -> SloscopeError:
+        """The error to raise when the file cannot be opened, saying why."""
+        text = str(exc)
+        if isinstance(exc, duckdb.PermissionException) or "Permission denied" in text:
+            return SourceError(
+                f"cannot open the telemetry store {self.path}: permission denied; give "
+                "this user read (and, to ingest, write) access to the file and its folder"
+            )
+        if "Read-only file system" in text or "read-only" in text.lower():
+            return IngestError(unwritable(self.path.parent, OSError(errno.EROFS, text)))
+        return SourceError(self._damaged(exc))
+
+    def read_error(self, exc: duckdb.Error) -> SourceError:
+        """The error to raise when a query of the store fails: a damaged file says so."""
+        text = str(exc)
+        if any(word in text for word in ("Corrupt", "checksum", "Could not read enough")):
+            return SourceError(self._damaged(exc))
+        return SourceError(f"the telemetry store {self.path} could not answer: {_first_line(exc)}")
+
+    def _damaged(self, exc: duckdb.Error) -> str:
+        """The message for a store that opens but cannot be read: truncated or corrupt."""
+        return (
+            f"the telemetry store {self.path} is damaged or not a sloscope store "
+            f"({_first_line(exc)}); restore it from a backup, or move it aside and "
+            "ingest the telemetry again"
+        )
 
     def _check_schema(self) -> None:
         tables = {
@@ -181,68 +257,110 @@ class TelemetryStore:
 
     # --- adding samples ------------------------------------------------------------------
 
-    def add(
-        self,
-        series: list[SeriesKey],
-        series_index: NDArray[np.int32],
-        timestamps: NDArray[np.int64],
-        values: NDArray[np.float64],
-    ) -> AddResult:
-        """Store samples in one transaction; duplicates are skipped, deltas kept exact.
+    def add(self, series: list[SeriesKey], batches: Iterable[Columns]) -> AddResult:
+        """Store batches of samples in one transaction; duplicates skipped, deltas exact.
 
-        ``series_index[i]`` indexes ``series``; ``timestamps`` are Unix ms. NaN samples
-        are not stored (counted in ``nan_skipped``). A sample at a
-        (series, ts) already stored is a duplicate when its value is the same and a
-        conflict otherwise; either way the stored value is kept. Samples older than
-        stored ones (filling a gap) are merged and the deltas of their series are
-        recomputed from the earliest new timestamp on
+        A batch's ``index[i]`` indexes ``series``; ``timestamps`` are Unix ms. NaN
+        samples are not stored (counted in ``nan_skipped``). A sample at a (series, ts)
+        already stored, by an earlier ingest or an earlier batch, is a duplicate when its
+        value is the same and a conflict otherwise; either way the stored value is kept.
+        Samples older than stored ones (filling a gap) are merged and the deltas of
+        their series are recomputed from the earliest new timestamp on
         (:func:`~sloscope.telemetry.samples.write_samples`). On any error the store is
-        left exactly as it was.
+        left exactly as it was, and the space the failed write took is given back.
         """
         if self.read_only:
             raise IngestError(f"the telemetry store {self.path} is open read-only")
-        # NaN (a staleness marker, or a broken exporter) counts nothing, and DuckDB would
-        # read it from numpy as NULL: such samples are not stored.
+        self.con.begin()
+        try:
+            total = AddResult(0, 0, 0, 0, 0)
+            seen = np.zeros(len(series), dtype=bool)
+            # Staged rows are at most one batch (some MB): the system's temporary folder
+            # holds them, so that a full disk under the store fails in the store's own
+            # write, where the rollback gives the space back.
+            with tempfile.TemporaryDirectory(prefix="sloscope-write-") as folder:
+                writer = RowWriter(self.con, Path(folder))
+                try:
+                    for batch in batches:
+                        seen[batch.index] = True
+                        total = _plus(total, self._add_batch(writer, series, batch))
+                finally:
+                    writer.close()
+            self.con.commit()
+        except duckdb.Error as exc:
+            self.rollback()
+            raise IngestError(
+                f"could not store the samples in {self.path}: {_first_line(exc)}; nothing "
+                "was stored (check free disk space and that no other process writes the store)"
+            ) from exc
+        except BaseException:
+            self.rollback()
+            raise
+        return dataclasses.replace(total, series=int(seen.sum()))
+
+    def _add_batch(self, writer: RowWriter, series: list[SeriesKey], batch: Columns) -> AddResult:
+        index, timestamps, values = batch.index, batch.timestamps, batch.values
+        # NaN (a gauge's "no value") counts nothing, and DuckDB would read it from numpy
+        # as NULL: such samples are not stored.
         numbers = ~np.isnan(values)
         nan_skipped = len(values) - int(numbers.sum())
         if nan_skipped:
-            series_index, timestamps, values = (
-                series_index[numbers],
-                timestamps[numbers],
-                values[numbers],
-            )
+            index, timestamps, values = index[numbers], timestamps[numbers], values[numbers]
         if not len(values):
             return AddResult(0, 0, 0, 0, 0, nan_skipped)
-        self.con.begin()
-        try:
-            result = self._add(series, series_index, timestamps, values)
-            self.con.commit()
-            result = dataclasses.replace(result, nan_skipped=nan_skipped)
-        except duckdb.Error as exc:
-            self._rollback()
-            raise IngestError(
-                f"could not store the samples in {self.path}: {exc}; nothing was stored "
-                "(check free disk space and that no other process writes the store)"
-            ) from exc
-        except BaseException:
-            self._rollback()
-            raise
-        return result
+        result = self._add(writer, series, index, timestamps, values)
+        return dataclasses.replace(result, nan_skipped=nan_skipped)
 
-    def _rollback(self) -> None:
+    def rollback(self) -> None:
+        """Undo the open transaction, and give back the space its writes took."""
         # A failed COMMIT has already ended the transaction: then there is nothing to undo.
         with contextlib.suppress(duckdb.Error):
             self.con.rollback()
+        self.reclaim()
+
+    def reclaim(self) -> None:
+        """Give back the blocks a rolled-back write had already put in the file.
+
+        DuckDB writes a large transaction's rows to the file as it goes; a rollback
+        frees those blocks in memory, but the file keeps them until a checkpoint that
+        changes the catalog. A table made and dropped at once is such a change, and
+        touches no data. A write that failed on a full disk leaves the connection
+        unusable: a new one then reads the file as last committed, and reclaims. Best
+        effort: when even that fails, the next successful write reclaims the blocks.
+        """
+        try:
+            self.con.execute(_RECLAIM)
+        except duckdb.Error:
+            with contextlib.suppress(duckdb.Error):
+                self.con.close()
+                self.con = duckdb.connect(str(self.path), read_only=self.read_only)
+                self.con.execute(_RECLAIM)
+
+    def verify(self) -> None:
+        """Read every stored block once; raise :class:`SourceError` if any is damaged.
+
+        DuckDB checks each block's checksum as it reads it, and a write that appends
+        reads none of the old ones: without this, an ingest into a damaged store would
+        succeed and leave it damaged.
+        """
+        try:
+            self.con.execute(
+                "SELECT sum(hash(series_id, ts, value, delta)) FROM samples"
+            ).fetchall()
+            self.con.execute("SELECT sum(hash(id, key, name, labels, type)) FROM series").fetchall()
+        except duckdb.Error as exc:
+            raise SourceError(self._damaged(exc)) from None
 
     def _add(
         self,
+        writer: RowWriter,
         series: list[SeriesKey],
         series_index: NDArray[np.int32],
         timestamps: NDArray[np.int64],
         values: NDArray[np.float64],
     ) -> AddResult:
         used = np.unique(series_index)
-        ids, new_series = self._resolve_series([series[i] for i in used.tolist()])
+        ids, new_series = resolve_series(self.con, [series[i] for i in used.tolist()])
         lut = np.full(max(len(series), 1), -1, dtype=np.int32)
         lut[used] = ids
         order = np.lexsort((timestamps, lut[series_index]))
@@ -251,15 +369,15 @@ class TelemetryStore:
         # What is stored already, per series: its last sample (write_samples appends
         # after it, or merges the stored samples in when a gap is being filled).
         batch_ids = batch.series_ids()
-        state = self._series_state(batch_ids)
+        state = series_state(self.con, batch_ids)
         known = [state.get(i, (NEVER, np.nan)) for i in batch_ids.tolist()]
         written = write_samples(
-            self.con,
+            writer,
             batch,
             last_ts=np.array([t for t, _ in known], dtype=np.int64),
             last_value=np.array([v for _, v in known], dtype=np.float64),
         )
-        self._update_series_state(written.samples)
+        update_series_state(self.con, written.samples)
         return AddResult(
             new_samples=written.new_samples,
             duplicates=written.duplicates,
@@ -268,102 +386,41 @@ class TelemetryStore:
             new_series=new_series,
         )
 
-    # --- the series catalog, inside the caller's transaction ------------------------------
 
-    def _resolve_series(self, keys: list[SeriesKey]) -> tuple[NDArray[np.int64], int]:
-        """Catalog ids of ``keys``, adding the new ones; (ids, how many were new)."""
-        con = self.con
-        texts = [k.key for k in keys]
-        found: dict[str, int] = {}
-        if texts:
-            con.register("_keys", {"key": np.array(texts, dtype=object)})
-            try:
-                rows = con.execute(
-                    "SELECT s.key, s.id FROM series s JOIN _keys k ON s.key = k.key"
-                ).fetchall()
-            finally:
-                con.unregister("_keys")
-            found = {str(k): int(i) for k, i in rows}
-        new = [i for i, text in enumerate(texts) if text not in found]
-        if new:
-            new_ids = self._insert_series([keys[i] for i in new])
-            for p, i in enumerate(new):
-                found[texts[i]] = int(new_ids[p])
-        return np.array([found[t] for t in texts], dtype=np.int64), len(new)
+def _plus(a: AddResult, b: AddResult) -> AddResult:
+    """Two results' counts added up (``series`` is set by the caller)."""
+    return AddResult(
+        new_samples=a.new_samples + b.new_samples,
+        duplicates=a.duplicates + b.duplicates,
+        conflicts=a.conflicts + b.conflicts,
+        series=0,
+        new_series=a.new_series + b.new_series,
+        nan_skipped=a.nan_skipped + b.nan_skipped,
+    )
 
-    def _insert_series(self, keys: list[SeriesKey]) -> NDArray[np.int32]:
-        """Add ``keys`` (all new) to the catalog; their ids, in order."""
-        con = self.con
-        next_id = self._scalar("SELECT coalesce(max(id), 0) + 1 FROM series")
-        new_ids = np.arange(next_id, next_id + len(keys), dtype=np.int32)
-        label_pos = [p for p, key in enumerate(keys) for _ in key.labels]
-        cat = {
-            "pos": np.arange(len(keys), dtype=np.int32),
-            "id": new_ids,
-            "key": np.array([key.key for key in keys], dtype=object),
-            "name": np.array([key.name for key in keys], dtype=object),
-            "type": np.array([key.type for key in keys], dtype=object),
-        }
-        labels = {
-            "pos": np.array(label_pos, dtype=np.int32),
-            "k": np.array([n for key in keys for n, _ in key.labels], dtype=object),
-            "v": np.array([v for key in keys for _, v in key.labels], dtype=object),
-        }
-        con.register("_cat", cat)
-        con.register("_labels", labels)
-        try:
-            con.execute(
-                """
-                INSERT INTO series (id, key, name, labels, type)
-                SELECT c.id, c.key, c.name,
-                       coalesce(map_from_entries(
-                           list({'key': l.k, 'value': l.v}) FILTER (WHERE l.k IS NOT NULL)),
-                           MAP()),
-                       c.type
-                FROM _cat c LEFT JOIN _labels l USING (pos)
-                GROUP BY c.pos, c.id, c.key, c.name, c.type
-                """
-            )
-        finally:
-            con.unregister("_cat")
-            con.unregister("_labels")
-        return new_ids
 
-    def _series_state(self, ids: NDArray[np.int32]) -> dict[int, tuple[int, float]]:
-        """(last_ts, last_value) of the stored series among ``ids`` that have samples."""
-        self.con.register("_ids", {"id": ids.astype(np.int32)})
-        try:
-            rows = self.con.execute(
-                "SELECT s.id, s.last_ts, s.last_value FROM series s JOIN _ids USING (id) "
-                "WHERE s.last_ts IS NOT NULL"
-            ).fetchall()
-        finally:
-            self.con.unregister("_ids")
-        return {int(i): (int(t), float(v)) for i, t, v in rows}
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
 
-    def _update_series_state(self, samples: SortedSamples) -> None:
-        """Record each touched series' first and last sample."""
-        sid, ts, val = samples.sid, samples.ts, samples.val
-        if not len(sid):
-            return
-        starts = samples.starts()
-        ends = np.r_[starts[1:], len(sid)] - 1
-        state = {
-            "id": sid[starts].astype(np.int32),
-            "first_ts": ts[starts],
-            "last_ts": ts[ends],
-            "last_value": val[ends],
-        }
-        self.con.register("_state", state)
-        try:
-            self.con.execute(
-                """
-                UPDATE series SET
-                    first_ts = least(coalesce(series.first_ts, u.first_ts), u.first_ts),
-                    last_ts = u.last_ts,
-                    last_value = u.last_value
-                FROM _state u WHERE series.id = u.id
-                """
-            )
-        finally:
-            self.con.unregister("_state")
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def check_store_path(path: Path) -> None:
+    """Refuse a store path that is there but is no file (DuckDB would block on a pipe)."""
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a pipe or a device?)"
+        raise SourceError(
+            f"the telemetry store {path} is {kind}; point source.path in "
+            "sloscope.yaml (or SLOSCOPE_TELEMETRY_PATH) at a file, or move it aside"
+        )
+
+
+def unwritable(folder: Path, exc: OSError) -> str:
+    """What to say when the store's folder cannot be written."""
+    return (
+        f"cannot write in {folder} ({exc.strerror or exc}): the telemetry store lives "
+        "there; make the folder writable, or point the workspace (--workspace) or "
+        "source.path in sloscope.yaml at a writable place. Nothing was stored"
+    )

@@ -193,7 +193,7 @@ def test_text_increments_equal_the_simulated_counts(
 def test_the_telemetry_parser_reads_the_same_totals(
     two_days: tuple[str, DemoTelemetry],
 ) -> None:
-    from sloscope.telemetry.openmetrics import parse_text
+    from sloscope.telemetry.openmetrics.stream import parse_text
 
     text, result = two_days
     samples = parse_text(text, "demo.om")

@@ -295,13 +295,11 @@ def test_the_openslo_checker_catches_what_it_checks() -> None:
         text.replace("budgetingMethod: Occurrences", "budgetingMethod: Sometimes")
         .replace("duration: 28d", "duration: 28days")
         .replace("target: 0.999", "target: 99.9")
-        .replace("op: lte", "op: le")
     )
     assert openslo_v1_problems(broken) == [
         "document 2: budgetingMethod 'Sometimes'",
         "document 2: duration '28days'",
         "document 2: target 99.9",
-        "document 2: op 'le'",
     ]
 
 
@@ -372,15 +370,22 @@ def test_a_bad_ratio_writes_bad_and_total() -> None:
     }
 
 
-def test_a_latency_slo_becomes_a_threshold_metric_on_the_bucket_series_with_op_lte() -> None:
+def test_a_latency_slo_becomes_a_portable_ratio_of_bucket_over_count_read_back_exactly() -> None:
     sli = LatencySLI(metric=HISTOGRAM, threshold=0.25)
-    docs = generate_openslo([_service(_slo(sli=sli, objective=0.99))])
+    service = _service(_slo(sli=sli, objective=0.99))
+    docs, back = _round_trip([service])
     spec = docs[1]["spec"]
     assert spec["indicator"]["spec"] == {
-        "thresholdMetric": _query('http_request_duration_seconds_bucket{route="/orders"}')
+        "ratioMetric": {
+            "counter": True,
+            "good": _query('http_request_duration_seconds_bucket{route="/orders", le="0.25"}'),
+            "total": _query('http_request_duration_seconds_count{route="/orders"}'),
+        }
     }
-    assert spec["objectives"] == [{"op": "lte", "value": 0.25, "target": 0.99}]
+    assert spec["objectives"] == [{"target": 0.99}]
+    assert docs[1]["metadata"]["annotations"] == {"sloscope.dev/latency-threshold": "0.25"}
     assert docs.warnings == ()
+    assert back.services == (service,)
 
 
 def test_time_slices_over_latency_write_op_value_and_the_slice_settings() -> None:
@@ -391,8 +396,6 @@ def test_time_slices_over_latency_write_op_value_and_the_slice_settings() -> Non
     assert spec["budgetingMethod"] == "Timeslices"
     assert spec["objectives"] == [
         {
-            "op": "lte",
-            "value": 1.0,
             "target": 0.995,
             "timeSliceTarget": 0.9,
             "timeSliceWindow": "5m",
@@ -458,7 +461,7 @@ def test_a_slice_that_is_no_exact_number_of_minutes_is_written_in_seconds_with_a
     assert back.services == (service,)
 
 
-def test_promql_good_and_total_keep_their_window_template() -> None:
+def test_promql_is_exported_over_the_slo_window_and_its_template_read_back() -> None:
     sli = PromQLSLI(
         good="sum(increase(ok_total[{{window}}]))", total="sum(increase(all_total[{{window}}]))"
     )
@@ -467,9 +470,14 @@ def test_promql_good_and_total_keep_their_window_template() -> None:
     assert docs[1]["spec"]["indicator"]["spec"] == {
         "ratioMetric": {
             "counter": True,
-            "good": _query("sum(increase(ok_total[{{window}}]))"),
-            "total": _query("sum(increase(all_total[{{window}}]))"),
+            "good": _query("sum(increase(ok_total[28d]))"),
+            "total": _query("sum(increase(all_total[28d]))"),
         }
+    }
+    assert "{{window}}" not in json.dumps(docs[1]["spec"])
+    assert json.loads(docs[1]["metadata"]["annotations"]["sloscope.dev/promql"]) == {
+        "good": "sum(increase(ok_total[{{window}}]))",
+        "total": "sum(increase(all_total[{{window}}]))",
     }
     assert docs.warnings == ()
     assert back.services == (service,)
@@ -483,31 +491,24 @@ def test_a_promql_error_ratio_becomes_a_raw_failure_ratio() -> None:
     service = _service(_slo(sli=PromQLSLI(error_ratio=ratio)))
     docs, back = _round_trip([service])
     assert docs[1]["spec"]["indicator"]["spec"] == {
-        "ratioMetric": {"rawType": "failure", "raw": _query(ratio)}
+        "ratioMetric": {"rawType": "failure", "raw": _query(ratio.replace("{{window}}", "28d"))}
     }
     assert "query: |-\n" in render_openslo(docs)  # multi-line PromQL stays readable
     assert back.services == (service,)
 
 
-def test_promql_with_rate_over_the_window_warns_that_it_is_read_back_as_increase() -> None:
+def test_promql_with_rate_over_the_window_is_read_back_as_written() -> None:
     sli = PromQLSLI(bad="sum(rate(err_total[{{window}}]))", total="sum(increase(all[{{window}}]))")
     docs, back = _round_trip([_service(_slo(sli=sli))])
-    assert docs.warnings == (
-        "shop/orders: PromQL bad is read back with rate(...[{{window}}]) as "
-        "increase(...[{{window}}]): 'sum(increase(err_total[{{window}}]))'",
-    )
-    assert back.services[0].slos[0].sli == PromQLSLI(
-        bad="sum(increase(err_total[{{window}}]))", total="sum(increase(all[{{window}}]))"
-    )
+    assert docs.warnings == ()
+    assert back.services[0].slos[0].sli == sli
 
 
-def test_promql_without_the_window_template_warns() -> None:
+def test_promql_without_the_window_template_reads_back_from_its_annotation() -> None:
     sli = PromQLSLI(bad="sum(err_total)", total="sum(increase(all[{{window}}]))")
-    docs = generate_openslo([_service(_slo(sli=sli))])
-    assert docs.warnings == (
-        "shop/orders: PromQL bad has no {{window}}; sloscope's OpenSLO import takes such a "
-        "query for a selector or a rate and may read it differently or refuse it",
-    )
+    docs, back = _round_trip([_service(_slo(sli=sli))])
+    assert docs.warnings == ()
+    assert back.services[0].slos[0].sli == sli
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -534,7 +535,8 @@ def test_thresholds_and_slice_targets_are_written_without_float_artefacts() -> N
     latency = LatencySLI(metric=HISTOGRAM, threshold=0.1 + 0.2)
     sli = TimeslicesSLI(latency, slice_seconds=60, target=0.7 + 0.2)  # 0.8999999999999999
     text = render_openslo(generate_openslo([_service(_slo(sli=sli))]))
-    assert "    value: 0.3\n" in text
+    assert 'le="0.3"' in text or 'le="0.3"' in text
+    assert "sloscope.dev/latency-threshold: '0.3'" in text
     assert "    timeSliceTarget: 0.9\n" in text
 
 
@@ -634,6 +636,7 @@ def test_alerting_journeys_buckets_and_policies_are_annotations_read_back_whole(
     assert annotations == {
         "sloscope.dev/runbook": "https://rb.example.com",
         "sloscope.dev/journey": "place-order",
+        "sloscope.dev/latency-threshold": "0.3",
         "sloscope.dev/buckets": "[0.1,0.3,1.0]",
         "sloscope.dev/budget-policy": "freeze-early",
         "sloscope.dev/alert-policy": "strict",

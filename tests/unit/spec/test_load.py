@@ -194,11 +194,11 @@ def test_raise_for_errors_is_silent_with_only_warnings() -> None:
     assert len(result.warnings) == 1
 
 
-def test_openslo_v1alpha_is_refused_with_a_conversion_hint() -> None:
-    result = load_text("apiVersion: openslo/v1alpha\nkind: SLO\n", "x.yaml")
+def test_an_unknown_openslo_version_lists_the_supported_ones() -> None:
+    result = load_text("apiVersion: openslo/v2\nkind: SLO\n", "x.yaml")
     assert str(result.errors[0]) == (
-        "x.yaml:1:13: error: unknown apiVersion 'openslo/v1alpha' (hint: only openslo/v1 is "
-        "supported; convert older files (e.g. with oslo convert))"
+        "x.yaml:1:13: error: unknown apiVersion 'openslo/v2' (hint: supported OpenSLO "
+        "versions: openslo/v1alpha, openslo/v1, openslo.com/v2alpha)"
     )
 
 

@@ -296,12 +296,15 @@ spec: {target: pagerduty}
     assert slo.alerting.runbook == "https://rb"
 
 
-def test_an_unresolved_alert_policy_ref_is_an_error_at_the_ref() -> None:
+def test_an_unresolved_alert_policy_ref_is_a_warning_at_the_ref_and_the_slo_loads() -> None:
     result = _load(extra="  alertPolicies: [{alertPolicyRef: nope}]\n")
-    assert [str(p) for p in result.errors] == [
-        "o.yaml:17:36: error: AlertPolicy 'nope' is not defined in any loaded file (hint: add "
-        "a document with kind: AlertPolicy and metadata.name: nope, and pass its file too)"
+    assert result.errors == ()
+    assert [str(p) for p in result.warnings] == [
+        "o.yaml:17:36: warning: AlertPolicy 'nope' is not defined in the loaded files; not "
+        "needed: sloscope alerts with its own burn-rate policy (default 'google') (hint: pass "
+        "the file that defines AlertPolicy 'nope' to use it)"
     ]
+    assert len(result.services[0].slos) == 1
 
 
 def test_a_service_document_gives_the_description_and_owner() -> None:
@@ -622,8 +625,10 @@ def test_an_unknown_sloscope_annotation_is_a_warning_not_an_error() -> None:
         "o.yaml:6:5: warning: unknown annotation 'sloscope.dev/jouney'; sloscope does not "
         "read it (did you mean 'sloscope.dev/journey'?) (hint: sloscope reads on an SLO: "
         "sloscope.dev/name, sloscope.dev/journey, sloscope.dev/buckets, "
-        "sloscope.dev/budget-policy, sloscope.dev/alert-policy, sloscope.dev/alerting-enabled, "
-        "sloscope.dev/alert-labels, sloscope.dev/alert-annotations, sloscope.dev/runbook, "
+        "sloscope.dev/latency-threshold, sloscope.dev/promql, sloscope.dev/budget-policy, "
+        "sloscope.dev/alert-policy, sloscope.dev/alerting-enabled, "
+        "sloscope.dev/alert-labels, sloscope.dev/alert-annotations, sloscope.dev/alert-name, "
+        "sloscope.dev/page-alert, sloscope.dev/ticket-alert, sloscope.dev/runbook, "
         "sloscope.dev/dashboard)",
         "o.yaml:7:5: warning: sloscope.dev/journeys is read on an OpenSLO Service, not on an "
         "SLO; ignored (hint: move it to the Service's metadata.annotations)",

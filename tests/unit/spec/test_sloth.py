@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sloscope.spec.load import LoadResult, load_text
-from sloscope.spec.model import PromQLSLI, RollingWindow
+from sloscope.spec.load import LoadResult, load_paths, load_text
+from sloscope.spec.model import PromQLSLI, RollingWindow, TierAlert
 
 PLAIN = """version: "prometheus/v1"
 service: "myservice"
@@ -45,8 +45,17 @@ def test_events_queries_become_promql_counting_increase_over_the_window() -> Non
         total="sum(increase(http_requests_total[{{window}}]))",
     )
     assert slo.alerting.runbook == "https://runbooks.example.com/a"
-    assert dict(slo.alerting.annotations) == {"summary": "High error rate"}
-    assert dict(slo.alerting.labels) == {"category": "availability"}
+    # Annotations are kept as written (Sloth's runbook: too), so routes and templates match.
+    assert dict(slo.alerting.annotations) == {
+        "runbook": "https://runbooks.example.com/a",
+        "summary": "High error rate",
+    }
+    assert dict(slo.alerting.labels) == {
+        "sloth_id": "myservice-requests-availability",
+        "sloth_service": "myservice",
+        "sloth_slo": "requests-availability",
+        "category": "availability",
+    }
 
 
 def test_raw_error_ratio_query_in_camel_case_is_read() -> None:
@@ -107,11 +116,11 @@ spec:
         bad="sum_over_time((count(x < 0.75))[{{window}}:])",
         total="sum_over_time((count(x))[{{window}}:])",
     )
-    assert _messages(result, "warning") == [
-        "labels and annotations of page_alert/ticket_alert are not imported per severity: "
-        "severity=home (page)",
-        "Sloth disables only the ticket alert; sloscope imports the SLO with all alerts enabled",
-    ]
+    # Routing kept per tier: the page's labels, the ticket turned off (no warnings).
+    assert _messages(result, "warning") == []
+    assert slo.alerting.page == TierAlert(labels={"sloth_severity": "page", "severity": "home"})
+    assert slo.alerting.ticket.enabled is False
+    assert slo.alerting.enabled is True
 
 
 def test_both_alerts_disabled_disables_alerting() -> None:
@@ -129,4 +138,21 @@ def test_duplicate_slo_names_are_an_error() -> None:
     text = PLAIN + PLAIN[PLAIN.index("  - name") :]
     assert _messages(load_text(text, "s.yml")) == [
         "duplicate SLO name 'requests-availability' in service 'myservice' (first at line 5)"
+    ]
+
+
+def test_a_sum_by_grouping_is_warned_about_not_dropped_in_silence() -> None:
+    result = load_paths(["tests/specs/migrate/sloth/sum-by.yml"])
+    assert result.errors == ()
+    grouped = [p.message for p in result.warnings if "grouping by" in p.message]
+    assert grouped[0].startswith("grouping by (route) is not kept")
+    assert grouped[1].startswith("grouping by (method, route) is not kept")
+    assert any("without (...) is read as ungrouped" in p.message for p in result.warnings)
+
+
+def test_error_and_total_grouped_by_different_labels_is_an_error() -> None:
+    result = load_paths(["tests/specs/migrate/sloth/bad/sum-by-mismatch.yml"])
+    assert [p.message for p in result.errors] == [
+        "error_query groups by (code, route) but the total query by (route); both must group "
+        "by the same labels"
     ]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sloscope.errors import IngestError
-from sloscope.telemetry.openmetrics import MAX_PROBLEMS, parse_stream, parse_text
+from sloscope.telemetry.openmetrics.problems import MAX_PROBLEMS
+from sloscope.telemetry.openmetrics.stream import parse_stream, parse_text
 
 
 def _rows(text: str, fmt: str = "openmetrics") -> list[tuple[str, int, float]]:
@@ -110,11 +111,45 @@ def test_fractional_timestamps_round_to_the_nearest_millisecond() -> None:
     assert parsed.timestamps.tolist() == [1_700_000_000_001, 1_700_000_000_012, 1001]
 
 
-def test_special_values_nan_and_infinities_parse() -> None:
-    parsed = parse_text("m 1 1\nm NaN 2\nm +Inf 3\nm -Inf 4\n# EOF\n", "m.om")
+def test_a_gauge_may_be_nan_or_negative() -> None:
+    parsed = parse_text("# TYPE g gauge\ng 1 1\ng NaN 2\ng -3.5 3\n# EOF\n", "m.om")
     assert np.isnan(parsed.values[1])
-    assert parsed.values[2] == np.inf
-    assert parsed.values[3] == -np.inf
+    assert parsed.values[2] == -3.5
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "says"),
+    [
+        ("counter", "+Inf", "m_total has the infinite value +Inf"),
+        ("counter", "-Inf", "m_total has the infinite value -Inf"),
+        ("counter", "NaN", "the counter m_total is NaN"),
+        ("counter", "-1", "the counter m_total is negative (-1)"),
+        ("gauge", "+Inf", "m_total has the infinite value +Inf"),
+        ("untyped", "NaN", "the counter m_total is NaN"),
+    ],
+)
+def test_an_infinite_value_or_a_nan_or_negative_counter_is_refused_naming_the_line(
+    kind: str, value: str, says: str
+) -> None:
+    text = f"# TYPE m {kind}\nm_total 1 1700000000\nm_total {value} 1700000060\n# EOF\n"
+    message = _error(text)
+    assert f"m.om:3: {says}" in message
+    assert message.startswith("1 problem(s)")
+
+
+def test_histogram_sums_may_be_negative_but_buckets_may_not() -> None:
+    head = '# TYPE h histogram\nh_sum -2 1700000000\nh_bucket{le="1"} '
+    assert parse_text(head + "3 1700000000\n# EOF\n", "m.om").values.tolist() == [-2.0, 3.0]
+    assert 'm.om:3: the counter h_bucket{le="1"} is negative (-3)' in _error(
+        head + "-3 1700000000\n# EOF\n"
+    )
+
+
+def test_seconds_given_as_prometheus_milliseconds_are_refused_naming_the_line() -> None:
+    text = "m 1 1700000000000\nm 2 1700000060\n"
+    message = _error(text, fmt="prometheus")
+    assert "m.om:2: timestamp 1700000060 would be in 1970 as milliseconds" in message
+    assert "use --format openmetrics for seconds" in message
 
 
 def test_missing_eof_is_accepted_and_reported() -> None:
@@ -179,7 +214,7 @@ def test_underscore_digit_separators_are_not_numbers() -> None:
 
 
 def test_stream_parsing_counts_lines_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sloscope.telemetry.openmetrics as om
+    import sloscope.telemetry.openmetrics.stream as om
 
     monkeypatch.setattr(om, "CHUNK_BYTES", 16)
     text = "".join(f"m {i} {1700000000 + i}\n" for i in range(50)) + "m oops 1\n# EOF\n"

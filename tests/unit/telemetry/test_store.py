@@ -154,7 +154,7 @@ def test_a_failure_while_storing_rolls_back_the_transaction(
     def broken(*args: object) -> None:
         raise duckdb.IOException("disk full")
 
-    monkeypatch.setattr(store, "_update_series_state", broken)
+    monkeypatch.setattr("sloscope.telemetry.store.update_series_state", broken)
     with pytest.raises(IngestError, match="disk full; nothing was stored"):
         _ingest(store, _om([5, 6], start=2, series="fresh_total"))
     assert store.query("SELECT * FROM samples ORDER BY ts") == before
@@ -249,12 +249,14 @@ def test_a_dash_reads_standard_input(
     assert [d for *_, d in _deltas(store)] == [0, 2]
 
 
-def test_a_nan_sample_is_skipped_by_the_next_delta_across_ingests(store: TelemetryStore) -> None:
-    result = _ingest(store, f"m_total 10 {T0}\nm_total NaN {T0 + 60}\n# EOF\n")
+def test_a_nan_gauge_sample_is_skipped_by_the_next_delta_across_ingests(
+    store: TelemetryStore,
+) -> None:
+    result = _ingest(store, f"# TYPE g gauge\ng 10 {T0}\ng NaN {T0 + 60}\n# EOF\n")
     assert (result.new_samples, result.nan_skipped) == (1, 1)
-    assert "1 NaN sample(s)" in result.warnings[0]
-    _ingest(store, f"m_total 15 {T0 + 120}\n# EOF\n")
-    assert _deltas(store, "m_total") == [(0, 10, 0), (2, 15, 5)]
+    assert "1 NaN sample(s) of gauges" in result.warnings[0]
+    _ingest(store, f"# TYPE g gauge\ng 15 {T0 + 120}\n# EOF\n")
+    assert _deltas(store, "g") == [(0, 10, 0), (2, 15, 5)]
 
 
 def test_one_file_can_append_to_one_series_and_fill_a_gap_in_another(

@@ -15,9 +15,10 @@ import httpx
 
 from sloscope import conventions as names
 from sloscope.alerting.notify import render
-from sloscope.alerting.notify.base import DeliveryResult, Scrubber
+from sloscope.alerting.notify.base import DeliveryResult
 from sloscope.alerting.notify.http import json_bytes, post
 from sloscope.alerting.notify.message import Notification
+from sloscope.secrets import Scrubber
 from sloscope.timeparse import format_time
 
 #: Seconds a firing alert stays firing in Alertmanager without news from sloscope.

@@ -15,8 +15,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from sloscope.alerting.notify import render
-from sloscope.alerting.notify.base import DeliveryResult, Scrubber
+from sloscope.alerting.notify.base import DeliveryResult
 from sloscope.alerting.notify.message import Notification
+from sloscope.secrets import Scrubber
 
 
 def email_message(message: Notification, sender: str, recipients: Sequence[str]) -> EmailMessage:

@@ -1,10 +1,11 @@
 """POSTing to a notification endpoint within a deadline, turning every outcome into a
 :class:`~sloscope.alerting.notify.base.DeliveryResult`.
 
-The deadline bounds the attempt: connecting, sending and each read may take at most the
-time left when the request starts, and reading the answer stops at the first chunk after
-the deadline, so a server that trickles bytes cannot hold the delivery loop (the worst
-case, a slow connect, a slow send and a slow first read, is three deadlines).
+The deadline bounds the whole attempt: every socket operation (connecting, sending, the
+answer's headers and body) may take at most the time left until it
+(:class:`~sloscope.deadline.DeadlineTransport`), so a server that trickles bytes cannot
+hold the delivery loop. With a transport passed in (tests), reading the answer stops at
+the first chunk after the deadline.
 
 Answers: 2xx delivered; 408, 429 and 5xx retried; other 4xx are the request's fault and
 go to the dead letters at once. Redirects are not followed (a redirecting webhook is
@@ -20,7 +21,10 @@ from typing import Any
 
 import httpx
 
-from sloscope.alerting.notify.base import DeliveryResult, Scrubber
+from sloscope.alerting.notify.base import DeliveryResult
+from sloscope.deadline import DeadlineTransport
+from sloscope.deadline import deadline as request_deadline
+from sloscope.secrets import Scrubber
 
 #: Bytes of an answer kept for the error detail; the rest is read and dropped.
 MAX_ANSWER_BYTES = 64 * 1024
@@ -59,7 +63,12 @@ def post(
         return left
 
     try:
-        with httpx.Client(transport=transport, follow_redirects=False) as client:
+        with (
+            httpx.Client(
+                transport=transport or DeadlineTransport(), follow_redirects=False
+            ) as client,
+            request_deadline(started + deadline),
+        ):
             request = client.build_request(
                 "POST", url, content=body, headers=all_headers, timeout=httpx.Timeout(remaining())
             )

@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 
 from sloscope.alerting.notify import render
-from sloscope.alerting.notify.base import DeliveryResult, Scrubber
+from sloscope.alerting.notify.base import DeliveryResult
 from sloscope.alerting.notify.http import json_bytes, post
 from sloscope.alerting.notify.message import Notification
+from sloscope.secrets import Scrubber
 
 #: Block Kit limits: header text, fields per section, characters per field.
 MAX_HEADER_CHARS = 150

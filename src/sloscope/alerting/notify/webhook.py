@@ -18,9 +18,10 @@ from collections.abc import Mapping
 import httpx
 
 from sloscope.alerting.notify import render
-from sloscope.alerting.notify.base import DeliveryResult, Scrubber
+from sloscope.alerting.notify.base import DeliveryResult
 from sloscope.alerting.notify.http import json_bytes, post
 from sloscope.alerting.notify.message import Notification
+from sloscope.secrets import Scrubber
 
 SIGNATURE_HEADER = "X-Sloscope-Signature"
 PAYLOAD_VERSION = 1

@@ -6,14 +6,17 @@ rows of one tier are joined with ``or``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import string
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.engine.windows import AlertSeverity
+from sloscope.errors import ConfigError
 from sloscope.generate import promql
-from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.grafana.dashboard import dashboard_uid
+from sloscope.generate.prometheus.plan import TIERS, SLOPlan, alert_name
 from sloscope.generate.prometheus.recording import rule_group
 from sloscope.spec.model import CalendarWindow
 
@@ -67,15 +70,20 @@ def _objective_text(plan: SLOPlan) -> str:
 def alert_labels(plan: SLOPlan, tier: AlertSeverity) -> dict[str, str]:
     """The labels an alert rule sets: the SLO's identity, user alerting labels, tier.
 
-    The identity labels are on the alert's series already; repeating them makes every
-    rule distinct for ``promtool check rules`` (its duplicate-rules lint).
+    ``severity`` is the tier unless the user's labels set it: routes, silences and
+    inhibitions match on the user's value (Sloth's ``severity: critical``), while
+    ``sloscope_tier`` always says page or ticket. The identity labels are on the alert's
+    series already; repeating them makes every rule distinct for ``promtool check
+    rules`` (its duplicate-rules lint).
     """
+    alerting = plan.slo.alerting
     labels = {
-        **plan.slo.alerting.labels,
+        names.LABEL_SEVERITY: tier,
+        **alerting.labels,
+        **alerting.tier(tier).labels,
         names.LABEL_SERVICE: plan.service.name,
         names.LABEL_SLO: plan.slo.name,
         names.LABEL_ID: plan.id,
-        names.LABEL_SEVERITY: tier,
         names.LABEL_TIER: tier,
     }
     return dict(sorted(labels.items()))
@@ -109,17 +117,67 @@ def alert_annotations(
         )
     out = {"summary": summary, "description": description}
     alerting = plan.slo.alerting
-    if alerting.runbook:
+    # A runbook the user's annotations already carry (Sloth's runbook:) is not repeated.
+    if alerting.runbook and alerting.runbook not in alerting.annotations.values():
         out["runbook_url"] = alerting.runbook
     dashboard = alerting.dashboard
     if not dashboard and dashboard_url:
-        dashboard = dashboard_url.format_map(
-            {"service": plan.service.name, "slo": plan.slo.name, "id": plan.id}
+        dashboard = dashboard_link(
+            dashboard_url,
+            {
+                "service": plan.service.name,
+                "slo": plan.slo.name,
+                "id": plan.id,
+                "dashboard_uid": dashboard_uid(plan.service.name),
+            },
         )
     if dashboard:
         out["dashboard"] = dashboard
     out.update(alerting.annotations)
+    if tier != "exhausted":
+        out.update(alerting.tier(tier).annotations)
     return out
+
+
+#: The placeholders of ``--dashboard-url``.
+DASHBOARD_PLACEHOLDERS = ("service", "slo", "id", "dashboard_uid")
+
+
+def dashboard_link(template: str, values: Mapping[str, str]) -> str:
+    """``template`` with ``{service}``, ``{slo}``, ``{id}`` and ``{dashboard_uid}`` filled in.
+
+    Only those names, with no format spec or attribute: the template is user text, so
+    ``{service.__class__}`` is refused, never evaluated. ``{{`` and ``}}`` are braces.
+    Raises :class:`ConfigError` saying what is wrong.
+
+    >>> dashboard_link("https://g/d/{dashboard_uid}?slo={slo}", {"slo": "a", "dashboard_uid": "u"})
+    'https://g/d/u?slo=a'
+    """
+    known = ", ".join("{" + name + "}" for name in DASHBOARD_PLACEHOLDERS)
+    out: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--dashboard-url {template!r}: {exc}; write {{{{ and }}}} for literal braces"
+        ) from None
+    for literal, name, spec, conversion in parsed:
+        out.append(literal)
+        if name is None:
+            continue
+        if name not in DASHBOARD_PLACEHOLDERS or spec or conversion:
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ConfigError(
+                f"--dashboard-url {template!r}: unknown placeholder {shown}; use {known}"
+            )
+        out.append(values[name])
+    return "".join(out)
 
 
 def alert_group(
@@ -131,7 +189,7 @@ def alert_group(
         if plan.tier_rows(tier):
             rules.append(
                 {
-                    "alert": ALERT_NAMES[tier],
+                    "alert": alert_name(plan, tier),
                     "expr": alert_expression(plan, tier),
                     "labels": alert_labels(plan, tier),
                     "annotations": alert_annotations(plan, tier, dashboard_url),

@@ -7,7 +7,6 @@ promtool tests and the dashboards all read the same plan.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -17,20 +16,11 @@ from sloscope.engine.windows import AlertPolicy, AlertSeverity, bundled_policies
 from sloscope.errors import ConfigError, Problem, SpecError
 from sloscope.generate import promql
 from sloscope.spec.model import SLO, Service, TimeslicesSLI
+from sloscope.spec.outputs import LABEL_HINT, label_name_problem, output_problems
 
 #: Every SLO records its 5m rates: the base the long windows are summed from.
 BASE_WINDOW = 300
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_RESERVED = {
-    names.LABEL_SERVICE,
-    names.LABEL_SLO,
-    names.LABEL_ID,
-    names.LABEL_WINDOW,
-    names.LABEL_TIER,
-    names.LABEL_SEVERITY,
-    "alertname",
-}
 TIERS: tuple[AlertSeverity, ...] = ("page", "ticket")
 ALERT_NAMES: Mapping[AlertSeverity, str] = {
     "page": names.ALERT_PAGE,
@@ -65,7 +55,9 @@ class SLOPlan:
         return float(self.budget)
 
     def tier_rows(self, tier: AlertSeverity) -> tuple[AlertThreshold, ...]:
-        """Usable alert rows of one tier, in policy order."""
+        """Usable alert rows of one tier, in policy order; none when the tier is off."""
+        if not self.slo.alerting.tier(tier).enabled:
+            return ()
         return tuple(t for t in self.thresholds if t.severity == tier)
 
     def window_labels(self, seconds: int) -> dict[str, str]:
@@ -91,28 +83,19 @@ def policy_for(slo: SLO, service: Service, policies: Mapping[str, AlertPolicy]) 
     )
 
 
-def _check_labels(
-    labels: Mapping[str, str], where: Service | SLO, what: str, problems: list[Problem]
-) -> None:
-    origin = where.origin
-    for key in labels:
-        message = ""
-        if not _LABEL_NAME.match(key):
-            message = f"{what} label {key!r} is not a valid Prometheus label name"
-            hint = "use letters, digits and '_', not starting with a digit"
-        elif key in _RESERVED or key.startswith("__"):
-            message = f"{what} label {key!r} is reserved for the generated rules"
-            hint = "rename the label"
-        if message:
-            problems.append(
-                Problem(
-                    origin.file if origin else "<spec>",
-                    origin.line if origin else 0,
-                    0,
-                    message,
-                    hint,
-                )
+def _check_outputs(service: Service, slo: SLO) -> None:
+    """Raise :class:`SpecError` for what the rules cannot carry (the rules ``validate``
+    checks too, owned by :mod:`sloscope.spec.outputs`)."""
+    problems = []
+    for where, message, hint in output_problems(service, slo):
+        origin = where or slo.origin or service.origin
+        problems.append(
+            Problem(
+                origin.file if origin else "<spec>", origin.line if origin else 0, 0, message, hint
             )
+        )
+    if problems:
+        raise SpecError(problems)
 
 
 def plan_slo(
@@ -127,12 +110,7 @@ def plan_slo(
     labels Prometheus cannot carry.
     """
     policy = policy_for(slo, service, policies)
-    problems: list[Problem] = []
-    _check_labels(service.labels, service, f"service {service.name!r}:", problems)
-    _check_labels(slo.labels, slo, f"SLO {slo.name!r}:", problems)
-    _check_labels(slo.alerting.labels, slo, f"SLO {slo.name!r} alerting:", problems)
-    if problems:
-        raise SpecError(problems)
+    _check_outputs(service, slo)
     slo_id = names.slo_id(service.name, slo.name)
     slo_window = slo.window.nominal_seconds
     skipped: list[str] = []
@@ -184,17 +162,21 @@ def plan_slo(
     )
 
 
+def alert_name(plan: SLOPlan, tier: AlertSeverity) -> str:
+    """The alert name of one tier: the SLO's ``alerting.name``, else sloscope's."""
+    return plan.slo.alerting.name or ALERT_NAMES[tier]
+
+
 def check_extra_labels(extra_labels: Mapping[str, str] | None) -> None:
-    """Raise :class:`SpecError` when a label to add to every rule is invalid or reserved."""
-    if extra_labels:
-        problems: list[Problem] = []
-        for key in extra_labels:
-            if not _LABEL_NAME.match(key) or key in _RESERVED or key.startswith("__"):
-                problems.append(
-                    Problem("<extra labels>", 0, 0, f"label {key!r} cannot be added to rules")
-                )
-        if problems:
-            raise SpecError(problems)
+    """Raise :class:`ConfigError` when a label to add to every rule is invalid or reserved.
+
+    The labels come from the command line (``--label``), not from a spec: the message
+    names the option, not ``validate``.
+    """
+    for key in extra_labels or {}:
+        problem = label_name_problem(key)
+        if problem:
+            raise ConfigError(f"--label {key!r} {problem} ({LABEL_HINT})")
 
 
 def plans(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from sloscope.engine.windows import AlertPolicy
-from sloscope.generate.prometheus.alerts import alert_group
+from sloscope.generate.prometheus.alerts import DASHBOARD_PLACEHOLDERS, alert_group, dashboard_link
 from sloscope.generate.prometheus.plan import check_extra_labels, plans
 from sloscope.generate.prometheus.recording import meta_group, recording_groups
 from sloscope.generate.yaml_text import dump_yaml
@@ -44,13 +44,17 @@ def generate_rules(
 
     ``policies`` are the project's alert policies by name (the bundled ``google`` table is
     always known). ``dashboard_url`` is a template for the ``dashboard`` annotation of SLOs
-    whose spec names none: ``{service}``, ``{slo}`` and ``{id}`` are replaced.
+    whose spec names none: ``{service}``, ``{slo}``, ``{id}`` and ``{dashboard_uid}`` are
+    replaced (:func:`~sloscope.generate.prometheus.alerts.dashboard_link`).
     ``extra_labels`` go on every recorded series and alert.
 
-    Raises :class:`ConfigError` for an unknown alert policy, :class:`SpecError` for labels
-    Prometheus cannot carry.
+    Raises :class:`ConfigError` for an unknown alert policy, a bad ``dashboard_url`` or
+    extra labels Prometheus cannot carry.
     """
     check_extra_labels(extra_labels)
+    if dashboard_url is not None:
+        # Refused before anything is generated, even when no SLO alerts.
+        dashboard_link(dashboard_url, dict.fromkeys(DASHBOARD_PLACEHOLDERS, ""))
     groups: list[dict[str, Any]] = []
     warnings: list[str] = []
     for plan in plans(services, policies, extra_labels):

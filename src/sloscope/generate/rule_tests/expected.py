@@ -13,7 +13,7 @@ from sloscope import conventions as names
 from sloscope.engine.windows import AlertSeverity
 from sloscope.generate import promql
 from sloscope.generate.prometheus.alerts import alert_annotations, alert_labels
-from sloscope.generate.prometheus.plan import SLOPlan
+from sloscope.generate.prometheus.plan import SLOPlan, alert_name
 from sloscope.generate.rule_tests.events import UntestableError
 from sloscope.generate.rule_tests.scenarios import Expect
 
@@ -64,34 +64,41 @@ def _expand(template: str, value: float) -> str | None:
 def expected_alert_tests(
     plan: SLOPlan, expect: Expect, dashboard_url: str | None
 ) -> list[dict[str, Any]]:
-    """promtool ``alert_rule_test`` entries of one check: every alert, firing or not."""
-    tests = []
-    for alertname, value in expect.values.items():
-        exp_alerts = []
+    """promtool ``alert_rule_test`` entries of one check: every alert, firing or not.
+
+    Page and ticket may share one alert name (an imported Sloth ``alerting.name``); then
+    one entry expects both.
+    """
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for key, value in expect.values.items():
+        if key == names.ALERT_EXHAUSTED:
+            alertname = key
+        else:
+            alertname = alert_name(plan, "page" if key == "page" else "ticket")
+        exp_alerts = by_name.setdefault(alertname, [])
         if value is not None:
-            if alertname == names.ALERT_EXHAUSTED:
-                labels = {**plan.window_labels(plan.slo_window), **alert_labels(plan, "ticket")}
-                templates = alert_annotations(plan, "exhausted", dashboard_url)
-            else:
-                tier: AlertSeverity = "page" if alertname == names.ALERT_PAGE else "ticket"
-                labels = {**plan.labels, **alert_labels(plan, tier)}
-                templates = alert_annotations(plan, tier, dashboard_url)
-            annotations = {}
-            for key, template in templates.items():
-                text = _expand(template, value)
-                if text is None:
-                    raise UntestableError(
-                        f"annotation {key!r} uses templates sloscope cannot expand"
-                    )
-                annotations[key] = text
-            exp_alerts.append(
-                {"exp_labels": dict(sorted(labels.items())), "exp_annotations": annotations}
-            )
-        tests.append(
-            {
-                "eval_time": promql.window_text(expect.at),
-                "alertname": alertname,
-                "exp_alerts": exp_alerts,
-            }
-        )
-    return tests
+            exp_alerts.append(_expected_alert(plan, key, value, dashboard_url))
+    return [
+        {"eval_time": promql.window_text(expect.at), "alertname": name, "exp_alerts": alerts}
+        for name, alerts in by_name.items()
+    ]
+
+
+def _expected_alert(
+    plan: SLOPlan, key: str, value: float, dashboard_url: str | None
+) -> dict[str, Any]:
+    """One firing alert's labels and annotations, as Prometheus renders them."""
+    if key == names.ALERT_EXHAUSTED:
+        labels = {**plan.window_labels(plan.slo_window), **alert_labels(plan, "ticket")}
+        templates = alert_annotations(plan, "exhausted", dashboard_url)
+    else:
+        tier: AlertSeverity = "page" if key == "page" else "ticket"
+        labels = {**plan.labels, **alert_labels(plan, tier)}
+        templates = alert_annotations(plan, tier, dashboard_url)
+    annotations = {}
+    for name, template in templates.items():
+        text = _expand(template, value)
+        if text is None:
+            raise UntestableError(f"annotation {name!r} uses templates sloscope cannot expand")
+        annotations[name] = text
+    return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": annotations}

@@ -15,7 +15,7 @@ from fractions import Fraction
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.generate import promql
-from sloscope.generate.prometheus.plan import ALERT_NAMES, TIERS, SLOPlan
+from sloscope.generate.prometheus.plan import TIERS, SLOPlan
 from sloscope.generate.rule_tests.events import EventModel, UntestableError, event_model
 from sloscope.generate.rule_tests.series import (
     candidate_series,
@@ -37,7 +37,8 @@ SETTLE = 300
 
 @dataclass(frozen=True)
 class Expect:
-    """Alerts expected at one evaluation time: value by alert name (None: not firing)."""
+    """Alerts expected at one evaluation time: value by tier (``page``, ``ticket``) or
+    the exhausted alert's name (None: not firing)."""
 
     at: int
     values: Mapping[str, float | None]
@@ -55,7 +56,7 @@ def _expect_steady(plan: SLOPlan, ratio: float, at: int, exhausted: bool) -> Exp
         rows = plan.tier_rows(tier)
         if rows:
             fires = any(ratio > _threshold(plan, row) for row in rows)
-            values[ALERT_NAMES[tier]] = ratio / plan.budget_value if fires else None
+            values[tier] = ratio / plan.budget_value if fires else None
     if exhausted:
         remaining = 1 - ratio / plan.budget_value
         values[names.ALERT_EXHAUSTED] = remaining if remaining <= 0 else None
@@ -96,7 +97,7 @@ def _expect_slices(plan: SLOPlan, states: Sequence[int | None], at: int, exhaust
     for tier in TIERS:
         rows = plan.tier_rows(tier)
         if rows:
-            values[ALERT_NAMES[tier]] = _slice_tier_value(plan, rows, states, at_min)
+            values[tier] = _slice_tier_value(plan, rows, states, at_min)
     if exhausted:
         values[names.ALERT_EXHAUSTED] = _slice_budget_left(plan, states, at_min)
     return Expect(at, values)
@@ -204,7 +205,7 @@ def _slice_page_scenario(
     while True:
         states = _slice_states(minutes, period, [at], windows)
         expect = _expect_slices(plan, states, at, exhausted)
-        if expect.values[names.ALERT_PAGE] is not None or period == 1:
+        if expect.values["page"] is not None or period == 1:
             break
         period -= 1
     name = (

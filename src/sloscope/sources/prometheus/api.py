@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,9 @@ import httpx
 import numpy as np
 from numpy.typing import NDArray
 
+from sloscope.deadline import deadline
 from sloscope.errors import SourceError
+from sloscope.secrets import Scrubber
 from sloscope.sources.prometheus.settings import STEP_LIMIT, safe_url
 
 log = logging.getLogger("sloscope.sources.prometheus")
@@ -69,19 +71,33 @@ class PrometheusAPI:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.secrets = tuple(s for s in secrets if s)
+        self.scrubber = Scrubber(secrets)
         self.sleep = sleep
+        #: When the command in progress must be done with this server (monotonic), or None.
+        self.command_deadline: float | None = None
+        self.command_timeout = 0.0
+
+    @contextlib.contextmanager
+    def command(self, seconds: float) -> Iterator[None]:
+        """Every request made inside the block, retries and waits included, ends within
+        ``seconds`` of its start (``source.command_timeout``)."""
+        self.command_deadline = time.monotonic() + seconds
+        self.command_timeout = seconds
+        try:
+            yield
+        finally:
+            self.command_deadline = None
 
     # --- endpoints -----------------------------------------------------------------------
 
     def query(self, expr: str, at: int) -> list[tuple[Labels, float]]:
         """An instant query at ``at``: each result series' labels and value."""
         data = self._post("/api/v1/query", {"query": expr, "time": str(at)}, expr)
-        if data.get("resultType") != "vector":
-            raise self._error(
-                f"expected an instant vector from {expr!r}, got {data.get('resultType')!r}"
-            )
-        return [(dict(item["metric"]), _number(item["value"][1])) for item in data["result"]]
+        if not isinstance(data, dict) or data.get("resultType") != "vector":
+            found = data.get("resultType") if isinstance(data, dict) else data
+            raise self._error(f"expected an instant vector from {expr!r}, got {found!r}")
+        with self._shape(expr):
+            return [(dict(item["metric"]), _number(item["value"][1])) for item in data["result"]]
 
     def query_range(
         self, expr: str, first: int, last: int, step: int, step_limit: int = STEP_LIMIT
@@ -100,18 +116,19 @@ class PrometheusAPI:
                 "step": str(step),
             }
             data = self._post("/api/v1/query_range", form, expr)
-            if data.get("resultType") != "matrix":
-                raise self._error(
-                    f"expected a range vector from {expr!r}, got {data.get('resultType')!r}"
-                )
-            for item in data["result"]:
-                key = tuple(sorted(item["metric"].items()))
-                merged.setdefault(key, []).extend(item["values"])
+            if not isinstance(data, dict) or data.get("resultType") != "matrix":
+                found = data.get("resultType") if isinstance(data, dict) else data
+                raise self._error(f"expected a range vector from {expr!r}, got {found!r}")
+            with self._shape(expr):
+                for item in data["result"]:
+                    key = tuple(sorted(item["metric"].items()))
+                    merged.setdefault(key, []).extend(item["values"])
         out = []
-        for key, values in merged.items():
-            times = np.fromiter((round(float(v[0])) for v in values), np.int64, len(values))
-            numbers = np.fromiter((_number(v[1]) for v in values), np.float64, len(values))
-            out.append(RangeSeries(dict(key), times, numbers))
+        with self._shape(expr):
+            for key, values in merged.items():
+                times = np.fromiter((round(float(v[0])) for v in values), np.int64, len(values))
+                numbers = np.fromiter((_number(v[1]) for v in values), np.float64, len(values))
+                out.append(RangeSeries(dict(key), times, numbers))
         return out
 
     def series(self, selector: str, start: int, end: int) -> list[Labels]:
@@ -120,7 +137,20 @@ class PrometheusAPI:
         data = self._post("/api/v1/series", form, selector)
         if not isinstance(data, list):
             raise self._error(f"expected a list of series for {selector!r}")
-        return [dict(item) for item in data]
+        with self._shape(selector):
+            return [dict(item) for item in data]
+
+    @contextlib.contextmanager
+    def _shape(self, what: str) -> Iterator[None]:
+        """An answer that is JSON but not the shape the API documents is bad input."""
+        try:
+            yield
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise self._error(
+                f"answered {what!r} with data that is not a Prometheus API result "
+                f"({type(exc).__name__}: {self.scrub(str(exc))[:100]}); is source.url a "
+                "Prometheus-compatible server?"
+            ) from None
 
     # --- transport -----------------------------------------------------------------------
 
@@ -131,9 +161,16 @@ class PrometheusAPI:
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            at, by_command = self._deadline()
             try:
-                response = self.client.post(url, data=body)
+                with deadline(at):
+                    response = self.client.post(url, data=body)
+                if time.monotonic() > at:
+                    # A client without the deadline transport (passed in) read past it.
+                    raise httpx.ReadTimeout("the request's deadline has passed")
             except httpx.TimeoutException:
+                if by_command:
+                    raise self._command_expired(f"during {what!r}") from None
                 if last:
                     raise self._error(
                         f"did not answer within {self.timeout:g}s ({attempts} attempt(s)) for "
@@ -161,12 +198,27 @@ class PrometheusAPI:
             return self._data(response, what, attempts)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def _deadline(self) -> tuple[float, bool]:
+        """When the next request must be over, and whether the command's deadline is it."""
+        at = time.monotonic() + self.timeout
+        if self.command_deadline is not None and self.command_deadline < at:
+            return self.command_deadline, True
+        return at, False
+
+    def _command_expired(self, during: str) -> SourceError:
+        return self._error(
+            f"the command's time with the server ({self.command_timeout:g}s, "
+            f"source.command_timeout) ran out {during}; raise it or evaluate a shorter range"
+        )
+
     def _wait(self, attempt: int, retry_after: str | None, why: object) -> None:
         delay = min(MAX_DELAY, self.backoff * 2**attempt)
         if retry_after is not None:
             # An HTTP date instead of seconds: keep our own backoff.
             with contextlib.suppress(ValueError):
                 delay = min(MAX_DELAY, max(0.0, float(retry_after)))
+        if self.command_deadline is not None and time.monotonic() + delay >= self.command_deadline:
+            raise self._command_expired(f"before a retry after {why}")
         log.info(
             "Prometheus at %s: %s; retry %d of %d in %.2fs",
             self.shown_url,
@@ -220,9 +272,7 @@ class PrometheusAPI:
 
     def scrub(self, text: str) -> str:
         """``text`` with every credential this client holds replaced by ``***``."""
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.scrubber.scrub(text)
 
     def _error(self, message: str) -> SourceError:
         return SourceError(self.scrub(f"Prometheus at {self.shown_url}: {message}"))

@@ -34,8 +34,6 @@ MAX_RETRIES = 10
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 #: A header name: an RFC 9110 token.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-#: Secrets shorter than this (a tenant id "1") would garble messages and are not secrets.
-_MIN_SECRET = 4
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,9 @@ class PrometheusSettings:
     Authentication: ``bearer_token`` or ``basic_auth=(user, password)`` (not both), and
     any ``headers`` (e.g. ``X-Scope-OrgID`` for Mimir). TLS: ``ca_file`` to trust a
     private CA, ``cert_file``/``key_file`` for client certificates,
-    ``insecure_skip_verify``. ``timeout`` (seconds) bounds each request; 5xx, 429 and
+    ``insecure_skip_verify``. ``timeout`` (seconds) bounds each request, from connecting
+    to the last byte; ``command_timeout`` all the requests of one evaluation, retries
+    and waits included. 5xx, 429 and
     connection errors are retried ``max_retries`` times (at most :data:`MAX_RETRIES`)
     with exponential backoff from ``backoff`` seconds. ``step_limit`` is the server's
     points per series in one range query; ``concurrency`` how many queries run at once.
@@ -60,6 +60,7 @@ class PrometheusSettings:
     key_file: str | None = None
     insecure_skip_verify: bool = False
     timeout: float = 30.0
+    command_timeout: float = 600.0
     max_retries: int = 3
     backoff: float = 0.5
     step_limit: int = STEP_LIMIT
@@ -67,10 +68,11 @@ class PrometheusSettings:
     use_recording_rules: RecordingRules = "auto"
 
     def __post_init__(self) -> None:
-        if not self.url.startswith(("http://", "https://")):
+        _check_url(self.url)
+        if self.basic_auth and urlsplit(self.url).username is not None:
             raise ConfigError(
-                f"the Prometheus URL {safe_url(self.url)!r} must start with http:// or "
-                "https:// (source.url in sloscope.yaml, or SLOSCOPE_PROMETHEUS_URL)"
+                "Prometheus source: give the user and password in the URL or in basic_auth, "
+                "not both (source.url, source.basic_auth)"
             )
         self._check_numbers()
         if self.use_recording_rules not in get_args(RecordingRules):
@@ -96,6 +98,11 @@ class PrometheusSettings:
         rules = (
             (self.timeout > 0, f"timeout must be positive, got {self.timeout}s (source.timeout)"),
             (
+                self.command_timeout > 0,
+                f"command_timeout must be positive, got {self.command_timeout}s "
+                "(source.command_timeout)",
+            ),
+            (
                 0 <= self.max_retries <= MAX_RETRIES,
                 f"max_retries must be 0 to {MAX_RETRIES}, got {self.max_retries} "
                 "(source.max_retries)",
@@ -115,15 +122,39 @@ class PrometheusSettings:
             headers["Authorization"] = f"Bearer {self.bearer_token}"
         return headers
 
-    def secrets(self) -> list[str]:
-        """Every credential a message must never show (the client scrubs them)."""
-        found = [self.bearer_token or "", unquote(urlsplit(self.url).password or "")]
-        found += self.header_map().values()
+    def request_url(self) -> str:
+        """The URL requests go to: without user info, which :meth:`credentials` carries.
+
+        httpx logs every request's URL, so a password must not travel in it.
+        """
+        parts = urlsplit(self.url)
+        netloc = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+    def credentials(self) -> tuple[str, str] | None:
+        """The basic-auth user and password: ``basic_auth``, or the URL's user info."""
         if self.basic_auth:
-            # The password, and the header a server might echo back.
-            pair = f"{self.basic_auth[0]}:{self.basic_auth[1]}".encode()
-            found += [self.basic_auth[1], base64.b64encode(pair).decode()]
-        return [s for s in found if len(s) >= _MIN_SECRET]
+            return self.basic_auth
+        parts = urlsplit(self.url)
+        if parts.username is None:
+            return None
+        return unquote(parts.username), unquote(parts.password or "")
+
+    def secrets(self) -> list[str]:
+        """Every credential a message must never show (the client's
+        :class:`~sloscope.secrets.Scrubber` also removes their encoded forms).
+
+        The URL's user info (as written and decoded), the basic-auth password and the
+        base64 ``Authorization: Basic`` value, the bearer token and every header value.
+        """
+        raw_userinfo = urlsplit(self.url).netloc.rpartition("@")[0]
+        found = [self.bearer_token or "", raw_userinfo, raw_userinfo.partition(":")[2]]
+        found += self.headers.values()
+        pair = self.credentials()
+        if pair:
+            basic = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode()
+            found += [pair[1], basic, basic.rstrip("=")]
+        return [s for s in found if s]
 
     def tls(self) -> ssl.SSLContext | bool:
         """The ``verify`` argument of httpx: the system CAs unless something is configured."""
@@ -147,15 +178,47 @@ class PrometheusSettings:
 def safe_url(url: str) -> str:
     """``url`` without user info, query or fragment: fit for messages and logs.
 
+    Never raises: a URL that does not parse is shown as its scheme and host text.
+
     >>> safe_url("https://bob:secret@prom.example.com:9090/prometheus?token=x")
     'https://prom.example.com:9090/prometheus'
+    >>> safe_url("http://u:p@[::1")
+    'http://[::1'
     """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        rest = url.partition("://")[2].rpartition("@")[2]
+        head = url.partition("://")[0]
+        return f"{head}://{rest.split('/')[0].split('?')[0]}"
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _check_url(url: str) -> None:
+    """Refuse a Prometheus URL that cannot be requested, saying what is wrong with it."""
+    where = "(source.url in sloscope.yaml, or SLOSCOPE_PROMETHEUS_URL)"
+    shown = safe_url(url)
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"the Prometheus URL {shown!r} must start with http:// or https:// {where}"
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(
+            f"the Prometheus URL {shown!r} is not a valid URL: {exc} (a port is 1 to 65535; "
+            f"an IPv6 address is written in brackets, http://[::1]:9090) {where}"
+        ) from None
+    if not parts.hostname:
+        raise ConfigError(f"the Prometheus URL {shown!r} has no host name {where}")
+    if port == 0:
+        raise ConfigError(f"the Prometheus URL {shown!r}: a port is 1 to 65535 {where}")
 
 
 def _check_header(what: str, value: str, setting: str) -> None:

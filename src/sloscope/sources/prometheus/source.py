@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope import conventions
+from sloscope.deadline import DeadlineTransport
 from sloscope.errors import SourceError
 from sloscope.sources.base import CountSeries, grid_length
 from sloscope.sources.prometheus.api import (
@@ -139,6 +140,7 @@ class PrometheusSource:
         key_file: str | None = None,
         insecure_skip_verify: bool = False,
         timeout: float = 30.0,
+        command_timeout: float = 600.0,
         max_retries: int = 3,
         backoff: float = 0.5,
         step_limit: int = STEP_LIMIT,
@@ -156,6 +158,7 @@ class PrometheusSource:
             key_file=key_file,
             insecure_skip_verify=insecure_skip_verify,
             timeout=timeout,
+            command_timeout=command_timeout,
             max_retries=max_retries,
             backoff=backoff,
             step_limit=step_limit,
@@ -169,16 +172,19 @@ class PrometheusSource:
         self.use_recording_rules: RecordingRules = use_recording_rules
         self._own_client = client is None
         if client is None:
+            credentials = settings.credentials()
             client = httpx.Client(
                 headers=settings.header_map(),
-                auth=httpx.BasicAuth(*basic_auth) if basic_auth else None,
-                verify=settings.tls(),
+                auth=httpx.BasicAuth(*credentials) if credentials else None,
+                transport=DeadlineTransport(verify=settings.tls()),
                 timeout=httpx.Timeout(timeout),
             )
-        elif settings.header_map():
+        else:
             client.headers.update(settings.header_map())
+            if settings.credentials():
+                client.auth = httpx.BasicAuth(*settings.credentials() or ("", ""))
         self.api = PrometheusAPI(
-            url,
+            settings.request_url(),
             client,
             timeout=timeout,
             max_retries=max_retries,
@@ -233,8 +239,9 @@ class PrometheusSource:
         grid = _Grid(start + step, end, step, grid_length(start, end, step))
         if ids is not None and len(ids) != len(slis):
             raise ValueError(f"ids must name one SLO per SLI: {len(ids)} ids, {len(slis)} SLIs")
-        plans = self._plan(slis, ids, start, grid)
-        results = self._run(plans, grid)
+        with self.api.command(self.settings.command_timeout):
+            plans = self._plan(slis, ids, start, grid)
+            results = self._run(plans, grid)
         return [_assemble(plan, results, start, end, step) for plan in plans]
 
     def _plan(

@@ -24,6 +24,7 @@ from sloscope.spec.model import (
     RatioSLI,
     Service,
     SliceIndicator,
+    TierAlert,
     TimeslicesSLI,
     Window,
 )
@@ -35,6 +36,7 @@ from sloscope.spec.native.documents import (
     ServiceDoc,
     SLIDoc,
     SLODoc,
+    TierAlertDoc,
     TimeslicesDoc,
 )
 from sloscope.spec.selectors import Selector
@@ -126,6 +128,9 @@ class NativeConverter:
             enabled=doc.alerting.enabled,
             labels=dict(doc.alerting.labels),
             annotations=dict(doc.alerting.annotations),
+            name=doc.alerting.name,
+            page=_tier(doc.alerting.page),
+            ticket=_tier(doc.alerting.ticket),
         )
         return SLO(
             name=doc.name,
@@ -165,7 +170,12 @@ class NativeConverter:
                 return None
             return fields.rolling_window(self.ctx, path, doc)
         return fields.calendar_window(
-            self.ctx, (*path, "calendar"), doc.calendar, (*path, "timezone"), doc.timezone
+            self.ctx,
+            (*path, "calendar"),
+            doc.calendar,
+            (*path, "timezone"),
+            doc.timezone,
+            start=doc.start,
         )
 
     def sli(self, path: YamlPath, doc: SLIDoc) -> SLI | None:
@@ -338,3 +348,9 @@ class NativeConverter:
         if indicator is None or slice_seconds is None or target is None:
             return None
         return TimeslicesSLI(indicator=indicator, slice_seconds=slice_seconds, target=target)
+
+
+def _tier(doc: TierAlertDoc) -> TierAlert:
+    return TierAlert(
+        enabled=doc.enabled, labels=dict(doc.labels), annotations=dict(doc.annotations)
+    )

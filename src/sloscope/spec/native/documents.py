@@ -111,6 +111,9 @@ class CalendarDoc(_Doc):
 
     calendar: str = Field(description="week, month or quarter.")
     timezone: str = Field("UTC", description="IANA time zone.")
+    start: str | None = Field(
+        None, description="OpenSLO calendar startTime, kept for export (not evaluated)."
+    )
 
 
 def _window_tag(value: object) -> str | None:
@@ -127,6 +130,14 @@ _WindowField = Annotated[
 ]
 
 
+class TierAlertDoc(_Doc):
+    """One tier's alert (page or ticket): on or off, its own labels and annotations."""
+
+    enabled: bool = True
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
 class AlertingDoc(_Doc):
     """How an SLO alerts."""
 
@@ -136,6 +147,9 @@ class AlertingDoc(_Doc):
     enabled: bool = True
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+    name: str | None = Field(None, description="Alert name of both tiers (e.g. Sloth's).")
+    page: TierAlertDoc = Field(default_factory=TierAlertDoc)
+    ticket: TierAlertDoc = Field(default_factory=TierAlertDoc)
 
 
 class SLODoc(_Doc):

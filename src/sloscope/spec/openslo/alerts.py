@@ -23,13 +23,16 @@ from dataclasses import dataclass
 
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
-from sloscope.spec.model import Alerting
+from sloscope.spec.model import Alerting, TierAlert
 from sloscope.spec.openslo.annotations import (
     ALERT_ANNOTATIONS,
     ALERT_LABELS,
+    ALERT_NAME,
     ALERT_POLICY,
     DASHBOARD,
+    PAGE_ALERT,
     RUNBOOK,
+    TICKET_ALERT,
     Annotations,
 )
 from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry, object_key
@@ -46,6 +49,10 @@ class PolicyParts:
     labels: dict[str, str]
     annotations: dict[str, str]
     breaching: bool
+
+
+#: What happens without an alert policy an SLO names: sloscope alerts with its own.
+_NO_POLICY = "not needed: sloscope alerts with its own burn-rate policy (default 'google')"
 
 
 class AlertReader:
@@ -79,6 +86,9 @@ class AlertReader:
             labels=labels,
             annotations=annotations,
             policy=notes.text(ALERT_POLICY) or _DEFAULT_POLICY,
+            name=notes.text(ALERT_NAME),
+            page=notes.tier_alert(PAGE_ALERT) or TierAlert(),
+            ticket=notes.tier_alert(TICKET_ALERT) or TierAlert(),
         )
 
     def policies_of(self, obj: OpenSLOObject) -> list[PolicyParts]:
@@ -99,12 +109,15 @@ class AlertReader:
 
     def policy_ref(self, ctx: Context, path: YamlPath, item: object) -> OpenSLOObject | None:
         """The AlertPolicy an ``alertPolicies`` item gives: inline or ``alertPolicyRef``."""
+        if isinstance(item, str):
+            # The older OpenSLO Go type reads plain names (OpenSLO issue 133).
+            return self.registry.resolve(ctx, path, "AlertPolicy", item, _NO_POLICY)
         if not isinstance(item, Mapping):
             ctx.error(path, "an alert policy is a mapping: inline, or {alertPolicyRef: name}")
             return None
         if "alertPolicyRef" in item:
             return self.registry.resolve(
-                ctx, (*path, "alertPolicyRef"), "AlertPolicy", item["alertPolicyRef"]
+                ctx, (*path, "alertPolicyRef"), "AlertPolicy", item["alertPolicyRef"], _NO_POLICY
             )
         if "kind" in item and item.get("kind") != "AlertPolicy":
             ctx.error(
@@ -151,7 +164,12 @@ class AlertReader:
             return
         if "conditionRef" in item:
             found = self.registry.resolve(
-                ctx, (*path, "conditionRef"), "AlertCondition", item["conditionRef"]
+                ctx,
+                (*path, "conditionRef"),
+                "AlertCondition",
+                item["conditionRef"],
+                "alert conditions are not imported anyway (sloscope alerts with its burn-rate "
+                "policy)",
             )
             if found is None:
                 return
@@ -186,7 +204,11 @@ class AlertReader:
             return None
         if "targetRef" in item:
             found = self.registry.resolve(
-                ctx, (*path, "targetRef"), "AlertNotificationTarget", item["targetRef"]
+                ctx,
+                (*path, "targetRef"),
+                "AlertNotificationTarget",
+                item["targetRef"],
+                "the notification_target alert label leaves it out",
             )
             return found.name if found is not None else None
         meta = item.get("metadata")

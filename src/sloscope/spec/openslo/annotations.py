@@ -11,11 +11,21 @@ On an SLO:
 ``sloscope.dev/name``          the SLO's name in sloscope, when OpenSLO's had to differ
 ``sloscope.dev/journey``       the journey (declared in the Service's journeys)
 ``sloscope.dev/buckets``       a latency SLI's histogram buckets: ``[0.1,0.3,1.0]``
+``sloscope.dev/latency-threshold`` a latency SLI exported as a ``ratioMetric``
+                               (good ``_bucket{le=...}``, total ``_count``): its threshold
+                               in seconds, read back as the latency SLI it was
+``sloscope.dev/promql``        a PromQL SLI's queries with their ``{{window}}`` template
+                               (``{"bad":"...","total":"..."}``): exports run the queries
+                               over the SLO window, sloscope reads the template back
 ``sloscope.dev/budget-policy`` the budget policy's name (one of sloscope.yaml)
 ``sloscope.dev/alert-policy``  the alert policy's name (one of sloscope.yaml)
 ``sloscope.dev/alerting-enabled`` ``true`` or ``false``
 ``sloscope.dev/alert-labels``  ``{"team":"payments"}``
 ``sloscope.dev/alert-annotations`` ``{"summary":"Orders fail"}``
+``sloscope.dev/alert-name``    the alert name of both tiers (an imported Sloth name)
+``sloscope.dev/page-alert``    the page alert's own settings:
+                               ``{"enabled":false,"labels":{...},"annotations":{...}}``
+``sloscope.dev/ticket-alert``  the same for the ticket alert
 ``sloscope.dev/runbook``       the runbook URL
 ``sloscope.dev/dashboard``     the dashboard URL
 ============================== ========================================================
@@ -39,7 +49,7 @@ from typing import Literal
 
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
-from sloscope.spec.model import Journey
+from sloscope.spec.model import Journey, TierAlert
 from sloscope.spec.yamlpos import YamlPath
 
 PREFIX = "sloscope.dev/"
@@ -49,6 +59,13 @@ ALERTING_ENABLED = PREFIX + "alerting-enabled"
 ALERT_LABELS, ALERT_ANNOTATIONS = PREFIX + "alert-labels", PREFIX + "alert-annotations"
 RUNBOOK, DASHBOARD = PREFIX + "runbook", PREFIX + "dashboard"
 JOURNEYS, OWNER = PREFIX + "journeys", PREFIX + "owner"
+LATENCY_THRESHOLD = PREFIX + "latency-threshold"
+PROMQL = PREFIX + "promql"
+ALERT_NAME, PAGE_ALERT, TICKET_ALERT = (
+    PREFIX + "alert-name",
+    PREFIX + "page-alert",
+    PREFIX + "ticket-alert",
+)
 
 #: The annotations sloscope reads, by the kind of object that carries them.
 KNOWN: Mapping[str, tuple[str, ...]] = {
@@ -56,11 +73,16 @@ KNOWN: Mapping[str, tuple[str, ...]] = {
         NAME,
         JOURNEY,
         BUCKETS,
+        LATENCY_THRESHOLD,
+        PROMQL,
         BUDGET_POLICY,
         ALERT_POLICY,
         ALERTING_ENABLED,
         ALERT_LABELS,
         ALERT_ANNOTATIONS,
+        ALERT_NAME,
+        PAGE_ALERT,
+        TICKET_ALERT,
         RUNBOOK,
         DASHBOARD,
     ),
@@ -102,6 +124,17 @@ class Annotations:
         """``sloscope.dev/buckets``, or None when not given (or invalid)."""
         value = self.values.get(BUCKETS)
         return value if isinstance(value, tuple) else None
+
+    def tier_alert(self, key: str) -> TierAlert | None:
+        """``sloscope.dev/page-alert`` or ``ticket-alert``, or None when not given."""
+        value = self.values.get(key)
+        return value if isinstance(value, TierAlert) else None
+
+    @property
+    def latency_threshold(self) -> float | None:
+        """``sloscope.dev/latency-threshold`` in seconds, or None when not given (or invalid)."""
+        value = self.values.get(LATENCY_THRESHOLD)
+        return value if isinstance(value, float) else None
 
     @property
     def journeys(self) -> tuple[Journey, ...] | None:
@@ -197,7 +230,7 @@ def _text(ctx: Context, path: YamlPath, key: str, text: str) -> str:
 
 
 def _name(ctx: Context, path: YamlPath, key: str, text: str) -> str | None:
-    what = "journey" if key == JOURNEY else "SLO"
+    what = {JOURNEY: "journey", ALERT_NAME: "alert"}.get(key, "SLO")
     return text if fields.check_name(ctx, path, text, what) else None
 
 
@@ -248,6 +281,17 @@ def _buckets(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[float, 
     return buckets
 
 
+def _threshold(ctx: Context, path: YamlPath, key: str, text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        ctx.error(path, f"{key} must be a positive number of seconds, got {text!r}")
+        return None
+    return value
+
+
 def _increasing(buckets: tuple[float, ...]) -> bool:
     """Whether buckets are finite, positive and increasing, each once."""
     finite = all(b > 0 and math.isfinite(b) for b in buckets)
@@ -266,6 +310,31 @@ def _string_map(ctx: Context, path: YamlPath, key: str, text: str) -> dict[str, 
         )
         return None
     return value
+
+
+def _tier_alert(ctx: Context, path: YamlPath, key: str, text: str) -> TierAlert | None:
+    found, value = _json(ctx, path, key, text, '{"enabled":false}')
+    if not found:
+        return None
+    hint = 'write e.g. {"enabled":true,"labels":{"severity":"critical"},"annotations":{}}'
+    if not _is_tier_alert(value):
+        ctx.error(path, f"{key} must be a JSON object of enabled, labels, annotations", hint)
+        return None
+    assert isinstance(value, dict)
+    return TierAlert(
+        enabled=value.get("enabled", True),
+        labels=dict(value.get("labels", {})),
+        annotations=dict(value.get("annotations", {})),
+    )
+
+
+def _is_tier_alert(value: object) -> bool:
+    if not isinstance(value, dict) or not set(value) <= {"enabled", "labels", "annotations"}:
+        return False
+    maps = [value.get(k, {}) for k in ("labels", "annotations")]
+    return isinstance(value.get("enabled", True), bool) and all(
+        isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in maps
+    )
 
 
 def _journeys(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[Journey, ...] | None:
@@ -312,11 +381,16 @@ _READERS: Mapping[str, _Reader] = {
     NAME: _name,
     JOURNEY: _name,
     BUCKETS: _buckets,
+    LATENCY_THRESHOLD: _threshold,
+    PROMQL: _string_map,
     BUDGET_POLICY: _policy,
     ALERT_POLICY: _policy,
     ALERTING_ENABLED: _enabled,
     ALERT_LABELS: _string_map,
     ALERT_ANNOTATIONS: _string_map,
+    ALERT_NAME: _name,
+    PAGE_ALERT: _tier_alert,
+    TICKET_ALERT: _tier_alert,
     RUNBOOK: _text,
     DASHBOARD: _text,
     JOURNEYS: _journeys,

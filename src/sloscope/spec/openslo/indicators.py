@@ -76,6 +76,14 @@ class IndicatorReader:
             return None if found is None else self.indicator(found)
         if "indicator" in spec:
             return self.indicator(OpenSLOObject(ctx, obj.at("spec", "indicator"), "SLI"))
+        if _composite(spec.get("objectives")):
+            ctx.error(
+                obj.at("spec", "objectives"),
+                f"SLO {obj.name!r} is a composite SLO (an indicator per objective, "
+                "compositeWeight); composite SLOs are not supported",
+                "write one SLO per indicator",
+            )
+            return None
         ctx.error(
             obj.at("spec"),
             f"SLO {obj.name!r} has neither indicator nor indicatorRef",
@@ -186,8 +194,13 @@ class IndicatorReader:
             return None
         kind = source.get("type")
         if "metricSourceRef" in source:
+            inline = _has_query(source)
             found = self.registry.resolve(
-                ctx, (*source_path, "metricSourceRef"), "DataSource", source["metricSourceRef"]
+                ctx,
+                (*source_path, "metricSourceRef"),
+                "DataSource",
+                source["metricSourceRef"],
+                "the inline query is read as PromQL" if inline else "",
             )
             if found is not None and kind is None:
                 kind = found.get("spec", "type")
@@ -199,7 +212,23 @@ class IndicatorReader:
                 "(Prometheus, Thanos, Mimir, VictoriaMetrics)",
             )
             return None
-        return _query_of_source(ctx, source_path, source)
+        query = _query_of_source(ctx, source_path, source)
+        if query is not None and query.text.strip().lower() == "any":
+            # OpenSLO's examples write type: Any, query: Any as placeholders.
+            ctx.error(
+                query.path,
+                f"query {query.text.strip()!r} is a placeholder, not a query",
+                "write the PromQL selector or query of this metric",
+            )
+            return None
+        return query
+
+
+def _composite(objectives: object) -> bool:
+    """Whether an SLO's objectives carry their own indicators (a composite SLO)."""
+    return isinstance(objectives, list) and any(
+        isinstance(o, Mapping) and ("indicator" in o or "indicatorRef" in o) for o in objectives
+    )
 
 
 def _spec_of(obj: OpenSLOObject) -> tuple[YamlPath, Mapping[str, object]] | None:
@@ -218,6 +247,16 @@ def _spec_of(obj: OpenSLOObject) -> tuple[YamlPath, Mapping[str, object]] | None
         return obj.path, data
     obj.ctx.error(obj.path, "an SLI needs spec with ratioMetric or thresholdMetric")
     return None
+
+
+def _has_query(source: Mapping[str, object]) -> bool:
+    """Whether a metric source writes its query inline (then its DataSource is not needed)."""
+    spec = source.get("spec")
+    if isinstance(spec, str) or isinstance(source.get("query"), str):
+        return True
+    return isinstance(spec, Mapping) and any(
+        isinstance(spec.get(key), str) for key in ("query", "promql", "expr", "expression")
+    )
 
 
 def _query_of_source(

@@ -1,11 +1,14 @@
-"""The OpenSLO v1 loader (``apiVersion: openslo/v1``): which documents are OpenSLO, and
+"""The OpenSLO loader (``openslo/v1``; ``openslo/v1alpha`` and ``openslo.com/v2alpha`` read
+as v1 by :mod:`~sloscope.spec.openslo.versions`): which documents are OpenSLO, and
 turning them into services.
 
 OpenSLO splits an SLO over several objects (SLO, SLI, AlertPolicy, AlertCondition,
 AlertNotificationTarget, DataSource, Service) that refer to each other by name, often
 across files, so this format gets every OpenSLO document at once: it registers the
 objects by kind and name (:mod:`~sloscope.spec.openslo.objects`), then converts each SLO,
-resolving references. An unresolved reference is an error at the line of the reference.
+resolving references. An unresolved reference sloscope needs (an SLI) is an error at the
+line of the reference; one it can do without (a DataSource beside an inline query, an
+alert policy, condition or target) is a warning there.
 
 How OpenSLO maps onto sloscope's model, and where each part is read:
 
@@ -37,9 +40,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sloscope.errors import Problem
 from sloscope.spec import fields
 from sloscope.spec.formats import FormatResult, LoadedService
 from sloscope.spec.model import SLO, Journey, Origin, Service
+from sloscope.spec.openslo import versions
 from sloscope.spec.openslo.annotations import (
     JOURNEY,
     JOURNEYS,
@@ -48,6 +53,7 @@ from sloscope.spec.openslo.annotations import (
     Annotations,
     read_annotations,
 )
+from sloscope.spec.openslo.keys import KINDS
 from sloscope.spec.openslo.objects import OpenSLOObject, Registry
 from sloscope.spec.openslo.slos import SLOBuilder
 from sloscope.spec.yamlpos import Document, Pos, YamlPath
@@ -56,16 +62,6 @@ from sloscope.spec.yamlpos import Document, Pos, YamlPath
 _Built = tuple[OpenSLOObject, SLO]
 
 API_VERSION = "openslo/v1"
-#: The OpenSLO kinds sloscope reads.
-KINDS = (
-    "SLO",
-    "SLI",
-    "Service",
-    "AlertPolicy",
-    "AlertCondition",
-    "AlertNotificationTarget",
-    "DataSource",
-)
 
 
 class OpenSLOFormat:
@@ -75,18 +71,25 @@ class OpenSLOFormat:
     True
     """
 
-    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: KINDS}
+    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: KINDS, **versions.KINDS}
 
     def is_mine(self, data: Mapping[str, object]) -> bool:
-        """Whether a document is an OpenSLO v1 object of a kind sloscope reads."""
-        return data.get("apiVersion") == API_VERSION and data.get("kind") in KINDS
+        """Whether a document is an OpenSLO object (v1, v1alpha or v2alpha) sloscope reads."""
+        api = data.get("apiVersion")
+        return isinstance(api, str) and data.get("kind") in self.api_kinds.get(api, ())
 
     def load(self, documents: Sequence[Document]) -> FormatResult:
         """Load OpenSLO documents (from all files at once, so references resolve across
         files); never raises for a problem in a spec."""
-        registry = Registry.of(documents)
+        v1: list[Document] = []
+        problems: list[Problem] = []
+        for doc in documents:
+            read, found = versions.as_v1(doc)
+            v1.extend(read)
+            problems.extend(found)
+        registry = Registry.of(v1)
         services = _Services(registry).run()
-        result = FormatResult(services=services)
+        result = FormatResult(services=services, problems=problems)
         for ctx in registry.contexts:
             result.problems.extend(ctx.problems)
         return result

@@ -3,8 +3,8 @@
 OpenSLO splits an SLO over several objects (SLO, SLI, AlertPolicy, AlertCondition,
 AlertNotificationTarget, DataSource, Service) that refer to each other by name, often
 across files. Every document is registered here by kind and name first; the converters
-then look objects up, and an unresolved reference is an error at the line of the
-reference.
+then look objects up. An unresolved reference sloscope needs is an error at the line of
+the reference; one it can do without is a warning there.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
+from sloscope.spec.openslo.keys import check_keys
 from sloscope.spec.yamlpos import Document, YamlPath
 
 #: Identifies an object (or any value) across documents: its document and its path.
@@ -82,6 +83,7 @@ class Registry:
         data = doc.data
         assert isinstance(data, Mapping)
         obj = OpenSLOObject(ctx, (), str(data.get("kind")))
+        check_keys(ctx, obj.kind, data)
         name = obj.name
         if name is None:
             ctx.error(
@@ -113,21 +115,37 @@ class Registry:
         return sorted(self.objects.get(kind, {}))
 
     def resolve(
-        self, ctx: Context, path: YamlPath, kind: str, name: object
+        self, ctx: Context, path: YamlPath, kind: str, name: object, unneeded: str = ""
     ) -> OpenSLOObject | None:
-        """The object a reference at ``path`` names; an error there when there is none."""
+        """The object a reference at ``path`` names; a problem there when there is none.
+
+        A reference sloscope needs (an SLI, a query's only source) is an error when it
+        does not resolve. One it can do without (a DataSource beside an inline query, an
+        alert policy, condition or target) passes ``unneeded``, what happens without it,
+        and is a warning: the SLO is not dropped for it.
+        """
         if not isinstance(name, str) or not name:
             ctx.error(path, f"a reference to a {kind} must be its metadata.name")
             return None
         found = self.lookup(kind, name)
-        if found is None:
-            known = self.names(kind)
-            ctx.error(
+        if found is not None:
+            return found
+        known = self.names(kind)
+        if unneeded:
+            ctx.warn(
                 path,
-                f"{kind} {name!r} is not defined in any loaded file",
+                f"{kind} {name!r} is not defined in the loaded files; {unneeded}",
                 f"{kind} objects loaded: {', '.join(known)}"
                 if known
-                else f"add a document with kind: {kind} and metadata.name: {name}, "
-                "and pass its file too",
+                else f"pass the file that defines {kind} {name!r} to use it",
             )
-        return found
+            return None
+        ctx.error(
+            path,
+            f"{kind} {name!r} is not defined in any loaded file",
+            f"{kind} objects loaded: {', '.join(known)}"
+            if known
+            else f"add a document with kind: {kind} and metadata.name: {name}, "
+            "and pass its file too",
+        )
+        return None

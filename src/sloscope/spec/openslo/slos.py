@@ -20,13 +20,26 @@ from dataclasses import dataclass
 
 from sloscope.spec import fields
 from sloscope.spec.fields import describe
-from sloscope.spec.model import SLI, SLO, Alerting, LatencySLI, Origin, TimeslicesSLI, Window
+from sloscope.spec.model import (
+    SLI,
+    SLO,
+    Alerting,
+    LatencySLI,
+    Origin,
+    PromQLSLI,
+    RatioSLI,
+    SliceIndicator,
+    TimeslicesSLI,
+    Window,
+)
 from sloscope.spec.openslo.alerts import AlertReader
 from sloscope.spec.openslo.annotations import (
     BUCKETS,
     BUDGET_POLICY,
     JOURNEY,
+    LATENCY_THRESHOLD,
     NAME,
+    PROMQL,
     Annotations,
     read_annotations,
 )
@@ -34,6 +47,7 @@ from sloscope.spec.openslo.indicators import Indicator, IndicatorReader
 from sloscope.spec.openslo.objects import ObjectKey, OpenSLOObject, Registry
 from sloscope.spec.openslo.queries import QueryConverter, threshold_sli
 from sloscope.spec.openslo.windows import budgeting_method, slice_settings, time_window
+from sloscope.spec.selectors import Selector
 from sloscope.spec.yamlpos import YamlPath
 
 #: The budget policy of an SLO that names none (the model's default).
@@ -191,15 +205,37 @@ class SLOBuilder:
 
         Without an indicator, time-slice settings are still checked.
         """
-        sli = None
-        if parts.indicator is not None:
+        notes = self.annotations(obj)
+        promql = notes.string_map(PROMQL)
+        template = None if promql is None else promql_template(obj, promql)
+        sli: SLI | None = None
+        if parts.indicator is not None and template is not None:
+            sli = self.with_slices(obj, path, data, template, parts.method)
+        elif parts.indicator is not None:
             sli = self.build_sli(obj, path, data, parts.indicator, parts.method)
         elif parts.method == "Timeslices":
             slice_settings(obj.ctx, path, data)
-        notes = self.annotations(obj)
+        if sli is not None and notes.latency_threshold is not None:
+            sli = as_latency(obj, sli, notes)
         if sli is not None and notes.buckets is not None:
             sli = self.with_buckets(obj, path, sli, notes)
         return sli
+
+    def with_slices(
+        self,
+        obj: OpenSLOObject,
+        path: YamlPath,
+        data: Mapping[str, object],
+        base: SliceIndicator,
+        method: str,
+    ) -> SLI | None:
+        """``base``, judged per time slice when the method is Timeslices."""
+        if method != "Timeslices":
+            return base
+        settings = slice_settings(obj.ctx, path, data)
+        if settings is None:
+            return None
+        return TimeslicesSLI(indicator=base, slice_seconds=settings[0], target=settings[1])
 
     def with_buckets(
         self, obj: OpenSLOObject, path: YamlPath, sli: SLI, notes: Annotations
@@ -325,3 +361,62 @@ def _suffix(data: Mapping[str, object], objective: float) -> str:
         if slug:
             return slug
     return f"{objective * 100:.10g}".replace(".", "-")
+
+
+def as_latency(obj: OpenSLOObject, sli: SLI, notes: Annotations) -> SLI:
+    """A latency SLI exported as a ``ratioMetric`` (``sloscope.dev/latency-threshold``),
+    read back as the latency SLI it was.
+
+    The ratio must be the histogram's ``_bucket`` at ``le`` (good) over its ``_count``
+    (total), with the same other matchers; otherwise the annotation is ignored, with a
+    warning, and the ratio stays.
+    """
+    threshold = notes.latency_threshold
+    assert threshold is not None
+    inner = sli.indicator if isinstance(sli, TimeslicesSLI) else sli
+    base = _histogram_of(inner)
+    if base is None:
+        obj.ctx.warn(
+            notes.paths[LATENCY_THRESHOLD],
+            f"{LATENCY_THRESHOLD} is only read on a ratioMetric whose good is a histogram's "
+            "_bucket{le=...} and total its _count; ignored",
+        )
+        return sli
+    latency = LatencySLI(metric=base, threshold=threshold)
+    if isinstance(sli, TimeslicesSLI):
+        return dataclasses.replace(sli, indicator=latency)
+    return latency
+
+
+def _histogram_of(sli: SliceIndicator) -> Selector | None:
+    """The histogram a ratio of ``m_bucket{le=..}`` over ``m_count`` counts, or None."""
+    if not isinstance(sli, RatioSLI) or sli.good is None:
+        return None
+    good, total = sli.good, sli.total
+    if not (good.metric.endswith("_bucket") and total.metric.endswith("_count")):
+        return None
+    base = good.metric.removesuffix("_bucket")
+    rest = tuple(m for m in good.matchers if m.label != "le")
+    if base != total.metric.removesuffix("_count") or set(rest) != set(total.matchers):
+        return None
+    if len(rest) == len(good.matchers):
+        return None
+    return Selector(base, total.matchers)
+
+
+def promql_template(obj: OpenSLOObject, template: Mapping[str, str]) -> PromQLSLI | None:
+    """The PromQL SLI an export ran over its window, from its ``{{window}}`` template
+    (``sloscope.dev/promql``); None, with a warning, when the annotation is not one."""
+    keys = {"good", "bad", "total", "error_ratio"}
+    if not template or not set(template) <= keys:
+        obj.ctx.warn(
+            obj.at("metadata", "annotations", PROMQL),
+            f"{PROMQL} holds good, bad, total or error_ratio queries; ignored",
+        )
+        return None
+    return PromQLSLI(
+        good=template.get("good"),
+        bad=template.get("bad"),
+        total=template.get("total"),
+        error_ratio=template.get("error_ratio"),
+    )

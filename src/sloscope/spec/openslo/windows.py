@@ -23,8 +23,11 @@ from sloscope.spec.openslo.objects import OpenSLOObject
 from sloscope.spec.yamlpos import YamlPath
 
 BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
+#: The startTime an export writes for a calendar window that was given none: a Monday,
+#: 1 January, so on every week/month/quarter start. Read back as "no startTime given".
+CALENDAR_START = "2024-01-01 00:00:00"
 
-_OPENSLO_DURATION = re.compile(r"^\s*(\d+)\s*([smhdwMQY])\s*$")
+_OPENSLO_DURATION = re.compile(r"^\s*(\d+)\s*([smhdwMQY])\s*$", re.ASCII)
 _CALENDAR_UNITS: Mapping[str, CalendarUnit] = {"w": "week", "M": "month", "Q": "quarter"}
 _SECONDS = {
     "s": 1,
@@ -144,14 +147,15 @@ def _calendar(
     if calendar is None:
         ctx.warn(path, "calendar window without calendar settings; UTC assumed")
     timezone = cal.get("timeZone", "UTC")
+    start = cal.get("startTime")
     window = fields.calendar_window(
         ctx,
         (*path, "duration"),
         _CALENDAR_UNITS[unit],
         (*path, "calendar", "timeZone"),
         str(timezone),
+        start=_written(ctx, (*path, "calendar", "startTime"), start),
     )
-    start = cal.get("startTime")
     if window is not None and start is not None and not _aligned(start, window.unit):
         ctx.warn(
             (*path, "calendar", "startTime"),
@@ -159,6 +163,18 @@ def _calendar(
             f"startTime {start} is not used",
         )
     return window
+
+
+def _written(ctx: Context, path: YamlPath, value: object) -> str | None:
+    """A scalar as the file writes it: an unquoted ``2025-01-06 00:00:00`` is a YAML
+    timestamp, which PyYAML reads as a datetime, but an export must write the text back."""
+    if value is None:
+        return None
+    span = ctx.doc.scalars.get(path)
+    text = str(value)
+    if span is not None and span.source is not None:
+        text = span.source.strip().strip("'\"")
+    return None if text == CALENDAR_START else text
 
 
 def slice_settings(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sloscope.spec.fields import Context
+from sloscope.spec.keys import warn_unknown
 from sloscope.spec.yamlpos import YamlPath
 
 # Keys Sloth defines that have no meaning in sloscope: warned about, then ignored.
@@ -39,13 +40,7 @@ def check_keys(
     for key in data:
         if key in _IGNORED:
             ctx.warn((*path, key), f"Sloth's {key!r} is not used by sloscope; ignored", at_key=True)
-        elif key not in known:
-            ctx.warn(
-                (*path, key),
-                f"unknown key {key!r} in {where}; ignored",
-                "allowed keys: " + ", ".join(sorted(known)),
-                at_key=True,
-            )
+    warn_unknown(ctx, {k: v for k, v in data.items() if k not in _IGNORED}, path, known, where)
 
 
 def mapping(ctx: Context, path: YamlPath, value: object, what: str) -> Mapping[str, object] | None:

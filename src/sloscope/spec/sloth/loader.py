@@ -7,14 +7,19 @@ Kubernetes CRD (``PrometheusServiceLevel``) has them under ``spec``. The SLOs ar
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
+from sloscope.errors import Problem
 from sloscope.spec import fields
+from sloscope.spec.durations import format_duration, parse_duration
 from sloscope.spec.fields import Context
 from sloscope.spec.formats import FormatResult, LoadedService, load_each
-from sloscope.spec.model import SLO, Origin, Service
+from sloscope.spec.merge import merge_services
+from sloscope.spec.model import SLO, Origin, Service, SpecAlertPolicy
 from sloscope.spec.sloth.keys import check_keys, mapping, pick
 from sloscope.spec.sloth.slos import slo
+from sloscope.spec.sloth.windows import KIND, LEGACY_VERSION, alert_windows, period_path
 from sloscope.spec.yamlpos import Document, YamlPath
 
 API_VERSION = "sloth.slok.dev/v1"
@@ -29,17 +34,72 @@ class SlothFormat:
     True
     """
 
-    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: ("PrometheusServiceLevel",)}
+    api_kinds: Mapping[str, tuple[str, ...]] = {API_VERSION: ("PrometheusServiceLevel", KIND)}
 
     def is_mine(self, data: Mapping[str, object]) -> bool:
-        """Whether a document is a Sloth spec (plain ``prometheus/v1`` or the Kubernetes CRD)."""
+        """Whether a document is a Sloth spec (plain ``prometheus/v1`` or the Kubernetes CRD)
+        or Sloth ``AlertWindows``."""
         if data.get("apiVersion") == API_VERSION:
             return data.get("kind") in self.api_kinds[API_VERSION]
-        return "apiVersion" not in data and data.get("version") == PLAIN_VERSION
+        return "apiVersion" not in data and data.get("version") in (PLAIN_VERSION, LEGACY_VERSION)
 
     def load(self, documents: Sequence[Document]) -> FormatResult:
-        """Load Sloth documents into services; never raises for a problem in a spec."""
-        return load_each(documents, _load_document)
+        """Load Sloth documents into services and AlertWindows into alert policies; never
+        raises for a problem in a spec.
+
+        As in Sloth, one service may be spread over several files as long as its SLO
+        names stay unique, and an SLO uses the AlertWindows of its period when loaded.
+        """
+        windows = [d for d in documents if _is_windows(d)]
+        result = FormatResult()
+        periods = _periods(windows, result.problems)
+        loaded = load_each([d for d in documents if not _is_windows(d)], _load_document)
+        result.problems.extend(loaded.problems)
+        result.alert_policies = list(periods.values())
+        services = [_with_windows(item, periods) for item in loaded.services]
+        result.services = merge_services(services, result.problems)
+        return result
+
+
+def _is_windows(doc: Document) -> bool:
+    data = doc.data
+    assert isinstance(data, Mapping)
+    return data.get("kind") == KIND or data.get("version") == LEGACY_VERSION
+
+
+def _periods(windows: Sequence[Document], problems: list[Problem]) -> dict[str, SpecAlertPolicy]:
+    """The alert policy of each SLO period; a second file for one period is an error."""
+    periods: dict[str, SpecAlertPolicy] = {}
+    for doc in windows:
+        ctx = Context(doc)
+        found = alert_windows(ctx)
+        if found is not None:
+            period, policy = found
+            key = format_duration(parse_duration(period))
+            first = periods.get(key)
+            if first is not None:
+                ctx.error(
+                    period_path(ctx.doc.data),  # type: ignore[arg-type]
+                    f"AlertWindows for sloPeriod {period} is already defined at {first.origin}",
+                    "Sloth loads one AlertWindows per SLO period; remove one file",
+                )
+            else:
+                periods[key] = policy
+        problems.extend(ctx.problems)
+    return periods
+
+
+def _with_windows(item: LoadedService, periods: Mapping[str, SpecAlertPolicy]) -> LoadedService:
+    """The service's SLOs with the AlertWindows policy of their period, as Sloth applies it."""
+    slos = tuple(
+        dataclasses.replace(
+            slo, alerting=dataclasses.replace(slo.alerting, policy=periods[slo.window.label].name)
+        )
+        if slo.window.label in periods
+        else slo
+        for slo in item.service.slos
+    )
+    return dataclasses.replace(item, service=dataclasses.replace(item.service, slos=slos))
 
 
 def _load_document(ctx: Context) -> LoadedService | None:
@@ -128,7 +188,7 @@ def _slos(
             continue
         if isinstance(slo_name, str):
             seen[slo_name] = index
-        loaded = slo(ctx, path, raw, default_period)
+        loaded = slo(ctx, path, raw, default_period, service)
         if loaded is not None:
             slos.append(loaded)
     return slos

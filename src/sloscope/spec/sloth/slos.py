@@ -3,8 +3,8 @@
 Sloth SLIs are PromQL with a ``{{.window}}`` template, so they become
 :class:`~sloscope.spec.model.PromQLSLI` with sloscope's ``{{window}}``: only a Prometheus
 source can answer them. ``sli.plugin`` cannot be imported (the plugin's Go code makes the
-query). Sloth's page and ticket alerts become the SLO's alerting: labels and annotations
-per severity are not imported (with a warning).
+query). Sloth's alerting keeps its routing: the alert name, each tier's labels and
+annotations, and Sloth's ``sloth_*`` labels on the generated alerts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from sloscope.spec import fields
 from sloscope.spec.fields import Context
-from sloscope.spec.model import SLO, Alerting, Origin, PromQLSLI, RollingWindow
+from sloscope.spec.model import SLO, Alerting, Origin, PromQLSLI, RollingWindow, TierAlert
 from sloscope.spec.sloth.keys import check_keys, mapping, pick
 from sloscope.spec.yamlpos import YamlPath
 
@@ -22,6 +22,8 @@ from sloscope.spec.yamlpos import YamlPath
 DEFAULT_PERIOD = "30d"
 
 _WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+#: ``by (a, b)`` / ``without (a, b)`` of a PromQL aggregation.
+_GROUPING = re.compile(r"\b(by|without)\s*\(([^)]*)\)")
 
 
 _SLO_KEYS = {
@@ -37,9 +39,13 @@ _SLO_KEYS = {
 
 
 def slo(
-    ctx: Context, path: YamlPath, raw: object, default_period: tuple[YamlPath, object]
+    ctx: Context,
+    path: YamlPath,
+    raw: object,
+    default_period: tuple[YamlPath, object],
+    service: str | None,
 ) -> SLO | None:
-    """The Sloth SLO at ``path``; None after an error (which it records).
+    """The Sloth SLO at ``path`` of ``service``; None after an error (which it records).
 
     ``default_period`` is the service's ``slo_period`` and where it was written.
     """
@@ -52,7 +58,8 @@ def slo(
     objective = _objective(ctx, path, data)
     window = _window(ctx, path, data, default_period)
     sli = _sli(ctx, (*path, "sli"), data.get("sli"))
-    alerting = _alerting(ctx, (*path, "alerting"), data.get("alerting"))
+    slo_id = f"{service}/{name}"
+    alerting = _alerting(ctx, (*path, "alerting"), data.get("alerting"), slo_id)
     description = data.get("description") or ""
     labels = fields.string_map(ctx, (*path, "labels"), data.get("labels"), "label")
     if ctx.error_count() > before:
@@ -136,17 +143,68 @@ def _events(ctx: Context, path: YamlPath, body: Mapping[str, object]) -> PromQLS
     check_keys(
         ctx, body, path, {"error_query", "errorQuery", "total_query", "totalQuery"}, "sli.events"
     )
-    bad = _query(ctx, *pick(ctx, body, path, "error_query", "errorQuery"), path)
+    bad_path, bad_text = pick(ctx, body, path, "error_query", "errorQuery")
+    bad = _query(ctx, bad_path, bad_text, path)
     total = _query(ctx, *pick(ctx, body, path, "total_query", "totalQuery"), path)
     if bad is None or total is None:
         return None
+    if not _same_grouping(ctx, bad_path, bad, total):
+        return None
     return PromQLSLI(bad=bad, total=total)
+
+
+def _grouping(query: str) -> tuple[set[str], bool]:
+    """The labels a query aggregates ``by``, and whether it aggregates ``without``."""
+    labels: set[str] = set()
+    without = False
+    for kind, names in _GROUPING.findall(query):
+        if kind == "without":
+            without = True
+        else:
+            labels |= {n.strip() for n in names.split(",") if n.strip()}
+    return labels, without
+
+
+def _same_grouping(ctx: Context, path: YamlPath, bad: str, total: str) -> bool:
+    """Grouped Sloth SLIs (``sum by (route)``): both queries must group alike. sloscope
+    evaluates one SLO over all series, so the grouping is warned about, never dropped in
+    silence; different groupings are an error."""
+    bad_by, bad_without = _grouping(bad)
+    total_by, total_without = _grouping(total)
+    if bad_by != total_by:
+        ctx.error(
+            path,
+            f"{path[-1]} groups by ({', '.join(sorted(bad_by))}) but the total query by "
+            f"({', '.join(sorted(total_by))}); both must group by the same labels",
+        )
+        return False
+    if bad_by:
+        ctx.warn(
+            path,
+            f"grouping by ({', '.join(sorted(bad_by))}) is not kept: sloscope evaluates the "
+            "SLO over all series together (one status, not one per label value)",
+            "grouped SLOs are not supported yet; write one SLO per label value to keep them",
+        )
+    elif bad_without or total_without:
+        ctx.warn(
+            path,
+            "aggregation without (...) is read as ungrouped: the SLO is evaluated over all "
+            "series together",
+        )
+    return True
 
 
 def _raw(ctx: Context, path: YamlPath, body: Mapping[str, object]) -> PromQLSLI | None:
     """``sli.raw``: an error ratio query."""
     check_keys(ctx, body, path, {"error_ratio_query", "errorRatioQuery"}, "sli.raw")
-    ratio = _query(ctx, *pick(ctx, body, path, "error_ratio_query", "errorRatioQuery"), path)
+    query_path, value = pick(ctx, body, path, "error_ratio_query", "errorRatioQuery")
+    if isinstance(value, str) and value.strip() and not _WINDOW.search(value):
+        ctx.warn(
+            query_path,
+            f"{query_path[-1]} has no {{{{.window}}}}: the same ratio is used for every window",
+        )
+        return PromQLSLI(error_ratio=value.strip())
+    ratio = _query(ctx, query_path, value, path)
     return None if ratio is None else PromQLSLI(error_ratio=ratio)
 
 
@@ -168,10 +226,18 @@ def _query(ctx: Context, path: YamlPath, value: object, parent: YamlPath) -> str
     return fields.rate_to_increase(_WINDOW.sub("{{window}}", value.strip()))
 
 
-def _alerting(ctx: Context, path: YamlPath, raw: object) -> Alerting | None:
-    if raw is None:
-        return Alerting()
-    data = mapping(ctx, path, raw, "alerting")
+def _alerting(ctx: Context, path: YamlPath, raw: object, slo_id: str) -> Alerting | None:
+    """Sloth's alerting, routing kept: its alert name for both tiers, each tier's labels
+    and annotations over the shared ones, and the labels Sloth's alerts carry
+    (``sloth_id``, ``sloth_service``, ``sloth_slo``, ``sloth_severity``), so existing
+    Alertmanager routes, silences and inhibitions keep matching."""
+    service, _, slo_name = slo_id.partition("/")
+    identity = {
+        "sloth_id": f"{service}-{slo_name}",
+        "sloth_service": service,
+        "sloth_slo": slo_name,
+    }
+    data = {} if raw is None else mapping(ctx, path, raw, "alerting")
     if data is None:
         return None
     check_keys(
@@ -185,60 +251,58 @@ def _alerting(ctx: Context, path: YamlPath, raw: object) -> Alerting | None:
     annotations = fields.string_map(
         ctx, (*path, "annotations"), data.get("annotations"), "annotation"
     )
-    runbook = annotations.pop("runbook", None) or annotations.pop("runbook_url", None)
-    dashboard = annotations.pop("dashboard", None) or annotations.pop("dashboard_url", None)
-    disabled, specific, severity_runbook = _severity_alerts(ctx, data, path)
-    runbook = runbook or severity_runbook
-    if specific:
-        ctx.warn(
-            path,
-            "labels and annotations of page_alert/ticket_alert are not imported per severity: "
-            + ", ".join(specific),
-            "sloscope labels its alerts severity=page or severity=ticket; route on that label",
-        )
-    enabled = len(disabled) < 2
-    if len(disabled) == 1:
-        ctx.warn(
-            path,
-            f"Sloth disables only the {disabled[0]} alert; sloscope imports the SLO with all "
-            "alerts enabled",
-            f"use an alert policy without {disabled[0]} rows (alerting.policy) to match",
-        )
+    runbook = annotations.get("runbook") or annotations.get("runbook_url")
+    dashboard = annotations.get("dashboard") or annotations.get("dashboard_url")
+    page = _tier(ctx, data, path, "page", ("page_alert", "pageAlert"))
+    ticket = _tier(ctx, data, path, "ticket", ("ticket_alert", "ticketAlert"))
+    name = data.get("name")
     return Alerting(
         runbook=runbook,
         dashboard=dashboard,
-        enabled=enabled,
-        labels=labels,
+        enabled=page.enabled or ticket.enabled,
+        labels={**identity, **labels},
         annotations=annotations,
+        name=name if isinstance(name, str) and name else None,
+        page=page,
+        ticket=ticket,
     )
 
 
-def _severity_alerts(
-    ctx: Context, data: Mapping[str, object], path: YamlPath
-) -> tuple[list[str], list[str], str | None]:
-    """What ``page_alert`` and ``ticket_alert`` say: the severities they disable, their
-    labels and annotations (``name=value (severity)``, not imported) and the first runbook.
-    """
-    disabled: list[str] = []
-    specific: list[str] = []
-    runbook: str | None = None
-    for severity, names in (
-        ("page", ("page_alert", "pageAlert")),
-        ("ticket", ("ticket_alert", "ticketAlert")),
-    ):
-        alert_path, alert = pick(ctx, data, path, *names)
-        if alert is None:
-            continue
-        body = mapping(ctx, alert_path, alert, str(alert_path[-1]))
-        if body is None:
-            continue
-        check_keys(ctx, body, alert_path, {"disable", "labels", "annotations"}, str(alert_path[-1]))
-        if body.get("disable") is True:
-            disabled.append(severity)
-            continue
-        for what in ("labels", "annotations"):
-            extra = fields.string_map(ctx, (*alert_path, what), body.get(what), what[:-1])
-            specific.extend(f"{k}={v} ({severity})" for k, v in extra.items())
-            if what == "annotations":
-                runbook = runbook or extra.get("runbook") or extra.get("runbook_url")
-    return disabled, specific, runbook
+def _tier(
+    ctx: Context, data: Mapping[str, object], path: YamlPath, tier: str, names: tuple[str, str]
+) -> TierAlert:
+    """``page_alert`` or ``ticket_alert``: on or off, its labels and annotations."""
+    alert_path, alert = pick(ctx, data, path, *names)
+    base = {"sloth_severity": tier}
+    if alert is None:
+        return TierAlert(labels=base)
+    body = mapping(ctx, alert_path, alert, str(alert_path[-1]))
+    if body is None:
+        return TierAlert(labels=base)
+    check_keys(
+        ctx, body, alert_path, {"disable", "labels", "annotations", "for"}, str(alert_path[-1])
+    )
+    if "for" in body:
+        ctx.warn(
+            (*alert_path, "for"),
+            f"{alert_path[-1]}.for is not used: sloscope's multi-window rows need no for",
+            "the short window already stops a brief spike from alerting",
+            at_key=True,
+        )
+    labels = fields.string_map(ctx, (*alert_path, "labels"), body.get("labels"), "label")
+    if "disable" in labels:
+        ctx.warn(
+            (*alert_path, "labels", "disable"),
+            "disable under labels is a label (as in Sloth), not a switch: the alert is "
+            "generated with the label disable",
+            f"did you mean {alert_path[-1]}.disable: true?",
+            at_key=True,
+        )
+    annotations = fields.string_map(
+        ctx, (*alert_path, "annotations"), body.get("annotations"), "annotation"
+    )
+    return TierAlert(
+        enabled=body.get("disable") is not True,
+        labels={**base, **labels},
+        annotations=annotations,
+    )

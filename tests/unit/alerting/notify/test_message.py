@@ -5,10 +5,10 @@ from __future__ import annotations
 from tests.notify.messages import AT, firing, resolved
 
 from sloscope.alerting.notify import render
-from sloscope.alerting.notify.base import Scrubber
 from sloscope.alerting.notify.delivery import RetryPolicy, event_key
 from sloscope.alerting.notify.message import Notification, sample_notification
 from sloscope.alerting.notify.webhook import signature
+from sloscope.secrets import Scrubber
 
 
 def test_a_firing_notification_lists_every_fact_in_reading_order() -> None:
