@@ -48,6 +48,10 @@
       failure_window: 1h               # a deployment failed if an incident follows within
       repeat_window: 30d
       priorities: [{priority: P1, budget_percent: 20}, {priority: P2, budget_percent: 5}]
+      open_on_page: false              # a page opens an incident (once per burn)
+    catalog:                           # every service of the org, with SLOs or not
+      - checkout                       # (report --org: % of services with SLOs)
+      - {name: billing, owner: team-payments}
 
 Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 ``:``), ``SLOSCOPE_STEP``, ``SLOSCOPE_SOURCE`` (type), ``SLOSCOPE_TELEMETRY_PATH``,
@@ -275,6 +279,13 @@ class AlertPolicyConfig(_Strict):
     windows: list[AlertWindowConfig] = Field(min_length=1)
 
 
+class CatalogServiceConfig(_Strict):
+    """A service of the organisation's catalog (the org report counts those with SLOs)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    owner: str = Field(default="", max_length=200)
+
+
 class ProjectConfig(_Strict):
     """The whole of ``sloscope.yaml``; every field has a default."""
 
@@ -291,6 +302,8 @@ class ProjectConfig(_Strict):
     notifiers: list[NotifierConfig] = Field(default_factory=list)
     routes: list[RouteConfig] = Field(default_factory=list)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    #: Every service of the organisation (names or {name, owner}); None: no catalog.
+    catalog: list[CatalogServiceConfig | str] | None = Field(default=None, max_length=10_000)
 
     @field_validator("step")
     @classmethod
@@ -357,6 +370,12 @@ class ProjectConfig(_Strict):
     def adjustment_list(self) -> tuple[Adjustment, ...]:
         """The budget adjustments, as the pure model."""
         return tuple(a.to_adjustment() for a in self.adjustments)
+    def catalog_names(self) -> tuple[str, ...] | None:
+        """The catalog's service names, each once, or None without a catalog."""
+        if self.catalog is None:
+            return None
+        names = [e if isinstance(e, str) else e.name for e in self.catalog]
+        return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
 
     def budget_policy_map(self) -> dict[str, BudgetPolicy]:
         """Budget policies by name, with ``default`` always present."""

@@ -538,6 +538,7 @@ class Workspace:
         only: Service | None = None,
         slo: str | None = None,
         trends: bool = True,
+        lookbacks: Sequence[int] = (),
     ) -> Report:
         """Every SLO's status at ``at`` (Unix seconds).
 
@@ -545,7 +546,8 @@ class Workspace:
         SLOs left out). ``slo`` keeps only the SLO of that name (of ``service`` when
         given; an error when the name is unknown or, without ``service``, used by several
         services). ``trends=False`` skips the budget burndown and last-day burn of each
-        SLO, which only the human-readable renderers draw.
+        SLO, which only the human-readable renderers draw. ``lookbacks``: burn rates over
+        these lookbacks (seconds) too (the org report's whole range).
         """
         import duckdb
 
@@ -562,7 +564,9 @@ class Workspace:
         try:
             for first in range(0, len(pairs), EVALUATION_BATCH):
                 batch = pairs[first : first + EVALUATION_BATCH]
-                for result in self._evaluate(batch, at, step, src, trends=trends):
+                for result in self._evaluate(
+                    batch, at, step, src, trends=trends, extra=lookbacks
+                ):
                     results.append(result)
                     if progress is not None:
                         progress(len(results), len(pairs))
@@ -602,6 +606,7 @@ class Workspace:
         src: Source,
         *,
         trends: bool = True,
+        extra: Sequence[int] = (),
     ) -> list[SLOResult]:
         """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
         from sloscope.engine.evaluate import needed_span
@@ -618,7 +623,7 @@ class Workspace:
             for svc, slo in pairs
         ]
         # The budget policy's burn-rate steps read their own lookbacks besides the usual.
-        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows})) for b in budgets]
+        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows, *extra})) for b in budgets]
         requests = []
         for (service, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True):
             span = needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
