@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from sloscope.policy.gate import GateDecision
     from sloscope.report.model import Report
     from sloscope.store.events import StoredIncident
-    from sloscope.store.silences import Silence
     from sloscope.workspace import Workspace
 
 #: Control characters but the line break (C0, DEL, C1).

@@ -370,6 +370,7 @@ class ProjectConfig(_Strict):
     def adjustment_list(self) -> tuple[Adjustment, ...]:
         """The budget adjustments, as the pure model."""
         return tuple(a.to_adjustment() for a in self.adjustments)
+
     def catalog_names(self) -> tuple[str, ...] | None:
         """The catalog's service names, each once, or None without a catalog."""
         if self.catalog is None:

@@ -564,9 +564,7 @@ class Workspace:
         try:
             for first in range(0, len(pairs), EVALUATION_BATCH):
                 batch = pairs[first : first + EVALUATION_BATCH]
-                for result in self._evaluate(
-                    batch, at, step, src, trends=trends, extra=lookbacks
-                ):
+                for result in self._evaluate(batch, at, step, src, trends=trends, extra=lookbacks):
                     results.append(result)
                     if progress is not None:
                         progress(len(results), len(pairs))

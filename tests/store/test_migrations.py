@@ -28,16 +28,20 @@ FIRST_TABLES = {
     "evaluation_cursors",
 }
 TOKEN_TABLES = {"api_tokens", "dashboard_sessions"}
-TABLES = FIRST_TABLES | TOKEN_TABLES | {
-    "gate_decisions",
-    "gate_overrides",
-    "audit_log",
-    "budget_step_states",
-    "deployments",
-    "incidents",
-    "incident_events",
-    "action_items",
-}
+TABLES = (
+    FIRST_TABLES
+    | TOKEN_TABLES
+    | {
+        "gate_decisions",
+        "gate_overrides",
+        "audit_log",
+        "budget_step_states",
+        "deployments",
+        "incidents",
+        "incident_events",
+        "action_items",
+    }
+)
 
 
 def _tables(store: StateStore) -> set[str]:

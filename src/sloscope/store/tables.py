@@ -181,6 +181,8 @@ class DashboardSessionRow(Base):
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 # --- release gate, overrides, audit (revision 0002) -------------------------------------
 
 GATE_DECISIONS = ("allow", "warn", "freeze", "cannot-decide")
