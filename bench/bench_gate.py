@@ -1,10 +1,10 @@
 """Gate benchmark: ``sloscope gate`` for a service of 10 SLOs over 30 days of 1-minute data.
 
-The telemetry (``sloscope.demo.generate_many`` with 10 ratio SLOs: one service, 2-3
-series per SLO, about a million samples) is generated and ingested once into
-``bench/.out/gate/`` and reused, as the report benchmark does. The figure is the wall
-time of the real command in a fresh process, process start included (the issue's
-budget: under 0.5 s on the embedded store), printed beside ``sloscope --version`` alone.
+The telemetry (``sloscope.demo.scale.store_many`` with 10 ratio SLOs: one service, 2-3
+series per SLO, about a million samples) is stored once in ``bench/.out/report-10/``,
+shared with the report benchmark, and reused. The figure is the wall time of the real
+command in a fresh process, process start included (the issue's budget: under 0.5 s on
+the embedded store), printed beside ``sloscope --version`` alone.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ import json
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-from bench_report import DAYS, END, prepare, wall
+from bench_report import DAYS, END, prepare, wall, workspace
 
-OUT = Path(__file__).parent / ".out" / "gate"
 SLOS = 10
+OUT = workspace(SLOS)
 RUNS = 7
 
 
 def run() -> dict[str, Any]:
     """Time ``sloscope gate svc-000 --json`` on the prepared workspace."""
-    info = prepare(OUT, n_slos=SLOS)
+    info = prepare(SLOS)
+    assert info is not None
     cli = [sys.executable, "-m", "sloscope.cli"]
     gate = [*cli, "gate", "svc-000", "-w", str(OUT), "--at", str(END), "--json"]
     answer = subprocess.run(gate, check=False, capture_output=True, text=True)
@@ -38,7 +38,7 @@ def run() -> dict[str, Any]:
         "name": f"gate: one service of {SLOS} SLOs, {DAYS} days of 1-minute data",
         "rows": [
             ("SLOs judged", len(doc["slos"]), f"(decision {doc['decision']})"),
-            ("samples in the embedded store", info["stored"], "samples"),
+            ("samples in the embedded store", info["samples"], "samples"),
             (f"sloscope gate --json, wall, median of {RUNS}", statistics.median(times), "s"),
             (f"sloscope gate --json, wall, fastest of {RUNS}", min(times), "s"),
             (f"sloscope --version, wall, median of {RUNS}", statistics.median(starts), "s"),

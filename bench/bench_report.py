@@ -49,17 +49,31 @@ def prepare(n_slos: int) -> dict[str, Any] | None:
     """Build the store of ``n_slos`` SLOs once; None when it is not there and not wanted."""
     root = workspace(n_slos)
     marker = root / "ready.json"
-    if marker.exists():
+    if marker.exists() and (root / "truth.json").exists():
         return dict(json.loads(marker.read_text()), reused=True)
     if n_slos >= 10_000 and os.environ.get("SLOSCOPE_BENCH_10K") != "1":
         return None
     (root / ".sloscope").mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     with TelemetryStore(root / ".sloscope" / "telemetry.duckdb") as store:
-        samples = store_many(root / "slos", store, end=END, n_slos=n_slos, days=DAYS)
+        samples = store_many(
+            root / "slos",
+            store,
+            end=END,
+            n_slos=n_slos,
+            days=DAYS,
+            truth=root / "truth.json",  # the incidents, for bench_backtest
+        )
     info = {"samples": samples, "build_s": time.perf_counter() - began}
     marker.write_text(json.dumps(info))
     return dict(info, reused=False)
+
+
+def wall(args: list[str], check: bool = True) -> float:
+    """Seconds one run of ``args`` takes in a fresh process (``check``: it must exit 0)."""
+    began = time.perf_counter()
+    subprocess.run(args, check=check, capture_output=True)
+    return time.perf_counter() - began
 
 
 def measure(args: list[str]) -> tuple[float, float, float]:

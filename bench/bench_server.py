@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench_report import OUT, prepare
+from bench_report import prepare, workspace
 
 RATE = 200  # requests per second
 #: Seconds of each load phase (RATE * seconds requests). The gate's phase outlasts the
@@ -98,8 +98,8 @@ def _pct(values: list[float], p: float) -> float:
 
 def run() -> dict[str, Any]:
     """Load the gate and status endpoints and time the overview page."""
-    prepare()
-    root = OUT
+    prepare(100)
+    root = workspace(100)
     token = _token(root)
     port = _free_port()
     proc = _start(root, port)

@@ -17,10 +17,12 @@ BENCHES = (
     "bench_engine",
     "bench_ingest",
     "bench_report",
+    "bench_backtest",
     "bench_peer",
     "bench_gate",
     "bench_server",
     "bench_prometheus",
+    "bench_backtest_prometheus",
 )
 
 

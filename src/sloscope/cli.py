@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -28,10 +28,16 @@ from sloscope.server.commands import register as register_server_commands
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from sloscope.alerting.matchers import Matcher
+    from sloscope.alerting.tune import Proposal
+    from sloscope.demo.generate import DemoTelemetry
     from sloscope.demo.workspace import DemoFiles
+    from sloscope.events.model import IncidentState
     from sloscope.policy.gate import GateDecision
     from sloscope.report.model import Report
+    from sloscope.store.events import StoredIncident
     from sloscope.workspace import Workspace
 
 #: Control characters but the line break (C0, DEL, C1).
@@ -78,6 +84,10 @@ OutputOption = Annotated[
 AtOption = Annotated[
     str,
     typer.Option("--at", help="Evaluation time: RFC 3339 or Unix seconds.", show_default=True),
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who: default $GITHUB_ACTOR or $USER.", show_default=False),
 ]
 
 
@@ -216,7 +226,7 @@ def validate(
     """Load and check specs: every problem of every file, as FILE:LINE:COL. Exit 1 on errors."""
     with _errors():
         ws = _workspace(workspace)
-        result = ws.validate(paths or ())
+        result = ws.validate(paths or (), traffic=True)
     failed = bool(result.errors) or (strict and bool(result.warnings))
     if as_json:
         doc = {
@@ -398,28 +408,91 @@ def report(
         bool,
         typer.Option("--wide", help="table: every column, however wide the terminal."),
     ] = False,
+    org: Annotated[
+        bool, typer.Option("--org", help="The org report: SLO adoption, alerts, MTTR, CFR.")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--from", help="--org: from (default a week before --to).")
+    ] = None,
+    until: Annotated[str, typer.Option("--to", help="--org: up to this time.")] = "now",
     workspace: WorkspaceOption = None,
 ) -> None:
-    """SLO status now or at a past time: SLI, error budget, burn rates, alerts, policy."""
+    """SLO status now or at a past time: SLI, error budget, burn rates, alerts, policy.
+
+    With --org: the organisation's figures over --from/--to (default the last week)."""
+    if org:
+        _org_report(since, until, ReportFormat.json if as_json else fmt, workspace)
+        return
     when = _at(at)
     as_json = as_json or fmt is ReportFormat.json
     with _errors():
         ws = _workspace(workspace)
         result = ws.report(at=when, service=service, slo=slo, trends=not as_json)
     if as_json:
-        from sloscope.report.json import render_json
-
-        sys.stdout.write(render_json(result))
+        sys.stdout.write(_report_json(ws, result, service))
     elif fmt is ReportFormat.md:
         from sloscope.report.markdown import render_markdown
 
         sys.stdout.write(render_markdown(result))
+        sys.stdout.write(_audit_section(ws, when, service))
     elif fmt is ReportFormat.html:
         from sloscope.report.html import render_html
 
         sys.stdout.write(render_html(result))
     else:
         _print_report(result, detail=slo is not None, wide=wide)
+
+        out.print(_audit_section(ws, when, service), markup=False, end="")
+
+
+def _report_json(ws: Workspace, result: Report, service: str | None) -> str:
+    """``report --json``, with a top-level ``audit`` key when there are audit entries."""
+    from sloscope.records.gating import recent_audit
+    from sloscope.records.render import audit_to_dict
+    from sloscope.report.json import render_json, report_to_dict
+
+    with _errors():
+        entries = recent_audit(ws, result.at, service)
+    if not entries:
+        return render_json(result)
+    doc = report_to_dict(result)
+    doc["audit"] = [audit_to_dict(e) for e in entries]
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
+    """The report's short "audit" section: overrides and exceptions of the last 28 days."""
+    from sloscope.records.gating import recent_audit
+    from sloscope.records.render import audit_line
+
+    with _errors():
+        entries = recent_audit(ws, at, service)
+    if not entries:
+        return ""
+    lines = ["", "## Audit (overrides and exceptions, last 28 days)", ""]
+    lines += [f"- {audit_line(e)}" for e in entries]
+    return "\n".join(lines) + "\n"
+
+
+def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Path | None) -> None:
+    from sloscope.records.org import org_report
+    from sloscope.report.org.render import (
+        render_org_html,
+        render_org_json,
+        render_org_markdown,
+    )
+
+    end = _time_option("--to", until)
+    begin = _time_option("--from", since) if since is not None else end - 7 * 86_400
+    with _errors():
+        ws = _workspace(workspace)
+        figures = org_report(ws, begin=begin, end=end)
+    if fmt is ReportFormat.json:
+        sys.stdout.write(render_org_json(figures))
+    elif fmt is ReportFormat.html:
+        sys.stdout.write(render_org_html(figures))
+    else:
+        sys.stdout.write(render_org_markdown(figures))
 
 
 def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
@@ -627,13 +700,14 @@ def demo(
         with _progress() as advance:
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
         err.print(_visible(result.summary()))
+        _record_demo(ws, files.generated, end)
         report_result = ws.report(at=end)
     if as_json:
         from sloscope.report.json import render_json
 
         sys.stdout.write(render_json(report_result))
     else:
-        _print_demo(report_result, root, files)
+        _print_demo(ws, report_result, files, end=end, days=days)
     if serve:
         from sloscope.server.commands import run_server
         from sloscope.server.settings import ServerSettings
@@ -645,13 +719,27 @@ def demo(
             run_server(ws, settings)
 
 
-def _print_demo(report_result: Report, root: Path, files: DemoFiles) -> None:
+def _print_demo(
+    ws: Workspace, report_result: Report, files: DemoFiles, *, end: int, days: int
+) -> None:
+    from sloscope.alerting.render import summary_line
+
+    root = ws.root
     _print_report(report_result, detail=False, wide=False)
+    with _errors():
+        replay = ws.backtest(
+            end - days * 86400, end, truth=files.truth.absolute(), compare_static=True
+        )
+    out.print(summary_line(replay))
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"
+        f"  sloscope backtest -w {root} --from {_iso(end - days * 86400)} --to {_iso(end)} "
+        f"--truth {files.truth} --compare static\n"
         f"  sloscope report -w {root} --service checkout --format md\n"
         f"  sloscope report -w {root} --at {_iso(files.generated.incidents[0].end)}\n"
         f"  sloscope validate -w {root}\n"
+        f"  sloscope report -w {root} --org --to {_iso(end)} --format html > org.html\n"
+        f"  sloscope incident list -w {root}; sloscope incident postmortem 1 -w {root}\n"
         f"Injected incidents (the truth file for backtests is {files.truth}):"
     )
     for incident in files.generated.incidents:
@@ -659,6 +747,156 @@ def _print_demo(report_result: Report, root: Path, files: DemoFiles) -> None:
             f"  {incident.kind:<18} {incident.service}/{incident.slo}: "
             f"{_iso(incident.start)} → {_iso(incident.end)}"
         )
+
+
+def _check_range(begin: int, finish: int) -> None:
+    if begin >= finish:
+        _fail(f"--from ({_iso(begin)}) must be before --to ({_iso(finish)})")
+
+
+FromOption = Annotated[
+    str, typer.Option("--from", help="Start of the replay: RFC 3339 or Unix seconds.")
+]
+ToOption = Annotated[str, typer.Option("--to", help="End of the replay (default: now).")]
+TruthOption = Annotated[
+    Path | None,
+    typer.Option("--truth", help='Known incidents: {"incidents": [{service, slo, start, end}]}.'),
+]
+ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+
+
+class CompareWith(StrEnum):
+    """Naive policies a backtest can compare with."""
+
+    static = "static"
+
+
+@app.command()
+def backtest(
+    start: FromOption,
+    end: ToOption = "now",
+    service: ServiceOption = None,
+    truth: TruthOption = None,
+    compare: Annotated[
+        CompareWith | None,
+        typer.Option("--compare", help="Also replay the static policy (5m error ratio > budget)."),
+    ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="Alert policy to replay instead (repeat to compare)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The JSON contract (see README).")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Replay stored history: the alerts that would have fired, and how good they were."""
+    begin, finish = _time_option("--from", start), _time_option("--to", end)
+    _check_range(begin, finish)
+    with _errors():
+        ws = _workspace(workspace)
+        result = ws.backtest(
+            begin,
+            finish,
+            service=service,
+            truth=truth.absolute() if truth is not None else None,
+            policies=list(dict.fromkeys(policy or ())),
+            compare_static=compare is CompareWith.static,
+        )
+    if as_json:
+        from sloscope.alerting.render import backtest_json
+
+        sys.stdout.write(json.dumps(backtest_json(result), indent=2) + "\n")
+        return
+    from sloscope.alerting.render import backtest_table
+
+    out.print(backtest_table(result))
+
+
+@app.command()
+def tune(
+    truth: TruthOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Start of the history to tune on (default: --to minus 30d)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="End of that history (default: the last stored sample)."),
+    ] = None,
+    service: ServiceOption = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the proposals into sloscope.yaml.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Propose per SLO the alert policy that detects every incident with the fewest alerts."""
+    from sloscope.alerting.tuned_config import tuned_snippet
+
+    with _errors():
+        ws = _workspace(workspace)
+        finish = _time_option("--to", end) if end is not None else ws.history_end(time.time())
+        begin = _time_option("--from", start) if start is not None else finish - 30 * 86400
+        _check_range(begin, finish)
+        proposals = ws.tune(
+            begin, finish, service=service, truth=truth.absolute() if truth else None
+        )
+        out.print(_tune_table(proposals))
+        changed = [p for p in proposals if p.changed]
+        if not changed:
+            out.print("every SLO's current policy is already the best candidate; nothing to write")
+            return
+        if write:
+            path = ws.write_tuned(changed)
+            out.print(
+                f"wrote {len(changed)} tuned policies into {path} (previous file: {path}.bak; "
+                "comments are not kept)"
+            )
+        else:
+            out.print("\nadd these settings to sloscope.yaml (or rerun with --write):")
+            sys.stdout.write(tuned_snippet(changed))
+
+
+def _tune_table(proposals: Sequence[Proposal]) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title="tuned alert policies (before → after)")
+    for name in ("service", "SLO", "alerts", "detected", "policy after"):
+        table.add_column(name)
+    for p in proposals:
+        rows = ", ".join(
+            f"{w.severity} {w.budget_percent:g}%/{w.long_label}/{w.short_label}"
+            for w in p.proposed.windows
+        )
+        guard = p.proposed.guard
+        if guard is not None:
+            rows += f"; guard {guard.min_total:g}/{guard.min_bad:g}"
+        table.add_row(
+            p.service,
+            p.slo,
+            f"{p.before.alerts} → {p.after.alerts}",
+            f"{p.before.detected}/{p.before.incidents} → {p.after.detected}/{p.after.incidents}",
+            rows if p.changed else "(unchanged)",
+        )
+    return table
+
+
+def _record_demo(ws: Workspace, generated: DemoTelemetry, end: int) -> None:
+    """The demo's deployments, incidents and a gate decision per service, in the store."""
+    from sloscope.records.demo import record_demo_history
+    from sloscope.records.gating import gate_and_record
+
+    now = int(time.time())
+    history = record_demo_history(ws, generated.deployments, generated.incidents, end=end, now=now)
+    for service in sorted({d.service for d in generated.deployments}):
+        gate_and_record(
+            ws, service, end, asked_by="demo", now=now, request_id=f"demo-{service}-{end}"
+        )
+    err.print(
+        f"recorded {history.deployments} deployment(s) and {history.incidents} incident(s) "
+        "in the state store"
+    )
 
 
 @app.command()
@@ -679,25 +917,48 @@ def gate(
     ] = None,
     at: AtOption = "now",
     as_json: Annotated[bool, typer.Option("--json", help="The gate JSON (see README).")] = False,
+    by: ByOption = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Record the deployment when the gate allows it.")
+    ] = False,
+    commit: Annotated[
+        str | None, typer.Option("--commit", help="With --record: the deployed commit.")
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Release gate: exit 0 allow or warn, 1 freeze, 2 cannot decide or bad input."""
+    """Release gate: exit 0 allow or warn, 1 freeze, 2 cannot decide or bad input.
+
+    Every decision is recorded in the state store (who asked: --by, else $GITHUB_ACTOR
+    or $USER); --record also records the deployment it allowed."""
     from sloscope.policy.gate import GateException
+    from sloscope.records.gating import gate_and_record
 
     when = _at(at)
     if reason is not None and exception is None:
         _fail("--reason goes with --exception KIND (e.g. --exception hotfix --reason TEXT)")
     with _errors():
         ws = _workspace(workspace)
-        decision = ws.gate(
+        outcome = gate_and_record(
+            ws,
             service,
             when,
+            asked_by=_who(by),
+            now=int(time.time()),
             journey=journey,
             version=version,
             exception=GateException(exception, reason or "") if exception is not None else None,
+            record=record,
+            commit=commit,
         )
-    _print_gate(decision, as_json)
-    raise typer.Exit(decision.exit_code)
+    _print_gate(outcome.decision, as_json)
+    if outcome.deployment_id is not None:
+        err.print(f"recorded deployment {outcome.deployment_id} ({service} {version})")
+    raise typer.Exit(outcome.decision.exit_code)
+
+
+def _who(by: str | None) -> str:
+    """Who is asking: --by, else the CI actor, else the login name."""
+    return by or os.environ.get("GITHUB_ACTOR") or os.environ.get("USER") or "unknown"
 
 
 def _print_gate(decision: GateDecision, as_json: bool) -> None:
@@ -893,6 +1154,426 @@ def notify_test(
             again = "a retry may help" if result.retryable else "a retry will not help"
             err.print(f"[red]{name}: failed: {_escape(result.detail)} ({again})[/]", markup=True)
     raise typer.Exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
+
+
+# --- overrides and the audit log --------------------------------------------------------
+
+
+@app.command()
+def override(
+    service: Annotated[str, typer.Argument(help="The service whose freeze to lift.")],
+    by: Annotated[str | None, typer.Option("--by", help="Who lifts the freeze.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="When it expires: RFC 3339, Unix seconds, or a duration (4h)."
+        ),
+    ] = None,
+    journey: Annotated[
+        str | None, typer.Option("--journey", "-j", help="Only this journey's freezes.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the override as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Lift a service's freeze until --until (at most 30 days); recorded in the audit log."""
+    from sloscope.records.gating import grant_override
+    from sloscope.records.render import override_to_dict
+
+    if until is None:
+        _fail("--until T is required: an override must expire (at most 30 days from now)")
+    if by is None or reason is None:
+        _fail("an override needs --by NAME and --reason TEXT: who lifts the freeze, and why")
+    now = int(time.time())
+    expires = _until(until, now)
+    with _errors():
+        ws = _workspace(workspace)
+        kept = grant_override(
+            ws, service, by=by, reason=reason, until=expires, since=now, now=now, journey=journey
+        )
+    if as_json:
+        out.print_json(json.dumps(override_to_dict(kept)))
+    else:
+        out.print(f"override {kept.id}: {service} freezes lifted until {_iso(kept.until)}")
+
+
+@app.command()
+def audit(
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Only this service.")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--from", help="From this time.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Up to this time.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print entries as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The append-only audit log: every override granted and exception used."""
+    from sloscope.records.gating import audit_entries
+    from sloscope.records.render import audit_line, audit_to_dict
+
+    begin, end = _range(since, until)
+    with _errors():
+        ws = _workspace(workspace)
+        entries = audit_entries(ws, service=service, begin=begin, end=end)
+    if as_json:
+        out.print_json(json.dumps([audit_to_dict(e) for e in entries]))
+        return
+    for entry in entries:
+        out.print(_escape(audit_line(entry)), markup=False)
+    if not entries:
+        err.print("the audit log is empty" + (f" for {service}" if service else ""))
+
+
+def _until(text: str, now: int) -> int:
+    """An expiry: a time, or a duration from now (``2h``, ``3d``)."""
+    from sloscope.spec.durations import parse_duration
+
+    try:
+        return now + parse_duration(text)
+    except ValueError:
+        return _time_option("--until", text)
+
+
+def _range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    begin = _time_option("--from", since) if since is not None else None
+    end = _time_option("--to", until) if until is not None else None
+    if begin is not None and end is not None and end <= begin:
+        _fail("--to must be after --from")
+    return begin, end
+
+
+# --- deployments ------------------------------------------------------------------------
+
+deploy_app = typer.Typer(help="Deployments and the change failure rate.", no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
+
+
+@deploy_app.command("record")
+def deploy_record(
+    service: Annotated[str, typer.Argument(help="The deployed service.")],
+    version: Annotated[str, typer.Option("--version", help="The deployed version.")],
+    commit: Annotated[str | None, typer.Option("--commit", help="The deployed commit.")] = None,
+    at: Annotated[str, typer.Option("--at", help="When: RFC 3339 or Unix seconds.")] = "now",
+    by: ByOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Record a deployment of SERVICE (the same service, version and time again: once)."""
+    from sloscope.records.incidents import record_deployment
+    from sloscope.records.render import deployment_to_dict
+
+    when = _at(at)
+    with _errors():
+        ws = _workspace(workspace)
+        kept = record_deployment(
+            ws, service, version=version, at=when, by=_who(by), now=int(time.time()), commit=commit
+        )
+    if as_json:
+        out.print_json(json.dumps(deployment_to_dict(kept)))
+    else:
+        out.print(f"deployment {kept.id}: {service} {version} at {_iso(when)}")
+
+
+@deploy_app.command("list")
+def deploy_list(
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Only this service.")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--from", help="From this time.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Up to this time.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Recorded deployments, oldest first."""
+    from sloscope.records.incidents import deployments
+    from sloscope.records.render import deployment_to_dict
+
+    begin, end = _range(since, until)
+    with _errors():
+        ws = _workspace(workspace)
+        rows = [
+            deployment_to_dict(d) for d in deployments(ws, service=service, begin=begin, end=end)
+        ]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    for row in rows:
+        commit = f" ({row['commit']})" if row["commit"] else ""
+        out.print(f"{row['id']:>5}  {row['at']}  {row['service']} {row['version']}{commit}")
+    if not rows:
+        err.print("no deployments recorded")
+
+
+@deploy_app.command("failure-rate")
+def deploy_failure_rate(
+    since: Annotated[str, typer.Option("--from", help="From this time.")] = "1970-01-01T00:00:00Z",
+    until: Annotated[str, typer.Option("--to", help="Up to this time.")] = "now",
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Only this service.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Change failure rate: deployments followed by an incident or page, per service."""
+    from sloscope.records.incidents import change_failures
+    from sloscope.records.render import change_failures_to_dict
+
+    begin, end = _time_option("--from", since), _time_option("--to", until)
+    with _errors():
+        ws = _workspace(workspace)
+        doc = change_failures_to_dict(
+            change_failures(ws, begin=begin, end=end, service=service), begin, end
+        )
+    if as_json:
+        out.print_json(json.dumps(doc))
+        return
+    for name, rate in [("overall", doc["overall"]), *doc["services"].items()]:
+        shown = "n/a" if rate["rate"] is None else f"{rate['rate'] * 100:.1f}%"
+        out.print(f"{name:<20} {shown:>7}  ({rate['failed']} of {rate['deployments']} failed)")
+
+
+# --- incidents and action items -----------------------------------------------------------
+
+incident_app = typer.Typer(
+    help="Incidents: open, acknowledge, mitigate, resolve, postmortem.", no_args_is_help=True
+)
+app.add_typer(incident_app, name="incident")
+action_app = typer.Typer(help="Postmortem action items.", no_args_is_help=True)
+app.add_typer(action_app, name="action")
+NoteOption = Annotated[str, typer.Option("--note", help="A note for the timeline.")]
+
+
+@incident_app.command("open")
+def incident_open(
+    service: Annotated[str, typer.Argument(help="The affected service.")],
+    title: Annotated[str, typer.Option("--title", help="What is happening.")],
+    slo: Annotated[
+        list[str] | None, typer.Option("--slo", help="An affected SLO (repeatable).")
+    ] = None,
+    severity: Annotated[
+        str, typer.Option("--severity", help="critical, major or minor.")
+    ] = "major",
+    cause: Annotated[
+        list[str] | None, typer.Option("--cause", help="A cause tag (repeatable).")
+    ] = None,
+    link: Annotated[list[str] | None, typer.Option("--link", help="A URL (repeatable).")] = None,
+    at: Annotated[str, typer.Option("--at", help="When it started.")] = "now",
+    by: ByOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Open an incident of SERVICE."""
+    from sloscope.records.incidents import open_incident
+
+    when = _at(at)
+    with _errors():
+        ws = _workspace(workspace)
+        kept, _ = open_incident(
+            ws,
+            service,
+            at=when,
+            title=title,
+            by=_who(by),
+            now=int(time.time()),
+            slos=slo or (),
+            severity=severity,
+            cause_tags=cause or (),
+            links=link or (),
+        )
+    _print_incident(ws, kept, as_json)
+
+
+def _advance(
+    state: IncidentState,
+    incident_id: int,
+    at: str,
+    by: str | None,
+    note: str,
+    workspace: Path | None,
+) -> None:
+    from sloscope.records.incidents import advance_incident
+
+    when = _at(at)
+    with _errors():
+        ws = _workspace(workspace)
+        kept = advance_incident(ws, incident_id, state, at=when, by=_who(by), note=note)
+    out.print(f"incident {kept.id} {state} at {_iso(when)}")
+
+
+IncidentArg = Annotated[int, typer.Argument(help="The incident's number.")]
+WhenOption = Annotated[str, typer.Option("--at", help="When: RFC 3339 or Unix seconds.")]
+
+
+def _step_command(state: IncidentState, doc: str) -> Callable[..., None]:
+    """The command that moves an incident to ``state`` (ack, mitigate, resolve)."""
+
+    def command(
+        incident_id: IncidentArg,
+        at: WhenOption = "now",
+        by: ByOption = None,
+        note: NoteOption = "",
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        _advance(state, incident_id, at, by, note, workspace)
+
+    command.__doc__ = doc
+    return command
+
+
+for _verb, _state, _doc in (
+    ("ack", "acknowledged", "Acknowledge an incident."),
+    ("mitigate", "mitigated", "Mark an incident mitigated: users are served again."),
+    ("resolve", "resolved", "Resolve an incident: its cause is dealt with."),
+):
+    incident_app.command(_verb)(_step_command(_state, _doc))  # type: ignore[arg-type]
+
+
+@incident_app.command("list")
+def incident_list(
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Only this service.")
+    ] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only in this state.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Recorded incidents, oldest first; repeats (same SLO and cause tag) are flagged."""
+    from sloscope.records.incidents import incidents
+    from sloscope.records.render import incidents_to_dicts
+
+    with _errors():
+        ws = _workspace(workspace)
+        rows = incidents_to_dicts(
+            incidents(ws, service=service, state=state), ws.config.events.repeat_window_seconds
+        )
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    for row in rows:
+        repeat = f"  (repeats {row['repeat_of']})" if row["repeat_of"] else ""
+        out.print(
+            f"{row['id']:>5}  {row['opened_at']}  {row['state']:<12} {row['service']}: "
+            f"{row['title']}{repeat}",
+            markup=False,
+        )
+    if not rows:
+        err.print("no incidents recorded")
+
+
+@incident_app.command("show")
+def incident_show(
+    incident_id: Annotated[int, typer.Argument(help="The incident's number.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """An incident: timeline, and its impact (budget each linked SLO lost) and priority."""
+    from sloscope.records.incidents import incident
+
+    with _errors():
+        ws = _workspace(workspace)
+        kept = incident(ws, incident_id)
+    _print_incident(ws, kept, as_json)
+
+
+def _print_incident(ws: Workspace, kept: StoredIncident, as_json: bool) -> None:
+    from sloscope.records.impact import assess
+    from sloscope.records.render import incident_lines, incident_to_dict
+
+    with _errors():
+        assessed = assess(ws, kept, now=int(time.time()))
+    doc = incident_to_dict(kept) | assessed.to_dict()
+    if as_json:
+        out.print_json(json.dumps(doc))
+        return
+    for line in incident_lines(doc):
+        out.print(line, markup=False)
+    out.print(f"  priority {doc['priority']}: {doc['priority_reason']}", markup=False)
+    for impact in doc["impact"]:
+        out.print(f"  impact {_escape(assessed.describe(impact))}", markup=False)
+
+
+@incident_app.command("postmortem")
+def incident_postmortem(
+    incident_id: Annotated[int, typer.Argument(help="The incident's number.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the Markdown and the chart.")
+    ] = Path("postmortems"),
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write the postmortem: SLO impact, timeline, budget burn-down chart, action items."""
+    from sloscope.records.postmortem import write_postmortem
+
+    with _errors():
+        ws = _workspace(workspace)
+        folder = (
+            ws.resolve(output) if workspace is not None and not output.is_absolute() else output
+        )
+        _make_folder(folder, folder)
+        written = write_postmortem(ws, incident_id, folder, now=int(time.time()))
+    for path in written:
+        err.print(f"wrote {path}")
+
+
+@action_app.command("add")
+def action_add(
+    incident_id: Annotated[int, typer.Argument(help="The incident it follows from.")],
+    text: Annotated[str, typer.Argument(help="What to do.")],
+    owner: Annotated[str, typer.Option("--owner", help="Who does it.")] = "",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Add an action item to an incident's postmortem."""
+    from sloscope.records.incidents import add_action
+
+    with _errors():
+        ws = _workspace(workspace)
+        item = add_action(ws, incident_id, text, owner, int(time.time()))
+    out.print(f"action {item.id} added to incident {incident_id}")
+
+
+@action_app.command("list")
+def action_list(
+    incident_id: Annotated[
+        int | None, typer.Option("--incident", help="Only this incident's.")
+    ] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only those not done.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Action items, with their status."""
+    from sloscope.records.incidents import actions
+    from sloscope.records.render import action_to_dict
+
+    with _errors():
+        ws = _workspace(workspace)
+        rows = [
+            action_to_dict(a)
+            for a in actions(ws, incident_id=incident_id, status="open" if open_only else None)
+        ]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    for row in rows:
+        owner = f" ({row['owner']})" if row["owner"] else ""
+        out.print(
+            f"{row['id']:>5}  [{row['status']}] incident {row['incident']}: {row['text']}{owner}",
+            markup=False,
+        )
+    if not rows:
+        err.print("no action items")
+
+
+@action_app.command("done")
+def action_done(
+    item_id: Annotated[int, typer.Argument(help="The action item's number.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Mark an action item done."""
+    from sloscope.records.incidents import finish_action
+
+    with _errors():
+        ws = _workspace(workspace)
+        item = finish_action(ws, item_id, int(time.time()))
+    out.print(f"action {item.id} done")
 
 
 def _iso(seconds: int) -> str:

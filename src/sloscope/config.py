@@ -40,10 +40,19 @@
         steps: [{consumed: 50, action: notify}, {consumed: 90, action: freeze}]
         on_no_data: open
         exceptions: [security, incident-fix, rollback]
+    alerting:                          # every field: see sloscope.alerting.settings
+      resolve_after: 15m
+      guard: {min_total: 100, min_bad: 5}
+    adjustments:                       # excluded from the budget and from alerting
+      - {reason: db upgrade, start: 2026-11-01T02:00:00Z, duration: 1h}
     events:                            # deployments and incidents (sloscope.events)
       failure_window: 1h               # a deployment failed if an incident follows within
       repeat_window: 30d
       priorities: [{priority: P1, budget_percent: 20}, {priority: P2, budget_percent: 5}]
+      open_on_page: false              # a page opens an incident (once per burn)
+    catalog:                           # every service of the org, with SLOs or not
+      - checkout                       # (report --org: % of services with SLOs)
+      - {name: billing, owner: team-payments}
 
 Environment variables override the file: ``SLOSCOPE_SPECS`` (paths separated by
 ``:``), ``SLOSCOPE_STEP``, ``SLOSCOPE_SOURCE`` (type), ``SLOSCOPE_TELEMETRY_PATH``,
@@ -68,14 +77,22 @@ from pydantic import (
     model_validator,
 )
 
+from sloscope.alerting.adjustments import Adjustment
 from sloscope.alerting.notify.settings import (
     DeliveryConfig,
     NotifierConfig,
     RouteConfig,
     reference_problems,
 )
+from sloscope.alerting.settings import (
+    AdjustmentConfig,
+    AlertingConfig,
+    GuardConfig,
+    duration_or_zero,
+)
+from sloscope.alerting.spans import Lifetime
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
-from sloscope.errors import ConfigError
+from sloscope.errors import ConfigError, EvaluationError
 from sloscope.events.settings import EventsConfig
 from sloscope.policy.budget import DEFAULT_POLICY, BudgetPolicy
 from sloscope.policy.settings import BudgetPolicyConfig, scope_problems
@@ -259,7 +276,15 @@ class AlertPolicyConfig(_Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
+    guard: GuardConfig | None = None
     windows: list[AlertWindowConfig] = Field(min_length=1)
+
+
+class CatalogServiceConfig(_Strict):
+    """A service of the organisation's catalog (the org report counts those with SLOs)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    owner: str = Field(default="", max_length=200)
 
 
 class ProjectConfig(_Strict):
@@ -276,9 +301,13 @@ class ProjectConfig(_Strict):
     events: EventsConfig = Field(default_factory=EventsConfig)
     alert_policies: list[AlertPolicyConfig] = Field(default_factory=list)
     budget_policies: list[BudgetPolicyConfig] = Field(default_factory=list)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    adjustments: list[AdjustmentConfig] = Field(default_factory=list, max_length=1000)
     notifiers: list[NotifierConfig] = Field(default_factory=list)
     routes: list[RouteConfig] = Field(default_factory=list)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    #: Every service of the organisation (names or {name, owner}); None: no catalog.
+    catalog: list[CatalogServiceConfig | str] | None = Field(default=None, max_length=10_000)
 
     @field_validator("step")
     @classmethod
@@ -320,6 +349,38 @@ class ProjectConfig(_Strict):
             policy_from_mapping(p.model_dump(), where=f"{CONFIG_FILE} alert policy {p.name!r}")
             for p in self.alert_policies
         )
+
+    def lifetime(self) -> Lifetime:
+        """The alert lifetime: evaluation interval, pending time and resolve hysteresis.
+
+        Raises :class:`ConfigError` when they do not fit the step or each other.
+        """
+        alerting = self.alerting
+        interval = parse_duration(alerting.interval) if alerting.interval else self.step_seconds
+        if interval % self.step_seconds:
+            raise ConfigError(
+                f"{CONFIG_FILE}: alerting.interval ({alerting.interval}) must be a multiple of "
+                f"the step ({self.step})"
+            )
+        try:
+            return Lifetime(
+                interval,
+                duration_or_zero(alerting.pending_for),
+                duration_or_zero(alerting.resolve_after),
+            )
+        except EvaluationError as exc:
+            raise ConfigError(f"{CONFIG_FILE}: alerting: {exc}") from None
+
+    def adjustment_list(self) -> tuple[Adjustment, ...]:
+        """The budget adjustments, as the pure model."""
+        return tuple(a.to_adjustment() for a in self.adjustments)
+
+    def catalog_names(self) -> tuple[str, ...] | None:
+        """The catalog's service names, each once, or None without a catalog."""
+        if self.catalog is None:
+            return None
+        names = [e if isinstance(e, str) else e.name for e in self.catalog]
+        return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
 
     def budget_policy_map(self) -> dict[str, BudgetPolicy]:
         """Budget policies by name, with ``default`` always present."""

@@ -28,7 +28,14 @@ from sloscope.engine.windows import (
     alert_policy,
     bundled_policies,
 )
-from sloscope.errors import NotFoundError, SourceError, SpecError
+from sloscope.errors import (
+    ConfigError,
+    EvaluationError,
+    NotFoundError,
+    Problem,
+    SourceError,
+    SpecError,
+)
 from sloscope.policy.budget import BudgetPolicy, decide, policy_for
 from sloscope.spec.load import LoadResult, load_paths
 from sloscope.spec.model import SLO, Service
@@ -37,12 +44,18 @@ from sloscope.validation import ProjectRules, spec_policies, validate_project
 if TYPE_CHECKING:
     # numpy, DuckDB and the ingest load only for the commands that evaluate, read or
     # write telemetry, so that 'validate' and 'generate' start at once.
+    from sloscope.alerting.adjustments import Adjustment
+    from sloscope.alerting.backtest import BacktestResult, ReplayInputs
     from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.notify.base import DeliveryResult, Notifier
+    from sloscope.alerting.quality import Incident
+    from sloscope.alerting.tune import Proposal
+    from sloscope.engine.evaluate import SLOStatus
     from sloscope.policy.gate import GateDecision, GateException, Override, SLOFigures
     from sloscope.report.history import History
     from sloscope.report.model import Report, SLOResult
-    from sloscope.sources.base import Source
+    from sloscope.sources.base import CountSeries, Source
+    from sloscope.sources.plan import PlannedCounts
     from sloscope.store.database import StateStore
     from sloscope.store.silences import Silence
     from sloscope.telemetry.ingest import IngestResult
@@ -54,6 +67,9 @@ Progress = Callable[[int, int], None]
 #: SLOs fetched and evaluated together: enough for the backend to batch its queries,
 #: few enough that a report's memory stays bounded however many SLOs it has.
 EVALUATION_BATCH = 250
+
+#: Days of recent traffic ``validate`` checks against the alert windows.
+TRAFFIC_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -115,21 +131,49 @@ class Workspace:
         found.update({p.name: p for p in self.config.alert_policy_tables()})
         return found
 
+    def alert_policy_for(self, service: Service, slo: SLO, name: str | None = None) -> AlertPolicy:
+        """The alert policy an SLO is evaluated with, its low-traffic guard resolved.
+
+        The policy is ``name`` when given (a backtest comparing policies), else the one
+        ``alerting.slos`` in sloscope.yaml sets for the SLO or its service, else the
+        spec's ``alerting.policy``. The guard is the one ``alerting.slos`` sets for the
+        SLO or its service, else the policy table's own, else ``alerting.guard`` (100
+        events, 5 bad).
+        """
+        entry = self.config.alerting.settings(service.name, slo.name)
+        chosen = name or (entry.policy if entry and entry.policy else slo.alerting.policy)
+        try:
+            policy = alert_policy(chosen, self.alert_policies.values())
+        except KeyError as exc:
+            raise ConfigError(f"{service.name}/{slo.name}: {exc.args[0]}") from None
+        if entry is not None and entry.guard is not None:
+            return replace(policy, guard=entry.guard.to_guard())
+        if policy.guard is None:
+            return replace(policy, guard=self.config.alerting.guard.to_guard())
+        return policy
+
     @property
     def budget_policies(self) -> dict[str, BudgetPolicy]:
         """Budget policies by name (``default`` always present)."""
         return self.config.budget_policy_map()
 
-    def validate(self, paths: Sequence[str | Path] = ()) -> LoadResult:
+    def validate(self, paths: Sequence[str | Path] = (), *, traffic: bool = False) -> LoadResult:
         """Load specs (``paths``, or the configured spec folders) and check them all.
 
         Besides what loading finds, the result has the checks that need the project's
-        settings (:func:`~sloscope.validation.validate_project`).
+        settings (:func:`~sloscope.validation.validate_project`). With ``traffic``, and
+        when the embedded store holds data, each SLO's last 7 days of traffic is checked
+        against its alert windows (warnings).
         """
         targets = [self.resolve(p) for p in paths] if paths else self._spec_paths()
         loaded = load_paths(targets)
         self._spec_policies = spec_policies(loaded)
-        return validate_project(loaded, self.rules)
+        result = validate_project(loaded, self.rules)
+        if not traffic or result.errors:
+            return result
+        problems = [*result.problems, *self._check_traffic(result.services)]
+        problems.sort(key=lambda p: (p.file, p.line, p.column, p.severity != "error"))
+        return LoadResult(result.services, tuple(problems), result.files)
 
     @property
     def rules(self) -> ProjectRules:
@@ -174,6 +218,55 @@ class Workspace:
                 "(see README: Spec reference) or fix the setting"
             )
         return paths
+
+    def _recent_counts(
+        self, pairs: Sequence[tuple[Service, SLO]]
+    ) -> tuple[list[AlertPolicy], list[CountSeries]] | None:
+        """Every SLO's policy and its last days of counts; None without stored data."""
+        from sloscope.sources.embedded import EmbeddedSource
+
+        if self.config.source.type != "embedded" or not self.telemetry_path.exists():
+            return None
+        step = self.config.step_seconds
+        with self.open_store(read_only=True) as store:
+            span = store.time_range()
+            if span is None:
+                return None
+            end = span[1] // 1000 // step * step
+            begin = max(end - TRAFFIC_DAYS * 86400, span[0] // 1000 // step * step)
+            if end - begin < step:
+                return None
+            try:
+                policies = [self.alert_policy_for(svc, slo) for svc, slo in pairs]
+                counts = EmbeddedSource(store).fetch([s.sli for _, s in pairs], begin, end, step)
+            except (SourceError, ConfigError):
+                return None  # an SLI the store cannot count is reported elsewhere
+        return policies, counts
+
+    def _check_traffic(self, services: Sequence[Service]) -> list[Problem]:
+        """Warnings for SLOs whose recent traffic is too low for their alert windows."""
+        from sloscope.alerting.traffic import traffic_warnings
+
+        pairs = [(svc, slo) for svc in services for slo in svc.slos]
+        recent = self._recent_counts(pairs)
+        if recent is None:
+            return []
+        problems = []
+        for (service, slo), policy, series in zip(pairs, *recent, strict=True):
+            origin = slo.origin or service.origin
+            problems += [
+                Problem(
+                    file=origin.file if origin else service.name,
+                    line=origin.line if origin else 0,
+                    column=1 if origin and origin.line else 0,
+                    message=f"SLO {service.name}/{slo.name}: {message}",
+                    hint="use longer alert windows, a lower guard (alerting.guard in "
+                    "sloscope.yaml), or a time-slice SLI for a quiet service",
+                    severity="warning",
+                )
+                for message in traffic_warnings(slo, policy, series)
+            ]
+        return problems
 
     # --- telemetry --------------------------------------------------------------------
 
@@ -445,6 +538,7 @@ class Workspace:
         only: Service | None = None,
         slo: str | None = None,
         trends: bool = True,
+        lookbacks: Sequence[int] = (),
     ) -> Report:
         """Every SLO's status at ``at`` (Unix seconds).
 
@@ -452,7 +546,8 @@ class Workspace:
         SLOs left out). ``slo`` keeps only the SLO of that name (of ``service`` when
         given; an error when the name is unknown or, without ``service``, used by several
         services). ``trends=False`` skips the budget burndown and last-day burn of each
-        SLO, which only the human-readable renderers draw.
+        SLO, which only the human-readable renderers draw. ``lookbacks``: burn rates over
+        these lookbacks (seconds) too (the org report's whole range).
         """
         import duckdb
 
@@ -471,8 +566,8 @@ class Workspace:
                 batch = pairs[first : first + EVALUATION_BATCH]
                 # Grouped SLOs are evaluated apart, per group (_with_groups).
                 plain = [(svc, s) for svc, s in batch if not s.group_by]
-                done = self._evaluate(plain, at, step, src, trends=trends)
-                per_slo = self._with_groups(batch, done, at, src, trends=trends)
+                done = self._evaluate(plain, at, step, src, trends=trends, extra=lookbacks)
+                per_slo = self._with_groups(batch, done, at, src, trends=trends, extra=lookbacks)
                 for index, slo_results in enumerate(per_slo, first + 1):
                     results += slo_results
                     if progress is not None:
@@ -513,23 +608,24 @@ class Workspace:
         src: Source,
         *,
         trends: bool = True,
+        extra: Sequence[int] = (),
     ) -> list[SLOResult]:
         """The results of ``pairs`` at ``at``: their counts fetched together, as planned."""
-        from sloscope.engine.evaluate import evaluate_slo, needed_span
+        from sloscope.engine.evaluate import needed_span
         from sloscope.engine.trend import budget_trend
         from sloscope.report.model import SLOResult
         from sloscope.sources.base import SplitSource
         from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
 
-        policies = self.alert_policies
-        plans = [alert_policy(slo.alerting.policy, policies.values()) for _, slo in pairs]
+        plans = [self.alert_policy_for(service, slo) for service, slo in pairs]
+        adjustments = self.config.adjustment_list()
         known = self.budget_policies
         budgets = [
             policy_for(svc.name, slo.name, slo.journey, slo.budget_policy, known)
             for svc, slo in pairs
         ]
         # The budget policy's burn-rate steps read their own lookbacks besides the usual.
-        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows})) for b in budgets]
+        lookbacks = [tuple(sorted({*DEFAULT_LOOKBACKS, *b.burn_windows, *extra})) for b in budgets]
         requests = []
         for (service, slo), policy, wanted in zip(pairs, plans, lookbacks, strict=True):
             span = needed_span(slo, at, step=step, policy=policy, lookbacks=wanted)
@@ -541,26 +637,27 @@ class Workspace:
                     id=slo_id(service.name, slo.name),
                 )
             )
-        # A source that sums where the data lives sends the older part of each window as
-        # one sum per series; a remote query engine answers it hourly, and so does every
-        # source when the budget's burndown over the window is drawn.
-        coarse = ONE_SUM if isinstance(src, SplitSource) and not trends else COARSE_STEP
+        if adjustments:
+            # Adjusted steps are zeroed one by one, so their history comes at full step.
+            coarse = step
+        else:
+            # A source that sums where the data lives sends the older part of each window
+            # as one sum per series; a remote query engine answers it hourly, and so does
+            # every source when the budget's burndown over the window is drawn.
+            coarse = ONE_SUM if isinstance(src, SplitSource) and not trends else COARSE_STEP
         counts = fetch_planned(src, requests, at, step, coarse)
         results = []
         for (service, slo), policy, budget, wanted, planned in zip(
             pairs, plans, budgets, lookbacks, counts, strict=True
         ):
-            recent = planned.recent
-            status = evaluate_slo(
+            status = self._status(
+                service,
                 slo,
-                recent.good,
-                recent.total,
-                start=recent.start,
-                step=recent.step,
+                planned,
                 at=at,
                 policy=policy,
                 lookbacks=wanted,
-                history=planned.engine_history(),
+                adjustments=adjustments,
             )
             has_data = planned.series > 0
             consumed = status.consumed if has_data else None
@@ -582,6 +679,7 @@ class Workspace:
         src: Source,
         *,
         trends: bool,
+        extra: Sequence[int] = (),
     ) -> list[list[SLOResult]]:
         """The results of each of ``pairs``, in order: its one result of ``plain`` (the
         ungrouped SLOs, evaluated together), or a grouped SLO's results, one per group.
@@ -605,14 +703,68 @@ class Workspace:
                     slo,
                     at=at,
                     step=self.config.step_seconds,
-                    policy=alert_policy(slo.alerting.policy, self.alert_policies.values()),
+                    policy=self.alert_policy_for(service, slo),
                     budget=budget,
-                    lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows})),
+                    lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows, *extra})),
                     max_groups=self.config.max_groups,
                     trends=trends,
                 )
             )
         return out
+
+    @staticmethod
+    def _status(
+        service: Service,
+        slo: SLO,
+        planned: PlannedCounts,
+        *,
+        at: int,
+        policy: AlertPolicy,
+        lookbacks: tuple[int, ...],
+        adjustments: Sequence[Adjustment],
+    ) -> SLOStatus:
+        """``slo``'s status at ``at`` from its planned counts, adjustments applied.
+
+        Without adjustments the older part of the window stays coarse (or one sum); with
+        them the counts are put on the fine grid, the adjusted steps are zeroed (so every
+        window is recomputed without them), and an adjustment in force at ``at`` holds
+        back the alerts as well.
+        """
+        from sloscope.alerting.adjustments import excluded_steps, zero_excluded
+        from sloscope.alerting.history import labels_of
+        from sloscope.engine.evaluate import evaluate_slo
+
+        if not adjustments:
+            recent = planned.recent
+            return evaluate_slo(
+                slo,
+                recent.good,
+                recent.total,
+                start=recent.start,
+                step=recent.step,
+                at=at,
+                policy=policy,
+                lookbacks=lookbacks,
+                history=planned.engine_history(),
+            )
+        dense = planned.on_fine_grid()
+        excluded = excluded_steps(
+            adjustments, labels_of(service, slo), dense.timestamps, dense.step
+        )
+        good, total = zero_excluded(dense.good, dense.total, excluded)
+        status = evaluate_slo(
+            slo,
+            good,
+            total,
+            start=dense.start,
+            step=dense.step,
+            at=at,
+            policy=policy,
+            lookbacks=lookbacks,
+        )
+        if excluded is not None and len(excluded) and excluded[-1]:
+            status = replace(status, alerts=())
+        return status
 
     def history(
         self, service: Service, slo: SLO, at: int, width: int, source: Source | None = None
@@ -642,6 +794,186 @@ class Workspace:
         return slo_history(
             service.name, slo, counts, at=at, policy=policy, lookbacks=lookbacks, width=width
         )
+
+    # --- backtest and tune ------------------------------------------------------------
+
+    def replay_inputs(
+        self,
+        start: int,
+        end: int,
+        service: str | None = None,
+        policies: Sequence[str] = (),
+        source: Source | None = None,
+    ) -> ReplayInputs:
+        """What a replay of ``(start, end]`` runs on: lifetime, range, policies, counts.
+
+        The range is aligned to the evaluation interval; each of ``policies`` (default:
+        every SLO's own) becomes a policy set; the counts are fetched from ``source``
+        (default: the configured one, closed afterwards).
+        """
+        from sloscope.alerting.backtest import PolicySet, ReplayInputs, lead_seconds
+        from sloscope.alerting.history import fetch_targets, history_start
+        from sloscope.spec.durations import format_duration
+
+        lifetime = self.config.lifetime()
+        step = self.config.step_seconds
+        interval = lifetime.interval
+        start, end = -(-start // interval) * interval, end // interval * interval
+        if end <= start:
+            raise EvaluationError(
+                f"--from must be before --to, at least one evaluation interval "
+                f"({format_duration(interval)}) apart"
+            )
+        pairs = [(svc, slo) for svc in self.select(self.services(), service) for slo in svc.slos]
+        names: list[str | None] = list(policies) or [None]
+        sets = [
+            PolicySet(name or "configured", [self.alert_policy_for(s, o, name) for s, o in pairs])
+            for name in names
+        ]
+        policies_used = [p for ps in sets for p in ps.policies]
+        slos = [slo for _, slo in pairs]
+        begin = history_start(start, lead_seconds(lifetime), policies_used, step, slos)
+        src = self.source() if source is None else source
+        try:
+            targets = fetch_targets(
+                src,
+                pairs,
+                begin=begin,
+                end=end,
+                step=step,
+                adjustments=self.config.adjustment_list(),
+            )
+        finally:
+            if source is None:
+                src.close()
+        return ReplayInputs(lifetime, start, end, sets, targets)
+
+    def truth_incidents(
+        self, truth: str | Path | None, service: str | None, start: int, end: int
+    ) -> list[Incident] | None:
+        """The truth file's incidents of the chosen services that overlap ``(start, end]``."""
+        from sloscope.alerting.quality import load_truth
+
+        if truth is None:
+            return None
+        known = {svc.name: {slo.name for slo in svc.slos} for svc in self.services()}
+        incidents = load_truth(self.resolve(truth), known)
+        return [
+            i
+            for i in incidents
+            if (service is None or i.service == service) and i.start <= end and i.end > start
+        ]
+
+    def backtest(
+        self,
+        start: int,
+        end: int,
+        *,
+        service: str | None = None,
+        truth: str | Path | None = None,
+        policies: Sequence[str] = (),
+        compare_static: bool = False,
+        source: Source | None = None,
+    ) -> BacktestResult:
+        """Replay ``(start, end]`` over stored history: the alerts that would have fired.
+
+        Every SLO (of ``service``) with its configured policy, or each of ``policies``
+        side by side; the noise pipeline of the config (dependencies, grouping,
+        inhibition; silences are state and are not replayed); adjustments applied. With
+        ``truth`` (a JSON file), the quality figures. See :mod:`sloscope.alerting.backtest`.
+        """
+        inputs = self.replay_inputs(start, end, service, policies, source)
+        return self.replay(inputs, truth=truth, service=service, compare_static=compare_static)
+
+    def replay(
+        self,
+        inputs: ReplayInputs,
+        *,
+        truth: str | Path | None = None,
+        service: str | None = None,
+        compare_static: bool = False,
+    ) -> BacktestResult:
+        """Replay fetched :class:`ReplayInputs` with the config's noise pipeline."""
+        from sloscope.alerting.backtest import backtest
+        from sloscope.alerting.noise import default_pipeline
+
+        return backtest(
+            inputs.targets,
+            inputs.policy_sets,
+            inputs.lifetime,
+            start=inputs.start,
+            end=inputs.end,
+            pipeline=default_pipeline(depends_on=self.config.alerting.depends_on()),
+            incidents=self.truth_incidents(truth, service, inputs.start, inputs.end),
+            compare_static=compare_static,
+        )
+
+    def tune(
+        self,
+        start: int,
+        end: int,
+        *,
+        service: str | None = None,
+        truth: str | Path | None = None,
+        source: Source | None = None,
+    ) -> list[Proposal]:
+        """Per SLO, the alert policy that detects every incident with the fewest alerts.
+
+        See :mod:`sloscope.alerting.tune`. Writes nothing; :meth:`write_tuned` does.
+        """
+        from sloscope.alerting.backtest import lead_seconds
+        from sloscope.alerting.tune import propose
+
+        inputs = self.replay_inputs(start, end, service, (), source)
+        incidents = self.truth_incidents(truth, service, inputs.start, inputs.end)
+        first = inputs.start - lead_seconds(inputs.lifetime)
+        return [
+            propose(
+                target,
+                policy,
+                incidents,
+                inputs.lifetime,
+                first=first,
+                start=inputs.start,
+                name=f"tuned-{slo_id(target.service, target.slo.name)}",
+            )
+            for target, policy in zip(inputs.targets, inputs.policy_sets[0].policies, strict=True)
+        ]
+
+    def history_end(self, now: float) -> int:
+        """Where stored history ends, on the step grid: the embedded store's last sample,
+        or ``now`` for a remote source."""
+        step = self.config.step_seconds
+        end = int(now)
+        if self.config.source.type == "embedded":
+            with self.open_store(read_only=True) as store:
+                span = store.time_range()
+            if span is None:
+                raise SourceError(f"the telemetry store {self.telemetry_path} holds no samples")
+            end = span[1] // 1000
+        return end // step * step
+
+    def write_tuned(self, proposals: Sequence[Proposal]) -> Path:
+        """Merge the changed proposals into sloscope.yaml; the old file stays as ``.bak``.
+
+        The result is loaded again; should it not load, the old file is put back and
+        :class:`ConfigError` says why.
+        """
+        from sloscope.alerting.tuned_config import write_tuned_config
+
+        path = self.root / CONFIG_FILE
+        existed = path.exists()
+        write_tuned_config(path, [p for p in proposals if p.changed])
+        try:
+            self.config = load_config(self.root)
+        except ConfigError:
+            backup = path.with_name(path.name + ".bak")
+            if existed:
+                backup.replace(path)
+            else:
+                path.unlink()
+            raise
+        return path
 
     # --- release gate -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from sloscope.errors import ConfigError, StateError
-from sloscope.store.database import StateStore, resolve_url
+from sloscope.store.database import HEAD_REVISION, StateStore, resolve_url
 from sloscope.store.migrate import (
     current_revision,
     downgrade,
@@ -20,15 +20,28 @@ from sloscope.store.silences import Silences
 from sloscope.store.tokens import Tokens
 from tests.store.conftest import Target
 
-TABLES = {
+FIRST_TABLES = {
     "alert_states",
     "alert_transitions",
     "notification_outbox",
     "silences",
     "evaluation_cursors",
-    "api_tokens",
-    "dashboard_sessions",
 }
+TOKEN_TABLES = {"api_tokens", "dashboard_sessions"}
+TABLES = (
+    FIRST_TABLES
+    | TOKEN_TABLES
+    | {
+        "gate_decisions",
+        "gate_overrides",
+        "audit_log",
+        "budget_step_states",
+        "deployments",
+        "incidents",
+        "incident_events",
+        "action_items",
+    }
+)
 
 
 def _tables(store: StateStore) -> set[str]:
@@ -38,7 +51,11 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0002"
+        assert current_revision(store.engine) == head_revision() == "0003"
+
+
+def test_the_fast_path_knows_the_newest_revision() -> None:
+    assert head_revision() == HEAD_REVISION
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(store: StateStore) -> None:
@@ -96,14 +113,14 @@ def test_upgrading_from_0001_adds_the_token_tables_and_keeps_the_silences(
                 now=100,
             )
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0002"
+        assert current_revision(store.engine) == "0003"
         with store.transaction() as session:
             assert [s.comment for s in Silences(session).find()] == ["before tokens"]
             _, secret = Tokens(session).create("read", "ci", 100)
         with store.transaction() as session:
             assert Tokens(session).authenticate(secret) is not None
         downgrade(store.engine, "0001")
-        assert _tables(store) == TABLES - {"api_tokens", "dashboard_sessions"}
+        assert _tables(store) == FIRST_TABLES
         assert schema_drift(store.engine) != []
 
 
@@ -148,3 +165,31 @@ def test_a_store_that_cannot_be_reached_names_it_without_its_password() -> None:
     assert "cannot be opened" in str(caught.value)
     assert "hunter2" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def test_a_store_at_the_first_revision_is_upgraded_with_its_rows_kept(target: Target) -> None:
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0001")
+        assert _tables(store) == FIRST_TABLES
+        with store.transaction() as session:
+            Silences(session).add(
+                [{"name": "service", "op": "=", "value": "checkout"}],
+                starts_at=100,
+                ends_at=200,
+                author="ana",
+                comment="before the gate tables",
+                now=100,
+            )
+    with target.open() as store:
+        assert current_revision(store.engine) == "0003"
+        assert _tables(store) == TABLES
+        assert schema_drift(store.engine) == []
+        with store.transaction() as session:
+            assert [s.comment for s in Silences(session).find()] == ["before the gate tables"]
+
+
+def test_downgrading_the_gate_revision_leaves_the_token_schema(target: Target) -> None:
+    with target.open() as store:
+        downgrade(store.engine, "0002")
+        assert _tables(store) == FIRST_TABLES | TOKEN_TABLES
+        assert current_revision(store.engine) == "0002"

@@ -26,7 +26,13 @@ import yaml
 
 from sloscope.demo.catalog import Incident, IncidentKind
 from sloscope.demo.exposition import write_openmetrics
-from sloscope.demo.generate import DemoTelemetry, check_range, open_text_output, simulate
+from sloscope.demo.generate import (
+    DemoTelemetry,
+    check_range,
+    open_text_output,
+    simulate,
+    write_truth,
+)
 from sloscope.demo.traffic import Effect, RouteModel, simulate_route
 from sloscope.errors import EvaluationError
 from sloscope.telemetry.openmetrics.numbers import Columns
@@ -214,18 +220,22 @@ def store_many(
     seed: int = 7,
     per_service: int = 10,
     chunk: int = 50,
+    truth: Path | None = None,
 ) -> int:
     """Write the specs of :func:`generate_many` and store their samples directly.
 
     The same SLOs and traffic (each route has its own seeded stream), with counters that
     start at 0 and no text in between; ``chunk`` routes are simulated and stored per
-    transaction, so memory stays bounded. Returns the number of samples stored.
+    transaction, so memory stays bounded. ``truth``, when given, receives the injected
+    incidents as a backtest truth file. Returns the number of samples stored.
     """
     if chunk <= 0:
         raise EvaluationError(f"chunk must be a positive whole number, got {chunk}")
     scenario = _Scenario.write(specs_dir, end=end, n_slos=n_slos, days=days, step=step,
                                seed=seed, per_service=per_service)  # fmt: skip
     start, n_steps, models = scenario.start, scenario.n_steps, scenario.models
+    if truth is not None:
+        write_truth(truth, scenario.incidents)
     times = (start + step * np.arange(n_steps + 1, dtype=np.int64)) * 1000
     stored = 0
     for first in range(0, n_slos, chunk):

@@ -16,7 +16,7 @@ a handful of array operations per lookback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from sloscope.engine.budget import budget_spent, error_budget, max_burn_rate
 from sloscope.engine.counts import Cumulative, FloatArray, lookback_steps, rolling_sums
-from sloscope.engine.windows import AlertPolicy, AlertSeverity, AlertWindow
+from sloscope.engine.windows import AlertPolicy, AlertSeverity, AlertWindow, TrafficGuard
 from sloscope.errors import EvaluationError
 
 BoolArray = NDArray[np.bool_]
@@ -113,13 +113,35 @@ class AlertCondition:
     firing: BoolArray
 
 
+def guard_counts(
+    cum: Cumulative, lookback: int, guard: TrafficGuard, *, first: int = 0
+) -> BoolArray:
+    """Where a lookback (seconds) holds enough events for ``guard``, from step ``first`` on.
+
+    ``out[i]`` says whether the window ending at the right edge of step ``first + i``
+    holds at least ``guard.min_total`` events and ``guard.min_bad`` bad events: two
+    rolling sums of the cumulative counts, as :func:`burn_matrix` takes them.
+    """
+    w = lookback_steps(lookback, cum.step)
+    enough = np.greater_equal(rolling_sums(cum.total, w, first=first), guard.min_total)
+    if guard.min_bad > 0:
+        enough &= np.greater_equal(rolling_sums(cum.bad, w, first=first), guard.min_bad)
+    return enough
+
+
 def firing_conditions(
-    burn: FloatArray, lookbacks: Sequence[int], thresholds: Sequence[AlertThreshold]
+    burn: FloatArray,
+    lookbacks: Sequence[int],
+    thresholds: Sequence[AlertThreshold],
+    counted: Mapping[int, BoolArray] | None = None,
 ) -> tuple[AlertCondition, ...]:
     """Firing arrays of alert rows from a :func:`burn_matrix` whose rows are ``lookbacks``.
 
     A row fires where its long and its short burn are both strictly above its factor.
-    Raises :class:`EvaluationError` when a row's window is not among ``lookbacks``.
+    ``counted``, when given, maps a lookback to where its window holds enough events
+    (:func:`guard_counts`); a row then fires only where both its windows count (the
+    low-traffic guard). Raises :class:`EvaluationError` when a row's window is not among
+    ``lookbacks``.
     """
     row_of = {seconds: index for index, seconds in enumerate(lookbacks)}
     conditions = []
@@ -135,6 +157,9 @@ def firing_conditions(
             ) from None
         firing = np.greater(long_row, threshold.factor)
         firing &= np.greater(short_row, threshold.factor)
+        if counted is not None:
+            firing &= counted[threshold.long_seconds]
+            firing &= counted[threshold.short_seconds]
         conditions.append(AlertCondition(threshold, firing))
     return tuple(conditions)
 

@@ -38,6 +38,7 @@ from sloscope.engine.burn import (
     alert_thresholds,
     burn_matrix,
     firing_conditions,
+    guard_counts,
 )
 from sloscope.engine.calendar import window_length, window_start
 from sloscope.engine.counts import (
@@ -50,7 +51,7 @@ from sloscope.engine.counts import (
 )
 from sloscope.engine.forecast import exhaustion_seconds
 from sloscope.engine.timeslices import to_timeslices
-from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertSeverity
+from sloscope.engine.windows import DEFAULT_LOOKBACKS, AlertPolicy, AlertSeverity, TrafficGuard
 from sloscope.errors import EvaluationError
 from sloscope.spec.model import SLO, TimeslicesSLI
 
@@ -252,6 +253,38 @@ def _coverage(window_first: int, at: int, data_start: int) -> float:
     return min(max(at - max(window_first, data_start), 0) / span, 1.0)
 
 
+def _counts_enough(bad: float, total: float, guard: TrafficGuard) -> bool:
+    """Whether one window's counts pass the low-traffic guard (see ``guard_counts``)."""
+    return total >= guard.min_total and bad >= guard.min_bad
+
+
+def _firing_at(
+    thresholds: Sequence[AlertThreshold],
+    burn: Mapping[int, float | None],
+    counted: Mapping[int, bool],
+) -> tuple[FiringAlert, ...]:
+    """The rows firing at one time: both burns strictly above the factor, both windows counted.
+
+    Strictly above, as the Prometheus rules compare; no burn (no events) never fires.
+    """
+    firing = []
+    for t in thresholds:
+        long_burn, short_burn = burn[t.long_seconds], burn[t.short_seconds]
+        if long_burn is None or short_burn is None:
+            continue
+        if (
+            min(long_burn, short_burn) > t.factor
+            and counted[t.long_seconds]
+            and counted[t.short_seconds]
+        ):
+            firing.append(
+                FiringAlert(
+                    t.severity, t.long_seconds, t.short_seconds, t.factor, long_burn, short_burn
+                )
+            )
+    return tuple(firing)
+
+
 def evaluate_slo(
     slo: SLO,
     good: FloatArray,
@@ -270,10 +303,11 @@ def evaluate_slo(
     steps after ``at`` are ignored. ``history``, when given, holds the coarse counts before
     ``start`` (see the module docstring); every lookback must then lie after ``start``.
     ``policy`` is the SLO's alert policy; its factors come from the SLO window's nominal
-    length. Raises :class:`EvaluationError` when ``at`` is not a grid edge inside the
-    data, when a lookback or alert window is not a whole number of steps or reaches into
-    the history, or when counts are negative or NaN. Data shorter than the window is no
-    error: see :attr:`SLOStatus.coverage`.
+    length, and its low-traffic guard holds back a row whose windows hold too few events
+    (events only; not slices). Raises :class:`EvaluationError` when ``at`` is not a grid
+    edge inside the data, when a lookback or alert window is not a whole number of steps
+    or reaches into the history, or when counts are negative or NaN. Data shorter than
+    the window is no error: see :attr:`SLOStatus.coverage`.
     """
     good, total = _arrays(good, total)
     history = _history(history, slo)
@@ -305,21 +339,10 @@ def evaluate_slo(
         remaining = None if consumed is None else 1.0 - consumed
         excess = max(-bad_sum, 0.0)
 
-    firing = []
-    for t in thresholds:
-        long_burn, short_burn = burn[t.long_seconds], burn[t.short_seconds]
-        # Strictly above, as the Prometheus rules compare; no burn (no events) never fires.
-        if (
-            long_burn is not None
-            and short_burn is not None
-            and long_burn > t.factor
-            and short_burn > t.factor
-        ):
-            firing.append(
-                FiringAlert(
-                    t.severity, t.long_seconds, t.short_seconds, t.factor, long_burn, short_burn
-                )
-            )
+    # The low-traffic guard counts events; a time-slice SLI's counts are slices.
+    guard = policy.guard if policy.guard is not None and unit == "events" else TrafficGuard()
+    counted = {s: _counts_enough(*cum.bad_total(at - s, at), guard) for s in every}
+    firing = _firing_at(thresholds, burn, counted)
 
     return SLOStatus(
         at=at,
@@ -333,7 +356,7 @@ def evaluate_slo(
         excess_good=excess,
         burn_rates={s: burn[s] for s in sorted(set(lookbacks))},
         alert_rows=thresholds,
-        alerts=tuple(firing),
+        alerts=firing,
         unreachable_alerts=tuple(t for t in thresholds if not t.can_fire(objective)),
         exhaustion_seconds=exhaustion_seconds(
             remaining, burn[forecast_seconds], window_length(slo.window, at)
@@ -388,10 +411,11 @@ def evaluate_range(
     Evaluates the steps whose right edges lie in ``(range_start, end]`` (``range_start``
     a grid edge, default ``start``); the steps before serve as history, so a backtest
     fetches its longest lookback before its range. Vectorised: a few array operations
-    per lookback and alert row, however many steps. Time slices, when the SLI has them,
-    end at the grid's end. ``history`` (coarse counts before ``start``, see
-    :func:`evaluate_slo`) joins :attr:`RangeEvaluation.counts`, so a replay can sum an
-    SLO window without its per-step counts; every lookback of the range must then lie
+    per lookback and alert row, however many steps; the policy's low-traffic guard is
+    two more rolling sums per alert window (events only; not slices). Time slices, when
+    the SLI has them, end at the grid's end. ``history`` (coarse counts before ``start``,
+    see :func:`evaluate_slo`) joins :attr:`RangeEvaluation.counts`, so a replay can sum
+    an SLO window without its per-step counts; every lookback of the range must then lie
     after ``start``. Raises :class:`EvaluationError` like :func:`evaluate_slo`.
     """
     good, total = _arrays(good, total)
@@ -409,11 +433,17 @@ def evaluate_range(
     every = tuple(_lookbacks(lookbacks, thresholds))
     _check_fine_enough(history, range_start - max(every), start)
     burn = burn_matrix(cum, every, slo.objective, first=cum.coarse_steps + first)
+    guard = policy.guard or TrafficGuard()
+    counted = None
+    # The low-traffic guard counts events; a time-slice SLI's counts are slices.
+    if guard.active and thresholds and unit == "events":
+        windows = {s for t in thresholds for s in (t.long_seconds, t.short_seconds)}
+        counted = {s: guard_counts(cum, s, guard, first=cum.coarse_steps + first) for s in windows}
     return RangeEvaluation(
         timestamps=cum.timestamps[cum.coarse_steps + first :],
         lookbacks=every,
         burn=burn,
-        conditions=firing_conditions(burn, every, thresholds),
+        conditions=firing_conditions(burn, every, thresholds, counted),
         counts=cum,
         unit=unit,
     )

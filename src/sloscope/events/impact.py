@@ -65,3 +65,29 @@ def incident_impact(
         budget_minutes = window_length(slo.window, mitigated) / 60.0 * slo.error_budget
         minutes = consumed * budget_minutes
     return SLOImpact(slo.name, consumed, minutes, bad, window_total)
+
+
+def budget_consumed_at(
+    slo: SLO,
+    good: FloatArray,
+    total: FloatArray,
+    *,
+    start: int,
+    step: int,
+    times: list[int],
+) -> list[float | None]:
+    """The share of its budget ``slo`` had consumed at each of ``times`` (None: no events
+    in the window then), for a burn-down chart.
+
+    ``good``/``total`` are per-step counts on the grid from ``start`` at ``step``,
+    covering the SLO window before the first time through the last.
+    """
+    good, total, _ = sli_counts(
+        slo, good, total, start=start, step=step, end=start + len(total) * step
+    )
+    cum = cumulative(good, total, start=start, step=step)
+    found: list[float | None] = []
+    for t in times:
+        bad, window_total = cum.bad_total(window_start(slo.window, t), t)
+        found.append(budget_math.budget_spent(max(bad, 0.0), window_total, slo.objective))
+    return found

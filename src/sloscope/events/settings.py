@@ -10,6 +10,7 @@
         - {priority: P2, budget_percent: 5}
         - {priority: P3, budget_percent: 1}
       lowest_priority: P4
+      open_on_page: false      # a page opens an incident (once per burn)
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class EventsConfig(_Strict):
         min_length=1,
     )
     lowest_priority: str = Field(default=DEFAULT_LOWEST_PRIORITY, min_length=1, max_length=32)
+    #: Whether a page opens an incident automatically (once per burn).
+    open_on_page: bool = False
 
     @field_validator("failure_window", "repeat_window")
     @classmethod

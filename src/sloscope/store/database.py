@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -29,6 +29,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sloscope.errors import ConfigError, StateError
+
+#: The newest migration revision (a test checks it is alembic's head).
+HEAD_REVISION = "0003"
 
 #: Seconds a SQLite writer waits for another one's lock before giving up.
 SQLITE_BUSY_SECONDS = 30.0
@@ -93,7 +96,9 @@ class StateStore:
         self.dialect = "sqlite" if self.url.drivername == "sqlite" else "postgresql"
         self.engine = _create_engine(self.url, schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate:
+        if migrate and not _at_head(self.engine):
+            # Importing alembic costs a command more than its own work; a store already
+            # at the newest revision (every open but the first) needs none of it.
             from sloscope.store.migrate import upgrade
 
             try:
@@ -133,6 +138,16 @@ class StateStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database is already at :data:`HEAD_REVISION` (False when unsure)."""
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT version_num FROM alembic_version"))
+            return bool(found.scalar_one_or_none() == HEAD_REVISION)
+    except SQLAlchemyError:
+        return False
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -191,3 +206,12 @@ def insert_for(session: Session, model: type[Any]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql_insert(model)
     return sqlite_insert(model)
+
+
+def in_range(query: Any, column: Any, begin: int | None, end: int | None) -> Any:
+    """``query`` limited to rows whose ``column`` lies in ``[begin, end)`` (None: open)."""
+    if begin is not None:
+        query = query.where(column >= begin)
+    if end is not None:
+        query = query.where(column < end)
+    return query

@@ -181,3 +181,168 @@ class DashboardSessionRow(Base):
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# --- release gate, overrides, audit (revision 0002) -------------------------------------
+
+GATE_DECISIONS = ("allow", "warn", "freeze", "cannot-decide")
+AUDIT_KINDS = ("override", "exception")
+INCIDENT_STATES = ("open", "acknowledged", "mitigated", "resolved")
+ACTION_STATUSES = ("open", "done")
+
+
+class GateDecisionRow(Base):
+    """One answer of the release gate: who asked, for what, the decision and its figures.
+
+    ``request_id`` is unique: a request retried after a lost connection is kept once.
+    """
+
+    __tablename__ = "gate_decisions"
+    __table_args__ = (
+        CheckConstraint(_one_of("decision", GATE_DECISIONS), name="decision"),
+        Index("ix_gate_decisions_service_at", "service", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    service: Mapped[str] = mapped_column(String(200))
+    journey: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(200))
+    asked_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[int] = mapped_column(BigInteger)
+    decision: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]] = mapped_column()
+    figures: Mapped[list[Any]] = mapped_column()
+    exception_kind: Mapped[str | None] = mapped_column(String(64))
+    exception_reason: Mapped[str | None] = mapped_column(Text)
+    override_id: Mapped[int | None] = mapped_column(Integer)
+    deployment_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class OverrideRow(Base):
+    """A person lifting a service's freezes until ``until``."""
+
+    __tablename__ = "gate_overrides"
+    __table_args__ = (
+        CheckConstraint("until > since", name="span"),
+        Index("ix_gate_overrides_service_until", "service", "until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200))
+    journey: Mapped[str | None] = mapped_column(String(200))
+    by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[int] = mapped_column(BigInteger)
+    until: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditRow(Base):
+    """One entry of the append-only audit log: an override granted, an exception used."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", AUDIT_KINDS), name="kind"),
+        Index("ix_audit_log_service_at", "service", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    service: Mapped[str] = mapped_column(String(200))
+    by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class BudgetStepStateRow(Base):
+    """The budget-policy steps an SLO held at its last evaluation (notify once per crossing)."""
+
+    __tablename__ = "budget_step_states"
+
+    slo_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    steps: Mapped[list[Any]] = mapped_column()
+    evaluated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- deployments, incidents, action items (revision 0002) -------------------------------
+
+
+class DeploymentRow(Base):
+    """A release of a service: ``sloscope deploy record`` or ``gate --record``."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (
+        UniqueConstraint("service", "version", "at"),
+        Index("ix_deployments_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(200))
+    commit: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[int] = mapped_column(BigInteger)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncidentRow(Base):
+    """An incident of a service: its SLOs, severity, cause tags and links.
+
+    ``page_key`` (unique) is the alert burn that opened it automatically, so a page opens
+    at most one incident however often it is reported.
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", INCIDENT_STATES), name="state"),
+        Index("ix_incidents_service_opened_at", "service", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    slos: Mapped[list[Any]] = mapped_column()
+    severity: Mapped[str] = mapped_column(String(32))
+    cause_tags: Mapped[list[Any]] = mapped_column()
+    links: Mapped[list[Any]] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[int] = mapped_column(BigInteger)
+    page_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncidentEventRow(Base):
+    """One entry of an incident's timeline: a state it entered, when, who, a note."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "state"),
+        CheckConstraint(_one_of("state", INCIDENT_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[int] = mapped_column(BigInteger)
+    by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+
+
+class ActionItemRow(Base):
+    """A postmortem action item of an incident, tracked until done."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (CheckConstraint(_one_of("status", ACTION_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    done_at: Mapped[int | None] = mapped_column(BigInteger)

@@ -56,12 +56,40 @@ class AlertWindow:
 
 
 @dataclass(frozen=True)
+class TrafficGuard:
+    """The low-traffic guard: a window counts only with enough events to mean something.
+
+    A burn rate over a window of a handful of requests is noise: one failed request out
+    of 30 on a quiet night burns a 99.9% budget 33 times too fast. A window of an alert
+    row counts only when it holds at least ``min_total`` events and ``min_bad`` bad
+    events; both of the row's windows must count for the row to fire. The zero guard
+    lets every window count (the SRE workbook's rules as written).
+
+    >>> TrafficGuard(min_total=100, min_bad=5).active
+    True
+    """
+
+    min_total: float = 0.0
+    min_bad: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        """Whether the guard can hold back any window."""
+        return self.min_total > 0 or self.min_bad > 0
+
+
+@dataclass(frozen=True)
 class AlertPolicy:
-    """A named table of alert windows."""
+    """A named table of alert windows, with its low-traffic guard.
+
+    ``guard`` is ``None`` when the table declares none; the engine then lets every window
+    count, and the project config supplies its default guard (see ``sloscope.config``).
+    """
 
     name: str
     windows: tuple[AlertWindow, ...]
     description: str = ""
+    guard: TrafficGuard | None = None
 
     @property
     def lookbacks(self) -> tuple[int, ...]:
@@ -120,8 +148,35 @@ def policy_from_mapping(data: Mapping[str, object], where: str = "alert policy")
             )
         windows.append(AlertWindow(severity, percent, long_s, short_s))
     return AlertPolicy(
-        name=name, windows=tuple(windows), description=str(data.get("description", ""))
+        name=name,
+        windows=tuple(windows),
+        description=str(data.get("description", "")),
+        guard=None
+        if data.get("guard") is None
+        else guard_from_mapping(data.get("guard"), f"{where}: guard of {name!r}"),
     )
+
+
+def guard_from_mapping(data: object, where: str = "guard") -> TrafficGuard:
+    """A :class:`TrafficGuard` from parsed YAML (``{min_total: 100, min_bad: 5}``).
+
+    ``None`` gives the zero guard. Raises :class:`ValueError` naming ``where`` and the
+    field when a value is not a non-negative number.
+    """
+    if data is None:
+        return TrafficGuard()
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: must be a mapping such as {{min_total: 100, min_bad: 5}}")
+    unknown = sorted(set(map(str, data)) - {"min_total", "min_bad"})
+    if unknown:
+        raise ValueError(f"{where}: unknown field {unknown[0]!r}; known: min_total, min_bad")
+    values: dict[str, float] = {}
+    for key in ("min_total", "min_bad"):
+        raw = data.get(key, 0)
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not raw >= 0:
+            raise ValueError(f"{where}: {key} must be a number of events >= 0, got {raw!r}")
+        values[key] = float(raw)
+    return TrafficGuard(**values)
 
 
 @cache

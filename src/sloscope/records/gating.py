@@ -1,0 +1,332 @@
+"""The release gate with a memory: every decision recorded, overrides and exceptions
+audited, budget-step crossings notified once.
+
+:func:`gate_and_record` asks the workspace's gate with the overrides the store holds,
+then in one transaction records the decision (and, with ``record``, the deployment it
+allowed), appends any exception to the audit log, and enqueues a notification for each
+budget-policy step an SLO crossed since its last evaluation
+(:func:`notify_budget_crossings`, which the alert evaluator can call too).
+Bad input (unknown service, an exception without reason or of a kind no policy allows)
+raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sloscope.errors import RequestError
+from sloscope.policy.budget import crossed, format_percent, held_steps
+from sloscope.policy.gate import GateDecision, GateException, Override, check_override
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sloscope.alerting.notify.routing import Route
+    from sloscope.policy.gate import SLOFigures
+    from sloscope.store.audit import AuditEntry
+    from sloscope.store.gates import GateRecord, StoredOverride
+    from sloscope.workspace import Workspace
+
+#: A name (who asked, who granted) is a name, not a document.
+MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """A gate decision, its record, and the deployment recorded with it (if any)."""
+
+    decision: GateDecision
+    record: GateRecord
+    deployment_id: int | None
+    notified: int
+
+
+def check_name(name: str, option: str) -> str:
+    """A person's name, stripped; :class:`RequestError` when empty or too long."""
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > MAX_NAME_CHARS:
+        raise RequestError(f"{option}: give a name of 1 to {MAX_NAME_CHARS} characters")
+    return cleaned
+
+
+def gate_and_record(
+    ws: Workspace,
+    service: str,
+    at: int,
+    *,
+    asked_by: str,
+    now: int,
+    journey: str | None = None,
+    version: str | None = None,
+    exception: GateException | None = None,
+    record: bool = False,
+    commit: str | None = None,
+    request_id: str | None = None,
+) -> GateOutcome:
+    """Ask the gate (with the overrides on record) and record its answer."""
+    asked_by = check_name(asked_by, "--by")
+    if record and not version:
+        raise RequestError("--record needs --version V: the deployment to record")
+    with ws.open_state() as store:
+        with store.transaction() as session:
+            stored = _active_overrides(session, service, at)
+        decision = ws.gate(
+            service,
+            at,
+            journey=journey,
+            version=version,
+            exception=exception,
+            overrides=[_override(o) for o in stored],
+        )
+        with store.transaction() as session:
+            return _record(
+                session,
+                ws,
+                decision,
+                stored=stored,
+                asked_by=asked_by,
+                now=now,
+                record=record,
+                commit=commit,
+                request_id=request_id,
+            )
+
+
+def _record(
+    session: Session,
+    ws: Workspace,
+    decision: GateDecision,
+    *,
+    stored: Sequence[StoredOverride],
+    asked_by: str,
+    now: int,
+    record: bool,
+    commit: str | None,
+    request_id: str | None,
+) -> GateOutcome:
+    from sloscope.policy.render import gate_to_dict
+    from sloscope.store.audit import AuditLog
+    from sloscope.store.gates import GateRecords
+
+    request = decision.request
+    exception = request.exception
+    override_id = _override_id(decision, stored)
+    kept = GateRecords(session).add(
+        {
+            "request_id": request_id or uuid.uuid4().hex,
+            "service": request.service,
+            "journey": request.journey,
+            "version": request.version,
+            "asked_by": asked_by,
+            "at": request.at,
+            "decision": decision.decision,
+            "reasons": list(decision.reasons),
+            "figures": gate_to_dict(decision)["slos"],
+            "exception_kind": exception.kind if exception else None,
+            "exception_reason": exception.reason if exception else None,
+            "override_id": override_id,
+            "deployment_id": None,
+            "created_at": now,
+        }
+    )
+    if exception is not None:
+        lifted = any(v.lifted_by == "exception" for v in decision.slos)
+        AuditLog(session).append(
+            at=request.at,
+            kind="exception",
+            service=request.service,
+            by=asked_by,
+            reason=exception.reason,
+            detail={
+                "exception": exception.kind,
+                "version": request.version,
+                "decision": decision.decision,
+                "lifted_freeze": lifted,
+                "gate_decision": kept.id,
+            },
+        )
+    deployment_id = None
+    if record and decision.decision in ("allow", "warn") and request.version:
+        from sloscope.events.model import Deployment
+        from sloscope.store.events import Deployments
+
+        deployment = Deployment(request.service, request.version, request.at, commit)
+        deployment_id = Deployments(session).add(deployment, recorded_by=asked_by, now=now).id
+        GateRecords(session).link_deployment(kept.id, deployment_id)
+    routes = [r.to_route() for r in ws.config.routes]
+    notified = notify_budget_crossings(
+        session, [v.figures for v in decision.slos], routes, request.at, now
+    )
+    return GateOutcome(decision, kept, deployment_id, notified)
+
+
+def _override_id(decision: GateDecision, stored: Sequence[StoredOverride]) -> int | None:
+    used = decision.override
+    if used is None:
+        return None
+    return next((o.id for o in stored if o.by == used.by and o.until == used.until), None)
+
+
+def _active_overrides(session: Session, service: str, at: int) -> list[StoredOverride]:
+    from sloscope.store.gates import Overrides
+
+    return Overrides(session).active(service, at)
+
+
+def _override(stored: StoredOverride) -> Override:
+    return Override(
+        service=stored.service,
+        by=stored.by,
+        reason=stored.reason,
+        until=stored.until,
+        since=stored.since,
+        journey=stored.journey,
+    )
+
+
+def grant_override(
+    ws: Workspace,
+    service: str,
+    *,
+    by: str,
+    reason: str,
+    until: int,
+    since: int,
+    now: int,
+    journey: str | None = None,
+) -> StoredOverride:
+    """Store an override of ``service``'s freezes and its audit entry, in one transaction.
+
+    Raises :class:`RequestError` (nothing written) without who, why or a valid expiry,
+    and :class:`~sloscope.errors.NotFoundError` for a service the specs do not have.
+    """
+    from sloscope.store.audit import AuditLog
+    from sloscope.store.gates import Overrides
+
+    override = Override(service, by.strip(), reason.strip(), until, since, journey)
+    check_override(override)
+    check_name(by, "--by")
+    ws.select(ws.services(), service)
+    with ws.open_state() as store, store.transaction() as session:
+        kept = Overrides(session).add(
+            service=service,
+            journey=journey,
+            by=override.by,
+            reason=override.reason,
+            since=since,
+            until=until,
+            now=now,
+        )
+        AuditLog(session).append(
+            at=since,
+            kind="override",
+            service=service,
+            by=override.by,
+            reason=override.reason,
+            detail={"override": kept.id, "until": until, "journey": journey},
+        )
+        return kept
+
+
+def audit_entries(
+    ws: Workspace,
+    *,
+    service: str | None = None,
+    begin: int | None = None,
+    end: int | None = None,
+) -> list[AuditEntry]:
+    """The audit log, oldest first, optionally of one service and in ``[begin, end)``."""
+    from sloscope.store.audit import AuditLog
+
+    with ws.open_state() as store, store.transaction() as session:
+        return AuditLog(session).find(service=service, begin=begin, end=end)
+
+
+def notify_budget_crossings(
+    session: Session,
+    figures: Sequence[SLOFigures],
+    routes: Sequence[Route],
+    at: int,
+    now: int,
+) -> int:
+    """Enqueue one notification per budget-policy step each SLO crossed since its last
+    evaluation (held now, not before), to the receivers the routes choose; the rows added.
+
+    The steps held are stored per SLO in the same transaction, so repeating an evaluation
+    (or running two at once) notifies once per crossing.
+    """
+    from sloscope.store.gates import BudgetStepStates
+
+    states = BudgetStepStates(session)
+    messages = []
+    for figure in figures:
+        now_held = held_steps(figure.policy, figure.consumed, figure.burn_rates)
+        before = states.swap(figure.id, now_held, at)
+        messages += [_step_message(figure, i, at) for i in crossed(before, now_held)]
+    if not messages:
+        return 0
+    # The notification modules load only when a step was crossed: most asks cross none.
+    from sloscope.alerting.notify.delivery import enqueue
+    from sloscope.alerting.notify.routing import receivers
+    from sloscope.store.outbox import Outbox
+
+    outbox = Outbox(session)
+    return sum(enqueue(outbox, m, receivers(routes, m.routing_labels()), now) for m in messages)
+
+
+def _step_message(figure: SLOFigures, index: int, at: int) -> Any:
+    from sloscope.alerting.notify.message import Notification
+
+    step = figure.policy.steps[index]
+    consumed = figure.consumed or 0.0
+    what = f"{format_percent(consumed)} of the {figure.window} error budget consumed"
+    return Notification(
+        service=figure.service,
+        slo=figure.slo,
+        journey=figure.journey,
+        severity=step.action,
+        transition="firing",
+        at=at,
+        started_at=at,
+        dedup_key=_step_key(figure.id, index),
+        burn_rate=max(
+            0.0, max((r for r in figure.burn_rates.values() if r is not None), default=0.0)
+        ),
+        objective=figure.objective,
+        budget_consumed=figure.consumed,
+        budget_remaining=figure.remaining,
+        labels={
+            "kind": "budget-step",
+            "policy": figure.policy.name,
+            "release": step.release_action,
+        },
+        annotations={
+            "summary": f"{figure.id}: {what} ({step.action} step of policy {figure.policy.name!r})"
+        },
+    )
+
+
+def _step_key(slo_id: str, index: int) -> str:
+    """A budget step's alert key: short enough for the outbox whatever the SLO's name."""
+    digest = hashlib.sha256(slo_id.encode()).hexdigest()[:40]
+    return f"budget-{digest}-{index}"
+
+
+#: How far back the report's audit section looks.
+AUDIT_SECTION_SECONDS = 28 * 86_400
+
+
+def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
+    """Audit entries of the 28 days up to ``at`` for the report's audit section; none
+    (without creating it) when the workspace has no state store yet."""
+    from sloscope.store.database import resolve_url
+
+    url = resolve_url(ws.config.state.url, ws.root)
+    if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
+        return []
+    return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)

@@ -1,0 +1,94 @@
+"""Gather the org report's inputs: specs and catalog, the SLOs' figures over the range,
+and what the state store recorded (alerts, incidents, deployments, gate decisions,
+overrides, exceptions). The figures themselves are :mod:`sloscope.report.org.figures`'.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from sloscope.errors import RequestError, SourceError
+from sloscope.report.org.figures import (
+    AlertRecord,
+    OrgFigures,
+    OrgInputs,
+    ServiceBurn,
+    org_figures,
+)
+
+if TYPE_CHECKING:
+    from sloscope.report.model import Report
+    from sloscope.workspace import Workspace
+
+#: The longest range an org report covers: a quarter and a bit.
+MAX_RANGE_SECONDS = 100 * 86_400
+
+
+def _burn(report: Report | None, lookback: int) -> tuple[ServiceBurn, ...]:
+    if report is None:
+        return ()
+    worst: dict[str, tuple[float | None, float | None]] = {}
+    for result in report.results:
+        name = result.service.name
+        burn, consumed = worst.get(name, (None, None))
+        if result.has_data:
+            rate = result.status.burn_rates.get(lookback)
+            if rate is not None:
+                burn = rate if burn is None else max(burn, rate)
+            if result.status.consumed is not None:
+                consumed = (
+                    result.status.consumed
+                    if consumed is None
+                    else max(consumed, result.status.consumed)
+                )
+        worst[name] = (burn, consumed)
+    return tuple(ServiceBurn(name, b, c) for name, (b, c) in sorted(worst.items()))
+
+
+def org_report(ws: Workspace, *, begin: int, end: int) -> OrgFigures:
+    """The org report over ``[begin, end)``."""
+    from sloscope.store.audit import AuditLog
+    from sloscope.store.events import Deployments, Incidents
+    from sloscope.store.gates import GateRecords, Overrides
+    from sloscope.store.history import firings
+
+    if end <= begin:
+        raise RequestError("--to must be after --from")
+    if end - begin > MAX_RANGE_SECONDS:
+        raise RequestError("an org report covers at most 100 days; narrow --from/--to")
+    services = ws.services()
+    policies = {s.name: [ws.budget_policy(s, slo) for slo in s.slos] for s in services if s.slos}
+    step = ws.config.step_seconds
+    lookback = (end - begin) // step * step
+    try:
+        report: Report | None = ws.report(at=end // step * step, lookbacks=(lookback,))
+    except SourceError:
+        report = None  # no telemetry: the burn column is n/a, the records still count
+    with ws.open_state() as store, store.transaction() as session:
+        alerts = tuple(AlertRecord(f.service, f.slo, f.severity, f.at) for f in firings(session))
+        incidents = tuple(i.incident for i in Incidents(session).find())
+        deployments = tuple(d.deployment for d in Deployments(session).find())
+        decisions = GateRecords(session).find(begin=begin, end=end)
+        overrides = len(Overrides(session).find(begin=begin, end=end))
+        exceptions = sum(
+            e.kind == "exception" for e in AuditLog(session).find(begin=begin, end=end)
+        )
+    events = ws.config.events
+    return org_figures(
+        OrgInputs(
+            begin=begin,
+            end=end,
+            catalog=ws.config.catalog_names(),
+            policies=policies,
+            burn=_burn(report, lookback),
+            alerts=alerts,
+            incidents=incidents,
+            deployments=deployments,
+            freezes=dict(Counter(d.service for d in decisions if d.decision == "freeze")),
+            overrides=overrides,
+            exceptions=exceptions,
+            failure_window=events.failure_window_seconds,
+            repeat_window=events.repeat_window_seconds,
+        )
+    )

@@ -1,0 +1,1 @@
+"""The org report (``sloscope report --org``): how the organisation runs on its SLOs."""

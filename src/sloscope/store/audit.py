@@ -1,0 +1,84 @@
+"""The append-only audit log: every override granted and every exception used.
+
+The repository only adds and reads; nothing in sloscope updates or deletes an entry,
+so the log says who lifted which freeze, when and why, for as long as the store lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sloscope.store.database import in_range
+from sloscope.store.tables import AUDIT_KINDS, AuditRow
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit entry: ``kind`` (``override`` or ``exception``), who, why, and details."""
+
+    id: int
+    at: int
+    kind: str
+    service: str
+    by: str
+    reason: str
+    detail: dict[str, Any]
+
+
+class AuditLog:
+    """Repository of the audit log, within one session's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(
+        self,
+        *,
+        at: int,
+        kind: str,
+        service: str,
+        by: str,
+        reason: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Add an entry and return it with its id."""
+        if kind not in AUDIT_KINDS:
+            raise ValueError(f"unknown audit kind {kind!r}; one of {', '.join(AUDIT_KINDS)}")
+        row = AuditRow(
+            at=at, kind=kind, service=service, by=by, reason=reason, detail=dict(detail or {})
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _entry(row)
+
+    def find(
+        self,
+        *,
+        service: str | None = None,
+        begin: int | None = None,
+        end: int | None = None,
+        limit: int = 10_000,
+    ) -> list[AuditEntry]:
+        """Entries in time order, optionally of one service and in ``[begin, end)``."""
+        query = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
+        if service is not None:
+            query = query.where(AuditRow.service == service)
+        query = in_range(query, AuditRow.at, begin, end)
+        return [_entry(row) for row in self.session.scalars(query.limit(limit))]
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        kind=row.kind,
+        service=row.service,
+        by=row.by,
+        reason=row.reason,
+        detail=dict(row.detail),
+    )

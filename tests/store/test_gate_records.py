@@ -1,0 +1,119 @@
+"""Gate decisions, overrides, the audit log and budget step states, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sloscope.store.audit import AuditLog
+from sloscope.store.database import StateStore
+from sloscope.store.gates import BudgetStepStates, GateRecords, Overrides
+
+
+def _decision(request_id: str, **changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "request_id": request_id,
+        "service": "checkout",
+        "journey": None,
+        "version": "2.0",
+        "asked_by": "ana",
+        "at": 1000,
+        "decision": "freeze",
+        "reasons": ["checkout/a: 93.1% of the 28d budget consumed, freeze at 90%"],
+        "figures": [{"slo": "a", "consumed": 0.931}],
+        "exception_kind": None,
+        "exception_reason": None,
+        "override_id": None,
+        "deployment_id": None,
+        "created_at": 1000,
+    }
+    values.update(changes)
+    return values
+
+
+def test_a_decision_is_kept_with_its_reasons_and_figures(store: StateStore) -> None:
+    with store.transaction() as session:
+        kept = GateRecords(session).add(_decision("r1"))
+    with store.transaction() as session:
+        (found,) = GateRecords(session).find(service="checkout")
+    assert found == kept
+    assert found.reasons == ("checkout/a: 93.1% of the 28d budget consumed, freeze at 90%",)
+    assert found.figures == ({"slo": "a", "consumed": 0.931},)
+    assert (found.asked_by, found.version, found.decision) == ("ana", "2.0", "freeze")
+
+
+def test_the_same_request_recorded_twice_is_kept_once(store: StateStore) -> None:
+    with store.transaction() as session:
+        first = GateRecords(session).add(_decision("r1"))
+    with store.transaction() as session:
+        again = GateRecords(session).add(_decision("r1", decision="allow"))
+        assert again == first
+        assert len(GateRecords(session).find()) == 1
+
+
+def test_decisions_are_found_by_service_and_range(store: StateStore) -> None:
+    with store.transaction() as session:
+        records = GateRecords(session)
+        records.add(_decision("a", at=100))
+        records.add(_decision("b", at=200))
+        records.add(_decision("c", at=300, service="search"))
+        assert [r.request_id for r in records.find(begin=150, end=300)] == ["b"]
+        assert [r.request_id for r in records.find(service="search")] == ["c"]
+
+
+def test_an_override_is_active_from_its_start_until_before_its_expiry(store: StateStore) -> None:
+    with store.transaction() as session:
+        Overrides(session).add(
+            service="checkout",
+            journey=None,
+            by="ana",
+            reason="launch",
+            since=100,
+            until=200,
+            now=100,
+        )
+    with store.transaction() as session:
+        overrides = Overrides(session)
+        assert overrides.active("checkout", 99) == []
+        assert [o.by for o in overrides.active("checkout", 100)] == ["ana"]
+        assert [o.by for o in overrides.active("checkout", 199)] == ["ana"]
+        assert overrides.active("checkout", 200) == []
+        assert overrides.active("search", 150) == []
+
+
+def test_the_audit_log_keeps_entries_in_time_order_by_service(store: StateStore) -> None:
+    with store.transaction() as session:
+        log = AuditLog(session)
+        log.append(at=300, kind="override", service="checkout", by="ana", reason="launch")
+        log.append(
+            at=100,
+            kind="exception",
+            service="checkout",
+            by="bob",
+            reason="fix",
+            detail={"exception": "hotfix"},
+        )
+        log.append(at=200, kind="exception", service="search", by="cy", reason="cve")
+    with store.transaction() as session:
+        found = AuditLog(session).find(service="checkout")
+    assert [(e.at, e.by, e.kind) for e in found] == [
+        (100, "bob", "exception"),
+        (300, "ana", "override"),
+    ]
+    assert found[0].detail == {"exception": "hotfix"}
+
+
+def test_budget_steps_swap_returns_what_was_held_before(store: StateStore) -> None:
+    with store.transaction() as session:
+        steps = BudgetStepStates(session)
+        assert steps.swap("checkout/a", frozenset({0}), 100) == frozenset()
+        assert steps.swap("checkout/a", frozenset({0, 1}), 200) == frozenset({0})
+        assert steps.get("checkout/a") == frozenset({0, 1})
+
+
+def test_an_older_evaluation_does_not_overwrite_a_newer_one(store: StateStore) -> None:
+    with store.transaction() as session:
+        steps = BudgetStepStates(session)
+        steps.swap("checkout/a", frozenset({0, 1}), 200)
+        # Replaying the past reports its own steps back: nothing crossed, nothing stored.
+        assert steps.swap("checkout/a", frozenset(), 100) == frozenset()
+        assert steps.get("checkout/a") == frozenset({0, 1})
