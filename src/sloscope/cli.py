@@ -509,9 +509,11 @@ def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
     console = Console(highlight=False, markup=False, emoji=False)
     if detail:
         width = console.width if console.is_terminal else 100
-        Console(highlight=False, markup=False, emoji=False, width=width).print(
-            render_detail(result.results[0], width)
-        )
+        # A grouped SLO is one result per group: each is shown in detail.
+        for one in result.results:
+            Console(highlight=False, markup=False, emoji=False, width=width).print(
+                render_detail(one, width)
+            )
         return
     if console.is_terminal and not wide:
         console.print(render_table(result, console.width))

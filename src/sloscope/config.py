@@ -4,6 +4,7 @@
 
     specs: [slos]                      # files or folders of specs
     step: 1m                           # evaluation resolution
+    max_groups: 500                    # most groups a grouped SLO (group_by) may have
     source:
       type: embedded                   # the embedded DuckDB telemetry store
       path: .sloscope/telemetry.duckdb
@@ -291,6 +292,9 @@ class ProjectConfig(_Strict):
 
     specs: list[str] = Field(default_factory=lambda: ["slos"])
     step: str = "1m"
+    max_groups: int = Field(
+        500, ge=1, le=100_000, description="Most groups (label values) a grouped SLO may have."
+    )
     source: SourceConfig = Field(default_factory=SourceConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)

@@ -11,7 +11,8 @@ and never show a traceback for it.
      ├── ConfigError            sloscope.yaml or a SLOSCOPE_* variable is wrong
      ├── IngestError            a telemetry file cannot be loaded (nothing was stored)
      ├── SourceError            a telemetry source cannot answer
-     │    └── UnsupportedSLIError   this source cannot evaluate this kind of SLI
+     │    ├── UnsupportedSLIError   this source cannot evaluate this kind of SLI
+     │    └── TooManyGroupsError    a grouped SLI has more groups than allowed
      ├── EvaluationError        the data cannot give an answer (window, alignment, units)
      ├── RequestError           a request breaks a rule (an exception kind the policy
      │                          does not allow, an incident resolved before it opened)
@@ -79,6 +80,16 @@ class SourceError(SloscopeError):
 
 class UnsupportedSLIError(SourceError):
     """The configured source cannot evaluate this kind of SLI (e.g. raw PromQL on DuckDB)."""
+
+
+class TooManyGroupsError(SourceError):
+    """A grouped SLI's series have more distinct label values (``count``) than
+    ``limit`` (sloscope.yaml ``max_groups``); the caller names the SLO."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} groups, more than max_groups ({limit})")
+        self.count = count
+        self.limit = limit
 
 
 class EvaluationError(SloscopeError):

@@ -34,7 +34,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sloscope.errors import SourceError
-from sloscope.sources.base import CountSeries, grid_length
+from sloscope.sources.base import (
+    MAX_GROUPS,
+    CountSeries,
+    GroupKey,
+    check_group_count,
+    grid_length,
+    trim_to_data,
+)
 from sloscope.spec.model import SLI, TimeslicesSLI
 
 if TYPE_CHECKING:
@@ -84,6 +91,14 @@ class FakeSource:
         >>> counts.good.tolist()  # minutes outside the counts hold no events
         [0.0, 1.0, 2.0, 0.0]
 
+    A grouped SLO's groups (``group_by``), each from its first minute with events::
+
+        >>> grouped = FakeSource(
+        ...     1_800_000_000, {}, groups={sli: {(("route", "/a"),): ([9.0], [10.0])}}
+        ... )
+        >>> list(grouped.fetch_grouped(sli, ["route"], 1_800_000_000, 1_800_000_060, 60))
+        [(('route', '/a'),)]
+
     In a report, for the SLOs of a workspace::
 
         report = workspace.report(at=1_800_003_600, source=FakeSource.from_minutes(...))
@@ -103,6 +118,7 @@ class FakeSource:
         series: int = 1,
         coarse_history: bool = False,
         name: str = "fake",
+        groups: Mapping[SLI, Mapping[GroupKey, Counts]] | None = None,
     ) -> None:
         self.start = start
         self.name = name
@@ -112,6 +128,10 @@ class FakeSource:
         self.closed = False
         self._counts = {sli: _pair(pair) for sli, pair in counts.items()}
         self._every = _pair(every_sli) if every_sli is not None else None
+        self._groups = {
+            sli: {key: _pair(pair) for key, pair in by_key.items()}
+            for sli, by_key in (groups or {}).items()
+        }
 
     @classmethod
     def from_minutes(
@@ -143,6 +163,16 @@ class FakeSource:
     ) -> list[CountSeries]:
         """Each SLI's counts summed into ``step``-second steps over ``(start, end]``."""
         self.calls.append(Fetch(tuple(slis), start, end, step, tuple(ids) if ids else None))
+        return self._steps([self._counts_of(sli) for sli in slis], start, end, step)
+
+    def _steps(
+        self,
+        pairs: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]] | None],
+        start: int,
+        end: int,
+        step: int,
+    ) -> list[CountSeries]:
+        """Per-minute counts summed into ``step``-second steps over ``(start, end]``."""
         n = grid_length(start, end, step)
         if step % MINUTE or (start - self.start) % MINUTE:
             raise SourceError(
@@ -152,13 +182,51 @@ class FakeSource:
         first = (start - self.start) // MINUTE
         per = step // MINUTE
         out = []
-        for sli in slis:
-            pair = self._counts_of(sli)
+        for pair in pairs:
             if pair is None:
                 out.append(CountSeries.empty(start, end, step))
                 continue
             good, total = (_minutes(a, first, n * per).reshape(n, per).sum(axis=1) for a in pair)
             out.append(CountSeries(start, step, good, total, series=self.series))
+        return out
+
+    def fetch_grouped(
+        self,
+        sli: SLI,
+        group_by: Sequence[str],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        max_groups: int = MAX_GROUPS,
+    ) -> dict[GroupKey, CountSeries]:
+        """Each group's counts (``groups=``, per SLI) summed into steps over
+        ``(start, end]``, from the step of the group's first minute with events on (a
+        group that appears inside the range has a shorter history).
+
+        ``group_by`` must name the labels of the keys given; an SLI without groups has
+        none (no data).
+        """
+        self.calls.append(Fetch((sli,), start, end, step, None))
+        given = self._groups.get(sli)
+        if given is None and isinstance(sli, TimeslicesSLI):
+            given = self._groups.get(sli.indicator)
+        given = given or {}
+        for key in given:
+            if tuple(label for label, _ in key) != tuple(group_by):
+                raise ValueError(f"group {key} is not keyed by {tuple(group_by)}")
+        first_minute = (start - self.start) // MINUTE
+        live = {
+            key: pair
+            for key, pair in given.items()
+            if _minutes(pair[1], first_minute, (end - start) // MINUTE).any()
+        }
+        check_group_count(len(live), max_groups)
+        out = {}
+        for key, (good, total) in sorted(live.items()):
+            [counts] = self._steps([(good, total)], start, end, step)
+            first = int(np.flatnonzero(counts.total)[0])
+            out[key] = trim_to_data(counts, first)
         return out
 
     def _counts_of(self, sli: SLI) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:

@@ -564,10 +564,14 @@ class Workspace:
         try:
             for first in range(0, len(pairs), EVALUATION_BATCH):
                 batch = pairs[first : first + EVALUATION_BATCH]
-                for result in self._evaluate(batch, at, step, src, trends=trends, extra=lookbacks):
-                    results.append(result)
+                # Grouped SLOs are evaluated apart, per group (_with_groups).
+                plain = [(svc, s) for svc, s in batch if not s.group_by]
+                done = self._evaluate(plain, at, step, src, trends=trends, extra=lookbacks)
+                per_slo = self._with_groups(batch, done, at, src, trends=trends, extra=lookbacks)
+                for index, slo_results in enumerate(per_slo, first + 1):
+                    results += slo_results
                     if progress is not None:
-                        progress(len(results), len(pairs))
+                        progress(index, len(pairs))
         except duckdb.Error as exc:
             from sloscope.sources.embedded import EmbeddedSource
 
@@ -666,6 +670,47 @@ class Workspace:
                 )
             results.append(SLOResult(service, slo, status, decision, has_data, planned.note, trend))
         return results
+
+    def _with_groups(
+        self,
+        pairs: Sequence[tuple[Service, SLO]],
+        plain: list[SLOResult],
+        at: int,
+        src: Source,
+        *,
+        trends: bool,
+        extra: Sequence[int] = (),
+    ) -> list[list[SLOResult]]:
+        """The results of each of ``pairs``, in order: its one result of ``plain`` (the
+        ungrouped SLOs, evaluated together), or a grouped SLO's results, one per group.
+
+        A grouped SLO (``group_by``) is fetched and evaluated apart, per group
+        (:func:`~sloscope.report.groups.evaluate_groups`).
+        """
+        ungrouped = iter(plain)
+        out: list[list[SLOResult]] = []
+        for service, slo in pairs:
+            if not slo.group_by:
+                out.append([next(ungrouped)])
+                continue
+            from sloscope.report.groups import evaluate_groups
+
+            budget = self.budget_policy(service, slo)
+            out.append(
+                evaluate_groups(
+                    src,
+                    service,
+                    slo,
+                    at=at,
+                    step=self.config.step_seconds,
+                    policy=self.alert_policy_for(service, slo),
+                    budget=budget,
+                    lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows, *extra})),
+                    max_groups=self.config.max_groups,
+                    trends=trends,
+                )
+            )
+        return out
 
     @staticmethod
     def _status(
@@ -1025,7 +1070,7 @@ class Workspace:
         status, slo = result.status, result.slo
         return SLOFigures(
             service=result.service.name,
-            slo=slo.name,
+            slo=result.name,
             journey=slo.journey,
             window=slo.window.label,
             objective=slo.objective,

@@ -23,7 +23,7 @@ def test_convert_writes_native_specs_that_validate(sloscope: CliRunner, tmp_path
     )
     assert result.code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["checkout.yaml", "storefront.yaml"]
-    assert "grouping by ['handler'] is not imported" in (out / "storefront.yaml").read_text()
+    assert "group_by:\n    - handler" in (out / "storefront.yaml").read_text()
     check = sloscope("validate", str(out), "-w", str(tmp_path))
     assert check.code == 0, check.stderr
     assert "2 service(s), 3 SLO(s): 0 error(s)" in check.stderr

@@ -36,6 +36,7 @@ SPEC_FILES = {
     "example-openslo-checkout": ROOT / "examples" / "openslo" / "checkout.yaml",
     "example-sloth-search": ROOT / "examples" / "sloth" / "search.yml",
     "example-sloth-identity-k8s": ROOT / "examples" / "sloth" / "identity-k8s.yaml",
+    "example-grouped-gateway": ROOT / "examples" / "grouped" / "gateway.yaml",
 }
 OPTIONS: dict[str, Any] = {
     "exhausted_alert": True,

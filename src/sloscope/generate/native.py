@@ -75,6 +75,8 @@ def _slo(slo: SLO) -> dict[str, Any]:
         out["budget_policy"] = slo.budget_policy
     if slo.labels:
         out["labels"] = dict(slo.labels)
+    if slo.group_by:
+        out["group_by"] = list(slo.group_by)
     return out
 
 

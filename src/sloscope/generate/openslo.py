@@ -289,6 +289,8 @@ def _identity_annotations(slo: SLO, name: str) -> dict[str, str]:
     # Defaults are left out: the import gives them back when the annotation is absent.
     if slo.budget_policy != _DEFAULT_BUDGET_POLICY:
         out[ANNOTATION_PREFIX + "budget-policy"] = slo.budget_policy
+    if slo.group_by:
+        out[ANNOTATION_PREFIX + "group-by"] = _json(list(slo.group_by))
     return out
 
 

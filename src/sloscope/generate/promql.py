@@ -1,7 +1,9 @@
 """Compiling SLIs to PromQL: bad-event and all-event rates over a window.
 
 Every expression is aggregated to one series per SLO (``sum(...)`` without ``by``), so a
-ratio of two of them is the SLO's ratio, whatever labels the raw series carry. Selectors
+ratio of two of them is the SLO's ratio, whatever labels the raw series carry; a grouped
+SLO's to one series per group (``sum by (route) (...)``), and ``0 * total`` stands in for
+``vector(0)`` so each group's missing errors read 0. Selectors
 print with ``str(Selector)``, the canonical PromQL form.
 
 By kind of SLI (``W`` is the window, ``[5m]``):
@@ -45,6 +47,8 @@ from sloscope.spec.selectors import Selector
 WINDOW_TEMPLATE = re.compile(r"\{\{\s*window\s*\}\}")
 
 EventSLI = RatioSLI | LatencySLI | PromQLSLI
+#: The labels a grouped SLO's expressions aggregate ``by`` (empty: one series).
+Grouping = tuple[str, ...]
 
 
 def format_number(value: float) -> str:
@@ -82,17 +86,32 @@ def has_event_rates(sli: SLI) -> bool:
     return not (isinstance(sli, PromQLSLI) and sli.total is None)
 
 
-def _rate(selector: Selector, seconds: int) -> str:
-    return f"sum(rate({selector}[{window_text(seconds)}]))"
+def _sum(by: Grouping) -> str:
+    """``sum``, or ``sum by (route) `` for a grouped SLO (one series per group)."""
+    return f"sum by ({', '.join(by)}) " if by else "sum"
+
+
+def _rate(selector: Selector, seconds: int, by: Grouping = ()) -> str:
+    return f"{_sum(by)}(rate({selector}[{window_text(seconds)}]))"
+
+
+def _or_zero(expr: str, total: str, by: Grouping) -> str:
+    """``expr``, or 0 where it has no series: ``vector(0)`` for one series; for a grouped
+    SLO ``0 * total``, a 0 for every group that has events (``vector(0)`` has no labels,
+    so it would fill one label-less series, not the group's)."""
+    return f"({expr} or 0 * {total})" if by else f"({expr} or vector(0))"
 
 
 def _substitute(expr: str, seconds: int) -> str:
     return WINDOW_TEMPLATE.sub(window_text(seconds), expr.strip())
 
 
-def _promql_events(expr: str, seconds: int) -> str:
-    """A PromQL event count over the window, as one series (``sum``, unless it is one)."""
+def _promql_events(expr: str, seconds: int, by: Grouping = ()) -> str:
+    """A PromQL event count over the window, as one series (``sum``, unless it is one) or
+    one per group (``sum by (...)``, always: the expression may group by more)."""
     text = _substitute(expr, seconds)
+    if by:
+        return f"{_sum(by)}({text})"
     return text if _is_plain_sum(text) else f"sum({text})"
 
 
@@ -113,65 +132,73 @@ def _is_plain_sum(expr: str) -> bool:
     return False
 
 
-def total_rate(sli: EventSLI, seconds: int) -> str:
-    """All events per second over a window, one series."""
+def total_rate(sli: EventSLI, seconds: int, by: Grouping = ()) -> str:
+    """All events per second over a window, one series (one per group when ``by``)."""
     if isinstance(sli, RatioSLI):
-        return _rate(sli.total, seconds)
+        return _rate(sli.total, seconds, by)
     if isinstance(sli, LatencySLI):
-        return _rate(sli.count_selector, seconds)
+        return _rate(sli.count_selector, seconds, by)
     if sli.total is None:
         raise ValueError("an error_ratio PromQL SLI has no event counts")
-    return f"{_promql_events(sli.total, seconds)} / {seconds}"
+    return f"{_promql_events(sli.total, seconds, by)} / {seconds}"
 
 
-def error_rate(sli: EventSLI, seconds: int) -> str:
-    """Bad events per second over a window, one series (0 when no bad series exist)."""
+def error_rate(sli: EventSLI, seconds: int, by: Grouping = ()) -> str:
+    """Bad events per second over a window, one series (one per group when ``by``; 0
+    when no bad series exist)."""
     if isinstance(sli, RatioSLI):
         if sli.bad is not None:
-            return f"({_rate(sli.bad, seconds)} or vector(0))"
+            return _or_zero(_rate(sli.bad, seconds, by), _rate(sli.total, seconds, by), by)
         assert sli.good is not None
-        return f"{_rate(sli.total, seconds)} - ({_rate(sli.good, seconds)} or vector(0))"
+        total = _rate(sli.total, seconds, by)
+        return f"{total} - {_or_zero(_rate(sli.good, seconds, by), total, by)}"
     if isinstance(sli, LatencySLI):
-        good = _rate(good_bucket_selector(sli), seconds)
-        return f"{_rate(sli.count_selector, seconds)} - ({good} or vector(0))"
+        total = _rate(sli.count_selector, seconds, by)
+        good = _rate(good_bucket_selector(sli), seconds, by)
+        return f"{total} - {_or_zero(good, total, by)}"
     if sli.total is None:
         raise ValueError("an error_ratio PromQL SLI has no event counts")
-    total = _promql_events(sli.total, seconds)
+    total = _promql_events(sli.total, seconds, by)
     if sli.bad is not None:
-        return f"({_promql_events(sli.bad, seconds)} or vector(0)) / {seconds}"
+        return f"{_or_zero(_promql_events(sli.bad, seconds, by), total, by)} / {seconds}"
     assert sli.good is not None
-    return f"({total} - ({_promql_events(sli.good, seconds)} or vector(0))) / {seconds}"
+    return f"({total} - {_or_zero(_promql_events(sli.good, seconds, by), total, by)}) / {seconds}"
 
 
-def good_rate(sli: EventSLI, seconds: int) -> str:
-    """Good events per second over a window, one series (used to judge time slices)."""
+def good_rate(sli: EventSLI, seconds: int, by: Grouping = ()) -> str:
+    """Good events per second over a window, one series (one per group when ``by``; used
+    to judge time slices)."""
     if isinstance(sli, RatioSLI):
+        total = _rate(sli.total, seconds, by)
         if sli.good is not None:
-            return f"({_rate(sli.good, seconds)} or vector(0))"
+            return _or_zero(_rate(sli.good, seconds, by), total, by)
         assert sli.bad is not None
-        return f"({_rate(sli.total, seconds)} - ({_rate(sli.bad, seconds)} or vector(0)))"
+        return f"({total} - {_or_zero(_rate(sli.bad, seconds, by), total, by)})"
     if isinstance(sli, LatencySLI):
-        return f"({_rate(good_bucket_selector(sli), seconds)} or vector(0))"
+        total = _rate(sli.count_selector, seconds, by)
+        return _or_zero(_rate(good_bucket_selector(sli), seconds, by), total, by)
     if sli.total is None:
         raise ValueError("an error_ratio PromQL SLI has no event counts")
+    total = _promql_events(sli.total, seconds, by)
     if sli.good is not None:
-        return f"(({_promql_events(sli.good, seconds)} or vector(0)) / {seconds})"
+        return f"({_or_zero(_promql_events(sli.good, seconds, by), total, by)} / {seconds})"
     assert sli.bad is not None
-    total = _promql_events(sli.total, seconds)
-    return f"(({total} - ({_promql_events(sli.bad, seconds)} or vector(0))) / {seconds})"
+    return f"(({total} - {_or_zero(_promql_events(sli.bad, seconds, by), total, by)}) / {seconds})"
 
 
-def direct_error_ratio(sli: PromQLSLI, seconds: int) -> str:
-    """The ratio of an ``error_ratio``-only PromQL SLI at a window, one series.
+def direct_error_ratio(sli: PromQLSLI, seconds: int, by: Grouping = ()) -> str:
+    """The ratio of an ``error_ratio``-only PromQL SLI at a window, one series (one per
+    group when ``by``).
 
     ``max`` makes it one series: a query returning several ratios is judged by its worst.
     """
     if sli.error_ratio is None:
         raise ValueError("this PromQL SLI counts events; record its ratio from its rates")
-    return f"max({_substitute(sli.error_ratio, seconds)})"
+    aggregate = f"max by ({', '.join(by)}) " if by else "max"
+    return f"{aggregate}({_substitute(sli.error_ratio, seconds)})"
 
 
-def slice_bad_indicator(sli: TimeslicesSLI) -> str:
+def slice_bad_indicator(sli: TimeslicesSLI, by: Grouping = ()) -> str:
     """1 for a bad slice, 0 for a good one, nothing for a slice without events.
 
     A slice is good when its ratio of good events is at least ``target``, as the engine
@@ -188,9 +215,9 @@ def slice_bad_indicator(sli: TimeslicesSLI) -> str:
     indicator = sli.indicator
     target = format_number(sli.target)
     if isinstance(indicator, PromQLSLI) and indicator.total is None:
-        ratio = direct_error_ratio(indicator, seconds)
+        ratio = direct_error_ratio(indicator, seconds, by)
         # The error ratio of a slice without events is NaN (0/0); NaN compares false, so
         # the `>= 0` filter drops it like an empty slice.
         return f"(1 - ({ratio} >= 0)) < bool {target}"
-    total = total_rate(indicator, seconds)
-    return f"{good_rate(indicator, seconds)} / ({total} > 0) < bool {target}"
+    total = total_rate(indicator, seconds, by)
+    return f"{good_rate(indicator, seconds, by)} / ({total} > 0) < bool {target}"

@@ -193,7 +193,7 @@ def render_detail(result: SLOResult, width: int = 100) -> RenderableType:
     """One SLO in detail, its charts at most ``width`` characters wide."""
     heading = Text(result.service.name, style="bold")
     heading.append(" / ")
-    heading.append(result.slo.name, style="bold")
+    heading.append(result.name, style="bold")
     parts: list[RenderableType] = [heading]
     about = result.slo.description or ""
     if result.slo.journey:

@@ -35,9 +35,12 @@ def slo_to_dict(result: SLOResult) -> dict[str, Any]:
     # No matching series at all: the event counts are unknown, not zero.
     good = status.good if result.has_data else None
     total = status.total if result.has_data else None
+    grouped = {"group": dict(result.group)} if slo.group_by else {}
     return {
         "service": result.service.name,
         "slo": slo.name,
+        # A grouped SLO's entry names its group; an ungrouped SLO's has no "group" key.
+        **grouped,
         "journey": slo.journey,
         "objective": _num(slo.objective),
         "window": slo.window.label,

@@ -32,5 +32,5 @@ def render_markdown(report: Report) -> str:
     reasons = [(r, reason) for r in report.results for reason in r.decision.reasons]
     if reasons:
         lines += ["", "## Budget policy", ""]
-        lines += [f"- **{r.service.name} / {r.slo.name}**: {reason}" for r, reason in reasons]
+        lines += [f"- **{r.service.name} / {r.name}**: {reason}" for r, reason in reasons]
     return "\n".join(lines) + "\n"

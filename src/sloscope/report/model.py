@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sloscope.engine.evaluate import SLOStatus
@@ -17,7 +18,8 @@ class SLOResult:
     ``has_data`` is False when no telemetry series matched the SLI at all; every figure
     is then ``None`` (``null`` in JSON), never 0. ``trend`` is the budget burndown and
     the last day's burn for sparklines and charts (None when the report was asked
-    without trends, as ``report --json`` is).
+    without trends, as ``report --json`` is). ``group`` is the label values of one group
+    of a grouped SLO (``(("route", "/orders"),)``; empty for an ungrouped SLO).
     """
 
     service: Service
@@ -27,6 +29,26 @@ class SLOResult:
     has_data: bool
     note: str = ""
     trend: Trend | None = None
+    group: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def group_text(self) -> str:
+        """The group as PromQL writes a label set (``{route="/orders"}``); ``""`` when
+        the SLO is not grouped."""
+        return group_text(self.group)
+
+    @property
+    def name(self) -> str:
+        """The SLO's name, with its group when grouped (``availability{route="/orders"}``)."""
+        return self.slo.name + self.group_text
+
+
+def group_text(group: tuple[tuple[str, str], ...]) -> str:
+    """Label values as PromQL writes them: ``{route="/orders", method="GET"}``."""
+    if not group:
+        return ""
+    body = ", ".join(f"{label}={json.dumps(value)}" for label, value in group)
+    return "{" + body + "}"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def cells(result: SLOResult) -> list[str]:
     budget_line, burn_line = sparklines(result) or (NO_DATA, NO_DATA)
     return [
         result.service.name,
-        result.slo.name,
+        result.name,
         percent(result.slo.objective, 4),
         result.slo.window.label,
         percent(result.status.sli, 3),

@@ -116,7 +116,7 @@ def _burn_column(lookback: int) -> _Column:
     return _Column(f"Burn\n{format_duration(lookback)}", lambda r: burn_text(r, lookback), "right")
 
 
-_NAME = _Column("SLO", lambda r: Text(_INDENT + r.slo.name))
+_NAME = _Column("SLO", lambda r: Text(_INDENT + r.name))
 _SLI = _Column("SLI /\nobjective", _sli_cell, "right")
 _BUDGET = _Column(
     "Budget\nleft",

@@ -14,14 +14,14 @@ extrapolation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sloscope.errors import EvaluationError
+from sloscope.errors import EvaluationError, TooManyGroupsError
 from sloscope.spec.model import SLI
 
 
@@ -122,6 +122,67 @@ class Source(Protocol):
 
     def close(self) -> None:
         """Release connections and files."""
+        ...
+
+
+#: One group of a grouped SLI: its label values in ``group_by`` order, an absent label
+#: reading ``""`` as in Prometheus (``(("route", "/orders"),)``).
+GroupKey = tuple[tuple[str, str], ...]
+
+#: The default of sloscope.yaml ``max_groups``.
+MAX_GROUPS = 500
+
+
+def group_key(group_by: Sequence[str], labels: Mapping[str, str]) -> GroupKey:
+    """The group of a series with ``labels`` (absent labels read ``""``)."""
+    return tuple((label, labels.get(label, "")) for label in group_by)
+
+
+def check_group_count(count: int, limit: int) -> None:
+    """Raise :class:`~sloscope.errors.TooManyGroupsError` when ``count`` passes ``limit``."""
+    if count > limit:
+        raise TooManyGroupsError(count, limit)
+
+
+def trim_to_data(series: CountSeries, first_step: int) -> CountSeries:
+    """The counts from step ``first_step`` on: a group that appears inside the range has
+    its own shorter history (no zeros before its first sample)."""
+    first = min(max(first_step, 0), max(len(series.good) - 1, 0))
+    if first == 0:
+        return series
+    return CountSeries(
+        start=series.start + first * series.step,
+        step=series.step,
+        good=series.good[first:],
+        total=series.total[first:],
+        series=series.series,
+        note=series.note,
+    )
+
+
+@runtime_checkable
+class GroupedSource(Source, Protocol):
+    """A :class:`Source` that can also count a grouped SLI per group (``group_by``)."""
+
+    def fetch_grouped(
+        self,
+        sli: SLI,
+        group_by: Sequence[str],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        max_groups: int = MAX_GROUPS,
+    ) -> dict[GroupKey, CountSeries]:
+        """Good/total counts per step of each group of ``sli``'s series.
+
+        A group is a distinct value of the ``group_by`` labels among the series the
+        SLI's total counts that have samples in ``(start, end]``. Each group's counts
+        start at the step of its first sample (a group that appears inside the range has
+        a shorter history; one that vanished keeps its history while the range holds
+        it). Raises :class:`~sloscope.errors.TooManyGroupsError` when there are more
+        than ``max_groups`` groups, before the counts are read.
+        """
         ...
 
 

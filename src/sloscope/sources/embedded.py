@@ -46,7 +46,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.errors import SourceError, UnsupportedSLIError
-from sloscope.sources.base import CountSeries, Segment, grid_length
+from sloscope.sources.base import (
+    MAX_GROUPS,
+    CountSeries,
+    GroupKey,
+    Segment,
+    check_group_count,
+    grid_length,
+    trim_to_data,
+)
 from sloscope.sources.catalog import match_selectors
 from sloscope.sources.histograms import (
     HistogramKey,
@@ -304,6 +312,63 @@ class EmbeddedSource:
         ).fetchall()
         return {int(i): histogram_key(zip(keys, values, strict=True)) for i, keys, values in rows}
 
+    # --- grouped fetch (an SLO with group_by) ----------------------------------------------
+
+    def fetch_grouped(
+        self,
+        sli: SLI,
+        group_by: Sequence[str],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        max_groups: int = MAX_GROUPS,
+    ) -> dict[GroupKey, CountSeries]:
+        """Good/total counts per step of each group of ``sli``'s series
+        (:meth:`~sloscope.sources.base.GroupedSource.fetch_grouped`).
+
+        The groups are the distinct ``group_by`` values (``coalesce(labels[l], '')``, an
+        absent label reads ``""``) of the total's series with samples in the range, read
+        from the catalog before any sample; each group's counts start at the step of its
+        first sample.
+        """
+        grid_length(start, end, step)
+        matched = match_selectors(self.store.con, _selectors_of(sli))
+        whole = _plan(sli, matched)
+        self._check_histograms([sli], matched, start, end)
+        found = self._group_labels({*whole.good, *whole.total}, group_by, start, end)
+        keys = sorted({found[i][0] for i in whole.total if i in found})
+        check_group_count(len(keys), max_groups)
+        plans = [_group_plan(whole, found, key) for key in keys]
+        atoms = atoms_of([(p.good, p.total) for p in plans], [None] * len(plans))
+        sums = atom_sums(self.store.con, atoms, Segment(start, end, step))
+        out: dict[GroupKey, CountSeries] = {}
+        for index, (key, plan) in enumerate(zip(keys, plans, strict=True)):
+            part = sums[atoms.parts.get((index, 0), [])].sum(axis=0)
+            total = sums[atoms.parts.get((index, 1), [])].sum(axis=0)
+            good = total - part if plan.subtract else part
+            counts = CountSeries(start, step, good, total, series=plan.series)
+            first_ms = min(found[i][1] for i in plan.total)
+            out[key] = trim_to_data(counts, (first_ms - start * 1000 - 1) // (step * 1000))
+        return out
+
+    def _group_labels(
+        self, ids: set[int], group_by: Sequence[str], start: int, end: int
+    ) -> dict[int, tuple[GroupKey, int]]:
+        """Each series' group and first sample time (ms), of the series of ``ids`` with
+        samples in ``(start, end]``."""
+        # Only placeholders are formatted into the SQL; the label names are bound.
+        values = "[" + ", ".join("coalesce(labels[?], '')" for _ in group_by) + "]"
+        rows = self.store.con.execute(
+            f"SELECT id, {values}, first_ts FROM series "
+            "WHERE id IN (SELECT unnest(?::INTEGER[])) AND last_ts > ? AND first_ts <= ?",
+            [*group_by, sorted(ids), start * 1000, end * 1000],
+        ).fetchall()
+        return {
+            int(i): (tuple(zip(group_by, labels, strict=True)), int(first))
+            for i, labels, first in rows
+        }
+
 
 def _cut(
     older: Segment | None,
@@ -380,6 +445,13 @@ def _histogram_slis(
         for inner in indicators
         if isinstance(inner, LatencySLI) and matched[inner.bucket_selector]
     ]
+
+
+def _group_plan(whole: _Plan, found: dict[int, tuple[GroupKey, int]], key: GroupKey) -> _Plan:
+    """The part of an SLI's plan that counts one group's series."""
+    good = tuple(i for i in whole.good if i in found and found[i][0] == key)
+    total = tuple(i for i in whole.total if i in found and found[i][0] == key)
+    return _Plan(good, total, whole.subtract, _count(good, total))
 
 
 def _count(part: tuple[int, ...], total: tuple[int, ...]) -> int:

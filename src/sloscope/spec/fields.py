@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sloscope.errors import Problem, Severity
 from sloscope.spec.model import CalendarUnit, CalendarWindow, RollingWindow
+from sloscope.spec.outputs import LABEL_HINT, RESERVED_LABELS, label_name_problem
 from sloscope.spec.selectors import Selector, SelectorSyntaxError, parse_selector
 from sloscope.spec.yamlpos import Document, Pos, YamlPath, format_path
 
@@ -79,6 +80,37 @@ def check_name(ctx: Context, path: YamlPath, name: str, what: str) -> bool:
         "at most 128 characters (e.g. place-order-availability)",
     )
     return False
+
+
+def group_by(ctx: Context, path: YamlPath, raw: object) -> tuple[str, ...] | None:
+    """Labels a grouped SLO is split by (``group_by: [route]``); None after an error.
+
+    Each is a label the generated rules can carry
+    (:func:`~sloscope.spec.outputs.label_name_problem`: a Prometheus label name, not
+    one the rules set themselves, not ``__``), not ``le`` (a histogram's bucket, which
+    the SLI itself reads), and listed once.
+    """
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, Sequence) or not all(isinstance(x, str) for x in raw):
+        ctx.error(path, "group_by must be a list of label names", "e.g. group_by: [route]")
+        return None
+    before = ctx.error_count()
+    for index, name in enumerate(raw):
+        problem = label_name_problem(name, RESERVED_LABELS)
+        if name == "le":
+            problem = "is a histogram's bucket boundary, which a latency SLI reads itself"
+        if problem:
+            ctx.error(
+                (*path, index),
+                f"group_by label {name!r} {problem}",
+                LABEL_HINT if "valid" in problem else "group by a label of the SLI's series",
+            )
+        elif name in raw[:index]:
+            ctx.error((*path, index), f"group_by lists {name!r} twice")
+    return None if ctx.error_count() > before else tuple(raw)
 
 
 # --- objectives -------------------------------------------------------------------------

@@ -256,7 +256,12 @@ class Journey:
 
 @dataclass(frozen=True)
 class SLO:
-    """One objective for one SLI over one window."""
+    """One objective for one SLI over one window.
+
+    ``group_by`` names labels of the SLI's series: a grouped SLO has one status per value
+    of those labels (``route="/orders"``), an absent label reading as ``""`` as in
+    Prometheus. Empty: one status over all series.
+    """
 
     name: str
     objective: float
@@ -268,6 +273,7 @@ class SLO:
     budget_policy: str = "default"
     labels: Mapping[str, str] = field(default_factory=dict)
     origin: Origin | None = field(default=None, compare=False)
+    group_by: tuple[str, ...] = ()
 
     @property
     def error_budget(self) -> float:

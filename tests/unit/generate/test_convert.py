@@ -18,6 +18,7 @@ SETS = {
     "sloth-routing": ["sloth/routing.yml", "sloth/alert-windows-30d.yaml"],
     "sloth-k8s": ["sloth/k8s-routing.yaml"],
     "sloth-multifile": ["sloth/multifile-a.yml", "sloth/multifile-b.yml"],
+    "sloth-sum-by": ["sloth/sum-by.yml"],
     "pyrra": ["pyrra"],
     "slo-generator": [
         "slo-generator/config.yaml",

@@ -292,3 +292,31 @@ def test_json_schema_describes_the_document_and_forbids_unknown_keys() -> None:
     slo = schema["$defs"]["SLODoc"]
     assert slo["additionalProperties"] is False
     assert set(slo["required"]) == {"name", "objective", "window", "sli"}
+
+
+# --- group_by ----------------------------------------------------------------------------
+
+
+def test_group_by_lists_the_labels_of_a_grouped_slo_in_written_order() -> None:
+    assert _slo(group_by="[route, method]").group_by == ("route", "method")
+    assert _slo().group_by == ()
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("[2xx]", "s.yaml:10:18: error: group_by label '2xx' is not a valid Prometheus label name"),
+        ("[le]", "s.yaml:10:18: error: group_by label 'le' is a histogram's bucket boundary"),
+        (
+            "[route, sloscope_slo]",
+            "s.yaml:10:25: error: group_by label 'sloscope_slo' is reserved for the generated",
+        ),
+        ("[__name__]", "s.yaml:10:18: error: group_by label '__name__' is reserved"),
+        ("[route, route]", "s.yaml:10:25: error: group_by lists 'route' twice"),
+    ],
+)
+def test_a_group_by_label_the_rules_cannot_carry_is_an_error_at_it(
+    written: str, message: str
+) -> None:
+    [error] = _errors(group_by=written)
+    assert error.startswith(message)

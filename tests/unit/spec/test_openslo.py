@@ -629,7 +629,7 @@ def test_an_unknown_sloscope_annotation_is_a_warning_not_an_error() -> None:
         "sloscope.dev/alert-policy, sloscope.dev/alerting-enabled, "
         "sloscope.dev/alert-labels, sloscope.dev/alert-annotations, sloscope.dev/alert-name, "
         "sloscope.dev/page-alert, sloscope.dev/ticket-alert, sloscope.dev/runbook, "
-        "sloscope.dev/dashboard)",
+        "sloscope.dev/dashboard, sloscope.dev/group-by)",
         "o.yaml:7:5: warning: sloscope.dev/journeys is read on an OpenSLO Service, not on an "
         "SLO; ignored (hint: move it to the Service's metadata.annotations)",
     ]

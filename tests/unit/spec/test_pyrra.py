@@ -37,6 +37,7 @@ def test_a_ratio_slo_takes_its_service_from_the_pyrra_service_label() -> None:
     assert slo.alerting.page == TierAlert(labels={"severity": "critical"})
     assert slo.alerting.ticket == TierAlert(labels={"severity": "warning"})
     assert slo.alerting.policy == "pyrra"
+    assert slo.group_by == ("handler",)
 
 
 def test_the_bundled_pyrra_policy_gives_pyrras_factors_for_28_days() -> None:

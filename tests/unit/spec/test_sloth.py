@@ -141,12 +141,16 @@ def test_duplicate_slo_names_are_an_error() -> None:
     ]
 
 
-def test_a_sum_by_grouping_is_warned_about_not_dropped_in_silence() -> None:
+def test_a_sum_by_grouping_makes_a_grouped_slo_by_those_labels_in_written_order() -> None:
     result = load_paths(["tests/specs/migrate/sloth/sum-by.yml"])
     assert result.errors == ()
-    grouped = [p.message for p in result.warnings if "grouping by" in p.message]
-    assert grouped[0].startswith("grouping by (route) is not kept")
-    assert grouped[1].startswith("grouping by (method, route) is not kept")
+    (service,) = result.services
+    assert [(s.name, s.group_by) for s in service.slos] == [
+        ("route-availability", ("route",)),
+        ("route-method-latency", ("route", "method")),
+        ("tenant-availability", ()),
+    ]
+    assert not [p for p in result.warnings if "grouping" in p.message]
     assert any("without (...) is read as ungrouped" in p.message for p in result.warnings)
 
 

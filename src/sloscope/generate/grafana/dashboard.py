@@ -32,6 +32,10 @@ timeseries: burn      burn rate of every alert window; a dashed line per factor
 table: alerts         the SLO's pending and firing burn-rate alerts (``ALERTS``)
 ====================  =========================================================
 
+A grouped SLO (``group_by: [route]``) gets a ``route`` variable (its values read from
+the recorded series, all chosen) and its row repeats per route; every panel of the row
+selects ``route=~"$route"``.
+
 Spec text is user input: everything that reaches a Markdown panel is escaped for
 Markdown and HTML, ``$`` cannot reach Grafana's variable interpolation, and only
 ``http``/``https`` URLs become links (percent-encoded so they cannot break out).
@@ -55,8 +59,13 @@ from sloscope.generate.grafana.panels import (
     row_panel,
     text_panel,
 )
-from sloscope.generate.grafana.slo_row import add_slo_row
-from sloscope.generate.grafana.text import MARKDOWN_NONE, alerts_selector, markdown_literal
+from sloscope.generate.grafana.slo_row import add_slo_row, group_variable
+from sloscope.generate.grafana.text import (
+    MARKDOWN_NONE,
+    alerts_selector,
+    markdown_literal,
+    promql_selector,
+)
 from sloscope.generate.prometheus.plan import policy_for
 from sloscope.spec.model import Service
 
@@ -252,6 +261,7 @@ def generate_dashboard(
                     "skipUrlSync": False,
                     "type": "custom",
                 },
+                *_group_variables(service),
             ]
         },
         "time": {"from": "now-7d", "to": "now"},
@@ -262,6 +272,37 @@ def generate_dashboard(
         "version": 1,
         "weekStart": "",
     }
+
+
+def _group_variables(service: Service) -> list[dict[str, Any]]:
+    """A variable per label a grouped SLO of the service groups by (``route``): its values
+    are read from the recorded burn rates, all chosen, and grouped rows repeat over them."""
+    labels = dict.fromkeys(label for slo in service.slos for label in slo.group_by)
+    out = []
+    for label in labels:
+        source = promql_selector(conv.CURRENT_BURN_RATE, **{conv.LABEL_SERVICE: service.name})
+        query = f"label_values({source}, {label})"
+        out.append(
+            {
+                "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+                "datasource": dict(DATASOURCE),
+                "definition": query,
+                "description": f"Groups of the grouped SLOs (group_by {label})",
+                "hide": 0,
+                "includeAll": True,
+                "label": label,
+                "multi": True,
+                "name": group_variable(label),
+                "options": [],
+                "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+                "refresh": 2,
+                "regex": "",
+                "skipUrlSync": False,
+                "sort": 1,
+                "type": "query",
+            }
+        )
+    return out
 
 
 def render_dashboard(doc: Mapping[str, Any]) -> str:

@@ -105,16 +105,28 @@ def _burn_thresholds(rows: Sequence[AlertThreshold]) -> dict[str, Any]:
     return threshold_steps("transparent", *((colour[f], f) for f in sorted(colour)))
 
 
+def group_variable(label: str) -> str:
+    """The dashboard variable of a group label: the label's own name (``route``), or
+    ``group_<label>`` where that name is the dashboard's own (``slo``, ``datasource``)."""
+    return f"group_{label}" if label in ("slo", "datasource") else label
+
+
 @dataclass(frozen=True)
 class _RowContext:
     """What every panel of one SLO's row reads: its selector labels, window and alert rows."""
 
     slo: SLO
     by_id: dict[str, str]
+    #: A grouped SLO's labels matched against their dashboard variables (``route=~"$route"``).
+    groups: tuple[tuple[str, str, str], ...]
     window_label: str
     #: Said under panels of a calendar SLO, which the rules record as a rolling window.
     recorded: str
     alerting: _Alerting
+
+    def select(self, metric: str) -> str:
+        """A selector of one of this SLO's recorded series (its group's, when grouped)."""
+        return promql_selector(metric, *self.groups, **self.by_id)
 
 
 def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy) -> None:
@@ -128,12 +140,22 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
     row = _RowContext(
         slo=slo,
         by_id={conv.LABEL_ID: conv.slo_id(service.name, slo.name)},
+        groups=tuple((label, "=~", f"${group_variable(label)}") for label in slo.group_by),
         window_label=window_label,
         recorded=recorded,
         alerting=_alerting(slo, policy),
     )
     title = f"{slo.name}: {percent_text(slo.objective)}% over {slo_window_text(slo)}"
-    layout.line(1, (GRID_WIDTH, row_panel(title)))
+    header = row_panel(title)
+    if slo.group_by:
+        # A grouped SLO repeats its row per value of its first label; every panel of the
+        # row selects the group through the variables.
+        first = group_variable(slo.group_by[0])
+        header["title"] = (
+            f'{slo.name}{{{slo.group_by[0]}="${first}"}}: {title[len(slo.name) + 2 :]}'
+        )
+        header["repeat"] = first
+    layout.line(1, (GRID_WIDTH, header))
     about = text_panel(f"About {slo.name}", _slo_about(service, slo, row.alerting))
     layout.line(8, *((4, stat) for stat in _stat_panels(row)), (12, about))
     layout.line(8, *((12, series) for series in _history_panels(row)))
@@ -143,13 +165,13 @@ def add_slo_row(layout: Layout, service: Service, slo: SLO, policy: AlertPolicy)
 
 def _stat_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
     """The SLI, budget-left and burn-rate stats of one SLO."""
-    slo, by_id, window_label = row.slo, row.by_id, row.window_label
+    slo, window_label = row.slo, row.window_label
     objective = slo.objective
     sli_stat = stat_panel(
         f"SLI over {window_label}",
         f"1 - error ratio over the SLO window; red below the objective {percent_text(objective)}%."
         + row.recorded,
-        f"1 - {promql_selector(conv.error_ratio(slo.window.nominal_seconds), **by_id)}",
+        f"1 - {row.select(conv.error_ratio(slo.window.nominal_seconds))}",
         unit="percentunit",
         decimals=3,
         thresholds=threshold_steps("red", ("green", objective)),
@@ -159,7 +181,7 @@ def _stat_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
         f"Share of the {window_label} error budget left (negative when overspent); "
         f"red below {percent_text(BUDGET_LOW)}%, yellow below {percent_text(BUDGET_WARN)}%."
         + row.recorded,
-        promql_selector(conv.BUDGET_REMAINING, **by_id),
+        row.select(conv.BUDGET_REMAINING),
         unit="percentunit",
         decimals=1,
         thresholds=budget_thresholds(),
@@ -172,7 +194,7 @@ def _stat_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
         "Current burn rate",
         f"Burn rate over the shortest recorded window: 1 spends the budget in exactly "
         f"{window_label}; yellow from 1, red from the highest page factor.",
-        promql_selector(conv.CURRENT_BURN_RATE, **by_id),
+        row.select(conv.CURRENT_BURN_RATE),
         unit="none",
         decimals=2,
         thresholds=threshold_steps("green", *burn_steps),
@@ -182,7 +204,7 @@ def _stat_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
 
 def _history_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
     """The SLI and the budget left over time."""
-    slo, by_id, alerting = row.slo, row.by_id, row.alerting
+    slo, alerting = row.slo, row.alerting
     objective = slo.objective
     fast = min((r.long_seconds for r in alerting.rows), default=min(alerting.lookbacks))
     sli_windows = sorted({slo.window.nominal_seconds, fast}, reverse=True)
@@ -192,7 +214,7 @@ def _history_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
         f"the dashed line is the objective {percent_text(objective)}%.",
         [
             query_target(
-                f"1 - {promql_selector(conv.error_ratio(w), **by_id)}",
+                f"1 - {row.select(conv.error_ratio(w))}",
                 f"SLI over {format_duration(w)}",
                 chr(ord("A") + index),
             )
@@ -210,7 +232,13 @@ def _history_panels(row: _RowContext) -> tuple[dict[str, Any], ...]:
         f"Share of the {row.window_label} error budget left at each moment; "
         f"red below {percent_text(BUDGET_LOW)}%, yellow below {percent_text(BUDGET_WARN)}%."
         + row.recorded,
-        [query_target(promql_selector(conv.BUDGET_REMAINING, **by_id), "budget remaining", "A")],
+        [
+            query_target(
+                row.select(conv.BUDGET_REMAINING),
+                "budget remaining",
+                "A",
+            )
+        ],
         unit="percentunit",
         decimals=1,
         thresholds=budget_thresholds(),
@@ -232,8 +260,7 @@ def _burn_panels(row: _RowContext) -> tuple[dict[str, Any], dict[str, Any]]:
         "orange ones ticket factors; each legend says which line its window is held against.",
         [
             query_target(
-                f"{promql_selector(conv.error_ratio(w), **by_id)} / on({conv.LABEL_ID}) "
-                f"group_left() {budget}",
+                f"{row.select(conv.error_ratio(w))} / on({conv.LABEL_ID}) group_left() {budget}",
                 _burn_legend(w, rows),
                 chr(ord("A") + index),
             )
@@ -250,7 +277,7 @@ def _burn_panels(row: _RowContext) -> tuple[dict[str, Any], dict[str, Any]]:
     alerts = alerts_table_panel(
         "Alerts",
         "This SLO's pending and firing sloscope alerts, as Prometheus evaluates them.",
-        alerts_selector(**by_id),
+        alerts_selector(*row.groups, **by_id),
         hidden=(conv.LABEL_ID, conv.LABEL_SERVICE, conv.LABEL_SLO),
     )
     runbook = safe_url(row.slo.alerting.runbook or "")

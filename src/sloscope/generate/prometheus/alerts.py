@@ -97,7 +97,9 @@ def alert_annotations(
     The description holds the Go template ``{{ $value | humanize }}`` (the burn rate), or
     for the exhausted alert ``{{ $value | humanizePercentage }}`` (the budget left).
     """
-    who = f"{plan.service.name}/{plan.slo.name}"
+    # A grouped SLO alerts per group: the summary names it from the alert's own labels.
+    groups = ", ".join(f'{label}="{{{{ $labels.{label} }}}}"' for label in plan.slo.group_by)
+    who = f"{plan.service.name}/{plan.slo.name}" + (f"{{{groups}}}" if groups else "")
     if tier == "exhausted":
         summary = (
             f"{who}: the error budget of the last {promql.window_text(plan.slo_window)} is spent"

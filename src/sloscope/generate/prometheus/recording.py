@@ -44,11 +44,11 @@ def _window_rules(plan: SLOPlan, seconds: int) -> list[dict[str, Any]]:
             ),
         ]
     if isinstance(sli, PromQLSLI) and sli.total is None:
-        return [_record(ratio, promql.direct_error_ratio(sli, seconds), labels)]
+        return [_record(ratio, promql.direct_error_ratio(sli, seconds, plan.slo.group_by), labels)]
     if seconds < SUMMED_FROM or seconds == BASE_WINDOW:
         return [
-            _record(err, promql.error_rate(sli, seconds), labels),
-            _record(tot, promql.total_rate(sli, seconds), labels),
+            _record(err, promql.error_rate(sli, seconds, plan.slo.group_by), labels),
+            _record(tot, promql.total_rate(sli, seconds, plan.slo.group_by), labels),
             _record(ratio, f"{plan.selector(err)} / {plan.selector(tot)}", labels),
         ]
     base_err = plan.selector(names.error_rate(BASE_WINDOW))
@@ -83,7 +83,7 @@ def _slice_group(plan: SLOPlan, sli: TimeslicesSLI) -> dict[str, Any]:
         [
             _record(
                 names.slice_bad(sli.slice_seconds),
-                promql.slice_bad_indicator(sli),
+                promql.slice_bad_indicator(sli, plan.slo.group_by),
                 plan.window_labels(sli.slice_seconds),
             )
         ],

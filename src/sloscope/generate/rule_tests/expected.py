@@ -7,6 +7,7 @@ Annotations hold Go templates; ``{{ $value | humanize }}`` and
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from sloscope import conventions as names
@@ -54,8 +55,14 @@ def humanize_percentage(value: float) -> str:
     return _go_g4(value * 100) + "%"
 
 
-def _expand(template: str, value: float) -> str | None:
-    """An annotation as Prometheus renders it, or None when it uses other templates."""
+def _expand(template: str, value: float, labels: dict[str, str]) -> str | None:
+    """An annotation as Prometheus renders it, or None when it uses other templates.
+
+    ``{{ $labels.route }}`` (a grouped SLO's summary) is the alert's label, ``""`` when
+    the series have none (Prometheus expands alert templates with ``missingkey=zero``).
+    """
+    for label in re.findall(r"\{\{ \$labels\.(\w+) \}\}", template):
+        template = template.replace(f"{{{{ $labels.{label} }}}}", labels.get(label, ""))
     text = template.replace("{{ $value | humanize }}", humanize(value))
     text = text.replace("{{ $value | humanizePercentage }}", humanize_percentage(value))
     return None if "{{" in text else text
@@ -97,7 +104,7 @@ def _expected_alert(
         templates = alert_annotations(plan, tier, dashboard_url)
     annotations = {}
     for name, template in templates.items():
-        text = _expand(template, value)
+        text = _expand(template, value, labels)
         if text is None:
             raise UntestableError(f"annotation {name!r} uses templates sloscope cannot expand")
         annotations[name] = text

@@ -83,14 +83,19 @@ def lookups(sli: SLI) -> list[Selector]:
     return []
 
 
-def raw_plan(sli: SLI, found: Mapping[Selector, list[Labels]], step: int) -> QueryPlan:
-    """The plan of an SLI read from its raw series; ``found`` answers :func:`lookups`."""
+def raw_plan(
+    sli: SLI, found: Mapping[Selector, list[Labels]], step: int, by: tuple[str, ...] = ()
+) -> QueryPlan:
+    """The plan of an SLI read from its raw series; ``found`` answers :func:`lookups`.
+
+    ``by``: a grouped SLO's labels; each query then gives one series per group.
+    """
     inner = indicator(sli)
     if isinstance(inner, RatioSLI):
-        return _ratio_plan(inner, found, step)
+        return _ratio_plan(inner, found, step, by)
     if isinstance(inner, LatencySLI):
-        return _latency_plan(inner, found, step)
-    return _promql_plan(inner, step)
+        return _latency_plan(inner, found, step, by)
+    return _promql_plan(inner, step, by)
 
 
 def recorded_plan(slo_id: str, series: int, step: int) -> QueryPlan:
@@ -116,21 +121,25 @@ def _key(labels: Labels) -> _LabelKey:
     return frozenset(labels.items())
 
 
-def _ratio_plan(sli: RatioSLI, found: Mapping[Selector, list[Labels]], step: int) -> QueryPlan:
+def _ratio_plan(
+    sli: RatioSLI, found: Mapping[Selector, list[Labels]], step: int, by: tuple[str, ...]
+) -> QueryPlan:
     part = _ratio_part(sli)
     total_series = {_key(s) for s in found[sli.total]}
     if not total_series:
         return NO_DATA
     return QueryPlan(
-        step_increase_query(part, step),
-        step_increase_query(sli.total, step),
+        step_increase_query(part, step, by),
+        step_increase_query(sli.total, step, by),
         sli.bad is not None,
         len({_key(s) for s in found[part]} | total_series),
         "raw series",
     )
 
 
-def _latency_plan(sli: LatencySLI, found: Mapping[Selector, list[Labels]], step: int) -> QueryPlan:
+def _latency_plan(
+    sli: LatencySLI, found: Mapping[Selector, list[Labels]], step: int, by: tuple[str, ...]
+) -> QueryPlan:
     buckets = found[sli.bucket_selector]
     if not buckets:
         # No histogram at all: no data (a _count alone cannot say what was fast).
@@ -149,8 +158,8 @@ def _latency_plan(sli: LatencySLI, found: Mapping[Selector, list[Labels]], step:
         (histogram_key(s.items()) for s in count_series),
     )
     return QueryPlan(
-        step_increase_query(bucket_selector(sli.bucket_selector, sli.threshold), step),
-        step_increase_query(total, step),
+        step_increase_query(bucket_selector(sli.bucket_selector, sli.threshold), step, by),
+        step_increase_query(total, step, by),
         False,
         len(_at(buckets, sli.threshold) | {_key(s) for s in count_series}),
         "raw series",
@@ -167,7 +176,7 @@ def _at(buckets: list[Labels], threshold: float) -> set[_LabelKey]:
     return {_key(s) for s in buckets if same_boundary(s.get("le", ""), threshold)}
 
 
-def _promql_plan(sli: PromQLSLI, step: int) -> QueryPlan:
+def _promql_plan(sli: PromQLSLI, step: int, by: tuple[str, ...]) -> QueryPlan:
     part = sli.good if sli.good is not None else sli.bad
     if sli.total is None or part is None:
         raise UnsupportedSLIError(
@@ -176,9 +185,10 @@ def _promql_plan(sli: PromQLSLI, step: int) -> QueryPlan:
             "count events over {{window}}, e.g. sum(increase(x[{{window}}])), or load the "
             "generated recording rules so the SLO is read from them)"
         )
+    aggregate = f"sum by ({', '.join(by)}) " if by else ""
     return QueryPlan(
-        with_window(part, step),
-        with_window(sli.total, step),
+        f"{aggregate}({with_window(part, step)})" if by else with_window(part, step),
+        f"{aggregate}({with_window(sli.total, step)})" if by else with_window(sli.total, step),
         sli.good is None,
         -1,
         f"promql at {step}s",

@@ -65,8 +65,9 @@ RULE_WINDOW_SECONDS = 300
 _WINDOW = re.compile(r"\{\{\s*window\s*\}\}")
 
 
-def step_increase_query(selector: Selector, step: int) -> str:
-    """The summed increase of ``selector``'s series over each ``(t - step, t]``.
+def step_increase_query(selector: Selector, step: int, by: tuple[str, ...] = ()) -> str:
+    """The summed increase of ``selector``'s series over each ``(t - step, t]`` (one
+    series per group of a grouped SLO when ``by``: ``sum by (route) (...)``).
 
     >>> from sloscope.spec.selectors import parse_selector
     >>> step_increase_query(parse_selector("req_total"), 60)
@@ -76,7 +77,8 @@ def step_increase_query(selector: Selector, step: int) -> str:
     previous = f"{current} offset {step}s"
     # Both sides of "or" are disjoint (a difference is either >= 0 or a reset), and "or"
     # matches label sets without the metric name, so no series is counted twice.
-    return f"sum(({current} - {previous}) >= 0 or ({current} < {previous}))"
+    aggregate = f"sum by ({', '.join(by)}) " if by else "sum"
+    return f"{aggregate}(({current} - {previous}) >= 0 or ({current} < {previous}))"
 
 
 def bucket_selector(bucket: Selector, threshold: float) -> Selector:

@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -45,7 +46,15 @@ from numpy.typing import NDArray
 from sloscope import conventions
 from sloscope.deadline import DeadlineTransport
 from sloscope.errors import SourceError
-from sloscope.sources.base import CountSeries, grid_length
+from sloscope.sources.base import (
+    MAX_GROUPS,
+    CountSeries,
+    GroupKey,
+    check_group_count,
+    grid_length,
+    group_key,
+    trim_to_data,
+)
 from sloscope.sources.prometheus.api import (
     Labels,
     PrometheusAPI,
@@ -57,6 +66,7 @@ from sloscope.sources.prometheus.plan import (
     ERROR_RATE,
     TOTAL_RATE,
     QueryPlan,
+    indicator,
     lookups,
     raw_plan,
     recorded_plan,
@@ -72,7 +82,8 @@ from sloscope.sources.prometheus.settings import (
     PrometheusSettings,
     RecordingRules,
 )
-from sloscope.spec.model import SLI, TimeslicesSLI
+from sloscope.spec.buckets import same_boundary
+from sloscope.spec.model import SLI, LatencySLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Selector
 
 _T = TypeVar("_T")
@@ -326,12 +337,87 @@ class PrometheusSource:
             for slo_id in slo_ids
         }
 
+    # --- grouped fetch (an SLO with group_by) -------------------------------------------
+
+    def fetch_grouped(
+        self,
+        sli: SLI,
+        group_by: Sequence[str],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        max_groups: int = MAX_GROUPS,
+    ) -> dict[GroupKey, CountSeries]:
+        """Good/total counts per step of each group of ``sli``'s series
+        (:meth:`~sloscope.sources.base.GroupedSource.fetch_grouped`).
+
+        Always from the raw series: the count queries aggregate ``sum by (route)``, so
+        each answers one series per group. Selector SLIs are bounded before any count
+        query (the series API names every group); a promql SLI when its answer comes.
+        A group's counts start at the step of its first sample: its first point, which
+        needs the sample before it, is one step later.
+        """
+        by = tuple(group_by)
+        grid = _Grid(start + step, end, step, grid_length(start, end, step))
+        found = self._lookup(lookups(sli), start, grid.last)
+        looked_up = {group_key(by, s) for series in found.values() for s in series}
+        check_group_count(len(looked_up), max_groups)
+        plan = raw_plan(sli, found, step, by)
+        if plan.part is None or plan.total is None:
+            return {}
+        part, total = self._map(
+            lambda q: self.api.query_range(q, grid.first, grid.last, step, self.step_limit),
+            [plan.part, plan.total],
+        )
+        totals = {group_key(by, s.labels): s for s in total}
+        check_group_count(len(totals), max_groups)
+        parts = {group_key(by, s.labels): s for s in part}
+        # How many series each group's counts are made of (promql: the one answered).
+        members = [group_key(by, s) for s in _counted(sli, found)]
+        out: dict[GroupKey, CountSeries] = {}
+        for key in sorted(totals):
+            series = totals[key]
+            whole = grid.place(series)
+            some = grid.place(parts.get(key))
+            matched = members.count(key)
+            counts = CountSeries(
+                start,
+                step,
+                whole - some if plan.subtract else some,
+                whole,
+                series=matched or 1,
+                note=plan.note,
+            )
+            first_point = int((series.timestamps.min() - grid.first) // step)
+            out[key] = trim_to_data(counts, first_point - 1)
+        return out
+
     def _map(self, fn: Callable[[_T], _R], items: list[_T]) -> list[_R]:
         """``fn`` over ``items``, ``concurrency`` at a time (the first error is raised)."""
         if self.concurrency == 1 or len(items) <= 1:
             return [fn(item) for item in items]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
             return list(pool.map(fn, items))
+
+
+def _counted(sli: SLI, found: Mapping[Selector, list[Labels]]) -> list[Labels]:
+    """The distinct series an SLI's good and total count, as the ungrouped plan counts
+    them: a ratio's both selectors; a latency's threshold buckets and its ``_count``
+    (or ``+Inf`` buckets); none for promql."""
+    inner = indicator(sli)
+    if isinstance(inner, RatioSLI):
+        chosen = [s for selector in lookups(sli) for s in found[selector]]
+    elif isinstance(inner, LatencySLI):
+        buckets = found[inner.bucket_selector]
+        counts = found[inner.count_selector] or [
+            s for s in buckets if same_boundary(s.get("le", ""), math.inf)
+        ]
+        at = [s for s in buckets if same_boundary(s.get("le", ""), inner.threshold)]
+        chosen = [*at, *counts]
+    else:
+        return []
+    return list({frozenset(s.items()): s for s in chosen}.values())
 
 
 def _rule_ids(slis: Sequence[SLI], ids: Sequence[str]) -> list[str]:

@@ -119,6 +119,7 @@ class NativeConverter:
         )
         window = self.window((*path, "window"), doc.window)
         sli = self.sli((*path, "sli"), doc.sli)
+        group_by = fields.group_by(ctx, (*path, "group_by"), doc.group_by)
         if ctx.error_count() > before or objective is None or window is None or sli is None:
             return None
         alerting = Alerting(
@@ -143,6 +144,7 @@ class NativeConverter:
             budget_policy=doc.budget_policy,
             labels=dict(doc.labels),
             origin=Origin(ctx.doc.file, ctx.doc.pos(path).line),
+            group_by=group_by or (),
         )
 
     def check_journey(self, path: YamlPath, journey: str, journeys: tuple[Journey, ...]) -> None:

@@ -164,6 +164,10 @@ class SLODoc(_Doc):
     alerting: AlertingDoc = Field(default_factory=AlertingDoc)
     budget_policy: str = "default"
     labels: dict[str, str] = Field(default_factory=dict)
+    group_by: list[str] = Field(
+        default_factory=list,
+        description="Labels of the SLI's series: one SLO status per value (e.g. [route]).",
+    )
 
 
 class ServiceSpecDoc(_Doc):

@@ -28,6 +28,7 @@ On an SLO:
 ``sloscope.dev/ticket-alert``  the same for the ticket alert
 ``sloscope.dev/runbook``       the runbook URL
 ``sloscope.dev/dashboard``     the dashboard URL
+``sloscope.dev/group-by``      a grouped SLO's labels: ``["route"]`` (one status per value)
 ============================== ========================================================
 
 On a Service: ``sloscope.dev/journeys`` (``[{"name":"pay","description":"..."}]``) and
@@ -61,6 +62,7 @@ RUNBOOK, DASHBOARD = PREFIX + "runbook", PREFIX + "dashboard"
 JOURNEYS, OWNER = PREFIX + "journeys", PREFIX + "owner"
 LATENCY_THRESHOLD = PREFIX + "latency-threshold"
 PROMQL = PREFIX + "promql"
+GROUP_BY = PREFIX + "group-by"
 ALERT_NAME, PAGE_ALERT, TICKET_ALERT = (
     PREFIX + "alert-name",
     PREFIX + "page-alert",
@@ -85,6 +87,7 @@ KNOWN: Mapping[str, tuple[str, ...]] = {
         TICKET_ALERT,
         RUNBOOK,
         DASHBOARD,
+        GROUP_BY,
     ),
     "Service": (JOURNEYS, OWNER),
 }
@@ -135,6 +138,12 @@ class Annotations:
         """``sloscope.dev/latency-threshold`` in seconds, or None when not given (or invalid)."""
         value = self.values.get(LATENCY_THRESHOLD)
         return value if isinstance(value, float) else None
+
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        """``sloscope.dev/group-by``, or ``()`` when not given (or invalid)."""
+        value = self.values.get(GROUP_BY)
+        return value if isinstance(value, tuple) else ()
 
     @property
     def journeys(self) -> tuple[Journey, ...] | None:
@@ -292,6 +301,16 @@ def _threshold(ctx: Context, path: YamlPath, key: str, text: str) -> float | Non
     return value
 
 
+def _group_by(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[str, ...] | None:
+    found, value = _json(ctx, path, key, text, '["route"]')
+    if not found:
+        return None
+    if not isinstance(value, list) or not value:
+        ctx.error(path, f"{key} must be a JSON list of label names, got {text!r}", 'e.g. ["route"]')
+        return None
+    return fields.group_by(ctx, path, value)
+
+
 def _increasing(buckets: tuple[float, ...]) -> bool:
     """Whether buckets are finite, positive and increasing, each once."""
     finite = all(b > 0 and math.isfinite(b) for b in buckets)
@@ -395,6 +414,7 @@ _READERS: Mapping[str, _Reader] = {
     DASHBOARD: _text,
     JOURNEYS: _journeys,
     OWNER: _text,
+    GROUP_BY: _group_by,
 }
 
 

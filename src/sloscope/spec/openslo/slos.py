@@ -196,6 +196,7 @@ class SLOBuilder:
             budget_policy=notes.text(BUDGET_POLICY) or _DEFAULT_BUDGET_POLICY,
             labels=labels,
             origin=Origin(ctx.doc.file, ctx.doc.start.line),
+            group_by=notes.group_by,
         )
 
     def objective_sli(

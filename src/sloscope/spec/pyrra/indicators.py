@@ -8,8 +8,8 @@
 - ``latencyNative`` (a native histogram and a latency) and ``bool_gauge`` (a 0/1 gauge:
   good samples over all samples) → PromQL SLIs, which only a Prometheus source answers.
 
-Every indicator may carry ``grouping``; sloscope evaluates one SLO over all series (the
-grouping is warned about).
+Every indicator may carry ``grouping`` (labels): the SLO is grouped by them, one status
+per label value (:func:`grouping`), as Pyrra gives one per group.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ def indicator(ctx: Context, path: YamlPath, raw: object) -> SLI | None:
     if not isinstance(body, Mapping):
         ctx.error(at, f"{kind} must be a mapping")
         return None
-    _grouping(ctx, at, body)
     if kind == "ratio":
         return _ratio(ctx, at, body)
     if kind == "latency":
@@ -53,15 +52,16 @@ def indicator(ctx: Context, path: YamlPath, raw: object) -> SLI | None:
     return _bool_gauge(ctx, at, body)
 
 
-def _grouping(ctx: Context, path: YamlPath, body: Mapping[str, object]) -> None:
-    grouping = body.get("grouping")
-    if grouping:
-        ctx.warn(
-            (*path, "grouping"),
-            f"grouping by {grouping} is not imported: the SLO is evaluated over all series "
-            "together, not one status per group",
-            at_key=True,
-        )
+def grouping(ctx: Context, path: YamlPath, raw: object) -> tuple[str, ...] | None:
+    """The labels ``spec.indicator.<kind>.grouping`` groups the SLO by (``()`` when it
+    has none); None after an error, which it records."""
+    if not isinstance(raw, Mapping):
+        return ()
+    for kind in KINDS:
+        body = raw.get(kind)
+        if isinstance(body, Mapping) and "grouping" in body:
+            return fields.group_by(ctx, (*path, kind, "grouping"), body["grouping"])
+    return ()
 
 
 def _metric(ctx: Context, path: YamlPath, raw: object) -> Selector | None:

@@ -27,7 +27,7 @@ from sloscope.spec.formats import FormatResult, LoadedService
 from sloscope.spec.keys import Schema, check_schema
 from sloscope.spec.merge import merge_services
 from sloscope.spec.model import SLO, Alerting, Origin, Service, TierAlert
-from sloscope.spec.pyrra.indicators import indicator
+from sloscope.spec.pyrra.indicators import grouping, indicator
 from sloscope.spec.yamlpos import Document, YamlPath
 
 API_VERSION = "pyrra.dev/v1alpha1"
@@ -157,6 +157,7 @@ def _slo(
     objective = _target(ctx, spec.get("target"))
     window = fields.rolling_window(ctx, ("spec", "window"), spec.get("window", "28d"))
     sli = indicator(ctx, ("spec", "indicator"), spec.get("indicator"))
+    group_by = grouping(ctx, ("spec", "indicator"), spec.get("indicator"))
     alerting = _alerting(ctx, name, spec.get("alerting"))
     for key in ("partial_response_strategy", "rulenamespace"):
         if key in spec:
@@ -172,6 +173,7 @@ def _slo(
         alerting=alerting,
         labels=_propagated(labels),
         origin=Origin(ctx.doc.file, ctx.doc.start.line),
+        group_by=group_by or (),
     )
 
 

@@ -58,6 +58,7 @@ def slo(
     objective = _objective(ctx, path, data)
     window = _window(ctx, path, data, default_period)
     sli = _sli(ctx, (*path, "sli"), data.get("sli"))
+    group_by = _group_by(ctx, (*path, "sli"), sli)
     slo_id = f"{service}/{name}"
     alerting = _alerting(ctx, (*path, "alerting"), data.get("alerting"), slo_id)
     description = data.get("description") or ""
@@ -75,6 +76,7 @@ def slo(
         alerting=alerting,
         labels=labels,
         origin=Origin(ctx.doc.file, ctx.doc.pos(path).line),
+        group_by=group_by,
     )
 
 
@@ -153,39 +155,41 @@ def _events(ctx: Context, path: YamlPath, body: Mapping[str, object]) -> PromQLS
     return PromQLSLI(bad=bad, total=total)
 
 
-def _grouping(query: str) -> tuple[set[str], bool]:
-    """The labels a query aggregates ``by``, and whether it aggregates ``without``."""
-    labels: set[str] = set()
+def _grouping(query: str) -> tuple[tuple[str, ...], bool]:
+    """The labels a query aggregates ``by`` (in written order), and whether it aggregates
+    ``without``."""
+    labels: dict[str, None] = {}
     without = False
     for kind, names in _GROUPING.findall(query):
         if kind == "without":
             without = True
         else:
-            labels |= {n.strip() for n in names.split(",") if n.strip()}
-    return labels, without
+            labels.update(dict.fromkeys(n.strip() for n in names.split(",") if n.strip()))
+    return tuple(labels), without
+
+
+def _group_by(ctx: Context, path: YamlPath, sli: PromQLSLI | None) -> tuple[str, ...]:
+    """A grouped Sloth SLI (``sum by (route)`` in both queries) makes a grouped SLO: one
+    status per route, as Sloth's rules give one series per route."""
+    if sli is None or sli.total is None:
+        return ()
+    labels, _ = _grouping(sli.total)
+    return fields.group_by(ctx, path, list(labels)) or ()
 
 
 def _same_grouping(ctx: Context, path: YamlPath, bad: str, total: str) -> bool:
-    """Grouped Sloth SLIs (``sum by (route)``): both queries must group alike. sloscope
-    evaluates one SLO over all series, so the grouping is warned about, never dropped in
-    silence; different groupings are an error."""
+    """Grouped Sloth SLIs (``sum by (route)``): both queries must group by the same
+    labels (the SLO is grouped by them); different groupings are an error."""
     bad_by, bad_without = _grouping(bad)
     total_by, total_without = _grouping(total)
-    if bad_by != total_by:
+    if set(bad_by) != set(total_by):
         ctx.error(
             path,
             f"{path[-1]} groups by ({', '.join(sorted(bad_by))}) but the total query by "
             f"({', '.join(sorted(total_by))}); both must group by the same labels",
         )
         return False
-    if bad_by:
-        ctx.warn(
-            path,
-            f"grouping by ({', '.join(sorted(bad_by))}) is not kept: sloscope evaluates the "
-            "SLO over all series together (one status, not one per label value)",
-            "grouped SLOs are not supported yet; write one SLO per label value to keep them",
-        )
-    elif bad_without or total_without:
+    if not bad_by and (bad_without or total_without):
         ctx.warn(
             path,
             "aggregation without (...) is read as ungrouped: the SLO is evaluated over all "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -589,4 +590,48 @@ def test_demo_service_dashboards_match_their_golden_files(
 def test_every_demo_service_has_a_golden_file_and_no_stale_ones_remain(
     demo_services: dict[str, Service],
 ) -> None:
-    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(demo_services)
+    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(
+        [*demo_services, "example-grouped-gateway"]
+    )
+
+
+# --- grouped SLOs ------------------------------------------------------------------------------
+
+GROUPED = Path(__file__).resolve().parents[4] / "examples" / "grouped" / "gateway.yaml"
+
+
+def _gateway() -> Service:
+    loaded = load_paths([GROUPED])
+    loaded.raise_for_errors()
+    (service,) = loaded.services
+    return service
+
+
+def test_the_grouped_example_dashboard_matches_its_golden_file() -> None:
+    text = render_dashboard(generate_dashboard(_gateway(), POLICIES))
+    check_golden(GOLDEN / "example-grouped-gateway.json", text)
+
+
+def test_a_grouped_slo_has_a_variable_per_label_and_its_row_repeats_per_route() -> None:
+    doc = generate_dashboard(_gateway(), POLICIES)
+    variables = {v["name"]: v for v in doc["templating"]["list"]}
+    assert list(variables) == ["datasource", "slo", "route", "method"]
+    assert variables["route"]["query"]["query"] == (
+        'label_values(slo:current_burn_rate:ratio{sloscope_service="gateway"}, route)'
+    )
+    rows = [p for p in doc["panels"] if p["type"] == "row"]
+    assert [(r["title"], r.get("repeat")) for r in rows] == [
+        ("gateway: overview", None),
+        ('route-availability{route="$route"}: 99.9% over 28d', "route"),
+        ('route-latency{route="$route"}: 99% over 28d', "route"),
+    ]
+    grouped = [e for e in _exprs(doc) if 'sloscope_id="gateway-route-latency"' in e]
+    assert grouped
+    assert all('route=~"$route", method=~"$method"' in e for e in grouped)
+
+
+def test_a_group_label_named_like_a_dashboard_variable_gets_its_own_name() -> None:
+    service = _service(replace(_slo(), group_by=("slo",)))
+    doc = generate_dashboard(service, POLICIES)
+    assert [v["name"] for v in doc["templating"]["list"]] == ["datasource", "slo", "group_slo"]
+    assert any('slo=~"$group_slo"' in e for e in _exprs(doc))
