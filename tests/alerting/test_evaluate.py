@@ -72,9 +72,7 @@ def run(
 ) -> list[EvaluationOutcome]:
     """Evaluate at each time of ``times`` with the fast-burn counts."""
     source = fast_burn()
-    return [
-        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager}) for at in times
-    ]
+    return [evaluate_once(ws, store, at, source=source, notifiers={"pager": pager}) for at in times]
 
 
 def test_a_fast_burn_pages_once_and_resolves_once_after_the_hysteresis(
