@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sloscope.errors import ConfigError, RequestError
+from sloscope.errors import ConfigError, RequestError, SloscopeError
 
 if TYPE_CHECKING:
     from sloscope.server.settings import ServerSettings
@@ -77,7 +77,13 @@ def run_evaluations(workspace: Workspace, *, once: bool, at: int | None, interva
     with workspace.open_state() as store:
         while True:
             when = at if at is not None else int(time.time())
-            print(evaluate_once(workspace, store, when).summary(), flush=True)
+            try:
+                print(evaluate_once(workspace, store, when).summary(), flush=True)
+            except SloscopeError as exc:
+                if once:
+                    raise
+                # A source outage must not end the loop: say so, try again next time.
+                print(f"evaluation at {when} failed: {exc}", file=sys.stderr, flush=True)
             if once or stop.wait(interval):
                 return
 
