@@ -142,3 +142,36 @@ def test_the_evaluation_loop_stops_cleanly_on_sigterm(root: Path) -> None:
     _out, err = loop.communicate(timeout=30)
     assert loop.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_an_unreachable_source_fails_once_with_exit_2_and_the_loop_carries_on(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "slos").mkdir()
+    (tmp_path / "slos" / "checkout.yaml").write_text(SPEC, encoding="utf-8")
+    port = servers.free_port()
+    (tmp_path / "sloscope.yaml").write_text(
+        f"source: {{type: prometheus, url: 'http://127.0.0.1:{port}', max_retries: 0}}\n",
+        encoding="utf-8",
+    )
+    once = subprocess.run(
+        [*SLOSCOPE, "evaluate", "--once", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert once.returncode == 2, once.stderr
+    assert "Traceback" not in once.stderr
+    loop = subprocess.Popen(
+        [*SLOSCOPE, "evaluate", "--interval", "1s", "-w", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert loop.stderr is not None
+    failures = [loop.stderr.readline() for _ in range(2)]
+    loop.send_signal(signal.SIGTERM)
+    _out, err = loop.communicate(timeout=30)
+    assert all("failed" in line for line in failures), failures
+    assert loop.returncode == 0, err
