@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from sloscope.alerting.evaluate import EvaluationOutcome, evaluate_once
 from sloscope.alerting.silences import parse_matchers
@@ -58,12 +59,18 @@ def workspace(tmp_path: Path) -> Workspace:
     return Workspace.open(tmp_path, env={})
 
 
-def fast_burn() -> FakeSource:
-    """The counts of the module docstring, per minute from ``START``."""
+def burn_counts() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The good and total counts of the module docstring, per minute from ``START``."""
     minutes = 1440 + 30 + 120
     total = np.full(minutes, 1000.0)
     good = total.copy()
     good[1440 : 1440 + 30] = 900.0
+    return good, total
+
+
+def fast_burn() -> FakeSource:
+    """A source giving every SLI :func:`burn_counts`."""
+    good, total = burn_counts()
     return FakeSource.from_minutes(start=START, good=good, total=total)
 
 
@@ -136,3 +143,39 @@ def test_a_silence_holds_the_page_but_the_alert_state_is_recorded(
         assert state is not None
         assert state.state == "firing"
         assert Outbox(session).counts() == {"pending": 0, "sent": 0, "dead": 0}
+
+
+GROUPED = SPEC.replace("      window: 1d\n", "      window: 1d\n      group_by: [route]\n")
+
+
+def test_each_group_of_a_grouped_slo_is_its_own_alert_and_one_notification_groups_them(
+    tmp_path: Path, store: StateStore
+) -> None:
+    (tmp_path / "slos").mkdir()
+    (tmp_path / "slos" / "checkout.yaml").write_text(GROUPED, encoding="utf-8")
+    (tmp_path / "sloscope.yaml").write_text(CONFIG, encoding="utf-8")
+    ws = Workspace.open(tmp_path, env={})
+    sli = ws.services()[0].slos[0].sli
+    burning = burn_counts()
+    source = FakeSource(
+        START,
+        {},
+        groups={sli: {(("route", "/orders"),): burning, (("route", "/search"),): burning}},
+    )
+    pager = CapturingNotifier("pager")
+    outcomes = [
+        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager})
+        for at in range(BURN, BURN + 5 * 60, 60)
+    ]
+    assert outcomes[-1].evaluated == 2
+    [message] = pager.messages
+    assert message.labels["route"] == "/orders"
+    assert [(r.slo, r.relation) for r in message.related if r.severity == "page"] == [
+        ("availability", "grouped")
+    ]
+    with store.transaction() as session:
+        for route in ("/orders", "/search"):
+            key = alert_key("checkout", "availability", "page", f'{{route="{route}"}}')
+            state = AlertStates(session).get(key)
+            assert state is not None
+            assert state.state == "firing"

@@ -20,6 +20,7 @@ advanced again, so evaluating the same time twice changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -58,6 +59,9 @@ MACHINE_KEY = "evaluation"
 #: so a test can kill the process -9 exactly there. Unset in normal use.
 PAUSE_ENV = "SLOSCOPE_TEST_PAUSE_BEFORE_DELIVERY"
 PAUSE_SECONDS = 30.0
+
+#: The evaluation cursor's key column holds this many characters.
+MAX_CURSOR_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class _Tracked:
             last=at,
             interval=interval,
             peak_burn_rate=self.after.peak,
+            group=self.identity.group_key,
             labels=self.labels,
         )
 
@@ -198,11 +203,13 @@ def _advance_all(
     evaluated = 0
     for result in results:
         service, slo = result.service, result.slo
-        seen = cursors.get(slo_id(service.name, slo.name))
+        # A grouped SLO gives one result per group: each group is its own alert and cursor.
+        cursor = _cursor_id(slo_id(service.name, slo.name), result.group_text)
+        seen = cursors.get(cursor)
         fresh = seen is None or seen < at
         evaluated += fresh
         for severity in SEVERITIES:
-            identity = AlertIdentity(service.name, slo.name, severity)
+            identity = AlertIdentity(service.name, slo.name, severity, result.group_text)
             stored = states.get(identity.key)
             before, notified = _machine(identity.key, stored)
             after: AlertState = before
@@ -211,7 +218,10 @@ def _advance_all(
                 obs = _observation(result, severity, at)
                 after, changes = advance(before, obs, lifetime, result.status.error_budget)
             labels = slo_labels(
-                service.name, slo.name, journey=slo.journey, own={**service.labels, **slo.labels}
+                service.name,
+                slo.name,
+                journey=slo.journey,
+                own={**service.labels, **slo.labels, **dict(result.group)},
             )
             tracked.append(
                 _Tracked(
@@ -227,8 +237,16 @@ def _advance_all(
                 )
             )
         if fresh:
-            cursors.advance(slo_id(service.name, slo.name), at, at)
+            cursors.advance(cursor, at, at)
     return tracked, evaluated
+
+
+def _cursor_id(slo: str, group: str) -> str:
+    """The cursor of one SLO (and group); a long group is hashed to fit the column."""
+    whole = slo + group
+    if len(whole) <= MAX_CURSOR_CHARS:
+        return whole
+    return f"{slo[:300]}#{hashlib.sha256(whole.encode('utf-8')).hexdigest()[:32]}"
 
 
 def _observation(result: SLOResult, severity: AlertSeverity, at: int) -> Observation:
