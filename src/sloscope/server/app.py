@@ -15,7 +15,7 @@ from sloscope import __version__
 from sloscope.server import problems
 from sloscope.server.context import ServerContext
 from sloscope.server.dashboard import views
-from sloscope.server.loop import EvaluateOnce, EvaluationLoop, deliver_notifications
+from sloscope.server.loop import EvaluateOnce, EvaluationLoop, evaluate_alerts
 from sloscope.server.middleware import BodyTooLargeError, Guard, too_large_detail
 from sloscope.server.routes import gate, ingest, ops, services, silences, status
 from sloscope.server.routes.params import API_PREFIX
@@ -23,7 +23,7 @@ from sloscope.server.routes.params import API_PREFIX
 STATIC = Path(__file__).parent / "dashboard" / "static"
 
 
-def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = deliver_notifications) -> FastAPI:
+def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts) -> FastAPI:
     """The app for one server process; the evaluation loop runs while it is served
     (when ``ctx.settings.eval_interval`` is above 0)."""
 

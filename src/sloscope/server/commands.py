@@ -1,4 +1,4 @@
-"""The ``serve`` and ``token`` commands, added to the ``sloscope`` command by the CLI.
+"""The ``serve``, ``evaluate`` and ``token`` commands, added to ``sloscope`` by the CLI.
 
 Only typer is imported here: FastAPI and uvicorn load when ``serve`` runs, so every
 other command starts without them (and works without the ``server`` extra).
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sloscope.errors import ConfigError
+from sloscope.errors import ConfigError, RequestError, SloscopeError
 
 if TYPE_CHECKING:
     from sloscope.server.settings import ServerSettings
@@ -63,8 +65,66 @@ def run_server(workspace: Workspace, settings: ServerSettings, announce: bool = 
         )
 
 
+def run_evaluations(workspace: Workspace, *, once: bool, at: int | None, interval: int) -> None:
+    """Evaluate at ``at`` (default now) once, or every ``interval`` seconds until a
+    SIGTERM or SIGINT; one line per evaluation on standard output."""
+    from sloscope.alerting.evaluate import evaluate_once
+
+    stop = threading.Event()
+    if not once:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    with workspace.open_state() as store:
+        while True:
+            when = at if at is not None else int(time.time())
+            try:
+                print(evaluate_once(workspace, store, when).summary(), flush=True)
+            except SloscopeError as exc:
+                if once:
+                    raise
+                # A source outage must not end the loop: say so, try again next time.
+                print(f"evaluation at {when} failed: {exc}", file=sys.stderr, flush=True)
+            if once or stop.wait(interval):
+                return
+
+
+def _evaluation_options(at: str | None, interval: str) -> tuple[int | None, int]:
+    """``--at`` and ``--interval`` read; :class:`RequestError` (exit 2) when malformed."""
+    from sloscope.spec.durations import parse_duration
+    from sloscope.timeparse import parse_time
+
+    try:
+        seconds = parse_duration(interval)
+    except ValueError as exc:
+        raise RequestError(f"--interval: {exc}") from None
+    if seconds <= 0:
+        raise RequestError("--interval must be positive, such as 1m")
+    try:
+        when = None if at is None else parse_time(at, now=time.time())
+    except ValueError as exc:
+        raise RequestError(f"--at: {exc}") from None
+    return when, seconds
+
+
 def register(app: typer.Typer, errors: Errors, open_workspace: OpenWorkspace) -> None:
-    """Add ``serve`` and ``token create|list|revoke`` to ``app``."""
+    """Add ``serve``, ``evaluate`` and ``token create|list|revoke`` to ``app``."""
+
+    @app.command()
+    def evaluate(
+        once: Annotated[bool, typer.Option("--once", help="Evaluate once and exit.")] = False,
+        interval: Annotated[
+            str, typer.Option("--interval", help="Time between evaluations (1m, 30s).")
+        ] = "1m",
+        at: Annotated[
+            str | None,
+            typer.Option("--at", help="Evaluate at this time (RFC 3339, Unix seconds, now-1h)."),
+        ] = None,
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        """Evaluate every SLO's alerts, record their state, send their notifications."""
+        with errors():
+            when, seconds = _evaluation_options(at, interval)
+            run_evaluations(open_workspace(workspace), once=once, at=when, interval=seconds)
 
     @app.command()
     def serve(

@@ -6,8 +6,9 @@ leader. The others try again every interval, so when the leader dies (its connec
 closes and PostgreSQL frees the lock) another one takes over within one or two
 intervals. With SQLite the store is one file on one machine: the single process leads.
 
-``evaluate_once(workspace, store, at)`` is pluggable: by default it delivers the
-notifications due in the outbox; the alert evaluator plugs in here.
+``evaluate_once(workspace, store, at)`` is pluggable: by default it evaluates every SLO's
+alerts, records their state and delivers the notifications due in the outbox
+(:func:`evaluate_alerts`); :func:`deliver_notifications` only delivers.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def deliver_notifications(workspace: Workspace, store: StateStore, at: int) -> d
         "dead": report.dead,
         "lost": report.lost,
     }
+
+
+def evaluate_alerts(workspace: Workspace, store: StateStore, at: int) -> dict[str, int]:
+    """The default run: evaluate every SLO's alerts at ``at``, then deliver what is due."""
+    from sloscope.alerting.evaluate import evaluate_once
+
+    outcome = evaluate_once(workspace, store, at)
+    log.info("alerts evaluated", at=at, firing=outcome.firing, queued=outcome.enqueued)
+    return outcome.counts()
 
 
 class Leadership:
@@ -100,7 +110,7 @@ class EvaluationLoop:
         metrics: ServerMetrics,
         *,
         interval: float,
-        evaluate_once: EvaluateOnce = deliver_notifications,
+        evaluate_once: EvaluateOnce = evaluate_alerts,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.workspace = workspace
