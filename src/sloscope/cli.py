@@ -72,6 +72,9 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+SinceOption = Annotated[str | None, typer.Option("--from", help="From this time.")]
+UntilOption = Annotated[str | None, typer.Option("--to", help="Up to this time.")]
 # A string, not a Path: Path("out/") drops the slash that asks for a folder (see _output).
 OutputOption = Annotated[
     str | None,
@@ -391,9 +394,7 @@ def delete_series(
 @app.command()
 def report(
     at: AtOption = "now",
-    service: Annotated[
-        str | None, typer.Option("--service", "-s", help="Only this service.")
-    ] = None,
+    service: ServiceOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="The JSON contract (see README).")
     ] = False,
@@ -762,7 +763,6 @@ TruthOption = Annotated[
     Path | None,
     typer.Option("--truth", help='Known incidents: {"incidents": [{service, slo, start, end}]}.'),
 ]
-ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
 
 
 class CompareWith(StrEnum):
@@ -1199,11 +1199,9 @@ def override(
 
 @app.command()
 def audit(
-    service: Annotated[
-        str | None, typer.Option("--service", "-s", help="Only this service.")
-    ] = None,
-    since: Annotated[str | None, typer.Option("--from", help="From this time.")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="Up to this time.")] = None,
+    service: ServiceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print entries as JSON.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -1276,11 +1274,9 @@ def deploy_record(
 
 @deploy_app.command("list")
 def deploy_list(
-    service: Annotated[
-        str | None, typer.Option("--service", "-s", help="Only this service.")
-    ] = None,
-    since: Annotated[str | None, typer.Option("--from", help="From this time.")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="Up to this time.")] = None,
+    service: ServiceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -1308,9 +1304,7 @@ def deploy_list(
 def deploy_failure_rate(
     since: Annotated[str, typer.Option("--from", help="From this time.")] = "1970-01-01T00:00:00Z",
     until: Annotated[str, typer.Option("--to", help="Up to this time.")] = "now",
-    service: Annotated[
-        str | None, typer.Option("--service", "-s", help="Only this service.")
-    ] = None,
+    service: ServiceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -1430,9 +1424,7 @@ for _verb, _state, _doc in (
 
 @incident_app.command("list")
 def incident_list(
-    service: Annotated[
-        str | None, typer.Option("--service", "-s", help="Only this service.")
-    ] = None,
+    service: ServiceOption = None,
     state: Annotated[str | None, typer.Option("--state", help="Only in this state.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
     workspace: WorkspaceOption = None,
