@@ -708,6 +708,7 @@ class Workspace:
                     lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows, *extra})),
                     max_groups=self.config.max_groups,
                     trends=trends,
+                    adjustments=self.config.adjustment_list(),
                 )
             )
         return out
@@ -730,7 +731,7 @@ class Workspace:
         window is recomputed without them), and an adjustment in force at ``at`` holds
         back the alerts as well.
         """
-        from sloscope.alerting.adjustments import excluded_steps, zero_excluded
+        from sloscope.alerting.adjustments import evaluate_adjusted
         from sloscope.alerting.history import labels_of
         from sloscope.engine.evaluate import evaluate_slo
 
@@ -748,23 +749,18 @@ class Workspace:
                 history=planned.engine_history(),
             )
         dense = planned.on_fine_grid()
-        excluded = excluded_steps(
-            adjustments, labels_of(service, slo), dense.timestamps, dense.step
-        )
-        good, total = zero_excluded(dense.good, dense.total, excluded)
-        status = evaluate_slo(
+        return evaluate_adjusted(
             slo,
-            good,
-            total,
+            dense.good,
+            dense.total,
             start=dense.start,
             step=dense.step,
             at=at,
             policy=policy,
             lookbacks=lookbacks,
+            adjustments=adjustments,
+            labels=labels_of(service, slo),
         )
-        if excluded is not None and len(excluded) and excluded[-1]:
-            status = replace(status, alerts=())
-        return status
 
     def history(
         self, service: Service, slo: SLO, at: int, width: int, source: Source | None = None

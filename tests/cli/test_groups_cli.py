@@ -82,3 +82,24 @@ def test_more_groups_than_max_groups_exits_2_naming_the_slo_and_the_count(
         result.stderr.replace("\n", "")
     )
     assert "more than max_groups (1)" in result.stderr.replace("\n", "")
+
+
+def test_an_adjustment_matching_one_route_excludes_its_steps_from_that_group_only(
+    grouped: Path, sloscope: CliRunner
+) -> None:
+    (grouped / "sloscope.yaml").write_text(
+        "adjustments:\n"
+        "  - reason: known bad data on /orders\n"
+        "    matchers: ['route=\"/orders\"']\n"
+        f"    start: {AT - 1800}\n"
+        "    duration: 30m\n",
+        encoding="utf-8",
+    )
+    result = sloscope("report", "--json", "--at", str(AT), "-w", str(grouped))
+    assert result.code == 0, result.stderr
+    entries = json.loads(result.stdout)["slos"]
+    # /orders keeps its first 30 minutes: 300 bad of 3000; /search is not matched.
+    assert [(e["group"], e["total"], e["good"]) for e in entries] == [
+        ({"route": "/orders"}, 3000.0, 2700.0),
+        ({"route": "/search"}, 6000.0, 6000.0),
+    ]

@@ -15,7 +15,7 @@ past ones included, and no alert fires while an adjustment holds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -26,6 +26,9 @@ from numpy.typing import NDArray
 from sloscope.alerting.matchers import Matcher, match_all
 from sloscope.alerting.silences import parse_matchers
 from sloscope.engine.burn import BoolArray
+from sloscope.engine.evaluate import SLOStatus, evaluate_slo
+from sloscope.engine.windows import AlertPolicy
+from sloscope.spec.model import SLO
 
 AdjustmentKind = Literal["maintenance", "bad-data"]
 
@@ -161,3 +164,34 @@ def describe(adjustment: Adjustment) -> str:
     every = f", {adjustment.rrule}" if adjustment.rrule else ""
     length = timedelta(seconds=adjustment.duration)
     return f"{adjustment.reason} ({adjustment.kind}, {when} for {length}{every})"
+
+
+def evaluate_adjusted(
+    slo: SLO,
+    good: NDArray[np.float64],
+    total: NDArray[np.float64],
+    *,
+    start: int,
+    step: int,
+    at: int,
+    policy: AlertPolicy,
+    lookbacks: Sequence[int],
+    adjustments: Sequence[Adjustment],
+    labels: Mapping[str, str],
+) -> SLOStatus:
+    """:func:`~sloscope.engine.evaluate.evaluate_slo` over per-step counts with the
+    adjusted steps zeroed, so every window is recomputed without them; an adjustment in
+    force at ``at`` holds back the alerts as well.
+
+    The one place that applies adjustments to a status: the report, each group of a
+    grouped SLO and the evaluator all come through here.
+    """
+    timestamps = start + step * np.arange(1, len(total) + 1, dtype=np.int64)
+    excluded = excluded_steps(adjustments, labels, timestamps, step)
+    good, total = zero_excluded(good, total, excluded)
+    status = evaluate_slo(
+        slo, good, total, start=start, step=step, at=at, policy=policy, lookbacks=lookbacks
+    )
+    if excluded is not None and len(excluded) and excluded[-1]:
+        status = replace(status, alerts=())
+    return status

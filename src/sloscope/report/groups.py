@@ -15,7 +15,11 @@ sample is read where the source can tell (the embedded catalog, Prometheus's ser
 
 from __future__ import annotations
 
-from sloscope.engine.evaluate import evaluate_slo, needed_span
+from collections.abc import Sequence
+
+from sloscope.alerting.adjustments import Adjustment, evaluate_adjusted
+from sloscope.alerting.history import labels_of
+from sloscope.engine.evaluate import needed_span
 from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import AlertPolicy
 from sloscope.errors import ConfigError, SourceError, TooManyGroupsError
@@ -84,15 +88,19 @@ def evaluate_groups(
     lookbacks: tuple[int, ...],
     max_groups: int,
     trends: bool,
+    adjustments: Sequence[Adjustment] = (),
 ) -> list[SLOResult]:
     """A grouped SLO at ``at``: one result per group, each evaluated as an SLO of its own
-    over its own counts (the engine, the budget policy and the trend, as for any SLO)."""
+    over its own counts (the engine, the budget policy and the trend, as for any SLO).
+
+    Budget adjustments apply as to any SLO; they match the SLO's labels and the group's.
+    """
     span = needed_span(slo, at, step=step, policy=policy, lookbacks=lookbacks)
     out = []
     for group, series in fetch_groups(
         src, service, slo, (span.begin, at), step, max_groups=max_groups
     ):
-        status = evaluate_slo(
+        status = evaluate_adjusted(
             slo,
             series.good,
             series.total,
@@ -101,6 +109,8 @@ def evaluate_groups(
             at=at,
             policy=policy,
             lookbacks=lookbacks,
+            adjustments=adjustments,
+            labels={**labels_of(service, slo), **dict(group)},
         )
         has_data = series.series > 0
         consumed = status.consumed if has_data else None
