@@ -1,4 +1,5 @@
-"""Alert history as the event figures read it: each time an alert started firing.
+"""Alert history as the event figures and the dashboard read it: each time an alert
+started firing, and every change of state.
 
 Read-only over the alert tables (:mod:`sloscope.store.alerts` writes them), joined so a
 firing names its service, SLO and severity.
@@ -42,3 +43,51 @@ def firings(session: Session, *, begin: int | None = None, end: int | None = Non
     )
     query = in_range(query, AlertTransitionRow.at, begin, end)
     return [Firing(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class AlertChangeRecord:
+    """One recorded change of an alert's state, with the alert it belongs to."""
+
+    dedup_key: str
+    service: str
+    slo: str
+    severity: str
+    group_key: str
+    from_state: str | None
+    to_state: str
+    at: int
+    burn_rate: float | None
+
+
+def alert_changes(
+    session: Session,
+    *,
+    service: str | None = None,
+    slo: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AlertChangeRecord]:
+    """Alert state changes, newest first, optionally of one service (and SLO), a page
+    of ``limit`` after skipping ``offset``."""
+    query = (
+        select(
+            AlertTransitionRow.dedup_key,
+            AlertStateRow.service,
+            AlertStateRow.slo,
+            AlertStateRow.severity,
+            AlertStateRow.group_key,
+            AlertTransitionRow.from_state,
+            AlertTransitionRow.to_state,
+            AlertTransitionRow.at,
+            AlertTransitionRow.burn_rate,
+        )
+        .join(AlertStateRow, AlertStateRow.id == AlertTransitionRow.alert_id)
+        .order_by(AlertTransitionRow.at.desc(), AlertTransitionRow.id.desc())
+    )
+    if service is not None:
+        query = query.where(AlertStateRow.service == service)
+    if slo is not None:
+        query = query.where(AlertStateRow.slo == slo)
+    query = query.limit(limit).offset(offset)
+    return [AlertChangeRecord(*row) for row in session.execute(query)]
