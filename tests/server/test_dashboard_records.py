@@ -268,3 +268,37 @@ def test_an_ungrouped_slo_has_no_group_choice_and_an_unknown_group_is_404(
     assert 'name="group"' not in served.client.get(SLO_PAGE).text
     missing = served.client.get(SLO_PAGE, params={"group": '{route="/x"}'})
     assert missing.status_code == 404
+
+
+GROUPED = """\
+apiVersion: sloscope/v1
+kind: Service
+metadata: {name: edge}
+spec:
+  slos:
+    - name: by-code
+      objective: 99
+      window: 7d
+      group_by: [code]
+      sli:
+        ratio:
+          bad: http_requests_total{service="checkout", code=~"5.."}
+          total: http_requests_total{service="checkout"}
+"""
+
+
+def test_the_page_of_a_grouped_slo_shows_the_group_the_user_picks(
+    serve: Serve, served_root: Path
+) -> None:
+    (served_root / "slos" / "edge.yaml").write_text(GROUPED, encoding="utf-8")
+    served = serve(public_read=True)
+    page = "/services/edge/slos/by-code"
+    first = served.client.get(page).text
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', first)
+    assert options == [('{code=&#34;200&#34;}', " selected"), ('{code=&#34;500&#34;}', "")]
+    assert "shown for group <strong>{code=&#34;200&#34;}</strong> (2 groups)" in first
+    assert "<dt>SLI</dt><dd>100%</dd>" in first.replace(".00%", "%")
+    chosen = served.client.get(page, params={"group": '{code="500"}'}).text
+    assert "shown for group <strong>{code=&#34;500&#34;}</strong>" in chosen
+    assert '<option value="{code=&#34;500&#34;}" selected>' in chosen
+    assert "<dt>SLI</dt><dd>0%</dd>" in chosen.replace(".00%", "%")

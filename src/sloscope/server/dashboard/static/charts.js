@@ -54,9 +54,10 @@
       u.over.appendChild(el);
       shown++;
     });
-    u.root.setAttribute("data-marks", String(shown));
+    /* uPlot is ready after its constructor returns: note the count on the chart's entry. */
     var chart = u.root.parentNode;
     chart.setAttribute("data-marks", String(shown));
+    window.sloscopeCharts.forEach(function (c) { if (c.id === chart.id) { c.marks = shown; } });
   }
 
   function width(el) { return Math.max(280, Math.min(1100, el.clientWidth || 600)); }
@@ -77,7 +78,7 @@
     var points = data[0].length;
     window.sloscopeCharts.push({
       id: id, series: series.length, points: points,
-      marks: Number(el.getAttribute("data-marks") || 0),
+      marks: el.hasAttribute("data-marks") ? Number(el.getAttribute("data-marks")) : null,
     });
     el.setAttribute("data-series", String(series.length));
     el.setAttribute("data-points", String(points));
