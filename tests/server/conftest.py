@@ -21,7 +21,12 @@ from sloscope.server.metrics import ServerMetrics
 from sloscope.server.settings import ServerSettings
 from sloscope.store.tokens import Tokens
 from sloscope.workspace import Workspace
-from tests.cli.conftest import AT, SPEC, telemetry
+from tests.cli.conftest import (
+    AT,
+    SPEC,
+    sloscope,  # noqa: F401  (a fixture of the browser tests)
+    telemetry,
+)
 from tests.store.conftest import postgres_url  # noqa: F401  (a fixture of the loop tests)
 
 #: A second service, so lists have more than one page; its owner is markup.

@@ -4,8 +4,9 @@ Log in, open the overview, click into an SLO, check the charts drew with data, s
 its alert and see the silence listed, then expire it; silence a firing alert on the
 alerts page and see it move to the silenced ones; record a deployment with the CLI and
 see its mark on the SLO's charts; every page in a narrow window, markup shown as text.
-Screenshots of every page go to tests/artifacts/ on every run. Chromium must be installed (``make services`` installs
-Debian's package); without it these tests fail, they never skip.
+Screenshots of every page go to tests/artifacts/ on every run. Chromium must be
+installed (``make services`` installs Debian's package); without it these tests fail,
+they never skip.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from sloscope.server.app import create_app
-from tests.cli.conftest import CliRunner, sloscope  # noqa: F401  (a fixture used here)
+from tests.cli.conftest import CliRunner
 from tests.server.conftest import AT, Serve, Served
 from tests.server.live import running
 
