@@ -83,6 +83,13 @@ def _page(browser: Browser, width: int = 1280) -> Page:
     return page
 
 
+def _console_errors(page: Page) -> list[str]:
+    """The errors the page's scripts log from now on (a list that fills as they come)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
+
+
 def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -102,8 +109,7 @@ def test_an_engineer_logs_in_opens_an_slo_sees_its_charts_and_silences_its_alert
 ) -> None:
     served, base = live
     page = _page(browser)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = _console_errors(page)
     _login(page, base, served.tokens["write"])
     assert page.locator("tr[data-slo]").count() == 3
     # Markup in an owner's name is shown as text, never run.
@@ -183,8 +189,7 @@ def test_an_engineer_silences_a_firing_alert_on_the_alerts_page(
 ) -> None:
     served, base = live_records
     page = _page(browser)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = _console_errors(page)
     _login(page, base, served.tokens["write"])
     page.click("nav >> text=Alerts")
     page.wait_for_url(f"{base}/alerts")

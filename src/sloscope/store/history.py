@@ -8,6 +8,7 @@ firing names its service, SLO and severity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,17 +28,16 @@ class Firing:
     at: int
 
 
+def _with_alert(*columns: Any) -> Any:
+    """A select of ``columns`` over transitions joined to the alert each belongs to."""
+    return select(*columns).join(AlertStateRow, AlertStateRow.id == AlertTransitionRow.alert_id)
+
+
 def firings(session: Session, *, begin: int | None = None, end: int | None = None) -> list[Firing]:
     """Every transition to ``firing`` in ``[begin, end)``, oldest first."""
     query = (
-        select(
-            AlertTransitionRow.dedup_key,
-            AlertStateRow.service,
-            AlertStateRow.slo,
-            AlertStateRow.severity,
-            AlertTransitionRow.at,
-        )
-        .join(AlertStateRow, AlertStateRow.id == AlertTransitionRow.alert_id)
+        _with_alert(AlertTransitionRow.dedup_key, AlertStateRow.service, AlertStateRow.slo)
+        .add_columns(AlertStateRow.severity, AlertTransitionRow.at)
         .where(AlertTransitionRow.to_state == "firing")
         .order_by(AlertTransitionRow.at, AlertTransitionRow.id)
     )
@@ -71,10 +71,8 @@ def alert_changes(
     """Alert state changes, newest first, optionally of one service (and SLO), a page
     of ``limit`` after skipping ``offset``."""
     query = (
-        select(
-            AlertTransitionRow.dedup_key,
-            AlertStateRow.service,
-            AlertStateRow.slo,
+        _with_alert(AlertTransitionRow.dedup_key, AlertStateRow.service, AlertStateRow.slo)
+        .add_columns(
             AlertStateRow.severity,
             AlertStateRow.group_key,
             AlertTransitionRow.from_state,
@@ -82,7 +80,6 @@ def alert_changes(
             AlertTransitionRow.at,
             AlertTransitionRow.burn_rate,
         )
-        .join(AlertStateRow, AlertStateRow.id == AlertTransitionRow.alert_id)
         .order_by(AlertTransitionRow.at.desc(), AlertTransitionRow.id.desc())
     )
     if service is not None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sloscope.errors import NotFoundError
 from sloscope.server.auth import Context, FormWriter
 from sloscope.server.dashboard.render import (
-    MAX_PAGE,
-    PAGE_ROWS,
+    PageQuery,
     login_redirect,
     paged,
     render,
@@ -24,7 +23,6 @@ from sloscope.server.routes.silences import SilenceBody, create_silence
 router = APIRouter(include_in_schema=False)
 
 AlertKey = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="The alert's dedup key.")]
-PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -37,11 +35,11 @@ def alerts_page(request: Request, ctx: Context, page: PageQuery = 1) -> Response
     if who is None:
         return login_redirect(request)
     now = ctx.now()
-    pager_rows = PAGE_ROWS + 1
     with ctx.store.transaction() as session:
         active = [active_alert_row(a) for a in active_alerts(session, now)]
-        changes = alert_changes(session, limit=pager_rows, offset=(page - 1) * PAGE_ROWS)
-    history, pager = paged([alert_change_row(c) for c in changes], page, "page")
+        changes, pager = paged(
+            lambda limit, offset: alert_changes(session, limit=limit, offset=offset), page, "page"
+        )
     return render(
         request,
         "alerts.html.j2",
@@ -49,7 +47,7 @@ def alerts_page(request: Request, ctx: Context, page: PageQuery = 1) -> Response
         now=now,
         firing=[a for a in active if a["state"] != "silenced"],
         silenced=[a for a in active if a["state"] == "silenced"],
-        history=history,
+        history=[alert_change_row(c) for c in changes],
         pager=pager,
         may_write=who.may("write"),
     )

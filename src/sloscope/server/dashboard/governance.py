@@ -16,8 +16,7 @@ from markupsafe import Markup
 from sloscope.errors import RequestError
 from sloscope.server.auth import Context
 from sloscope.server.dashboard.render import (
-    MAX_PAGE,
-    PAGE_ROWS,
+    PageQuery,
     login_redirect,
     paged,
     render,
@@ -27,8 +26,6 @@ from sloscope.timeparse import format_time, parse_time
 
 router = APIRouter(include_in_schema=False)
 
-PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-TimeQuery = Annotated[str, Query(max_length=40)]
 #: The org report's default range: the week before ``to``.
 DEFAULT_RANGE_SECONDS = 7 * 86_400
 
@@ -45,21 +42,26 @@ def gates_and_audit(
     who = viewer(request)
     if who is None:
         return login_redirect(request)
-    fetch = PAGE_ROWS + 1
     with ctx.store.transaction() as session:
-        decisions = GateRecords(session).newest(limit=fetch, offset=(gates_page - 1) * PAGE_ROWS)
-        entries = AuditLog(session).newest(limit=fetch, offset=(audit_page - 1) * PAGE_ROWS)
-    shown_gates, gates_pager = paged(
-        decisions, gates_page, "gates_page", audit_page=str(audit_page)
-    )
-    shown_audit, audit_pager = paged(entries, audit_page, "audit_page", gates_page=str(gates_page))
+        decisions, gates_pager = paged(
+            lambda limit, offset: GateRecords(session).newest(limit=limit, offset=offset),
+            gates_page,
+            "gates_page",
+            audit_page=str(audit_page),
+        )
+        entries, audit_pager = paged(
+            lambda limit, offset: AuditLog(session).newest(limit=limit, offset=offset),
+            audit_page,
+            "audit_page",
+            gates_page=str(gates_page),
+        )
     return render(
         request,
         "gates.html.j2",
         who,
-        decisions=shown_gates,
+        decisions=decisions,
         gates_pager=gates_pager,
-        entries=shown_audit,
+        entries=entries,
         audit_pager=audit_pager,
     )
 

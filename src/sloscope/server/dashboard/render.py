@@ -3,12 +3,13 @@ login redirect, rendering, and the page-at-a-time links of long lists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -23,10 +24,14 @@ _env = Environment(
 )
 _env.filters["time"] = format_time
 
+T = TypeVar("T")
+
 #: Rows on one page of a long list (alert history, gate decisions, audit log).
 PAGE_ROWS = 50
 #: The last page number a list link may ask for (a bound on the offset).
 MAX_PAGE = 10_000
+#: A page number of a long list.
+PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 def viewer(request: Request) -> Principal | None:
@@ -60,11 +65,6 @@ class Pager:
     param: str
     others: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def offset(self) -> int:
-        """Rows skipped before this page."""
-        return (self.number - 1) * PAGE_ROWS
-
     def link(self, number: int) -> str:
         """The query string of page ``number`` (the other parameters kept)."""
         return "?" + urlencode([*self.others, (self.param, str(number))])
@@ -80,8 +80,12 @@ class Pager:
         return self.link(self.number + 1) if self.has_older else None
 
 
-def paged(rows: list[Any], number: int, param: str, **others: str) -> tuple[list[Any], Pager]:
-    """``rows`` fetched as one page plus one more row (to know whether an older page
-    exists): the page's rows and its pager."""
+def paged(
+    fetch: Callable[[int, int], list[T]], number: int, param: str, **others: str
+) -> tuple[list[T], Pager]:
+    """Page ``number`` of a list: ``fetch(limit, offset)`` reads its rows and one more
+    (to know whether an older page exists). The page's rows and its pager; ``others``:
+    the other query parameters its links keep."""
+    rows = fetch(PAGE_ROWS + 1, (number - 1) * PAGE_ROWS)
     kept = tuple((k, v) for k, v in others.items() if v)
     return rows[:PAGE_ROWS], Pager(number, len(rows) > PAGE_ROWS, param, kept)
