@@ -135,6 +135,10 @@ def test_silencing_needs_a_write_session_and_a_firing_alert(
     anonymous = serve(public_read=True)
     assert anonymous.client.post(f"/alerts/{key}/silence", data=form).status_code == 401
     _login(served, "write")
+    elsewhere = served.client.post(
+        f"/alerts/{key}/silence", data=form, headers={"Origin": "https://evil.example"}
+    )
+    assert elsewhere.status_code == 403
     missing = served.client.post(f"/alerts/{'0' * 64}/silence", data=form)
     assert missing.status_code == 404
     assert served.client.post(f"/alerts/{key}/silence", data={"duration": "1h"}).status_code == 422
