@@ -21,7 +21,12 @@ from sloscope.server.metrics import ServerMetrics
 from sloscope.server.settings import ServerSettings
 from sloscope.store.tokens import Tokens
 from sloscope.workspace import Workspace
-from tests.cli.conftest import AT, SPEC, telemetry
+from tests.cli.conftest import (
+    AT,
+    SPEC,
+    sloscope,  # noqa: F401  (a fixture of the browser tests)
+    telemetry,
+)
 from tests.store.conftest import postgres_url  # noqa: F401  (a fixture of the loop tests)
 
 #: A second service, so lists have more than one page; its owner is markup.
@@ -113,3 +118,93 @@ def serve(served_root: Path) -> Iterator[Serve]:
 def served(serve: Serve) -> Served:
     """A test server with the default settings (tokens needed to read)."""
     return serve()
+
+
+#: Markup where the records hold free text or a service name: every page shows it as text.
+SCRIPT = "<script>alert(1)</script>"
+#: When the recorded deployment of checkout happened (in the SLO's chart range).
+DEPLOYED_AT = AT - 3 * 3600
+
+
+def record_history(root: Path) -> None:
+    """Fill the workspace's state store as an evaluation loop, the CLI and the gate would:
+    checkout's page and ticket alerts firing at AT, a deployment and an incident of
+    checkout, a gate decision with an exception; and records of a service named
+    ``<script>alert(1)</script>`` (no longer in the specs), which only the store holds."""
+    from sloscope.alerting.evaluate import evaluate_once
+    from sloscope.events.model import Deployment
+    from sloscope.policy.gate import GateException
+    from sloscope.records.gating import gate_and_record
+    from sloscope.records.incidents import advance_incident, open_incident, record_deployment
+    from sloscope.store.alerts import AlertIdentity, AlertStates
+    from sloscope.store.audit import AuditLog
+    from sloscope.store.events import Deployments, Incidents
+    from sloscope.store.gates import GateRecords
+
+    (root / "sloscope.yaml").write_text(
+        f'catalog: ["checkout", "payments", "{SCRIPT}"]\n', encoding="utf-8"
+    )
+    ws = Workspace.open(root)
+    with ws.open_state() as store:
+        evaluate_once(ws, store, AT)
+        with store.transaction() as session:
+            AlertStates(session).apply(
+                AlertIdentity(SCRIPT, SCRIPT, "page"),
+                "firing",
+                at=AT - 60,
+                burn_rate=20.0,
+                labels={"service": SCRIPT, "slo": SCRIPT},
+            )
+            Deployments(session).add(
+                Deployment(SCRIPT, SCRIPT, AT - 600), recorded_by=SCRIPT, now=NOW
+            )
+            Incidents(session).open(service=SCRIPT, at=AT - 900, title=SCRIPT, by=SCRIPT, now=NOW)
+            GateRecords(session).add(
+                {
+                    "request_id": "script-1",
+                    "service": SCRIPT,
+                    "journey": None,
+                    "version": SCRIPT,
+                    "asked_by": SCRIPT,
+                    "at": AT - 120,
+                    "decision": "freeze",
+                    "reasons": [SCRIPT],
+                    "figures": [],
+                    "exception_kind": None,
+                    "exception_reason": None,
+                    "override_id": None,
+                    "deployment_id": None,
+                    "created_at": NOW,
+                }
+            )
+            AuditLog(session).append(
+                at=AT - 100, kind="override", service=SCRIPT, by=SCRIPT, reason=SCRIPT
+            )
+    record_deployment(ws, "checkout", version="v1.4.0", at=DEPLOYED_AT, by="ci", now=NOW)
+    opened, _ = open_incident(
+        ws,
+        "checkout",
+        at=AT - 1800,
+        title=f"orders fail {SCRIPT}",
+        by="ana",
+        now=NOW,
+        slos=("orders-availability",),
+    )
+    advance_incident(ws, opened.id, "acknowledged", at=AT - 1500, by="ana", note=SCRIPT)
+    gate_and_record(
+        ws,
+        "checkout",
+        AT,
+        asked_by="release-bot",
+        now=NOW,
+        version="v1.5.0",
+        exception=GateException("rollback", f"roll back {SCRIPT}"),
+    )
+
+
+@pytest.fixture
+def recorded_root(served_root: Path) -> Path:
+    """The workspace copy with alerts, deployments, incidents, gate decisions and audit
+    entries on record (:func:`record_history`)."""
+    record_history(served_root)
+    return served_root

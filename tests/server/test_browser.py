@@ -1,9 +1,12 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright.
 
 Log in, open the overview, click into an SLO, check the charts drew with data, silence
-its alert and see the silence listed, then expire it. Screenshots of every page go to
-tests/artifacts/ on every run. Chromium must be installed (``make services`` installs
-Debian's package); without it these tests fail, they never skip.
+its alert and see the silence listed, then expire it; silence a firing alert on the
+alerts page and see it move to the silenced ones; record a deployment with the CLI and
+see its mark on the SLO's charts; every page in a narrow window, markup shown as text.
+Screenshots of every page go to tests/artifacts/ on every run. Chromium must be
+installed (``make services`` installs Debian's package); without it these tests fail,
+they never skip.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from sloscope.server.app import create_app
-from tests.server.conftest import Serve, Served
+from tests.cli.conftest import CliRunner
+from tests.server.conftest import AT, Serve, Served
 from tests.server.live import running
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -58,6 +62,15 @@ def live(serve: Serve) -> Iterator[tuple[Served, str]]:
         yield served, base
 
 
+@pytest.fixture
+def live_records(serve: Serve, recorded_root: Path) -> Iterator[tuple[Served, str]]:
+    """A real server on loopback over a workspace with records (alerts firing, a
+    deployment, incidents, gate decisions, audit entries) and its address."""
+    served = serve()
+    with running(create_app(served.ctx)) as base:
+        yield served, base
+
+
 def _page(browser: Browser, width: int = 1280) -> Page:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -68,6 +81,13 @@ def _page(browser: Browser, width: int = 1280) -> Page:
 
     page.on("dialog", no_dialogs)
     return page
+
+
+def _console_errors(page: Page) -> list[str]:
+    """The errors the page's scripts log from now on (a list that fills as they come)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
 
 
 def _shot(page: Page, name: str) -> None:
@@ -89,8 +109,7 @@ def test_an_engineer_logs_in_opens_an_slo_sees_its_charts_and_silences_its_alert
 ) -> None:
     served, base = live
     page = _page(browser)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = _console_errors(page)
     _login(page, base, served.tokens["write"])
     assert page.locator("tr[data-slo]").count() == 3
     # Markup in an owner's name is shown as text, never run.
@@ -159,3 +178,134 @@ def test_the_overview_reads_in_a_narrow_window_and_by_keyboard(
 
 def test_chromium_is_debians_package() -> None:
     assert shutil.which("chromium") == CHROMIUM
+
+
+#: Okabe-Ito blue, the colour of a deployment's line on the charts.
+DEPLOY_RGB = (0, 114, 178)
+
+
+def test_an_engineer_silences_a_firing_alert_on_the_alerts_page(
+    browser: Browser, live_records: tuple[Served, str]
+) -> None:
+    served, base = live_records
+    page = _page(browser)
+    errors = _console_errors(page)
+    _login(page, base, served.tokens["write"])
+    page.click("nav >> text=Alerts")
+    page.wait_for_url(f"{base}/alerts")
+    firing = page.locator("tr[data-state=firing]")
+    assert firing.count() == 3
+    row = firing.filter(has_text="checkout / orders-availability").filter(has_text="page")
+    key = row.get_attribute("data-alert")
+    assert key is not None
+    _shot(page, "alerts")
+    row.locator("summary").click()
+    row.locator("input[name=comment]").fill(f"deploying the fix {SCRIPT}")
+    row.locator("input[name=duration]").fill("30m")
+    row.locator("button:text-is('Silence this alert')").click()
+    page.wait_for_url(f"{base}/alerts")
+    moved = page.locator(f"tr[data-alert='{key}']")
+    assert moved.get_attribute("data-state") == "silenced"
+    assert "silence 1" in moved.inner_text()
+    assert page.locator("#silenced-h + .table-wrap tr[data-state=silenced]").count() == 1
+    assert page.locator("tr[data-state=firing]").count() == 2
+    _shot(page, "alerts-silenced")
+    page.click("nav >> text=Silences")
+    listed = page.locator("tr[data-silence]")
+    assert "severity=page" in listed.inner_text()
+    assert f"deploying the fix {SCRIPT}" in listed.inner_text()
+    assert errors == []
+
+
+def test_a_deployment_recorded_with_the_cli_is_marked_on_the_slo_charts(
+    browser: Browser, live_records: tuple[Served, str], recorded_root: Path, sloscope: CliRunner
+) -> None:
+    served, base = live_records
+    page = _page(browser)
+    _login(page, base, served.tokens["read"])
+    slo = f"{base}/services/checkout/slos/orders-availability"
+    page.goto(slo)
+    page.wait_for_selector("#charts[data-drawn='3'] #chart-burn[data-marks]")
+    assert page.get_attribute("#chart-sli", "data-marks") == "2"  # v1.4.0 and incident 2
+    deployed = sloscope(
+        "deploy",
+        "record",
+        "checkout",
+        "--version",
+        "v2.0.0",
+        "--at",
+        str(AT - 5 * 3600),
+        "-w",
+        str(recorded_root),
+    )
+    assert deployed.code == 0, deployed.stderr
+    page.reload()
+    page.wait_for_selector("#charts[data-drawn='3']")
+    page.wait_for_function("window.sloscopeCharts.every(c => c.marks !== null)")
+    charts = page.evaluate("window.sloscopeCharts")
+    assert [c["marks"] for c in charts] == [3, 3, 3]
+    mark = page.locator("#chart-sli .mark-deploy[title*='v2.0.0']")
+    assert mark.count() == 1
+    assert mark.get_attribute("title") == "2026-11-20T07:00:00Z deploy v2.0.0"
+    # The line is painted on the canvas, in the deployment colour, down the plot.
+    box = mark.bounding_box()
+    assert box is not None
+    blue = page.evaluate(
+        """([x, rgb]) => {
+            const c = document.querySelector('#chart-sli canvas');
+            const r = c.getBoundingClientRect();
+            const sx = c.width / r.width;
+            const d = c.getContext('2d').getImageData(Math.round((x - r.left) * sx) - 2, 0, 5,
+                c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+                if (Math.abs(d[i] - rgb[0]) < 30 && Math.abs(d[i + 1] - rgb[1]) < 30
+                    && Math.abs(d[i + 2] - rgb[2]) < 30 && d[i + 3] > 200) { n++; }
+            }
+            return n; }""",
+        [box["x"] + box["width"] / 2, list(DEPLOY_RGB)],
+    )
+    assert blue > 100
+    # The marks are keyboard stops that say what they mark.
+    labels = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        label = page.evaluate("document.activeElement.getAttribute('aria-label') || ''")
+        if "deploy v2.0.0" in label:
+            labels.append(label)
+            break
+    assert labels == ["2026-11-20T07:00:00Z deploy v2.0.0"]
+    assert page.locator("tr[data-mark=deploy]").count() == 2
+    _shot(page, "slo-annotations")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/alerts", "alerts-narrow"),
+        ("/incidents", "incidents"),
+        ("/incidents/2", "incident"),
+        ("/gates", "gates"),
+        ("/org", "org"),
+        ("/services/checkout/slos/orders-availability", "slo-records-narrow"),
+    ],
+)
+def test_every_page_reads_in_a_narrow_window_and_shows_markup_as_text(
+    browser: Browser, live_records: tuple[Served, str], path: str, name: str
+) -> None:
+    served, base = live_records
+    page = _page(browser, width=380)
+    _login(page, base, served.tokens["read"])
+    page.goto(f"{base}{path}")
+    if path.startswith("/services/"):
+        page.wait_for_selector("#charts[data-drawn='3']")
+    assert page.get_by_text(SCRIPT).count() >= 1
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    _shot(page, name)
+    wide = _page(browser)
+    _login(wide, base, served.tokens["read"])
+    wide.goto(f"{base}{path}")
+    if path.startswith("/services/"):
+        wide.wait_for_selector("#charts[data-drawn='3']")
+    _shot(wide, name.replace("-narrow", "") + "-wide")

@@ -91,3 +91,87 @@ def test_alerts_are_listed_by_state_and_service(store: StateStore) -> None:
         assert [a.identity for a in alerts.find(service="payments")] == [payments]
         assert alerts.get(payments.key) is not None
         assert alerts.get("no-such-key") is None
+
+
+def test_alert_changes_read_newest_first_by_service_and_slo_a_page_at_a_time(
+    store: StateStore,
+) -> None:
+    from sloscope.store.history import alert_changes
+
+    ticket = AlertIdentity("checkout", "availability", "ticket")
+    other = AlertIdentity("payments", "charge", "page")
+    with store.transaction() as session:
+        alerts = AlertStates(session)
+        alerts.apply(CHECKOUT_PAGE, "firing", at=1000, burn_rate=15.0)
+        alerts.apply(ticket, "firing", at=1100, burn_rate=2.0)
+        alerts.apply(other, "firing", at=1200, burn_rate=30.0)
+        alerts.apply(CHECKOUT_PAGE, "resolved", at=1300, burn_rate=0.5)
+    with store.transaction() as session:
+        every = alert_changes(session)
+        mine = alert_changes(session, service="checkout", slo="availability", limit=2, offset=1)
+        none = alert_changes(session, service="checkout", slo="latency")
+    assert [(c.slo, c.severity, c.from_state, c.to_state, c.at) for c in every] == [
+        ("availability", "page", "firing", "resolved", 1300),
+        ("charge", "page", None, "firing", 1200),
+        ("availability", "ticket", None, "firing", 1100),
+        ("availability", "page", None, "firing", 1000),
+    ]
+    assert [(c.severity, c.at, c.burn_rate) for c in mine] == [
+        ("ticket", 1100, 2.0),
+        ("page", 1000, 15.0),
+    ]
+    assert none == []
+
+
+def test_active_alerts_name_the_silences_that_cover_them(store: StateStore) -> None:
+    from sloscope.records.alerts import active_alerts, find_active, silence_matchers
+    from sloscope.store.silences import Silences
+
+    grouped = AlertIdentity("checkout", "availability", "ticket", '{route="/a b"}')
+    labels = {"service": "checkout", "slo": "availability", "route": "/a b", "evaluation": {}}
+    with store.transaction() as session:
+        alerts = AlertStates(session)
+        alerts.apply(CHECKOUT_PAGE, "firing", at=1000, labels={"team": "pay"})
+        alerts.apply(grouped, "pending", at=1000, labels=labels)
+        alerts.apply(AlertIdentity("checkout", "old", "page"), "resolved", at=900)
+        silence = Silences(session).add(
+            [{"name": "severity", "op": "=", "value": "page"}],
+            starts_at=1050,
+            ends_at=2000,
+            author="ana",
+            comment="known",
+            now=1050,
+        )
+    with store.transaction() as session:
+        before = active_alerts(session, 1049)
+        during = active_alerts(session, 1100)
+        only = active_alerts(session, 1100, service="checkout", slo="nope")
+        found = find_active(session, 1100, grouped.key)
+    assert [(a.state.identity.severity, a.silenced_by) for a in before] == [
+        ("page", ()),
+        ("ticket", ()),
+    ]
+    assert [(a.state.identity.severity, a.silenced_by) for a in during] == [
+        ("page", (silence.id,)),
+        ("ticket", ()),
+    ]
+    assert during[0].labels == {
+        "team": "pay",
+        "service": "checkout",
+        "slo": "availability",
+        "severity": "page",
+    }
+    assert only == []
+    assert found is not None
+    # Matchers for one alert: an ungrouped one by SLO and severity, a group by its labels too.
+    assert silence_matchers(during[0]) == [
+        'service="checkout"',
+        'slo="availability"',
+        'severity="page"',
+    ]
+    assert silence_matchers(found) == [
+        'service="checkout"',
+        'slo="availability"',
+        'severity="ticket"',
+        'route="/a b"',
+    ]

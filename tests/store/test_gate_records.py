@@ -117,3 +117,21 @@ def test_an_older_evaluation_does_not_overwrite_a_newer_one(store: StateStore) -
         # Replaying the past reports its own steps back: nothing crossed, nothing stored.
         assert steps.swap("checkout/a", frozenset(), 100) == frozenset()
         assert steps.get("checkout/a") == frozenset({0, 1})
+
+
+def test_decisions_and_audit_entries_page_newest_first(store: StateStore) -> None:
+    with store.transaction() as session:
+        for n in range(5):
+            GateRecords(session).add(_decision(f"r{n}", at=1000 + n))
+            AuditLog(session).append(
+                at=2000 + n, kind="exception", service="s", by=f"u{n}", reason="r"
+            )
+        # Two at one time: the later recorded comes first.
+        GateRecords(session).add(_decision("tie", at=1004))
+    with store.transaction() as session:
+        gates = GateRecords(session)
+        assert [d.request_id for d in gates.newest(limit=3)] == ["tie", "r4", "r3"]
+        assert [d.request_id for d in gates.newest(limit=3, offset=3)] == ["r2", "r1", "r0"]
+        assert gates.newest(limit=3, offset=6) == []
+        audit = AuditLog(session)
+        assert [e.by for e in audit.newest(limit=2, offset=1)] == ["u3", "u2"]

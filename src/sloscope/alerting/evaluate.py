@@ -64,6 +64,14 @@ PAUSE_SECONDS = 30.0
 MAX_CURSOR_CHARS = 400
 
 
+def stored_labels(stored: StoredState) -> dict[str, str]:
+    """The labels silences and routes match a stored alert on: what the evaluator gave
+    it (:meth:`Alert.match_labels`), without the state machine's counters."""
+    own = {k: str(v) for k, v in stored.labels.items() if k != MACHINE_KEY}
+    identity = stored.identity
+    return {**own, "service": identity.service, "slo": identity.slo, "severity": identity.severity}
+
+
 @dataclass(frozen=True)
 class EvaluationOutcome:
     """What one :func:`evaluate_once` did."""
@@ -175,20 +183,9 @@ def _outcome(
 
 
 def _silences(session: Session, at: int) -> list[Silence]:
-    from sloscope.alerting.matchers import matcher_from_dict
-    from sloscope.alerting.silences import Silence
     from sloscope.store.silences import Silences
 
-    return [
-        Silence(
-            tuple(matcher_from_dict(m) for m in stored.matchers),
-            stored.starts_at,
-            stored.ends_at,
-            stored.author,
-            stored.comment,
-        )
-        for stored in Silences(session).find(active_at=at)
-    ]
+    return [stored.rule() for stored in Silences(session).find(active_at=at)]
 
 
 def _advance_all(

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sloscope import __version__
 from sloscope.server import problems
 from sloscope.server.context import ServerContext
-from sloscope.server.dashboard import views
+from sloscope.server.dashboard import alerts, governance, incidents, views
 from sloscope.server.loop import EvaluateOnce, EvaluationLoop, evaluate_alerts
 from sloscope.server.middleware import BodyTooLargeError, Guard, too_large_detail
 from sloscope.server.routes import gate, ingest, ops, services, silences, status
@@ -70,7 +70,8 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
     for module in (status, services, silences, gate, ingest):
         app.include_router(module.router)
     app.include_router(ops.router)
-    app.include_router(views.router)
+    for pages in (views, alerts, incidents, governance):
+        app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if ctx.settings.cors_origins:
         app.add_middleware(

@@ -71,6 +71,11 @@ class AuditLog:
         query = in_range(query, AuditRow.at, begin, end)
         return [_entry(row) for row in self.session.scalars(query.limit(limit))]
 
+    def newest(self, *, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+        """Entries newest first, a page of ``limit`` after skipping ``offset``."""
+        query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        return [_entry(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
+
 
 def _entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(

@@ -95,6 +95,13 @@ class GateRecords:
         query = in_range(query, GateDecisionRow.at, begin, end)
         return [_record(row) for row in self.session.scalars(query.limit(limit))]
 
+    def newest(self, *, limit: int = 50, offset: int = 0) -> list[GateRecord]:
+        """Decisions newest first, a page of ``limit`` after skipping ``offset``."""
+        query = select(GateDecisionRow).order_by(
+            GateDecisionRow.at.desc(), GateDecisionRow.id.desc()
+        )
+        return [_record(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
+
 
 class Overrides:
     """Repository of gate overrides, within one session's transaction."""

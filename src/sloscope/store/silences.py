@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.errors import NotFoundError
 from sloscope.store.tables import SilenceRow
+
+if TYPE_CHECKING:
+    from sloscope.alerting.silences import Silence as SilenceRule
 
 #: Limits on what a silence may hold; longer is a mistake, not a need.
 MAX_SILENCE_SECONDS = 366 * 86_400
@@ -45,6 +48,19 @@ class Silence:
         if self.active(now):
             return "active"
         return "pending" if self.starts_at > now else "expired"
+
+    def rule(self) -> SilenceRule:
+        """The silence as the noise pipeline applies it (its matchers parsed)."""
+        from sloscope.alerting.matchers import matcher_from_dict
+        from sloscope.alerting.silences import Silence as SilenceRule
+
+        return SilenceRule(
+            tuple(matcher_from_dict(m) for m in self.matchers),
+            self.starts_at,
+            self.ends_at,
+            self.author,
+            self.comment,
+        )
 
     def to_dict(self, now: int) -> dict[str, Any]:
         """The silence as ``silence list --json`` and the API show it."""

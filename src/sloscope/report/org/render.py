@@ -82,8 +82,8 @@ def _num(value: float | None, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:.1f}{unit}"
 
 
-def _charts(f: OrgFigures) -> list[tuple[str, str]]:
-    """(title, svg) of each chart."""
+def org_charts(f: OrgFigures) -> list[tuple[str, str]]:
+    """(title, svg) of each chart (every text in the SVG escaped)."""
     weekly = [(format_time(t)[:10], float(n)) for t, n in f.weekly_alerts]
     burn = [(b.service, b.burn_rate) for b in f.burn]
     changes = [
@@ -97,7 +97,13 @@ def _charts(f: OrgFigures) -> list[tuple[str, str]]:
     ]
 
 
-def _rows(f: OrgFigures) -> list[tuple[str, str]]:
+def org_burn_rows(f: OrgFigures) -> list[tuple[str, str, str]]:
+    """(service, burn rate, budget consumed) of each service, as text."""
+    return [(b.service, _num(b.burn_rate), _pct(b.consumed)) for b in f.burn]
+
+
+def org_rows(f: OrgFigures) -> list[tuple[str, str]]:
+    """(figure, value) of the report's summary table, as text."""
     d = org_to_dict(f)
     services, alerts, incidents = d["services"], d["alerts"], d["incidents"]
     freezes = sum(f.freezes.values())
@@ -140,7 +146,7 @@ def render_org_markdown(figures: OrgFigures) -> str:
         "| figure | value |",
         "| --- | --- |",
     ]
-    lines += [f"| {_cell(name)} | {_cell(value)} |" for name, value in _rows(f)]
+    lines += [f"| {_cell(name)} | {_cell(value)} |" for name, value in org_rows(f)]
     lines += ["", "## Burn rate per service", "", "| service | burn rate | budget consumed |"]
     lines.append("| --- | ---: | ---: |")
     for b in f.burn:
@@ -153,7 +159,7 @@ def render_org_markdown(figures: OrgFigures) -> str:
     if f.without_slos:
         lines += ["", "Services without SLOs: " + ", ".join(_cell(s) for s in f.without_slos)]
     lines.append("")
-    for title, svg in _charts(f):
+    for title, svg in org_charts(f):
         data = base64.b64encode(svg.encode()).decode()
         lines += [f"![{title}](data:image/svg+xml;base64,{data})", ""]
     return "\n".join(lines)
@@ -190,9 +196,9 @@ def render_org_html(figures: OrgFigures) -> str:
     return _ENV.from_string(_PAGE).render(
         begin=format_time(f.begin),
         end=format_time(f.end),
-        rows=_rows(f),
-        burn=[(b.service, _num(b.burn_rate), _pct(b.consumed)) for b in f.burn],
+        rows=org_rows(f),
+        burn=org_burn_rows(f),
         without=list(f.without_slos),
         # bar_svg escapes every text it draws, so its SVG is safe to place as markup.
-        charts=[(title, Markup(svg)) for title, svg in _charts(f)],
+        charts=[(title, Markup(svg)) for title, svg in org_charts(f)],
     )

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sloscope.conventions import slo_id
 from sloscope.report.model import SLOResult
 from sloscope.report.text import NO_DATA, burn, duration_words, percent
 from sloscope.spec.durations import format_duration
+
+if TYPE_CHECKING:
+    from sloscope.records.alerts import ActiveAlert
+    from sloscope.store.events import StoredDeployment, StoredIncident
+    from sloscope.store.history import AlertChangeRecord
 
 #: Each budget-policy (gate) state's word on the page (the colour is a second signal).
 STATE_WORDS = {"ok": "OK", "notify": "Warning", "freeze": "Freeze", "unknown": "No data"}
@@ -149,3 +156,75 @@ def matches(row: SLORow, service: str, owner: str, state: str) -> bool:
         and (not owner or row.owner == owner)
         and (not state or row.health == state)
     )
+
+
+def slo_href(service: str, slo: str) -> str:
+    """The address of an SLO's page."""
+    return f"/services/{quote(service, safe='')}/slos/{quote(slo, safe='')}"
+
+
+def chart_marks(
+    deployed: Sequence[StoredDeployment],
+    incidents: Sequence[StoredIncident],
+    begin: int,
+    end: int,
+) -> list[dict[str, Any]]:
+    """The marks drawn on an SLO's charts, in time order: each deployment, and each
+    incident's opening and resolution, that fall in ``[begin, end]``."""
+    marks: list[dict[str, Any]] = []
+    for stored in deployed:
+        d = stored.deployment
+        commit = f" ({d.commit})" if d.commit else ""
+        marks.append(
+            {"at": d.at, "kind": "deploy", "label": f"deploy {d.version}{commit}", "href": None}
+        )
+    for kept in incidents:
+        i = kept.incident
+        href = f"/incidents/{kept.id}"
+        ends = [("opened", i.start)]
+        if i.resolved is not None:
+            ends.append(("resolved", i.resolved))
+        marks += [
+            {
+                "at": at,
+                "kind": "incident",
+                "label": f"incident {kept.id} {word}: {kept.title}",
+                "href": href,
+            }
+            for word, at in ends
+        ]
+    shown = [m for m in marks if begin <= m["at"] <= end]
+    return sorted(shown, key=lambda m: (m["at"], m["kind"]))
+
+
+def alert_change_row(change: AlertChangeRecord) -> dict[str, Any]:
+    """One alert state change for a history table."""
+    return {
+        "at": change.at,
+        "service": change.service,
+        "slo": change.slo,
+        "href": slo_href(change.service, change.slo),
+        "severity": change.severity,
+        "group": change.group_key,
+        "change": f"{change.from_state or 'new'} → {change.to_state}",
+        "to_state": change.to_state,
+        "burn": burn(change.burn_rate) if change.burn_rate is not None else NO_DATA,
+    }
+
+
+def active_alert_row(alert: ActiveAlert) -> dict[str, Any]:
+    """One firing (or pending) alert for the alerts page."""
+    s = alert.state
+    identity = s.identity
+    return {
+        "key": s.key,
+        "service": identity.service,
+        "slo": identity.slo,
+        "href": slo_href(identity.service, identity.slo),
+        "severity": identity.severity,
+        "group": identity.group_key,
+        "state": "silenced" if alert.silenced else s.state,
+        "burn": burn(s.peak_burn_rate) if s.state == "firing" else NO_DATA,
+        "started": s.fired_at if s.fired_at is not None else s.since,
+        "silenced_by": alert.silenced_by,
+    }

@@ -1,4 +1,4 @@
-"""The dashboard's pages: overview, an SLO's page, silences, login.
+"""The dashboard's first pages: overview, an SLO's page, silences, login.
 
 Pages read like GET endpoints (a ``read`` session, or ``--public-read``); the silence
 forms need a session whose token has ``write`` scope. A token is typed once into the
@@ -7,55 +7,30 @@ login form; the browser then holds only a random session id (HttpOnly, SameSite=
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from sloscope.server.auth import (
-    SESSION_COOKIE,
-    Context,
-    FormWriter,
-    Principal,
-    context,
-    session_token,
+from sloscope.errors import NotFoundError
+from sloscope.server.auth import SESSION_COOKIE, Context, FormWriter
+from sloscope.server.dashboard.render import login_redirect, render, viewer
+from sloscope.server.dashboard.rows import (
+    HEALTH_WORDS,
+    alert_change_row,
+    burn_table,
+    chart_marks,
+    matches,
+    slo_href,
+    slo_row,
 )
-from sloscope.server.dashboard.rows import HEALTH_WORDS, burn_table, matches, slo_row
 from sloscope.server.routes.silences import SilenceBody, create_silence, expire_silence
 from sloscope.store.tokens import Tokens
-from sloscope.timeparse import format_time
 
 router = APIRouter(include_in_schema=False)
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["time"] = format_time
-
-
-def _viewer(request: Request) -> Principal | None:
-    """Who looks at a page; None when a login is needed first."""
-    token = session_token(request)
-    if token is not None:
-        return Principal(token.name, token.scope)
-    if context(request).settings.public_read:
-        return Principal("anonymous", None)
-    return None
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-
-
-def _render(request: Request, name: str, who: Principal | None, **values: Any) -> HTMLResponse:
-    html = _env.get_template(name).render(who=who, path=request.url.path, **values)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+#: Alert state changes shown on an SLO's page.
+SLO_HISTORY_ROWS = 50
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -63,13 +38,13 @@ def overview(
     request: Request, ctx: Context, service: str = "", owner: str = "", status: str = ""
 ) -> Response:
     """Every SLO with its state, SLI, budget left, fastest burn, alerts and gate state."""
-    who = _viewer(request)
+    who = viewer(request)
     if who is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     report = ctx.report(None)
     rows = [slo_row(r) for r in report.results]
     shown = [r for r in rows if matches(r, service, owner, status)]
-    return _render(
+    return render(
         request,
         "overview.html.j2",
         who,
@@ -84,37 +59,59 @@ def overview(
 
 
 @router.get("/services/{service}/slos/{slo}", response_class=HTMLResponse)
-def slo_page(request: Request, ctx: Context, service: str, slo: str) -> Response:
-    """One SLO: figures, charts, burn rates against thresholds, gate state and reasons."""
-    who = _viewer(request)
+def slo_page(request: Request, ctx: Context, service: str, slo: str, group: str = "") -> Response:
+    """One SLO: figures, charts with deployments and incidents marked, burn rates against
+    thresholds, gate state and reasons, alert history; one group of a grouped SLO."""
+    from sloscope.engine.calendar import window_start
+    from sloscope.store.events import Deployments, Incidents
+    from sloscope.store.history import alert_changes
+
+    who = viewer(request)
     if who is None:
-        return _login_redirect(request)
-    chosen, _ = ctx.slo(service, slo)
+        return login_redirect(request)
+    chosen, found = ctx.slo(service, slo)
     report = ctx.service_report(None, chosen)
     at = report.at
-    result = next(r for r in report.results if r.slo.name == slo)
-    base = f"/api/v1/services/{quote(service, safe='')}/slos/{quote(slo, safe='')}"
-    return _render(
+    results = [r for r in report.results if r.slo.name == slo]
+    result = next((r for r in results if r.group_text == group), None)
+    if result is None:
+        if group:
+            raise NotFoundError(f"SLO {slo!r} of {service!r} has no group {group!r}")
+        result = results[0]
+    begin = window_start(found.window, at)
+    with ctx.store.transaction() as session:
+        deployed = Deployments(session).find(service=service, begin=begin, end=at + 1)
+        incidents = [
+            i
+            for i in Incidents(session).find(service=service, end=at + 1)
+            if i.incident.resolved is None or i.incident.resolved >= begin
+        ]
+        changes = alert_changes(session, service=service, slo=slo, limit=SLO_HISTORY_ROWS)
+    return render(
         request,
         "slo.html.j2",
         who,
         at=at,
         row=slo_row(result),
         burns=burn_table(result),
-        history_url=f"{base}/history",
+        history_url=f"/api/v1{slo_href(service, slo)}/history",
         silence_matchers=f"service={service}\nslo={slo}",
+        groups=[r.group_text for r in results if r.group_text],
+        group=result.group_text,
+        marks=chart_marks(deployed, incidents, begin, at),
+        changes=[alert_change_row(c) for c in changes],
     )
 
 
 @router.get("/silences", response_class=HTMLResponse)
 def silences_page(request: Request, ctx: Context, matchers: str = "") -> Response:
     """Active and upcoming silences, with forms to create and expire them."""
-    who = _viewer(request)
+    who = viewer(request)
     if who is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     now = ctx.now()
     found = [s.to_dict(now) for s in ctx.workspace.silences(now)]
-    return _render(
+    return render(
         request,
         "silences.html.j2",
         who,
@@ -149,7 +146,7 @@ def silences_expire(ctx: Context, who: FormWriter, silence_id: int) -> Response:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", failed: bool = False) -> Response:
     """The login form: paste a token once."""
-    return _render(request, "login.html.j2", None, next=_safe_next(next), failed=failed)
+    return render(request, "login.html.j2", None, next=_safe_next(next), failed=failed)
 
 
 @router.post("/login")

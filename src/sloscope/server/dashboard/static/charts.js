@@ -1,5 +1,7 @@
 /* The SLO page's charts: SLI, error budget left and burn rates, drawn with uPlot from
-   /api/v1/services/{service}/slos/{slo}/history. Colours: Okabe-Ito. */
+   /api/v1/services/{service}/slos/{slo}/history, with the page's deployments and incidents
+   (the JSON in #chart-marks) as vertical lines and focusable markers carrying their label.
+   Colours: Okabe-Ito; a deployment's line is solid, an incident's dashed. */
 (function () {
   "use strict";
   var PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442"];
@@ -7,6 +9,56 @@
   var status = document.getElementById("chart-status");
   if (!holder || typeof uPlot === "undefined") { return; }
   window.sloscopeCharts = [];
+  var MARKS = [];
+  var marksEl = document.getElementById("chart-marks");
+  if (marksEl) {
+    try { MARKS = JSON.parse(marksEl.textContent) || []; } catch (e) { MARKS = []; }
+  }
+
+  function markColour(m) { return m.kind === "deploy" ? PALETTE[0] : PALETTE[5]; }
+
+  function drawLines(u) {
+    var ctx = u.ctx;
+    var box = u.bbox;
+    ctx.save();
+    ctx.lineWidth = 2 * (window.devicePixelRatio || 1);
+    MARKS.forEach(function (m) {
+      var x = Math.round(u.valToPos(m.at, "x", true));
+      if (x < box.left || x > box.left + box.width) { return; }
+      ctx.strokeStyle = markColour(m);
+      ctx.setLineDash(m.kind === "deploy" ? [] : [8, 6]);
+      ctx.beginPath();
+      ctx.moveTo(x, box.top);
+      ctx.lineTo(x, box.top + box.height);
+      ctx.stroke();
+    });
+    ctx.restore();
+  }
+
+  /* One marker per mark over the plot: a tooltip (title) and a keyboard stop (a link to
+     the incident, or a focusable span for a deployment). */
+  function placeMarkers(u) {
+    var old = u.over.querySelectorAll(".mark");
+    for (var i = 0; i < old.length; i++) { old[i].parentNode.removeChild(old[i]); }
+    var shown = 0;
+    MARKS.forEach(function (m) {
+      var left = u.valToPos(m.at, "x");
+      if (!(left >= 0 && left <= u.over.clientWidth)) { return; }
+      var el = document.createElement(m.href ? "a" : "span");
+      el.className = "mark mark-" + m.kind;
+      el.textContent = m.kind === "deploy" ? "D" : "I";
+      el.title = new Date(m.at * 1000).toISOString().replace(".000", "") + " " + m.label;
+      el.setAttribute("aria-label", el.title);
+      if (m.href) { el.href = m.href; } else { el.tabIndex = 0; }
+      el.style.left = left + "px";
+      u.over.appendChild(el);
+      shown++;
+    });
+    /* uPlot is ready after its constructor returns: note the count on the chart's entry. */
+    var chart = u.root.parentNode;
+    chart.setAttribute("data-marks", String(shown));
+    window.sloscopeCharts.forEach(function (c) { if (c.id === chart.id) { c.marks = shown; } });
+  }
 
   function width(el) { return Math.max(280, Math.min(1100, el.clientWidth || 600)); }
 
@@ -20,10 +72,14 @@
       scales: { x: { time: true }, y: yRange ? { range: yRange } : {} },
       axes: [{}, { size: 70 }],
       legend: { live: true },
+      plugins: [{ hooks: { draw: [drawLines], ready: [placeMarkers], setSize: [placeMarkers] } }],
     };
     var plot = new uPlot(opts, data, el);
     var points = data[0].length;
-    window.sloscopeCharts.push({ id: id, series: series.length, points: points });
+    window.sloscopeCharts.push({
+      id: id, series: series.length, points: points,
+      marks: el.hasAttribute("data-marks") ? Number(el.getAttribute("data-marks")) : null,
+    });
     el.setAttribute("data-series", String(series.length));
     el.setAttribute("data-points", String(points));
     return plot;
