@@ -11,11 +11,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.generate import promql
-from sloscope.generate.prometheus.plan import TIERS, SLOPlan
+from sloscope.generate.prometheus.alerts import alert_labels
+from sloscope.generate.prometheus.plan import TIERS, SLOPlan, alert_name
 from sloscope.generate.rule_tests.events import EventModel, UntestableError, event_model
 from sloscope.generate.rule_tests.series import (
     candidate_series,
@@ -49,13 +51,29 @@ def _threshold(plan: SLOPlan, row: AlertThreshold) -> float:
     return float(promql.format_number(row.factor)) * plan.budget_value
 
 
-def _expect_steady(plan: SLOPlan, ratio: float, at: int, exhausted: bool) -> Expect:
-    """Expected alerts when every window's error ratio is exactly ``ratio``."""
+def _guard_passes(plan: SLOPlan, row: AlertThreshold, per_second: float, ratio: float) -> bool:
+    """Whether both windows of ``row`` hold enough events under the plan's guard, for a
+    steady ``per_second`` events at ``ratio`` (the rules count rate × window)."""
+    guard = plan.guard
+    return all(
+        per_second * seconds >= guard.min_total and per_second * seconds * ratio >= guard.min_bad
+        for seconds in (row.long_seconds, row.short_seconds)
+    )
+
+
+def _expect_steady(
+    plan: SLOPlan, ratio: float, at: int, exhausted: bool, per_second: float
+) -> Expect:
+    """Expected alerts when every window's error ratio is exactly ``ratio`` and every
+    window sees ``per_second`` events a second."""
     values: dict[str, float | None] = {}
     for tier in TIERS:
         rows = plan.tier_rows(tier)
         if rows:
-            fires = any(ratio > _threshold(plan, row) for row in rows)
+            fires = any(
+                ratio > _threshold(plan, row) and _guard_passes(plan, row, per_second, ratio)
+                for row in rows
+            )
             values[tier] = ratio / plan.budget_value if fires else None
     if exhausted:
         remaining = 1 - ratio / plan.budget_value
@@ -142,6 +160,7 @@ class Scenario:
     interval: str
     input_series: list[dict[str, str]]
     expects: tuple[Expect, ...]
+    expr_tests: tuple[dict[str, Any], ...] = ()
 
 
 def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[Scenario]:
@@ -166,9 +185,10 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
                 name,
                 "1m",
                 synthetic_input_series([mix] * minutes, 1, events_per_minute([mix])),
-                (_expect_steady(plan, float(burn), at, exhausted),),
+                (_expect_steady(plan, float(burn), at, exhausted, events_per_minute([mix]) / 60),),
             )
         )
+        out.extend(low_traffic_scenarios(plan, model, page))
     quiet = _quiet_burn(plan, exhausted)
     mix = solve_mix(model, series, quiet * budget)
     minutes = QUIET_CHECKS[-1] // 60
@@ -177,10 +197,112 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
             _quiet_name(plan, f"a steady {float(quiet):g}x burn", quiet),
             "1m",
             synthetic_input_series([mix] * minutes, 1, events_per_minute([mix])),
-            tuple(_expect_steady(plan, float(quiet * budget), t, exhausted) for t in QUIET_CHECKS),
+            tuple(
+                _expect_steady(
+                    plan, float(quiet * budget), t, exhausted, events_per_minute([mix]) / 60
+                )
+                for t in QUIET_CHECKS
+            ),
         )
     )
     return out
+
+
+#: ``rate()`` extrapolates a window's increase by at most this much (5 samples a minute
+#: apart cover 4 of a 5m window's minutes), so a count this much below the guard is held.
+EXTRAPOLATION = 1.25
+#: A ratio this much above a threshold fires in Prometheus 2 and 3 alike.
+RATIO_MARGIN = 1.05
+
+
+def _one_bad_minute_pages(plan: SLOPlan, page: AlertThreshold, scale: int) -> bool:
+    """Whether a page row fires when ``scale`` events a minute flow for ``page``'s long
+    window and 5m, the last minute's all bad.
+
+    The error ratio over a window of ``w`` minutes is about ``1 / min(w, minutes so far)``
+    (Prometheus 3's ranges, open at the start, hold one minute less: 5% is left for
+    that); a window's events are counted as the rules count them.
+    """
+    minutes = (page.long_seconds + SETTLE) // 60
+    guard = plan.guard
+    for row in plan.tier_rows("page"):
+        spans = [min(s // 60, minutes) for s in (row.long_seconds, row.short_seconds)]
+        if max(spans) * _threshold(plan, row) * RATIO_MARGIN >= 1:
+            continue
+        if min(spans) * scale >= guard.min_total and scale >= guard.min_bad:
+            return True
+    return False
+
+
+def _held_back(plan: SLOPlan, scale: int) -> bool:
+    """Whether the guard holds back every page row on ``scale`` events a minute with one
+    bad minute, however ``rate()`` extrapolates the counts."""
+    guard = plan.guard
+    return all(
+        any(
+            scale * (s // 60) * EXTRAPOLATION < guard.min_total
+            or scale * EXTRAPOLATION < guard.min_bad
+            for s in (row.long_seconds, row.short_seconds)
+        )
+        for row in plan.tier_rows("page")
+    )
+
+
+def _alerts_test(plan: SLOPlan, at: int, fires: bool) -> dict[str, Any]:
+    """A ``promql_expr_test`` that the page alert is firing at ``at`` (or not at all).
+
+    ``ALERTS`` rather than an alert test: its labels do not carry the burn rate, which
+    Prometheus 2 and 3 compute a little apart over one bad minute.
+    """
+    name = alert_name(plan, "page")
+    labels = {
+        **plan.labels,
+        **alert_labels(plan, "page"),
+        "alertname": name,
+        "alertstate": "firing",
+    }
+    body = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return {
+        "expr": f'ALERTS{{alertname="{name}", {names.LABEL_TIER}="page"}}',
+        "eval_time": promql.window_text(at),
+        "exp_samples": [{"labels": f"ALERTS{{{body}}}", "value": 1}] if fires else [],
+    }
+
+
+def low_traffic_scenarios(plan: SLOPlan, model: EventModel, page: AlertThreshold) -> list[Scenario]:
+    """One bad minute on quiet traffic pages no one; the same minute on busy traffic does.
+
+    Steady traffic for the fastest page row's long window and 5m, whose last minute's
+    events all fail: the error ratio is the same on few events (the fewest the SLI's
+    series can carry) and on many (enough for the guard). Only under a guard, only when
+    that ratio pages without the guard, and only for page rows under a day (the rules
+    count longer windows from an average rate, which a test of an hour overstates).
+    """
+    if not plan.guard.active or any(r.long_seconds >= 86400 for r in plan.tier_rows("page")):
+        return []
+    series = candidate_series(model)
+    good, bad = solve_mix(model, series, Fraction(0)), solve_mix(model, series, Fraction(1))
+    quiet = events_per_minute([good, bad], unit=1)
+    if not _held_back(plan, quiet) or not _one_bad_minute_pages(plan, page, 10**12):
+        return []
+    guard = plan.guard
+    need = max(guard.min_total / 5, guard.min_bad) * EXTRAPOLATION * 10
+    busy = quiet * max(1, math.ceil(need / quiet))
+    at = page.long_seconds + SETTLE
+    mixes = [good] * (at // 60 - 1) + [bad]
+    return [
+        Scenario(
+            f"{plan.service.name}/{plan.slo.name}: {scale} events a minute, the last "
+            f"minute's all bad, {'pages' if fires else 'pages no one'} (the guard needs "
+            f"{promql.format_number(guard.min_total)} events and "
+            f"{promql.format_number(guard.min_bad)} bad ones a window)",
+            "1m",
+            synthetic_input_series(mixes, 1, scale),
+            (),
+            (_alerts_test(plan, at, fires),),
+        )
+        for scale, fires in ((quiet, False), (busy, True))
+    ]
 
 
 def _slice_states(
