@@ -17,7 +17,7 @@ from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.generate import promql
 from sloscope.generate.prometheus.alerts import alert_labels
-from sloscope.generate.prometheus.plan import TIERS, SLOPlan, alert_name
+from sloscope.generate.prometheus.plan import BASE_WINDOW, TIERS, SLOPlan, alert_name
 from sloscope.generate.rule_tests.events import EventModel, UntestableError, event_model
 from sloscope.generate.rule_tests.series import (
     candidate_series,
@@ -152,6 +152,14 @@ def _ceil_fraction(value: float, denominator: int = 10**6) -> Fraction:
     return Fraction(math.ceil(value * denominator), denominator)
 
 
+def _sampling(plan: SLOPlan) -> tuple[str, int]:
+    """The input series' interval and samples a minute: every minute, or every 15s when
+    an alert window is under 2m, so Prometheus 3 (ranges open at the start) finds two
+    samples for ``rate()`` in it too."""
+    shortest = min((row.short_seconds for row in plan.thresholds), default=BASE_WINDOW)
+    return ("15s", 4) if shortest < 120 else ("1m", 1)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One promtool test: its name, input series and the alerts expected at each check."""
@@ -168,6 +176,7 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
     series = candidate_series(model)
     budget = Fraction(plan.budget)
     out: list[Scenario] = []
+    interval, steps = _sampling(plan)
     page = _fastest_page(plan)
     if page is not None:
         burn = min(_ceil_fraction(float(PAGE_MARGIN) * page.factor * float(budget)), Fraction(1))
@@ -183,8 +192,8 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
         out.append(
             Scenario(
                 name,
-                "1m",
-                synthetic_input_series([mix] * minutes, 1, events_per_minute([mix])),
+                interval,
+                synthetic_input_series([mix] * minutes, steps, events_per_minute([mix])),
                 (_expect_steady(plan, float(burn), at, exhausted, events_per_minute([mix]) / 60),),
             )
         )
@@ -195,8 +204,8 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
     out.append(
         Scenario(
             _quiet_name(plan, f"a steady {float(quiet):g}x burn", quiet),
-            "1m",
-            synthetic_input_series([mix] * minutes, 1, events_per_minute([mix])),
+            interval,
+            synthetic_input_series([mix] * minutes, steps, events_per_minute([mix])),
             tuple(
                 _expect_steady(
                     plan, float(quiet * budget), t, exhausted, events_per_minute([mix]) / 60
@@ -282,7 +291,9 @@ def low_traffic_scenarios(plan: SLOPlan, model: EventModel, page: AlertThreshold
         return []
     series = candidate_series(model)
     good, bad = solve_mix(model, series, Fraction(0)), solve_mix(model, series, Fraction(1))
-    quiet = events_per_minute([good, bad], unit=1)
+    interval, steps = _sampling(plan)
+    # The fewest events a minute the series carry, a whole number in every sample.
+    quiet = events_per_minute([good, bad], unit=steps)
     if not _held_back(plan, quiet) or not _one_bad_minute_pages(plan, page, 10**12):
         return []
     guard = plan.guard
@@ -296,8 +307,8 @@ def low_traffic_scenarios(plan: SLOPlan, model: EventModel, page: AlertThreshold
             f"minute's all bad, {'pages' if fires else 'pages no one'} (the guard needs "
             f"{promql.format_number(guard.min_total)} events and "
             f"{promql.format_number(guard.min_bad)} bad ones a window)",
-            "1m",
-            synthetic_input_series(mixes, 1, scale),
+            interval,
+            synthetic_input_series(mixes, steps, scale),
             (),
             (_alerts_test(plan, at, fires),),
         )
