@@ -145,7 +145,7 @@ def run(slos: int | None = None) -> dict[str, Any]:
         ],
         "notes": [
             "same semantics on both sides: no guard, no pending time, no hysteresis, no "
-            "noise pipeline (the generated rules have none of these)",
+            "noise pipeline (rules generated without a guard have none of these)",
         ],
     }
 

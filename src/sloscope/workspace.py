@@ -458,6 +458,7 @@ class Workspace:
                 exhausted_alert=exhausted_alert,
                 dashboard_url=dashboard_url,
                 extra_labels=extra_labels,
+                policy_of=self.alert_policy_for,
             )
             text = render_rules(rules, fmt="operator" if fmt == "operator" else "rules")
             return Generated({rules_file: text}, tuple(rules.warnings))
@@ -468,6 +469,7 @@ class Workspace:
                 exhausted_alert=exhausted_alert,
                 dashboard_url=dashboard_url,
                 extra_labels=extra_labels,
+                policy_of=self.alert_policy_for,
             )
         if kind == "openslo":
             documents = generate_openslo(services)
@@ -478,7 +480,12 @@ class Workspace:
             return Generated(
                 {
                     f"{svc.name}.json": render_dashboard(
-                        generate_dashboard(svc, policies, datasource_uid=datasource_uid)
+                        generate_dashboard(
+                            svc,
+                            policies,
+                            datasource_uid=datasource_uid,
+                            policy_of=self.alert_policy_for,
+                        )
                     )
                     for svc in services
                 }

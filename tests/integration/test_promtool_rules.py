@@ -20,12 +20,12 @@ import pytest
 import yaml
 
 from sloscope.demo.spec_files import demo_specs_dir
-from sloscope.engine.windows import bundled_policies
+from sloscope.engine.windows import AlertPolicy, AlertWindow, TrafficGuard, bundled_policies
 from sloscope.generate.alertmanager import alertmanager_snippet
 from sloscope.generate.prometheus.rules import generate_rules, render_rules
 from sloscope.generate.rule_tests.document import generate_rule_tests, render_rule_tests
 from sloscope.spec.load import load_paths
-from sloscope.spec.model import Service
+from sloscope.spec.model import SLO, Service
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = bundled_policies()
@@ -38,10 +38,18 @@ SPEC_FILES = {
     "example-sloth-identity-k8s": ROOT / "examples" / "sloth" / "identity-k8s.yaml",
     "example-grouped-gateway": ROOT / "examples" / "grouped" / "gateway.yaml",
 }
+
+
+def _guarded(service: Service, slo: SLO) -> AlertPolicy:
+    """The spec's policy under sloscope.yaml's default guard, as the workspace resolves it."""
+    return replace(POLICIES[slo.alerting.policy], guard=TrafficGuard(100, 5))
+
+
 OPTIONS: dict[str, Any] = {
     "exhausted_alert": True,
     "dashboard_url": "https://grafana.example.com/d/slo?var-id={id}",
     "extra_labels": {"team": "sre"},
+    "policy_of": _guarded,
 }
 
 
@@ -111,11 +119,14 @@ def _write_pair(services: list[Service], folder: Path, **options: Any) -> Path:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("service", _slo_params())
+@pytest.mark.parametrize("guarded", [False, True], ids=["bare", "guard"])
 def test_promtool_passes_the_generated_tests_of_every_demo_and_example_slo(
-    service: Service, tmp_path: Path
+    service: Service, guarded: bool, tmp_path: Path
 ) -> None:
+    """Bare (the SRE workbook's rules) and under the default guard, whose tests add a
+    quiet and a busy minute of failures where the guard changes the outcome."""
     promtool = _tool("promtool", "prometheus")
-    tests = _write_pair([service], tmp_path)
+    tests = _write_pair([service], tmp_path, **({"policy_of": _guarded} if guarded else {}))
     result = _run([promtool, "test", "rules", tests.name], tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "SUCCESS" in result.stdout
@@ -164,3 +175,28 @@ def test_amtool_accepts_the_alertmanager_snippet_in_a_full_config(tmp_path: Path
     assert "SUCCESS" in result.stdout
     assert " - 1 inhibit rules" in result.stdout
     assert " - 3 receivers" in result.stdout
+
+
+FAST = AlertPolicy(
+    "fast",
+    (AlertWindow("page", 2, 3600, 60), AlertWindow("ticket", 10, 86400, 7200)),
+)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("guard", [TrafficGuard(), TrafficGuard(100, 5)], ids=["bare", "guard"])
+def test_a_1m_short_window_alerts_and_its_generated_tests_pass(
+    guard: TrafficGuard, tmp_path: Path
+) -> None:
+    """An event SLI's 1h/1m page row alerts (one owner decides, as for the dashboards);
+    its tests sample every 15s so a 1m ``rate()`` has samples in Prometheus 2 and 3."""
+    promtool = _tool("promtool", "prometheus")
+    [checkout] = _services("demo-checkout")
+    service = replace(checkout, slos=(checkout.slos[0],))
+    tests = _write_pair([service], tmp_path, policy_of=lambda svc, slo: replace(FAST, guard=guard))
+    assert "ratio_rate1m" in (tmp_path / "rules.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(tests.read_text(encoding="utf-8"))
+    assert {t["interval"] for t in doc["tests"]} == {"15s"}
+    assert any("all bad" in t["name"] for t in doc["tests"]) == guard.active
+    result = _run([promtool, "test", "rules", tests.name], tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -2,19 +2,24 @@
 
 ``sloscope tune --write`` adds one ``alert_policies`` entry per changed SLO
 (``tuned-<service>-<slo>``) and points the SLO at it under ``alerting.slos``, keeping
-every other setting of the file, and the entry's ``depends_on``. The file is rewritten
-from its parsed data, so YAML comments and key order are not kept: the previous file
-is saved beside it as ``sloscope.yaml.bak``.
+every other setting of the file, and the entry's ``depends_on``. The file is edited as a
+YAML round trip (``ruamel.yaml``): its comments, key order, quoting and flow-style lists
+stay as written, only block indentation is normalised (2 spaces, lists indented under
+their key). The previous file is saved beside it as ``sloscope.yaml.bak``.
 """
 
 from __future__ import annotations
 
+import io
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from sloscope.alerting.tune import Proposal
 from sloscope.engine.windows import AlertPolicy
@@ -41,21 +46,38 @@ def policy_document(policy: AlertPolicy) -> dict[str, Any]:
     return doc
 
 
-def merge_tuned(data: dict[str, Any], proposals: Sequence[Proposal]) -> dict[str, Any]:
-    """``data`` (a parsed sloscope.yaml) with the proposals' policies and SLO entries."""
-    merged = dict(data)
+def merge_tuned(data: MutableMapping[str, Any], proposals: Sequence[Proposal]) -> None:
+    """Add the proposals' policies and SLO entries to ``data`` (a parsed sloscope.yaml),
+    in place, so a round-trip document keeps the comments of what it does not change."""
     names = {p.proposed.name for p in proposals}
-    policies = [p for p in merged.get("alert_policies") or [] if p.get("name") not in names]
-    policies += [policy_document(p.proposed) for p in proposals]
-    merged["alert_policies"] = policies
-    alerting = dict(merged.get("alerting") or {})
-    entries = [dict(e) for e in alerting.get("slos") or []]
+    policies = data.get("alert_policies")
+    if not isinstance(policies, list):
+        policies = data["alert_policies"] = []
+    # A policy tuned before is replaced where it stands: the list keeps its comments.
+    where = {
+        entry.get("name"): index
+        for index, entry in enumerate(policies)
+        if isinstance(entry, Mapping) and entry.get("name") in names
+    }
     for proposal in proposals:
+        document = policy_document(proposal.proposed)
+        if proposal.proposed.name in where:
+            policies[where[proposal.proposed.name]] = document
+        else:
+            policies.append(document)
+    alerting = data.get("alerting")
+    if not isinstance(alerting, MutableMapping):
+        alerting = data["alerting"] = {}
+    entries = alerting.get("slos")
+    if not isinstance(entries, list):
+        entries = alerting["slos"] = []
+    for proposal in proposals:
+        wanted = (proposal.service, proposal.slo)
         entry = next(
             (
                 e
                 for e in entries
-                if (e.get("service"), e.get("slo")) == (proposal.service, proposal.slo)
+                if isinstance(e, MutableMapping) and (e.get("service"), e.get("slo")) == wanted
             ),
             None,
         )
@@ -64,14 +86,22 @@ def merge_tuned(data: dict[str, Any], proposals: Sequence[Proposal]) -> dict[str
             entries.append(entry)
         entry["policy"] = proposal.proposed.name
         entry.pop("guard", None)  # the tuned policy carries its guard
-    alerting["slos"] = entries
-    merged["alerting"] = alerting
-    return merged
 
 
 def tuned_snippet(proposals: Sequence[Proposal]) -> str:
     """The settings to add by hand, as YAML text."""
-    return yaml.safe_dump(merge_tuned({}, proposals), sort_keys=False, width=100)
+    data: dict[str, Any] = {}
+    merge_tuned(data, proposals)
+    return yaml.safe_dump(data, sort_keys=False, width=100)
+
+
+def _round_trip() -> YAML:
+    """A YAML reader/writer that keeps comments, key order and quoting."""
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 100
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return rt
 
 
 def write_tuned_config(path: Path, proposals: Sequence[Proposal]) -> Path:
@@ -80,16 +110,20 @@ def write_tuned_config(path: Path, proposals: Sequence[Proposal]) -> Path:
     The previous file is kept as ``<name>.bak``. Raises :class:`ConfigError` when the
     file cannot be read or written.
     """
-    data: dict[str, Any] = {}
+    rt = _round_trip()
     try:
+        data: Any = CommentedMap()
         if path.exists():
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if loaded is not None and not isinstance(loaded, dict):
+            loaded = rt.load(path.read_text(encoding="utf-8"))
+            if loaded is not None and not isinstance(loaded, MutableMapping):
                 raise ConfigError(f"{path}: the config must be a mapping of settings")
-            data = loaded or {}
+            if loaded is not None:
+                data = loaded
             shutil.copyfile(path, path.with_name(path.name + ".bak"))
-        text = yaml.safe_dump(merge_tuned(data, proposals), sort_keys=False, width=100)
-        path.write_text(text, encoding="utf-8")
-    except (OSError, yaml.YAMLError) as exc:
+        merge_tuned(data, proposals)
+        out = io.StringIO()
+        rt.dump(data, out)
+        path.write_text(out.getvalue(), encoding="utf-8")
+    except (OSError, YAMLError) as exc:
         raise ConfigError(f"{path}: cannot update it: {exc}") from None
     return path

@@ -66,7 +66,7 @@ from sloscope.generate.grafana.text import (
     markdown_literal,
     promql_selector,
 )
-from sloscope.generate.prometheus.plan import policy_for
+from sloscope.generate.prometheus.plan import PolicyOf, policy_for
 from sloscope.spec.model import Service
 
 #: The classic dashboard JSON model version written (Grafana 10.4+ reads it unchanged).
@@ -141,6 +141,7 @@ def generate_dashboard(
     *,
     datasource_uid: str | None = None,
     title_prefix: str = "SLOs / ",
+    policy_of: PolicyOf | None = None,
 ) -> dict[str, Any]:
     """The Grafana dashboard of one service, as a JSON-ready dict.
 
@@ -148,9 +149,13 @@ def generate_dashboard(
     always known); each SLO's ``alerting.policy`` picks its alert rows and burn factors.
     ``datasource_uid``: the Prometheus datasource the ``datasource`` variable selects by
     default (Grafana's default datasource when None). Raises :class:`ConfigError` when an
-    SLO names an alert policy that is not defined.
+    SLO names an alert policy that is not defined. ``policy_of`` picks each SLO's policy
+    as the rules do (:func:`~sloscope.generate.prometheus.plan.plan_slo`).
     """
-    resolved = [(slo, policy_for(slo, service, policies)) for slo in service.slos]
+    resolved = [
+        (slo, policy_of(service, slo) if policy_of else policy_for(slo, service, policies))
+        for slo in service.slos
+    ]
     layout = Layout()
     # "$slo" is the one variable in a query: Grafana expands it to a regex of the chosen SLOs.
     chosen = (conv.LABEL_SLO, "=~", "$slo")

@@ -41,8 +41,9 @@ from sloscope.generate.grafana.text import (
     sli_text,
     slo_window_text,
 )
+from sloscope.generate.prometheus.plan import recorded_windows, row_left_out
 from sloscope.spec.durations import format_duration
-from sloscope.spec.model import SLO, CalendarWindow, Service, TimeslicesSLI
+from sloscope.spec.model import SLO, CalendarWindow, Service
 
 
 @dataclass(frozen=True)
@@ -66,23 +67,17 @@ class _Alerting:
 
 
 def _alerting(slo: SLO, policy: AlertPolicy) -> _Alerting:
-    """The SLO's alert rows with their factors for its own window, and its alert windows."""
-    slice_seconds = slo.sli.slice_seconds if isinstance(slo.sli, TimeslicesSLI) else 0
-    lookbacks = tuple(w for w in policy.lookbacks if w >= slice_seconds)
+    """The SLO's alert rows with their factors for its own window, and its alert windows:
+    which rows alert is the rules' decision (:func:`row_left_out`), taken once."""
+    recorded = set(recorded_windows(slo, policy))
+    lookbacks = tuple(w for w in policy.lookbacks if w in recorded)
     if not slo.alerting.enabled:
         return _Alerting((), lookbacks)
-    table: list[tuple[AlertThreshold, str]] = []
-    for row in alert_thresholds(policy, slo.window.nominal_seconds):
-        left_out = ""
-        if not row.can_fire(slo.objective):
-            left_out = (
-                f"never fires: a {percent_text(slo.objective)}% SLO burns at most "
-                f"{number_text(1 / slo.error_budget)}"
-            )
-        elif row.short_seconds < slice_seconds:
-            left_out = "no alert: its short window holds no whole time slice"
-        table.append((row, left_out))
-    return _Alerting(tuple(table), lookbacks)
+    table = tuple(
+        (row, row_left_out(slo, row))
+        for row in alert_thresholds(policy, slo.window.nominal_seconds)
+    )
+    return _Alerting(table, lookbacks)
 
 
 def _burn_legend(window: int, rows: Sequence[AlertThreshold]) -> str:

@@ -36,9 +36,11 @@ Per SLO, in rule groups named by :mod:`sloscope.conventions` (one group per SLO 
 ``sloscope-<id>-alerts``
     ``SLOErrorBudgetBurnPage`` and ``SLOErrorBudgetBurnTicket`` from the SLO's alert
     policy: a row fires while both its long and short error ratios are above
-    ``factor × budget``, rows of one tier are joined with ``or``. The alert's value is
-    the burn rate over the long window of the first row that fires. Optionally
-    ``SLOErrorBudgetExhausted``.
+    ``factor × budget``, rows of one tier are joined with ``or``. Under a low-traffic
+    guard each of a row's windows must also hold ``min_total`` events and ``min_bad``
+    bad ones (recorded rate × window length), per group of a grouped SLO. The alert's
+    value is the burn rate over the long window of the first row that fires.
+    Optionally ``SLOErrorBudgetExhausted``.
 
 Calendar windows (``month``) are recorded as their nominal rolling window (30d), the
 length the burn factors use too; Prometheus has no calendar ranges.

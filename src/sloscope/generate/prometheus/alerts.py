@@ -1,7 +1,8 @@
 """Alert rules of one SLO: multi-window burn-rate alerts per tier and the exhausted alert.
 
-A row fires while both its long and short error ratios are above ``factor × budget``;
-rows of one tier are joined with ``or``.
+A row fires while both its long and short error ratios are above ``factor × budget``
+and, under the low-traffic guard, both windows hold enough events; rows of one tier are
+joined with ``or``.
 """
 
 from __future__ import annotations
@@ -24,13 +25,44 @@ from sloscope.spec.model import CalendarWindow
 EXHAUSTED_FOR = "5m"
 
 
+def _windowless(condition: str) -> str:
+    """A condition over one window's recorded series, without the window label, so the
+    conditions of a row's two windows match on the SLO's (and its group's) labels."""
+    return f"max without ({names.LABEL_WINDOW}) ({condition})"
+
+
+def guard_conditions(plan: SLOPlan, seconds: int) -> list[str]:
+    """The low-traffic guard over one window: at least ``min_total`` events and
+    ``min_bad`` bad events in it (none when the plan's guard is the zero one).
+
+    Events are the window's recorded rate × its length, what ``increase()`` over the
+    window is; each group of a grouped SLO is held to the guard on its own counts, as
+    ``evaluate`` holds it.
+    """
+    guard = plan.guard
+    out = []
+    for minimum, metric in (
+        (guard.min_total, names.total_rate(seconds)),
+        (guard.min_bad, names.error_rate(seconds)),
+    ):
+        if minimum > 0:
+            out.append(
+                _windowless(
+                    f"{plan.selector(metric)} * {seconds} >= {promql.format_number(minimum)}"
+                )
+            )
+    return out
+
+
 def _row_condition(plan: SLOPlan, row: AlertThreshold) -> str:
     threshold = f"({promql.format_number(row.factor)} * {plan.budget})"
+    windows = (row.long_seconds, row.short_seconds)
     parts = [
-        f"max without ({names.LABEL_WINDOW}) "
-        f"({plan.selector(names.error_ratio(seconds))} > {threshold})"
-        for seconds in (row.long_seconds, row.short_seconds)
+        _windowless(f"{plan.selector(names.error_ratio(seconds))} > {threshold}")
+        for seconds in windows
     ]
+    # The burn conditions first: ``and`` keeps the left side's value, the long burn.
+    parts += [cond for seconds in windows for cond in guard_conditions(plan, seconds)]
     return "(\n  " + "\n  and\n  ".join(parts) + "\n)"
 
 
@@ -39,8 +71,16 @@ def alert_expression(plan: SLOPlan, tier: AlertSeverity) -> str:
     rows = plan.tier_rows(tier)
     conditions = "\nor\n".join(_row_condition(plan, row) for row in rows)
     body = "\n".join("  " + line for line in conditions.splitlines())
+    guard = ""
+    if plan.guard.active:
+        guard = (
+            "# Low-traffic guard: each of the row's windows holds at least "
+            f"{promql.format_number(plan.guard.min_total)} events and "
+            f"{promql.format_number(plan.guard.min_bad)} bad ones.\n"
+        )
     return (
         "# Fires while a row's long and short error ratios both exceed factor × budget.\n"
+        f"{guard}"
         "# The value is the burn rate: the long window's error ratio ÷ the error budget.\n"
         f"(\n{body}\n)\n/ {plan.budget}"
     )
@@ -55,6 +95,17 @@ def _condition_text(rows: Iterable[AlertThreshold]) -> str:
         for row in rows
     ]
     return "; or ".join(parts)
+
+
+def _guard_text(plan: SLOPlan) -> str:
+    """`` (each window holding at least 100 events and 5 bad ones)`` under a guard."""
+    guard = plan.guard
+    if not guard.active:
+        return ""
+    return (
+        f" (each window holding at least {promql.format_number(guard.min_total)} events "
+        f"and {promql.format_number(guard.min_bad)} bad ones)"
+    )
 
 
 def _objective_text(plan: SLOPlan) -> str:
@@ -115,7 +166,7 @@ def alert_annotations(
             f"SLO {who} ({_objective_text(plan)}) burns its error budget "
             "{{ $value | humanize }}x as fast as the window allows (over the alert's long "
             f"window). The {tier} alert fires while "
-            f"{_condition_text(plan.tier_rows(tier))}."
+            f"{_condition_text(plan.tier_rows(tier))}{_guard_text(plan)}."
         )
     out = {"summary": summary, "description": description}
     alerting = plan.slo.alerting

@@ -7,19 +7,23 @@ promtool tests and the dashboards all read the same plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold, alert_thresholds
-from sloscope.engine.windows import AlertPolicy, AlertSeverity, bundled_policies
+from sloscope.engine.windows import AlertPolicy, AlertSeverity, TrafficGuard, bundled_policies
 from sloscope.errors import ConfigError, Problem, SpecError
 from sloscope.generate import promql
-from sloscope.spec.model import SLO, Service, TimeslicesSLI
+from sloscope.spec.model import SLO, PromQLSLI, Service, TimeslicesSLI
 from sloscope.spec.outputs import LABEL_HINT, label_name_problem, output_problems
 
 #: Every SLO records its 5m rates: the base the long windows are summed from.
 BASE_WINDOW = 300
+
+#: Which alert policy, low-traffic guard resolved, an SLO's rules follow (the workspace's
+#: ``alert_policy_for``, which ``evaluate`` follows too).
+PolicyOf = Callable[[Service, SLO], AlertPolicy]
 
 TIERS: tuple[AlertSeverity, ...] = ("page", "ticket")
 ALERT_NAMES: Mapping[AlertSeverity, str] = {
@@ -34,7 +38,8 @@ class SLOPlan:
 
     ``thresholds`` holds the alert rows that can fire, in policy order; ``skipped`` says
     why the others were left out. ``alerting`` is False when the SLO's alerting is
-    disabled (its rules are still recorded).
+    disabled (its rules are still recorded). ``guard`` is the low-traffic guard the alert
+    rules carry (:func:`rule_guard`; the zero guard when they carry none).
     """
 
     service: Service
@@ -48,6 +53,7 @@ class SLOPlan:
     budget: str
     labels: Mapping[str, str]
     alerting: bool
+    guard: TrafficGuard = field(default_factory=TrafficGuard)
 
     @property
     def budget_value(self) -> float:
@@ -98,47 +104,96 @@ def _check_outputs(service: Service, slo: SLO) -> None:
         raise SpecError(problems)
 
 
+def row_left_out(slo: SLO, row: AlertThreshold) -> str:
+    """Why an alert row of ``slo`` gets no alert ("" when it gets one).
+
+    The one rule the alert rules, their promtool tests and the dashboards follow: a row
+    whose factor is at or above the SLO's highest burn rate can never fire, and a
+    time-slice SLI's row whose short window holds no whole slice cannot be judged. An
+    event SLI's row alerts whatever its short window (1m too), as ``evaluate`` pages on
+    it; such a window needs a scrape interval of half the window or less to hold two
+    samples for ``rate()``.
+    """
+    if not row.can_fire(slo.objective):
+        highest = promql.format_number(1 / slo.error_budget)
+        percent = promql.format_number(slo.objective * 100)
+        return f"it can never fire, a {percent}% SLO burns at most {highest}x"
+    if isinstance(slo.sli, TimeslicesSLI) and row.short_seconds < slo.sli.slice_seconds:
+        return (
+            "its short window holds no whole "
+            f"{promql.window_text(slo.sli.slice_seconds)} time slice"
+        )
+    return ""
+
+
+def recorded_windows(slo: SLO, policy: AlertPolicy) -> tuple[int, ...]:
+    """The windows whose rates and ratios the rules record for ``slo``, shortest first:
+    the 5m base, the SLO window and every alert window, for a time-slice SLI only those
+    that hold a whole slice."""
+    windows = {BASE_WINDOW, slo.window.nominal_seconds, *policy.lookbacks}
+    if isinstance(slo.sli, TimeslicesSLI):
+        slice_seconds = slo.sli.slice_seconds
+        windows = {w for w in windows if w >= slice_seconds}
+    return tuple(sorted(windows))
+
+
+def rule_guard(slo: SLO, policy: AlertPolicy) -> TrafficGuard:
+    """The low-traffic guard the alert rules of ``slo`` carry: the policy's, when the SLI
+    counts events the rules record (bad and total rates).
+
+    The zero guard (none) for a time-slice SLI, whose counts are slices (the engine
+    guards events only), for an ``error_ratio``-only PromQL SLI, which records no counts
+    (see :func:`guard_note`), and for a policy without a guard or with the zero one.
+    """
+    guard = policy.guard or TrafficGuard()
+    sli = slo.sli
+    if isinstance(sli, TimeslicesSLI) or (isinstance(sli, PromQLSLI) and sli.total is None):
+        return TrafficGuard()
+    return guard
+
+
+def guard_note(service: Service, slo: SLO, policy: AlertPolicy) -> str:
+    """Why the rules leave out an active guard of the policy ("" when they carry it)."""
+    if policy.guard is None or not policy.guard.active:
+        return ""
+    if isinstance(slo.sli, PromQLSLI) and slo.sli.total is None:
+        return (
+            f"{service.name}/{slo.name}: its alerts have no low-traffic guard: an "
+            "error_ratio PromQL SLI records no event counts (write total: and bad: or good:)"
+        )
+    return ""
+
+
 def plan_slo(
     service: Service,
     slo: SLO,
     policies: Mapping[str, AlertPolicy],
     extra_labels: Mapping[str, str] | None = None,
+    policy_of: PolicyOf | None = None,
 ) -> SLOPlan:
-    """Decide the windows, alert rows and labels of one SLO.
+    """Decide the windows, alert rows, guard and labels of one SLO.
 
-    Raises :class:`ConfigError` for an unknown alert policy and :class:`SpecError` for
-    labels Prometheus cannot carry.
+    ``policy_of`` picks the SLO's policy with its guard resolved (the workspace's, as
+    ``evaluate`` does); without it the spec's ``alerting.policy`` from ``policies``, with
+    the table's own guard (none for the bundled tables). Raises :class:`ConfigError` for
+    an unknown alert policy and :class:`SpecError` for labels Prometheus cannot carry.
     """
-    policy = policy_for(slo, service, policies)
+    policy = policy_of(service, slo) if policy_of else policy_for(slo, service, policies)
     _check_outputs(service, slo)
     slo_id = names.slo_id(service.name, slo.name)
     slo_window = slo.window.nominal_seconds
     skipped: list[str] = []
-    min_window = BASE_WINDOW
-    if isinstance(slo.sli, TimeslicesSLI):
-        min_window = slo.sli.slice_seconds
     usable: list[AlertThreshold] = []
     for row in alert_thresholds(policy, slo_window):
-        what = (
-            f"{service.name}/{slo.name}: {row.severity} row {row.window.long_label}/"
-            f"{row.window.short_label} (factor {promql.format_number(row.factor)})"
-        )
-        if not row.can_fire(slo.objective):
-            highest = promql.format_number(1 / slo.error_budget)
-            percent = promql.format_number(slo.objective * 100)
+        left_out = row_left_out(slo, row)
+        if left_out:
             skipped.append(
-                f"{what} left out: it can never fire, a {percent}% SLO burns at most {highest}x"
-            )
-        elif row.short_seconds < min_window:
-            skipped.append(
-                f"{what} left out: its short window holds no whole "
-                f"{promql.window_text(min_window)} time slice"
+                f"{service.name}/{slo.name}: {row.severity} row {row.window.long_label}/"
+                f"{row.window.short_label} (factor {promql.format_number(row.factor)}) "
+                f"left out: {left_out}"
             )
         else:
             usable.append(row)
-    windows = {BASE_WINDOW, slo_window, *policy.lookbacks}
-    if isinstance(slo.sli, TimeslicesSLI):
-        windows = {w for w in windows if w >= min_window}
     labels = {
         **service.labels,
         **slo.labels,
@@ -154,11 +209,12 @@ def plan_slo(
         policy=policy,
         thresholds=tuple(usable),
         skipped=tuple(skipped),
-        windows=tuple(sorted(windows)),
+        windows=recorded_windows(slo, policy),
         slo_window=slo_window,
         budget=promql.format_number(slo.error_budget),
         labels=dict(sorted(labels.items())),
         alerting=slo.alerting.enabled,
+        guard=rule_guard(slo, policy),
     )
 
 
@@ -183,10 +239,12 @@ def plans(
     services: Iterable[Service],
     policies: Mapping[str, AlertPolicy],
     extra_labels: Mapping[str, str] | None = None,
+    policy_of: PolicyOf | None = None,
 ) -> list[SLOPlan]:
-    """Plans of every SLO, services sorted by name, SLOs in spec order."""
+    """Plans of every SLO, services sorted by name, SLOs in spec order (see
+    :func:`plan_slo` for ``policy_of``)."""
     out: list[SLOPlan] = []
     for service in sorted(services, key=lambda s: s.name):
         for slo in service.slos:
-            out.append(plan_slo(service, slo, policies, extra_labels))
+            out.append(plan_slo(service, slo, policies, extra_labels, policy_of))
     return out

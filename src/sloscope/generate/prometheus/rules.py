@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sloscope.engine.windows import AlertPolicy
 from sloscope.generate.prometheus.alerts import DASHBOARD_PLACEHOLDERS, alert_group, dashboard_link
-from sloscope.generate.prometheus.plan import check_extra_labels, plans
+from sloscope.generate.prometheus.plan import PolicyOf, check_extra_labels, guard_note, plans
 from sloscope.generate.prometheus.recording import meta_group, recording_groups
 from sloscope.generate.yaml_text import dump_yaml
 from sloscope.spec.model import Service
@@ -39,6 +39,7 @@ def generate_rules(
     exhausted_alert: bool = False,
     dashboard_url: str | None = None,
     extra_labels: Mapping[str, str] | None = None,
+    policy_of: PolicyOf | None = None,
 ) -> RulesDocument:
     """The Prometheus rules document (``{"groups": [...]}``) of every SLO of ``services``.
 
@@ -46,7 +47,10 @@ def generate_rules(
     always known). ``dashboard_url`` is a template for the ``dashboard`` annotation of SLOs
     whose spec names none: ``{service}``, ``{slo}``, ``{id}`` and ``{dashboard_uid}`` are
     replaced (:func:`~sloscope.generate.prometheus.alerts.dashboard_link`).
-    ``extra_labels`` go on every recorded series and alert.
+    ``extra_labels`` go on every recorded series and alert. ``policy_of`` picks each
+    SLO's policy with its low-traffic guard resolved, as ``evaluate`` does (the
+    workspace passes its own); without it, the spec's ``alerting.policy`` with the
+    table's own guard (none for the bundled tables: the SRE workbook's rules as written).
 
     Raises :class:`ConfigError` for an unknown alert policy, a bad ``dashboard_url`` or
     extra labels Prometheus cannot carry.
@@ -57,13 +61,16 @@ def generate_rules(
         dashboard_link(dashboard_url, dict.fromkeys(DASHBOARD_PLACEHOLDERS, ""))
     groups: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for plan in plans(services, policies, extra_labels):
+    for plan in plans(services, policies, extra_labels, policy_of):
         groups.extend(recording_groups(plan))
         groups.append(meta_group(plan))
         if not plan.alerting:
             warnings.append(f"{plan.service.name}/{plan.slo.name}: alerting disabled, no alerts")
             continue
         warnings.extend(plan.skipped)
+        note = guard_note(plan.service, plan.slo, plan.policy)
+        if note:
+            warnings.append(note)
         alerts = alert_group(plan, exhausted_alert, dashboard_url)
         if alerts is not None:
             groups.append(alerts)

@@ -8,6 +8,11 @@ selectors of a PromQL SLI):
     A steady burn of 1.1 × the factor of the fastest page row (the one with the shortest
     long window; 14.784 for a 28d SLO's 13.44), so strictly above it. At ``long window +
     5m`` (both windows full) the page alert fires; every other alert is asserted too.
+*low traffic* (under a low-traffic guard)
+    Traffic for the page row's long window and 5m whose last minute fails entirely: on
+    the fewest events the SLI's series can carry the guard holds the page back, on
+    enough events for the guard the same error ratio pages. Generated only when that
+    ratio pages without the guard (see :func:`~.scenarios.low_traffic_scenarios`).
 *quiet*
     A steady 1x burn (the budget lasts exactly the window) for a day, checked every 6h.
     No page fires. A row whose factor is below 1 *does* fire, and the test says so: the
@@ -36,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sloscope.engine.windows import AlertPolicy
-from sloscope.generate.prometheus.plan import SLOPlan, plans
+from sloscope.generate.prometheus.plan import PolicyOf, SLOPlan, plans
 from sloscope.generate.prometheus.rules import generate_rules
 from sloscope.generate.rule_tests.events import UntestableError, event_model
 from sloscope.generate.rule_tests.expected import expected_alert_tests
@@ -59,19 +64,23 @@ def _slo_tests(plan: SLOPlan, exhausted: bool, dashboard_url: str | None) -> lis
         scenarios = slice_scenarios(plan, sli, exhausted)
     else:
         scenarios = steady_scenarios(plan, event_model(sli), exhausted)
-    return [
-        {
+    out: list[dict[str, Any]] = []
+    for scenario in scenarios:
+        test: dict[str, Any] = {
             "name": scenario.name,
             "interval": scenario.interval,
             "input_series": scenario.input_series,
-            "alert_rule_test": [
-                test
-                for expect in scenario.expects
-                for test in expected_alert_tests(plan, expect, dashboard_url)
-            ],
         }
-        for scenario in scenarios
-    ]
+        if scenario.expects:
+            test["alert_rule_test"] = [
+                check
+                for expect in scenario.expects
+                for check in expected_alert_tests(plan, expect, dashboard_url)
+            ]
+        if scenario.expr_tests:
+            test["promql_expr_test"] = list(scenario.expr_tests)
+        out.append(test)
+    return out
 
 
 def generate_rule_tests(
@@ -82,6 +91,7 @@ def generate_rule_tests(
     exhausted_alert: bool = False,
     dashboard_url: str | None = None,
     extra_labels: Mapping[str, str] | None = None,
+    policy_of: PolicyOf | None = None,
 ) -> RuleTestsDocument:
     """A ``promtool test rules`` document for the rules :func:`generate_rules` writes.
 
@@ -97,11 +107,12 @@ def generate_rule_tests(
         exhausted_alert=exhausted_alert,
         dashboard_url=dashboard_url,
         extra_labels=extra_labels,
+        policy_of=policy_of,
     )
     tests: list[dict[str, Any]] = []
     warnings: list[str] = []
     slices = False
-    for plan in plans(services, policies, extra_labels):
+    for plan in plans(services, policies, extra_labels, policy_of):
         if not plan.alerting or not plan.thresholds:
             continue
         try:

@@ -11,11 +11,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from sloscope import conventions as names
 from sloscope.engine.burn import AlertThreshold
 from sloscope.generate import promql
-from sloscope.generate.prometheus.plan import TIERS, SLOPlan
+from sloscope.generate.prometheus.alerts import alert_labels
+from sloscope.generate.prometheus.plan import BASE_WINDOW, TIERS, SLOPlan, alert_name
 from sloscope.generate.rule_tests.events import EventModel, UntestableError, event_model
 from sloscope.generate.rule_tests.series import (
     candidate_series,
@@ -49,13 +51,29 @@ def _threshold(plan: SLOPlan, row: AlertThreshold) -> float:
     return float(promql.format_number(row.factor)) * plan.budget_value
 
 
-def _expect_steady(plan: SLOPlan, ratio: float, at: int, exhausted: bool) -> Expect:
-    """Expected alerts when every window's error ratio is exactly ``ratio``."""
+def _guard_passes(plan: SLOPlan, row: AlertThreshold, per_second: float, ratio: float) -> bool:
+    """Whether both windows of ``row`` hold enough events under the plan's guard, for a
+    steady ``per_second`` events at ``ratio`` (the rules count rate × window)."""
+    guard = plan.guard
+    return all(
+        per_second * seconds >= guard.min_total and per_second * seconds * ratio >= guard.min_bad
+        for seconds in (row.long_seconds, row.short_seconds)
+    )
+
+
+def _expect_steady(
+    plan: SLOPlan, ratio: float, at: int, exhausted: bool, per_second: float
+) -> Expect:
+    """Expected alerts when every window's error ratio is exactly ``ratio`` and every
+    window sees ``per_second`` events a second."""
     values: dict[str, float | None] = {}
     for tier in TIERS:
         rows = plan.tier_rows(tier)
         if rows:
-            fires = any(ratio > _threshold(plan, row) for row in rows)
+            fires = any(
+                ratio > _threshold(plan, row) and _guard_passes(plan, row, per_second, ratio)
+                for row in rows
+            )
             values[tier] = ratio / plan.budget_value if fires else None
     if exhausted:
         remaining = 1 - ratio / plan.budget_value
@@ -134,6 +152,14 @@ def _ceil_fraction(value: float, denominator: int = 10**6) -> Fraction:
     return Fraction(math.ceil(value * denominator), denominator)
 
 
+def _sampling(plan: SLOPlan) -> tuple[str, int]:
+    """The input series' interval and samples a minute: every minute, or every 15s when
+    an alert window is under 2m, so Prometheus 3 (ranges open at the start) finds two
+    samples for ``rate()`` in it too."""
+    shortest = min((row.short_seconds for row in plan.thresholds), default=BASE_WINDOW)
+    return ("15s", 4) if shortest < 120 else ("1m", 1)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One promtool test: its name, input series and the alerts expected at each check."""
@@ -142,6 +168,7 @@ class Scenario:
     interval: str
     input_series: list[dict[str, str]]
     expects: tuple[Expect, ...]
+    expr_tests: tuple[dict[str, Any], ...] = ()
 
 
 def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[Scenario]:
@@ -149,6 +176,7 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
     series = candidate_series(model)
     budget = Fraction(plan.budget)
     out: list[Scenario] = []
+    interval, steps = _sampling(plan)
     page = _fastest_page(plan)
     if page is not None:
         burn = min(_ceil_fraction(float(PAGE_MARGIN) * page.factor * float(budget)), Fraction(1))
@@ -164,23 +192,128 @@ def steady_scenarios(plan: SLOPlan, model: EventModel, exhausted: bool) -> list[
         out.append(
             Scenario(
                 name,
-                "1m",
-                synthetic_input_series([mix] * minutes, 1, events_per_minute([mix])),
-                (_expect_steady(plan, float(burn), at, exhausted),),
+                interval,
+                synthetic_input_series([mix] * minutes, steps, events_per_minute([mix])),
+                (_expect_steady(plan, float(burn), at, exhausted, events_per_minute([mix]) / 60),),
             )
         )
+        out.extend(low_traffic_scenarios(plan, model, page))
     quiet = _quiet_burn(plan, exhausted)
     mix = solve_mix(model, series, quiet * budget)
     minutes = QUIET_CHECKS[-1] // 60
     out.append(
         Scenario(
             _quiet_name(plan, f"a steady {float(quiet):g}x burn", quiet),
-            "1m",
-            synthetic_input_series([mix] * minutes, 1, events_per_minute([mix])),
-            tuple(_expect_steady(plan, float(quiet * budget), t, exhausted) for t in QUIET_CHECKS),
+            interval,
+            synthetic_input_series([mix] * minutes, steps, events_per_minute([mix])),
+            tuple(
+                _expect_steady(
+                    plan, float(quiet * budget), t, exhausted, events_per_minute([mix]) / 60
+                )
+                for t in QUIET_CHECKS
+            ),
         )
     )
     return out
+
+
+#: ``rate()`` extrapolates a window's increase by at most this much (5 samples a minute
+#: apart cover 4 of a 5m window's minutes), so a count this much below the guard is held.
+EXTRAPOLATION = 1.25
+#: A ratio this much above a threshold fires in Prometheus 2 and 3 alike.
+RATIO_MARGIN = 1.05
+
+
+def _one_bad_minute_pages(plan: SLOPlan, page: AlertThreshold, scale: int) -> bool:
+    """Whether a page row fires when ``scale`` events a minute flow for ``page``'s long
+    window and 5m, the last minute's all bad.
+
+    The error ratio over a window of ``w`` minutes is about ``1 / min(w, minutes so far)``
+    (Prometheus 3's ranges, open at the start, hold one minute less: 5% is left for
+    that); a window's events are counted as the rules count them.
+    """
+    minutes = (page.long_seconds + SETTLE) // 60
+    guard = plan.guard
+    for row in plan.tier_rows("page"):
+        spans = [min(s // 60, minutes) for s in (row.long_seconds, row.short_seconds)]
+        if max(spans) * _threshold(plan, row) * RATIO_MARGIN >= 1:
+            continue
+        if min(spans) * scale >= guard.min_total and scale >= guard.min_bad:
+            return True
+    return False
+
+
+def _held_back(plan: SLOPlan, scale: int) -> bool:
+    """Whether the guard holds back every page row on ``scale`` events a minute with one
+    bad minute, however ``rate()`` extrapolates the counts."""
+    guard = plan.guard
+    return all(
+        any(
+            scale * (s // 60) * EXTRAPOLATION < guard.min_total
+            or scale * EXTRAPOLATION < guard.min_bad
+            for s in (row.long_seconds, row.short_seconds)
+        )
+        for row in plan.tier_rows("page")
+    )
+
+
+def _alerts_test(plan: SLOPlan, at: int, fires: bool) -> dict[str, Any]:
+    """A ``promql_expr_test`` that the page alert is firing at ``at`` (or not at all).
+
+    ``ALERTS`` rather than an alert test: its labels do not carry the burn rate, which
+    Prometheus 2 and 3 compute a little apart over one bad minute.
+    """
+    name = alert_name(plan, "page")
+    labels = {
+        **plan.labels,
+        **alert_labels(plan, "page"),
+        "alertname": name,
+        "alertstate": "firing",
+    }
+    body = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return {
+        "expr": f'ALERTS{{alertname="{name}", {names.LABEL_TIER}="page"}}',
+        "eval_time": promql.window_text(at),
+        "exp_samples": [{"labels": f"ALERTS{{{body}}}", "value": 1}] if fires else [],
+    }
+
+
+def low_traffic_scenarios(plan: SLOPlan, model: EventModel, page: AlertThreshold) -> list[Scenario]:
+    """One bad minute on quiet traffic pages no one; the same minute on busy traffic does.
+
+    Steady traffic for the fastest page row's long window and 5m, whose last minute's
+    events all fail: the error ratio is the same on few events (the fewest the SLI's
+    series can carry) and on many (enough for the guard). Only under a guard, only when
+    that ratio pages without the guard, and only for page rows under a day (the rules
+    count longer windows from an average rate, which a test of an hour overstates).
+    """
+    if not plan.guard.active or any(r.long_seconds >= 86400 for r in plan.tier_rows("page")):
+        return []
+    series = candidate_series(model)
+    good, bad = solve_mix(model, series, Fraction(0)), solve_mix(model, series, Fraction(1))
+    interval, steps = _sampling(plan)
+    # The fewest events a minute the series carry, a whole number in every sample.
+    quiet = events_per_minute([good, bad], unit=steps)
+    if not _held_back(plan, quiet) or not _one_bad_minute_pages(plan, page, 10**12):
+        return []
+    guard = plan.guard
+    need = max(guard.min_total / 5, guard.min_bad) * EXTRAPOLATION * 10
+    busy = quiet * max(1, math.ceil(need / quiet))
+    at = page.long_seconds + SETTLE
+    mixes = [good] * (at // 60 - 1) + [bad]
+    return [
+        Scenario(
+            f"{plan.service.name}/{plan.slo.name}: {scale} events a minute, the last "
+            f"minute's all bad, {'pages' if fires else 'pages no one'} (the guard needs "
+            f"{promql.format_number(guard.min_total)} events and "
+            f"{promql.format_number(guard.min_bad)} bad ones a window)",
+            interval,
+            synthetic_input_series(mixes, steps, scale),
+            (),
+            (_alerts_test(plan, at, fires),),
+        )
+        for scale, fires in ((quiet, False), (busy, True))
+    ]
 
 
 def _slice_states(

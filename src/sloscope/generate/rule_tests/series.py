@@ -173,10 +173,11 @@ def synthetic_input_series(
     return out
 
 
-def events_per_minute(mixes: Iterable[Mix]) -> int:
-    """Events per minute that make every share of every mix a whole number of events."""
+def events_per_minute(mixes: Iterable[Mix], unit: int = UNIT) -> int:
+    """Events per minute that make every share of every mix a whole number of events: a
+    multiple of ``unit`` (whose default makes every rate an integer)."""
     denominator = 1
     for mix in mixes:
         for _, share in mix.weights:
             denominator = math.lcm(denominator, share.denominator)
-    return UNIT * denominator
+    return unit * denominator

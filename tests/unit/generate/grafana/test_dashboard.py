@@ -356,8 +356,9 @@ def test_rows_that_can_never_fire_get_no_line_and_the_about_panel_says_why() -> 
     legends = [t["legendFormat"] for t in _panel(doc, "Burn rate by window")["targets"]]
     assert legends[0] == "5m"
     content = _panel(doc, "About orders-availability")["options"]["content"]
-    assert "| page | 1h | 5m | 2% | 13\\.44 \\(never fires\\: a 90% SLO burns at most 10\\) |" in (
-        content
+    assert (
+        "| page | 1h | 5m | 2% | 13\\.44 \\(it can never fire, a 90% SLO burns at most 10x\\) |"
+        in (content)
     )
 
 
@@ -635,3 +636,55 @@ def test_a_group_label_named_like_a_dashboard_variable_gets_its_own_name() -> No
     doc = generate_dashboard(service, POLICIES)
     assert [v["name"] for v in doc["templating"]["list"]] == ["datasource", "slo", "group_slo"]
     assert any('slo=~"$group_slo"' in e for e in _exprs(doc))
+
+
+FAST = AlertPolicy(
+    "fast",
+    (
+        AlertWindow("page", 2, 3600, 60),  # a 1m short window
+        AlertWindow("ticket", 10, 86400, 7200),
+    ),
+)
+
+
+def _alerting_rows(slo: SLO) -> tuple[list[str], list[str]]:
+    """The page rows the rules alert on and the dashboard's burn lines, for ``slo``."""
+    service = _service(slo)
+    rules = generate_rules([service], {"fast": FAST})
+    alerted = [
+        r["expr"]
+        for g in rules["groups"]
+        for r in g["rules"]
+        if r.get("alert", "").endswith("Page")
+    ]
+    doc = generate_dashboard(service, {"fast": FAST})
+    return alerted, [str(s) for s in _threshold_steps(_panel(doc, "Burn rate by window"))]
+
+
+def test_rules_and_dashboard_agree_on_a_short_window_under_5m() -> None:
+    """One owner (``plan.row_left_out``) decides: an event SLI's 1h/1m page row alerts in
+    the rules and has its line on the dashboard; a 5m-slice SLI's is left out of both."""
+    events = _slo(alerting=Alerting(policy="fast"))
+    alerted, lines = _alerting_rows(events)
+    assert len(alerted) == 1
+    assert "ratio_rate1m" in alerted[0]
+    assert "('red', 13.44)" in lines  # 2% of 28d in 1h
+    content = _panel(
+        generate_dashboard(_service(events), {"fast": FAST}), "About orders-availability"
+    )
+    assert "| page | 1h | 1m | 2% | 13\\.44 |" in content["options"]["content"]
+
+    slices = replace(
+        events,
+        sli=TimeslicesSLI(indicator=events.sli, slice_seconds=300, target=0.95),  # type: ignore[arg-type]
+    )
+    alerted, lines = _alerting_rows(slices)
+    assert alerted == []
+    assert "('red', 13.44)" not in lines
+    content = _panel(
+        generate_dashboard(_service(slices), {"fast": FAST}), "About orders-availability"
+    )
+    assert (
+        "13\\.44 \\(its short window holds no whole 5m time slice\\)"
+        in (content["options"]["content"])
+    )

@@ -7,6 +7,7 @@ and review the diff. Without the variable the output must match byte for byte.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ import yaml
 from golden import check_golden
 from sloscope import conventions as conv
 from sloscope.demo.spec_files import demo_specs_dir
-from sloscope.engine.windows import AlertPolicy, AlertWindow, bundled_policies
+from sloscope.engine.windows import AlertPolicy, AlertWindow, TrafficGuard, bundled_policies
 from sloscope.errors import ConfigError, SpecError
-from sloscope.generate.prometheus.plan import plan_slo
+from sloscope.generate.prometheus.plan import PolicyOf, plan_slo
 from sloscope.generate.prometheus.rules import generate_rules, render_rules
 from sloscope.spec.load import load_paths
 from sloscope.spec.model import (
@@ -376,3 +377,62 @@ def test_plan_lists_every_window_once_in_order() -> None:
     plan = plan_slo(_service(), _slo(), POLICIES)
     assert plan.windows == (300, 1800, 3600, 7200, 21600, 86400, 259200, 28 * DAY)
     assert plan.budget == "0.001"
+
+
+# --- the low-traffic guard --------------------------------------------------------------
+
+
+def _guarded(guard: TrafficGuard) -> PolicyOf:
+    """The workspace's way: the spec's policy, with ``guard`` resolved."""
+    return lambda service, slo: replace(POLICIES[slo.alerting.policy], guard=guard)
+
+
+def test_the_guard_holds_each_window_of_each_row_to_its_counts() -> None:
+    doc = generate_rules([_service()], POLICIES, policy_of=_guarded(TrafficGuard(100, 5)))
+    expr = _rule(doc, "alert", conv.ALERT_PAGE)["expr"]
+    sel = '{sloscope_id="shop-orders"}'
+    for seconds, window in ((3600, "1h"), (300, "5m"), (21600, "6h"), (1800, "30m")):
+        assert (
+            f"max without (sloscope_window) (slo:sli_total:rate{window}{sel} * {seconds} >= 100)"
+        ) in expr
+        assert (
+            f"max without (sloscope_window) (slo:sli_error:rate{window}{sel} * {seconds} >= 5)"
+        ) in expr
+    # The burn conditions come first: ``and`` keeps their value, the long burn rate.
+    first_row = expr.split("\n  or\n")[0]
+    assert first_row.index("ratio_rate1h") < first_row.index("sli_total:rate1h")
+    description = _rule(doc, "alert", conv.ALERT_PAGE)["annotations"]["description"]
+    assert description.endswith("(each window holding at least 100 events and 5 bad ones).")
+    # Only the minimum that is set: no bad-event condition without min_bad.
+    doc = generate_rules([_service()], POLICIES, policy_of=_guarded(TrafficGuard(50, 0)))
+    expr = _rule(doc, "alert", conv.ALERT_PAGE)["expr"]
+    assert "* 300 >= 50)" in expr
+    assert "slo:sli_error:rate" not in expr
+
+
+def test_a_zero_guard_writes_the_rules_without_a_guard_exactly() -> None:
+    services = [_service(_slo(), _slo("slices", sli=_slices()))]
+    bare = render_rules(generate_rules(services, POLICIES))
+    assert render_rules(generate_rules(services, POLICIES, policy_of=_guarded(TrafficGuard()))) == (
+        bare
+    )
+    assert "* 300 >=" not in bare
+
+
+def _slices() -> TimeslicesSLI:
+    return TimeslicesSLI(indicator=RatioSLI(total=TOTAL, good=GOOD), slice_seconds=60, target=0.95)
+
+
+def test_time_slices_and_error_ratio_slis_get_no_guard_and_the_latter_a_warning() -> None:
+    """As ``evaluate``: the guard counts events, and a time-slice SLI's counts are slices;
+    an error_ratio SLI records no counts at all, which the rules file says."""
+    ratio = PromQLSLI(error_ratio="sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))")
+    service = _service(_slo("slices", sli=_slices()), _slo("ratio", sli=ratio))
+    policy_of = _guarded(TrafficGuard(100, 5))
+    guarded = generate_rules([service], POLICIES, policy_of=policy_of)
+    bare = generate_rules([service], POLICIES)
+    assert guarded["groups"] == bare["groups"]
+    assert guarded.warnings == (
+        "shop/ratio: its alerts have no low-traffic guard: an error_ratio PromQL SLI records "
+        "no event counts (write total: and bad: or good:)",
+    )

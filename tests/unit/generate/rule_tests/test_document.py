@@ -6,12 +6,13 @@ tests/integration/test_promtool_rules.py runs them with the real promtool.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from sloscope import conventions as conv
-from sloscope.engine.windows import bundled_policies
+from sloscope.engine.windows import TrafficGuard, bundled_policies
 from sloscope.generate.rule_tests.document import generate_rule_tests, render_rule_tests
 from sloscope.generate.rule_tests.events import _parse_linear, event_model
 from sloscope.generate.rule_tests.expected import humanize, humanize_percentage
@@ -211,3 +212,44 @@ def test_rendered_tests_name_the_rules_file_and_list_warnings() -> None:
     text = render_rule_tests(doc)
     assert text.splitlines()[1].startswith("# warning: shop/orders: not tested")
     assert "rule_files:\n- rules.yaml\n" in text
+
+
+def _guarded(guard: TrafficGuard) -> Any:
+    return lambda service, slo: replace(POLICIES[slo.alerting.policy], guard=guard)
+
+
+def test_under_a_guard_one_bad_minute_pages_on_busy_traffic_only() -> None:
+    doc = _tests(_service(), policy_of=_guarded(TrafficGuard(100, 5)))
+    low = [t for t in doc["tests"] if "the last minute's all bad" in t["name"]]
+    assert [t["name"].split(":")[1].split(",")[0] for t in low] == [
+        " 1 events a minute",
+        " 250 events a minute",
+    ]
+    quiet, busy = low
+    # One good request a minute for 64 minutes, then one bad one: 1/60 over 1h (> 13.44x).
+    assert _series(quiet) == {
+        'http_requests_total{route="/orders"}': "0+1x64 64",
+        'http_requests_total{code="500", route="/orders"}': "0+0x64 1",
+    }
+    assert _series(busy)['http_requests_total{code="500", route="/orders"}'] == "0+0x64 250"
+    assert quiet["promql_expr_test"][0]["exp_samples"] == []
+    assert quiet["promql_expr_test"][0]["eval_time"] == "65m"
+    [sample] = busy["promql_expr_test"][0]["exp_samples"]
+    assert 'alertname="SLOErrorBudgetBurnPage"' in sample["labels"]
+    assert 'sloscope_tier="page"' in sample["labels"]
+    assert "alert_rule_test" not in busy
+
+
+def test_without_a_guard_there_is_no_low_traffic_pair() -> None:
+    names = [t["name"] for t in _tests(_service())["tests"]]
+    assert not any("the last minute's all bad" in n for n in names)
+    assert _tests(_service(), policy_of=_guarded(TrafficGuard())) == _tests(_service())
+
+
+def test_the_steady_page_is_expected_only_when_its_windows_pass_the_guard() -> None:
+    """The page test's traffic (21,600 events a minute and more) under a guard of 10^12
+    events: no window counts enough, so no alert is expected; and no low-traffic pair,
+    as the busy side could not page either."""
+    doc = _tests(_service(), policy_of=_guarded(TrafficGuard(1e12, 0)))
+    page = next(t for t in doc["tests"] if "pages within" in t["name"])
+    assert all(case["exp_alerts"] == [] for case in page["alert_rule_test"])
