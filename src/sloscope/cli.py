@@ -1579,6 +1579,10 @@ register_server_commands(app, _errors, _workspace)
 
 def main() -> None:
     """Console-script entry point."""
+    # pydantic looks for plugins in every installed package's entry points when it builds
+    # its first model (a scan of site-packages on every start); the CLI uses none. Set
+    # PYDANTIC_DISABLE_PLUGINS yourself to choose otherwise.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 
