@@ -732,8 +732,6 @@ class Workspace:
         window is recomputed without them), and an adjustment in force at ``at`` holds
         back the alerts as well.
         """
-        from sloscope.alerting.adjustments import evaluate_adjusted
-        from sloscope.alerting.history import labels_of
         from sloscope.engine.evaluate import evaluate_slo
 
         if not adjustments:
@@ -749,6 +747,10 @@ class Workspace:
                 lookbacks=lookbacks,
                 history=planned.engine_history(),
             )
+        # The backtest's modules (labels_of's home) load only when adjustments apply.
+        from sloscope.alerting.adjustments import evaluate_adjusted
+        from sloscope.alerting.history import labels_of
+
         dense = planned.on_fine_grid()
         return evaluate_adjusted(
             slo,
