@@ -16,11 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
@@ -28,6 +26,7 @@ from sloscope.server.commands import register as register_server_commands
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from sloscope.alerting.matchers import Matcher
@@ -55,13 +54,36 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: commands that print JSON never load rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
 # Piped output (CI logs, files) gets a wide table rather than one folded to 80 columns.
 # Names and paths come from users: no markup (only where asked, with the text escaped)
 # and no emoji codes, so `[bold]` or `:smile:` in a name prints as written.
-out = Console(
-    highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 200
+out = cast(
+    "Console",
+    _LazyConsole(
+        highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 200
+    ),
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = cast(
+    "Console",
+    _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False),
+)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -168,6 +190,8 @@ def _escape(text: str) -> str:
     A path from a setting may hold an escape sequence or a carriage return that would
     rewrite the terminal; it is shown as ``\\x1b``. Line breaks of a message stay.
     """
+    from rich.markup import escape
+
     return escape(_visible(text))
 
 
@@ -504,6 +528,8 @@ def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
     output that is not a terminal gets every column at the width they need, the same
     wherever it runs.
     """
+    from rich.console import Console
+
     from sloscope.report.detail import render_detail
     from sloscope.report.table import UNBOUNDED, render_table
 
