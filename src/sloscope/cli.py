@@ -226,7 +226,8 @@ def _workspace(path: Path | None) -> Workspace:
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"sloscope {__version__}")
+        # Plain text: the version needs no rich (the same bytes a console would print).
+        sys.stdout.write(f"sloscope {__version__}\n")
         raise typer.Exit(EXIT_OK)
 
 

@@ -66,6 +66,8 @@ class OpenSLOFormat:
     def load(self, documents: Sequence[Document]) -> FormatResult:
         """Load OpenSLO documents (from all files at once, so references resolve across
         files); never raises for a problem in a spec."""
+        if not documents:
+            return FormatResult()  # the same empty result, without loading the converters
         v1: list[Document] = []
         problems: list[Problem] = []
         for doc in documents:
