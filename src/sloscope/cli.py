@@ -63,12 +63,16 @@ class _LazyConsole:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def get(self) -> Console:
+        """The console itself, made now if not yet (for rich's classes that take one)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
 
 
 # Piped output (CI logs, files) gets a wide table rather than one folded to 80 columns.
@@ -341,7 +345,7 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=cast("_LazyConsole", err).get(),  # the real one: rich enters it (with)
         transient=True,
         disable=not err.is_terminal,
     )
