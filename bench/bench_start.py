@@ -40,15 +40,21 @@ def _specs() -> Path:
     return OUT
 
 
-def _times(args: list[str]) -> tuple[float, float]:
-    """(median wall s, median CPU s) of ``args`` in fresh processes."""
+def cpu_times(args: list[str], runs: int = RUNS) -> tuple[list[float], list[float]]:
+    """(wall s, CPU s) of each of ``runs`` runs of ``args`` in fresh processes, any exit code."""
     walls, cpus = [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
         began = time.perf_counter()
         child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, _, usage = os.wait4(child.pid, 0)
         walls.append(time.perf_counter() - began)
         cpus.append(usage.ru_utime + usage.ru_stime)
+    return walls, cpus
+
+
+def _times(args: list[str]) -> tuple[float, float]:
+    """(median wall s, median CPU s) of ``args`` in fresh processes."""
+    walls, cpus = cpu_times(args)
     return statistics.median(walls), statistics.median(cpus)
 
 

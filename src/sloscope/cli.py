@@ -16,11 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from sloscope import __version__
 from sloscope.errors import Problem, SloscopeError, SpecError
@@ -28,6 +26,7 @@ from sloscope.server.commands import register as register_server_commands
 from sloscope.timeparse import parse_time
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from sloscope.alerting.matchers import Matcher
@@ -55,13 +54,40 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: commands that print JSON never load rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        """The console itself, made now if not yet (for rich's classes that take one)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
 # Piped output (CI logs, files) gets a wide table rather than one folded to 80 columns.
 # Names and paths come from users: no markup (only where asked, with the text escaped)
 # and no emoji codes, so `[bold]` or `:smile:` in a name prints as written.
-out = Console(
-    highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 200
+out = cast(
+    "Console",
+    _LazyConsole(
+        highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 200
+    ),
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = cast(
+    "Console",
+    _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False),
+)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -168,6 +194,8 @@ def _escape(text: str) -> str:
     A path from a setting may hold an escape sequence or a carriage return that would
     rewrite the terminal; it is shown as ``\\x1b``. Line breaks of a message stay.
     """
+    from rich.markup import escape
+
     return escape(_visible(text))
 
 
@@ -202,7 +230,8 @@ def _workspace(path: Path | None) -> Workspace:
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"sloscope {__version__}")
+        # Plain text: the version needs no rich (the same bytes a console would print).
+        sys.stdout.write(f"sloscope {__version__}\n")
         raise typer.Exit(EXIT_OK)
 
 
@@ -316,7 +345,7 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=cast("_LazyConsole", err).get(),  # the real one: rich enters it (with)
         transient=True,
         disable=not err.is_terminal,
     )
@@ -504,6 +533,8 @@ def _print_report(result: Report, *, detail: bool, wide: bool) -> None:
     output that is not a terminal gets every column at the width they need, the same
     wherever it runs.
     """
+    from rich.console import Console
+
     from sloscope.report.detail import render_detail
     from sloscope.report.table import UNBOUNDED, render_table
 
@@ -1579,6 +1610,10 @@ register_server_commands(app, _errors, _workspace)
 
 def main() -> None:
     """Console-script entry point."""
+    # pydantic looks for plugins in every installed package's entry points when it builds
+    # its first model (a scan of site-packages on every start); the CLI uses none. Set
+    # PYDANTIC_DISABLE_PLUGINS yourself to choose otherwise.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

@@ -90,7 +90,6 @@ from sloscope.alerting.settings import (
     GuardConfig,
     duration_or_zero,
 )
-from sloscope.alerting.spans import Lifetime
 from sloscope.engine.windows import AlertPolicy, policy_from_mapping
 from sloscope.errors import ConfigError, EvaluationError
 from sloscope.events.settings import EventsConfig
@@ -102,6 +101,7 @@ from sloscope.spec.yamlpos import Document, parse_documents
 from sloscope.telemetry.limits import IngestLimits
 
 if TYPE_CHECKING:
+    from sloscope.alerting.spans import Lifetime
     from sloscope.sources.prometheus.source import PrometheusSource
 
 CONFIG_FILE = "sloscope.yaml"
@@ -109,7 +109,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class BasicAuthConfig(_Strict):
@@ -355,6 +355,8 @@ class ProjectConfig(_Strict):
 
         Raises :class:`ConfigError` when they do not fit the step or each other.
         """
+        from sloscope.alerting.spans import Lifetime  # numpy: for the commands that evaluate
+
         alerting = self.alerting
         interval = parse_duration(alerting.interval) if alerting.interval else self.step_seconds
         if interval % self.step_seconds:

@@ -223,10 +223,11 @@ class Workspace:
         self, pairs: Sequence[tuple[Service, SLO]]
     ) -> tuple[list[AlertPolicy], list[CountSeries]] | None:
         """Every SLO's policy and its last days of counts; None without stored data."""
-        from sloscope.sources.embedded import EmbeddedSource
-
         if self.config.source.type != "embedded" or not self.telemetry_path.exists():
             return None
+        # DuckDB and numpy load only when there is stored traffic to check.
+        from sloscope.sources.embedded import EmbeddedSource
+
         step = self.config.step_seconds
         with self.open_store(read_only=True) as store:
             span = store.time_range()
@@ -245,12 +246,12 @@ class Workspace:
 
     def _check_traffic(self, services: Sequence[Service]) -> list[Problem]:
         """Warnings for SLOs whose recent traffic is too low for their alert windows."""
-        from sloscope.alerting.traffic import traffic_warnings
-
         pairs = [(svc, slo) for svc in services for slo in svc.slos]
         recent = self._recent_counts(pairs)
         if recent is None:
             return []
+        from sloscope.alerting.traffic import traffic_warnings
+
         problems = []
         for (service, slo), policy, series in zip(pairs, *recent, strict=True):
             origin = slo.origin or service.origin
@@ -738,8 +739,6 @@ class Workspace:
         window is recomputed without them), and an adjustment in force at ``at`` holds
         back the alerts as well.
         """
-        from sloscope.alerting.adjustments import evaluate_adjusted
-        from sloscope.alerting.history import labels_of
         from sloscope.engine.evaluate import evaluate_slo
 
         if not adjustments:
@@ -755,6 +754,10 @@ class Workspace:
                 lookbacks=lookbacks,
                 history=planned.engine_history(),
             )
+        # The backtest's modules (labels_of's home) load only when adjustments apply.
+        from sloscope.alerting.adjustments import evaluate_adjusted
+        from sloscope.alerting.history import labels_of
+
         dense = planned.on_fine_grid()
         return evaluate_adjusted(
             slo,

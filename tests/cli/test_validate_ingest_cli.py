@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import CliRunner, telemetry
 
 SPECS = Path(__file__).parent.parent / "specs"
@@ -163,3 +165,20 @@ def test_a_step_that_does_not_divide_the_alert_windows_is_a_validate_error(
     result = sloscope("validate", "-w", str(workspace))
     assert result.code == 1
     assert "step 7m does not divide the 5m window of alert policy 'google'" in result.stderr
+
+
+def test_the_ingest_progress_bar_draws_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The consoles are made on first use; rich's bar needs the console itself (it enters
+    # it with `with`), which a terminal shows and a pipe never does.
+    from sloscope import cli
+
+    file = (tmp_path / "stderr.txt").open("w", encoding="utf-8")
+    terminal = cli._LazyConsole(file=file, force_terminal=True, markup=False, emoji=False)
+    monkeypatch.setattr(cli, "err", terminal)
+    with cli._progress() as advance:
+        advance(512, 1024)
+        advance(1024, 1024)
+    file.close()
+    assert "ingesting" in (tmp_path / "stderr.txt").read_text(encoding="utf-8")

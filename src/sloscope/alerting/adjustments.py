@@ -17,18 +17,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from dateutil import rrule as rfc5545
-from numpy.typing import NDArray
 
 from sloscope.alerting.matchers import Matcher, match_all
 from sloscope.alerting.silences import parse_matchers
-from sloscope.engine.burn import BoolArray
-from sloscope.engine.evaluate import SLOStatus, evaluate_slo
-from sloscope.engine.windows import AlertPolicy
-from sloscope.spec.model import SLO
+
+if TYPE_CHECKING:
+    # numpy and the engine load with the first evaluation: sloscope.yaml's settings
+    # hold adjustments, and 'validate' must start without numpy.
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from sloscope.engine.burn import BoolArray
+    from sloscope.engine.evaluate import SLOStatus
+    from sloscope.engine.windows import AlertPolicy
+    from sloscope.spec.model import SLO
 
 AdjustmentKind = Literal["maintenance", "bad-data"]
 
@@ -129,6 +134,8 @@ def excluded_steps(
     ``[a, b)``: its right edge in ``(a, b]``, so a maintenance from 02:00 to 03:00
     excludes the steps ending 02:01 ... 03:00.
     """
+    import numpy as np
+
     if not len(timestamps):
         return None
     begin, end = int(timestamps[0]) - step, int(timestamps[-1]) + step
@@ -186,6 +193,10 @@ def evaluate_adjusted(
     The one place that applies adjustments to a status: the report, each group of a
     grouped SLO and the evaluator all come through here.
     """
+    import numpy as np
+
+    from sloscope.engine.evaluate import evaluate_slo
+
     timestamps = start + step * np.arange(1, len(total) + 1, dtype=np.int64)
     excluded = excluded_steps(adjustments, labels, timestamps, step)
     good, total = zero_excluded(good, total, excluded)

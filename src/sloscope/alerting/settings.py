@@ -34,7 +34,7 @@ from sloscope.timeparse import parse_time
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class GuardConfig(_Strict):

@@ -24,7 +24,7 @@ from sloscope.spec.durations import format_duration, parse_duration
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PriorityConfig(_Strict):

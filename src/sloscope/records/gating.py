@@ -324,9 +324,17 @@ AUDIT_SECTION_SECONDS = 28 * 86_400
 def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
     """Audit entries of the 28 days up to ``at`` for the report's audit section; none
     (without creating it) when the workspace has no state store yet."""
-    from sloscope.store.database import resolve_url
+    from sloscope.store.peek import audit_is_empty, sqlite_file
 
-    url = resolve_url(ws.config.state.url, ws.root)
-    if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
+    begin, end = at - AUDIT_SECTION_SECONDS, at + 1
+    # A plain SQLite file is asked first without SQLAlchemy (most reports have no entry).
+    plain = sqlite_file(ws.config.state.url, ws.root)
+    if plain is not None and (not plain.exists() or audit_is_empty(plain, service, begin, end)):
         return []
-    return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)
+    if plain is None:
+        from sloscope.store.database import resolve_url
+
+        url = resolve_url(ws.config.state.url, ws.root)
+        if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
+            return []
+    return audit_entries(ws, service=service, begin=begin, end=end)

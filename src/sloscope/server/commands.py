@@ -7,7 +7,6 @@ other command starts without them (and works without the ``server`` extra).
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import sys
 import threading
@@ -171,6 +170,8 @@ def register(app: typer.Typer, errors: Errors, open_workspace: OpenWorkspace) ->
         workspace: WorkspaceOption = None,
     ) -> None:
         """Create a token and print it once (only its hash is stored)."""
+        import secrets
+
         from sloscope.store.tokens import Tokens
 
         label = name if name is not None else f"{scope}-{secrets.token_hex(3)}"

@@ -22,8 +22,6 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -203,8 +201,13 @@ def insert_for(session: Session, model: type[Any]) -> Any:
     """An INSERT for ``model`` in the session's dialect, so callers can add
     ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (SQLite and PostgreSQL share it).
     """
+    # Each dialect's module loads with its first insert: a SQLite store needs no PostgreSQL.
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
         return postgresql_insert(model)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     return sqlite_insert(model)
 
 

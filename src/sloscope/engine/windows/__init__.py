@@ -179,6 +179,10 @@ def guard_from_mapping(data: object, where: str = "guard") -> TrafficGuard:
     return TrafficGuard(**values)
 
 
+#: libyaml's safe loader when PyYAML has it: the bundled tables load on every start.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def bundled_policies() -> Mapping[str, AlertPolicy]:
     """The alert policy tables shipped with sloscope, by name."""
@@ -186,7 +190,7 @@ def bundled_policies() -> Mapping[str, AlertPolicy]:
     folder = resources.files(__name__)
     for entry in folder.iterdir():
         if entry.name.endswith(".yaml"):
-            data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER)
             policy = policy_from_mapping(data, where=f"bundled table {entry.name}")
             found[policy.name] = policy
     return found

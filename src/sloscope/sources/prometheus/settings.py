@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import base64
 import re
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sloscope.errors import ConfigError
+
+if TYPE_CHECKING:
+    import ssl
 
 #: Where the generated recording rules are read: wherever they cover the range, always
 #: (an error where they do not), or never.
@@ -160,6 +162,8 @@ class PrometheusSettings:
         """The ``verify`` argument of httpx: the system CAs unless something is configured."""
         if not (self.ca_file or self.cert_file or self.insecure_skip_verify):
             return True
+        import ssl  # only a configured TLS setting needs it (sloscope.yaml loads on every start)
+
         try:
             context = ssl.create_default_context(cafile=self.ca_file)
             if self.insecure_skip_verify:

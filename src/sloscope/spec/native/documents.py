@@ -41,7 +41,7 @@ _Threshold = Annotated[
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class MetadataDoc(_Doc):

@@ -1,0 +1,96 @@
+"""What each command loads: heavy modules only in the commands that use them.
+
+Each command runs in a fresh interpreter that writes down, once the command is done,
+every module it loaded. The times are the benchmarks' business (``bench/bench_start.py``,
+``bench/bench_gate.py``, ``bench/bench_report.py``); these tests keep the laziness that
+makes them, so a top-level import of numpy or SQLAlchemy cannot creep back unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.conftest import AT, CliRunner
+
+_PROBE = """\
+import json, sys
+out, args = sys.argv[1], json.loads(sys.argv[2])
+sys.argv = ["sloscope", *args]
+from sloscope.cli import main
+code = None
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+with open(out, "w", encoding="utf-8") as file:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, file)
+"""
+
+#: Loaded by no command below unless it says so.
+_NEVER = ("httpx", "jinja2", "alembic", "matplotlib", "fastapi", "uvicorn")
+
+
+def _loaded(tmp_path: Path, *args: str) -> tuple[object, set[str]]:
+    """(exit code, names of the loaded modules) of ``sloscope ARGS`` in a fresh process."""
+    found = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", _PROBE, str(found), json.dumps(args)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    doc = json.loads(found.read_text(encoding="utf-8"))
+    return doc["code"], set(doc["modules"])
+
+
+def _packages(modules: set[str], *names: str) -> list[str]:
+    """Which of the packages ``names`` (or any of their submodules) were loaded."""
+    return [n for n in names if any(m == n or m.startswith(n + ".") for m in modules)]
+
+
+def test_version_loads_neither_the_workspace_nor_rich_nor_pydantic(tmp_path: Path) -> None:
+    code, modules = _loaded(tmp_path, "--version")
+    assert code in (0, None)
+    heavy = ("numpy", "duckdb", "sqlalchemy", "rich", "pydantic", "yaml", *_NEVER)
+    assert _packages(modules, *heavy) == []
+    assert "sloscope.workspace" not in modules
+
+
+def test_validate_without_stored_telemetry_loads_no_numpy_duckdb_or_store(
+    workspace: Path,
+) -> None:
+    code, modules = _loaded(workspace, "validate", "-w", str(workspace))
+    assert code == 0
+    assert "sloscope.spec.native.loader" in modules  # the probe sees the command's imports
+    assert _packages(modules, "numpy", "duckdb", "sqlalchemy", "rich.table", *_NEVER) == []
+    # Only OpenSLO specs need the OpenSLO converters.
+    assert "sloscope.spec.openslo.services" not in modules
+
+
+def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
+    ingested: Path, sloscope: CliRunner
+) -> None:
+    # A gate decision creates the state store (no audit entry: no exception, no override).
+    assert sloscope("gate", "checkout", "-w", str(ingested), "--at", str(AT)).code in (0, 1)
+    assert (ingested / ".sloscope" / "state.db").exists()
+    code, modules = _loaded(ingested, "report", "--json", "-w", str(ingested), "--at", str(AT))
+    assert code in (0, None)
+    assert _packages(modules, "numpy", "duckdb") == ["numpy", "duckdb"]
+    assert _packages(modules, "sqlalchemy", "rich", *_NEVER) == []
+
+
+def test_gate_on_a_store_at_head_runs_no_migration_and_no_postgresql(
+    ingested: Path, sloscope: CliRunner
+) -> None:
+    assert sloscope("gate", "checkout", "-w", str(ingested), "--at", str(AT)).code in (0, 1)
+    args = ("gate", "checkout", "-w", str(ingested), "--at", str(AT), "--json")
+    code, modules = _loaded(ingested, *args)
+    assert code in (0, 1)
+    assert "sloscope.store.database" in modules  # the decision was recorded
+    heavy = ("sqlalchemy.dialects.postgresql", "psycopg", "rich", *_NEVER)
+    assert _packages(modules, *heavy) == []
+    assert "sloscope.store.migrate" not in modules
+    assert "sloscope.alerting.backtest" not in modules
