@@ -476,7 +476,7 @@ def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
 
 
 def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Path | None) -> None:
-    from sloscope.records.org import org_report
+    from sloscope.records.org import DEFAULT_RANGE_SECONDS, org_report
     from sloscope.report.org.render import (
         render_org_html,
         render_org_json,
@@ -484,7 +484,7 @@ def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Pat
     )
 
     end = _time_option("--to", until)
-    begin = _time_option("--from", since) if since is not None else end - 7 * 86_400
+    begin = _time_option("--from", since) if since is not None else end - DEFAULT_RANGE_SECONDS
     with _errors():
         ws = _workspace(workspace)
         figures = org_report(ws, begin=begin, end=end)
@@ -1224,12 +1224,12 @@ def audit(
 
 def _until(text: str, now: int) -> int:
     """An expiry: a time, or a duration from now (``2h``, ``3d``)."""
-    from sloscope.spec.durations import parse_duration
+    from sloscope.timeparse import parse_expiry
 
     try:
-        return now + parse_duration(text)
-    except ValueError:
-        return _time_option("--until", text)
+        return parse_expiry(text, now)
+    except ValueError as exc:
+        _fail(f"--until: {exc}")
 
 
 def _range(since: str | None, until: str | None) -> tuple[int | None, int | None]:

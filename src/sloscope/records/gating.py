@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from sloscope.alerting.notify.routing import Route
     from sloscope.policy.gate import SLOFigures
+    from sloscope.report.model import Report
     from sloscope.store.audit import AuditEntry
     from sloscope.store.gates import GateRecord, StoredOverride
     from sloscope.workspace import Workspace
@@ -67,8 +68,11 @@ def gate_and_record(
     record: bool = False,
     commit: str | None = None,
     request_id: str | None = None,
+    evaluated: Report | None = None,
 ) -> GateOutcome:
-    """Ask the gate (with the overrides on record) and record its answer."""
+    """Ask the gate (with the overrides on record) and record its answer: what
+    ``sloscope gate`` and ``POST /api/v1/gate`` both do. ``evaluated``: the service's
+    report at ``at`` if already computed (a server's cache), read instead of the source."""
     asked_by = check_name(asked_by, "--by")
     if record and not version:
         raise RequestError("--record needs --version V: the deployment to record")
@@ -82,6 +86,7 @@ def gate_and_record(
             version=version,
             exception=exception,
             overrides=[_override(o) for o in stored],
+            evaluated=evaluated,
         )
         with store.transaction() as session:
             return _record(
@@ -245,6 +250,35 @@ def audit_entries(
 
     with ws.open_state() as store, store.transaction() as session:
         return AuditLog(session).find(service=service, begin=begin, end=end)
+
+
+def gate_decisions(
+    ws: Workspace,
+    *,
+    service: str | None = None,
+    begin: int | None = None,
+    end: int | None = None,
+) -> list[GateRecord]:
+    """Recorded gate decisions, oldest first, optionally of one service and asked about
+    a time in ``[begin, end)``."""
+    from sloscope.store.gates import GateRecords
+
+    with ws.open_state() as store, store.transaction() as session:
+        return GateRecords(session).find(service=service, begin=begin, end=end)
+
+
+def overrides(
+    ws: Workspace,
+    *,
+    service: str | None = None,
+    begin: int | None = None,
+    end: int | None = None,
+) -> list[StoredOverride]:
+    """Overrides granted in ``[begin, end)`` (expired ones too), oldest first."""
+    from sloscope.store.gates import Overrides
+
+    with ws.open_state() as store, store.transaction() as session:
+        return Overrides(session).find(service=service, begin=begin, end=end)
 
 
 def notify_budget_crossings(

@@ -143,9 +143,14 @@ class Overrides:
         )
         return [_override(row) for row in self.session.scalars(query)]
 
-    def find(self, *, begin: int | None = None, end: int | None = None) -> list[StoredOverride]:
-        """Overrides granted (``since``) in ``[begin, end)``, oldest first."""
+    def find(
+        self, *, begin: int | None = None, end: int | None = None, service: str | None = None
+    ) -> list[StoredOverride]:
+        """Overrides granted (``since``) in ``[begin, end)``, oldest first, optionally of
+        one service."""
         query = select(OverrideRow).order_by(OverrideRow.since, OverrideRow.id)
+        if service is not None:
+            query = query.where(OverrideRow.service == service)
         query = in_range(query, OverrideRow.since, begin, end)
         return [_override(row) for row in self.session.scalars(query)]
 

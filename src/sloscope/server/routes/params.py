@@ -1,4 +1,4 @@
-"""Query parameters the routers share: evaluation time and pagination."""
+"""Query parameters the routers share: evaluation time, time ranges and pagination."""
 
 from __future__ import annotations
 
@@ -18,18 +18,42 @@ AtQuery = Annotated[
     Query(max_length=40, description="Evaluation time: RFC 3339 or Unix seconds (default now)."),
 ]
 ServiceQuery = Annotated[str | None, Query(max_length=200, description="Only this service.")]
+FromQuery = Annotated[
+    str | None,
+    Query(alias="from", max_length=40, description="From this time: RFC 3339 or Unix seconds."),
+]
+ToQuery = Annotated[
+    str | None,
+    Query(alias="to", max_length=40, description="Up to this time (exclusive)."),
+]
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 
 
 def evaluation_time(ctx: ServerContext, at: str | None) -> int | None:
     """``at`` as Unix seconds; None (now) when absent; 400 when unreadable."""
-    if at is None:
+    return _time(ctx, "at", at)
+
+
+def time_range(
+    ctx: ServerContext, since: str | None, until: str | None
+) -> tuple[int | None, int | None]:
+    """``from`` and ``to`` as Unix seconds (None: open); 400 when unreadable or out of
+    order, with the same words as the CLI's ``--from``/``--to``."""
+    begin = _time(ctx, "from", since)
+    end = _time(ctx, "to", until)
+    if begin is not None and end is not None and end <= begin:
+        raise HTTPException(400, "to must be after from")
+    return begin, end
+
+
+def _time(ctx: ServerContext, name: str, text: str | None) -> int | None:
+    if text is None:
         return None
     try:
-        return parse_time(at, now=ctx.clock())
+        return parse_time(text, now=ctx.clock())
     except ValueError as exc:
-        raise HTTPException(400, f"at: {exc}") from None
+        raise HTTPException(400, f"{name}: {exc}") from None
 
 
 def page(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
