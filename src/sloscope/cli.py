@@ -448,17 +448,10 @@ def report(
 
 def _report_json(ws: Workspace, result: Report, service: str | None) -> str:
     """``report --json``, with a top-level ``audit`` key when there are audit entries."""
-    from sloscope.records.gating import recent_audit
-    from sloscope.records.render import audit_to_dict
-    from sloscope.report.json import render_json, report_to_dict
+    from sloscope.records.gating import report_json
 
     with _errors():
-        entries = recent_audit(ws, result.at, service)
-    if not entries:
-        return render_json(result)
-    doc = report_to_dict(result)
-    doc["audit"] = [audit_to_dict(e) for e in entries]
-    return json.dumps(doc, indent=2) + "\n"
+        return report_json(ws, result, service)
 
 
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:

@@ -364,3 +364,19 @@ def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[Aud
     if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
         return []
     return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)
+
+
+def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:
+    """``report --json`` (and ``GET /api/v1/status``): the report document, with a
+    top-level ``audit`` key when the 28 days up to its time have audit entries."""
+    import json
+
+    from sloscope.records.render import audit_to_dict
+    from sloscope.report.json import render_json, report_to_dict
+
+    entries = recent_audit(ws, report.at, service)
+    if not entries:
+        return render_json(report)
+    doc = report_to_dict(report)
+    doc["audit"] = [audit_to_dict(e) for e in entries]
+    return json.dumps(doc, indent=2) + "\n"
