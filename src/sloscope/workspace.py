@@ -357,6 +357,27 @@ class Workspace:
 
         return StateStore(self.config.state.url, root=self.root)
 
+    def has_state(self) -> bool:
+        """Whether there may be a state store to read: a SQLite one exists only once
+        something was written (reading must not create it); a PostgreSQL one is assumed."""
+        from sloscope.store.database import resolve_url
+
+        url = resolve_url(self.config.state.url, self.root)
+        return url.drivername != "sqlite" or bool(url.database and Path(url.database).exists())
+
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """The budget adjustments: ``sloscope.yaml``'s, then those made through the API
+        (kept in the state store, read through the same model)."""
+        from sloscope.alerting.settings import AdjustmentConfig
+        from sloscope.store.adjustments import Adjustments
+
+        configured = self.config.adjustment_list()
+        if not self.has_state():
+            return configured
+        with self.open_state() as store, store.transaction() as session:
+            stored = Adjustments(session).find()
+        return configured + tuple(AdjustmentConfig(**a.spec).to_adjustment() for a in stored)
+
     def notifiers(self) -> dict[str, Notifier]:
         """The configured notifiers by name, with their secrets read from the environment."""
         from sloscope.alerting.notify.settings import build_notifiers
@@ -618,7 +639,7 @@ class Workspace:
         from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
 
         plans = [self.alert_policy_for(service, slo) for service, slo in pairs]
-        adjustments = self.config.adjustment_list()
+        adjustments = self.adjustments()
         known = self.budget_policies
         budgets = [
             policy_for(svc.name, slo.name, slo.journey, slo.budget_policy, known)
@@ -708,7 +729,7 @@ class Workspace:
                     lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows, *extra})),
                     max_groups=self.config.max_groups,
                     trends=trends,
-                    adjustments=self.config.adjustment_list(),
+                    adjustments=self.adjustments(),
                 )
             )
         return out
@@ -837,7 +858,7 @@ class Workspace:
                 begin=begin,
                 end=end,
                 step=step,
-                adjustments=self.config.adjustment_list(),
+                adjustments=self.adjustments(),
             )
         finally:
             if source is None:

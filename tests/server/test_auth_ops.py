@@ -127,6 +127,8 @@ def test_the_openapi_schema_is_published_with_every_api_path(served: Served) -> 
         "/api/v1/overrides",
         "/api/v1/audit",
         "/api/v1/report/org",
+        "/api/v1/adjustments",
+        "/api/v1/adjustments/{adjustment_id}",
     }
 
 

@@ -16,7 +16,6 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sloscope.errors import RequestError
@@ -358,10 +357,7 @@ AUDIT_SECTION_SECONDS = 28 * 86_400
 def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
     """Audit entries of the 28 days up to ``at`` for the report's audit section; none
     (without creating it) when the workspace has no state store yet."""
-    from sloscope.store.database import resolve_url
-
-    url = resolve_url(ws.config.state.url, ws.root)
-    if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
+    if not ws.has_state():
         return []
     return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)
 

@@ -17,8 +17,8 @@ from sloscope.server.context import ServerContext
 from sloscope.server.dashboard import alerts, governance, incidents, views
 from sloscope.server.loop import EvaluateOnce, EvaluationLoop, evaluate_alerts
 from sloscope.server.middleware import BodyTooLargeError, Guard, too_large_detail
-from sloscope.server.routes import alerts as alert_api
 from sloscope.server.routes import (
+    adjustments,
     deployments,
     gate,
     ingest,
@@ -29,6 +29,7 @@ from sloscope.server.routes import (
     silences,
     status,
 )
+from sloscope.server.routes import alerts as alert_api
 from sloscope.server.routes import incidents as incident_api
 from sloscope.server.routes.params import API_PREFIX
 
@@ -65,7 +66,8 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
     app = FastAPI(
         title="sloscope",
         version=__version__,
-        description="SLO status, error budgets, alerts, silences, incidents, deployments, "
+        description="SLO status, error budgets, alerts, silences, budget adjustments, incidents, "
+        "deployments, "
         "the release gate, overrides, the audit log and the org report. Authenticate with "
         "'Authorization: Bearer TOKEN' (sloscope token create).",
         openapi_url=f"{API_PREFIX}/openapi.json",
@@ -85,6 +87,7 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
         services,
         alert_api,
         silences,
+        adjustments,
         incident_api,
         deployments,
         gate,
