@@ -392,6 +392,8 @@ def test_incidents_are_listed_newest_first_with_repeats_flagged_and_filtered(
     ]
     assert [i["id"] for i in _items(served, "/api/v1/incidents", state="resolved")] == [first["id"]]
     assert _items(served, "/api/v1/incidents", service="payments") == []
+    opened_since = _items(served, "/api/v1/incidents", **{"from": str(AT - DAY - 1800)})
+    assert [i["id"] for i in opened_since] == [second["id"]]
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,10 @@ from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import (
     API_PREFIX,
     FromQuery,
-    LimitQuery,
-    OffsetQuery,
+    RecordQuery,
     ServiceQuery,
     ToQuery,
-    evaluation_time,
-    page,
+    event_time,
     time_range,
 )
 
@@ -37,23 +35,13 @@ class DeploymentBody(BaseModel):
 
 
 @router.get("/deployments", summary="Recorded deployments, newest first")
-def list_deployments(
-    *,
-    ctx: Context,
-    _who: Reader,
-    service: ServiceQuery = None,
-    since: FromQuery = None,
-    until: ToQuery = None,
-    limit: LimitQuery = 100,
-    offset: OffsetQuery = 0,
-) -> dict[str, Any]:
+def list_deployments(ctx: Context, _who: Reader, query: RecordQuery) -> dict[str, Any]:
     """Deployments in ``[from, to)`` (the ``deploy list --json`` items), a page at a time."""
     from sloscope.records.incidents import deployments
     from sloscope.records.render import deployment_to_dict
 
-    begin, end = time_range(ctx, since, until)
-    found = deployments(ctx.workspace, service=service, begin=begin, end=end)
-    return page([deployment_to_dict(d) for d in reversed(found)], limit, offset)
+    found = deployments(ctx.workspace, service=query.service, begin=query.begin, end=query.end)
+    return query.newest_first([deployment_to_dict(d) for d in found])
 
 
 @router.post("/deployments", status_code=201, summary="Record a deployment")
@@ -63,13 +51,12 @@ def post_deployment(body: DeploymentBody, ctx: Context, who: Writer) -> dict[str
     from sloscope.records.incidents import record_deployment
     from sloscope.records.render import deployment_to_dict
 
-    when = evaluation_time(ctx, body.at)
     now = ctx.now()
     kept = record_deployment(
         ctx.workspace,
         body.service,
         version=body.version,
-        at=now if when is None else when,
+        at=event_time(ctx, body.at),
         by=who.name,
         now=now,
         commit=body.commit,

@@ -13,17 +13,7 @@ from sloscope.errors import SourceError
 from sloscope.policy.render import render_gate_json
 from sloscope.server.auth import Context, Reader, Writer
 from sloscope.server.problems import RESPONSES
-from sloscope.server.routes.params import (
-    API_PREFIX,
-    FromQuery,
-    LimitQuery,
-    OffsetQuery,
-    ServiceQuery,
-    ToQuery,
-    evaluation_time,
-    page,
-    time_range,
-)
+from sloscope.server.routes.params import API_PREFIX, RecordQuery, evaluation_time
 
 router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["gate"])
 
@@ -111,21 +101,11 @@ def post_gate(body: GateBody, ctx: Context, who: Writer) -> Response:
 
 
 @router.get("/gate/decisions", summary="Recorded gate decisions, newest first")
-def list_decisions(
-    *,
-    ctx: Context,
-    _who: Reader,
-    service: ServiceQuery = None,
-    since: FromQuery = None,
-    until: ToQuery = None,
-    limit: LimitQuery = 100,
-    offset: OffsetQuery = 0,
-) -> dict[str, Any]:
+def list_decisions(ctx: Context, _who: Reader, query: RecordQuery) -> dict[str, Any]:
     """Every gate decision recorded (by the CLI or the API) about a time in
     ``[from, to)``, a page at a time."""
     from sloscope.records.gating import gate_decisions
     from sloscope.records.render import gate_record_to_dict
 
-    begin, end = time_range(ctx, since, until)
-    found = gate_decisions(ctx.workspace, service=service, begin=begin, end=end)
-    return page([gate_record_to_dict(r) for r in reversed(found)], limit, offset)
+    found = gate_decisions(ctx.workspace, service=query.service, begin=query.begin, end=query.end)
+    return query.newest_first([gate_record_to_dict(r) for r in found])

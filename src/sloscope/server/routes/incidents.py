@@ -11,14 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sloscope.server.auth import Context, Reader, Writer
 from sloscope.server.context import ServerContext
 from sloscope.server.problems import RESPONSES
-from sloscope.server.routes.params import (
-    API_PREFIX,
-    LimitQuery,
-    OffsetQuery,
-    ServiceQuery,
-    evaluation_time,
-    page,
-)
+from sloscope.server.routes.params import API_PREFIX, RecordQuery, event_time
 
 router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["incidents"])
 
@@ -75,21 +68,22 @@ def incident_document(ctx: ServerContext, incident_id: int) -> dict[str, Any]:
 def list_incidents(
     ctx: Context,
     _who: Reader,
-    service: ServiceQuery = None,
+    query: RecordQuery,
     state: Annotated[
         Literal["open", "acknowledged", "mitigated", "resolved"] | None,
         Query(description="Only incidents in this state."),
     ] = None,
-    limit: LimitQuery = 100,
-    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
-    """The ``incident list --json`` items (repeats flagged), a page at a time."""
+    """The ``incident list --json`` items (repeats flagged) of incidents opened in
+    ``[from, to)``, a page at a time."""
     from sloscope.records.incidents import incidents
     from sloscope.records.render import incidents_to_dicts
 
+    found = incidents(
+        ctx.workspace, service=query.service, begin=query.begin, end=query.end, state=state
+    )
     window = ctx.workspace.config.events.repeat_window_seconds
-    rows = incidents_to_dicts(incidents(ctx.workspace, service=service, state=state), window)
-    return page(rows[::-1], limit, offset)
+    return query.newest_first(incidents_to_dicts(found, window))
 
 
 @router.get("/incidents/{incident_id}", summary="One incident: timeline, impact, linked SLOs")
@@ -104,12 +98,11 @@ def post_incident(body: IncidentBody, ctx: Context, who: Writer) -> dict[str, An
     ``GET /incidents/{id}`` does."""
     from sloscope.records.incidents import open_incident
 
-    when = evaluation_time(ctx, body.at)
     now = ctx.now()
     kept, _ = open_incident(
         ctx.workspace,
         body.service,
-        at=now if when is None else when,
+        at=event_time(ctx, body.at),
         title=body.title,
         by=who.name,
         now=now,
@@ -135,14 +128,13 @@ def post_step(
     from sloscope.records.incidents import advance_incident
 
     body = body or StepBody()
-    when = evaluation_time(ctx, body.at)
     now = ctx.now()
     state = STEPS[step]
     advance_incident(
         ctx.workspace,
         incident_id,
         state,
-        at=now if when is None else when,
+        at=event_time(ctx, body.at),
         by=who.name,
         note=body.note,
     )

@@ -10,16 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sloscope.server.auth import Context, Reader, Writer
 from sloscope.server.problems import RESPONSES
-from sloscope.server.routes.params import (
-    API_PREFIX,
-    FromQuery,
-    LimitQuery,
-    OffsetQuery,
-    ServiceQuery,
-    ToQuery,
-    page,
-    time_range,
-)
+from sloscope.server.routes.params import API_PREFIX, RecordQuery
 
 router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["overrides"])
 
@@ -44,23 +35,13 @@ class OverrideBody(BaseModel):
 
 
 @router.get("/overrides", summary="Overrides granted, newest first (expired ones too)")
-def list_overrides(
-    *,
-    ctx: Context,
-    _who: Reader,
-    service: ServiceQuery = None,
-    since: FromQuery = None,
-    until: ToQuery = None,
-    limit: LimitQuery = 100,
-    offset: OffsetQuery = 0,
-) -> dict[str, Any]:
+def list_overrides(ctx: Context, _who: Reader, query: RecordQuery) -> dict[str, Any]:
     """Overrides that started in ``[from, to)``, as ``override --json`` prints each."""
     from sloscope.records.gating import overrides
     from sloscope.records.render import override_to_dict
 
-    begin, end = time_range(ctx, since, until)
-    found = overrides(ctx.workspace, service=service, begin=begin, end=end)
-    return page([override_to_dict(o) for o in reversed(found)], limit, offset)
+    found = overrides(ctx.workspace, service=query.service, begin=query.begin, end=query.end)
+    return query.newest_first([override_to_dict(o) for o in found])
 
 
 @router.post("/overrides", status_code=201, summary="Lift a service's freezes until a time")
@@ -97,21 +78,11 @@ def post_override(body: OverrideBody, ctx: Context, who: Writer) -> dict[str, An
 
 
 @router.get("/audit", summary="The audit log, newest first")
-def list_audit(
-    *,
-    ctx: Context,
-    _who: Reader,
-    service: ServiceQuery = None,
-    since: FromQuery = None,
-    until: ToQuery = None,
-    limit: LimitQuery = 100,
-    offset: OffsetQuery = 0,
-) -> dict[str, Any]:
+def list_audit(ctx: Context, _who: Reader, query: RecordQuery) -> dict[str, Any]:
     """Every override granted and exception used in ``[from, to)`` (the ``audit --json``
     entries), a page at a time."""
     from sloscope.records.gating import audit_entries
     from sloscope.records.render import audit_to_dict
 
-    begin, end = time_range(ctx, since, until)
-    found = audit_entries(ctx.workspace, service=service, begin=begin, end=end)
-    return page([audit_to_dict(e) for e in reversed(found)], limit, offset)
+    found = audit_entries(ctx.workspace, service=query.service, begin=query.begin, end=query.end)
+    return query.newest_first([audit_to_dict(e) for e in found])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import HTTPException, Query
+from fastapi import Depends, HTTPException, Query, Request
 
+from sloscope.server.auth import context
 from sloscope.server.context import ServerContext
 from sloscope.timeparse import parse_time
 
@@ -33,6 +35,13 @@ OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="Items to ski
 def evaluation_time(ctx: ServerContext, at: str | None) -> int | None:
     """``at`` as Unix seconds; None (now) when absent; 400 when unreadable."""
     return _time(ctx, "at", at)
+
+
+def event_time(ctx: ServerContext, at: str | None) -> int:
+    """When something recorded happened: ``at`` as Unix seconds, now when absent; 400
+    when unreadable."""
+    when = _time(ctx, "at", at)
+    return ctx.now() if when is None else when
 
 
 def time_range(
@@ -67,3 +76,37 @@ def page(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
         "offset": offset,
         "next_offset": following if following < len(items) else None,
     }
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """What a list of records asks for: a service, a time range ``[begin, end)`` (None:
+    open), and a page."""
+
+    service: str | None
+    begin: int | None
+    end: int | None
+    limit: int
+    offset: int
+
+    def newest_first(self, items: Sequence[Any]) -> dict[str, Any]:
+        """One page of ``items`` (given oldest first, as the store keeps them), newest
+        first."""
+        return page(items[::-1], self.limit, self.offset)
+
+
+def record_filter(
+    request: Request,
+    *,
+    service: ServiceQuery = None,
+    since: FromQuery = None,
+    until: ToQuery = None,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
+) -> RecordFilter:
+    """Dependency of record lists: ``service``, ``from``, ``to``, ``limit``, ``offset``."""
+    begin, end = time_range(context(request), since, until)
+    return RecordFilter(service, begin, end, limit, offset)
+
+
+RecordQuery = Annotated[RecordFilter, Depends(record_filter)]
