@@ -295,12 +295,16 @@ def notify_budget_crossings(
     """
     from sloscope.store.gates import BudgetStepStates
 
-    states = BudgetStepStates(session)
-    messages = []
-    for figure in figures:
-        now_held = held_steps(figure.policy, figure.consumed, figure.burn_rates)
-        before = states.swap(figure.id, now_held, at)
-        messages += [_step_message(figure, i, at) for i in crossed(before, now_held)]
+    now_held = {
+        figure.id: held_steps(figure.policy, figure.consumed, figure.burn_rates)
+        for figure in figures
+    }
+    before = BudgetStepStates(session).swap_all(now_held, at)
+    messages = [
+        _step_message(figure, i, at)
+        for figure in figures
+        for i in crossed(before[figure.id], now_held[figure.id])
+    ]
     if not messages:
         return 0
     # The notification modules load only when a step was crossed: most asks cross none.
