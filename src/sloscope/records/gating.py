@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sloscope.errors import RequestError
@@ -75,10 +76,9 @@ def gate_and_record(
     asked_by = check_name(asked_by, "--by")
     if record and not version:
         raise RequestError("--record needs --version V: the deployment to record")
-    with ws.open_state() as store:
-        with store.transaction() as session:
-            stored = _active_overrides(session, service, at)
-        decision = ws.gate(
+
+    def ask(stored: Sequence[StoredOverride]) -> GateDecision:
+        return ws.gate(
             service,
             at,
             journey=journey,
@@ -87,11 +87,12 @@ def gate_and_record(
             overrides=[_override(o) for o in stored],
             evaluated=evaluated,
         )
+
+    with ws.open_state() as store:
         with store.transaction() as session:
-            return _record(
-                session,
-                ws,
-                decision,
+            stored = _active_overrides(session, service, at)
+            keep = partial(
+                _record,
                 stored=stored,
                 asked_by=asked_by,
                 now=now,
@@ -99,6 +100,13 @@ def gate_and_record(
                 commit=commit,
                 request_id=request_id,
             )
+            if evaluated is not None:
+                # Nothing to read from the source: decide and record in this transaction.
+                return keep(session, ws, ask(stored))
+        # The gate reads the telemetry, which may take seconds: not in a transaction.
+        decision = ask(stored)
+        with store.transaction() as session:
+            return keep(session, ws, decision)
 
 
 def _record(

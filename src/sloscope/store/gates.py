@@ -178,10 +178,11 @@ class BudgetStepStates:
         if not held:
             return {}
         ids = sorted(held)
-        insert = insert_for(self.session, BudgetStepStateRow).values(
-            [{"slo_id": slo_id, "steps": [], "evaluated_at": -1} for slo_id in ids]
+        # One statement for every SLO, its parameters a list: compiled once, then cached.
+        insert = insert_for(self.session, BudgetStepStateRow).on_conflict_do_nothing()
+        self.session.execute(
+            insert, [{"slo_id": slo_id, "steps": [], "evaluated_at": -1} for slo_id in ids]
         )
-        self.session.execute(insert.on_conflict_do_nothing())
         query = (
             select(BudgetStepStateRow)
             .where(BudgetStepStateRow.slo_id.in_(ids))
