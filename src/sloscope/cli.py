@@ -477,17 +477,10 @@ def report(
 
 def _report_json(ws: Workspace, result: Report, service: str | None) -> str:
     """``report --json``, with a top-level ``audit`` key when there are audit entries."""
-    from sloscope.records.gating import recent_audit
-    from sloscope.records.render import audit_to_dict
-    from sloscope.report.json import render_json, report_to_dict
+    from sloscope.records.gating import report_json
 
     with _errors():
-        entries = recent_audit(ws, result.at, service)
-    if not entries:
-        return render_json(result)
-    doc = report_to_dict(result)
-    doc["audit"] = [audit_to_dict(e) for e in entries]
-    return json.dumps(doc, indent=2) + "\n"
+        return report_json(ws, result, service)
 
 
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
@@ -505,7 +498,7 @@ def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
 
 
 def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Path | None) -> None:
-    from sloscope.records.org import org_report
+    from sloscope.records.org import DEFAULT_RANGE_SECONDS, org_report
     from sloscope.report.org.render import (
         render_org_html,
         render_org_json,
@@ -513,7 +506,7 @@ def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Pat
     )
 
     end = _time_option("--to", until)
-    begin = _time_option("--from", since) if since is not None else end - 7 * 86_400
+    begin = _time_option("--from", since) if since is not None else end - DEFAULT_RANGE_SECONDS
     with _errors():
         ws = _workspace(workspace)
         figures = org_report(ws, begin=begin, end=end)
@@ -1255,12 +1248,12 @@ def audit(
 
 def _until(text: str, now: int) -> int:
     """An expiry: a time, or a duration from now (``2h``, ``3d``)."""
-    from sloscope.spec.durations import parse_duration
+    from sloscope.timeparse import parse_expiry
 
     try:
-        return now + parse_duration(text)
-    except ValueError:
-        return _time_option("--until", text)
+        return parse_expiry(text, now)
+    except ValueError as exc:
+        _fail(f"--until: {exc}")
 
 
 def _range(since: str | None, until: str | None) -> tuple[int | None, int | None]:

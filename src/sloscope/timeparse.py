@@ -82,3 +82,18 @@ def _is_compact_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def parse_expiry(text: str, now: float) -> int:
+    """An expiry as users write it: a duration from ``now`` (``4h``, ``3d``) or a time
+    (:func:`parse_time`); :class:`ValueError` as :func:`parse_time` raises it.
+
+    >>> parse_expiry("2h", now=100)
+    7300
+    """
+    from sloscope.spec.durations import parse_duration
+
+    try:
+        return int(now) + parse_duration(text)
+    except ValueError:
+        return parse_time(text, now)

@@ -358,6 +358,39 @@ class Workspace:
 
         return StateStore(self.config.state.url, root=self.root)
 
+    def has_state(self) -> bool:
+        """Whether there may be a state store to read: a SQLite one exists only once
+        something was written (reading must not create it); a PostgreSQL one is assumed."""
+        from sloscope.store.database import resolve_url
+
+        url = resolve_url(self.config.state.url, self.root)
+        return url.drivername != "sqlite" or bool(url.database and Path(url.database).exists())
+
+    def state_lacks(self, is_empty: Callable[[Path], bool]) -> bool:
+        """Whether the state store certainly has nothing to read, asked without SQLAlchemy
+        when it is a plain SQLite file (``is_empty`` asks that file, read-only); False when
+        unsure, and the caller reads the store."""
+        from sloscope.store.peek import sqlite_file
+
+        plain = sqlite_file(self.config.state.url, self.root)
+        if plain is not None:
+            return not plain.exists() or is_empty(plain)
+        return not self.has_state()
+
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """The budget adjustments: ``sloscope.yaml``'s, then those made through the API
+        (kept in the state store, read through the same model)."""
+        from sloscope.alerting.settings import AdjustmentConfig
+        from sloscope.store.adjustments import Adjustments
+        from sloscope.store.peek import adjustments_are_empty
+
+        configured = self.config.adjustment_list()
+        if self.state_lacks(adjustments_are_empty):
+            return configured
+        with self.open_state() as store, store.transaction() as session:
+            stored = Adjustments(session).find()
+        return configured + tuple(AdjustmentConfig(**a.spec).to_adjustment() for a in stored)
+
     def notifiers(self) -> dict[str, Notifier]:
         """The configured notifiers by name, with their secrets read from the environment."""
         from sloscope.alerting.notify.settings import build_notifiers
@@ -626,7 +659,7 @@ class Workspace:
         from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, fetch_planned
 
         plans = [self.alert_policy_for(service, slo) for service, slo in pairs]
-        adjustments = self.config.adjustment_list()
+        adjustments = self.adjustments()
         known = self.budget_policies
         budgets = [
             policy_for(svc.name, slo.name, slo.journey, slo.budget_policy, known)
@@ -716,7 +749,7 @@ class Workspace:
                     lookbacks=tuple(sorted({*DEFAULT_LOOKBACKS, *budget.burn_windows, *extra})),
                     max_groups=self.config.max_groups,
                     trends=trends,
-                    adjustments=self.config.adjustment_list(),
+                    adjustments=self.adjustments(),
                 )
             )
         return out
@@ -847,7 +880,7 @@ class Workspace:
                 begin=begin,
                 end=end,
                 step=step,
-                adjustments=self.config.adjustment_list(),
+                adjustments=self.adjustments(),
             )
         finally:
             if source is None:

@@ -115,7 +115,20 @@ def test_the_openapi_schema_is_published_with_every_api_path(served: Served) -> 
         "/api/v1/silences",
         "/api/v1/silences/{silence_id}/expire",
         "/api/v1/gate",
+        "/api/v1/gate/decisions",
         "/api/v1/ingest",
+        "/api/v1/alerts",
+        "/api/v1/alerts/{key}",
+        "/api/v1/incidents",
+        "/api/v1/incidents/{incident_id}",
+        "/api/v1/incidents/{incident_id}/{step}",
+        "/api/v1/deployments",
+        "/api/v1/deployments/failure-rate",
+        "/api/v1/overrides",
+        "/api/v1/audit",
+        "/api/v1/report/org",
+        "/api/v1/adjustments",
+        "/api/v1/adjustments/{adjustment_id}",
     }
 
 

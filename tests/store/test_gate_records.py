@@ -135,3 +135,20 @@ def test_decisions_and_audit_entries_page_newest_first(store: StateStore) -> Non
         assert gates.newest(limit=3, offset=6) == []
         audit = AuditLog(session)
         assert [e.by for e in audit.newest(limit=2, offset=1)] == ["u3", "u2"]
+
+
+def test_the_steps_of_several_slos_are_swapped_at_once_each_by_its_own_time(
+    store: StateStore,
+) -> None:
+    with store.transaction() as session:
+        BudgetStepStates(session).swap("checkout/b", frozenset({0}), 300)
+    with store.transaction() as session:
+        steps = BudgetStepStates(session)
+        before = steps.swap_all(
+            {"checkout/a": frozenset({1}), "checkout/b": frozenset({0, 1})}, 200
+        )
+        # a is new (held nothing); b was stored at 300, later than 200: left as it was.
+        assert before == {"checkout/a": frozenset(), "checkout/b": frozenset({0, 1})}
+        assert steps.get("checkout/a") == frozenset({1})
+        assert steps.get("checkout/b") == frozenset({0})
+        assert steps.swap_all({}, 400) == {}

@@ -40,6 +40,7 @@ TABLES = (
         "incidents",
         "incident_events",
         "action_items",
+        "budget_adjustments",
     }
 )
 
@@ -51,7 +52,7 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0003"
+        assert current_revision(store.engine) == head_revision() == "0004"
 
 
 def test_the_fast_path_knows_the_newest_revision() -> None:
@@ -113,7 +114,7 @@ def test_upgrading_from_0001_adds_the_token_tables_and_keeps_the_silences(
                 now=100,
             )
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         with store.transaction() as session:
             assert [s.comment for s in Silences(session).find()] == ["before tokens"]
             _, secret = Tokens(session).create("read", "ci", 100)
@@ -181,7 +182,7 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_rows_kept(target: Ta
                 now=100,
             )
     with target.open() as store:
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         assert _tables(store) == TABLES
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
@@ -193,3 +194,25 @@ def test_downgrading_the_gate_revision_leaves_the_token_schema(target: Target) -
         downgrade(store.engine, "0002")
         assert _tables(store) == FIRST_TABLES | TOKEN_TABLES
         assert current_revision(store.engine) == "0002"
+
+
+def test_upgrading_from_0003_adds_the_adjustments_table_and_keeps_the_records(
+    target: Target,
+) -> None:
+    from sloscope.events.model import Deployment
+    from sloscope.store.adjustments import Adjustments
+    from sloscope.store.events import Deployments
+
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0003")
+        assert "budget_adjustments" not in _tables(store)
+        with store.transaction() as session:
+            Deployments(session).add(Deployment("checkout", "1.0", 100), recorded_by="ci", now=100)
+    with target.open() as store:
+        assert current_revision(store.engine) == "0004"
+        assert schema_drift(store.engine) == []
+        with store.transaction() as session:
+            assert [d.deployment.version for d in Deployments(session).find()] == ["1.0"]
+            Adjustments(session).add({"reason": "r", "start": "0", "duration": "1h"}, by="a", now=1)
+        downgrade(store.engine, "0003")
+        assert "budget_adjustments" not in _tables(store)

@@ -1,5 +1,6 @@
-"""The alerts on record as the dashboard shows them: which fire now, which of those an
-active silence covers, and the matchers that silence exactly one alert.
+"""The alerts on record as the dashboard and the API show them: which fire now, which of
+those an active silence covers, each alert's transitions, and the matchers that silence
+exactly one alert.
 
 Read from the state store the evaluator writes (:mod:`sloscope.store.alerts`); whether
 a silence covers an alert is the noise pipeline's rule
@@ -10,20 +11,28 @@ evaluator matched the alert on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sloscope.errors import NotFoundError, RequestError
+from sloscope.timeparse import format_time
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from sloscope.store.alerts import AlertState
+    from sloscope.alerting.silences import Silence
+    from sloscope.store.alerts import AlertState, Transition
+    from sloscope.workspace import Workspace
 
 #: Stored states of an alert that is (about to be) firing.
 ACTIVE_STATES = ("firing", "pending")
+#: The states an alert list can be filtered by: the stored ones, and ``silenced``.
+ALERT_FILTERS = ("firing", "pending", "resolved", "silenced")
 
 
 @dataclass(frozen=True)
 class ActiveAlert:
-    """A firing (or pending) alert, its labels, and the active silences covering it."""
+    """An alert on record, its labels, and the active silences covering it (none when it
+    is resolved: only a firing or pending alert can be silenced)."""
 
     state: AlertState
     labels: dict[str, str]
@@ -34,25 +43,59 @@ class ActiveAlert:
         """Whether an active silence covers the alert (it notifies nobody)."""
         return bool(self.silenced_by)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The alert as the API shows it (times RFC 3339, without the evaluator's
+        counters)."""
+        a = self.state
+        identity = a.identity
+        return {
+            "key": a.key,
+            "service": identity.service,
+            "slo": identity.slo,
+            "severity": identity.severity,
+            "group": identity.group_key or None,
+            "state": a.state,
+            "silenced": self.silenced,
+            "silenced_by": list(self.silenced_by),
+            "since": format_time(a.since),
+            "fired_at": _time(a.fired_at),
+            "resolved_at": _time(a.resolved_at),
+            "peak_burn_rate": a.peak_burn_rate,
+            "budget_consumed": a.budget_consumed,
+            "labels": self.labels,
+        }
+
+
+def _rules(session: Session, at: int) -> list[tuple[int, Silence]]:
+    """The silences active at ``at``, by id, as the noise pipeline applies them."""
+    from sloscope.store.silences import Silences
+
+    return [(s.id, s.rule()) for s in Silences(session).find(active_at=at)]
+
+
+def _alert(state: AlertState, rules: list[tuple[int, Silence]], at: int) -> ActiveAlert:
+    """``state`` with its labels and the silences of ``rules`` that cover it at ``at``."""
+    from sloscope.alerting.evaluate import stored_labels
+
+    labels = stored_labels(state)
+    if state.state not in ACTIVE_STATES:
+        return ActiveAlert(state, labels, ())
+    return ActiveAlert(state, labels, tuple(i for i, rule in rules if rule.silences(labels, at)))
+
 
 def active_alerts(
     session: Session, at: int, *, service: str | None = None, slo: str | None = None
 ) -> list[ActiveAlert]:
     """Alerts firing or pending at ``at`` (optionally of one service and SLO), oldest
     first, each with the ids of the silences active at ``at`` that cover it."""
-    from sloscope.alerting.evaluate import stored_labels
     from sloscope.store.alerts import AlertStates
-    from sloscope.store.silences import Silences
 
-    rules = [(s.id, s.rule()) for s in Silences(session).find(active_at=at)]
-    found = []
-    for state in AlertStates(session).find(service=service):
-        if state.state not in ACTIVE_STATES or (slo is not None and state.identity.slo != slo):
-            continue
-        labels = stored_labels(state)
-        covering = tuple(i for i, rule in rules if rule.silences(labels, at))
-        found.append(ActiveAlert(state, labels, covering))
-    return found
+    rules = _rules(session, at)
+    return [
+        _alert(state, rules, at)
+        for state in AlertStates(session).find(service=service, slo=slo)
+        if state.state in ACTIVE_STATES
+    ]
 
 
 def find_active(session: Session, at: int, key: str) -> ActiveAlert | None:
@@ -69,3 +112,60 @@ def silence_matchers(alert: ActiveAlert) -> list[str]:
         names += sorted(k for k in alert.labels if k not in names)
     # The matcher parser takes the value between the outer quotes as it is (no escapes).
     return [f'{name}="{alert.labels[name]}"' for name in names]
+
+
+def recorded_alerts(
+    ws: Workspace,
+    now: int,
+    *,
+    state: str | None = None,
+    service: str | None = None,
+    slo: str | None = None,
+) -> list[ActiveAlert]:
+    """Every alert on record, the most recent change first, optionally only in ``state``
+    (one of :data:`ALERT_FILTERS`: ``firing`` and ``pending`` leave out the silenced
+    ones, ``silenced`` lists only those), of ``service`` or of ``slo``."""
+    from sloscope.store.alerts import AlertStates
+
+    if state is not None and state not in ALERT_FILTERS:
+        raise RequestError(f"state: one of {', '.join(ALERT_FILTERS)}, not {state!r}")
+    stored_state = None if state in (None, "silenced") else state
+    with ws.open_state() as store, store.transaction() as session:
+        rules = _rules(session, now)
+        found = AlertStates(session).find(state=stored_state, service=service, slo=slo)
+    alerts = [_alert(a, rules, now) for a in reversed(found)]
+    if state == "silenced":
+        return [a for a in alerts if a.silenced]
+    if state in ACTIVE_STATES:
+        return [a for a in alerts if not a.silenced]
+    return alerts
+
+
+def alert_history(ws: Workspace, key: str, now: int) -> tuple[ActiveAlert, list[Transition]]:
+    """One alert on record (by its dedup key) and its transitions, oldest first;
+    :class:`NotFoundError` when no alert has that key."""
+    from sloscope.store.alerts import AlertStates
+
+    with ws.open_state() as store, store.transaction() as session:
+        states = AlertStates(session)
+        found = states.get(key)
+        if found is None:
+            raise NotFoundError(f"no alert with key {key!r}; list them: GET /api/v1/alerts")
+        transitions = states.history(key)
+        rules = _rules(session, now)
+    return _alert(found, rules, now), transitions
+
+
+def transition_to_dict(transition: Transition) -> dict[str, Any]:
+    """One recorded change of an alert's state."""
+    return {
+        "from": transition.from_state,
+        "to": transition.to_state,
+        "at": format_time(transition.at),
+        "burn_rate": transition.burn_rate,
+        "budget_consumed": transition.budget_consumed,
+    }
+
+
+def _time(value: int | None) -> str | None:
+    return format_time(value) if value is not None else None

@@ -16,7 +16,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sloscope.errors import RequestError
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from sloscope.alerting.notify.routing import Route
     from sloscope.policy.gate import SLOFigures
+    from sloscope.report.model import Report
     from sloscope.store.audit import AuditEntry
     from sloscope.store.gates import GateRecord, StoredOverride
     from sloscope.workspace import Workspace
@@ -67,27 +68,31 @@ def gate_and_record(
     record: bool = False,
     commit: str | None = None,
     request_id: str | None = None,
+    evaluated: Report | None = None,
 ) -> GateOutcome:
-    """Ask the gate (with the overrides on record) and record its answer."""
+    """Ask the gate (with the overrides on record) and record its answer: what
+    ``sloscope gate`` and ``POST /api/v1/gate`` both do. ``evaluated``: the service's
+    report at ``at`` if already computed (a server's cache), read instead of the source."""
     asked_by = check_name(asked_by, "--by")
     if record and not version:
         raise RequestError("--record needs --version V: the deployment to record")
-    with ws.open_state() as store:
-        with store.transaction() as session:
-            stored = _active_overrides(session, service, at)
-        decision = ws.gate(
+
+    def ask(stored: Sequence[StoredOverride]) -> GateDecision:
+        return ws.gate(
             service,
             at,
             journey=journey,
             version=version,
             exception=exception,
             overrides=[_override(o) for o in stored],
+            evaluated=evaluated,
         )
+
+    with ws.open_state() as store:
         with store.transaction() as session:
-            return _record(
-                session,
-                ws,
-                decision,
+            stored = _active_overrides(session, service, at)
+            keep = partial(
+                _record,
                 stored=stored,
                 asked_by=asked_by,
                 now=now,
@@ -95,6 +100,13 @@ def gate_and_record(
                 commit=commit,
                 request_id=request_id,
             )
+            if evaluated is not None:
+                # Nothing to read from the source: decide and record in this transaction.
+                return keep(session, ws, ask(stored))
+        # The gate reads the telemetry, which may take seconds: not in a transaction.
+        decision = ask(stored)
+        with store.transaction() as session:
+            return keep(session, ws, decision)
 
 
 def _record(
@@ -247,6 +259,35 @@ def audit_entries(
         return AuditLog(session).find(service=service, begin=begin, end=end)
 
 
+def gate_decisions(
+    ws: Workspace,
+    *,
+    service: str | None = None,
+    begin: int | None = None,
+    end: int | None = None,
+) -> list[GateRecord]:
+    """Recorded gate decisions, oldest first, optionally of one service and asked about
+    a time in ``[begin, end)``."""
+    from sloscope.store.gates import GateRecords
+
+    with ws.open_state() as store, store.transaction() as session:
+        return GateRecords(session).find(service=service, begin=begin, end=end)
+
+
+def overrides(
+    ws: Workspace,
+    *,
+    service: str | None = None,
+    begin: int | None = None,
+    end: int | None = None,
+) -> list[StoredOverride]:
+    """Overrides granted in ``[begin, end)`` (expired ones too), oldest first."""
+    from sloscope.store.gates import Overrides
+
+    with ws.open_state() as store, store.transaction() as session:
+        return Overrides(session).find(service=service, begin=begin, end=end)
+
+
 def notify_budget_crossings(
     session: Session,
     figures: Sequence[SLOFigures],
@@ -262,12 +303,16 @@ def notify_budget_crossings(
     """
     from sloscope.store.gates import BudgetStepStates
 
-    states = BudgetStepStates(session)
-    messages = []
-    for figure in figures:
-        now_held = held_steps(figure.policy, figure.consumed, figure.burn_rates)
-        before = states.swap(figure.id, now_held, at)
-        messages += [_step_message(figure, i, at) for i in crossed(before, now_held)]
+    now_held = {
+        figure.id: held_steps(figure.policy, figure.consumed, figure.burn_rates)
+        for figure in figures
+    }
+    before = BudgetStepStates(session).swap_all(now_held, at)
+    messages = [
+        _step_message(figure, i, at)
+        for figure in figures
+        for i in crossed(before[figure.id], now_held[figure.id])
+    ]
     if not messages:
         return 0
     # The notification modules load only when a step was crossed: most asks cross none.
@@ -324,17 +369,25 @@ AUDIT_SECTION_SECONDS = 28 * 86_400
 def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
     """Audit entries of the 28 days up to ``at`` for the report's audit section; none
     (without creating it) when the workspace has no state store yet."""
-    from sloscope.store.peek import audit_is_empty, sqlite_file
+    from sloscope.store.peek import audit_is_empty
 
     begin, end = at - AUDIT_SECTION_SECONDS, at + 1
-    # A plain SQLite file is asked first without SQLAlchemy (most reports have no entry).
-    plain = sqlite_file(ws.config.state.url, ws.root)
-    if plain is not None and (not plain.exists() or audit_is_empty(plain, service, begin, end)):
+    if ws.state_lacks(lambda path: audit_is_empty(path, service, begin, end)):
         return []
-    if plain is None:
-        from sloscope.store.database import resolve_url
-
-        url = resolve_url(ws.config.state.url, ws.root)
-        if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
-            return []
     return audit_entries(ws, service=service, begin=begin, end=end)
+
+
+def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:
+    """``report --json`` (and ``GET /api/v1/status``): the report document, with a
+    top-level ``audit`` key when the 28 days up to its time have audit entries."""
+    import json
+
+    from sloscope.records.render import audit_to_dict
+    from sloscope.report.json import render_json, report_to_dict
+
+    entries = recent_audit(ws, report.at, service)
+    if not entries:
+        return render_json(report)
+    doc = report_to_dict(report)
+    doc["audit"] = [audit_to_dict(e) for e in entries]
+    return json.dumps(doc, indent=2) + "\n"

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: The longest range an org report covers: a quarter and a bit.
 MAX_RANGE_SECONDS = 100 * 86_400
+#: The range of an org report given only its end: the week before it.
+DEFAULT_RANGE_SECONDS = 7 * 86_400
 
 
 def _burn(report: Report | None, lookback: int) -> tuple[ServiceBurn, ...]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sloscope.events.changes import ChangeFailureReport, FailureRate
     from sloscope.store.audit import AuditEntry
     from sloscope.store.events import ActionItem, StoredDeployment, StoredIncident
-    from sloscope.store.gates import StoredOverride
+    from sloscope.store.gates import GateRecord, StoredOverride
 
 
 def deployment_to_dict(stored: StoredDeployment) -> dict[str, Any]:
@@ -94,6 +94,29 @@ def override_to_dict(override: StoredOverride) -> dict[str, Any]:
         "reason": override.reason,
         "since": format_time(override.since),
         "until": format_time(override.until),
+    }
+
+
+def gate_record_to_dict(record: GateRecord) -> dict[str, Any]:
+    """A recorded gate decision: who asked about what, the answer and why."""
+    return {
+        "id": record.id,
+        "service": record.service,
+        "journey": record.journey,
+        "version": record.version,
+        "asked_by": record.asked_by,
+        "at": format_time(record.at),
+        "decision": record.decision,
+        "reasons": list(record.reasons),
+        "slos": [dict(f) for f in record.figures],
+        "exception": (
+            {"kind": record.exception_kind, "reason": record.exception_reason}
+            if record.exception_kind is not None
+            else None
+        ),
+        "override": record.override_id,
+        "deployment": record.deployment_id,
+        "recorded_at": format_time(record.created_at),
     }
 
 

@@ -17,7 +17,20 @@ from sloscope.server.context import ServerContext
 from sloscope.server.dashboard import alerts, governance, incidents, views
 from sloscope.server.loop import EvaluateOnce, EvaluationLoop, evaluate_alerts
 from sloscope.server.middleware import BodyTooLargeError, Guard, too_large_detail
-from sloscope.server.routes import gate, ingest, ops, services, silences, status
+from sloscope.server.routes import (
+    adjustments,
+    deployments,
+    gate,
+    ingest,
+    ops,
+    org,
+    overrides,
+    services,
+    silences,
+    status,
+)
+from sloscope.server.routes import alerts as alert_api
+from sloscope.server.routes import incidents as incident_api
 from sloscope.server.routes.params import API_PREFIX
 
 STATIC = Path(__file__).parent / "dashboard" / "static"
@@ -53,7 +66,9 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
     app = FastAPI(
         title="sloscope",
         version=__version__,
-        description="SLO status, error budgets, release gate and silences. Authenticate with "
+        description="SLO status, error budgets, alerts, silences, budget adjustments, incidents, "
+        "deployments, "
+        "the release gate, overrides, the audit log and the org report. Authenticate with "
         "'Authorization: Bearer TOKEN' (sloscope token create).",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
@@ -67,7 +82,19 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
         return problems.problem(413, too_large_detail(_limit(ctx, request.url.path)), request)
 
     app.add_exception_handler(BodyTooLargeError, too_large)
-    for module in (status, services, silences, gate, ingest):
+    for module in (
+        status,
+        services,
+        alert_api,
+        silences,
+        adjustments,
+        incident_api,
+        deployments,
+        gate,
+        overrides,
+        org,
+        ingest,
+    ):
         app.include_router(module.router)
     app.include_router(ops.router)
     for pages in (views, alerts, incidents, governance):

@@ -39,6 +39,7 @@ class ServedWorkspace(Workspace):
     ) -> None:
         super().__init__(root, config, env)
         self._specs: TTLCache[tuple[Service, ...]] = TTLCache(ttl)
+        self.shared_state: StateStore | None = None
 
     @classmethod
     def serving(cls, workspace: Workspace, ttl: float) -> ServedWorkspace:
@@ -49,6 +50,13 @@ class ServedWorkspace(Workspace):
         """The services of the specs (cached; see the class docstring)."""
         return self._specs.get("services", super().services)
 
+    def open_state(self) -> StateStore:
+        """The server's state store when it has one (its connection pool is reused by
+        every request, and closed only when the server stops), else a new one."""
+        if self.shared_state is None:
+            return super().open_state()
+        return _BorrowedStore(self.shared_state)
+
     def source(self) -> Source:
         """The telemetry source; the embedded store reads on one thread, so an evaluation
         leaves the machine's other cores to the requests it serves meanwhile."""
@@ -56,6 +64,18 @@ class ServedWorkspace(Workspace):
         if isinstance(opened, EmbeddedSource):
             opened.store.con.execute("SET threads TO 1")
         return opened
+
+
+class _BorrowedStore(StateStore):
+    """A server's state store lent to one ``with`` block, which must not close it."""
+
+    def __init__(self, owner: StateStore) -> None:
+        # No StateStore.__init__: that would open a second engine; this one shares
+        # the owner's engine and sessions.
+        self.__dict__.update(owner.__dict__)
+
+    def close(self) -> None:
+        """Leave the connection pool to the server, which closes it when it stops."""
 
 
 @dataclass
@@ -81,6 +101,7 @@ class ServerContext:
             self.worker = EvaluationWorker(self.workspace.root)
         if not isinstance(self.workspace, ServedWorkspace):
             self.workspace = ServedWorkspace.serving(self.workspace, ttl)
+        self.workspace.shared_state = self.store
         self._reports: TTLCache[Report] = TTLCache(ttl)
         self._auth: TTLCache[ApiToken | None] = TTLCache(
             AUTH_CACHE_SECONDS, max_stale=AUTH_STALE_SECONDS

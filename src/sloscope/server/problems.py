@@ -66,7 +66,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         (400, "Bad request (the detail says what to fix)"),
         (401, "No token, or an unknown or revoked one"),
         (403, "The token's scope does not allow this"),
-        (404, "No such service, SLO or silence"),
+        (404, "No such service, SLO, alert, silence, incident or adjustment"),
         (413, "The body is over the size limit"),
         (422, "The request does not match the schema"),
         (503, "The specs, the telemetry source or the state store cannot answer"),

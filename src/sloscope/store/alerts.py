@@ -105,13 +105,18 @@ class AlertStates:
         found = row.one_or_none()
         return None if found is None else _state(found)
 
-    def find(self, *, state: str | None = None, service: str | None = None) -> list[AlertState]:
-        """Alerts, optionally only those in ``state`` or of ``service``, oldest change first."""
+    def find(
+        self, *, state: str | None = None, service: str | None = None, slo: str | None = None
+    ) -> list[AlertState]:
+        """Alerts, optionally only those in ``state``, of ``service`` or of ``slo``, oldest
+        change first."""
         query = select(AlertStateRow).order_by(AlertStateRow.since, AlertStateRow.id)
         if state is not None:
             query = query.where(AlertStateRow.state == state)
         if service is not None:
             query = query.where(AlertStateRow.service == service)
+        if slo is not None:
+            query = query.where(AlertStateRow.slo == slo)
         return [_state(row) for row in self.session.scalars(query)]
 
     def history(self, key: str) -> list[Transition]:

@@ -143,9 +143,14 @@ class Overrides:
         )
         return [_override(row) for row in self.session.scalars(query)]
 
-    def find(self, *, begin: int | None = None, end: int | None = None) -> list[StoredOverride]:
-        """Overrides granted (``since``) in ``[begin, end)``, oldest first."""
+    def find(
+        self, *, begin: int | None = None, end: int | None = None, service: str | None = None
+    ) -> list[StoredOverride]:
+        """Overrides granted (``since``) in ``[begin, end)``, oldest first, optionally of
+        one service."""
         query = select(OverrideRow).order_by(OverrideRow.since, OverrideRow.id)
+        if service is not None:
+            query = query.where(OverrideRow.service == service)
         query = in_range(query, OverrideRow.since, begin, end)
         return [_override(row) for row in self.session.scalars(query)]
 
@@ -157,23 +162,44 @@ class BudgetStepStates:
         self.session = session
 
     def swap(self, slo_id: str, steps: frozenset[int], at: int) -> frozenset[int]:
-        """Store ``steps`` as the SLO's held steps; return the ones stored before.
+        """Store ``steps`` as the SLO's held steps; return the ones stored before (see
+        :meth:`swap_all`)."""
+        return self.swap_all({slo_id: steps}, at)[slo_id]
 
-        The row is locked while it is read and written, so two evaluations at once see
-        one crossing, not two. An evaluation older than the stored one changes nothing
-        and reports the stored steps back (nothing crossed).
+    def swap_all(self, held: Mapping[str, frozenset[int]], at: int) -> dict[str, frozenset[int]]:
+        """Store each SLO's held steps; return, per SLO, the ones stored before.
+
+        The rows are locked (in ``slo_id`` order, so two writers never wait on each
+        other in a cycle) while they are read and written, so two evaluations at once
+        see one crossing, not two. An evaluation older than an SLO's stored one changes
+        nothing for it and reports ``held`` back (nothing crossed). All SLOs of a gate
+        decision take one insert, one select and the updates that change something.
         """
-        insert = insert_for(self.session, BudgetStepStateRow).values(
-            slo_id=slo_id, steps=[], evaluated_at=-1
+        if not held:
+            return {}
+        ids = sorted(held)
+        # One statement for every SLO, its parameters a list: compiled once, then cached.
+        insert = insert_for(self.session, BudgetStepStateRow).on_conflict_do_nothing()
+        self.session.execute(
+            insert, [{"slo_id": slo_id, "steps": [], "evaluated_at": -1} for slo_id in ids]
         )
-        self.session.execute(insert.on_conflict_do_nothing())
-        row = self.session.get(BudgetStepStateRow, slo_id, with_for_update=True)
-        assert row is not None  # inserted above when missing
-        before = frozenset(int(s) for s in row.steps)
-        if at < row.evaluated_at:
-            return steps
-        row.steps = sorted(steps)
-        row.evaluated_at = at
+        query = (
+            select(BudgetStepStateRow)
+            .where(BudgetStepStateRow.slo_id.in_(ids))
+            .order_by(BudgetStepStateRow.slo_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        before: dict[str, frozenset[int]] = {}
+        for row in self.session.scalars(query):
+            steps = held[row.slo_id]
+            if at < row.evaluated_at:
+                before[row.slo_id] = steps
+                continue
+            before[row.slo_id] = frozenset(int(s) for s in row.steps)
+            if sorted(steps) != list(row.steps):
+                row.steps = sorted(steps)
+            row.evaluated_at = at
         self.session.flush()
         return before
 

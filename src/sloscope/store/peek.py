@@ -44,6 +44,19 @@ def audit_is_empty(path: Path, service: str | None, begin: int, end: int) -> boo
     if service is not None:
         query += " AND service = ?"
         params.append(service)
+    return has_no_row(path, query, params)
+
+
+def adjustments_are_empty(path: Path) -> bool:
+    """True when the SQLite store at ``path`` certainly holds no budget adjustment made
+    through the API; False when it has one or when unsure."""
+    return has_no_row(path, "SELECT 1 FROM budget_adjustments", [])
+
+
+def has_no_row(path: Path, query: str, params: list[object]) -> bool:
+    """True when ``query`` certainly selects no row of the SQLite store at ``path``, opened
+    read-only; False when it selects one or when unsure (no such table yet, a lock, an
+    unreadable file)."""
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
     except (sqlite3.Error, ValueError):

@@ -346,3 +346,18 @@ class ActionItemRow(Base):
     status: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[int] = mapped_column(BigInteger)
     done_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- budget adjustments made through the API (revision 0004) ------------------------------
+
+
+class AdjustmentRow(Base):
+    """A budget adjustment made through the API: its written form (the fields of an
+    ``adjustments:`` entry of ``sloscope.yaml``, validated by the same model), who made it."""
+
+    __tablename__ = "budget_adjustments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[int] = mapped_column(BigInteger)

@@ -6,7 +6,7 @@ import hashlib
 
 from fastapi import APIRouter, Request, Response
 
-from sloscope.report.json import render_json
+from sloscope.records.gating import report_json
 from sloscope.server.auth import Context, Reader
 from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, AtQuery, ServiceQuery, evaluation_time
@@ -22,12 +22,13 @@ router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["status"])
 def status(
     request: Request, ctx: Context, _who: Reader, at: AtQuery = None, service: ServiceQuery = None
 ) -> Response:
-    """The ``report --json`` document for the same ``at`` and ``service``.
+    """The ``report --json`` document for the same ``at`` and ``service`` (its ``audit``
+    key included when the audit log has entries of the 28 days before ``at``).
 
     Conditional: send the ``ETag`` back as ``If-None-Match`` to get 304 when unchanged.
     """
     when = evaluation_time(ctx, at)
-    body = render_json(ctx.report(when, service)).encode()
+    body = report_json(ctx.workspace, ctx.report(when, service), service).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     wanted = request.headers.get("if-none-match", "")
