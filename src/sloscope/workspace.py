@@ -380,13 +380,14 @@ class Workspace:
     def adjustments(self) -> tuple[Adjustment, ...]:
         """The budget adjustments: ``sloscope.yaml``'s, then those made through the API
         (kept in the state store, read through the same model)."""
-        from sloscope.alerting.settings import AdjustmentConfig
-        from sloscope.store.adjustments import Adjustments
         from sloscope.store.peek import adjustments_are_empty
 
         configured = self.config.adjustment_list()
         if self.state_lacks(adjustments_are_empty):
             return configured
+        from sloscope.alerting.settings import AdjustmentConfig
+        from sloscope.store.adjustments import Adjustments
+
         with self.open_state() as store, store.transaction() as session:
             stored = Adjustments(session).find()
         return configured + tuple(AdjustmentConfig(**a.spec).to_adjustment() for a in stored)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from pydantic import ConfigDict
 
 from sloscope.alerting.settings import AdjustmentConfig
 from sloscope.server.auth import Context, Reader, Writer
@@ -17,6 +18,17 @@ from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, LimitQuery, OffsetQuery, page
 
 router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["adjustments"])
+
+
+class AdjustmentBody(AdjustmentConfig):
+    """An ``adjustments:`` entry of ``sloscope.yaml``, as a request body.
+
+    The settings models build their schema on first use (a CLI start need not pay for
+    them); a request body's schema is built when its route is declared.
+    """
+
+    model_config = ConfigDict(AdjustmentConfig.model_config, defer_build=False)
+
 
 AdjustmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The adjustment's id.")]
 
@@ -33,7 +45,7 @@ def list_adjustments(
 
 
 @router.post("/adjustments", status_code=201, summary="Exclude a period from the error budget")
-def post_adjustment(body: AdjustmentConfig, ctx: Context, who: Writer) -> dict[str, Any]:
+def post_adjustment(body: AdjustmentBody, ctx: Context, who: Writer) -> dict[str, Any]:
     """Make an adjustment (an ``adjustments:`` entry of ``sloscope.yaml``): from the next
     evaluation on, its periods count no events and no alert fires during them."""
     from sloscope.records.adjustments import add_adjustment, adjustment_to_dict
