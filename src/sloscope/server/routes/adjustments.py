@@ -27,7 +27,7 @@ class AdjustmentBody(AdjustmentConfig):
     them); a request body's schema is built when its route is declared.
     """
 
-    model_config = ConfigDict(AdjustmentConfig.model_config, defer_build=False)
+    model_config = ConfigDict(defer_build=False)  # merged with the parent's config
 
 
 AdjustmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The adjustment's id.")]
