@@ -51,7 +51,7 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0003"
+        assert current_revision(store.engine) == head_revision() == "0004"
 
 
 def test_the_fast_path_knows_the_newest_revision() -> None:
@@ -113,7 +113,7 @@ def test_upgrading_from_0001_adds_the_token_tables_and_keeps_the_silences(
                 now=100,
             )
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         with store.transaction() as session:
             assert [s.comment for s in Silences(session).find()] == ["before tokens"]
             _, secret = Tokens(session).create("read", "ci", 100)
@@ -181,7 +181,7 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_rows_kept(target: Ta
                 now=100,
             )
     with target.open() as store:
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         assert _tables(store) == TABLES
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
