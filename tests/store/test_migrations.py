@@ -193,3 +193,69 @@ def test_downgrading_the_gate_revision_leaves_the_token_schema(target: Target) -
         downgrade(store.engine, "0002")
         assert _tables(store) == FIRST_TABLES | TOKEN_TABLES
         assert current_revision(store.engine) == "0002"
+
+
+def _old_alert(key: str, state: str, fired_at: int | None, labels: str) -> dict[str, object]:
+    return {
+        "dedup_key": key,
+        "service": "checkout",
+        "slo": key,
+        "severity": "page",
+        "group_key": "",
+        "state": state,
+        "since": 100,
+        "fired_at": fired_at,
+        "resolved_at": 160 if state == "resolved" else None,
+        "peak_burn_rate": 14.4,
+        "budget_consumed": 0.0,
+        "labels": labels,
+        "version": 2,
+        "updated_at": 160,
+    }
+
+
+def test_upgrading_from_0003_moves_the_counters_out_of_the_labels_and_ends_never_fired_alerts_inactive(  # noqa: E501
+    target: Target,
+) -> None:
+    from sloscope.store.alerts import AlertStates, Counters
+
+    machine = '{"service": "checkout", "evaluation": {"run": 3, "last_sustained": 150, "bad": 0.0, "window_total": 0.0, "notified": true}}'  # noqa: E501
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0003")
+        with store.engine.begin() as connection:
+            insert = text(
+                "INSERT INTO alert_states (dedup_key, service, slo, severity, group_key, state, "
+                "since, fired_at, resolved_at, peak_burn_rate, budget_consumed, labels, version, "
+                "updated_at) VALUES (:dedup_key, :service, :slo, :severity, :group_key, :state, "
+                ":since, :fired_at, :resolved_at, :peak_burn_rate, :budget_consumed, :labels, "
+                ":version, :updated_at)"
+            )
+            connection.execute(insert, _old_alert("fired", "firing", 100, machine))
+            connection.execute(insert, _old_alert("never", "resolved", None, '{"slo": "x"}'))
+            connection.execute(
+                text(
+                    "INSERT INTO alert_transitions (alert_id, dedup_key, from_state, to_state, at)"
+                    " SELECT id, dedup_key, 'pending', 'resolved', 160 FROM alert_states"
+                    " WHERE dedup_key = 'never'"
+                )
+            )
+    with target.open() as store:
+        assert current_revision(store.engine) == "0004"
+        assert schema_drift(store.engine) == []
+        with store.transaction() as session:
+            states = AlertStates(session)
+            fired, never = states.get("fired"), states.get("never")
+            assert fired is not None
+            assert never is not None
+            assert fired.labels == {"service": "checkout"}
+            assert fired.counters == Counters(run=3, last_sustained=150, notified=True)
+            assert (fired.state, fired.peak_burn_rate) == ("firing", 14.4)
+            assert never.state == "inactive"
+            assert never.counters == Counters()
+            assert [t.to_state for t in states.history("never")] == ["inactive"]
+        downgrade(store.engine, "0003")
+        with store.engine.connect() as connection:
+            rows = dict(connection.execute(text("SELECT dedup_key, state FROM alert_states")).all())
+            kept = connection.execute(text("SELECT to_state FROM alert_transitions")).all()
+        assert rows == {"fired": "firing", "never": "resolved"}
+        assert [tuple(r) for r in kept] == [("resolved",)]

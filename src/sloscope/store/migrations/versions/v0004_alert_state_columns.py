@@ -45,9 +45,33 @@ _states = sa.table(
 )
 _transitions = sa.table(
     "alert_transitions",
+    sa.column("id", sa.Integer()),
+    sa.column("alert_id", sa.Integer()),
+    sa.column("dedup_key", sa.String()),
     sa.column("from_state", sa.String()),
     sa.column("to_state", sa.String()),
+    sa.column("at", sa.BigInteger()),
+    sa.column("burn_rate", sa.Float()),
+    sa.column("budget_consumed", sa.Float()),
 )
+
+
+def _recreate_alert_states(change: Any) -> None:
+    """Run ``change`` (which may recreate ``alert_states``) keeping the transitions.
+
+    On SQLite a batch alteration copies the table and drops the old one, and dropping it
+    deletes the transitions through their ``ON DELETE CASCADE`` foreign key (foreign keys
+    are on, and cannot be turned off inside the migration's transaction): they are kept
+    aside and put back.
+    """
+    bind = op.get_bind()
+    kept = []
+    if bind.dialect.name == "sqlite":
+        kept = [dict(r._mapping) for r in bind.execute(sa.select(_transitions))]
+    change()
+    if kept:
+        bind.execute(_transitions.delete())
+        bind.execute(_transitions.insert(), kept)
 
 
 def _checks(states: str) -> None:
@@ -59,8 +83,7 @@ def _checks(states: str) -> None:
             batch.create_check_constraint(name, f"{column} IN {states}")
 
 
-def upgrade() -> None:
-    """Apply this revision."""
+def _add_columns() -> None:
     with op.batch_alter_table("alert_states") as batch:
         batch.add_column(sa.Column("run", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_sustained", sa.BigInteger(), nullable=True))
@@ -69,6 +92,20 @@ def upgrade() -> None:
                 sa.Column(flag, sa.Boolean(), nullable=False, server_default=sa.false())
             )
     _checks(_NEW_STATES)
+
+
+def _drop_columns() -> None:
+    _checks(_OLD_STATES)
+    with op.batch_alter_table("alert_states") as batch:
+        batch.drop_column("silenced")
+        batch.drop_column("notified")
+        batch.drop_column("last_sustained")
+        batch.drop_column("run")
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    _recreate_alert_states(_add_columns)
     bind = op.get_bind()
     rows = bind.execute(sa.select(_states.c.id, _states.c.labels)).all()
     for row_id, stored in rows:
@@ -130,9 +167,4 @@ def downgrade() -> None:
         .where(_transitions.c.to_state == "inactive")
         .values(to_state="resolved")
     )
-    _checks(_OLD_STATES)
-    with op.batch_alter_table("alert_states") as batch:
-        batch.drop_column("silenced")
-        batch.drop_column("notified")
-        batch.drop_column("last_sustained")
-        batch.drop_column("run")
+    _recreate_alert_states(_drop_columns)
