@@ -449,30 +449,38 @@ def report(
 def _report_json(ws: Workspace, result: Report, service: str | None) -> str:
     """``report --json``, with a top-level ``audit`` key when there are audit entries."""
     from sloscope.records.gating import recent_audit
+    from sloscope.records.org import alert_volume
     from sloscope.records.render import audit_to_dict
     from sloscope.report.json import render_json, report_to_dict
 
     with _errors():
         entries = recent_audit(ws, result.at, service)
-    if not entries:
+        volume = alert_volume(ws, result.at, service)
+    if not entries and volume is None:
         return render_json(result)
     doc = report_to_dict(result)
-    doc["audit"] = [audit_to_dict(e) for e in entries]
+    if entries:
+        doc["audit"] = [audit_to_dict(e) for e in entries]
+    if volume is not None:
+        doc["alerts"] = volume
     return json.dumps(doc, indent=2) + "\n"
 
 
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
-    """The report's short "audit" section: overrides and exceptions of the last 28 days."""
+    """The report's sections from the state store: alerts/week and the actionable share,
+    and the audit (overrides and exceptions) of the last 28 days."""
     from sloscope.records.gating import recent_audit
+    from sloscope.records.org import alert_volume, alert_volume_lines
     from sloscope.records.render import audit_line
 
     with _errors():
         entries = recent_audit(ws, at, service)
-    if not entries:
-        return ""
-    lines = ["", "## Audit (overrides and exceptions, last 28 days)", ""]
-    lines += [f"- {audit_line(e)}" for e in entries]
-    return "\n".join(lines) + "\n"
+        volume = alert_volume(ws, at, service)
+    lines = [] if volume is None else alert_volume_lines(volume)
+    if entries:
+        lines += ["", "## Audit (overrides and exceptions, last 28 days)", ""]
+        lines += [f"- {audit_line(e)}" for e in entries]
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Path | None) -> None:

@@ -324,9 +324,15 @@ AUDIT_SECTION_SECONDS = 28 * 86_400
 def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
     """Audit entries of the 28 days up to ``at`` for the report's audit section; none
     (without creating it) when the workspace has no state store yet."""
+    if not has_state_store(ws):
+        return []
+    return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)
+
+
+def has_state_store(ws: Workspace) -> bool:
+    """Whether the workspace's state store exists (a SQLite file not yet created does not;
+    a PostgreSQL store is assumed to), so a report can skip it without creating it."""
     from sloscope.store.database import resolve_url
 
     url = resolve_url(ws.config.state.url, ws.root)
-    if url.drivername == "sqlite" and not (url.database and Path(url.database).exists()):
-        return []
-    return audit_entries(ws, service=service, begin=at - AUDIT_SECTION_SECONDS, end=at + 1)
+    return url.drivername != "sqlite" or bool(url.database and Path(url.database).exists())
