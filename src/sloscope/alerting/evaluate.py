@@ -35,6 +35,7 @@ from sloscope.alerting.model import Alert, slo_labels
 from sloscope.alerting.spans import SEVERITIES, Lifetime
 from sloscope.alerting.state import AlertState, Observation, Phase, Transition, advance
 from sloscope.conventions import slo_id
+from sloscope.engine.calendar import window_start
 from sloscope.engine.windows import AlertSeverity
 from sloscope.spec.durations import format_duration
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from sloscope.alerting.notify.routing import Route
     from sloscope.alerting.silences import Silence
     from sloscope.report.model import SLOResult
-    from sloscope.sources.base import CountSeries, Source
+    from sloscope.sources.base import CountSeries, GroupKey, Source
     from sloscope.store.alerts import AlertIdentity, AlertStates
     from sloscope.store.alerts import AlertState as StoredState
     from sloscope.store.database import StateStore
@@ -469,97 +470,101 @@ def _spent_while_firing(
     """The error budget each alert stored as firing has spent since it fired, by key.
 
     The SLO's counts from the alert's ``fired_at`` to ``at`` are fetched (one fetch per
-    SLO or group with a firing alert, before the state transaction so it holds no lock
-    while the source answers) and measured by
+    SLO with a firing alert, every group of a grouped SLO at once, before the state
+    transaction so it holds no lock while the source answers) and measured by
     :func:`~sloscope.events.impact.incident_impact`: bad events in ``(fired_at, at]`` over
     the budget of the SLO window ending at ``at``. None when the source cannot answer or
     the window has no events.
     """
+    from sloscope.errors import SourceError
     from sloscope.store.alerts import AlertIdentity, AlertStates
 
     with store.transaction() as session:
         firing = {s.key: s.fired_at for s in AlertStates(session).find(state="firing")}
     if not firing:
         return {}
-    spent: dict[str, float | None] = {}
+    wanted: list[tuple[SLOResult, dict[str, int]]] = []
     for result in results:
         keys = {
             AlertIdentity(result.service.name, result.slo.name, sev, result.group_text).key
             for sev in SEVERITIES
         }
-        fired = {k: firing[k] for k in keys if k in firing and firing[k] is not None}
+        fired = {k: t for k in keys if (t := firing.get(k)) is not None}
         if fired:
-            spent.update(_spent(workspace, src, result, fired, at))
+            wanted.append((result, fired))
+    step = workspace.config.step_seconds
+    # One span per SLO: from its window's start (or its earliest firing) to ``at``, at
+    # full resolution since its earliest firing (at least one step).
+    spans: dict[str, tuple[int, int, int]] = {}
+    for result, fired in wanted:
+        known = spans.get(_slo_key(result), (at, at, at))
+        first = min(*fired.values(), at - step, known[1])
+        begin = min(window_start(result.slo.window, at), first, known[0])
+        spans[_slo_key(result)] = (begin, first, at)
+    counts = _SLOCounts(workspace, src)
+    spent: dict[str, float | None] = {}
+    for result, fired in wanted:
+        try:
+            series = counts.of(result, spans[_slo_key(result)])
+        except SourceError:
+            series = None
+        for key, began in fired.items():
+            spent[key] = None if series is None else _impact(result, series, began, at, step)
     return spent
 
 
-def _spent(
-    workspace: Workspace,
-    src: Source,
-    result: SLOResult,
-    fired: Mapping[str, int | None],
-    at: int,
-) -> dict[str, float | None]:
-    """:func:`_spent_while_firing` for the alerts of one SLO (or group)."""
-    from sloscope.engine.calendar import window_start
-    from sloscope.errors import SourceError
+def _slo_key(result: SLOResult) -> str:
+    return slo_id(result.service.name, result.slo.name)
+
+
+def _impact(result: SLOResult, series: CountSeries, began: int, at: int, step: int) -> float | None:
     from sloscope.events.impact import incident_impact
 
-    slo, step = result.slo, workspace.config.step_seconds
-    # Fired at ``at`` (an evaluation repeated) has spent nothing yet; the fetch needs a
-    # step at least.
-    first = min(*(t for t in fired.values() if t is not None), at - step)
-    begin = min(window_start(slo.window, at), first)
-    try:
-        series = _counts(workspace, src, result, (begin, first, at))
-    except SourceError:
-        return dict.fromkeys(fired)
-    if series is None:
-        return dict.fromkeys(fired)
-    return {
-        key: incident_impact(
-            slo,
-            series.good,
-            series.total,
-            start=series.start,
-            step=step,
-            began=began,
-            mitigated=at,
-        ).consumed
-        for key, began in fired.items()
-        if began is not None
-    }
+    return incident_impact(
+        result.slo,
+        series.good,
+        series.total,
+        start=series.start,
+        step=step,
+        began=began,
+        mitigated=at,
+    ).consumed
 
 
-def _counts(
-    workspace: Workspace, src: Source, result: SLOResult, span: tuple[int, int, int]
-) -> CountSeries | None:
-    """The counts of one SLO (or one group of a grouped SLO) over ``span``: from
-    ``begin`` to ``at``, at full resolution since ``fine``."""
-    from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+class _SLOCounts:
+    """The counts of SLOs (or groups of a grouped SLO), each grouped SLO fetched once."""
 
-    begin, fine, at = span
-    step = workspace.config.step_seconds
-    if result.group:
-        from sloscope.report.groups import fetch_groups
+    def __init__(self, workspace: Workspace, src: Source) -> None:
+        self.workspace, self.src = workspace, src
+        self.groups: dict[str, list[tuple[GroupKey, CountSeries]]] = {}
 
-        groups = fetch_groups(
-            src,
-            result.service,
-            result.slo,
-            (begin, at),
-            step,
-            max_groups=workspace.config.max_groups,
+    def of(self, result: SLOResult, span: tuple[int, int, int]) -> CountSeries | None:
+        """The counts of ``result``'s SLO (or group) over ``span``: from ``begin`` to
+        ``at``, at full resolution since ``fine``."""
+        from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+
+        begin, fine, at = span
+        step = self.workspace.config.step_seconds
+        if result.group:
+            from sloscope.report.groups import fetch_groups
+
+            key = _slo_key(result)
+            if key not in self.groups:
+                self.groups[key] = fetch_groups(
+                    self.src,
+                    result.service,
+                    result.slo,
+                    (begin, at),
+                    step,
+                    max_groups=self.workspace.config.max_groups,
+                )
+            wanted = tuple(result.group)
+            return next((c for g, c in self.groups[key] if tuple(g) == wanted), None)
+        request = FetchRequest(
+            sli=result.slo.sli, begin=begin, fine_since=fine, id=_slo_key(result)
         )
-        return next((c for g, c in groups if tuple(g) == tuple(result.group)), None)
-    request = FetchRequest(
-        sli=result.slo.sli,
-        begin=begin,
-        fine_since=fine,
-        id=slo_id(result.service.name, result.slo.name),
-    )
-    (series,) = fetch_for_evaluation(src, [request], at, step)
-    return series
+        (series,) = fetch_for_evaluation(self.src, [request], at, step)
+        return series
 
 
 def _budget_crossings(
