@@ -20,7 +20,7 @@ from sloscope.store.database import StateStore
 from sloscope.store.silences import Silences
 from sloscope.testing import CapturingNotifier, FakeSource
 from sloscope.workspace import Workspace
-from tests.alerting.test_evaluate import BURN, CONFIG, SPEC, START, STOP, fast_burn
+from tests.alerting.test_evaluate import BURN, CONFIG, SPEC, START, STOP, run
 from tests.store.conftest import Target
 
 PAGE = alert_key("checkout", "availability", "page")
@@ -53,9 +53,7 @@ def test_a_resolved_page_records_the_budget_spent_between_firing_and_resolution(
 ) -> None:
     ws = workspace_with(tmp_path, CONFIG)
     pager = CapturingNotifier("pager")
-    source = fast_burn()
-    for at in range(BURN, STOP + 60 * MINUTE, MINUTE):
-        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager})
+    run(ws, store, range(BURN, STOP + 60 * MINUTE, MINUTE), pager)
     fired, resolved = pager.messages
     with store.transaction() as session:
         state = AlertStates(session).get(PAGE)
@@ -102,13 +100,10 @@ def test_a_silence_made_while_a_page_fires_holds_its_resolution(
 ) -> None:
     ws = workspace_with(tmp_path, CONFIG)
     pager = CapturingNotifier("pager")
-    source = fast_burn()
-    for at in range(BURN, BURN + 5 * MINUTE, MINUTE):
-        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager})
+    run(ws, store, range(BURN, BURN + 5 * MINUTE, MINUTE), pager)
     assert [m.transition for m in pager.messages] == ["firing"]
     silence(store, BURN + 5 * MINUTE, STOP + 120 * MINUTE)
-    for at in range(BURN + 5 * MINUTE, STOP + 60 * MINUTE, MINUTE):
-        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager})
+    run(ws, store, range(BURN + 5 * MINUTE, STOP + 60 * MINUTE, MINUTE), pager)
     assert [m.transition for m in pager.messages] == ["firing"]
     with store.transaction() as session:
         state = AlertStates(session).get(PAGE)
@@ -122,12 +117,9 @@ def test_a_page_held_by_a_silence_notifies_once_the_silence_expires(
     ws = workspace_with(tmp_path, CONFIG)
     silence(store, BURN - 60 * MINUTE, BURN + 10 * MINUTE)
     pager = CapturingNotifier("pager")
-    source = fast_burn()
-    for at in range(BURN, BURN + 10 * MINUTE, MINUTE):
-        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager})
+    run(ws, store, range(BURN, BURN + 10 * MINUTE, MINUTE), pager)
     assert pager.messages == []
-    for at in range(BURN + 10 * MINUTE, STOP + 60 * MINUTE, MINUTE):
-        evaluate_once(ws, store, at, source=source, notifiers={"pager": pager})
+    run(ws, store, range(BURN + 10 * MINUTE, STOP + 60 * MINUTE, MINUTE), pager)
     fired, resolved = pager.messages
     assert (fired.transition, fired.at, fired.started_at) == (
         "firing",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import AT, CliRunner
+from tests.cli.test_incident_cli import _open
 
 
 def _report(sloscope: CliRunner, ws: Path, *args: str) -> dict:
@@ -229,26 +230,11 @@ def test_report_shows_alerts_per_week_and_the_actionable_share_from_the_state_st
     _fire(ingested, "orders-availability", "page", AT - 1800)  # an incident follows it
     _fire(ingested, "orders-availability", "ticket", AT - 40 * 86_400)  # before the 28 days
     # The incident opens 10 minutes after the second page: that page was actionable.
-    opened = sloscope(
-        "incident",
-        "open",
-        "checkout",
-        "--title",
-        "orders fail",
-        "--slo",
-        "orders-availability",
-        "--at",
-        str(AT - 1200),
-        "--by",
-        "ana",
-        "-w",
-        str(ingested),
-    )
-    assert opened.code == 0, opened.stderr
+    _open(sloscope, ingested, at=str(AT - 1200))
     doc = json.loads(sloscope("report", "-w", str(ingested), "--at", str(AT), "--json").stdout)
     assert set(plain) <= set(doc)
     alerts = doc["alerts"]
-    assert (alerts["from"], alerts["to"]) == (AT - 28 * 86_400, AT)
+    assert (alerts["from"], alerts["to"]) == ("2026-10-23T12:00:00Z", "2026-11-20T12:00:00Z")
     assert (alerts["alerts"], alerts["actionable"]) == (2, 1)
     assert alerts["per_week"] == 0.5
     assert alerts["actionable_share"] == 0.5

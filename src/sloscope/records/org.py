@@ -1,6 +1,7 @@
 """Gather the org report's inputs: specs and catalog, the SLOs' figures over the range,
 and what the state store recorded (alerts, incidents, deployments, gate decisions,
 overrides, exceptions). The figures themselves are :mod:`sloscope.report.org.figures`'.
+The plain report's alert figures (:func:`alert_volume`) use the same rules.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sloscope.report.org.figures import (
     actionable,
     org_figures,
 )
+from sloscope.timeparse import format_time
 
 if TYPE_CHECKING:
     from sloscope.report.model import Report
@@ -134,8 +136,8 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
 
     names = sorted({a.service for a in alerts})
     return {
-        "from": begin,
-        "to": at,
+        "from": format_time(begin),
+        "to": format_time(at),
         **figures(alerts),
         "services": [
             {"service": n, **figures([a for a in alerts if a.service == n])} for n in names
