@@ -60,8 +60,8 @@ MAX_CURSOR_CHARS = 400
 
 def stored_labels(stored: StoredState) -> dict[str, str]:
     """The labels silences and routes match a stored alert on: what the evaluator gave
-    it (:meth:`Alert.match_labels`), without the state machine's counters."""
-    own = {k: str(v) for k, v in stored.labels.items() if k != MACHINE_KEY}
+    it (:meth:`Alert.match_labels`; the state machine's counters have their own columns)."""
+    own = {k: str(v) for k, v in stored.labels.items()}
     identity = stored.identity
     return {**own, "service": identity.service, "slo": identity.slo, "severity": identity.severity}
 
