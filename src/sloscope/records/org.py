@@ -106,7 +106,8 @@ ALERT_SECTION_SECONDS = 28 * 86_400
 def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str, Any] | None:
     """Alerts/week over the 28 days up to ``at``, overall and per service, and the share
     that was actionable (the org report's rule, :func:`~sloscope.report.org.figures.actionable`);
-    None (without creating it) when the workspace has no state store yet."""
+    None when no alert started firing then, or (without creating it) when the workspace
+    has no state store yet."""
     from sloscope.records.gating import has_state_store
     from sloscope.store.events import Incidents
     from sloscope.store.history import firings
@@ -134,6 +135,8 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
             "actionable_share": useful / len(chosen) if chosen else None,
         }
 
+    if not alerts:
+        return None
     names = sorted({a.service for a in alerts})
     return {
         "from": format_time(begin),
