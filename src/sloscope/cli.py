@@ -484,17 +484,20 @@ def _report_json(ws: Workspace, result: Report, service: str | None) -> str:
 
 
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
-    """The report's short "audit" section: overrides and exceptions of the last 28 days."""
+    """The report's sections from the state store: alerts/week and the actionable share,
+    and the audit (overrides and exceptions) of the last 28 days."""
     from sloscope.records.gating import recent_audit
+    from sloscope.records.org import alert_volume, alert_volume_lines
     from sloscope.records.render import audit_line
 
     with _errors():
         entries = recent_audit(ws, at, service)
-    if not entries:
-        return ""
-    lines = ["", "## Audit (overrides and exceptions, last 28 days)", ""]
-    lines += [f"- {audit_line(e)}" for e in entries]
-    return "\n".join(lines) + "\n"
+        volume = alert_volume(ws, at, service)
+    lines = [] if volume is None else alert_volume_lines(volume)
+    if entries:
+        lines += ["", "## Audit (overrides and exceptions, last 28 days)", ""]
+        lines += [f"- {audit_line(e)}" for e in entries]
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _org_report(since: str | None, until: str, fmt: ReportFormat, workspace: Path | None) -> None:

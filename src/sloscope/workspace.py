@@ -1073,11 +1073,11 @@ class Workspace:
         """The gate's figures of ``slos``: from ``evaluated`` when given, else evaluated."""
         if evaluated is not None:
             wanted = {s.name for s in slos}
-            return [self._figures(r) for r in evaluated.results if r.slo.name in wanted]
+            return [self.budget_figures(r) for r in evaluated.results if r.slo.name in wanted]
         alone = replace(service, slos=tuple(slos))
         try:
             report = self.report(at, source=source, only=alone, trends=False)
-            return [self._figures(r) for r in report.results]
+            return [self.budget_figures(r) for r in report.results]
         except SourceError as exc:
             return [self._figures_without_data(service, s, at, str(exc)) for s in slos]
 
@@ -1104,7 +1104,9 @@ class Workspace:
                 governs.setdefault(name, []).append(f"{service.name}/{slo.name}")
         return render_policy_document(self.budget_policies, rules, governs)
 
-    def _figures(self, result: SLOResult) -> SLOFigures:
+    def budget_figures(self, result: SLOResult) -> SLOFigures:
+        """One evaluated SLO's figures with the budget policy that governs it (what the
+        gate judges and what budget-step crossings are notified from)."""
         from sloscope.policy.gate import SLOFigures
 
         status, slo = result.status, result.slo

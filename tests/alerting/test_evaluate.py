@@ -179,3 +179,7 @@ def test_each_group_of_a_grouped_slo_is_its_own_alert_and_one_notification_group
             state = AlertStates(session).get(key)
             assert state is not None
             assert state.state == "firing"
+            # Spent so far, each group on its own counts: 3 bad minutes of 100 after
+            # firing, over a 1440-request budget.
+            assert state.fired_at == BURN + 60
+            assert state.budget_consumed == pytest.approx(3 * 100 / 1440)

@@ -1,8 +1,12 @@
-"""A kill -9 between the state change and its delivery loses nothing and sends nothing twice.
+"""A kill -9 during delivery loses nothing, and what was delivered is not sent again.
 
-Two real processes of ``sloscope evaluate --once`` on one embedded-store workspace: the
-first is killed -9 right after its transaction commits (the crash-test hook makes it
-wait there), the second delivers the page to a real local HTTP server exactly once.
+Real processes of ``sloscope evaluate --once`` on one embedded-store workspace, with the
+state store on SQLite and on the real PostgreSQL: the first sends its page to a real
+local HTTP server that holds the request without answering, and is killed -9 while it
+waits (its state change committed before delivery began, nothing in the library waits
+for a test). The next process, once the dead one's claim has lapsed, delivers the page
+again (at-least-once: the first send was never acknowledged) and settles it; a third
+sends nothing.
 """
 
 from __future__ import annotations
@@ -15,14 +19,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from sloscope.alerting.evaluate import PAUSE_ENV
 from sloscope.store.outbox import Outbox
 from sloscope.workspace import Workspace
 from tests.alerting.test_evaluate import BURN, SPEC, START
 from tests.notify import servers
+from tests.store import postgres
+from tests.store.conftest import Target
+
+#: Past the lease the killed process held on its claim (``deliver_due``'s 600 s).
+AFTER_LEASE = BURN + 60 + 660
 
 SLOSCOPE = [sys.executable, "-m", "sloscope.cli"]
 
@@ -66,10 +75,17 @@ def root(tmp_path: Path, recorder: servers.RecordingServer) -> Path:
     return tmp_path
 
 
-def evaluate(root: Path, **env: str) -> subprocess.Popen[str]:
-    """``sloscope evaluate --once`` at the second minute of the burn, in a new process."""
+def state_env(target: Target) -> dict[str, str]:
+    """The environment pointing sloscope at the target's state store."""
+    if target.schema is None:
+        return {"SLOSCOPE_STATE_URL": target.url}
+    return {"SLOSCOPE_STATE_URL": f"{target.url}?options={quote(f'-csearch_path={target.schema}')}"}
+
+
+def evaluate(root: Path, env: dict[str, str], at: int = BURN + 60) -> subprocess.Popen[str]:
+    """``sloscope evaluate --once`` at ``at`` (the burn's second minute), in a new process."""
     return subprocess.Popen(
-        [*SLOSCOPE, "evaluate", "--once", "--at", str(BURN + 60), "-w", str(root)],
+        [*SLOSCOPE, "evaluate", "--once", "--at", str(at), "-w", str(root)],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -77,42 +93,66 @@ def evaluate(root: Path, **env: str) -> subprocess.Popen[str]:
     )
 
 
-def outbox_counts(root: Path) -> dict[str, int]:
+def outbox_counts(root: Path, env: dict[str, str]) -> dict[str, int]:
     """The outbox rows by status."""
-    with Workspace.open(root).open_state() as store, store.transaction() as session:
+    with Workspace.open(root, env=env).open_state() as store, store.transaction() as session:
         return Outbox(session).counts()
 
 
-def test_a_page_committed_before_a_kill_is_delivered_once_by_the_next_process(
-    root: Path, recorder: servers.RecordingServer, tmp_path: Path
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The state store's environment: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield state_env(Target(f"sqlite:///{tmp_path / 'state.db'}", None))
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = postgres.create_schema(url)
+    try:
+        yield state_env(Target(url, schema))
+    finally:
+        postgres.drop_schema(url, schema)
+
+
+def test_a_page_whose_delivery_is_killed_is_delivered_by_the_next_process_and_only_once(
+    root: Path, recorder: servers.RecordingServer, state: dict[str, str]
 ) -> None:
-    marker = tmp_path / "committed"
-    first = evaluate(root, **{PAUSE_ENV: str(marker)})
+    # The first request is held (no answer for MAX_DELAY seconds): the process is killed
+    # while it waits, after its state change and outbox row committed.
+    recorder.answers.append(servers.Answer(status=200, delay=servers.MAX_DELAY))
+    first = evaluate(root, state)
     deadline = time.monotonic() + 60
-    while not marker.exists() and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert marker.exists(), first.communicate(timeout=10)
+    while not recorder.requests and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert recorder.requests, first.communicate(timeout=10)
     os.kill(first.pid, signal.SIGKILL)
     first.communicate(timeout=10)
     assert first.returncode == -signal.SIGKILL
-    assert recorder.requests == []
-    assert outbox_counts(root) == {"pending": 1, "sent": 0, "dead": 0}
+    assert outbox_counts(root, state) == {"pending": 1, "sent": 0, "dead": 0}
 
-    second = evaluate(root)
+    # Within the dead process's claim nobody sends it again...
+    early = evaluate(root, state)
+    out, err = early.communicate(timeout=60)
+    assert early.returncode == 0, err
+    assert "sent 0" in out
+    assert len(recorder.requests) == 1
+
+    # ...after it, the next process sends it (never acknowledged) and settles it.
+    second = evaluate(root, state, at=AFTER_LEASE)
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err
     assert "sent 1" in out
-    assert len(recorder.requests) == 1
-    body = json.loads(recorder.requests[0].body)["notification"]
-    assert body["transition"] == "firing"
-    assert body["slo"] == "availability"
+    assert len(recorder.requests) == 2
+    first_body, second_body = (json.loads(r.body)["notification"] for r in recorder.requests)
+    assert first_body == second_body
+    assert second_body["transition"] == "firing"
+    assert second_body["slo"] == "availability"
 
-    third = evaluate(root)
+    third = evaluate(root, state, at=AFTER_LEASE + 60)
     out, err = third.communicate(timeout=60)
     assert third.returncode == 0, err
     assert "sent 0" in out
-    assert len(recorder.requests) == 1
-    assert outbox_counts(root) == {"pending": 0, "sent": 1, "dead": 0}
+    assert len(recorder.requests) == 2
+    assert outbox_counts(root, state) == {"pending": 0, "sent": 1, "dead": 0}
 
 
 def test_evaluate_refuses_a_malformed_interval_with_exit_2(root: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import AT, CliRunner
+from tests.cli.test_incident_cli import _open
 
 
 def _report(sloscope: CliRunner, ws: Path, *args: str) -> dict:
@@ -203,3 +204,52 @@ def test_project_config_that_is_a_folder_is_an_error(sloscope: CliRunner, ingest
     result = sloscope("report", "-w", str(ingested))
     assert result.code == 2
     assert "sloscope.yaml: not a file" in result.stderr
+
+
+def _fire(ws: Path, slo: str, severity: str, at: int, *, resolve: bool = True) -> None:
+    """Record an alert of ``checkout``/``slo`` firing at ``at`` (resolved 10 minutes later)."""
+    from sloscope.store.alerts import AlertIdentity, AlertStates
+    from sloscope.workspace import Workspace
+
+    identity = AlertIdentity("checkout", slo, severity)
+    with Workspace.open(ws).open_state() as store, store.transaction() as session:
+        states = AlertStates(session)
+        states.apply(identity, "pending", at=at - 60)
+        states.apply(identity, "firing", at=at, burn_rate=20.0)
+        if resolve:
+            states.apply(identity, "resolved", at=at + 600)
+
+
+def test_report_shows_alerts_per_week_and_the_actionable_share_from_the_state_store(
+    sloscope: CliRunner, ingested: Path
+) -> None:
+    plain = json.loads(sloscope("report", "-w", str(ingested), "--at", str(AT), "--json").stdout)
+    assert "alerts" not in plain  # no state store yet: none is created
+    assert not (ingested / ".sloscope" / "state.db").exists()
+    _fire(ingested, "orders-availability", "ticket", AT - 40 * 86_400)  # before the 28 days
+    quiet = json.loads(sloscope("report", "-w", str(ingested), "--at", str(AT), "--json").stdout)
+    assert quiet == plain  # a store without alerts in the 28 days adds nothing
+    _fire(ingested, "orders-availability", "page", AT - 3 * 86_400)
+    _fire(ingested, "orders-availability", "page", AT - 1800)  # an incident follows it
+    # The incident opens 10 minutes after the second page: that page was actionable.
+    _open(sloscope, ingested, at=str(AT - 1200))
+    doc = json.loads(sloscope("report", "-w", str(ingested), "--at", str(AT), "--json").stdout)
+    assert set(plain) <= set(doc)
+    alerts = doc["alerts"]
+    assert (alerts["from"], alerts["to"]) == ("2026-10-23T12:00:00Z", "2026-11-20T12:00:00Z")
+    assert (alerts["alerts"], alerts["actionable"]) == (2, 1)
+    assert alerts["per_week"] == 0.5
+    assert alerts["actionable_share"] == 0.5
+    assert alerts["services"] == [
+        {
+            "service": "checkout",
+            "alerts": 2,
+            "per_week": 0.5,
+            "actionable": 1,
+            "actionable_share": 0.5,
+        }
+    ]
+    human = sloscope("report", "-w", str(ingested), "--at", str(AT)).stdout
+    assert "Alerts (last 28 days, from the state store)" in human
+    assert "- overall: 0.5/week (2 alerts), actionable 50% (1 of 2)" in human
+    assert "- checkout: 0.5/week (2 alerts), actionable 50% (1 of 2)" in human

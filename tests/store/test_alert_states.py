@@ -128,7 +128,7 @@ def test_active_alerts_name_the_silences_that_cover_them(store: StateStore) -> N
     from sloscope.store.silences import Silences
 
     grouped = AlertIdentity("checkout", "availability", "ticket", '{route="/a b"}')
-    labels = {"service": "checkout", "slo": "availability", "route": "/a b", "evaluation": {}}
+    labels = {"service": "checkout", "slo": "availability", "route": "/a b"}
     with store.transaction() as session:
         alerts = AlertStates(session)
         alerts.apply(CHECKOUT_PAGE, "firing", at=1000, labels={"team": "pay"})

@@ -52,7 +52,7 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0004"
+        assert current_revision(store.engine) == head_revision() == "0005"
 
 
 def test_the_fast_path_knows_the_newest_revision() -> None:
@@ -114,7 +114,7 @@ def test_upgrading_from_0001_adds_the_token_tables_and_keeps_the_silences(
                 now=100,
             )
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0004"
+        assert current_revision(store.engine) == "0005"
         with store.transaction() as session:
             assert [s.comment for s in Silences(session).find()] == ["before tokens"]
             _, secret = Tokens(session).create("read", "ci", 100)
@@ -182,7 +182,7 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_rows_kept(target: Ta
                 now=100,
             )
     with target.open() as store:
-        assert current_revision(store.engine) == "0004"
+        assert current_revision(store.engine) == "0005"
         assert _tables(store) == TABLES
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
@@ -209,10 +209,76 @@ def test_upgrading_from_0003_adds_the_adjustments_table_and_keeps_the_records(
         with store.transaction() as session:
             Deployments(session).add(Deployment("checkout", "1.0", 100), recorded_by="ci", now=100)
     with target.open() as store:
-        assert current_revision(store.engine) == "0004"
+        assert current_revision(store.engine) == "0005"
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
             assert [d.deployment.version for d in Deployments(session).find()] == ["1.0"]
             Adjustments(session).add({"reason": "r", "start": "0", "duration": "1h"}, by="a", now=1)
         downgrade(store.engine, "0003")
         assert "budget_adjustments" not in _tables(store)
+
+
+def _old_alert(key: str, state: str, fired_at: int | None, labels: str) -> dict[str, object]:
+    return {
+        "dedup_key": key,
+        "service": "checkout",
+        "slo": key,
+        "severity": "page",
+        "group_key": "",
+        "state": state,
+        "since": 100,
+        "fired_at": fired_at,
+        "resolved_at": 160 if state == "resolved" else None,
+        "peak_burn_rate": 14.4,
+        "budget_consumed": 0.0,
+        "labels": labels,
+        "version": 2,
+        "updated_at": 160,
+    }
+
+
+def test_upgrading_from_0004_moves_the_counters_out_of_the_labels_and_ends_never_fired_alerts_inactive(  # noqa: E501
+    target: Target,
+) -> None:
+    from sloscope.store.alerts import AlertStates, Counters
+
+    machine = '{"service": "checkout", "evaluation": {"run": 3, "last_sustained": 150, "bad": 0.0, "window_total": 0.0, "notified": true}}'  # noqa: E501
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0004")
+        with store.engine.begin() as connection:
+            insert = text(
+                "INSERT INTO alert_states (dedup_key, service, slo, severity, group_key, state, "
+                "since, fired_at, resolved_at, peak_burn_rate, budget_consumed, labels, version, "
+                "updated_at) VALUES (:dedup_key, :service, :slo, :severity, :group_key, :state, "
+                ":since, :fired_at, :resolved_at, :peak_burn_rate, :budget_consumed, :labels, "
+                ":version, :updated_at)"
+            )
+            connection.execute(insert, _old_alert("fired", "firing", 100, machine))
+            connection.execute(insert, _old_alert("never", "resolved", None, '{"slo": "x"}'))
+            connection.execute(
+                text(
+                    "INSERT INTO alert_transitions (alert_id, dedup_key, from_state, to_state, at)"
+                    " SELECT id, dedup_key, 'pending', 'resolved', 160 FROM alert_states"
+                    " WHERE dedup_key = 'never'"
+                )
+            )
+    with target.open() as store:
+        assert current_revision(store.engine) == "0005"
+        assert schema_drift(store.engine) == []
+        with store.transaction() as session:
+            states = AlertStates(session)
+            fired, never = states.get("fired"), states.get("never")
+            assert fired is not None
+            assert never is not None
+            assert fired.labels == {"service": "checkout"}
+            assert fired.counters == Counters(run=3, last_sustained=150, notified=True)
+            assert (fired.state, fired.peak_burn_rate) == ("firing", 14.4)
+            assert never.state == "inactive"
+            assert never.counters == Counters()
+            assert [t.to_state for t in states.history("never")] == ["inactive"]
+        downgrade(store.engine, "0004")
+        with store.engine.connect() as connection:
+            rows = dict(connection.execute(text("SELECT dedup_key, state FROM alert_states")).all())
+            kept = connection.execute(text("SELECT to_state FROM alert_transitions")).all()
+        assert rows == {"fired": "firing", "never": "resolved"}
+        assert [tuple(r) for r in kept] == [("resolved",)]

@@ -2,14 +2,19 @@
 
 The I/O edge around the pure alert logic. One call of :func:`evaluate_once`:
 
-1. evaluates every SLO at ``at`` through the workspace (the engine's firing rows);
+1. evaluates every SLO at ``at`` through the workspace (the engine's firing rows), and
+   measures the error budget each firing alert has spent since it fired (from the SLO's
+   counts, :func:`sloscope.events.impact.incident_impact`);
 2. in ONE state-store transaction: loads each SLO's and severity's stored alert state,
    advances it (:func:`sloscope.alerting.state.advance`, with the configured lifetime:
    pending time and resolve hysteresis), runs the noise pipeline over the alerts firing
-   now (dedup, silences, page-inhibits-ticket, dependencies, grouping), saves the new
-   states and their transitions, enqueues a notification for each firing and resolution
-   that survived the pipeline (to the receivers the routes choose), and advances each
-   SLO's evaluation cursor;
+   now (dedup, silences judged at ``at``, page-inhibits-ticket, dependencies, grouping),
+   saves the new states, their counters and their transitions (a pending alert that
+   never fired ends ``inactive``, not ``resolved``), enqueues a notification for each
+   firing that survived the pipeline and each resolution of a notified firing that no
+   silence holds now (to the receivers the routes choose), enqueues one notification per
+   budget-policy step an SLO crossed (:func:`sloscope.records.gating.notify_budget_crossings`),
+   and advances each SLO's evaluation cursor;
 3. after the commit, delivers what is due in the outbox.
 
 A kill at any point loses nothing and sends nothing twice: the state change and its
@@ -21,11 +26,8 @@ advanced again, so evaluating the same time twice changes nothing.
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sloscope.alerting import noise
@@ -33,6 +35,7 @@ from sloscope.alerting.model import Alert, slo_labels
 from sloscope.alerting.spans import SEVERITIES, Lifetime
 from sloscope.alerting.state import AlertState, Observation, Phase, Transition, advance
 from sloscope.conventions import slo_id
+from sloscope.engine.calendar import window_start
 from sloscope.engine.windows import AlertSeverity
 from sloscope.spec.durations import format_duration
 
@@ -45,20 +48,11 @@ if TYPE_CHECKING:
     from sloscope.alerting.notify.routing import Route
     from sloscope.alerting.silences import Silence
     from sloscope.report.model import SLOResult
-    from sloscope.sources.base import Source
+    from sloscope.sources.base import CountSeries, GroupKey, Source
     from sloscope.store.alerts import AlertIdentity, AlertStates
     from sloscope.store.alerts import AlertState as StoredState
     from sloscope.store.database import StateStore
     from sloscope.workspace import Workspace
-
-#: The key of the stored alert labels that keeps the state machine's counters.
-MACHINE_KEY = "evaluation"
-
-#: Crash-test hook: when set to a file path, an evaluation writes that file after its
-#: state change commits and then waits (at most :data:`PAUSE_SECONDS`) before delivering,
-#: so a test can kill the process -9 exactly there. Unset in normal use.
-PAUSE_ENV = "SLOSCOPE_TEST_PAUSE_BEFORE_DELIVERY"
-PAUSE_SECONDS = 30.0
 
 #: The evaluation cursor's key column holds this many characters.
 MAX_CURSOR_CHARS = 400
@@ -66,8 +60,8 @@ MAX_CURSOR_CHARS = 400
 
 def stored_labels(stored: StoredState) -> dict[str, str]:
     """The labels silences and routes match a stored alert on: what the evaluator gave
-    it (:meth:`Alert.match_labels`), without the state machine's counters."""
-    own = {k: str(v) for k, v in stored.labels.items() if k != MACHINE_KEY}
+    it (:meth:`Alert.match_labels`; the state machine's counters have their own columns)."""
+    own = {k: str(v) for k, v in stored.labels.items()}
     identity = stored.identity
     return {**own, "service": identity.service, "slo": identity.slo, "severity": identity.severity}
 
@@ -109,9 +103,18 @@ class _Tracked:
     before: AlertState
     after: AlertState
     changes: tuple[Transition, ...]
-    notified: bool
     labels: dict[str, str]
-    stored: bool
+    stored: StoredState | None
+
+    @property
+    def notified(self) -> bool:
+        """Whether the current firing (the stored one) was notified."""
+        return self.stored is not None and self.stored.counters.notified
+
+    @property
+    def was_silenced(self) -> bool:
+        """Whether a silence held the alert at its last evaluation."""
+        return self.stored is not None and self.stored.counters.silenced
 
     def alert(self, at: int, interval: int) -> Alert:
         """The firing alert as the noise pipeline sees it (started ``since``, still at ``at``)."""
@@ -143,27 +146,28 @@ def evaluate_once(
     from sloscope.alerting.notify.delivery import deliver_due
 
     lifetime = workspace.config.lifetime()
-    report = workspace.report(at, source=source, trends=False)
+    own_source = source is None
+    src = workspace.source() if source is None else source
+    try:
+        report = workspace.report(at, source=src, trends=False)
+        spent = _spent_while_firing(workspace, store, src, report.results, at)
+    finally:
+        if own_source:
+            src.close()
     routes = [r.to_route() for r in workspace.config.routes]
     depends_on = workspace.config.alerting.depends_on()
     with store.transaction() as session:
         silences = _silences(session, at)
         tracked, evaluated = _advance_all(session, report.results, at, lifetime)
         leaders = _leaders(tracked, at, lifetime, silences, depends_on)
-        enqueued = _record(session, tracked, leaders, routes, at, interval=lifetime.interval)
+        context = _Context(leaders, routes, silences, at, lifetime.interval, spent)
+        enqueued = _record(session, tracked, context)
+        enqueued += _budget_crossings(session, workspace, report.results, routes, at)
     _open_incidents(workspace, tracked, at)
-    _pause_for_crash_test()
     delivered = deliver_due(
         store, notifiers if notifiers is not None else workspace.notifiers(), at
     )
     return _outcome(at, evaluated, tracked, enqueued, delivered)
-
-
-def _pause_for_crash_test() -> None:
-    marker = os.environ.get(PAUSE_ENV)
-    if marker:
-        Path(marker).write_text("committed\n", encoding="utf-8")
-        time.sleep(PAUSE_SECONDS)
 
 
 def _outcome(
@@ -208,7 +212,7 @@ def _advance_all(
         for severity in SEVERITIES:
             identity = AlertIdentity(service.name, slo.name, severity, result.group_text)
             stored = states.get(identity.key)
-            before, notified = _machine(identity.key, stored)
+            before = _machine(identity.key, stored)
             after: AlertState = before
             changes: tuple[Transition, ...] = ()
             if fresh:
@@ -228,9 +232,8 @@ def _advance_all(
                     before,
                     after,
                     changes,
-                    notified,
                     labels,
-                    stored is not None,
+                    stored,
                 )
             )
         if fresh:
@@ -254,26 +257,23 @@ def _observation(result: SLOResult, severity: AlertSeverity, at: int) -> Observa
     )
 
 
-def _machine(key: str, stored: StoredState | None) -> tuple[AlertState, bool]:
+def _machine(key: str, stored: StoredState | None) -> AlertState:
     """The state machine's state from a stored alert (a fresh one when none is stored)."""
     if stored is None:
-        return AlertState(key), False
-    extras = stored.labels.get(MACHINE_KEY) or {}
+        return AlertState(key)
     phase: Phase = "inactive"
     if stored.state in ("pending", "firing"):
         phase = "pending" if stored.state == "pending" else "firing"
     firing = phase == "firing"
-    state = AlertState(
+    counters = stored.counters
+    return AlertState(
         key,
         phase,
-        int(extras.get("run", 0)),
-        extras.get("last_sustained"),
+        counters.run,
+        counters.last_sustained,
         stored.fired_at if firing else None,
-        float(extras.get("bad", 0.0)),
-        float(extras.get("window_total", 0.0)),
-        stored.peak_burn_rate if firing else None,
+        peak=stored.peak_burn_rate if firing else None,
     )
-    return state, bool(extras.get("notified", False)) and firing
 
 
 def _leaders(
@@ -285,19 +285,26 @@ def _leaders(
 ) -> dict[str, Alert]:
     """The alerts firing now that notify, by stable key, after the noise pipeline."""
     firing = [t.alert(at, lifetime.interval) for t in tracked if t.after.phase == "firing"]
-    kept = noise.run(firing, noise.default_pipeline(silences=silences, depends_on=depends_on))
+    # Silences are judged at ``at``, not at each alert's start: one made while an alert
+    # fires holds its notifications from then on, and its expiry lets them out again.
+    steps = noise.default_pipeline(silences=silences, depends_on=depends_on, silenced_at=at)
+    kept = noise.run(firing, steps)
     return {a.key: a for a in kept}
 
 
-def _record(
-    session: Session,
-    tracked: Sequence[_Tracked],
-    leaders: Mapping[str, Alert],
-    routes: Sequence[Route],
-    at: int,
-    *,
-    interval: int,
-) -> int:
+@dataclass(frozen=True)
+class _Context:
+    """What every alert of one evaluation is recorded against."""
+
+    leaders: Mapping[str, Alert]  # the firing alerts that notify now, by noise-pipeline key
+    routes: Sequence[Route]
+    silences: Sequence[Silence]  # active at ``at``
+    at: int
+    interval: int
+    spent: Mapping[str, float | None]  # budget spent since firing, by alert key
+
+
+def _record(session: Session, tracked: Sequence[_Tracked], context: _Context) -> int:
     """Save every changed state and enqueue its notifications; the outbox rows added."""
     from sloscope.alerting.notify.delivery import enqueue
     from sloscope.alerting.notify.routing import receivers
@@ -307,41 +314,98 @@ def _record(
     states, outbox = AlertStates(session), Outbox(session)
     added = 0
     for t in tracked:
-        if not t.changes and not (t.stored and t.after != t.before):
+        silenced = _silenced(t, context)
+        if not t.changes and (t.stored is None or _unchanged(t, silenced)):
             continue
-        leader = leaders.get(t.alert(at, interval).key) if t.after.phase == "firing" else None
-        notified = t.notified
-        for change in t.changes:
-            send = change.to == "firing" and leader is not None
-            send = send or (change.to == "resolved" and notified)
-            notified = (notified or send) and change.to != "resolved"
-            if send:
-                message = _message(t, change, leader)
-                added += enqueue(outbox, message, receivers(routes, message.routing_labels()), at)
-        if not t.changes:
-            notified = t.notified
-        _save(states, t, at, notified)
+        notified, messages = _notifications(t, context, silenced)
+        for message in messages:
+            added += enqueue(
+                outbox, message, receivers(context.routes, message.routing_labels()), context.at
+            )
+        _save(states, t, context, notified=notified, silenced=silenced)
     return added
 
 
-def _save(states: AlertStates, t: _Tracked, at: int, notified: bool) -> None:
+def _silenced(t: _Tracked, context: _Context) -> bool:
+    """Whether a silence holds the alert at this evaluation."""
+    labels = t.alert(context.at, context.interval).match_labels()
+    return any(s.silences(labels, context.at) for s in context.silences)
+
+
+def _unchanged(t: _Tracked, silenced: bool) -> bool:
+    """Nothing to save: same machine state, same silence, no running figure to update."""
+    return t.after == t.before and silenced == t.was_silenced and t.after.phase != "firing"
+
+
+def _notifications(
+    t: _Tracked, context: _Context, silenced: bool
+) -> tuple[bool, list[Notification]]:
+    """The notifications of the alert's changes now, and whether its firing is notified.
+
+    A firing notifies when the noise pipeline keeps it (not silenced, grouped, held or
+    inhibited now); a resolution when its firing was notified and no silence holds it
+    now. A firing a silence held is notified late, once the silence no longer holds it.
+    """
+    firing = t.after.phase == "firing"
+    leader = context.leaders.get(t.alert(context.at, context.interval).key) if firing else None
+    notified = t.notified
+    messages: list[Notification] = []
+    for change in t.changes:
+        send = False
+        if change.to == "firing":
+            send = notified = leader is not None
+        elif change.to == "resolved":
+            send, notified = notified and not silenced, False
+        if send:
+            spent = context.spent.get(t.identity.key) if change.to == "resolved" else None
+            messages.append(_message(t, replace(change, budget_consumed=spent), leader))
+    if firing and not notified and leader is not None and t.was_silenced and not t.changes:
+        late = Transition(t.identity.key, "firing", context.at, t.after.since, t.after.peak)
+        messages.append(_message(t, late, leader))
+        notified = True
+    return notified, messages
+
+
+def _stored_state(t: _Tracked) -> str:
+    """The stored state after the evaluation: the machine's phase, or how it ended."""
+    if t.after.phase != "inactive":
+        return t.after.phase
+    ends = [c.to for c in t.changes if c.to in ("resolved", "inactive")]
+    if ends:
+        return ends[-1]
+    return t.stored.state if t.stored is not None else "inactive"
+
+
+def _save(
+    states: AlertStates, t: _Tracked, context: _Context, *, notified: bool, silenced: bool
+) -> None:
+    """Record each change in order (each is a transition), then the state and counters."""
+    from sloscope.store.alerts import Counters
+
+    spent = context.spent.get(t.identity.key)
+    for change in t.changes:
+        figure: float | None = None
+        if change.to == "firing":
+            figure = 0.0
+        elif change.to == "resolved":
+            figure = spent
+        states.apply(
+            t.identity,
+            change.to,
+            at=change.at,
+            burn_rate=change.peak_burn_rate,
+            budget_consumed=figure,
+            labels=t.labels,
+        )
     after = t.after
-    stored_state = after.phase if after.phase != "inactive" else "resolved"
-    machine = {
-        "run": after.run,
-        "last_sustained": after.last_sustained,
-        "bad": after.bad,
-        "window_total": after.window_total,
-        "notified": notified,
-    }
-    status = t.result.status
     states.apply(
         t.identity,
-        stored_state,
-        at=at,
+        _stored_state(t),
+        at=context.at,
         burn_rate=after.peak,
-        budget_consumed=status.consumed,
-        labels={**t.labels, MACHINE_KEY: machine},
+        budget_consumed=spent if after.phase == "firing" and not t.changes else None,
+        labels=t.labels,
+        counters=Counters(after.run, after.last_sustained, notified, silenced),
     )
 
 
@@ -394,6 +458,128 @@ def _message(t: _Tracked, change: Transition, leader: Alert | None) -> Notificat
         related=related,
         labels={**t.labels, **dict(getattr(tier, "labels", {}) or {})},
     )
+
+
+def _spent_while_firing(
+    workspace: Workspace,
+    store: StateStore,
+    src: Source,
+    results: Sequence[SLOResult],
+    at: int,
+) -> dict[str, float | None]:
+    """The error budget each alert stored as firing has spent since it fired, by key.
+
+    The SLO's counts from the alert's ``fired_at`` to ``at`` are fetched (one fetch per
+    SLO with a firing alert, every group of a grouped SLO at once, before the state
+    transaction so it holds no lock while the source answers) and measured by
+    :func:`~sloscope.events.impact.incident_impact`: bad events in ``(fired_at, at]`` over
+    the budget of the SLO window ending at ``at``. None when the source cannot answer or
+    the window has no events.
+    """
+    from sloscope.errors import SourceError
+    from sloscope.store.alerts import AlertIdentity, AlertStates
+
+    with store.transaction() as session:
+        firing = {s.key: s.fired_at for s in AlertStates(session).find(state="firing")}
+    if not firing:
+        return {}
+    wanted: list[tuple[SLOResult, dict[str, int]]] = []
+    for result in results:
+        keys = {
+            AlertIdentity(result.service.name, result.slo.name, sev, result.group_text).key
+            for sev in SEVERITIES
+        }
+        fired = {k: t for k in keys if (t := firing.get(k)) is not None}
+        if fired:
+            wanted.append((result, fired))
+    step = workspace.config.step_seconds
+    # One span per SLO: from its window's start (or its earliest firing) to ``at``, at
+    # full resolution since its earliest firing (at least one step).
+    spans: dict[str, tuple[int, int, int]] = {}
+    for result, fired in wanted:
+        known = spans.get(_slo_key(result), (at, at, at))
+        first = min(*fired.values(), at - step, known[1])
+        begin = min(window_start(result.slo.window, at), first, known[0])
+        spans[_slo_key(result)] = (begin, first, at)
+    counts = _SLOCounts(workspace, src)
+    spent: dict[str, float | None] = {}
+    for result, fired in wanted:
+        try:
+            series = counts.of(result, spans[_slo_key(result)])
+        except SourceError:
+            series = None
+        for key, began in fired.items():
+            spent[key] = None if series is None else _impact(result, series, began, at, step)
+    return spent
+
+
+def _slo_key(result: SLOResult) -> str:
+    return slo_id(result.service.name, result.slo.name)
+
+
+def _impact(result: SLOResult, series: CountSeries, began: int, at: int, step: int) -> float | None:
+    from sloscope.events.impact import incident_impact
+
+    return incident_impact(
+        result.slo,
+        series.good,
+        series.total,
+        start=series.start,
+        step=step,
+        began=began,
+        mitigated=at,
+    ).consumed
+
+
+class _SLOCounts:
+    """The counts of SLOs (or groups of a grouped SLO), each grouped SLO fetched once."""
+
+    def __init__(self, workspace: Workspace, src: Source) -> None:
+        self.workspace, self.src = workspace, src
+        self.groups: dict[str, list[tuple[GroupKey, CountSeries]]] = {}
+
+    def of(self, result: SLOResult, span: tuple[int, int, int]) -> CountSeries | None:
+        """The counts of ``result``'s SLO (or group) over ``span``: from ``begin`` to
+        ``at``, at full resolution since ``fine``."""
+        from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
+
+        begin, fine, at = span
+        step = self.workspace.config.step_seconds
+        if result.group:
+            from sloscope.report.groups import fetch_groups
+
+            key = _slo_key(result)
+            if key not in self.groups:
+                self.groups[key] = fetch_groups(
+                    self.src,
+                    result.service,
+                    result.slo,
+                    (begin, at),
+                    step,
+                    max_groups=self.workspace.config.max_groups,
+                )
+            wanted = tuple(result.group)
+            return next((c for g, c in self.groups[key] if tuple(g) == wanted), None)
+        request = FetchRequest(
+            sli=result.slo.sli, begin=begin, fine_since=fine, id=_slo_key(result)
+        )
+        (series,) = fetch_for_evaluation(self.src, [request], at, step)
+        return series
+
+
+def _budget_crossings(
+    session: Session,
+    workspace: Workspace,
+    results: Sequence[SLOResult],
+    routes: Sequence[Route],
+    at: int,
+) -> int:
+    """Enqueue a notification for each budget-policy step an SLO crossed since its last
+    evaluation (once per crossing: the steps held are stored in this transaction)."""
+    from sloscope.records.gating import notify_budget_crossings
+
+    figures = [workspace.budget_figures(r) for r in results]
+    return notify_budget_crossings(session, figures, routes, at, at)
 
 
 def _open_incidents(workspace: Workspace, tracked: Sequence[_Tracked], at: int) -> None:

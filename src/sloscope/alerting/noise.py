@@ -43,13 +43,17 @@ def dedup(alerts: Sequence[Alert]) -> list[Alert]:
     return _ordered(list(kept.values()))
 
 
-def silence(silences: Sequence[Silence]) -> Step:
-    """A step dropping alerts that a silence covers when they start to fire."""
+def silence(silences: Sequence[Silence], at: int | None = None) -> Step:
+    """A step dropping alerts that a silence covers when they start to fire, or (with
+    ``at``) at that time: the live evaluator asks at each evaluation, so a silence made
+    while an alert fires holds it from then on, and one that expired holds it no more."""
+
+    def held(alert: Alert) -> bool:
+        when = alert.start if at is None else at
+        return any(s.silences(alert.match_labels(), when) for s in silences)
 
     def step(alerts: Sequence[Alert]) -> list[Alert]:
-        return [
-            a for a in alerts if not any(s.silences(a.match_labels(), a.start) for s in silences)
-        ]
+        return [a for a in alerts if not held(a)]
 
     return step
 
@@ -159,11 +163,15 @@ def default_pipeline(
     *,
     silences: Sequence[Silence] = (),
     depends_on: Mapping[str, Sequence[str]] | None = None,
+    silenced_at: int | None = None,
 ) -> list[Step]:
-    """Dedup, silences, page-inhibits-ticket, dependencies, grouping: in that order."""
+    """Dedup, silences, page-inhibits-ticket, dependencies, grouping: in that order.
+
+    ``silenced_at``: judge silences at that time instead of each alert's start.
+    """
     steps: list[Step] = [dedup]
     if silences:
-        steps.append(silence(silences))
+        steps.append(silence(silences, silenced_at))
     steps.append(inhibit)
     if depends_on:
         steps.append(hold_dependencies(depends_on))

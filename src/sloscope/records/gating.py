@@ -379,15 +379,21 @@ def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[Aud
 
 def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:
     """``report --json`` (and ``GET /api/v1/status``): the report document, with a
-    top-level ``audit`` key when the 28 days up to its time have audit entries."""
+    top-level ``audit`` key when the 28 days up to its time have audit entries and an
+    ``alerts`` key when alerts started firing then (:func:`~sloscope.records.org.alert_volume`)."""
     import json
 
+    from sloscope.records.org import alert_volume
     from sloscope.records.render import audit_to_dict
     from sloscope.report.json import render_json, report_to_dict
 
     entries = recent_audit(ws, report.at, service)
-    if not entries:
+    volume = alert_volume(ws, report.at, service)
+    if not entries and volume is None:
         return render_json(report)
     doc = report_to_dict(report)
-    doc["audit"] = [audit_to_dict(e) for e in entries]
+    if entries:
+        doc["audit"] = [audit_to_dict(e) for e in entries]
+    if volume is not None:
+        doc["alerts"] = volume
     return json.dumps(doc, indent=2) + "\n"

@@ -54,8 +54,25 @@ class AlertIdentity:
 
 
 @dataclass(frozen=True)
+class Counters:
+    """The evaluator's counters of one alert (see :class:`~sloscope.store.tables.AlertStateRow`)."""
+
+    run: int = 0
+    last_sustained: int | None = None
+    notified: bool = False
+    silenced: bool = False
+
+
+@dataclass(frozen=True)
 class AlertState:
-    """An alert's recorded state: since when, when it fired and resolved, how bad it got."""
+    """An alert's recorded state: since when, when it fired and resolved, how bad it got.
+
+    ``state`` is ``pending``, ``firing``, ``resolved`` (it fired, then stopped) or
+    ``inactive`` (it was pending and stopped before it fired: never an alert).
+    ``peak_burn_rate`` is the highest burn while firing; ``budget_consumed`` the error
+    budget spent between ``fired_at`` and ``resolved_at``, recorded at the resolution
+    (0 while firing).
+    """
 
     identity: AlertIdentity
     state: str
@@ -66,6 +83,7 @@ class AlertState:
     budget_consumed: float
     labels: dict[str, Any] = field(default_factory=dict)
     version: int = 1
+    counters: Counters = field(default_factory=Counters)
 
     @property
     def key(self) -> str:
@@ -137,22 +155,29 @@ class AlertStates:
         burn_rate: float | None = None,
         budget_consumed: float | None = None,
         labels: Mapping[str, Any] | None = None,
+        counters: Counters | None = None,
     ) -> AlertChange:
         """Record that the alert is in ``to_state`` at ``at``.
 
         A new state records a transition and resets what is measured per firing (peak
-        burn rate, budget consumed while firing); the same state updates the peak and the
-        budget figure; a time before the recorded ``since`` (a replay) changes nothing.
+        burn rate, budget consumed while firing); the same state updates the peak; the
+        budget figure is kept when given while firing or at the resolution; a time
+        before the recorded ``since`` (a replay) changes nothing. ``counters`` (when
+        given) are stored as they are.
         """
         if to_state not in ALERT_STATES:
             raise ValueError(f"unknown alert state {to_state!r}; one of {', '.join(ALERT_STATES)}")
         row = self._locked(identity, to_state, at, labels or {})
         if row is None:  # just created in to_state by this call
-            return self._created(identity, to_state, at, burn_rate, budget_consumed)
-        if at < row.since or (row.state == to_state and at == row.since):
+            return self._created(identity, to_state, at, (burn_rate, budget_consumed), counters)
+        if at < row.since:
             return AlertChange(_state(row), None)
         if labels is not None:
             row.labels = dict(labels)
+        if counters is not None:
+            _count(row, counters)
+        if row.state == to_state and at == row.since:
+            return AlertChange(_state(row), None)
         if row.state == to_state:
             self._measure(row, burn_rate, budget_consumed, at)
             row.version += 1
@@ -167,11 +192,14 @@ class AlertStates:
         identity: AlertIdentity,
         to_state: str,
         at: int,
-        burn_rate: float | None,
-        budget_consumed: float | None,
+        figures: tuple[float | None, float | None],
+        counters: Counters | None,
     ) -> AlertChange:
+        burn_rate, budget_consumed = figures
         row = self._locked(identity, to_state, at, {})
         assert row is not None  # it exists: this transaction inserted it
+        if counters is not None:
+            _count(row, counters)
         self._measure(row, burn_rate, budget_consumed, at)
         return AlertChange(_state(row), self._record(row, None, burn_rate))
 
@@ -216,7 +244,7 @@ class AlertStates:
     ) -> None:
         if burn_rate is not None and row.state == "firing":
             row.peak_burn_rate = max(row.peak_burn_rate, burn_rate)
-        if budget_consumed is not None and row.state == "firing":
+        if budget_consumed is not None and row.state in ("firing", "resolved"):
             row.budget_consumed = budget_consumed
         row.updated_at = at
 
@@ -237,11 +265,22 @@ class AlertStates:
         return _transition(entry)
 
 
+def _count(row: AlertStateRow, counters: Counters) -> None:
+    row.run = counters.run
+    row.last_sustained = counters.last_sustained
+    row.notified = counters.notified
+    row.silenced = counters.silenced
+
+
 def _enter(row: AlertStateRow, to_state: str, at: int) -> None:
-    """Move the row into a new state at ``at``; firing and pending start a new episode."""
+    """Move the row into a new state at ``at``; firing and pending start a new episode,
+    ``inactive`` ends a pending one that never fired."""
     row.state, row.since, row.version = to_state, at, row.version + 1
     if to_state == "resolved":
         row.resolved_at = at
+        return
+    if to_state == "inactive":
+        row.fired_at, row.resolved_at = None, None
         return
     row.fired_at = at if to_state == "firing" else None
     row.resolved_at = None
@@ -259,6 +298,7 @@ def _state(row: AlertStateRow) -> AlertState:
         budget_consumed=row.budget_consumed,
         labels=dict(row.labels),
         version=row.version,
+        counters=Counters(row.run, row.last_sustained, row.notified, row.silenced),
     )
 
 

@@ -47,6 +47,20 @@ def audit_is_empty(path: Path, service: str | None, begin: int, end: int) -> boo
     return has_no_row(path, query, params)
 
 
+def firings_are_empty(path: Path, service: str | None, begin: int, end: int) -> bool:
+    """True when the SQLite store at ``path`` certainly has no alert that started firing in
+    ``[begin, end)`` (of ``service`` when given); False when it has one or when unsure."""
+    query = (
+        "SELECT 1 FROM alert_transitions t JOIN alert_states s ON s.id = t.alert_id"
+        " WHERE t.to_state = 'firing' AND t.at >= ? AND t.at < ?"
+    )
+    params: list[object] = [begin, end]
+    if service is not None:
+        query += " AND s.service = ?"
+        params.append(service)
+    return has_no_row(path, query, params)
+
+
 def adjustments_are_empty(path: Path) -> bool:
     """True when the SQLite store at ``path`` certainly holds no budget adjustment made
     through the API; False when it has one or when unsure."""

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -38,7 +40,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ALERT_STATES = ("pending", "firing", "resolved")
+ALERT_STATES = ("pending", "firing", "resolved", "inactive")
 OUTBOX_STATUSES = ("pending", "sent", "dead")
 TRANSITIONS = ("firing", "resolved")
 
@@ -55,7 +57,14 @@ class Base(DeclarativeBase):
 
 
 class AlertStateRow(Base):
-    """One alert's lifetime: pending → firing → resolved, for one SLO, severity and group."""
+    """One alert's lifetime: pending → firing → resolved (or pending → inactive when it
+    never fired), for one SLO, severity and group.
+
+    ``run``, ``last_sustained``, ``notified`` and ``silenced`` are the evaluator's
+    counters (revision 0004): evaluations in a row its condition held, the last
+    evaluation at which it had held for the pending time, whether its current firing was
+    notified, and whether a silence held it at its last evaluation.
+    """
 
     __tablename__ = "alert_states"
     __table_args__ = (
@@ -78,6 +87,10 @@ class AlertStateRow(Base):
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[int] = mapped_column(BigInteger)
+    run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_sustained: Mapped[int | None] = mapped_column(BigInteger)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    silenced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AlertTransitionRow(Base):

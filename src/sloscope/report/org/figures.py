@@ -28,6 +28,9 @@ from sloscope.policy.budget import BudgetPolicy
 
 WEEK = 7 * 86_400
 
+#: An incident opened this long after an alert fired still makes the alert actionable.
+LINK_WINDOW_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class AlertRecord:
@@ -65,7 +68,7 @@ class OrgInputs:
     exceptions: int
     failure_window: int
     repeat_window: int
-    link_window: int = 3600
+    link_window: int = LINK_WINDOW_SECONDS
 
 
 @dataclass(frozen=True)
