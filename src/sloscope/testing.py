@@ -363,6 +363,54 @@ def prometheus_api(
     return handle
 
 
+#: A counter's instant value at ``t`` (None: no value there), by the series' labels.
+Levels = Callable[[Mapping[str, str], int], float | None]
+
+
+def prometheus_counters(
+    series: Sequence[Mapping[str, str]],
+    levels: Levels,
+    recorded: Sequence[tuple[Mapping[str, str], float]] = (),
+) -> PrometheusHandler:
+    """A handler that answers like a server holding counter ``series`` (each with its
+    ``__name__``), for SLIs read from raw series.
+
+    ``/api/v1/series``: the series the ``match[]`` selector matches.
+    ``/api/v1/query_range`` of a series selector: each matching series, its point at
+    each step ``t`` being ``levels(labels, t)`` (none where that is ``None``); any other
+    expression is answered 400, as the source sends none. ``/api/v1/query``: the
+    ``recorded`` samples. Any other path: 404.
+    """
+    from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
+
+    def matching(text: str) -> list[Mapping[str, str]]:
+        selector = parse_selector(text)
+        return [s for s in series if selector.matches(s.get("__name__", ""), dict(s))]
+
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
+        if request.path == "/api/v1/series":
+            return success([dict(s) for s in matching(request.one("match[]"))])
+        if request.path == "/api/v1/query":
+            return vector(*recorded, at=int(request.one("time")))
+        if request.path != "/api/v1/query_range":
+            return PrometheusAnswer(404, text="404 page not found")
+        first, last, step = (int(request.one(k)) for k in ("start", "end", "step"))
+        try:
+            chosen = matching(request.one("query"))
+        except SelectorSyntaxError as exc:
+            return failure(400, "bad_data", f"the fake answers series selectors only: {exc}")
+        answered = []
+        for labels in chosen:
+            points = [
+                (t, v) for t in range(first, last + 1, step) if (v := levels(labels, t)) is not None
+            ]
+            if points:
+                answered.append((labels, points))
+        return matrix(*answered)
+
+    return handle
+
+
 class FakePrometheus:
     """The Prometheus HTTP API on ``httpx.MockTransport``, answered by ``handler``.
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -62,6 +63,7 @@ from sloscope.sources.prometheus.api import (
     finite_or_zero,
     single_series,
 )
+from sloscope.sources.prometheus.levels import levels_of, step_counts
 from sloscope.sources.prometheus.plan import (
     ERROR_RATE,
     TOTAL_RATE,
@@ -73,9 +75,11 @@ from sloscope.sources.prometheus.plan import (
 )
 from sloscope.sources.prometheus.queries import (
     RULE_WINDOW_SECONDS,
+    edge_check_queries,
     recorded_batch_query,
     recorded_ids_query,
     recorded_query,
+    union_selector,
 )
 from sloscope.sources.prometheus.settings import (
     STEP_LIMIT,
@@ -91,6 +95,9 @@ _R = TypeVar("_R")
 
 #: SLO ids per batched query of recorded rates (keeps the regex and the answer moderate).
 _IDS_PER_QUERY = 200
+#: A metric's selectors are read through one union selector when it matches at most this
+#: many times the series they need (the rest are read and left unused).
+_UNION_SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -247,18 +254,51 @@ class PrometheusSource:
         (:func:`sloscope.conventions.slo_id`), one per SLI: with them the source reads
         the generated recording rules where they exist (``use_recording_rules``).
         """
+        return self._fetch(slis, start, end, step, ids=ids, edges=())
+
+    def fetch_sums(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        edges: Sequence[int],
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[CountSeries]:
+        """Counts whose sums between ``edges`` are those of :meth:`fetch`
+        (:class:`~sloscope.sources.base.WindowSumSource`), each span's on its last step.
+
+        Raw series are read as window sums where that gives :meth:`fetch`'s very figures
+        (:meth:`_window_sums`); promql SLIs and recorded rates per step, as by
+        :meth:`fetch`.
+        """
+        return self._fetch(slis, start, end, step, ids=ids, edges=edges)
+
+    def _fetch(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        ids: Sequence[str] | None,
+        edges: Sequence[int],
+    ) -> list[CountSeries]:
         grid = _Grid(start + step, end, step, grid_length(start, end, step))
         if ids is not None and len(ids) != len(slis):
             raise ValueError(f"ids must name one SLO per SLI: {len(ids)} ids, {len(slis)} SLIs")
         with self.api.command(self.settings.command_timeout):
-            plans = self._plan(slis, ids, start, grid)
+            plans, found = self._plan(slis, ids, start, grid)
             results = self._run(plans, grid)
+            results.update(self._counts_from_levels(plans, found, start, grid, edges))
         return [_assemble(plan, results, start, end, step) for plan in plans]
 
     def _plan(
         self, slis: Sequence[SLI], ids: Sequence[str] | None, start: int, grid: _Grid
-    ) -> list[QueryPlan]:
-        """Each SLI's plan: its recording rules where they cover the range, else raw."""
+    ) -> tuple[list[QueryPlan], dict[Selector, list[Labels]]]:
+        """Each SLI's plan (its recording rules where they cover the range, else raw),
+        and the series each selector looked up matched."""
         # Rules record a time-slice SLO's bad *slices*, and the engine wants the events
         # of its indicator: those SLOs always read raw series.
         rule_ids = None if ids is None else _rule_ids(slis, ids)
@@ -266,9 +306,10 @@ class PrometheusSource:
         plans = _recorded_plans(slis, ids, recorded, grid.step)
         raw = [sli for sli, plan in zip(slis, plans, strict=True) if plan is None]
         found = self._lookup([s for sli in raw for s in lookups(sli)], start, grid.last)
-        return [
+        done = [
             plan or raw_plan(sli, found, grid.step) for sli, plan in zip(slis, plans, strict=True)
         ]
+        return done, found
 
     def _lookup(
         self, selectors: list[Selector], start: int, end: int
@@ -279,8 +320,9 @@ class PrometheusSource:
         return dict(zip(wanted, answers, strict=True))
 
     def _run(self, plans: list[QueryPlan], grid: _Grid) -> dict[str, _Result]:
-        """Every distinct query of the plans, answered on the grid, by its PromQL text."""
-        queries = _raw_queries(plans)
+        """Every distinct query of the plans not read as instant values (promql, recorded
+        rates), answered on the grid, by its PromQL text."""
+        queries = _raw_queries([p for p in plans if p.selectors is None])
         # Recorded rates: one query per metric for many SLOs (the same points, far fewer
         # requests), split by sloscope_id.
         recorded = sorted({p.recorded for p in plans if p.recorded})
@@ -296,6 +338,134 @@ class PrometheusSource:
         for part in self._map(lambda job: job(), jobs):
             results.update(part)
         return results
+
+    def _counts_from_levels(
+        self,
+        plans: list[QueryPlan],
+        found: Mapping[Selector, list[Labels]],
+        start: int,
+        grid: _Grid,
+        edges: Sequence[int] = (),
+    ) -> dict[str, _Result]:
+        """The count queries of raw series plans, by their PromQL text, computed from the
+        instant values of their series (:mod:`~sloscope.sources.prometheus.levels`), or
+        with ``edges`` as sums between them where :meth:`_window_sums` can.
+
+        The selectors' series come from the series API (the looked-up ones, and a lookup
+        of the others); selectors on one metric are read in one query when a
+        :func:`~sloscope.sources.prometheus.queries.union_selector` of them matches at
+        most :data:`_UNION_SLACK` times as many series, else one query each.
+        """
+        wanted = {
+            text: selector
+            for plan in plans
+            if plan.selectors is not None and plan.recorded is None
+            for text, selector in zip((plan.part, plan.total), plan.selectors, strict=True)
+            if text is not None
+        }
+        if not wanted:
+            return {}
+        selectors = list(dict.fromkeys(wanted.values()))
+        members = dict(found)
+        members.update(self._lookup([s for s in selectors if s not in found], start, grid.last))
+        queries = self._level_queries(selectors, members, start, grid.last)
+        sums = self._map(lambda q: self._window_sums(q, grid, edges), queries) if edges else []
+        summed = {_labels_key(k): v for found_sums in sums if found_sums for k, v in found_sums}
+        dense = [
+            q
+            for q, found_sums in zip(queries, sums or [None] * len(queries), strict=True)
+            if not found_sums
+        ]
+        first = grid.first - grid.step  # each step's count needs the value one step before
+        answers = self._map(
+            lambda q: self.api.query_range(str(q), first, grid.last, grid.step, self.step_limit),
+            dense,
+        )
+        by_labels = {_labels_key(s.labels): s for answer in answers for s in answer}
+        counts: dict[Selector, _Result] = {}
+        for selector in selectors:
+            keys = sorted({_labels_key(labels) for labels in members[selector]})
+            if any(k in summed for k in keys):
+                # Whole-number sums: exact in any order.
+                parts = [summed[k] for k in keys if k in summed]
+                counts[selector] = _Result(np.sum(parts, axis=0), 1)
+                continue
+            rows = [by_labels[k] for k in keys if k in by_labels]
+            levels = levels_of(
+                [(r.timestamps, r.values) for r in rows], first, grid.step, grid.n + 1
+            )
+            counts[selector] = _Result(step_counts(levels), int(bool(rows)))
+        return {text: counts[selector] for text, selector in wanted.items()}
+
+    def _window_sums(
+        self, query: Selector, grid: _Grid, edges: Sequence[int]
+    ) -> list[tuple[Labels, NDArray[np.float64]]] | None:
+        """Each series' counts of ``query`` as one sum per span between ``edges``, on
+        the span's last step, when they are the per-step counts' sums; else None.
+
+        The per-step count of a series is ``L(t) - L(t - step)`` (module
+        :mod:`~sloscope.sources.prometheus.levels`), so over a span it telescopes to
+        ``L(end) - L(start)`` when the series has a value at every step edge and never
+        drops from one to the next. Three instant queries over every edge of the grid
+        (subqueries of the plain selector, see
+        :func:`~sloscope.sources.prometheus.queries.edge_check_queries`) say whether
+        each series does, and is finite; one instant query per edge gives the values.
+        None (read every step) when any series does not: a reset, a gap, a series that
+        starts or stops inside the range, NaN. Whole-number counters then give the
+        very sums :meth:`fetch` gives; fractional ones may differ in the last bits.
+        """
+        points = grid.n + 1
+        start = grid.first - grid.step
+        at, checks = edge_check_queries(query, start, grid.last, grid.step)
+        snapped = sorted({start, grid.last} | {_snap(e, start, grid) for e in edges})
+        answers = self._map(
+            lambda job: self.api.query(*job),
+            [(expr, at) for expr in checks] + [(str(query), edge) for edge in snapped],
+        )
+        count, resets, total = ({_name_free(k): v for k, v in a} for a in answers[:3])
+        if any(
+            count.get(key) != points or resets.get(key) != 0 or not math.isfinite(value)
+            for key, value in total.items()
+        ) or set(count) != set(total):
+            return None
+        at_edges = [{_name_free(k): v for k, v in a} for a in answers[3:]]
+        ends = [(e - start) // grid.step - 1 for e in snapped[1:]]
+        out = []
+        for key in count:
+            values = np.zeros(grid.n)
+            levels = [edge_values[key] for edge_values in at_edges]
+            values[ends] = np.diff(levels)
+            out.append(({**dict(key), "__name__": query.metric}, values))
+        return out
+
+    def _level_queries(
+        self,
+        selectors: list[Selector],
+        members: Mapping[Selector, list[Labels]],
+        start: int,
+        end: int,
+    ) -> list[Selector]:
+        """The selectors to read instant values with: a union per metric where it fits."""
+        by_metric: dict[str, list[Selector]] = defaultdict(list)
+        for selector in selectors:
+            if members[selector]:  # no series: nothing to read
+                by_metric[selector.metric].append(selector)
+        unions = {
+            metric: union
+            for metric, group in by_metric.items()
+            if len(group) > 1 and (union := union_selector(group)) is not None
+        }
+        matched = dict(members)
+        matched.update(self._lookup([u for u in unions.values() if u not in members], start, end))
+        queries: list[Selector] = []
+        for metric, group in by_metric.items():
+            union = unions.get(metric)
+            needed = {_labels_key(labels) for s in group for labels in members[s]}
+            if union is not None and len(matched[union]) <= _UNION_SLACK * len(needed):
+                queries.append(union)
+            else:
+                queries += group
+        return queries
 
     def _recorded(self, ids: Sequence[str] | None, first: int, last: int) -> dict[str, int]:
         """SLO ids whose recorded totals cover ``[first, last]``, with their series count."""
@@ -443,6 +613,22 @@ def _raw_queries(plans: list[QueryPlan]) -> list[str]:
         if plan.recorded is None:
             queries.update(dict.fromkeys(q for q in (plan.part, plan.total) if q))
     return list(queries)
+
+
+def _snap(edge: int, start: int, grid: _Grid) -> int:
+    """The step edge at or before ``edge``, within the grid (a sum from ``edge`` takes
+    the whole step it falls in)."""
+    return min(max(start + (edge - start) // grid.step * grid.step, start), grid.last)
+
+
+def _name_free(labels: Labels) -> frozenset[tuple[str, str]]:
+    """A series' labels without its metric name (functions drop it)."""
+    return frozenset((k, v) for k, v in labels.items() if k != "__name__")
+
+
+def _labels_key(labels: Labels) -> tuple[tuple[str, str], ...]:
+    """A series' identity, sorted as Prometheus sorts series (by label set)."""
+    return tuple(sorted(labels.items()))
 
 
 def _chunks(items: list[str]) -> list[list[str]]:
