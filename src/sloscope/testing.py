@@ -348,7 +348,8 @@ def prometheus_api(
 
     def handle(request: PrometheusRequest) -> PrometheusAnswer:
         if request.path == "/api/v1/series":
-            return success([dict(s) for s in series.get(request.one("match[]"), [])])
+            found = [s for match in request.form["match[]"] for s in series.get(match, [])]
+            return success(list({tuple(sorted(s.items())): dict(s) for s in found}.values()))
         if request.path == "/api/v1/query":
             return vector(*recorded, at=int(request.one("time")))
         if request.path == "/api/v1/query_range":
@@ -389,7 +390,8 @@ def prometheus_counters(
 
     def handle(request: PrometheusRequest) -> PrometheusAnswer:
         if request.path == "/api/v1/series":
-            return success([dict(s) for s in matching(request.one("match[]"))])
+            found = [s for match in request.form["match[]"] for s in matching(match)]
+            return success(list({tuple(sorted(s.items())): dict(s) for s in found}.values()))
         if request.path == "/api/v1/query":
             return vector(*recorded, at=int(request.one("time")))
         if request.path != "/api/v1/query_range":

@@ -131,13 +131,20 @@ class PrometheusAPI:
                 out.append(RangeSeries(dict(key), times, numbers))
         return out
 
-    def series(self, selector: str, start: int, end: int) -> list[Labels]:
-        """Label sets of the series ``selector`` matches with samples in ``[start, end]``."""
-        form = {"match[]": selector, "start": str(start), "end": str(end)}
-        data = self._post("/api/v1/series", form, selector)
+    def series(self, selector: str | Sequence[str], start: int, end: int) -> list[Labels]:
+        """Label sets of the series ``selector`` matches with samples in ``[start, end]``
+        (several selectors: the series any of them matches, each once)."""
+        selectors = [selector] if isinstance(selector, str) else list(selector)
+        form: dict[str, str | list[str]] = {
+            "match[]": selectors,
+            "start": str(start),
+            "end": str(end),
+        }
+        what = ", ".join(selectors)
+        data = self._post("/api/v1/series", form, what)
         if not isinstance(data, list):
-            raise self._error(f"expected a list of series for {selector!r}")
-        with self._shape(selector):
+            raise self._error(f"expected a list of series for {what!r}")
+        with self._shape(what):
             return [dict(item) for item in data]
 
     @contextlib.contextmanager
@@ -154,7 +161,7 @@ class PrometheusAPI:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _post(self, path: str, form: Mapping[str, str], what: str) -> Any:
+    def _post(self, path: str, form: Mapping[str, str | list[str]], what: str) -> Any:
         """POST a form; the ``data`` of a successful answer, else :class:`SourceError`."""
         url = self.url + path
         body = {**form, "timeout": f"{self.timeout:g}s"}

@@ -121,7 +121,7 @@ def edge_check_queries(
     """Instant queries, and the time to send them at, that read every series of
     ``selector`` at each step edge ``first, first + step ... last`` and give, per series,
     how many of those edges have a value, how many times the value drops from one edge
-    to the next (``resets``), and their sum (NaN or infinite when one is).
+    to the next (``resets``), and their sum (NaN or infinite when one value is).
 
     A subquery evaluates at multiples of its step, so the selector is read ``δ`` later
     (``offset -δs``) and the queries sent ``δ`` early, ``δ`` being how far the edges are

@@ -95,6 +95,10 @@ _R = TypeVar("_R")
 
 #: SLO ids per batched query of recorded rates (keeps the regex and the answer moderate).
 _IDS_PER_QUERY = 200
+#: Grids of fewer steps are read step by step even for a status (see _counts_from_levels).
+_SUMS_FROM_STEPS = 1_500
+#: Selectors asked for in one series request (keeps the form and the answer moderate).
+_SELECTORS_PER_LOOKUP = 64
 #: A metric's selectors are read through one union selector when it matches at most this
 #: many times the series they need (the rest are read and left unused).
 _UNION_SLACK = 2
@@ -312,12 +316,41 @@ class PrometheusSource:
         return done, found
 
     def _lookup(
-        self, selectors: list[Selector], start: int, end: int
+        self,
+        selectors: list[Selector],
+        start: int,
+        end: int,
+        known: Mapping[Selector, list[Labels]] | None = None,
     ) -> dict[Selector, list[Labels]]:
-        """The label sets of every distinct selector's series in the range."""
-        wanted = list(dict.fromkeys(selectors))
-        answers = self._map(lambda s: self.api.series(str(s), start, end), wanted)
-        return dict(zip(wanted, answers, strict=True))
+        """The label sets of every distinct selector's series in the range.
+
+        A selector that narrows one in ``known`` (found over the same range) is answered
+        from it; the others with one series request per metric (at most
+        :data:`_SELECTORS_PER_LOOKUP` selectors each) that also asks for their
+        :func:`~sloscope.sources.prometheus.queries.union_selector`, which the reads
+        need. Each series answered is given to the selectors that match it, with the
+        regex dialect Prometheus has (RE2, :mod:`sloscope.spec.regex`).
+        """
+        known = known or {}
+        out: dict[Selector, list[Labels]] = {}
+        by_metric: dict[str, list[Selector]] = defaultdict(list)
+        for selector in dict.fromkeys(selectors):
+            derived = _narrowed(selector, known)
+            if derived is not None:
+                out[selector] = derived
+            else:
+                by_metric[selector.metric].append(selector)
+        batches: list[list[Selector]] = []
+        for group in by_metric.values():
+            union = union_selector(group) if len(group) > 1 else None
+            asked = [*group, union] if union is not None and union not in group else group
+            step = _SELECTORS_PER_LOOKUP
+            batches += [asked[i : i + step] for i in range(0, len(asked), step)]
+        answers = self._map(lambda b: self.api.series([str(s) for s in b], start, end), batches)
+        for batch, answer in zip(batches, answers, strict=True):
+            for selector in batch:
+                out[selector] = [s for s in answer if selector.matches(s.get("__name__", ""), s)]
+        return out
 
     def _run(self, plans: list[QueryPlan], grid: _Grid) -> dict[str, _Result]:
         """Every distinct query of the plans not read as instant values (promql, recorded
@@ -367,9 +400,14 @@ class PrometheusSource:
             return {}
         selectors = list(dict.fromkeys(wanted.values()))
         members = dict(found)
-        members.update(self._lookup([s for s in selectors if s not in found], start, grid.last))
+        members.update(
+            self._lookup([s for s in selectors if s not in found], start, grid.last, known=found)
+        )
         queries = self._level_queries(selectors, members, start, grid.last)
-        sums = self._map(lambda q: self._window_sums(q, grid, edges), queries) if edges else []
+        # Checking a span costs two reads of every sample in it; below a few thousand
+        # points per series, reading every point costs less.
+        sums_pay = edges and grid.n >= _SUMS_FROM_STEPS
+        sums = self._map(lambda q: self._window_sums(q, grid, edges), queries) if sums_pay else []
         summed = {_labels_key(k): v for found_sums in sums if found_sums for k, v in found_sums}
         dense = [
             q
@@ -405,11 +443,11 @@ class PrometheusSource:
 
         The per-step count of a series is ``L(t) - L(t - step)`` (module
         :mod:`~sloscope.sources.prometheus.levels`), so over a span it telescopes to
-        ``L(end) - L(start)`` when the series has a value at every step edge and never
-        drops from one to the next. Three instant queries over every edge of the grid
+        ``L(end) - L(start)`` when the series has a finite value at every step edge and
+        never drops from one to the next. Three instant queries over every edge of the grid
         (subqueries of the plain selector, see
         :func:`~sloscope.sources.prometheus.queries.edge_check_queries`) say whether
-        each series does, and is finite; one instant query per edge gives the values.
+        each series does; one instant query per edge gives the values.
         None (read every step) when any series does not: a reset, a gap, a series that
         starts or stops inside the range, NaN. Whole-number counters then give the
         very sums :meth:`fetch` gives; fractional ones may differ in the last bits.
@@ -423,10 +461,10 @@ class PrometheusSource:
             [(expr, at) for expr in checks] + [(str(query), edge) for edge in snapped],
         )
         count, resets, total = ({_name_free(k): v for k, v in a} for a in answers[:3])
-        if any(
-            count.get(key) != points or resets.get(key) != 0 or not math.isfinite(value)
-            for key, value in total.items()
-        ) or set(count) != set(total):
+        if set(count) != set(total) or any(
+            count[key] != points or resets.get(key) != 0 or not math.isfinite(total[key])
+            for key in count
+        ):
             return None
         at_edges = [{_name_free(k): v for k, v in a} for a in answers[3:]]
         ends = [(e - start) // grid.step - 1 for e in snapped[1:]]
@@ -456,7 +494,9 @@ class PrometheusSource:
             if len(group) > 1 and (union := union_selector(group)) is not None
         }
         matched = dict(members)
-        matched.update(self._lookup([u for u in unions.values() if u not in members], start, end))
+        matched.update(
+            self._lookup([u for u in unions.values() if u not in members], start, end, members)
+        )
         queries: list[Selector] = []
         for metric, group in by_metric.items():
             union = unions.get(metric)
@@ -613,6 +653,18 @@ def _raw_queries(plans: list[QueryPlan]) -> list[str]:
         if plan.recorded is None:
             queries.update(dict.fromkeys(q for q in (plan.part, plan.total) if q))
     return list(queries)
+
+
+def _narrowed(selector: Selector, known: Mapping[Selector, list[Labels]]) -> list[Labels] | None:
+    """The series of ``selector`` when it is in ``known`` or narrows a selector there
+    (same metric, every matcher of it and more); else None."""
+    if selector in known:
+        return known[selector]
+    mine = set(selector.matchers)
+    for wider, series in known.items():
+        if wider.metric == selector.metric and set(wider.matchers) <= mine:
+            return [s for s in series if selector.matches(s.get("__name__", ""), s)]
+    return None
 
 
 def _snap(edge: int, start: int, grid: _Grid) -> int:
