@@ -101,13 +101,21 @@ def union_selector(selectors: Sequence[Selector]) -> Selector | None:
     first, rest = selectors[0], selectors[1:]
     shared = tuple(m for m in first.matchers if all(m in s.matchers for s in rest))
     for matcher in first.matchers:
-        if matcher.op != "=" or matcher in shared:
-            continue
-        values = [_equal_value(s, matcher.label) for s in selectors]
-        if all(v is not None for v in values):
-            pattern = "|".join(re.escape(v) for v in sorted({v for v in values if v is not None}))
-            return Selector(first.metric, (*shared, Matcher(matcher.label, "=~", pattern)))
+        if matcher.op == "=" and matcher not in shared:
+            either = _either_value(selectors, matcher.label)
+            if either is not None:
+                return Selector(first.metric, (*shared, either))
     return Selector(first.metric, shared)
+
+
+def _either_value(selectors: Sequence[Selector], label: str) -> Matcher | None:
+    """A regex matcher for the values ``=`` matchers on ``label`` require, when every
+    selector has one."""
+    values = [_equal_value(s, label) for s in selectors]
+    known = {v for v in values if v is not None}
+    if len(known) < len(set(values)):
+        return None
+    return Matcher(label, "=~", "|".join(re.escape(v) for v in sorted(known)))
 
 
 def _equal_value(selector: Selector, label: str) -> str | None:

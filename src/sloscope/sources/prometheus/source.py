@@ -95,8 +95,6 @@ _R = TypeVar("_R")
 
 #: SLO ids per batched query of recorded rates (keeps the regex and the answer moderate).
 _IDS_PER_QUERY = 200
-#: Grids of fewer steps are read step by step even for a status (see _counts_from_levels).
-_SUMS_FROM_STEPS = 1_500
 #: Selectors asked for in one series request (keeps the form and the answer moderate).
 _SELECTORS_PER_LOOKUP = 64
 #: A metric's selectors are read through one union selector when it matches at most this
@@ -149,6 +147,9 @@ class PrometheusSource:
     name = "prometheus"
     # Every point is evaluated by the server: old data at 1h instead of 1m is 60x less.
     coarse_history = True
+    #: Grids of fewer steps are read step by step even for a status: checking a span
+    #: reads every sample in it three times, which costs more for a few hundred steps.
+    sums_from_steps = 1_500
 
     def __init__(
         self,
@@ -389,13 +390,7 @@ class PrometheusSource:
         :func:`~sloscope.sources.prometheus.queries.union_selector` of them matches at
         most :data:`_UNION_SLACK` times as many series, else one query each.
         """
-        wanted = {
-            text: selector
-            for plan in plans
-            if plan.selectors is not None and plan.recorded is None
-            for text, selector in zip((plan.part, plan.total), plan.selectors, strict=True)
-            if text is not None
-        }
+        wanted = _level_reads(plans)
         if not wanted:
             return {}
         selectors = list(dict.fromkeys(wanted.values()))
@@ -404,36 +399,26 @@ class PrometheusSource:
             self._lookup([s for s in selectors if s not in found], start, grid.last, known=found)
         )
         queries = self._level_queries(selectors, members, start, grid.last)
-        # Checking a span costs two reads of every sample in it; below a few thousand
-        # points per series, reading every point costs less.
-        sums_pay = edges and grid.n >= _SUMS_FROM_STEPS
-        sums = self._map(lambda q: self._window_sums(q, grid, edges), queries) if sums_pay else []
-        summed = {_labels_key(k): v for found_sums in sums if found_sums for k, v in found_sums}
-        dense = [
-            q
-            for q, found_sums in zip(queries, sums or [None] * len(queries), strict=True)
-            if not found_sums
-        ]
+        summed, dense = self._sums_where_exact(queries, grid, edges)
         first = grid.first - grid.step  # each step's count needs the value one step before
         answers = self._map(
             lambda q: self.api.query_range(str(q), first, grid.last, grid.step, self.step_limit),
             dense,
         )
         by_labels = {_labels_key(s.labels): s for answer in answers for s in answer}
-        counts: dict[Selector, _Result] = {}
-        for selector in selectors:
-            keys = sorted({_labels_key(labels) for labels in members[selector]})
-            if any(k in summed for k in keys):
-                # Whole-number sums: exact in any order.
-                parts = [summed[k] for k in keys if k in summed]
-                counts[selector] = _Result(np.sum(parts, axis=0), 1)
-                continue
-            rows = [by_labels[k] for k in keys if k in by_labels]
-            levels = levels_of(
-                [(r.timestamps, r.values) for r in rows], first, grid.step, grid.n + 1
-            )
-            counts[selector] = _Result(step_counts(levels), int(bool(rows)))
+        counts = {s: _selector_counts(members[s], summed, by_labels, grid) for s in selectors}
         return {text: counts[selector] for text, selector in wanted.items()}
+
+    def _sums_where_exact(
+        self, queries: list[Selector], grid: _Grid, edges: Sequence[int]
+    ) -> tuple[dict[_Key, NDArray[np.float64]], list[Selector]]:
+        """The window sums of each series of the queries :meth:`_window_sums` can answer,
+        and the queries to read step by step."""
+        if not edges or grid.n < self.sums_from_steps:
+            return {}, queries
+        sums = self._map(lambda q: self._window_sums(q, grid, edges), queries)
+        summed = {_labels_key(k): v for got in sums if got for k, v in got}
+        return summed, [q for q, got in zip(queries, sums, strict=True) if got is None]
 
     def _window_sums(
         self, query: Selector, grid: _Grid, edges: Sequence[int]
@@ -460,19 +445,14 @@ class PrometheusSource:
             lambda job: self.api.query(*job),
             [(expr, at) for expr in checks] + [(str(query), edge) for edge in snapped],
         )
-        count, resets, total = ({_name_free(k): v for k, v in a} for a in answers[:3])
-        if set(count) != set(total) or any(
-            count[key] != points or resets.get(key) != 0 or not math.isfinite(total[key])
-            for key in count
-        ):
+        by_key = [{_name_free(k): v for k, v in answer} for answer in answers]
+        if not _regular(by_key[0], by_key[1], by_key[2], by_key[3:], points):
             return None
-        at_edges = [{_name_free(k): v for k, v in a} for a in answers[3:]]
         ends = [(e - start) // grid.step - 1 for e in snapped[1:]]
         out = []
-        for key in count:
+        for key in by_key[0]:
             values = np.zeros(grid.n)
-            levels = [edge_values[key] for edge_values in at_edges]
-            values[ends] = np.diff(levels)
+            values[ends] = np.diff([at_edge[key] for at_edge in by_key[3:]])
             out.append(({**dict(key), "__name__": query.metric}, values))
         return out
 
@@ -655,6 +635,53 @@ def _raw_queries(plans: list[QueryPlan]) -> list[str]:
     return list(queries)
 
 
+_Key = tuple[tuple[str, str], ...]
+_Values = Mapping[frozenset[tuple[str, str]], float]
+
+
+def _regular(
+    count: _Values, resets: _Values, total: _Values, at_edges: Sequence[_Values], points: int
+) -> bool:
+    """Whether every series has a finite value at each of the ``points`` step edges
+    (and so at every edge) and never drops: its counts telescope."""
+    keys = set(count)
+    if keys != set(total) or any(keys - set(at_edge) for at_edge in at_edges):
+        return False
+    return all(count[k] == points and resets.get(k) == 0 and math.isfinite(total[k]) for k in keys)
+
+
+def _level_reads(plans: list[QueryPlan]) -> dict[str, Selector]:
+    """The count queries of raw series plans, each with the selector whose series'
+    instant values answer it."""
+    wanted: dict[str, Selector] = {}
+    for plan in plans:
+        if plan.selectors is None or plan.recorded is not None:
+            continue
+        for text, selector in zip((plan.part, plan.total), plan.selectors, strict=True):
+            if text is not None:
+                wanted[text] = selector
+    return wanted
+
+
+def _selector_counts(
+    series: list[Labels],
+    summed: Mapping[_Key, NDArray[np.float64]],
+    by_labels: Mapping[_Key, RangeSeries],
+    grid: _Grid,
+) -> _Result:
+    """One selector's counts: the sum of its series' window sums, or of their per-step
+    counts (:func:`~sloscope.sources.prometheus.levels.step_counts`)."""
+    keys = sorted({_labels_key(labels) for labels in series})
+    if any(k in summed for k in keys):
+        # A selector's series are all read by one query, so all are summed or none;
+        # sums of whole-number counts are exact in any order.
+        return _Result(np.sum([summed[k] for k in keys if k in summed], axis=0), 1)
+    rows = [by_labels[k] for k in keys if k in by_labels]
+    first = grid.first - grid.step
+    levels = levels_of([(r.timestamps, r.values) for r in rows], first, grid.step, grid.n + 1)
+    return _Result(step_counts(levels), int(bool(rows)))
+
+
 def _narrowed(selector: Selector, known: Mapping[Selector, list[Labels]]) -> list[Labels] | None:
     """The series of ``selector`` when it is in ``known`` or narrows a selector there
     (same metric, every matcher of it and more); else None."""
@@ -678,7 +705,7 @@ def _name_free(labels: Labels) -> frozenset[tuple[str, str]]:
     return frozenset((k, v) for k, v in labels.items() if k != "__name__")
 
 
-def _labels_key(labels: Labels) -> tuple[tuple[str, str], ...]:
+def _labels_key(labels: Labels) -> _Key:
     """A series' identity, sorted as Prometheus sorts series (by label set)."""
     return tuple(sorted(labels.items()))
 
