@@ -106,7 +106,9 @@ class PrometheusAPI:
         ``step_limit`` points; the series of all chunks, merged by label set.
         """
         points = (last - first) // step + 1
-        merged: dict[tuple[tuple[str, str], ...], list[tuple[Any, ...]]] = {}
+        # Each chunk's points become arrays at once: Python lists of every point of a
+        # long range cost ~150 bytes a point.
+        merged: dict[tuple[tuple[str, str], ...], list[tuple[NDArray[Any], NDArray[Any]]]] = {}
         for lo in range(0, points, step_limit):
             hi = min(points, lo + step_limit) - 1
             form = {
@@ -122,14 +124,19 @@ class PrometheusAPI:
             with self._shape(expr):
                 for item in data["result"]:
                     key = tuple(sorted(item["metric"].items()))
-                    merged.setdefault(key, []).extend(item["values"])
-        out = []
-        with self._shape(expr):
-            for key, values in merged.items():
-                times = np.fromiter((round(float(v[0])) for v in values), np.int64, len(values))
-                numbers = np.fromiter((_number(v[1]) for v in values), np.float64, len(values))
-                out.append(RangeSeries(dict(key), times, numbers))
-        return out
+                    values = item["values"]
+                    times = np.fromiter((round(float(v[0])) for v in values), np.int64, len(values))
+                    numbers = np.fromiter((_number(v[1]) for v in values), np.float64, len(values))
+                    merged.setdefault(key, []).append((times, numbers))
+            del data
+        return [
+            RangeSeries(
+                dict(key),
+                np.concatenate([t for t, _ in parts]),
+                np.concatenate([v for _, v in parts]),
+            )
+            for key, parts in merged.items()
+        ]
 
     def series(self, selector: str | Sequence[str], start: int, end: int) -> list[Labels]:
         """Label sets of the series ``selector`` matches with samples in ``[start, end]``

@@ -95,6 +95,9 @@ _R = TypeVar("_R")
 
 #: SLO ids per batched query of recorded rates (keeps the regex and the answer moderate).
 _IDS_PER_QUERY = 200
+#: Points (series x steps) in one answer of a range query of instant values, at most
+#: (about 25 MB of JSON).
+_POINTS_PER_ANSWER = 1_000_000
 #: Selectors asked for in one series request (keeps the form and the answer moderate).
 _SELECTORS_PER_LOOKUP = 64
 #: A metric's selectors are read through one union selector when it matches at most this
@@ -398,13 +401,16 @@ class PrometheusSource:
         members.update(
             self._lookup([s for s in selectors if s not in found], start, grid.last, known=found)
         )
-        queries = self._level_queries(selectors, members, start, grid.last)
-        summed, dense = self._sums_where_exact(queries, grid, edges)
+        sizes = self._level_queries(selectors, members, start, grid.last)
+        summed, dense = self._sums_where_exact(list(sizes), grid, edges)
         first = grid.first - grid.step  # each step's count needs the value one step before
-        answers = self._map(
-            lambda q: self.api.query_range(str(q), first, grid.last, grid.step, self.step_limit),
-            dense,
-        )
+
+        def read(query: Selector) -> list[RangeSeries]:
+            # Bounded answers: a union of many series is read in shorter chunks.
+            limit = min(self.step_limit, max(1, _POINTS_PER_ANSWER // max(sizes[query], 1)))
+            return self.api.query_range(str(query), first, grid.last, grid.step, limit)
+
+        answers = self._map(read, dense)
         by_labels = {_labels_key(s.labels): s for answer in answers for s in answer}
         counts = {s: _selector_counts(members[s], summed, by_labels, grid) for s in selectors}
         return {text: counts[selector] for text, selector in wanted.items()}
@@ -462,8 +468,9 @@ class PrometheusSource:
         members: Mapping[Selector, list[Labels]],
         start: int,
         end: int,
-    ) -> list[Selector]:
-        """The selectors to read instant values with: a union per metric where it fits."""
+    ) -> dict[Selector, int]:
+        """The selectors to read instant values with (a union per metric where it fits),
+        each with how many series it matches."""
         by_metric: dict[str, list[Selector]] = defaultdict(list)
         for selector in selectors:
             if members[selector]:  # no series: nothing to read
@@ -477,14 +484,14 @@ class PrometheusSource:
         matched.update(
             self._lookup([u for u in unions.values() if u not in members], start, end, members)
         )
-        queries: list[Selector] = []
+        queries: dict[Selector, int] = {}
         for metric, group in by_metric.items():
             union = unions.get(metric)
             needed = {_labels_key(labels) for s in group for labels in members[s]}
             if union is not None and len(matched[union]) <= _UNION_SLACK * len(needed):
-                queries.append(union)
+                queries[union] = len(matched[union])
             else:
-                queries += group
+                queries.update((s, len(members[s])) for s in group)
         return queries
 
     def _recorded(self, ids: Sequence[str] | None, first: int, last: int) -> dict[str, int]:
