@@ -447,10 +447,16 @@ class PrometheusSource:
         start = grid.first - grid.step
         at, checks = edge_check_queries(query, start, grid.last, grid.step)
         snapped = sorted({start, grid.last} | {_snap(e, start, grid) for e in edges})
-        answers = self._map(
-            lambda job: self.api.query(*job),
-            [(expr, at) for expr in checks] + [(str(query), edge) for edge in snapped],
-        )
+        try:
+            answers = self._map(
+                lambda job: self.api.query(*job),
+                [(expr, at) for expr in checks] + [(str(query), edge) for edge in snapped],
+            )
+        except SourceError:
+            # Say the server refuses a subquery this long (--query.max-samples): the
+            # steps, read in bounded chunks, still answer; a server that cannot be
+            # reached fails there too.
+            return None
         by_key = [{_name_free(k): v for k, v in answer} for answer in answers]
         if not _regular(by_key[0], by_key[1], by_key[2], by_key[3:], points):
             return None
