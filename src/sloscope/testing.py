@@ -10,7 +10,8 @@ server, and for the channels notifications go to:
 - :class:`FakePrometheus`: the few endpoints of the Prometheus HTTP API that
   :class:`~sloscope.sources.prometheus.source.PrometheusSource` calls, on an
   ``httpx.MockTransport``: no socket, every request recorded, answers scripted by a
-  handler (:func:`prometheus_api` builds the usual one). Needs ``httpx`` (the
+  handler (:func:`prometheus_counters` for raw series, :func:`prometheus_api` for
+  other queries). Needs ``httpx`` (the
   ``prometheus`` extra).
 - :class:`CapturingNotifier`: a :class:`~sloscope.alerting.notify.base.Notifier` that
   keeps every message it is handed, and fails on demand, so routing and delivery can be
@@ -419,16 +420,16 @@ class FakePrometheus:
     ::
 
         from sloscope.sources.prometheus.source import PrometheusSource
-        from sloscope.testing import FakePrometheus, prometheus_api
+        from sloscope.testing import FakePrometheus, prometheus_counters
 
-        handler = prometheus_api(
-            series={'req_total{code="200"}': [{"code": "200"}], "req_total": [...]},
-            values=lambda query, t: 10.0,   # every step of every range query
+        handler = prometheus_counters(
+            [{"__name__": "req_total", "code": "200"}, {"__name__": "req_total", "code": "500"}],
+            levels=lambda labels, t: (t - start) / 6,   # each counter: 10 a minute
         )
         with FakePrometheus(handler) as prometheus:
             source = PrometheusSource(prometheus.url, client=prometheus.client())
             [counts] = source.fetch([sli], start, end, 60)
-        assert prometheus.paths().count("/api/v1/query_range") == 2
+        assert prometheus.paths().count("/api/v1/query_range") == 1   # one per metric
 
     ``requests`` holds every request in arrival order (the source sends several at
     once; the list is safe to append to from its threads). Nothing is sent over the
