@@ -144,12 +144,6 @@ def _times(args: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return statistics.median(walls), statistics.median(cpus)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run() -> dict[str, Any]:
     """sloscope and slo-generator on the same data; rows for run.py."""
     generator = VENV / "bin" / "slo-generator"
@@ -180,9 +174,9 @@ def run() -> dict[str, Any]:
         args = [str(generator), "compute", "-f", str(OUT / "slo-generator"), "-c", str(config)]
         args += ["-t", str(end)]
         done = subprocess.run(args, capture_output=True, text=True, check=False)
-        prom_before = _cpu_seconds(server.process.pid)
+        prom_before = server.cpu_seconds()
         peer_wall, peer_cpu = _times(args)
-        prom_cpu = (_cpu_seconds(server.process.pid) - prom_before) / RUNS
+        prom_cpu = (server.cpu_seconds() - prom_before) / RUNS
     finally:
         server.stop()
     reports = [line for line in done.stdout.splitlines() if "SLO" in line or "|" in line]

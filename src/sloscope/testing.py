@@ -10,7 +10,8 @@ server, and for the channels notifications go to:
 - :class:`FakePrometheus`: the few endpoints of the Prometheus HTTP API that
   :class:`~sloscope.sources.prometheus.source.PrometheusSource` calls, on an
   ``httpx.MockTransport``: no socket, every request recorded, answers scripted by a
-  handler (:func:`prometheus_api` builds the usual one). Needs ``httpx`` (the
+  handler (:func:`prometheus_counters` for raw series, :func:`prometheus_api` for
+  other queries). Needs ``httpx`` (the
   ``prometheus`` extra).
 - :class:`CapturingNotifier`: a :class:`~sloscope.alerting.notify.base.Notifier` that
   keeps every message it is handed, and fails on demand, so routing and delivery can be
@@ -348,7 +349,8 @@ def prometheus_api(
 
     def handle(request: PrometheusRequest) -> PrometheusAnswer:
         if request.path == "/api/v1/series":
-            return success([dict(s) for s in series.get(request.one("match[]"), [])])
+            found = [s for match in request.form["match[]"] for s in series.get(match, [])]
+            return success(list({tuple(sorted(s.items())): dict(s) for s in found}.values()))
         if request.path == "/api/v1/query":
             return vector(*recorded, at=int(request.one("time")))
         if request.path == "/api/v1/query_range":
@@ -363,22 +365,71 @@ def prometheus_api(
     return handle
 
 
+#: A counter's instant value at ``t`` (None: no value there), by the series' labels.
+Levels = Callable[[Mapping[str, str], int], float | None]
+
+
+def prometheus_counters(
+    series: Sequence[Mapping[str, str]],
+    levels: Levels,
+    recorded: Sequence[tuple[Mapping[str, str], float]] = (),
+) -> PrometheusHandler:
+    """A handler that answers like a server holding counter ``series`` (each with its
+    ``__name__``), for SLIs read from raw series.
+
+    ``/api/v1/series``: the series the ``match[]`` selector matches.
+    ``/api/v1/query_range`` of a series selector: each matching series, its point at
+    each step ``t`` being ``levels(labels, t)`` (none where that is ``None``); any other
+    expression is answered 400, as the source sends none. ``/api/v1/query``: the
+    ``recorded`` samples. Any other path: 404.
+    """
+    from sloscope.spec.selectors import SelectorSyntaxError, parse_selector
+
+    def matching(text: str) -> list[Mapping[str, str]]:
+        selector = parse_selector(text)
+        return [s for s in series if selector.matches(s.get("__name__", ""), dict(s))]
+
+    def handle(request: PrometheusRequest) -> PrometheusAnswer:
+        if request.path == "/api/v1/series":
+            found = [s for match in request.form["match[]"] for s in matching(match)]
+            return success(list({tuple(sorted(s.items())): dict(s) for s in found}.values()))
+        if request.path == "/api/v1/query":
+            return vector(*recorded, at=int(request.one("time")))
+        if request.path != "/api/v1/query_range":
+            return PrometheusAnswer(404, text="404 page not found")
+        first, last, step = (int(request.one(k)) for k in ("start", "end", "step"))
+        try:
+            chosen = matching(request.one("query"))
+        except SelectorSyntaxError as exc:
+            return failure(400, "bad_data", f"the fake answers series selectors only: {exc}")
+        answered = []
+        for labels in chosen:
+            points = [
+                (t, v) for t in range(first, last + 1, step) if (v := levels(labels, t)) is not None
+            ]
+            if points:
+                answered.append((labels, points))
+        return matrix(*answered)
+
+    return handle
+
+
 class FakePrometheus:
     """The Prometheus HTTP API on ``httpx.MockTransport``, answered by ``handler``.
 
     ::
 
         from sloscope.sources.prometheus.source import PrometheusSource
-        from sloscope.testing import FakePrometheus, prometheus_api
+        from sloscope.testing import FakePrometheus, prometheus_counters
 
-        handler = prometheus_api(
-            series={'req_total{code="200"}': [{"code": "200"}], "req_total": [...]},
-            values=lambda query, t: 10.0,   # every step of every range query
+        handler = prometheus_counters(
+            [{"__name__": "req_total", "code": "200"}, {"__name__": "req_total", "code": "500"}],
+            levels=lambda labels, t: (t - start) / 6,   # each counter: 10 a minute
         )
         with FakePrometheus(handler) as prometheus:
             source = PrometheusSource(prometheus.url, client=prometheus.client())
             [counts] = source.fetch([sli], start, end, 60)
-        assert prometheus.paths().count("/api/v1/query_range") == 2
+        assert prometheus.paths().count("/api/v1/query_range") == 1   # one per metric
 
     ``requests`` holds every request in arrival order (the source sends several at
     once; the list is safe to append to from its threads). Nothing is sent over the

@@ -677,6 +677,9 @@ class Workspace:
                     begin=span.begin,
                     fine_since=span.fine_since,
                     id=slo_id(service.name, slo.name),
+                    # A status alone reads sums between the edges; a chart or an
+                    # adjustment (zeroing steps one by one) needs every step.
+                    edges=span.edges if not trends and not adjustments else (),
                 )
             )
         if adjustments:

@@ -24,6 +24,7 @@ Historical data goes in as TSDB blocks made by promtool *before* the server star
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -82,6 +83,11 @@ class PrometheusServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=timeout)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far (``/proc/<pid>/stat``)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the server's log, for failure messages."""

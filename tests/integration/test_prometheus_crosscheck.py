@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
+import httpx
 import numpy as np
 import pytest
 
@@ -185,3 +187,75 @@ def test_off_grid_scrapes_agree_except_where_the_lookback_documents(
     np.testing.assert_array_equal(bad_difference, only_late)
     # Everywhere else (86 of 90 steps): the very same counts.
     assert int(np.count_nonzero(difference)) == 4
+
+
+# --- a status reads window sums -----------------------------------------------------------
+
+
+def _counting_source(url: str) -> tuple[PrometheusSource, list[str]]:
+    """A source whose every query text is recorded."""
+    sent: list[str] = []
+
+    def record(request: httpx.Request) -> None:
+        form = parse_qs(request.content.decode())
+        sent.extend(form.get("query", []))
+
+    client = httpx.Client(event_hooks={"request": [record]}, timeout=60)
+    return PrometheusSource(url, client=client), sent
+
+
+@pytest.mark.parametrize("off_minute", [0, 30])
+def test_a_status_report_from_window_sums_equals_the_embedded_report(
+    demo: Demo, off_minute: int
+) -> None:
+    """report --json (no trends) reads the 3 days of lookbacks as sums between the
+    windows' edges where they equal the per-step sums, and per step where a series
+    resets (the search counter): the very report of the embedded store. 30s off the
+    minute, the subqueries read the selector 30s late (offset -30s)."""
+    at = DEMO_END - off_minute
+    from_embedded = report_to_dict(demo.workspace.report(at=at, trends=False))
+    source, sent = _counting_source(demo.prometheus.url)
+    try:
+        from_prometheus = report_to_dict(demo.workspace.report(at=at, source=source, trends=False))
+    finally:
+        source.api.client.close()
+    for report in (from_embedded, from_prometheus):
+        report.pop("source")
+        for slo in report["slos"]:
+            slo.pop("read_from")
+    assert json.dumps(from_prometheus, sort_keys=True) == json.dumps(from_embedded, sort_keys=True)
+    checks = [q for q in sent if q.startswith("count_over_time(")]
+    assert checks, "no window sums were read"
+    assert all(("offset -30s" in q) == bool(off_minute) for q in checks)
+    # Where a series resets, its metric is read per step: the reset is in the data.
+    assert demo.telemetry.reset is not None
+    assert any(not q.startswith(("count_over_time", "resets", "sum_over_time")) for q in sent)
+
+
+def test_window_sums_equal_the_sums_of_the_per_step_counts_and_read_steps_where_not(
+    offgrid: tuple[EmbeddedSource, PrometheusSource, dict[str, list[tuple[int, float]]]],
+) -> None:
+    """15s scrapes off the grid: after the reset and the gap (minute 62 on), every span
+    between two edges is one sum equal to the per-step counts' sum; over the reset,
+    the gap and the late start, the source reads every step (the same counts)."""
+    _, prometheus, _ = offgrid
+    sli = RatioSLI(total=parse_selector("req_total"), bad=parse_selector('req_total{code="500"}'))
+    prometheus.sums_from_steps = 1
+    try:
+        for first, edges in ((B + 62 * 60, [B + 70 * 60, B + 85 * 60]), (B, [B + 40 * 60])):
+            end = B + MINUTES * STEP
+            [steps] = prometheus.fetch([sli], first, end, STEP)
+            [sums] = prometheus.fetch_sums([sli], first, end, STEP, edges)
+            cuts = [(e - first) // STEP for e in (first, *edges, end)]
+            for have, want in ((sums.total, steps.total), (sums.good, steps.good)):
+                np.testing.assert_array_equal(
+                    np.cumsum(have)[np.array(cuts[1:]) - 1], np.cumsum(want)[np.array(cuts[1:]) - 1]
+                )
+            nonzero = int(np.count_nonzero(sums.total))
+            if first == B:
+                np.testing.assert_array_equal(sums.total, steps.total)  # read per step
+            else:
+                assert nonzero == len(cuts) - 1  # one sum per span
+                assert steps.total.sum() > 0
+    finally:
+        prometheus.sums_from_steps = PrometheusSource.sums_from_steps

@@ -196,12 +196,18 @@ class Span:
     older part is only summed from the window's start, so a source may answer it at a
     coarser step (see :mod:`sloscope.sources.plan`). ``begin`` and ``fine_since`` are
     edges of the ``step`` grid that ends at ``end``.
+
+    ``edges`` are the times every sum of a status starts at (each lookback's start and
+    the window's), then ``end``: a status reads the counts only through sums between
+    them, so a source may send each span between two edges as one sum (a range replay
+    or a chart needs every step, and does not pass them on).
     """
 
     begin: int
     fine_since: int
     end: int
     step: int
+    edges: tuple[int, ...] = ()
 
 
 def needed_span(
@@ -228,7 +234,8 @@ def needed_span(
     fine_since = at - every[-1]
     earliest = min(window_start(slo.window, at), fine_since)
     begin = at - -(-(at - earliest) // step) * step  # rounded down to a step edge
-    return Span(begin=begin, fine_since=fine_since, end=at, step=step)
+    edges = {at - seconds for seconds in every} | {window_start(slo.window, at), at}
+    return Span(begin=begin, fine_since=fine_since, end=at, step=step, edges=tuple(sorted(edges)))
 
 
 def _every_lookback(slo: SLO, policy: AlertPolicy, lookbacks: Sequence[int]) -> list[int]:

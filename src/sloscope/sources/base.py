@@ -187,6 +187,33 @@ class GroupedSource(Source, Protocol):
 
 
 @runtime_checkable
+class WindowSumSource(Protocol):
+    """A source that can send only the sums a status reads, for less than every step.
+
+    :mod:`sloscope.sources.plan` uses it when an evaluation passes its
+    :attr:`~sloscope.engine.evaluate.Span.edges` (a status, neither a chart nor a
+    replay): a remote query engine then answers a few numbers per series instead of one
+    per step.
+    """
+
+    def fetch_sums(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        edges: Sequence[int],
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[CountSeries]:
+        """Counts on the grid of :meth:`Source.fetch` whose sum over the steps between
+        any two ``edges`` (each taken at the step edge at or before it) is the one
+        :meth:`Source.fetch` gives; the counts of a span between two neighbouring edges
+        may all sit on its last step."""
+        ...
+
+
+@runtime_checkable
 class SplitSource(Protocol):
     """A source that answers each SLI's older part at a coarse step and a recent grid
     per step, for many SLIs in one pass: cheaper than :meth:`Source.fetch` per grid.

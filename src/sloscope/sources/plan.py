@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sloscope.engine.counts import History
-from sloscope.sources.base import CountSeries, Segment, Source, SplitSource
+from sloscope.sources.base import CountSeries, Segment, Source, SplitSource, WindowSumSource
 from sloscope.spec.model import SLI, TimeslicesSLI
 
 #: The step of the older part of a window.
@@ -50,13 +50,18 @@ class FetchRequest:
     ``begin`` is the earliest time any window of the evaluation reaches back to (the SLO
     window's start or the longest lookback); ``fine_since`` is where full resolution
     starts (``at`` minus the longest lookback). ``id`` is the SLO's ``sloscope_id``, so
-    a Prometheus source can read its recording rules.
+    a Prometheus source can read its recording rules. ``edges``, when given, are where
+    the evaluation's sums start (:attr:`~sloscope.engine.evaluate.Span.edges`): a status
+    that reads nothing else passes them, so a
+    :class:`~sloscope.sources.base.WindowSumSource` may send one sum per span between
+    two of them instead of every step.
     """
 
     sli: SLI
     begin: int
     fine_since: int
     id: str | None = None
+    edges: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,20 +199,31 @@ def _fetch_group(
     start, split, coarse_step = grid
     slis = [r.sli for r in requests]
     ids = [r.id or "" for r in requests]
-    fine = _fetch(src, slis, (split, at), step, ids)
+    # Sums between edges are enough only when every request of the group reads no more
+    # (time slices are judged one by one).
+    sums_only = all(r.edges and not isinstance(r.sli, TimeslicesSLI) for r in requests)
+    edges = sorted({e for r in requests for e in r.edges}) if sums_only else []
+    fine = _fetch(src, slis, (split, at), step, ids, edges=edges)
     if split == start:
         return [PlannedCounts(recent) for recent in fine]
-    old = _fetch(src, slis, (start, split), coarse_step, ids)
+    old = _fetch(src, slis, (start, split), coarse_step, ids, edges=edges)
     return [PlannedCounts(recent, older) for recent, older in zip(fine, old, strict=True)]
 
 
 def _fetch(
-    src: Source, slis: list[SLI], span: tuple[int, int], step: int, ids: list[str]
+    src: Source,
+    slis: list[SLI],
+    span: tuple[int, int],
+    step: int,
+    ids: list[str],
+    *,
+    edges: Sequence[int] = (),
 ) -> list[CountSeries]:
     start, end = span
-    if all(ids):
-        return src.fetch(slis, start, end, step, ids=ids)
-    return src.fetch(slis, start, end, step)
+    named = {"ids": ids} if all(ids) else {}
+    if edges and isinstance(src, WindowSumSource):
+        return src.fetch_sums(slis, start, end, step, edges, **named)
+    return src.fetch(slis, start, end, step, **named)
 
 
 def _merge(older: CountSeries, recent: CountSeries, step: int) -> CountSeries:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +247,94 @@ def test_an_sli_without_series_gets_zeros_on_both_grids_from_the_embedded_store(
             assert planned.series == 0
     finally:
         src.close()
+
+
+class _SpanSums:
+    """A WindowSumSource over a FakeSource: each span between two edges as one sum on
+    its last step, as the Prometheus source sends a status."""
+
+    name = "span-sums"
+    coarse_history = True
+
+    def __init__(self, inner: FakeSource) -> None:
+        self.inner = inner
+        self.edges: list[tuple[int, ...]] = []
+
+    def fetch(self, slis, start, end, step, *, ids=None):  # type: ignore[no-untyped-def]
+        return self.inner.fetch(slis, start, end, step, ids=ids)
+
+    def fetch_sums(self, slis, start, end, step, edges, *, ids=None):  # type: ignore[no-untyped-def]
+        self.edges.append(tuple(edges))
+        cuts = sorted(
+            {start, end} | {min(max(start + (e - start) // step * step, start), end) for e in edges}
+        )
+        out = []
+        for series in self.inner.fetch(slis, start, end, step, ids=ids):
+            good, total = np.zeros_like(series.good), np.zeros_like(series.total)
+            for lo, hi in itertools.pairwise(cuts):
+                a, b = (lo - start) // step, (hi - start) // step
+                good[b - 1], total[b - 1] = series.good[a:b].sum(), series.total[a:b].sum()
+            out.append(replace(series, good=good, total=total))
+        return out
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.mark.parametrize(
+    "window",
+    [RollingWindow(28 * 86400), RollingWindow(86400), CalendarWindow("month", "Asia/Kolkata")],
+)
+@pytest.mark.parametrize("at_offset", [0, -37 * 60, -3 * 3600 - 60])
+def test_a_status_from_sums_between_the_spans_edges_is_the_status_of_every_step(
+    counts: tuple[np.ndarray, np.ndarray], window: RollingWindow | CalendarWindow, at_offset: int
+) -> None:
+    """Span.edges holds every start of a sum a status takes: one sum per span between
+    them gives every figure of the per-step counts, bitwise (whole-number counts)."""
+    # Whole-number counts, as a counter's: fractional ones would be summed in another
+    # order (the Prometheus source reads those step by step).
+    good, total = np.floor(counts[0]), counts[1]
+    at = T0 + MINUTES * 60 + at_offset
+    slo = _slo(window)
+    policy = alert_policy("google")
+    span = needed_span(slo, at, step=60, policy=policy)
+    statuses = []
+    for edges in ((), span.edges):
+        src = _SpanSums(FakeSource.from_minutes(start=T0, good=good, total=total, series=2))
+        request = FetchRequest(slo.sli, span.begin, span.fine_since, "svc-s", edges=edges)
+        [planned] = fetch_planned(src, [request], at, 60)
+        recent = planned.recent
+        statuses.append(
+            evaluate_slo(
+                slo,
+                recent.good,
+                recent.total,
+                start=recent.start,
+                step=60,
+                at=at,
+                policy=policy,
+                history=planned.engine_history(),
+            )
+        )
+        # With edges every part comes as sums (two parts when the window is longer
+        # than the lookbacks), without them none does.
+        assert len(src.edges) == (len(src.inner.calls) if edges else 0)
+    every_step, from_sums = statuses
+    assert from_sums == every_step
+
+
+def test_time_slices_and_requests_without_edges_are_read_step_by_step(
+    counts: tuple[np.ndarray, np.ndarray],
+) -> None:
+    good, total = counts
+    at = T0 + MINUTES * 60
+    src = _SpanSums(FakeSource.from_minutes(start=T0, good=good, total=total))
+    slices = TimeslicesSLI(RATIO, 60, 0.99)
+    edges = (at - 3600, at)
+    fetch_planned(src, [FetchRequest(slices, at - 86400, at - 86400, "a", edges=edges)], at, 60)
+    both = [
+        FetchRequest(RATIO, at - 86400, at - 86400, "a", edges=edges),
+        FetchRequest(RATIO, at - 86400, at - 86400, "b"),
+    ]
+    fetch_planned(src, both, at, 60)
+    assert src.edges == []

@@ -106,7 +106,9 @@ class PrometheusAPI:
         ``step_limit`` points; the series of all chunks, merged by label set.
         """
         points = (last - first) // step + 1
-        merged: dict[tuple[tuple[str, str], ...], list[tuple[Any, ...]]] = {}
+        # Each chunk's points become arrays at once: Python lists of every point of a
+        # long range cost ~150 bytes a point.
+        merged: dict[tuple[tuple[str, str], ...], list[tuple[NDArray[Any], NDArray[Any]]]] = {}
         for lo in range(0, points, step_limit):
             hi = min(points, lo + step_limit) - 1
             form = {
@@ -122,22 +124,34 @@ class PrometheusAPI:
             with self._shape(expr):
                 for item in data["result"]:
                     key = tuple(sorted(item["metric"].items()))
-                    merged.setdefault(key, []).extend(item["values"])
-        out = []
-        with self._shape(expr):
-            for key, values in merged.items():
-                times = np.fromiter((round(float(v[0])) for v in values), np.int64, len(values))
-                numbers = np.fromiter((_number(v[1]) for v in values), np.float64, len(values))
-                out.append(RangeSeries(dict(key), times, numbers))
-        return out
+                    values = item["values"]
+                    times = np.fromiter((round(float(v[0])) for v in values), np.int64, len(values))
+                    numbers = np.fromiter((_number(v[1]) for v in values), np.float64, len(values))
+                    merged.setdefault(key, []).append((times, numbers))
+            del data
+        return [
+            RangeSeries(
+                dict(key),
+                np.concatenate([t for t, _ in parts]),
+                np.concatenate([v for _, v in parts]),
+            )
+            for key, parts in merged.items()
+        ]
 
-    def series(self, selector: str, start: int, end: int) -> list[Labels]:
-        """Label sets of the series ``selector`` matches with samples in ``[start, end]``."""
-        form = {"match[]": selector, "start": str(start), "end": str(end)}
-        data = self._post("/api/v1/series", form, selector)
+    def series(self, selector: str | Sequence[str], start: int, end: int) -> list[Labels]:
+        """Label sets of the series ``selector`` matches with samples in ``[start, end]``
+        (several selectors: the series any of them matches, each once)."""
+        selectors = [selector] if isinstance(selector, str) else list(selector)
+        form: dict[str, str | list[str]] = {
+            "match[]": selectors,
+            "start": str(start),
+            "end": str(end),
+        }
+        what = ", ".join(selectors)
+        data = self._post("/api/v1/series", form, what)
         if not isinstance(data, list):
-            raise self._error(f"expected a list of series for {selector!r}")
-        with self._shape(selector):
+            raise self._error(f"expected a list of series for {what!r}")
+        with self._shape(what):
             return [dict(item) for item in data]
 
     @contextlib.contextmanager
@@ -154,7 +168,7 @@ class PrometheusAPI:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _post(self, path: str, form: Mapping[str, str], what: str) -> Any:
+    def _post(self, path: str, form: Mapping[str, str | list[str]], what: str) -> Any:
         """POST a form; the ``data`` of a successful answer, else :class:`SourceError`."""
         url = self.url + path
         body = {**form, "timeout": f"{self.timeout:g}s"}

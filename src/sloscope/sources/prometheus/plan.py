@@ -53,7 +53,10 @@ class QueryPlan:
 
     ``part`` and ``total`` are None when there is no data to query; ``series`` is how
     many series matched (-1: count the series the total query returns, for promql);
-    ``recorded`` is the SLO id whose recorded rates are read.
+    ``recorded`` is the SLO id whose recorded rates are read; ``selectors`` the
+    (part, total) series selectors whose per-step increases ``part`` and ``total`` sum
+    (raw series plans), which the source may read as instant values instead
+    (:mod:`~sloscope.sources.prometheus.levels`).
     """
 
     part: str | None
@@ -62,6 +65,7 @@ class QueryPlan:
     series: int
     note: str
     recorded: str | None = None
+    selectors: tuple[Selector, Selector] | None = None
 
 
 #: The plan of an SLI whose selectors match nothing: no data, so figures are null.
@@ -134,6 +138,7 @@ def _ratio_plan(
         sli.bad is not None,
         len({_key(s) for s in found[part]} | total_series),
         "raw series",
+        selectors=(part, sli.total),
     )
 
 
@@ -157,12 +162,14 @@ def _latency_plan(
         ((histogram_key(s.items()), s.get("le", "")) for s in buckets),
         (histogram_key(s.items()) for s in count_series),
     )
+    within = bucket_selector(sli.bucket_selector, sli.threshold)
     return QueryPlan(
-        step_increase_query(bucket_selector(sli.bucket_selector, sli.threshold), step, by),
+        step_increase_query(within, step, by),
         step_increase_query(total, step, by),
         False,
         len(_at(buckets, sli.threshold) | {_key(s) for s in count_series}),
         "raw series",
+        selectors=(within, total),
     )
 
 

@@ -53,6 +53,7 @@ smoothed over about 9 minutes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sloscope import conventions
 from sloscope.spec.buckets import le_matcher
@@ -79,6 +80,72 @@ def step_increase_query(selector: Selector, step: int, by: tuple[str, ...] = ())
     # matches label sets without the metric name, so no series is counted twice.
     aggregate = f"sum by ({', '.join(by)}) " if by else "sum"
     return f"{aggregate}(({current} - {previous}) >= 0 or ({current} < {previous}))"
+
+
+def union_selector(selectors: Sequence[Selector]) -> Selector | None:
+    """One selector matching every series of ``selectors`` (all on one metric), so that
+    a single query reads them all; None when they do not share a metric.
+
+    It keeps the matchers every selector has, and when every selector has an ``=``
+    matcher on one label that they do not share, a regex of those values. It may match
+    more series than the selectors: the caller compares how many.
+
+    >>> from sloscope.spec.selectors import parse_selector
+    >>> str(union_selector([parse_selector('r{job="a", code="500"}'),
+    ...                     parse_selector('r{job="b"}')]))
+    'r{job=~"a|b"}'
+    """
+    metrics = {s.metric for s in selectors}
+    if len(metrics) != 1 or not selectors:
+        return None
+    first, rest = selectors[0], selectors[1:]
+    shared = tuple(m for m in first.matchers if all(m in s.matchers for s in rest))
+    for matcher in first.matchers:
+        if matcher.op == "=" and matcher not in shared:
+            either = _either_value(selectors, matcher.label)
+            if either is not None:
+                return Selector(first.metric, (*shared, either))
+    return Selector(first.metric, shared)
+
+
+def _either_value(selectors: Sequence[Selector], label: str) -> Matcher | None:
+    """A regex matcher for the values ``=`` matchers on ``label`` require, when every
+    selector has one."""
+    values = [_equal_value(s, label) for s in selectors]
+    known = {v for v in values if v is not None}
+    if len(known) < len(set(values)):
+        return None
+    return Matcher(label, "=~", "|".join(re.escape(v) for v in sorted(known)))
+
+
+def _equal_value(selector: Selector, label: str) -> str | None:
+    """The value an ``=`` matcher of ``selector`` requires of ``label``, if it has one."""
+    return next((m.value for m in selector.matchers if m.label == label and m.op == "="), None)
+
+
+def edge_check_queries(
+    selector: Selector, first: int, last: int, step: int
+) -> tuple[int, list[str]]:
+    """Instant queries, and the time to send them at, that read every series of
+    ``selector`` at each step edge ``first, first + step ... last`` and give, per series,
+    how many of those edges have a value, how many times the value drops from one edge
+    to the next (``resets``), and their sum (NaN or infinite when one value is).
+
+    A subquery evaluates at multiples of its step, so the selector is read ``δ`` later
+    (``offset -δs``) and the queries sent ``δ`` early, ``δ`` being how far the edges are
+    off those multiples; the range ends 1ms short so it holds ``first`` and no edge
+    before it, on Prometheus 2 and 3 alike.
+
+    >>> from sloscope.spec.selectors import parse_selector
+    >>> at, queries = edge_check_queries(parse_selector("r"), 90, 270, 60)
+    >>> at, queries[0]
+    (240, 'count_over_time((r offset -30s)[239999ms:60s])')
+    """
+    delta = first % step
+    inner = f"{selector} offset -{delta}s" if delta else str(selector)
+    window = f"[{(last - first + step) * 1000 - 1}ms:{step}s]"
+    checks = [f"{fn}(({inner}){window})" for fn in ("count_over_time", "resets", "sum_over_time")]
+    return last - delta, checks
 
 
 def bucket_selector(bucket: Selector, threshold: float) -> Selector:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -62,6 +63,7 @@ from sloscope.sources.prometheus.api import (
     finite_or_zero,
     single_series,
 )
+from sloscope.sources.prometheus.levels import levels_of, step_counts
 from sloscope.sources.prometheus.plan import (
     ERROR_RATE,
     TOTAL_RATE,
@@ -73,9 +75,11 @@ from sloscope.sources.prometheus.plan import (
 )
 from sloscope.sources.prometheus.queries import (
     RULE_WINDOW_SECONDS,
+    edge_check_queries,
     recorded_batch_query,
     recorded_ids_query,
     recorded_query,
+    union_selector,
 )
 from sloscope.sources.prometheus.settings import (
     STEP_LIMIT,
@@ -91,6 +95,14 @@ _R = TypeVar("_R")
 
 #: SLO ids per batched query of recorded rates (keeps the regex and the answer moderate).
 _IDS_PER_QUERY = 200
+#: Points (series x steps) in one answer of a range query of instant values, at most
+#: (about 25 MB of JSON).
+_POINTS_PER_ANSWER = 1_000_000
+#: Selectors asked for in one series request (keeps the form and the answer moderate).
+_SELECTORS_PER_LOOKUP = 64
+#: A metric's selectors are read through one union selector when it matches at most this
+#: many times the series they need (the rest are read and left unused).
+_UNION_SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,9 @@ class PrometheusSource:
     name = "prometheus"
     # Every point is evaluated by the server: old data at 1h instead of 1m is 60x less.
     coarse_history = True
+    #: Grids of fewer steps are read step by step even for a status: checking a span
+    #: reads every sample in it three times, which costs more for a few hundred steps.
+    sums_from_steps = 1_500
 
     def __init__(
         self,
@@ -247,18 +262,51 @@ class PrometheusSource:
         (:func:`sloscope.conventions.slo_id`), one per SLI: with them the source reads
         the generated recording rules where they exist (``use_recording_rules``).
         """
+        return self._fetch(slis, start, end, step, ids=ids, edges=())
+
+    def fetch_sums(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        edges: Sequence[int],
+        *,
+        ids: Sequence[str] | None = None,
+    ) -> list[CountSeries]:
+        """Counts whose sums between ``edges`` are those of :meth:`fetch`
+        (:class:`~sloscope.sources.base.WindowSumSource`), each span's on its last step.
+
+        Raw series are read as window sums where that gives :meth:`fetch`'s very figures
+        (:meth:`_window_sums`); promql SLIs and recorded rates per step, as by
+        :meth:`fetch`.
+        """
+        return self._fetch(slis, start, end, step, ids=ids, edges=edges)
+
+    def _fetch(
+        self,
+        slis: Sequence[SLI],
+        start: int,
+        end: int,
+        step: int,
+        *,
+        ids: Sequence[str] | None,
+        edges: Sequence[int],
+    ) -> list[CountSeries]:
         grid = _Grid(start + step, end, step, grid_length(start, end, step))
         if ids is not None and len(ids) != len(slis):
             raise ValueError(f"ids must name one SLO per SLI: {len(ids)} ids, {len(slis)} SLIs")
         with self.api.command(self.settings.command_timeout):
-            plans = self._plan(slis, ids, start, grid)
+            plans, found = self._plan(slis, ids, start, grid)
             results = self._run(plans, grid)
+            results.update(self._counts_from_levels(plans, found, start, grid, edges))
         return [_assemble(plan, results, start, end, step) for plan in plans]
 
     def _plan(
         self, slis: Sequence[SLI], ids: Sequence[str] | None, start: int, grid: _Grid
-    ) -> list[QueryPlan]:
-        """Each SLI's plan: its recording rules where they cover the range, else raw."""
+    ) -> tuple[list[QueryPlan], dict[Selector, list[Labels]]]:
+        """Each SLI's plan (its recording rules where they cover the range, else raw),
+        and the series each selector looked up matched."""
         # Rules record a time-slice SLO's bad *slices*, and the engine wants the events
         # of its indicator: those SLOs always read raw series.
         rule_ids = None if ids is None else _rule_ids(slis, ids)
@@ -266,21 +314,52 @@ class PrometheusSource:
         plans = _recorded_plans(slis, ids, recorded, grid.step)
         raw = [sli for sli, plan in zip(slis, plans, strict=True) if plan is None]
         found = self._lookup([s for sli in raw for s in lookups(sli)], start, grid.last)
-        return [
+        done = [
             plan or raw_plan(sli, found, grid.step) for sli, plan in zip(slis, plans, strict=True)
         ]
+        return done, found
 
     def _lookup(
-        self, selectors: list[Selector], start: int, end: int
+        self,
+        selectors: list[Selector],
+        start: int,
+        end: int,
+        known: Mapping[Selector, list[Labels]] | None = None,
     ) -> dict[Selector, list[Labels]]:
-        """The label sets of every distinct selector's series in the range."""
-        wanted = list(dict.fromkeys(selectors))
-        answers = self._map(lambda s: self.api.series(str(s), start, end), wanted)
-        return dict(zip(wanted, answers, strict=True))
+        """The label sets of every distinct selector's series in the range.
+
+        A selector that narrows one in ``known`` (found over the same range) is answered
+        from it; the others with one series request per metric (at most
+        :data:`_SELECTORS_PER_LOOKUP` selectors each) that also asks for their
+        :func:`~sloscope.sources.prometheus.queries.union_selector`, which the reads
+        need. Each series answered is given to the selectors that match it, with the
+        regex dialect Prometheus has (RE2, :mod:`sloscope.spec.regex`).
+        """
+        known = known or {}
+        out: dict[Selector, list[Labels]] = {}
+        by_metric: dict[str, list[Selector]] = defaultdict(list)
+        for selector in dict.fromkeys(selectors):
+            derived = _narrowed(selector, known)
+            if derived is not None:
+                out[selector] = derived
+            else:
+                by_metric[selector.metric].append(selector)
+        batches: list[list[Selector]] = []
+        for group in by_metric.values():
+            union = union_selector(group) if len(group) > 1 else None
+            asked = [*group, union] if union is not None and union not in group else group
+            step = _SELECTORS_PER_LOOKUP
+            batches += [asked[i : i + step] for i in range(0, len(asked), step)]
+        answers = self._map(lambda b: self.api.series([str(s) for s in b], start, end), batches)
+        for batch, answer in zip(batches, answers, strict=True):
+            for selector in batch:
+                out[selector] = [s for s in answer if selector.matches(s.get("__name__", ""), s)]
+        return out
 
     def _run(self, plans: list[QueryPlan], grid: _Grid) -> dict[str, _Result]:
-        """Every distinct query of the plans, answered on the grid, by its PromQL text."""
-        queries = _raw_queries(plans)
+        """Every distinct query of the plans not read as instant values (promql, recorded
+        rates), answered on the grid, by its PromQL text."""
+        queries = _raw_queries([p for p in plans if p.selectors is None])
         # Recorded rates: one query per metric for many SLOs (the same points, far fewer
         # requests), split by sloscope_id.
         recorded = sorted({p.recorded for p in plans if p.recorded})
@@ -296,6 +375,130 @@ class PrometheusSource:
         for part in self._map(lambda job: job(), jobs):
             results.update(part)
         return results
+
+    def _counts_from_levels(
+        self,
+        plans: list[QueryPlan],
+        found: Mapping[Selector, list[Labels]],
+        start: int,
+        grid: _Grid,
+        edges: Sequence[int] = (),
+    ) -> dict[str, _Result]:
+        """The count queries of raw series plans, by their PromQL text, computed from the
+        instant values of their series (:mod:`~sloscope.sources.prometheus.levels`), or
+        with ``edges`` as sums between them where :meth:`_window_sums` can.
+
+        The selectors' series come from the series API (the looked-up ones, and a lookup
+        of the others); selectors on one metric are read in one query when a
+        :func:`~sloscope.sources.prometheus.queries.union_selector` of them matches at
+        most :data:`_UNION_SLACK` times as many series, else one query each.
+        """
+        wanted = _level_reads(plans)
+        if not wanted:
+            return {}
+        selectors = list(dict.fromkeys(wanted.values()))
+        members = dict(found)
+        members.update(
+            self._lookup([s for s in selectors if s not in found], start, grid.last, known=found)
+        )
+        sizes = self._level_queries(selectors, members, start, grid.last)
+        summed, dense = self._sums_where_exact(list(sizes), grid, edges)
+        first = grid.first - grid.step  # each step's count needs the value one step before
+
+        def read(query: Selector) -> list[RangeSeries]:
+            # Bounded answers: a union of many series is read in shorter chunks.
+            limit = min(self.step_limit, max(1, _POINTS_PER_ANSWER // max(sizes[query], 1)))
+            return self.api.query_range(str(query), first, grid.last, grid.step, limit)
+
+        answers = self._map(read, dense)
+        by_labels = {_labels_key(s.labels): s for answer in answers for s in answer}
+        counts = {s: _selector_counts(members[s], summed, by_labels, grid) for s in selectors}
+        return {text: counts[selector] for text, selector in wanted.items()}
+
+    def _sums_where_exact(
+        self, queries: list[Selector], grid: _Grid, edges: Sequence[int]
+    ) -> tuple[dict[_Key, NDArray[np.float64]], list[Selector]]:
+        """The window sums of each series of the queries :meth:`_window_sums` can answer,
+        and the queries to read step by step."""
+        if not edges or grid.n < self.sums_from_steps:
+            return {}, queries
+        sums = self._map(lambda q: self._window_sums(q, grid, edges), queries)
+        summed = {_labels_key(k): v for got in sums if got for k, v in got}
+        return summed, [q for q, got in zip(queries, sums, strict=True) if got is None]
+
+    def _window_sums(
+        self, query: Selector, grid: _Grid, edges: Sequence[int]
+    ) -> list[tuple[Labels, NDArray[np.float64]]] | None:
+        """Each series' counts of ``query`` as one sum per span between ``edges``, on
+        the span's last step, when they are the per-step counts' sums; else None.
+
+        The per-step count of a series is ``L(t) - L(t - step)`` (module
+        :mod:`~sloscope.sources.prometheus.levels`), so over a span it telescopes to
+        ``L(end) - L(start)`` when the series has a finite value at every step edge and
+        never drops from one to the next. Three instant queries over every edge of the grid
+        (subqueries of the plain selector, see
+        :func:`~sloscope.sources.prometheus.queries.edge_check_queries`) say whether
+        each series does; one instant query per edge gives the values.
+        None (read every step) when any series does not: a reset, a gap, a series that
+        starts or stops inside the range, NaN. Whole-number counters then give the
+        very sums :meth:`fetch` gives; fractional ones may differ in the last bits.
+        """
+        points = grid.n + 1
+        start = grid.first - grid.step
+        at, checks = edge_check_queries(query, start, grid.last, grid.step)
+        snapped = sorted({start, grid.last} | {_snap(e, start, grid) for e in edges})
+        try:
+            answers = self._map(
+                lambda job: self.api.query(*job),
+                [(expr, at) for expr in checks] + [(str(query), edge) for edge in snapped],
+            )
+        except SourceError:
+            # Say the server refuses a subquery this long (--query.max-samples): the
+            # steps, read in bounded chunks, still answer; a server that cannot be
+            # reached fails there too.
+            return None
+        by_key = [{_name_free(k): v for k, v in answer} for answer in answers]
+        if not _regular(by_key[0], by_key[1], by_key[2], by_key[3:], points):
+            return None
+        ends = [(e - start) // grid.step - 1 for e in snapped[1:]]
+        out = []
+        for key in by_key[0]:
+            values = np.zeros(grid.n)
+            values[ends] = np.diff([at_edge[key] for at_edge in by_key[3:]])
+            out.append(({**dict(key), "__name__": query.metric}, values))
+        return out
+
+    def _level_queries(
+        self,
+        selectors: list[Selector],
+        members: Mapping[Selector, list[Labels]],
+        start: int,
+        end: int,
+    ) -> dict[Selector, int]:
+        """The selectors to read instant values with (a union per metric where it fits),
+        each with how many series it matches."""
+        by_metric: dict[str, list[Selector]] = defaultdict(list)
+        for selector in selectors:
+            if members[selector]:  # no series: nothing to read
+                by_metric[selector.metric].append(selector)
+        unions = {
+            metric: union
+            for metric, group in by_metric.items()
+            if len(group) > 1 and (union := union_selector(group)) is not None
+        }
+        matched = dict(members)
+        matched.update(
+            self._lookup([u for u in unions.values() if u not in members], start, end, members)
+        )
+        queries: dict[Selector, int] = {}
+        for metric, group in by_metric.items():
+            union = unions.get(metric)
+            needed = {_labels_key(labels) for s in group for labels in members[s]}
+            if union is not None and len(matched[union]) <= _UNION_SLACK * len(needed):
+                queries[union] = len(matched[union])
+            else:
+                queries.update((s, len(members[s])) for s in group)
+        return queries
 
     def _recorded(self, ids: Sequence[str] | None, first: int, last: int) -> dict[str, int]:
         """SLO ids whose recorded totals cover ``[first, last]``, with their series count."""
@@ -443,6 +646,81 @@ def _raw_queries(plans: list[QueryPlan]) -> list[str]:
         if plan.recorded is None:
             queries.update(dict.fromkeys(q for q in (plan.part, plan.total) if q))
     return list(queries)
+
+
+_Key = tuple[tuple[str, str], ...]
+_Values = Mapping[frozenset[tuple[str, str]], float]
+
+
+def _regular(
+    count: _Values, resets: _Values, total: _Values, at_edges: Sequence[_Values], points: int
+) -> bool:
+    """Whether every series has a finite value at each of the ``points`` step edges
+    (and so at every edge) and never drops: its counts telescope."""
+    keys = set(count)
+    if keys != set(total) or any(keys - set(at_edge) for at_edge in at_edges):
+        return False
+    return all(count[k] == points and resets.get(k) == 0 and math.isfinite(total[k]) for k in keys)
+
+
+def _level_reads(plans: list[QueryPlan]) -> dict[str, Selector]:
+    """The count queries of raw series plans, each with the selector whose series'
+    instant values answer it."""
+    wanted: dict[str, Selector] = {}
+    for plan in plans:
+        if plan.selectors is None or plan.recorded is not None:
+            continue
+        for text, selector in zip((plan.part, plan.total), plan.selectors, strict=True):
+            if text is not None:
+                wanted[text] = selector
+    return wanted
+
+
+def _selector_counts(
+    series: list[Labels],
+    summed: Mapping[_Key, NDArray[np.float64]],
+    by_labels: Mapping[_Key, RangeSeries],
+    grid: _Grid,
+) -> _Result:
+    """One selector's counts: the sum of its series' window sums, or of their per-step
+    counts (:func:`~sloscope.sources.prometheus.levels.step_counts`)."""
+    keys = sorted({_labels_key(labels) for labels in series})
+    if any(k in summed for k in keys):
+        # A selector's series are all read by one query, so all are summed or none;
+        # sums of whole-number counts are exact in any order.
+        return _Result(np.sum([summed[k] for k in keys if k in summed], axis=0), 1)
+    rows = [by_labels[k] for k in keys if k in by_labels]
+    first = grid.first - grid.step
+    levels = levels_of([(r.timestamps, r.values) for r in rows], first, grid.step, grid.n + 1)
+    return _Result(step_counts(levels), int(bool(rows)))
+
+
+def _narrowed(selector: Selector, known: Mapping[Selector, list[Labels]]) -> list[Labels] | None:
+    """The series of ``selector`` when it is in ``known`` or narrows a selector there
+    (same metric, every matcher of it and more); else None."""
+    if selector in known:
+        return known[selector]
+    mine = set(selector.matchers)
+    for wider, series in known.items():
+        if wider.metric == selector.metric and set(wider.matchers) <= mine:
+            return [s for s in series if selector.matches(s.get("__name__", ""), s)]
+    return None
+
+
+def _snap(edge: int, start: int, grid: _Grid) -> int:
+    """The step edge at or before ``edge``, within the grid (a sum from ``edge`` takes
+    the whole step it falls in)."""
+    return min(max(start + (edge - start) // grid.step * grid.step, start), grid.last)
+
+
+def _name_free(labels: Labels) -> frozenset[tuple[str, str]]:
+    """A series' labels without its metric name (functions drop it)."""
+    return frozenset((k, v) for k, v in labels.items() if k != "__name__")
+
+
+def _labels_key(labels: Labels) -> _Key:
+    """A series' identity, sorted as Prometheus sorts series (by label set)."""
+    return tuple(sorted(labels.items()))
 
 
 def _chunks(items: list[str]) -> list[list[str]]:

@@ -12,9 +12,11 @@ from sloscope.errors import SourceError
 from sloscope.sources.histograms import check_threshold_buckets, histogram_key
 from sloscope.sources.prometheus.queries import (
     bucket_selector,
+    edge_check_queries,
     recorded_ids_query,
     recorded_query,
     step_increase_query,
+    union_selector,
     with_window,
 )
 from sloscope.sources.prometheus.settings import safe_url
@@ -131,3 +133,34 @@ def test_every_histogram_with_the_threshold_passes_whatever_its_spelling() -> No
     keys = [(("pod", "a"),), (("pod", "b"),)]
     buckets = [(keys[0], "0.3"), (keys[1], "3e-1"), (keys[1], "+Inf")]
     check_threshold_buckets(parse_selector("x"), 0.3, buckets, keys)
+
+
+def test_a_union_keeps_shared_matchers_and_ors_the_values_of_one_equal_label() -> None:
+    selectors = [
+        parse_selector('http_requests_total{job="api", route="/a", code!~"5.."}'),
+        parse_selector('http_requests_total{job="api", route="/b.c"}'),
+    ]
+    union = union_selector(selectors)
+    assert str(union) == 'http_requests_total{job="api", route=~"/a|/b\\\\.c"}'
+
+
+def test_a_union_without_a_label_every_selector_sets_keeps_only_the_shared_matchers() -> None:
+    selectors = [
+        parse_selector('req_total{code="200", job="a"}'),
+        parse_selector('req_total{job="a"}'),
+    ]
+    assert str(union_selector(selectors)) == 'req_total{job="a"}'
+
+
+def test_selectors_of_two_metrics_have_no_union() -> None:
+    assert union_selector([parse_selector("a_total"), parse_selector("b_total")]) is None
+
+
+def test_edge_checks_read_every_step_edge_once_from_first_to_last() -> None:
+    at, queries = edge_check_queries(parse_selector("r"), 1_800, 3_600, 60)
+    assert at == 3_600
+    assert queries == [
+        "count_over_time((r)[1859999ms:60s])",
+        "resets((r)[1859999ms:60s])",
+        "sum_over_time((r)[1859999ms:60s])",
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from sloscope.testing import (
     failure,
     matrix,
     prometheus_api,
+    prometheus_counters,
 )
 
 T0 = 1_700_000_040  # a whole minute
@@ -72,37 +74,58 @@ def ratio_values(query: str, t: int) -> float | None:
     raise AssertionError(f"unexpected query {query}")
 
 
+def ratio_levels(labels: Mapping[str, str], t: int) -> float:
+    """The counters at minute m: code 200 at 3m (3 a step), code 500 at m² (2m - 1)."""
+    m = minute(t)
+    return float(3 * m if labels["code"] == "200" else m * m)
+
+
+#: Every step m of RATIO: good 3, total 3 + 2m - 1.
+COUNTERS = prometheus_counters(RATIO_SERIES[str(TOTAL)], ratio_levels)
+
+
+def range_queries(stub: FakePrometheus | StubPrometheus) -> list[str]:
+    return [r.one("query") for r in stub.requests if r.path == "/api/v1/query_range"]
+
+
 def test_the_source_satisfies_the_source_protocol() -> None:
     assert isinstance(PrometheusSource("http://127.0.0.1:1"), Source)
 
 
 def test_counts_land_on_the_grid_step_whose_right_edge_is_the_timestamp() -> None:
-    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + 5 * STEP, STEP)
-    assert counts.total.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
-    assert counts.good.tolist() == [0.5, 1.0, 1.5, 2.0, 2.5]
+    assert counts.total.tolist() == [4.0, 6.0, 8.0, 10.0, 12.0]
+    assert counts.good.tolist() == [3.0, 3.0, 3.0, 3.0, 3.0]
     assert counts.series == 2
     assert counts.note == "raw series"
+    # Good and total are read together: the counters' values, one step before the grid on.
+    [request] = [r for r in stub.requests if r.path == "/api/v1/query_range"]
+    assert (request.one("query"), request.one("start"), request.one("end")) == (
+        "req_total",
+        str(T0),
+        str(T0 + 5 * STEP),
+    )
 
 
 def test_a_long_range_is_split_into_chunks_of_at_most_step_limit_points() -> None:
-    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         [counts] = source(stub, step_limit=10).fetch([RATIO], T0, T0 + 25 * STEP, STEP)
     ranges = [
         (int(r.one("start")), int(r.one("end")))
         for r in stub.requests
-        if r.path == "/api/v1/query_range" and r.one("query") == step_increase_query(TOTAL, STEP)
+        if r.path == "/api/v1/query_range"
     ]
     assert ranges == [
-        (T0 + 60, T0 + 600),
-        (T0 + 660, T0 + 1200),
-        (T0 + 1260, T0 + 1500),
+        (T0, T0 + 540),
+        (T0 + 600, T0 + 1140),
+        (T0 + 1200, T0 + 1500),
     ]
-    assert counts.total.tolist() == [float(i) for i in range(1, 26)]
+    assert counts.total.tolist() == [3.0 + 2 * m - 1 for m in range(1, 26)]
 
 
 def test_every_request_is_a_form_post_with_the_server_side_timeout() -> None:
-    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         source(stub, timeout=7.5).fetch([RATIO], T0, T0 + 2 * STEP, STEP)
     assert {r.method for r in stub.requests} == {"POST"}
     assert {r.one("timeout") for r in stub.requests} == {"7.5s"}
@@ -113,41 +136,49 @@ def test_every_request_is_a_form_post_with_the_server_side_timeout() -> None:
 
 def test_a_query_shared_by_two_slis_is_sent_once() -> None:
     slices = TimeslicesSLI(indicator=RATIO, slice_seconds=60, target=0.95)
-    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         first, second = source(stub).fetch([RATIO, slices], T0, T0 + 2 * STEP, STEP)
-    assert stub.paths().count("/api/v1/query_range") == 2
-    assert stub.paths().count("/api/v1/series") == 2
-    assert first.good.tolist() == second.good.tolist() == [0.5, 1.0]
+    assert stub.paths().count("/api/v1/query_range") == 1
+    # One series request for the metric: both selectors, each series matched locally.
+    [lookup] = [r for r in stub.requests if r.path == "/api/v1/series"]
+    assert sorted(lookup.form["match[]"]) == sorted([str(GOOD), str(TOTAL)])
+    assert first.good.tolist() == second.good.tolist() == [3.0, 3.0]
 
 
 def test_a_bad_selector_gives_good_as_total_minus_bad() -> None:
     bad = parse_selector('req_total{code="500"}')
-    series = {str(bad): [{"code": "500"}], str(TOTAL): [{"code": "200"}, {"code": "500"}]}
-
-    def values(query: str, t: int) -> float:
-        return 10.0 if query == step_increase_query(TOTAL, STEP) else float(minute(t))
-
-    with FakePrometheus(prometheus_api(series, values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         [counts] = source(stub).fetch([RatioSLI(total=TOTAL, bad=bad)], T0, T0 + 3 * STEP, STEP)
-    assert counts.good.tolist() == [9.0, 8.0, 7.0]
-    assert counts.total.tolist() == [10.0, 10.0, 10.0]
+    assert counts.good.tolist() == [3.0, 3.0, 3.0]
+    assert counts.total.tolist() == [4.0, 6.0, 8.0]
 
 
 def test_no_matching_series_gives_zeros_with_series_0_and_no_range_query() -> None:
-    with FakePrometheus(prometheus_api({}, ratio_values)) as stub:
+    with FakePrometheus(prometheus_counters([], ratio_levels)) as stub:
         [counts] = source(stub).fetch([RATIO], T0, T0 + 3 * STEP, STEP)
     assert counts.series == 0
     assert counts.total.tolist() == [0.0, 0.0, 0.0]
     assert "/api/v1/query_range" not in stub.paths()
 
 
-def test_steps_without_a_point_count_zero_and_nan_counts_zero() -> None:
-    def values(query: str, t: int) -> float | None:
-        return {1: 4.0, 2: None, 3: float("nan")}[minute(t)]
+def test_a_step_counts_what_the_count_query_would_for_gaps_nan_and_resets() -> None:
+    """Each step is L(t) - L(t - step), or L(t) after a reset; nothing where either
+    value is missing or NaN (as ``(sel - sel offset 60s) >= 0 or (sel < sel offset 60s)``).
+    """
+    nan = float("nan")
+    levels = {
+        "200": [0.0, 4.0, None, 8.0, nan, 9.0],
+        "500": [5.0, 7.0, 2.0, 3.0, None, None],
+    }
 
-    with FakePrometheus(prometheus_api(RATIO_SERIES, values)) as stub:
-        [counts] = source(stub).fetch([RATIO], T0, T0 + 3 * STEP, STEP)
-    assert counts.total.tolist() == [4.0, 0.0, 0.0]
+    def level(labels: Mapping[str, str], t: int) -> float | None:
+        return levels[labels["code"]][minute(t)]
+
+    counters = prometheus_counters(RATIO_SERIES[str(TOTAL)], level)
+    with FakePrometheus(counters) as stub:
+        [counts] = source(stub).fetch([RATIO], T0, T0 + 5 * STEP, STEP)
+    assert counts.good.tolist() == [4.0, 0.0, 0.0, 0.0, 0.0]
+    assert counts.total.tolist() == [6.0, 2.0, 1.0, 0.0, 0.0]
     assert counts.series == 2
 
 
@@ -161,28 +192,23 @@ BUCKETS = [
 ]
 
 
-def latency_values(query: str, t: int) -> float:
-    if "lat_seconds_bucket" in query:
-        return 7.0
-    return 10.0
+def latency_levels(labels: Mapping[str, str], t: int) -> float:
+    """7 requests a step within 0.3s, 10 in all (2 within 0.1s)."""
+    per_step = {"0.1": 2, "0.30": 7}.get(labels.get("le", ""), 10)
+    return float(per_step * minute(t))
+
+
+def latency_counters(*series: list[dict[str, str]]) -> PrometheusHandler:
+    return prometheus_counters([s for group in series for s in group], latency_levels)
 
 
 def test_latency_reads_the_bucket_matched_numerically_and_the_count() -> None:
-    series = {
-        str(LATENCY.bucket_selector): BUCKETS,
-        str(LATENCY.count_selector): [{"__name__": "lat_seconds_count", "svc": "a"}],
-    }
-    with FakePrometheus(prometheus_api(series, latency_values)) as stub:
+    count = [{"__name__": "lat_seconds_count", "svc": "a"}]
+    with FakePrometheus(latency_counters(BUCKETS, count)) as stub:
         [counts] = source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
-    queries = {r.one("query") for r in stub.requests if r.path == "/api/v1/query_range"}
-    assert queries == {
-        step_increase_query(
-            parse_selector(
-                r'lat_seconds_bucket{svc="a", le=~"0\\.3|0*\\.30*|3(?:\\.0*)?[eE]-0*1"}'
-            ),
-            STEP,
-        ),
-        step_increase_query(LATENCY.count_selector, STEP),
+    assert set(range_queries(stub)) == {
+        r'lat_seconds_bucket{svc="a", le=~"0\\.3|0*\\.30*|3(?:\\.0*)?[eE]-0*1"}',
+        str(LATENCY.count_selector),
     }
     assert counts.good.tolist() == [7.0, 7.0]
     assert counts.total.tolist() == [10.0, 10.0]
@@ -190,12 +216,12 @@ def test_latency_reads_the_bucket_matched_numerically_and_the_count() -> None:
 
 
 def test_latency_without_count_series_reads_the_inf_bucket_as_total() -> None:
-    series = {str(LATENCY.bucket_selector): BUCKETS}
-    with FakePrometheus(prometheus_api(series, latency_values)) as stub:
+    with FakePrometheus(latency_counters(BUCKETS)) as stub:
         [counts] = source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
-    queries = {r.one("query") for r in stub.requests if r.path == "/api/v1/query_range"}
-    inf = parse_selector(r'lat_seconds_bucket{svc="a", le=~"\\+?[Ii]nf"}')
-    assert step_increase_query(inf, STEP) in queries
+    # Both are buckets of one histogram: read together, through the union of the two.
+    assert range_queries(stub) == [str(LATENCY.bucket_selector)]
+    assert counts.good.tolist() == [7.0, 7.0]
+    assert counts.total.tolist() == [10.0, 10.0]
     assert counts.series == 2  # the 0.30 and +Inf buckets
 
 
@@ -203,7 +229,7 @@ def test_latency_with_a_threshold_that_is_no_boundary_names_the_boundaries() -> 
     sli = LatencySLI(metric=parse_selector('lat_seconds{svc="a"}'), threshold=0.25)
     series = {str(sli.bucket_selector): BUCKETS}
     with (
-        FakePrometheus(prometheus_api(series, latency_values)) as stub,
+        FakePrometheus(latency_counters(*series.values())) as stub,
         pytest.raises(SourceError) as err,
     ):
         source(stub).fetch([sli], T0, T0 + 2 * STEP, STEP)
@@ -224,7 +250,7 @@ def test_a_histogram_without_the_threshold_bucket_fails_before_any_range_query()
         ],
     }
     with (
-        FakePrometheus(prometheus_api(series, latency_values)) as stub,
+        FakePrometheus(latency_counters(*series.values())) as stub,
         pytest.raises(SourceError) as err,
     ):
         source(stub).fetch([sli], T0, T0 + 2 * STEP, STEP)
@@ -246,7 +272,7 @@ def test_a_count_series_with_no_buckets_is_named_as_having_none() -> None:
         ],
     }
     with (
-        FakePrometheus(prometheus_api(series, latency_values)) as stub,
+        FakePrometheus(latency_counters(*series.values())) as stub,
         pytest.raises(SourceError) as err,
     ):
         source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
@@ -256,14 +282,12 @@ def test_a_count_series_with_no_buckets_is_named_as_having_none() -> None:
 
 def test_histograms_are_judged_over_the_series_the_range_matched() -> None:
     """The series API is asked for the fetched range: what it names there is judged."""
-    series = {
-        str(LATENCY.bucket_selector): BUCKETS,
-        str(LATENCY.count_selector): [{"__name__": "lat_seconds_count", "svc": "a"}],
-    }
-    with FakePrometheus(prometheus_api(series, latency_values)) as stub:
+    count = [{"__name__": "lat_seconds_count", "svc": "a"}]
+    with FakePrometheus(latency_counters(BUCKETS, count)) as stub:
         source(stub).fetch([LATENCY], T0, T0 + 2 * STEP, STEP)
     lookups = [r for r in stub.requests if r.path == "/api/v1/series"]
     assert {(r.one("start"), r.one("end")) for r in lookups} == {(str(T0), str(T0 + 2 * STEP))}
+    # The histogram and its count; the threshold bucket is matched among the histogram's.
     assert len(lookups) == 2
 
 
@@ -345,7 +369,8 @@ def with_rules(
 
 def test_auto_reads_recorded_rates_for_slos_whose_rules_cover_the_range() -> None:
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with FakePrometheus(with_rules(prometheus_api(RATIO_SERIES, ratio_values, recorded))) as stub:
+    counters = prometheus_counters(RATIO_SERIES[str(TOTAL)], ratio_levels, recorded)
+    with FakePrometheus(with_rules(counters)) as stub:
         rules, raw = source(stub).fetch(
             [RATIO, RATIO], T0, T0 + 2 * STEP, STEP, ids=["svc-a", "svc-b"]
         )
@@ -368,11 +393,11 @@ def test_auto_reads_recorded_rates_for_slos_whose_rules_cover_the_range() -> Non
         'recording rules slo:sli_error:rate5m, slo:sli_total:rate5m {sloscope_id="svc-a"}'
     )
     assert raw.note == "raw series"
-    assert raw.total.tolist() == [1.0, 2.0]
+    assert raw.total.tolist() == [4.0, 6.0]
 
 
 def test_never_does_not_look_for_recording_rules() -> None:
-    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         [counts] = source(stub, use_recording_rules="never").fetch(
             [RATIO], T0, T0 + STEP, STEP, ids=["svc-a"]
         )
@@ -417,10 +442,10 @@ def test_5xx_and_429_are_retried_then_the_answer_is_used() -> None:
         PrometheusAnswer(429, text="slow down", headers={"Retry-After": "0"}),
         PrometheusAnswer(502, text="<html>bad gateway</html>"),
     ]
-    with stub_prometheus(flaky(failures, prometheus_api(RATIO_SERIES, ratio_values))) as stub:
+    with stub_prometheus(flaky(failures, COUNTERS)) as stub:
         [counts] = source(stub, max_retries=3, concurrency=1).fetch([RATIO], T0, T0 + STEP, STEP)
-    assert counts.total.tolist() == [1.0]
-    assert len(stub.requests) == 3 + 4  # three failures, then 2 series + 2 range queries
+    assert counts.total.tolist() == [4.0]
+    assert len(stub.requests) == 3 + 2  # three failures, then 1 series + 1 range query
 
 
 def test_retries_are_bounded_and_the_last_error_is_reported() -> None:
@@ -429,7 +454,8 @@ def test_retries_are_bounded_and_the_last_error_is_reported() -> None:
         source(stub, max_retries=2, concurrency=1).fetch([RATIO], T0, T0 + STEP, STEP)
     assert len(stub.requests) == 3
     assert str(err.value) == (
-        f"Prometheus at {stub.url}: HTTP 503 after 3 attempts for 'req_total{{code=\"200\"}}': "
+        f"Prometheus at {stub.url}: HTTP 503 after 3 attempts for "
+        "'req_total{code=\"200\"}, req_total': "
         "timeout: query timed out in expression evaluation"
     )
 
@@ -559,7 +585,7 @@ def test_ids_must_pair_with_slis() -> None:
 
 
 def test_grid_counts_are_float64_arrays_of_the_grid_length() -> None:
-    with FakePrometheus(prometheus_api(RATIO_SERIES, ratio_values)) as stub:
+    with FakePrometheus(COUNTERS) as stub:
         [counts] = source(stub, concurrency=1).fetch([RATIO], T0, T0 + 4 * STEP, STEP)
     assert counts.good.dtype == np.float64
     assert counts.start == T0
@@ -570,9 +596,10 @@ def test_time_slice_slos_read_raw_series_even_when_rules_exist() -> None:
     # Their rules record bad slices; the engine needs the indicator's events.
     slices = TimeslicesSLI(indicator=RATIO, slice_seconds=60, target=0.95)
     recorded = [({"sloscope_id": "svc-a"}, 1.0)]
-    with FakePrometheus(with_rules(prometheus_api(RATIO_SERIES, ratio_values, recorded))) as stub:
+    counters = prometheus_counters(RATIO_SERIES[str(TOTAL)], ratio_levels, recorded)
+    with FakePrometheus(with_rules(counters)) as stub:
         [counts] = source(stub, use_recording_rules="always").fetch(
             [slices], T0, T0 + STEP, STEP, ids=["svc-a"]
         )
     assert counts.note == "raw series"
-    assert counts.total.tolist() == [1.0]
+    assert counts.total.tolist() == [4.0]
