@@ -485,7 +485,6 @@ def _record_alerts(served: Served) -> dict[str, str]:
                         "service": identity.service,
                         "slo": identity.slo,
                         "team": "shop",
-                        "evaluation": {"run": 1},
                     },
                 )
             keys[name] = identity.key
