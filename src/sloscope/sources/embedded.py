@@ -211,7 +211,7 @@ class EmbeddedSource:
         first = min([o.start for o in olders if o is not None] + [recent.start])
         self._check_histograms(slis, matched, first, recent.end)
         atoms = atoms_of([(plan.good, plan.total) for plan in plans], olders)
-        sums = atom_sums(self.store.con, atoms, recent)
+        sums = atom_sums(self.store.con, atoms, recent, rollups=self.store.has_rollups)
         self._check_sums(sums, sorted(set(atoms.ids.tolist())), first, recent.end)
         # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.
@@ -341,7 +341,9 @@ class EmbeddedSource:
         check_group_count(len(keys), max_groups)
         plans = [_group_plan(whole, found, key) for key in keys]
         atoms = atoms_of([(p.good, p.total) for p in plans], [None] * len(plans))
-        sums = atom_sums(self.store.con, atoms, Segment(start, end, step))
+        sums = atom_sums(
+            self.store.con, atoms, Segment(start, end, step), rollups=self.store.has_rollups
+        )
         out: dict[GroupKey, CountSeries] = {}
         for index, (key, plan) in enumerate(zip(keys, plans, strict=True)):
             part = sums[atoms.parts.get((index, 0), [])].sum(axis=0)
