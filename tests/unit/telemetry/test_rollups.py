@@ -152,3 +152,20 @@ def test_a_newer_store_is_still_refused(tmp_path: Path, version: int) -> None:
         store.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
     with pytest.raises(Exception, match="newer than"):
         TelemetryStore(path, read_only=True)
+
+
+def test_an_ingest_into_a_store_without_rollups_migrates_it_first(tmp_path: Path) -> None:
+    path = tmp_path / "t.duckdb"
+    with TelemetryStore(path) as store:
+        _ingest(
+            store, _counter("a_total", [60 * m for m in range(90)], [m * 3.0 for m in range(90)])
+        )
+    _make_version_1(path)
+    # The next file continues the series and fills the hour the old samples ended in.
+    lines = _counter(
+        "a_total", [60 * m + 7 for m in range(89, 150)], [m * 3.0 + 1 for m in range(89, 150)]
+    )
+    ingest_file(path, io.BytesIO(("\n".join([*lines, "# EOF"]) + "\n").encode()))
+    with TelemetryStore(path, read_only=True) as store:
+        assert store.has_rollups
+        assert_rolled_up(store)
