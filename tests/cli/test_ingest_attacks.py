@@ -164,7 +164,7 @@ def test_store_info_says_what_the_store_holds(sloscope: CliRunner, ingested: Pat
     assert doc["time_range"] == [(AT - 8 * 86_400) * 1000, AT * 1000]
     # Hourly roll-ups: the first sample ends an hour of its own (AT is on the hour).
     assert doc["rollups"] == 2 * (8 * 24 + 1)
-    text = sloscope("store", "info", "-w", str(ingested)).stdout
+    text = " ".join(sloscope("store", "info", "-w", str(ingested)).stdout.split())  # wrapped
     assert f"{2 * (8 * 24 + 1):,} hourly roll-up rows" in text
 
 
