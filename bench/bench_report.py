@@ -50,7 +50,12 @@ def prepare(n_slos: int) -> dict[str, Any] | None:
     root = workspace(n_slos)
     marker = root / "ready.json"
     if marker.exists() and (root / "truth.json").exists():
-        return dict(json.loads(marker.read_text()), reused=True)
+        # Opened for writing once: a store cached before the hourly roll-ups (schema 1)
+        # is migrated here, not read from its samples on every run.
+        began = time.perf_counter()
+        TelemetryStore(root / ".sloscope" / "telemetry.duckdb").close()
+        migrated = time.perf_counter() - began
+        return dict(json.loads(marker.read_text()), reused=True, open_s=migrated)
     if n_slos >= 10_000 and os.environ.get("SLOSCOPE_BENCH_10K") != "1":
         return None
     (root / ".sloscope").mkdir(parents=True, exist_ok=True)

@@ -162,6 +162,10 @@ def test_store_info_says_what_the_store_holds(sloscope: CliRunner, ingested: Pat
     # 8 days of one-minute samples, both ends included, for two series.
     assert (doc["series"], doc["samples"]) == (2, 2 * (8 * 24 * 60 + 1))
     assert doc["time_range"] == [(AT - 8 * 86_400) * 1000, AT * 1000]
+    # Hourly roll-ups: the first sample ends an hour of its own (AT is on the hour).
+    assert doc["rollups"] == 2 * (8 * 24 + 1)
+    text = " ".join(sloscope("store", "info", "-w", str(ingested)).stdout.split())  # wrapped
+    assert f"{2 * (8 * 24 + 1):,} hourly roll-up rows" in text
 
 
 def test_delete_series_is_a_dry_run_without_yes_and_keeps_the_counts_exact(

@@ -32,14 +32,20 @@ _IntArray = NDArray[np.int64]
 class _Columns:
     """The catalog rows of some metric names: ids, names and label values, as arrays."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, selectors: Sequence[Selector]) -> None:
+    @staticmethod
+    def key(selectors: Sequence[Selector]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(metric names, label names) the columns of ``selectors`` are read for."""
         names = sorted({s.metric for s in selectors})
         labels = sorted({m.label for s in selectors for m in s.matchers} - {"__name__"} | {"le"})
+        return tuple(names), tuple(labels)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, selectors: Sequence[Selector]) -> None:
+        names, labels = self.key(selectors)
         columns = ", ".join(f"coalesce(labels[?], '') AS l{i}" for i in range(len(labels)))
         rows = con.execute(
             f"SELECT id, name, {columns} FROM series "
             "WHERE name IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
-            [*labels, names],
+            [*labels, list(names)],
         ).fetchnumpy()
         self.ids: _IntArray = np.asarray(rows["id"], dtype=np.int64)
         self.values: dict[str, NDArray[np.object_]] = {
@@ -62,13 +68,30 @@ class _Columns:
         return self._index[label].get(value, np.empty(0, dtype=np.int64))
 
 
+#: Catalog columns already read, by (metric names, label names): see :func:`match_selectors`.
+CatalogCache = dict[tuple[tuple[str, ...], tuple[str, ...]], _Columns]
+
+
 def match_selectors(
-    con: duckdb.DuckDBPyConnection, selectors: Sequence[Selector]
+    con: duckdb.DuckDBPyConnection,
+    selectors: Sequence[Selector],
+    cache: CatalogCache | None = None,
 ) -> dict[Selector, list[Match]]:
-    """Series (id, ``le`` label) matched by each selector, ids ascending."""
+    """Series (id, ``le`` label) matched by each selector, ids ascending.
+
+    ``cache`` keeps the catalog columns read for one set of metric and label names, for
+    a caller that matches batch after batch of like selectors (a report of thousands of
+    SLOs) over a store that cannot change meanwhile (open read-only: DuckDB lets no
+    process write while it is).
+    """
     if not selectors:
         return {}
-    catalog = _Columns(con, selectors)
+    key = _Columns.key(selectors)
+    catalog = cache.get(key) if cache is not None else None
+    if catalog is None:
+        catalog = _Columns(con, selectors)
+        if cache is not None:
+            cache[key] = catalog
     regex_hits = _regex_hits(con, catalog, selectors)
     found: dict[Selector, list[Match]] = {}
     le = catalog.values["le"]

@@ -55,7 +55,7 @@ from sloscope.sources.base import (
     grid_length,
     trim_to_data,
 )
-from sloscope.sources.catalog import match_selectors
+from sloscope.sources.catalog import CatalogCache, match_selectors
 from sloscope.sources.histograms import (
     HistogramKey,
     check_threshold_buckets,
@@ -131,6 +131,9 @@ class EmbeddedSource:
 
     def __init__(self, store: TelemetryStore) -> None:
         self.store = store
+        # A store open read-only cannot change while it is (DuckDB lets no process
+        # write it meanwhile): the catalog read for one batch of SLOs serves the next.
+        self._catalog: CatalogCache | None = {} if store.read_only else None
         if store.read_only:
             # DuckDB keeps every block it has read cached up to its memory limit (most of
             # the RAM by default): a report that scans a large store once would hold it
@@ -206,12 +209,12 @@ class EmbeddedSource:
         selectors: dict[Selector, None] = {}
         for sli in slis:
             selectors.update(dict.fromkeys(_selectors_of(sli)))
-        matched = match_selectors(self.store.con, list(selectors))
+        matched = match_selectors(self.store.con, list(selectors), self._catalog)
         plans = [_plan(sli, matched) for sli in slis]
         first = min([o.start for o in olders if o is not None] + [recent.start])
         self._check_histograms(slis, matched, first, recent.end)
         atoms = atoms_of([(plan.good, plan.total) for plan in plans], olders)
-        sums = atom_sums(self.store.con, atoms, recent)
+        sums = atom_sums(self.store.con, atoms, recent, rollups=self.store.has_rollups)
         self._check_sums(sums, sorted(set(atoms.ids.tolist())), first, recent.end)
         # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.
@@ -333,7 +336,7 @@ class EmbeddedSource:
         first sample.
         """
         grid_length(start, end, step)
-        matched = match_selectors(self.store.con, _selectors_of(sli))
+        matched = match_selectors(self.store.con, _selectors_of(sli), self._catalog)
         whole = _plan(sli, matched)
         self._check_histograms([sli], matched, start, end)
         found = self._group_labels({*whole.good, *whole.total}, group_by, start, end)
@@ -341,7 +344,9 @@ class EmbeddedSource:
         check_group_count(len(keys), max_groups)
         plans = [_group_plan(whole, found, key) for key in keys]
         atoms = atoms_of([(p.good, p.total) for p in plans], [None] * len(plans))
-        sums = atom_sums(self.store.con, atoms, Segment(start, end, step))
+        sums = atom_sums(
+            self.store.con, atoms, Segment(start, end, step), rollups=self.store.has_rollups
+        )
         out: dict[GroupKey, CountSeries] = {}
         for index, (key, plan) in enumerate(zip(keys, plans, strict=True)):
             part = sums[atoms.parts.get((index, 0), [])].sum(axis=0)

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.sources.base import Segment, grid_length
+from sloscope.telemetry.rollups import EXACT_MASS, HOUR_MS
 
 #: Largest (atoms x steps) matrix summed at once; more atoms are read in batches.
 MAX_CELLS = 16_000_000
@@ -81,9 +82,12 @@ def atoms_of(
     )
 
 
-def atom_sums(con: duckdb.DuckDBPyConnection, atoms: Atoms, recent: Segment) -> _FloatArray:
+def atom_sums(
+    con: duckdb.DuckDBPyConnection, atoms: Atoms, recent: Segment, *, rollups: bool = False
+) -> _FloatArray:
     """Σ increase per step of each atom: an ``atoms`` x ``width`` matrix whose rows hold
-    the steps of ``recent`` and then those of the atom's older grid."""
+    the steps of ``recent`` and then those of the atom's older grid. ``rollups``: the
+    store has its hourly roll-ups (:mod:`sloscope.telemetry.rollups`)."""
     n_recent = grid_length(*recent)
     width = n_recent + max((grid_length(*o) for o in atoms.older if o is not None), default=0)
     out = np.zeros((len(atoms.older), width))
@@ -99,7 +103,13 @@ def atom_sums(con: duckdb.DuckDBPyConnection, atoms: Atoms, recent: Segment) -> 
         bounds = (int(ids.min()), int(ids.max()))
         cells, deltas = _recent_cells(con, ids, atom * width, recent, bounds)
         older_cells, older_deltas = _older_cells(
-            con, atoms, (ids, atom), width=width, n_recent=n_recent, bounds=bounds
+            con,
+            atoms,
+            (ids, atom),
+            width=width,
+            n_recent=n_recent,
+            bounds=bounds,
+            rollups=rollups,
         )
         cells = np.concatenate((cells, older_cells)) - first * width
         deltas = np.concatenate((deltas, older_deltas))
@@ -141,9 +151,10 @@ def _older_cells(
     width: int,
     n_recent: int,
     bounds: tuple[int, int],
+    rollups: bool,
 ) -> tuple[_IntArray, _FloatArray]:
     """(cell, increase) of the older grids of a batch of (series id, atom) pairs,
-    summed by DuckDB."""
+    summed by DuckDB (from the hourly roll-ups where the store has them)."""
     ids, atom = batch
     grids = sorted({o for o in (atoms.older[a] for a in np.unique(atom)) if o is not None})
     if not grids:
@@ -156,7 +167,7 @@ def _older_cells(
     keys, key_atom = keys[order], atom[has_grid][order]
     cells: list[_IntArray] = []
     deltas: list[_FloatArray] = []
-    for series, k, step, sums in _older_sums(con, grids, bounds):
+    for series, k, step, sums in _older_sums(con, grids, bounds, rollups):
         key = series * len(grids) + k
         at = np.searchsorted(keys, key)
         found = (at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == key)
@@ -166,32 +177,23 @@ def _older_cells(
 
 
 def _older_sums(
-    con: duckdb.DuckDBPyConnection, grids: list[Segment], bounds: tuple[int, int]
+    con: duckdb.DuckDBPyConnection,
+    grids: list[Segment],
+    bounds: tuple[int, int],
+    rollups: bool,
 ) -> list[tuple[_IntArray, int, _IntArray, _FloatArray]]:
     """(series ids, grid index, step of the grid, sums) of every series in ``bounds``.
 
     Grids of one step (all ending where the recent grid starts) share one grouped sum
-    per series, one column each; a grid of several steps is grouped per series and step.
+    per series, one column each (:func:`_single_sums`); a grid of several steps is
+    grouped per series and step.
     """
     out = []
     single = [k for k, g in enumerate(grids) if g.end - g.start == g.step]
     if single:
-        columns = ", ".join(f"sum(CASE WHEN ts > ? THEN delta ELSE 0 END) AS s{k}" for k in single)
-        rows = con.execute(
-            f"SELECT series_id, {columns} FROM samples "
-            "WHERE ts > ? AND ts <= ? AND delta <> 0 AND series_id BETWEEN ? AND ? "
-            "GROUP BY series_id",
-            [
-                *(grids[k].start * 1000 for k in single),
-                min(grids[k].start for k in single) * 1000,
-                grids[single[0]].end * 1000,
-                *bounds,
-            ],
-        ).fetchnumpy()
-        series = np.asarray(rows["series_id"], dtype=np.int64)
-        for k in single:
-            zeros = np.zeros(len(series), dtype=np.int64)
-            out.append((series, k, zeros, np.asarray(rows[f"s{k}"], dtype=np.float64)))
+        series, columns = _single_sums(con, [grids[k] for k in single], bounds, rollups)
+        zeros = np.zeros(len(series), dtype=np.int64)
+        out += [(series, k, zeros, column) for k, column in zip(single, columns, strict=True)]
     for k, grid in enumerate(grids):
         if k in single:
             continue
@@ -210,3 +212,146 @@ def _older_sums(
             )
         )
     return out
+
+
+_Columns = tuple[_IntArray, list[_FloatArray]]
+
+
+def _single_sums(
+    con: duckdb.DuckDBPyConnection, grids: list[Segment], bounds: tuple[int, int], rollups: bool
+) -> _Columns:
+    """(series ids, one column of sums per grid) of one-step grids sharing their end.
+
+    With roll-ups, a series whose every touched hour is exact (see
+    :mod:`sloscope.telemetry.rollups`) is summed from its hourly sums plus the samples
+    of the hours a grid covers only in part; the others from their samples. Both give
+    the same numbers, bitwise: sums of whole numbers below 2**53 are exact in any order.
+    """
+    if not rollups:
+        return _by_series(*_raw_single(con, grids, bounds))
+    series, exact, hourly = _hourly_single(con, grids, bounds)
+    edge_series, edges = _edge_single(con, grids, bounds)
+    chosen = series[exact]
+    columns = [column[exact] + _lookup(edge_series, edge, chosen) for column, edge in
+               zip(hourly, edges, strict=True)]  # fmt: skip
+    if not exact.all():
+        raw_series, raw = _raw_single(con, grids, bounds, only=series[~exact])
+        chosen = np.concatenate((chosen, raw_series))
+        columns = [np.concatenate(pair) for pair in zip(columns, raw, strict=True)]
+    return _by_series(chosen, columns)
+
+
+def _by_series(series: _IntArray, columns: list[_FloatArray]) -> _Columns:
+    """Sorted by series id: the sums of an atom of several series are then added in
+    one order, whichever query gave each (it matters only for fractional sums)."""
+    order = np.argsort(series, kind="stable")
+    return series[order], [column[order] for column in columns]
+
+
+def _raw_single(
+    con: duckdb.DuckDBPyConnection,
+    grids: list[Segment],
+    bounds: tuple[int, int],
+    only: _IntArray | None = None,
+) -> _Columns:
+    """:func:`_single_sums` from the samples (of the series ``only``, when given)."""
+    columns = ", ".join(f"sum(CASE WHEN ts > ? THEN delta ELSE 0 END) AS s{k}" for k in
+                        range(len(grids)))  # fmt: skip
+    pick = "AND series_id IN (SELECT unnest(?::INTEGER[])) " if only is not None else ""
+    rows = con.execute(
+        f"SELECT series_id, {columns} FROM samples "
+        f"WHERE ts > ? AND ts <= ? AND delta <> 0 AND series_id BETWEEN ? AND ? {pick}"
+        "GROUP BY series_id",
+        [
+            *(g.start * 1000 for g in grids),
+            min(g.start for g in grids) * 1000,
+            grids[0].end * 1000,
+            *bounds,
+            *([only.tolist()] if only is not None else []),
+        ],
+    ).fetchnumpy()
+    return np.asarray(rows["series_id"], dtype=np.int64), [
+        np.asarray(rows[f"s{k}"], dtype=np.float64) for k in range(len(grids))
+    ]
+
+
+def _whole_hours(grid: Segment) -> tuple[int, int]:
+    """(first, last) ms of the whole hours in ``grid``'s span: ``(start, first]`` and
+    ``(last, end]`` are the parts of hours it covers only in part (either may be empty;
+    ``first == last``: no whole hour)."""
+    start, end = grid.start * 1000, grid.end * 1000
+    first = min(-(-start // HOUR_MS) * HOUR_MS, end)
+    return first, max(end // HOUR_MS * HOUR_MS, first)
+
+
+def _hourly_single(
+    con: duckdb.DuckDBPyConnection, grids: list[Segment], bounds: tuple[int, int]
+) -> tuple[_IntArray, NDArray[np.bool_], list[_FloatArray]]:
+    """(series ids, whether each sums exactly, the sum of its whole hours in each grid)
+    from the roll-ups; exact when every hour any grid touches is (whole numbers, whose
+    magnitudes add up below :data:`EXACT_MASS`)."""
+    spans = [_whole_hours(g) for g in grids]
+    columns = ", ".join(f"sum(CASE WHEN hour BETWEEN ? AND ? THEN delta ELSE 0 END) AS h{k}" for
+                        k in range(len(grids)))  # fmt: skip
+    end = grids[0].end * 1000
+    rows = con.execute(
+        f"SELECT series_id, bool_and(exact) AND sum(mass) < ? AS exact, {columns} FROM rollups "
+        "WHERE hour BETWEEN ? AND ? AND series_id BETWEEN ? AND ? GROUP BY series_id",
+        [
+            EXACT_MASS,
+            *(h for first, last in spans for h in (first // HOUR_MS, last // HOUR_MS - 1)),
+            min(g.start for g in grids) * 1000 // HOUR_MS,
+            (end - 1) // HOUR_MS,
+            *bounds,
+        ],
+    ).fetchnumpy()
+    return (
+        np.asarray(rows["series_id"], dtype=np.int64),
+        np.asarray(rows["exact"], dtype=bool),
+        [np.asarray(rows[f"h{k}"], dtype=np.float64) for k in range(len(grids))],
+    )
+
+
+def _edge_single(
+    con: duckdb.DuckDBPyConnection, grids: list[Segment], bounds: tuple[int, int]
+) -> _Columns:
+    """(series ids, one column per grid) of the samples in the hours each grid covers
+    only in part (none at all when every grid starts and ends on an hour)."""
+    spans = [_whole_hours(g) for g in grids]
+    edges = [
+        (g.start * 1000, first, last, g.end * 1000)
+        for g, (first, last) in zip(grids, spans, strict=True)
+    ]
+    if all(start == first and last == end for start, first, last, end in edges):
+        return np.zeros(0, dtype=np.int64), [np.zeros(0) for _ in grids]
+    columns = ", ".join(
+        f"sum(CASE WHEN (ts > ? AND ts <= ?) OR (ts > ? AND ts <= ?) THEN delta ELSE 0 END) AS e{k}"
+        for k in range(len(grids))
+    )
+    rows = con.execute(
+        f"SELECT series_id, {columns} FROM samples WHERE delta <> 0 "
+        "AND ((ts > ? AND ts <= ?) OR (ts > ? AND ts <= ?)) AND series_id BETWEEN ? AND ? "
+        "GROUP BY series_id",
+        [
+            *(t for edge in edges for t in edge),
+            min(e[0] for e in edges),
+            max(e[1] for e in edges),
+            min(e[2] for e in edges),
+            edges[0][3],
+            *bounds,
+        ],
+    ).fetchnumpy()
+    return np.asarray(rows["series_id"], dtype=np.int64), [
+        np.asarray(rows[f"e{k}"], dtype=np.float64) for k in range(len(grids))
+    ]
+
+
+def _lookup(keys: _IntArray, values: _FloatArray, wanted: _IntArray) -> _FloatArray:
+    """``values`` at the position of each of ``wanted`` in ``keys`` (sorted or not); 0
+    where it is not there."""
+    if not len(keys):
+        return np.zeros(len(wanted))
+    order = np.argsort(keys)
+    at = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
+    found = keys[order][at] == wanted
+    return np.where(found, values[order][at], 0.0)

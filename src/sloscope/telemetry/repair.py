@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 
 from sloscope.errors import IngestError, SourceError
+from sloscope.telemetry.rollups import hour_of, refresh, rollup_rows
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.timeparse import format_time
 
@@ -36,6 +37,9 @@ class StoreInfo:
     first_ms: int | None
     last_ms: int | None
     file_bytes: int
+    #: Rows of hourly roll-ups; None for a store written before them (read from its
+    #: samples until it is next written, which builds them).
+    rollups: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -45,6 +49,7 @@ class StoreInfo:
             "samples": self.samples,
             "time_range": [self.first_ms, self.last_ms] if self.first_ms is not None else None,
             "file_bytes": self.file_bytes,
+            "rollups": self.rollups,
         }
 
     def summary(self) -> str:
@@ -56,7 +61,12 @@ class StoreInfo:
         )
         return (
             f"{self.path}: {self.series:,} series, {self.samples:,} samples, {span}, "
-            f"{self.file_bytes / 1e6:,.1f} MB"
+            f"{self.file_bytes / 1e6:,.1f} MB, "
+            + (
+                f"{self.rollups:,} hourly roll-up rows"
+                if self.rollups is not None
+                else "roll-ups: none yet (built at the next ingest or delete-series --yes)"
+            )
         )
 
 
@@ -70,6 +80,7 @@ def store_info(store: TelemetryStore) -> StoreInfo:
         first_ms=span[0] if span else None,
         last_ms=span[1] if span else None,
         file_bytes=store.path.stat().st_size,
+        rollups=rollup_rows(store.con),
     )
 
 
@@ -198,6 +209,13 @@ def _delete(con: duckdb.DuckDBPyConnection, low: int, high: int) -> None:
         [high, low],
     )
     try:
+        # Hours to roll up again: from the span's first to that of the sample after it,
+        # whose increase changes.
+        after = con.execute(
+            "SELECT d.id, coalesce(a.ts, ?) AS until FROM _doomed d "
+            "LEFT JOIN _after a ON a.series_id = d.id",
+            [high],
+        ).fetchnumpy()
         con.execute(
             "DELETE FROM samples USING _doomed d "
             "WHERE samples.series_id = d.id AND samples.ts BETWEEN ? AND ?",
@@ -214,6 +232,9 @@ def _delete(con: duckdb.DuckDBPyConnection, low: int, high: int) -> None:
         )
     finally:
         con.execute("DROP TABLE _after")
+    ids = np.asarray(after["id"], dtype=np.int32)
+    ends = np.maximum(np.asarray(after["until"], dtype=np.int64), high)
+    refresh(con, ids, hour_of(np.full(len(ids), low, dtype=np.int64)), hour_of(ends))
     con.execute(
         """
         UPDATE series SET first_ts = t.first_ts, last_ts = t.last_ts, last_value = t.last_value

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.telemetry.counters import counter_deltas, first_new_per_series
+from sloscope.telemetry.rollups import LAST_HOUR, hour_of, hourly_rows, refresh
 
 # Kinds of rows while merging: a seed (stored, before the new ones, not rewritten), a
 # stored sample (rewritten with its new delta), a new sample.
@@ -88,15 +89,24 @@ class RowWriter:
         delta: NDArray[np.float64],
     ) -> None:
         """Append rows to ``samples``."""
-        rows = {"series_id": sid, "ts": ts, "value": val, "delta": delta}
-        if len(sid) < self.DIRECT_ROWS:
-            self.con.register("_new_samples", rows)
+        self._insert("samples", {"series_id": sid, "ts": ts, "value": val, "delta": delta})
+
+    def roll_up(
+        self, sid: NDArray[np.int32], ts: NDArray[np.int64], delta: NDArray[np.float64]
+    ) -> None:
+        """Add the hourly roll-ups of appended rows (sorted by series, then time)."""
+        self._insert("rollups", hourly_rows(sid, ts, delta))
+
+    def _insert(self, table: str, rows: dict[str, NDArray[np.generic]]) -> None:
+        """Append ``rows`` (columns in the table's order) to ``table``."""
+        if not len(rows["series_id"]):
+            return
+        if len(rows["series_id"]) < self.DIRECT_ROWS:
+            self.con.register("_new_rows", rows)
             try:
-                self.con.execute(
-                    "INSERT INTO samples SELECT series_id, ts, value, delta FROM _new_samples"
-                )
+                self.con.execute(f"INSERT INTO {table} SELECT * FROM _new_rows")
             finally:
-                self.con.unregister("_new_samples")
+                self.con.unregister("_new_rows")
             return
         self._staging.register("_rows", rows)
         try:
@@ -106,10 +116,7 @@ class RowWriter:
             )
         finally:
             self._staging.unregister("_rows")
-        self.con.execute(
-            "INSERT INTO samples SELECT series_id, ts, value, delta FROM read_parquet(?)",
-            [self._file],
-        )
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet(?)", [self._file])
 
     def close(self) -> None:
         """Close the staging connection."""
@@ -136,7 +143,8 @@ def write_samples(
     sid, ts, val = batch.sid, batch.ts, batch.val
     kind: NDArray[np.int8] | None = None
     seeds: NDArray[np.float64] | None = None
-    if (first_new <= last_ts).any():
+    gap_at = first_new <= last_ts
+    if gap_at.any():
         sid, ts, val, kind = _merge_stored(
             con,
             batch,
@@ -160,7 +168,27 @@ def write_samples(
     else:
         write, new_samples = _rewrite_mask(con, sid, ts, kind)
     writer.insert(sid[write], ts[write], val[write], delta[write])
+    if kind is None:
+        writer.roll_up(sid, ts, delta)
+    else:
+        _roll_up_merged(writer, (sid, ts, delta, write), batch_ids[gap_at], first_new[gap_at])
     return WrittenSamples(SortedSamples(sid, ts, val), new_samples, duplicates, conflicts)
+
+
+def _roll_up_merged(
+    writer: RowWriter,
+    rows: tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_]],
+    gap_ids: NDArray[np.int32],
+    gap_from: NDArray[np.int64],
+) -> None:
+    """Roll-ups after a merge: the written rows of appended series are added; the
+    series with a gap filled are recomputed from the hour of their earliest new sample,
+    which also holds stored samples that were not rewritten."""
+    sid, ts, delta, write = rows
+    appended = write & ~np.isin(sid, gap_ids)
+    writer.roll_up(sid[appended], ts[appended], delta[appended])
+    last = np.full(len(gap_ids), LAST_HOUR, dtype=np.int64)
+    refresh(writer.con, gap_ids, hour_of(gap_from), last)
 
 
 def _first_of_each_time(

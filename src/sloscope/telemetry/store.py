@@ -11,9 +11,13 @@ Schema (version :data:`SCHEMA_VERSION`)::
     series(id, key, name, labels, type,      the catalog: one row per series, unique on
            first_ts, last_ts, last_value)    key = name{sorted labels}; labels is a MAP
     samples(series_id, ts, value, delta)     ts in Unix ms; delta = the sample's increase
+    rollups(series_id, hour, delta,          each series' increases summed per hour
+            mass, exact)                     (:mod:`~sloscope.telemetry.rollups`)
 
 A store written by a newer sloscope (a higher version) is refused rather than misread;
-a file without the schema gets it when opened for writing.
+a file without the schema gets it when opened for writing. A version 1 store (no
+roll-ups) is read as it is, from its samples, and migrated (its roll-ups built) the
+first time it is opened for writing: by an ingest or ``store delete-series --yes``.
 
 A series is known by its key, ``name{sorted labels}``; new keys get the next ids. The
 catalog also keeps each series' first and last timestamp and last value, so adding
@@ -41,12 +45,18 @@ from sloscope.errors import IngestError, SloscopeError, SourceError
 from sloscope.telemetry.catalog import resolve_series, series_state, update_series_state
 from sloscope.telemetry.openmetrics.numbers import Columns
 from sloscope.telemetry.openmetrics.series import SeriesKey
+from sloscope.telemetry.rollups import TABLE as ROLLUPS_TABLE
+from sloscope.telemetry.rollups import build_all
 from sloscope.telemetry.samples import NEVER, RowWriter, SortedSamples, write_samples
 
 #: Version of the schema this code writes; a store with a newer one is refused.
-SCHEMA_VERSION = 1
+#: 2 added the hourly roll-ups.
+SCHEMA_VERSION = 2
+#: The version before roll-ups, still read (from its samples) and migrated on writing.
+_NO_ROLLUPS = 1
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS series (
     id INTEGER PRIMARY KEY,
@@ -65,6 +75,8 @@ CREATE TABLE IF NOT EXISTS samples (
     delta DOUBLE NOT NULL
 );
 """
+    + ROLLUPS_TABLE
+)
 
 
 # A catalog change that touches no data: the checkpoint after it truncates free blocks.
@@ -119,6 +131,8 @@ class TelemetryStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise IngestError(unwritable(self.path.parent, exc)) from None
+        #: Whether the hourly roll-ups are there (a version 1 store read-only has none).
+        self.has_rollups = True
         self.con = self._connect(wait)
         try:
             if memory_limit_mb is not None:
@@ -143,7 +157,11 @@ class TelemetryStore:
         pause = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only)
+                # DuckDB draws a progress bar on the terminal for a long statement (a
+                # migration, a large write): the CLI's output is its own.
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                con.execute("SET enable_progress_bar = false")
+                return con
             except duckdb.Error as exc:
                 if not _is_lock_conflict(exc):
                     raise self._open_error(exc) from None
@@ -184,6 +202,8 @@ class TelemetryStore:
         )
 
     def _check_schema(self) -> None:
+        """Check the schema version; create the schema, or migrate an older one, when
+        writing. Sets :attr:`has_rollups`."""
         tables = {
             row[0] for row in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
@@ -197,7 +217,13 @@ class TelemetryStore:
                     f"the telemetry store {self.path} has schema version {version}, newer than "
                     f"this sloscope understands ({SCHEMA_VERSION}); upgrade sloscope"
                 )
-            if version == SCHEMA_VERSION and {"series", "samples"} <= tables:
+            if version == SCHEMA_VERSION and {"series", "samples", "rollups"} <= tables:
+                return
+            if version == _NO_ROLLUPS and {"series", "samples"} <= tables:
+                if self.read_only:
+                    self.has_rollups = False
+                    return
+                self._migrate()
                 return
         if self.read_only:
             raise SourceError(
@@ -206,10 +232,25 @@ class TelemetryStore:
             )
         self.con.begin()
         self.con.execute(_SCHEMA)
+        self._set_version()
+        self.con.commit()
+
+    def _set_version(self) -> None:
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
-        self.con.commit()
+
+    def _migrate(self) -> None:
+        """Version 1 to 2: build the roll-ups of every stored sample, all or nothing."""
+        self.con.begin()
+        try:
+            self.con.execute(ROLLUPS_TABLE)
+            build_all(self.con)
+            self._set_version()
+            self.con.commit()
+        except BaseException:
+            self.rollback()
+            raise
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -348,6 +389,10 @@ class TelemetryStore:
                 "SELECT sum(hash(series_id, ts, value, delta)) FROM samples"
             ).fetchall()
             self.con.execute("SELECT sum(hash(id, key, name, labels, type)) FROM series").fetchall()
+            if self.has_rollups:
+                self.con.execute(
+                    "SELECT sum(hash(series_id, hour, delta, mass, exact)) FROM rollups"
+                ).fetchall()
         except duckdb.Error as exc:
             raise SourceError(self._damaged(exc)) from None
 

@@ -336,3 +336,31 @@ def test_several_histograms_missing_the_bucket_are_all_named(pods: EmbeddedSourc
         'in the total but never as good: {pod="b"} has buckets 0.1, 0.5, +Inf; {pod="d"} has '
         'buckets 0.2, +Inf; {pod="e"} has no buckets (hint: '
     )
+
+
+def test_a_read_only_source_reuses_its_catalog_and_a_writable_one_sees_new_series(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.duckdb"
+    text = "\n".join([*_counter('req_total{code="200"}', [1, 2, 3]), "# EOF", ""])
+    ingest_file(path, io.BytesIO(text.encode()))
+    sli = _ratio('req_total{code="200"}', "req_total")
+    other = _ratio('req_total{code=~"2.."}', 'req_total{code!="500"}')
+    reader = EmbeddedSource.open(path)
+    try:
+        # Batch after batch of like selectors: the catalog is read once, and every
+        # batch gets what a fresh source answers.
+        first = _fetch(reader, sli)
+        assert len(reader._catalog or {}) == 1
+        assert _fetch(reader, other) == first == ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], 1)
+        assert len(reader._catalog or {}) == 1
+    finally:
+        reader.close()
+    writer = EmbeddedSource(TelemetryStore(path))
+    try:
+        assert _fetch(writer, sli)[2] == 1
+        more = "\n".join([*_counter('req_total{code="500"}', [4, 4, 4]), "# EOF", ""])
+        ingest_file(writer.store, io.BytesIO(more.encode()))
+        assert _fetch(writer, sli) == ([1.0, 2.0, 3.0], [5.0, 6.0, 7.0], 2)
+    finally:
+        writer.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from tests.unit.telemetry.test_rollups import assert_rolled_up
 
 import sloscope.telemetry.openmetrics.stream as stream_module
 import sloscope.telemetry.spool as spool_module
@@ -56,6 +57,7 @@ def test_a_file_read_and_written_in_many_small_batches_gives_the_deltas_of_one(
         for name, series in values.items():
             expected = counter_deltas(np.zeros(40, np.int32), np.array(series, float))
             assert [d for *_, d in _deltas(store, f"{name}_total")] == expected.tolist()
+        assert_rolled_up(store)
     assert result.new_samples == 80  # type: ignore[attr-defined]
     assert result.series == 2  # type: ignore[attr-defined]
 
