@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -218,3 +218,19 @@ def in_range(query: Any, column: Any, begin: int | None, end: int | None) -> Any
     if end is not None:
         query = query.where(column < end)
     return query
+
+
+def time_ordered(
+    model: Any, column: Any, *, service: str | None, begin: int | None, end: int | None
+) -> Any:
+    """A select of ``model``'s rows oldest first by ``column`` (ties by id), optionally
+    of one ``service`` and with ``column`` in ``[begin, end)``."""
+    query = select(model).order_by(column, model.id)
+    if service is not None:
+        query = query.where(model.service == service)
+    return in_range(query, column, begin, end)
+
+
+def newest_first(model: Any, column: Any) -> Any:
+    """A select of ``model``'s rows newest first by ``column`` (ties: the later id first)."""
+    return select(model).order_by(column.desc(), model.id.desc())
