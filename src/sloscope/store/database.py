@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select, text
@@ -26,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sloscope.closing import Closing
 from sloscope.errors import ConfigError, StateError
 
 #: The newest migration revision (a test checks it is alembic's head).
@@ -74,7 +74,7 @@ def describe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-class StateStore:
+class StateStore(Closing):
     """The transactional state store: alert states, outbox, silences, cursors.
 
     Opening it runs the migrations up to the newest revision (see
@@ -125,17 +125,6 @@ class StateStore:
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-    def __enter__(self) -> StateStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _at_head(engine: Engine) -> bool:
