@@ -1240,13 +1240,12 @@ def audit(
     with _errors():
         ws = _workspace(workspace)
         entries = audit_entries(ws, service=service, begin=begin, end=end)
-    if as_json:
-        out.print_json(json.dumps([audit_to_dict(e) for e in entries]))
-        return
-    for entry in entries:
-        out.print(_escape(audit_line(entry)), markup=False)
-    if not entries:
-        err.print("the audit log is empty" + (f" for {service}" if service else ""))
+    _print_rows(
+        [audit_to_dict(e) for e in entries],
+        as_json,
+        [_escape(audit_line(e)) for e in entries],
+        empty="the audit log is empty" + (f" for {service}" if service else ""),
+    )
 
 
 def _until(text: str, now: int) -> int:
@@ -1257,6 +1256,19 @@ def _until(text: str, now: int) -> int:
         return parse_expiry(text, now)
     except ValueError as exc:
         _fail(f"--until: {exc}")
+
+
+def _print_rows(
+    rows: Sequence[dict[str, Any]], as_json: bool, lines: Sequence[str], *, empty: str
+) -> None:
+    """A listing: ``rows`` as JSON, or ``lines`` as they are (``empty`` when none)."""
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    for line in lines:
+        out.print(line, markup=False)
+    if not rows:
+        err.print(empty)
 
 
 def _range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
@@ -1317,14 +1329,12 @@ def deploy_list(
         rows = [
             deployment_to_dict(d) for d in deployments(ws, service=service, begin=begin, end=end)
         ]
-    if as_json:
-        out.print_json(json.dumps(rows))
-        return
-    for row in rows:
-        commit = f" ({row['commit']})" if row["commit"] else ""
-        out.print(f"{row['id']:>5}  {row['at']}  {row['service']} {row['version']}{commit}")
-    if not rows:
-        err.print("no deployments recorded")
+    lines = [
+        f"{row['id']:>5}  {row['at']}  {row['service']} {row['version']}"
+        + (f" ({row['commit']})" if row["commit"] else "")
+        for row in rows
+    ]
+    _print_rows(rows, as_json, lines, empty="no deployments recorded")
 
 
 @deploy_app.command("failure-rate")
@@ -1465,18 +1475,12 @@ def incident_list(
         rows = incidents_to_dicts(
             incidents(ws, service=service, state=state), ws.config.events.repeat_window_seconds
         )
-    if as_json:
-        out.print_json(json.dumps(rows))
-        return
-    for row in rows:
-        repeat = f"  (repeats {row['repeat_of']})" if row["repeat_of"] else ""
-        out.print(
-            f"{row['id']:>5}  {row['opened_at']}  {row['state']:<12} {row['service']}: "
-            f"{row['title']}{repeat}",
-            markup=False,
-        )
-    if not rows:
-        err.print("no incidents recorded")
+    lines = [
+        f"{row['id']:>5}  {row['opened_at']}  {row['state']:<12} {row['service']}: "
+        f"{row['title']}" + (f"  (repeats {row['repeat_of']})" if row["repeat_of"] else "")
+        for row in rows
+    ]
+    _print_rows(rows, as_json, lines, empty="no incidents recorded")
 
 
 @incident_app.command("show")
@@ -1568,17 +1572,12 @@ def action_list(
             action_to_dict(a)
             for a in actions(ws, incident_id=incident_id, status="open" if open_only else None)
         ]
-    if as_json:
-        out.print_json(json.dumps(rows))
-        return
-    for row in rows:
-        owner = f" ({row['owner']})" if row["owner"] else ""
-        out.print(
-            f"{row['id']:>5}  [{row['status']}] incident {row['incident']}: {row['text']}{owner}",
-            markup=False,
-        )
-    if not rows:
-        err.print("no action items")
+    lines = [
+        f"{row['id']:>5}  [{row['status']}] incident {row['incident']}: {row['text']}"
+        + (f" ({row['owner']})" if row["owner"] else "")
+        for row in rows
+    ]
+    _print_rows(rows, as_json, lines, empty="no action items")
 
 
 @action_app.command("done")

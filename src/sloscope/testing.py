@@ -27,13 +27,13 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sloscope.closing import Closing
 from sloscope.errors import SourceError
 from sloscope.sources.base import (
     MAX_GROUPS,
@@ -414,7 +414,7 @@ def prometheus_counters(
     return handle
 
 
-class FakePrometheus:
+class FakePrometheus(Closing):
     """The Prometheus HTTP API on ``httpx.MockTransport``, answered by ``handler``.
 
     ::
@@ -467,17 +467,6 @@ class FakePrometheus:
         """Close the clients :meth:`client` made."""
         for made in self._clients:
             made.close()
-
-    def __enter__(self) -> FakePrometheus:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
         import httpx

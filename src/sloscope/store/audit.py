@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sloscope.store.database import in_range
+from sloscope.store.database import newest_first, time_ordered
 from sloscope.store.tables import AUDIT_KINDS, AuditRow
 
 
@@ -65,15 +64,12 @@ class AuditLog:
         limit: int = 10_000,
     ) -> list[AuditEntry]:
         """Entries in time order, optionally of one service and in ``[begin, end)``."""
-        query = select(AuditRow).order_by(AuditRow.at, AuditRow.id)
-        if service is not None:
-            query = query.where(AuditRow.service == service)
-        query = in_range(query, AuditRow.at, begin, end)
+        query = time_ordered(AuditRow, AuditRow.at, service=service, begin=begin, end=end)
         return [_entry(row) for row in self.session.scalars(query.limit(limit))]
 
     def newest(self, *, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
         """Entries newest first, a page of ``limit`` after skipping ``offset``."""
-        query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        query = newest_first(AuditRow, AuditRow.at)
         return [_entry(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
 
 

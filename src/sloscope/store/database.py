@@ -19,14 +19,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sloscope.closing import Closing
 from sloscope.errors import ConfigError, StateError
 
 #: The newest migration revision (a test checks it is alembic's head).
@@ -75,7 +75,7 @@ def describe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-class StateStore:
+class StateStore(Closing):
     """The transactional state store: alert states, outbox, silences, cursors.
 
     Opening it runs the migrations up to the newest revision (see
@@ -133,17 +133,6 @@ class StateStore:
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-    def __enter__(self) -> StateStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _at_head(engine: Engine) -> bool:
@@ -231,3 +220,19 @@ def in_range(query: Any, column: Any, begin: int | None, end: int | None) -> Any
     if end is not None:
         query = query.where(column < end)
     return query
+
+
+def time_ordered(
+    model: Any, column: Any, *, service: str | None, begin: int | None, end: int | None
+) -> Any:
+    """A select of ``model``'s rows oldest first by ``column`` (ties by id), optionally
+    of one ``service`` and with ``column`` in ``[begin, end)``."""
+    query = select(model).order_by(column, model.id)
+    if service is not None:
+        query = query.where(model.service == service)
+    return in_range(query, column, begin, end)
+
+
+def newest_first(model: Any, column: Any) -> Any:
+    """A select of ``model``'s rows newest first by ``column`` (ties: the later id first)."""
+    return select(model).order_by(column.desc(), model.id.desc())

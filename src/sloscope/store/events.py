@@ -23,7 +23,7 @@ from sloscope.events.model import (
     advance,
     open_incident,
 )
-from sloscope.store.database import in_range, insert_for
+from sloscope.store.database import insert_for, time_ordered
 from sloscope.store.tables import (
     ActionItemRow,
     DeploymentRow,
@@ -100,10 +100,7 @@ class Deployments:
         self, *, service: str | None = None, begin: int | None = None, end: int | None = None
     ) -> list[StoredDeployment]:
         """Deployments in time order, optionally of one service and in ``[begin, end)``."""
-        query = select(DeploymentRow).order_by(DeploymentRow.at, DeploymentRow.id)
-        if service is not None:
-            query = query.where(DeploymentRow.service == service)
-        query = in_range(query, DeploymentRow.at, begin, end)
+        query = time_ordered(DeploymentRow, DeploymentRow.at, service=service, begin=begin, end=end)
         return [_deployment(row) for row in self.session.scalars(query)]
 
 
@@ -184,10 +181,9 @@ class Incidents:
     ) -> list[StoredIncident]:
         """Incidents by opening time, optionally of one service, opened in ``[begin, end)``,
         or in one state."""
-        query = select(IncidentRow).order_by(IncidentRow.opened_at, IncidentRow.id)
-        if service is not None:
-            query = query.where(IncidentRow.service == service)
-        query = in_range(query, IncidentRow.opened_at, begin, end)
+        query = time_ordered(
+            IncidentRow, IncidentRow.opened_at, service=service, begin=begin, end=end
+        )
         if state is not None:
             query = query.where(IncidentRow.state == state)
         rows = list(self.session.scalars(query))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sloscope.store.database import in_range, insert_for
+from sloscope.store.database import insert_for, newest_first, time_ordered
 from sloscope.store.tables import BudgetStepStateRow, GateDecisionRow, OverrideRow
 
 
@@ -89,17 +89,14 @@ class GateRecords:
         limit: int = 10_000,
     ) -> list[GateRecord]:
         """Decisions in time order, optionally of one service and in ``[begin, end)``."""
-        query = select(GateDecisionRow).order_by(GateDecisionRow.at, GateDecisionRow.id)
-        if service is not None:
-            query = query.where(GateDecisionRow.service == service)
-        query = in_range(query, GateDecisionRow.at, begin, end)
+        query = time_ordered(
+            GateDecisionRow, GateDecisionRow.at, service=service, begin=begin, end=end
+        )
         return [_record(row) for row in self.session.scalars(query.limit(limit))]
 
     def newest(self, *, limit: int = 50, offset: int = 0) -> list[GateRecord]:
         """Decisions newest first, a page of ``limit`` after skipping ``offset``."""
-        query = select(GateDecisionRow).order_by(
-            GateDecisionRow.at.desc(), GateDecisionRow.id.desc()
-        )
+        query = newest_first(GateDecisionRow, GateDecisionRow.at)
         return [_record(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
 
 
@@ -148,10 +145,7 @@ class Overrides:
     ) -> list[StoredOverride]:
         """Overrides granted (``since``) in ``[begin, end)``, oldest first, optionally of
         one service."""
-        query = select(OverrideRow).order_by(OverrideRow.since, OverrideRow.id)
-        if service is not None:
-            query = query.where(OverrideRow.service == service)
-        query = in_range(query, OverrideRow.since, begin, end)
+        query = time_ordered(OverrideRow, OverrideRow.since, service=service, begin=begin, end=end)
         return [_override(row) for row in self.session.scalars(query)]
 
 

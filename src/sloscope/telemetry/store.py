@@ -34,13 +34,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from sloscope.closing import Closing
 from sloscope.errors import IngestError, SloscopeError, SourceError
 from sloscope.telemetry.catalog import resolve_series, series_state, update_series_state
 from sloscope.telemetry.openmetrics.numbers import Columns
@@ -98,7 +98,7 @@ class AddResult:
     nan_skipped: int = 0
 
 
-class TelemetryStore:
+class TelemetryStore(Closing):
     """Counter samples in a DuckDB file, with a series catalog.
 
     >>> with TelemetryStore(tmp / "telemetry.duckdb") as store:  # doctest: +SKIP
@@ -257,17 +257,6 @@ class TelemetryStore:
     def close(self) -> None:
         """Close the DuckDB connection (safe to call twice)."""
         self.con.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _scalar(self, sql: str) -> int:
         return int(self.con.execute(sql).fetchall()[0][0])

@@ -37,7 +37,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
-from types import TracebackType
 from typing import TypeVar
 
 import httpx
@@ -45,6 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope import conventions
+from sloscope.closing import Closing
 from sloscope.deadline import DeadlineTransport
 from sloscope.errors import SourceError
 from sloscope.sources.base import (
@@ -131,7 +131,7 @@ class _Result:
     series: int
 
 
-class PrometheusSource:
+class PrometheusSource(Closing):
     """The :class:`~sloscope.sources.base.Source` over a Prometheus HTTP API.
 
     >>> source = PrometheusSource("http://127.0.0.1:9090")          # doctest: +SKIP
@@ -233,17 +233,6 @@ class PrometheusSource:
         """Close the HTTP client (unless it was passed in)."""
         if self._own_client:
             self.api.client.close()
-
-    def __enter__(self) -> PrometheusSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- fetch: plan, run, assemble --------------------------------------------------------
 
