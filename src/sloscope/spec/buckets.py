@@ -20,10 +20,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
 from sloscope.spec.selectors import Matcher
+
+
+def declared_buckets(values: Iterable[float]) -> tuple[float, ...] | None:
+    """A spec's histogram buckets, rounded to 12 significant digits as ``le`` labels are
+    matched; None unless they are positive and increasing, each once (``+Inf`` may close
+    the list, as it closes every histogram). The one rule of every spec format."""
+    buckets = tuple(float(f"{v:.12g}") for v in values)
+    valid = all(b > 0 and not math.isnan(b) for b in buckets)
+    return buckets if buckets and valid and list(buckets) == sorted(set(buckets)) else None
+
 
 #: The ``+Inf`` bucket, as clients spell it (``+Inf``; ``Inf`` and ``inf`` also parse).
 INF_REGEX = r"\+?[Ii]nf"

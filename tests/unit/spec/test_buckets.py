@@ -15,7 +15,13 @@ import pytest
 
 from sloscope.generate.promql import good_bucket_selector
 from sloscope.sources.prometheus.queries import bucket_selector
-from sloscope.spec.buckets import boundary_order, le_matcher, le_regex, same_boundary
+from sloscope.spec.buckets import (
+    boundary_order,
+    declared_buckets,
+    le_matcher,
+    le_regex,
+    same_boundary,
+)
 from sloscope.spec.model import LatencySLI
 from sloscope.spec.selectors import parse_selector
 
@@ -77,3 +83,24 @@ def test_a_threshold_that_is_no_boundary_matches_nothing() -> None:
 def test_boundaries_sort_as_numbers_and_unparsable_ones_last() -> None:
     les = ["+Inf", "fast", "0.5", "10", "0.25"]
     assert sorted(les, key=boundary_order) == ["0.25", "0.5", "10", "+Inf", "fast"]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0.1, 0.3, 1], (0.1, 0.3, 1.0)),
+        ([0.1 + 0.2, 1], (0.3, 1.0)),
+        ([0.1, 0.3, math.inf], (0.1, 0.3, math.inf)),
+        ([], None),
+        ([0, 1], None),
+        ([-1, 1], None),
+        ([0.3, 0.1], None),
+        ([0.1, 0.1], None),
+        ([0.1, math.nan], None),
+        ([math.inf, 1], None),
+    ],
+)
+def test_declared_buckets_are_positive_and_increasing_each_once(
+    values: list[float], expected: tuple[float, ...] | None
+) -> None:
+    assert declared_buckets(values) == expected

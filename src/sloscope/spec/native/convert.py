@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from sloscope.spec import fields
+from sloscope.spec.buckets import declared_buckets
 from sloscope.spec.durations import parse_duration, parse_threshold_seconds
 from sloscope.spec.fields import Context
 from sloscope.spec.formats import LoadedService
@@ -276,8 +277,8 @@ class NativeConverter:
         self, path: YamlPath, doc: LatencyDoc, given: list[float], threshold: float | None
     ) -> tuple[float, ...] | None:
         """The declared buckets, the threshold among them; None after an error."""
-        buckets = tuple(float(f"{b:.12g}") for b in given)
-        if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
+        buckets = declared_buckets(given)
+        if buckets is None:
             self.ctx.error(
                 (*path, "buckets"),
                 "buckets must be positive and increasing, each once",

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sloscope.spec import fields
+from sloscope.spec.buckets import declared_buckets
 from sloscope.spec.fields import Context
 from sloscope.spec.model import Journey, TierAlert
 from sloscope.spec.yamlpos import YamlPath
@@ -279,8 +280,8 @@ def _buckets(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[float, 
             "list the histogram's le boundaries in seconds, e.g. [0.1,0.3,1]",
         )
         return None
-    buckets = tuple(float(f"{v:.12g}") for v in numbers)
-    if not _increasing(buckets):
+    buckets = declared_buckets(numbers)
+    if buckets is None:
         ctx.error(
             path,
             f"{key}: buckets must be positive and increasing, each once, got {text!r}",
@@ -309,12 +310,6 @@ def _group_by(ctx: Context, path: YamlPath, key: str, text: str) -> tuple[str, .
         ctx.error(path, f"{key} must be a JSON list of label names, got {text!r}", 'e.g. ["route"]')
         return None
     return fields.group_by(ctx, path, value)
-
-
-def _increasing(buckets: tuple[float, ...]) -> bool:
-    """Whether buckets are finite, positive and increasing, each once."""
-    finite = all(b > 0 and math.isfinite(b) for b in buckets)
-    return finite and list(buckets) == sorted(set(buckets))
 
 
 def _string_map(ctx: Context, path: YamlPath, key: str, text: str) -> dict[str, str] | None:
