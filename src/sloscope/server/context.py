@@ -176,12 +176,13 @@ class ServerContext:
         results = tuple(r for part in parts for r in part.results)
         return Report(at=when, step=parts[0].step, source=parts[0].source, results=results)
 
-    def history(self, service: Service, slo: SLO, at: int, width: int) -> History:
-        """``slo``'s chart history at ``at`` (in the worker process when there is one)."""
+    def history(self, service: Service, slo: SLO, at: int, width: int, group: str = "") -> History:
+        """``slo``'s chart history at ``at``, of one ``group`` if given (in the worker
+        process when there is one)."""
         with self.telemetry_lock:
             if self.worker is not None:
-                return self.worker.history(service, slo, at, width)
-            return self.workspace.history(service, slo, at, width)
+                return self.worker.history(service, slo, at, width, group)
+            return self.workspace.history(service, slo, at, width, group=group)
 
     def telemetry_changed(self) -> None:
         """New telemetry was ingested: evaluated statuses are stale."""
