@@ -27,9 +27,10 @@ GroupQuery = Annotated[
     Query(
         max_length=2000,
         description=(
-            'One group of a grouped SLO, as report --json names it (`{route="/orders"}`): '
-            "the history of that group only. Omitted or empty: the SLO over all its series. "
-            "An SLO without that group: 404."
+            "One group of a grouped SLO, written as the report's table and the SLO page "
+            'write it (`{route="/orders"}`; report --json\'s `group` object as PromQL label '
+            "set): the history of that group only. Omitted or empty: the SLO over all its "
+            "series. An SLO without that group: 404."
         ),
     ),
 ]
