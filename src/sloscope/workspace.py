@@ -810,33 +810,71 @@ class Workspace:
         )
 
     def history(
-        self, service: Service, slo: SLO, at: int, width: int, source: Source | None = None
+        self,
+        service: Service,
+        slo: SLO,
+        at: int,
+        width: int,
+        *,
+        source: Source | None = None,
+        group: str = "",
     ) -> History:
         """``slo``'s SLI, budget burn-down and burn rates over its window ending at ``at``,
-        in at most ``width`` points (for the dashboard's charts)."""
+        in at most ``width`` points (for the dashboard's charts). ``group`` (written as
+        ``{route="/orders"}``): that group of a grouped SLO only, its counts fetched as
+        ``report`` fetches them; :class:`NotFoundError` when the SLO has no such group."""
         from sloscope.engine.evaluate import needed_span
         from sloscope.report.history import slo_history
         from sloscope.sources.plan import FetchRequest, fetch_for_evaluation
 
         step = self.config.step_seconds
-        policy = alert_policy(slo.alerting.policy, self.alert_policies.values())
+        # The policy and lookbacks the report evaluates the SLO with, so the history ends
+        # at the report's figures.
+        policy = self.alert_policy_for(service, slo)
         lookbacks = tuple(
             sorted({*DEFAULT_LOOKBACKS, *self.budget_policy(service, slo).burn_windows})
         )
         span = needed_span(slo, at, step=step, policy=policy, lookbacks=lookbacks)
-        request = FetchRequest(
-            sli=slo.sli, begin=span.begin, fine_since=span.begin, id=slo_id(service.name, slo.name)
-        )
         own_source = source is None
         src = self.source() if source is None else source
         try:
-            (counts,) = fetch_for_evaluation(src, [request], at, step)
+            if group:
+                counts = self._group_counts(src, service, slo, (span.begin, at), group)
+            else:
+                request = FetchRequest(
+                    sli=slo.sli,
+                    begin=span.begin,
+                    fine_since=span.begin,
+                    id=slo_id(service.name, slo.name),
+                )
+                (counts,) = fetch_for_evaluation(src, [request], at, step)
         finally:
             if own_source:
                 src.close()
         return slo_history(
-            service.name, slo, counts, at=at, policy=policy, lookbacks=lookbacks, width=width
+            service.name,
+            slo,
+            counts,
+            at=at,
+            policy=policy,
+            lookbacks=lookbacks,
+            width=width,
+            group=group,
         )
+
+    def _group_counts(
+        self, src: Source, service: Service, slo: SLO, span: tuple[int, int], group: str
+    ) -> CountSeries:
+        """The counts of one group of ``slo`` over ``span``, fetched as the report fetches
+        a grouped SLO's (:func:`~sloscope.report.groups.fetch_groups`)."""
+        from sloscope.report.groups import fetch_groups, find_group
+
+        groups = []
+        if slo.group_by:
+            step = self.config.step_seconds
+            groups = fetch_groups(src, service, slo, span, step, max_groups=self.config.max_groups)
+        index = find_group([key for key, _ in groups], group, service.name, slo.name)
+        return groups[index][1]
 
     # --- backtest and tune ------------------------------------------------------------
 

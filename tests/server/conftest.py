@@ -47,6 +47,23 @@ spec:
           total: http_requests_total{service="payments"}
 """
 
+#: A grouped SLO over the checkout telemetry: code="200" never fails, code="500" always.
+GROUPED = """\
+apiVersion: sloscope/v1
+kind: Service
+metadata: {name: edge}
+spec:
+  slos:
+    - name: by-code
+      objective: 99
+      window: 7d
+      group_by: [code]
+      sli:
+        ratio:
+          bad: http_requests_total{service="checkout", code=~"5.."}
+          total: http_requests_total{service="checkout"}
+"""
+
 #: The clock of every test server: 30 s into the evaluation minute AT.
 NOW = AT + 30
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from sloscope.server.app import create_app
 from tests.cli.conftest import CliRunner
-from tests.server.conftest import AT, Serve, Served
+from tests.server.conftest import AT, GROUPED, Serve, Served
 from tests.server.live import running
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -277,6 +277,37 @@ def test_a_deployment_recorded_with_the_cli_is_marked_on_the_slo_charts(
     assert labels == ["2026-11-20T07:00:00Z deploy v2.0.0"]
     assert page.locator("tr[data-mark=deploy]").count() == 2
     _shot(page, "slo-annotations")
+
+
+def test_the_charts_of_a_grouped_slo_draw_the_group_the_user_picks(
+    browser: Browser, serve: Serve, served_root: Path
+) -> None:
+    (served_root / "slos" / "edge.yaml").write_text(GROUPED, encoding="utf-8")
+    served = serve(public_read=True)
+    with running(create_app(served.ctx)) as base:
+        page = _page(browser)
+        errors = _console_errors(page)
+        with page.expect_response(lambda r: "/history?" in r.url) as first:
+            page.goto(f"{base}/services/edge/slos/by-code")
+        assert first.value.json()["group"] == '{code="200"}'
+        page.wait_for_selector("#charts[data-drawn='3']")
+        with page.expect_response(lambda r: "/history?" in r.url) as chosen:
+            page.select_option("select[name=group]", '{code="500"}')
+            page.click("button:text-is('Show group')")
+        history = chosen.value.json()
+        assert "group=%7Bcode%3D%22500%22%7D" in chosen.value.url
+        assert history["group"] == '{code="500"}'
+        page.wait_for_selector("#charts[data-drawn='3']")
+        assert page.inner_text("#group-shown").startswith(
+            'Figures, gate, burn rates and charts shown for group {code="500"}'
+        )
+        charts = page.evaluate("window.sloscopeCharts")
+        assert [c["points"] for c in charts] == [len(history["timestamps"])] * 3
+        # The group failed every request it had: its SLI chart ends at 0%, the SLO over
+        # both groups would end at 90%.
+        assert history["sli"][-1] == 0.0
+        assert errors == []
+        _shot(page, "slo-group")
 
 
 @pytest.mark.parametrize(

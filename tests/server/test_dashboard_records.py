@@ -4,14 +4,17 @@ annotations, alert history and group choice. Markup in any record is shown as te
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sloscope.records.incidents import record_deployment
 from sloscope.workspace import Workspace
-from tests.server.conftest import AT, DEPLOYED_AT, NOW, SCRIPT, Serve, Served
+from tests.cli.conftest import CliRunner
+from tests.server.conftest import AT, DEPLOYED_AT, GROUPED, NOW, SCRIPT, Serve, Served
 
 NEW_PAGES = ("/alerts", "/incidents", "/incidents/1", "/incidents/2", "/gates", "/org")
 SLO_PAGE = "/services/checkout/slos/orders-availability"
@@ -274,23 +277,6 @@ def test_an_ungrouped_slo_has_no_group_choice_and_an_unknown_group_is_404(
     assert missing.status_code == 404
 
 
-GROUPED = """\
-apiVersion: sloscope/v1
-kind: Service
-metadata: {name: edge}
-spec:
-  slos:
-    - name: by-code
-      objective: 99
-      window: 7d
-      group_by: [code]
-      sli:
-        ratio:
-          bad: http_requests_total{service="checkout", code=~"5.."}
-          total: http_requests_total{service="checkout"}
-"""
-
-
 def test_the_page_of_a_grouped_slo_shows_the_group_the_user_picks(
     serve: Serve, served_root: Path
 ) -> None:
@@ -306,3 +292,58 @@ def test_the_page_of_a_grouped_slo_shows_the_group_the_user_picks(
     assert "shown for group <strong>{code=&#34;500&#34;}</strong>" in chosen
     assert '<option value="{code=&#34;500&#34;}" selected>' in chosen
     assert "<dt>SLI</dt><dd>0%</dd>" in chosen.replace(".00%", "%")
+    # The charts fetch the history of the group the page shows.
+    assert 'data-group="{code=&#34;500&#34;}"' in chosen
+    assert 'data-group="{code=&#34;200&#34;}"' in first
+
+
+def test_a_groups_history_is_its_own_and_ends_at_its_report_figures(
+    serve: Serve, served_root: Path, sloscope: CliRunner
+) -> None:
+    (served_root / "slos" / "edge.yaml").write_text(GROUPED, encoding="utf-8")
+    served = serve(public_read=True)
+    url = "/api/v1/services/edge/slos/by-code/history"
+
+    def history(**params: str) -> dict[str, Any]:
+        answer = served.client.get(url, params={"at": str(AT), "width": "2000", **params})
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    run = sloscope("report", "-w", str(served_root), "--at", str(AT), "--service", "edge", "--json")
+    assert run.code == 0, run.stderr
+    entries = {json.dumps(e["group"]): e for e in json.loads(run.stdout)["slos"]}
+    overall = history()
+    assert overall["group"] is None
+    for code in ("200", "500"):
+        one = history(group=f'{{code="{code}"}}')
+        entry = entries[json.dumps({"code": code})]
+        assert one["group"] == f'{{code="{code}"}}'
+        assert one["sli"][-1] == pytest.approx(entry["sli"], abs=1e-8)
+        assert one["budget_consumed"][-1] == pytest.approx(
+            entry["error_budget"]["consumed"], abs=1e-6
+        )
+        assert one["burn_rates"]["5m"][-1] == pytest.approx(entry["burn_rates"]["5m"], abs=1e-4)
+        assert one["sli"][-1] != overall["sli"][-1]
+    # 10% of the requests failed over the last 30 minutes: the 500s group failed all of
+    # its requests, the 200s none, the SLO over both a tenth.
+    assert entries[json.dumps({"code": "500"})]["sli"] == 0.0
+    assert entries[json.dumps({"code": "200"})]["sli"] == 1.0
+    assert 0.0 < overall["sli"][-1] < 1.0
+
+
+def test_the_history_of_an_unknown_group_is_a_404_problem(serve: Serve, served_root: Path) -> None:
+    (served_root / "slos" / "edge.yaml").write_text(GROUPED, encoding="utf-8")
+    served = serve(public_read=True)
+    for url, group in (
+        ("/api/v1/services/edge/slos/by-code/history", '{code="404"}'),
+        (f"/api/v1{SLO_PAGE}/history", '{code="200"}'),  # an ungrouped SLO has no group
+    ):
+        answer = served.client.get(url, params={"group": group})
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert f"has no group {group!r}" in answer.json()["detail"]
+    detail = served.client.get(
+        "/api/v1/services/edge/slos/by-code/history", params={"group": '{code="404"}'}
+    ).json()["detail"]
+    assert 'its groups: {code="200"}, {code="500"}' in detail

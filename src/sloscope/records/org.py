@@ -7,6 +7,7 @@ The plain report's alert figures (:func:`alert_volume`) use the same rules.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sloscope.errors import RequestError, SourceError
@@ -53,8 +54,39 @@ def _burn(report: Report | None, lookback: int) -> tuple[ServiceBurn, ...]:
     return tuple(ServiceBurn(name, b, c) for name, (b, c) in sorted(worst.items()))
 
 
-def org_report(ws: Workspace, *, begin: int, end: int) -> OrgFigures:
-    """The org report over ``[begin, end)``."""
+#: What the org report's burn column is measured at: ``(at, lookback)`` in seconds.
+BurnSpan = tuple[int, int]
+
+
+def burn_span(step: int, begin: int, end: int) -> BurnSpan:
+    """Where the burn column of the report over ``[begin, end)`` is measured: at the step
+    ``end`` falls in, over the range's whole steps. Reports whose ranges share it share
+    the telemetry's figures."""
+    return end // step * step, (end - begin) // step * step
+
+
+def org_burn(ws: Workspace, span: BurnSpan) -> tuple[ServiceBurn, ...]:
+    """The burn column (each service's worst burn rate over the range and budget
+    consumed), the only part of the org report read from the telemetry; empty when the
+    source cannot answer."""
+    at, lookback = span
+    try:
+        report: Report | None = ws.report(at=at, lookbacks=(lookback,))
+    except SourceError:
+        report = None  # no telemetry: the burn column is n/a, the records still count
+    return _burn(report, lookback)
+
+
+def org_report(
+    ws: Workspace,
+    *,
+    begin: int,
+    end: int,
+    burn: Callable[[BurnSpan], tuple[ServiceBurn, ...]] | None = None,
+) -> OrgFigures:
+    """The org report over ``[begin, end)``. ``burn``: how the telemetry's figures are
+    had (default :func:`org_burn` on ``ws``; a server passes its cache of them); the
+    records are always read from the state store."""
     from sloscope.store.audit import AuditLog
     from sloscope.store.events import Deployments, Incidents
     from sloscope.store.gates import GateRecords, Overrides
@@ -66,12 +98,8 @@ def org_report(ws: Workspace, *, begin: int, end: int) -> OrgFigures:
         raise RequestError("an org report covers at most 100 days; narrow --from/--to")
     services = ws.services()
     policies = {s.name: [ws.budget_policy(s, slo) for slo in s.slos] for s in services if s.slos}
-    step = ws.config.step_seconds
-    lookback = (end - begin) // step * step
-    try:
-        report: Report | None = ws.report(at=end // step * step, lookbacks=(lookback,))
-    except SourceError:
-        report = None  # no telemetry: the burn column is n/a, the records still count
+    span = burn_span(ws.config.step_seconds, begin, end)
+    burned = org_burn(ws, span) if burn is None else burn(span)
     with ws.open_state() as store, store.transaction() as session:
         alerts = tuple(AlertRecord(f.service, f.slo, f.severity, f.at) for f in firings(session))
         incidents = tuple(i.incident for i in Incidents(session).find())
@@ -88,7 +116,7 @@ def org_report(ws: Workspace, *, begin: int, end: int) -> OrgFigures:
             end=end,
             catalog=ws.config.catalog_names(),
             policies=policies,
-            burn=_burn(report, lookback),
+            burn=burned,
             alerts=alerts,
             incidents=incidents,
             deployments=deployments,

@@ -8,6 +8,7 @@ before the incident to its end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from sloscope.report.postmortem import ImpactRow, PostmortemFacts, TimelineItem
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from sloscope.records.impact import Assessment
     from sloscope.store.events import StoredIncident
     from sloscope.workspace import Workspace
 
@@ -65,8 +67,18 @@ def _store_timeline(session: Session, stored: StoredIncident, end: int) -> list[
     return items
 
 
-def gather(ws: Workspace, incident_id: int, *, now: int, chart: str | None) -> PostmortemFacts:
-    """The facts of incident ``incident_id``'s postmortem."""
+def gather(
+    ws: Workspace,
+    incident_id: int,
+    *,
+    now: int,
+    chart: str | None,
+    measure: Callable[[StoredIncident, int], Assessment] | None = None,
+) -> PostmortemFacts:
+    """The facts of incident ``incident_id``'s postmortem. ``measure(incident, points)``:
+    how its impact is measured on the telemetry (default
+    :func:`~sloscope.records.impact.assess` at ``now``; a server passes its cache of
+    them); the records are always read from the state store."""
     from sloscope.records.impact import assess
     from sloscope.store.events import ActionItems, Incidents
 
@@ -75,7 +87,10 @@ def gather(ws: Workspace, incident_id: int, *, now: int, chart: str | None) -> P
         stored = incidents.get(incident_id)
         everything = [s.incident for s in incidents.find(service=stored.incident.service)]
         actions = ActionItems(session).find(incident_id=incident_id)
-        assessed = assess(ws, stored, now=now, burn_down_points=BURN_DOWN_POINTS)
+        if measure is None:
+            assessed = assess(ws, stored, now=now, burn_down_points=BURN_DOWN_POINTS)
+        else:
+            assessed = measure(stored, BURN_DOWN_POINTS)
         end = stored.incident.resolved or assessed.measured_until
         timeline = _store_timeline(session, stored, end)
     repeated = repeats(everything, window=ws.config.events.repeat_window_seconds)

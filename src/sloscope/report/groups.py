@@ -22,7 +22,7 @@ from sloscope.alerting.history import labels_of
 from sloscope.engine.evaluate import needed_span
 from sloscope.engine.trend import budget_trend
 from sloscope.engine.windows import AlertPolicy
-from sloscope.errors import ConfigError, SourceError, TooManyGroupsError
+from sloscope.errors import ConfigError, NotFoundError, SourceError, TooManyGroupsError
 from sloscope.policy.budget import BudgetPolicy, PolicyDecision, decide
 from sloscope.report.model import SLOResult, group_text
 from sloscope.sources.base import CountSeries, GroupedSource, GroupKey, Source
@@ -65,6 +65,18 @@ def fetch_groups(
     if not groups:
         return [((), CountSeries.empty(begin, at, step))]
     return sorted(groups.items())
+
+
+def find_group(groups: Sequence[GroupKey], wanted: str, service: str, slo: str) -> int:
+    """The index in ``groups`` of the group written ``wanted`` (as :func:`group_text`
+    writes it: ``{route="/orders"}``), the one rule by which a page or the history API
+    picks a group of a grouped SLO. :class:`NotFoundError` naming the SLO's groups when
+    none is (an ungrouped SLO has none)."""
+    texts = [group_text(g) for g in groups]
+    if wanted and wanted in texts:
+        return texts.index(wanted)
+    known = ", ".join(t for t in texts if t) or "none"
+    raise NotFoundError(f"SLO {slo!r} of {service!r} has no group {wanted!r}; its groups: {known}")
 
 
 def name_group(decision: PolicyDecision, group: GroupKey) -> PolicyDecision:

@@ -32,7 +32,8 @@ MAX_WIDTH = 2000
 
 @dataclass(frozen=True)
 class History:
-    """Chart series of one SLO from its window's start to ``at`` (times: right edges)."""
+    """Chart series of one SLO (or of one ``group`` of a grouped SLO, written as
+    ``{route="/orders"}``) from its window's start to ``at`` (times: right edges)."""
 
     service: str
     slo: str
@@ -45,12 +46,14 @@ class History:
     burn: dict[int, NDArray[np.float64]]
     thresholds: tuple[dict[str, Any], ...]
     has_data: bool
+    group: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``/history`` JSON: arrays of equal length, null where there were no events."""
         return {
             "service": self.service,
             "slo": self.slo,
+            "group": self.group or None,
             "objective": self.objective,
             "at": int(self.at),
             "window_start": int(self.window_start),
@@ -80,11 +83,13 @@ def slo_history(
     policy: AlertPolicy,
     lookbacks: Sequence[int],
     width: int,
+    group: str = "",
 ) -> History:
     """The history of ``slo`` over its window ending at ``at``, in at most ``width`` points.
 
     ``counts`` must cover the window at full resolution (and the longest lookback before
-    it, for the first burn rates) and end at ``at``.
+    it, for the first burn rates) and end at ``at``; ``group`` names the group they
+    are the counts of, if any.
     """
     width = max(2, min(width, MAX_WIDTH))
     end = counts.start + len(counts.total) * counts.step
@@ -140,6 +145,7 @@ def slo_history(
             for t in thresholds
         ),
         has_data=bool(np.any(total > 0)),
+        group=group,
     )
 
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sloscope.config import ProjectConfig
 from sloscope.errors import NotFoundError
@@ -23,6 +24,12 @@ from sloscope.spec.model import SLO, Service
 from sloscope.store.database import StateStore
 from sloscope.store.tokens import ApiToken, Tokens, hash_secret
 from sloscope.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sloscope.records.impact import Assessment
+    from sloscope.records.org import BurnSpan
+    from sloscope.report.org.figures import OrgFigures, ServiceBurn
+    from sloscope.store.events import StoredIncident
 
 #: Seconds a token or session check is reused, and how old a check may be while a new
 #: one runs in the background: a revocation takes effect within the second figure.
@@ -103,6 +110,10 @@ class ServerContext:
             self.workspace = ServedWorkspace.serving(self.workspace, ttl)
         self.workspace.shared_state = self.store
         self._reports: TTLCache[Report] = TTLCache(ttl)
+        # The telemetry's figures of the org report and of incidents' impact, per minute
+        # (their keys hold it); the records around them are read on every request.
+        self._org_burn: TTLCache[tuple[ServiceBurn, ...]] = TTLCache(ttl)
+        self._impacts: TTLCache[Assessment] = TTLCache(ttl)
         self._auth: TTLCache[ApiToken | None] = TTLCache(
             AUTH_CACHE_SECONDS, max_stale=AUTH_STALE_SECONDS
         )
@@ -176,16 +187,63 @@ class ServerContext:
         results = tuple(r for part in parts for r in part.results)
         return Report(at=when, step=parts[0].step, source=parts[0].source, results=results)
 
-    def history(self, service: Service, slo: SLO, at: int, width: int) -> History:
-        """``slo``'s chart history at ``at`` (in the worker process when there is one)."""
+    def history(self, service: Service, slo: SLO, at: int, width: int, group: str = "") -> History:
+        """``slo``'s chart history at ``at``, of one ``group`` if given (in the worker
+        process when there is one)."""
         with self.telemetry_lock:
             if self.worker is not None:
-                return self.worker.history(service, slo, at, width)
-            return self.workspace.history(service, slo, at, width)
+                return self.worker.history(service, slo, at, width, group)
+            return self.workspace.history(service, slo, at, width, group=group)
+
+    def org_report(self, begin: int, end: int) -> OrgFigures:
+        """The org report over ``[begin, end)``, as ``report --org`` makes it: the records
+        read now, the telemetry's burn column reused for requests measured at the same
+        step over the same lookback (cached like statuses)."""
+        from sloscope.records.org import org_burn, org_report
+
+        def burn(span: BurnSpan) -> tuple[ServiceBurn, ...]:
+            def run() -> tuple[ServiceBurn, ...]:
+                # Every SLO is evaluated on the telemetry, which is read one at a time.
+                with self.telemetry_lock:
+                    return org_burn(self.workspace, span)
+
+            return self._org_burn.get(span, run)
+
+        return org_report(self.workspace, begin=begin, end=end, burn=burn)
+
+    def impact(self, stored: StoredIncident, burn_down_points: int = 0) -> Assessment:
+        """An incident's impact and priority measured on the telemetry now (with a budget
+        burn-down of ``burn_down_points``), reused within the current step while the
+        incident's times and linked SLOs stay as they are: a step recorded (mitigated,
+        resolved) or a newly linked SLO is measured afresh."""
+        from sloscope.records.impact import assess
+
+        step = self.workspace.config.step_seconds
+        # The figures change only on the step grid: measured at the step's end, they are
+        # the same for every request within it.
+        until = -(-self.now() // step) * step
+        incident = stored.incident
+        key = (
+            incident.service,
+            incident.slos,
+            incident.start,
+            incident.mitigated,
+            incident.resolved,
+            burn_down_points,
+            until,
+        )
+
+        def run() -> Assessment:
+            with self.telemetry_lock:
+                return assess(self.workspace, stored, now=until, burn_down_points=burn_down_points)
+
+        return self._impacts.get(key, run)
 
     def telemetry_changed(self) -> None:
-        """New telemetry was ingested: evaluated statuses are stale."""
+        """New telemetry was ingested: evaluated statuses and figures are stale."""
         self._reports.clear()
+        self._org_burn.clear()
+        self._impacts.clear()
 
     def authenticate(self, secret: str) -> ApiToken | None:
         """The active token of ``secret`` (checked at most every few seconds)."""
@@ -211,6 +269,7 @@ class ServerContext:
 
     def close(self) -> None:
         """Stop the caches' background threads and the evaluation worker."""
-        self._reports.close()
+        for cache in (self._reports, self._org_burn, self._impacts):
+            cache.close()
         if self.worker is not None:
             self.worker.close()

@@ -36,9 +36,9 @@ def _report(at: int, service: Service) -> Report:
     return _workspace.report(at, only=service)
 
 
-def _history(service: Service, slo: SLO, at: int, width: int) -> History:
+def _history(service: Service, slo: SLO, at: int, width: int, group: str) -> History:
     assert _workspace is not None
-    return _workspace.history(service, slo, at, width)
+    return _workspace.history(service, slo, at, width, group=group)
 
 
 def _ready() -> bool:
@@ -64,9 +64,9 @@ class EvaluationWorker:
         """``service``'s report at ``at``, evaluated in the worker."""
         return self._pool.submit(_report, at, service).result()
 
-    def history(self, service: Service, slo: SLO, at: int, width: int) -> History:
-        """``slo``'s chart history, computed in the worker."""
-        return self._pool.submit(_history, service, slo, at, width).result()
+    def history(self, service: Service, slo: SLO, at: int, width: int, group: str = "") -> History:
+        """``slo``'s chart history (of one ``group``, if given), computed in the worker."""
+        return self._pool.submit(_history, service, slo, at, width, group).result()
 
     def close(self) -> None:
         """Stop the worker."""

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from sloscope.errors import ConfigError
+from sloscope.errors import ConfigError, NotFoundError
+from sloscope.report.groups import find_group
 from sloscope.report.json import render_json
 from sloscope.report.markdown import render_markdown
 from sloscope.workspace import Workspace
@@ -162,3 +163,18 @@ def test_more_groups_than_max_groups_is_an_error_naming_the_slo_and_the_count(
         "SLO shop/route-availability groups by (route) into 3 groups, more than max_groups (2)"
         in message
     )
+
+
+def test_a_group_is_found_by_the_text_report_names_it_and_a_missing_one_is_named() -> None:
+    groups = [(("route", "/new"),), (("route", "/orders"),)]
+    assert find_group(groups, '{route="/orders"}', "shop", "avail") == 1
+    with pytest.raises(NotFoundError) as missing:
+        find_group(groups, '{route="/gone"}', "shop", "avail")
+    assert str(missing.value) == (
+        "SLO 'avail' of 'shop' has no group '{route=\"/gone\"}'; "
+        'its groups: {route="/new"}, {route="/orders"}'
+    )
+    with pytest.raises(NotFoundError, match=r"its groups: none$"):
+        find_group([()], '{route="/new"}', "shop", "plain")  # an ungrouped SLO
+    with pytest.raises(NotFoundError):
+        find_group(groups, "", "shop", "avail")  # no group named: not the first one

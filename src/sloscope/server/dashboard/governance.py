@@ -26,9 +26,6 @@ from sloscope.timeparse import format_time, parse_time
 
 router = APIRouter(include_in_schema=False)
 
-#: The org report's default range: the week before ``to``.
-DEFAULT_RANGE_SECONDS = 7 * 86_400
-
 
 @router.get("/gates", response_class=HTMLResponse)
 def gates_and_audit(
@@ -74,7 +71,7 @@ def org_page(
     until: Annotated[str, Query(alias="to", max_length=40)] = "",
 ) -> Response:
     """The org report over ``from``..``to`` (default: the week up to now)."""
-    from sloscope.records.org import org_report
+    from sloscope.records.org import DEFAULT_RANGE_SECONDS
     from sloscope.report.org.render import org_burn_rows, org_charts, org_rows
 
     who = viewer(request)
@@ -86,9 +83,7 @@ def org_page(
         begin = parse_time(since, now) if since else end - DEFAULT_RANGE_SECONDS
     except ValueError as exc:
         raise RequestError(f"from/to: {exc}") from None
-    # The report evaluates every SLO on the telemetry, read one at a time.
-    with ctx.telemetry_lock:
-        figures = org_report(ctx.workspace, begin=begin, end=end)
+    figures = ctx.org_report(begin, end)
     return render(
         request,
         "org.html.j2",

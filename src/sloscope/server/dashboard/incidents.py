@@ -64,10 +64,9 @@ def incident_page(request: Request, ctx: Context, incident_id: IncidentId) -> Re
     with ctx.store.transaction() as session:
         record = incident_to_dict(Incidents(session).get(incident_id))
     try:
-        # The impact is measured on the telemetry, which the embedded store reads one at
-        # a time.
-        with ctx.telemetry_lock:
-            facts = gather(ctx.workspace, incident_id, now=ctx.now(), chart=None)
+        # The records are read now; the impact, measured on the telemetry, is the
+        # server's (cached within the step, see ServerContext.impact).
+        facts = gather(ctx.workspace, incident_id, now=ctx.now(), chart=None, measure=ctx.impact)
     except NotFoundError as exc:  # its service left the specs: the record is still shown
         return render(request, "incident.html.j2", who, incident=record, missing=str(exc))
     return render(

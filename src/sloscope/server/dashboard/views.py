@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sloscope.errors import NotFoundError
+from sloscope.report.groups import find_group
 from sloscope.server.auth import SESSION_COOKIE, Context, FormWriter
 from sloscope.server.dashboard.render import login_redirect, render, viewer
 from sloscope.server.dashboard.rows import (
@@ -73,11 +73,7 @@ def slo_page(request: Request, ctx: Context, service: str, slo: str, group: str 
     report = ctx.service_report(None, chosen)
     at = report.at
     results = [r for r in report.results if r.slo.name == slo]
-    result = next((r for r in results if r.group_text == group), None)
-    if result is None:
-        if group:
-            raise NotFoundError(f"SLO {slo!r} of {service!r} has no group {group!r}")
-        result = results[0]
+    result = results[find_group([r.group for r in results], group, service, slo) if group else 0]
     begin = window_start(found.window, at)
     with ctx.store.transaction() as session:
         deployed = Deployments(session).find(service=service, begin=begin, end=at + 1)
@@ -97,6 +93,7 @@ def slo_page(request: Request, ctx: Context, service: str, slo: str, group: str 
         history_url=f"/api/v1{slo_href(service, slo)}/history",
         silence_matchers=f"service={service}\nslo={slo}",
         groups=[r.group_text for r in results if r.group_text],
+        # The group whose figures the page shows; its charts show the same group.
         group=result.group_text,
         marks=chart_marks(deployed, incidents, begin, at),
         changes=[alert_change_row(c) for c in changes],

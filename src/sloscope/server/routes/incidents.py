@@ -54,14 +54,11 @@ class StepBody(BaseModel):
 
 def incident_document(ctx: ServerContext, incident_id: int) -> dict[str, Any]:
     """``incident show --json``: the incident, its timeline, impact and priority."""
-    from sloscope.records.impact import assess
     from sloscope.records.incidents import incident
     from sloscope.records.render import incident_to_dict
 
     kept = incident(ctx.workspace, incident_id)
-    with ctx.telemetry_lock:
-        assessed = assess(ctx.workspace, kept, now=ctx.now())
-    return incident_to_dict(kept) | assessed.to_dict()
+    return incident_to_dict(kept) | ctx.impact(kept).to_dict()
 
 
 @router.get("/incidents", summary="Recorded incidents, newest first")

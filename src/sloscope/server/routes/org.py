@@ -21,12 +21,11 @@ def get_org_report(
 ) -> Response:
     """SLO adoption, alerts, MTTR, change failure rate and more over ``[from, to)``
     (default: the week up to now), exactly as the CLI prints it for the same range."""
-    from sloscope.records.org import DEFAULT_RANGE_SECONDS, org_report
+    from sloscope.records.org import DEFAULT_RANGE_SECONDS
     from sloscope.report.org.render import render_org_json
 
     begin, end = time_range(ctx, since, until)
     end = ctx.now() if end is None else end
     begin = end - DEFAULT_RANGE_SECONDS if begin is None else begin
-    with ctx.telemetry_lock:
-        figures = org_report(ctx.workspace, begin=begin, end=end)
+    figures = ctx.org_report(begin, end)
     return Response(render_org_json(figures), media_type="application/json")

@@ -22,6 +22,18 @@ from sloscope.server.routes.params import (
 router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["services"])
 
 WidthQuery = Annotated[int, Query(ge=2, le=2000, description="Points per series at most.")]
+GroupQuery = Annotated[
+    str,
+    Query(
+        max_length=2000,
+        description=(
+            "One group of a grouped SLO, written as the report's table and the SLO page "
+            'write it (`{route="/orders"}`; report --json\'s `group` object as PromQL label '
+            "set): the history of that group only. Omitted or empty: the SLO over all its "
+            "series. An SLO without that group: 404."
+        ),
+    ),
+]
 
 
 @router.get("/services", summary="The services of the specs")
@@ -71,13 +83,16 @@ def get_history(
     slo: str,
     ctx: Context,
     _who: Reader,
+    *,
     at: AtQuery = None,
     width: WidthQuery = 300,
+    group: GroupQuery = "",
 ) -> dict[str, Any]:
-    """The SLO's SLI and budget consumed since its window started, and its burn rates,
-    downsampled to at most ``width`` points (burn rates: each point the highest of its span).
+    """The SLO's (or one group's) SLI and budget consumed since its window started, and its
+    burn rates, downsampled to at most ``width`` points (burn rates: each point the highest
+    of its span).
     """
     chosen, found = ctx.slo(service, slo)
     when = evaluation_time(ctx, at)
     when = ctx.default_at() if when is None else when
-    return ctx.history(chosen, found, when, width).to_dict()
+    return ctx.history(chosen, found, when, width, group).to_dict()

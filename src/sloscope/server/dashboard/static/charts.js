@@ -1,6 +1,7 @@
 /* The SLO page's charts: SLI, error budget left and burn rates, drawn with uPlot from
-   /api/v1/services/{service}/slos/{slo}/history, with the page's deployments and incidents
-   (the JSON in #chart-marks) as vertical lines and focusable markers carrying their label.
+   /api/v1/services/{service}/slos/{slo}/history (of the page's group, if any), with the
+   page's deployments and incidents (the JSON in #chart-marks) as vertical lines and
+   focusable markers carrying their label.
    Colours: Okabe-Ito; a deployment's line is solid, an incident's dashed. */
 (function () {
   "use strict";
@@ -124,7 +125,11 @@
   }
 
   var points = Math.min(600, Math.max(100, Math.floor(width(holder))));
-  fetch(holder.getAttribute("data-src") + "?width=" + points, { credentials: "same-origin" })
+  /* A grouped SLO's page shows one group: its charts are that group's history. */
+  var query = "?width=" + points;
+  var group = holder.getAttribute("data-group");
+  if (group) { query += "&group=" + encodeURIComponent(group); }
+  fetch(holder.getAttribute("data-src") + query, { credentials: "same-origin" })
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
     .then(render)
     .catch(function (e) { status.textContent = "Charts unavailable: " + e.message; });
