@@ -67,10 +67,12 @@ class GateRecords:
         """Record a decision (the columns of :class:`GateRecord` but ``id``); a request
         already recorded (same ``request_id``) is returned as it was stored."""
         insert = insert_for(self.session, GateDecisionRow).values(**values)
-        self.session.execute(insert.on_conflict_do_nothing())
-        row = self.session.scalars(
-            select(GateDecisionRow).where(GateDecisionRow.request_id == values["request_id"])
-        ).one()
+        added = insert.on_conflict_do_nothing().returning(GateDecisionRow)
+        row = self.session.scalars(added).one_or_none()
+        if row is None:  # recorded before: nothing inserted, nothing returned
+            row = self.session.scalars(
+                select(GateDecisionRow).where(GateDecisionRow.request_id == values["request_id"])
+            ).one()
         return _record(row)
 
     def link_deployment(self, record_id: int, deployment_id: int) -> None:
@@ -167,16 +169,12 @@ class BudgetStepStates:
         other in a cycle) while they are read and written, so two evaluations at once
         see one crossing, not two. An evaluation older than an SLO's stored one changes
         nothing for it and reports ``held`` back (nothing crossed). All SLOs of a gate
-        decision take one insert, one select and the updates that change something.
+        decision take one select (and an insert and a second select for SLOs never seen) and
+        the updates that change something.
         """
         if not held:
             return {}
         ids = sorted(held)
-        # One statement for every SLO, its parameters a list: compiled once, then cached.
-        insert = insert_for(self.session, BudgetStepStateRow).on_conflict_do_nothing()
-        self.session.execute(
-            insert, [{"slo_id": slo_id, "steps": [], "evaluated_at": -1} for slo_id in ids]
-        )
         query = (
             select(BudgetStepStateRow)
             .where(BudgetStepStateRow.slo_id.in_(ids))
@@ -184,8 +182,19 @@ class BudgetStepStates:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
+        rows = list(self.session.scalars(query))
+        if len(rows) < len(ids):
+            # First evaluation of some SLO: add its row (another writer may add it at the
+            # same time: one of the two inserts does nothing), then lock them all in order.
+            found = {row.slo_id for row in rows}
+            insert = insert_for(self.session, BudgetStepStateRow).on_conflict_do_nothing()
+            missing = [i for i in ids if i not in found]
+            self.session.execute(
+                insert, [{"slo_id": i, "steps": [], "evaluated_at": -1} for i in missing]
+            )
+            rows = list(self.session.scalars(query))
         before: dict[str, frozenset[int]] = {}
-        for row in self.session.scalars(query):
+        for row in rows:
             steps = held[row.slo_id]
             if at < row.evaluated_at:
                 before[row.slo_id] = steps
