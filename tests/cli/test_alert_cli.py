@@ -16,7 +16,7 @@ RESOLVED = AlertIdentity("checkout", "orders-availability", "ticket")
 OTHER = AlertIdentity("search", "query-latency", "page")
 
 
-def _record(ws: Path, identity: AlertIdentity, at: int, *, resolve: bool = False) -> str:
+def record_alert(ws: Path, identity: AlertIdentity, at: int, *, resolve: bool = False) -> str:
     """Record ``identity`` pending a minute before ``at``, firing at ``at`` (resolved 10
     minutes later when ``resolve``); its key."""
     with Workspace.open(ws).open_state() as store, store.transaction() as session:
@@ -31,9 +31,9 @@ def _record(ws: Path, identity: AlertIdentity, at: int, *, resolve: bool = False
 def test_alerts_are_listed_shown_and_acknowledged_once(sloscope: CliRunner, tmp_path: Path) -> None:
     ws = ("-w", str(tmp_path))
     now = int(time.time())
-    key = _record(tmp_path, FIRING, now - 600)
-    _record(tmp_path, RESOLVED, now - 3600, resolve=True)
-    _record(tmp_path, OTHER, now - 300)
+    key = record_alert(tmp_path, FIRING, now - 600)
+    record_alert(tmp_path, RESOLVED, now - 3600, resolve=True)
+    record_alert(tmp_path, OTHER, now - 300)
 
     listed = json.loads(sloscope("alert", "list", "--json", *ws).stdout)
     assert {a["key"] for a in listed} == {FIRING.key, RESOLVED.key, OTHER.key}
@@ -70,7 +70,7 @@ def test_acking_an_unknown_or_resolved_alert_is_a_clear_error_and_writes_nothing
     sloscope: CliRunner, tmp_path: Path
 ) -> None:
     ws = ("-w", str(tmp_path))
-    resolved = _record(tmp_path, RESOLVED, int(time.time()) - 3600, resolve=True)
+    resolved = record_alert(tmp_path, RESOLVED, int(time.time()) - 3600, resolve=True)
     unknown = sloscope("alert", "ack", "f" * 64, "--by", "ana", *ws)
     assert unknown.code == 2
     assert "no alert with key" in unknown.stderr
@@ -89,8 +89,8 @@ def test_an_acknowledged_alert_is_actionable_in_report_and_the_org_report(
     sloscope: CliRunner, ingested: Path
 ) -> None:
     ws = ("-w", str(ingested))
-    _record(ingested, RESOLVED, AT - 3 * 86_400, resolve=True)  # never acknowledged
-    key = _record(ingested, FIRING, AT - 1800)
+    record_alert(ingested, RESOLVED, AT - 3 * 86_400, resolve=True)  # never acknowledged
+    key = record_alert(ingested, FIRING, AT - 1800)
     assert sloscope("alert", "ack", key, "--by", "ana", *ws).code == 0
     doc = json.loads(sloscope("report", "--at", str(AT), "--json", *ws).stdout)
     assert (doc["alerts"]["alerts"], doc["alerts"]["actionable"]) == (2, 1)
@@ -104,7 +104,7 @@ def test_an_acknowledgement_stays_with_its_firing_when_the_alert_fires_again(
     sloscope: CliRunner, ingested: Path
 ) -> None:
     ws = ("-w", str(ingested))
-    key = _record(ingested, FIRING, AT - 3 * 86_400)
+    key = record_alert(ingested, FIRING, AT - 3 * 86_400)
     assert sloscope("alert", "ack", key, "--by", "ana", *ws).code == 0
     with Workspace.open(ingested).open_state() as store, store.transaction() as session:
         states = AlertStates(session)
