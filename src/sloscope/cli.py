@@ -1183,6 +1183,156 @@ def notify_test(
     raise typer.Exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
 
 
+# --- alerts: list, show, acknowledge ----------------------------------------------------
+
+alert_app = typer.Typer(
+    help="Alerts the evaluator recorded: list, show, acknowledge.", no_args_is_help=True
+)
+app.add_typer(alert_app, name="alert")
+
+
+class AlertFilter(StrEnum):
+    """The states ``alert list --state`` takes (``silenced``: an active silence covers it)."""
+
+    firing = "firing"
+    pending = "pending"
+    resolved = "resolved"
+    inactive = "inactive"
+    silenced = "silenced"
+
+
+@alert_app.command("list")
+def alert_list(
+    state: Annotated[
+        AlertFilter | None,
+        typer.Option(
+            "--state",
+            help="Only alerts in this state; firing and pending leave out the silenced ones.",
+        ),
+    ] = None,
+    service: ServiceOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print alerts as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Recorded alerts, the most recent change first (GET /api/v1/alerts's items)."""
+    from sloscope.records.alerts import recorded_alerts
+
+    now = int(time.time())
+    with _errors():
+        ws = _workspace(workspace)
+        found = recorded_alerts(
+            ws, now, state=None if state is None else state.value, service=service
+        )
+    rows = [a.to_dict() for a in found]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    if not rows:
+        err.print("no alerts on record" + ("" if state is None else f" in state {state.value}"))
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("key", "state", "service", "slo", "severity", "since", "acked by"):
+        table.add_column(column)
+    for row in rows:
+        shown = "silenced" if row["silenced"] else row["state"]
+        table.add_row(
+            *(
+                _visible(str(v))
+                for v in (
+                    row["key"][:12],
+                    shown,
+                    row["service"],
+                    row["slo"],
+                    row["severity"],
+                    row["since"],
+                    row["acked_by"] or "",
+                )
+            )
+        )
+    out.print(table)
+
+
+def _alert_key(ws: Workspace, key: str, now: int) -> str:
+    """The full key of the alert whose key is or starts with ``key`` (12 hex digits, as
+    ``alert list`` shows them, are enough); ``key`` as given when none or several do."""
+    from sloscope.records.alerts import recorded_alerts
+
+    if len(key) >= 64:
+        return key
+    found = {a.state.key for a in recorded_alerts(ws, now) if a.state.key.startswith(key)}
+    return found.pop() if len(found) == 1 else key
+
+
+def _print_alert(doc: dict[str, Any]) -> None:
+    state = "silenced" if doc["silenced"] else doc["state"]
+    lines = [
+        f"alert {doc['key']} [{state}] {doc['service']}/{doc['slo']} {doc['severity']}",
+        f"  since {doc['since']}; fired {doc['fired_at'] or '-'}; "
+        f"resolved {doc['resolved_at'] or '-'}; peak burn {doc['peak_burn_rate']:.2f}",
+        "  acknowledged "
+        + (f"by {doc['acked_by']} at {doc['acked_at']}" if doc["acked_at"] else "by nobody"),
+    ]
+    lines += [f"  {t['at']}  {t['from'] or '-'} -> {t['to']}" for t in doc.get("transitions", [])]
+    for line in lines:
+        out.print(_escape(line), markup=False)
+
+
+@alert_app.command("show")
+def alert_show(
+    key: Annotated[str, typer.Argument(help="The alert's key (or its first 12 digits).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the alert as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """One alert and its transitions (GET /api/v1/alerts/{key})."""
+    from sloscope.records.alerts import alert_document
+
+    now = int(time.time())
+    with _errors():
+        ws = _workspace(workspace)
+        doc = alert_document(ws, _alert_key(ws, key, now), now)
+    if as_json:
+        out.print_json(json.dumps(doc))
+    else:
+        _print_alert(doc)
+
+
+@alert_app.command("ack")
+def alert_ack(
+    key: Annotated[str, typer.Argument(help="The alert's key (or its first 12 digits).")],
+    by: Annotated[str, typer.Option("--by", help="Who acknowledges.")],
+    comment: Annotated[str | None, typer.Option("--comment", help="Why, or what next.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the alert as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Acknowledge a firing or pending alert (recorded in the audit log). Acknowledging
+    again keeps the first acknowledgement and says so."""
+    from sloscope.records.alerts import acknowledge_alert
+
+    now = int(time.time())
+    with _errors():
+        ws = _workspace(workspace)
+        alert, first = acknowledge_alert(
+            ws, _alert_key(ws, key, now), by=by, comment=comment, now=now
+        )
+    doc = alert.to_dict()
+    if as_json:
+        out.print_json(json.dumps(doc | {"acknowledged": first}))
+        return
+    name = f"{doc['service']}/{doc['slo']} {doc['severity']} alert {doc['key'][:12]}"
+    if first:
+        out.print(_escape(f"{name} acknowledged by {doc['acked_by']}"), markup=False)
+    else:
+        out.print(
+            _escape(
+                f"{name} was already acknowledged by {doc['acked_by']} at {doc['acked_at']}; "
+                "the first acknowledgement is kept"
+            ),
+            markup=False,
+        )
+
+
 # --- overrides and the audit log --------------------------------------------------------
 
 

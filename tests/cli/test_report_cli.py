@@ -208,16 +208,10 @@ def test_project_config_that_is_a_folder_is_an_error(sloscope: CliRunner, ingest
 
 def _fire(ws: Path, slo: str, severity: str, at: int, *, resolve: bool = True) -> None:
     """Record an alert of ``checkout``/``slo`` firing at ``at`` (resolved 10 minutes later)."""
-    from sloscope.store.alerts import AlertIdentity, AlertStates
-    from sloscope.workspace import Workspace
+    from sloscope.store.alerts import AlertIdentity
+    from tests.cli.test_alert_cli import record_alert
 
-    identity = AlertIdentity("checkout", slo, severity)
-    with Workspace.open(ws).open_state() as store, store.transaction() as session:
-        states = AlertStates(session)
-        states.apply(identity, "pending", at=at - 60)
-        states.apply(identity, "firing", at=at, burn_rate=20.0)
-        if resolve:
-            states.apply(identity, "resolved", at=at + 600)
+    record_alert(ws, AlertIdentity("checkout", slo, severity), at, resolve=resolve)
 
 
 def test_report_shows_alerts_per_week_and_the_actionable_share_from_the_state_store(

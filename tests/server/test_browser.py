@@ -2,7 +2,8 @@
 
 Log in, open the overview, click into an SLO, check the charts drew with data, silence
 its alert and see the silence listed, then expire it; silence a firing alert on the
-alerts page and see it move to the silenced ones; record a deployment with the CLI and
+alerts page and see it move to the silenced ones; acknowledge a firing alert and see
+it shown acknowledged; record a deployment with the CLI and
 see its mark on the SLO's charts; every page in a narrow window, markup shown as text.
 Screenshots of every page go to tests/artifacts/ on every run. Chromium must be
 installed (``make services`` installs Debian's package); without it these tests fail,
@@ -200,7 +201,7 @@ def test_an_engineer_silences_a_firing_alert_on_the_alerts_page(
     assert key is not None
     _shot(page, "alerts")
     row.locator("summary").click()
-    row.locator("input[name=comment]").fill(f"deploying the fix {SCRIPT}")
+    row.locator(".silence-form input[name=comment]").fill(f"deploying the fix {SCRIPT}")
     row.locator("input[name=duration]").fill("30m")
     row.locator("button:text-is('Silence this alert')").click()
     page.wait_for_url(f"{base}/alerts")
@@ -214,6 +215,31 @@ def test_an_engineer_silences_a_firing_alert_on_the_alerts_page(
     listed = page.locator("tr[data-silence]")
     assert "severity=page" in listed.inner_text()
     assert f"deploying the fix {SCRIPT}" in listed.inner_text()
+    assert errors == []
+
+
+def test_an_engineer_acknowledges_a_firing_alert_on_the_alerts_page(
+    browser: Browser, live_records: tuple[Served, str]
+) -> None:
+    served, base = live_records
+    page = _page(browser)
+    errors = _console_errors(page)
+    _login(page, base, served.tokens["write"])
+    page.goto(f"{base}/alerts")
+    row = (
+        page.locator("tr[data-state=firing]")
+        .filter(has_text="checkout / orders-availability")
+        .filter(has_text="page")
+    )
+    key = row.get_attribute("data-alert")
+    row.locator("td.ack input[name=comment]").fill("looking at it")
+    row.locator("button:text-is('Acknowledge')").click()
+    page.wait_for_url(f"{base}/alerts")
+    acked = page.locator(f"tr[data-alert='{key}'] .acked")
+    assert acked.inner_text().startswith("by write-bot-0 at ")
+    assert page.locator(f"tr[data-alert='{key}'] button:text-is('Acknowledge')").count() == 0
+    assert page.locator("button:text-is('Acknowledge')").count() == 2
+    _shot(page, "alerts-acknowledged")
     assert errors == []
 
 

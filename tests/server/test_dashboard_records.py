@@ -150,6 +150,52 @@ def test_silencing_needs_a_write_session_and_a_firing_alert(
     assert served.client.post("/alerts/not-a-key/silence", data=form).status_code == 422
 
 
+def test_a_write_session_acknowledges_a_firing_alert_and_it_shows_acknowledged(
+    serve: Serve, recorded_root: Path
+) -> None:
+    public = serve(public_read=True).client.get("/alerts").text
+    assert ">Acknowledge</button>" not in public  # reading is not acting
+    served = serve()  # the second server: its tokens are named *-bot-1
+    _login(served, "write")
+    html = served.client.get("/alerts").text
+    assert html.count(">Acknowledge</button>") == 3
+    key = _key(html, "checkout", "page")
+    answer = served.client.post(
+        f"/alerts/{key}/ack", data={"comment": f"mine {SCRIPT}"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/alerts"
+    after = served.client.get("/alerts").text
+    row = re.search(rf'<tr data-alert="{key}".*?</tr>', after, flags=re.S)
+    assert row is not None
+    assert "by write-bot-1 at 2026-11-20T12:00:30Z" in row.group(0)
+    assert "Acknowledge</button>" not in row.group(0)
+    assert after.count(">Acknowledge</button>") == 2
+    api = served.client.get(f"/api/v1/alerts/{key}", headers=served.auth("read")).json()
+    assert (api["acked_by"], api["acked_at"]) == ("write-bot-1", "2026-11-20T12:00:30Z")
+    audit = served.client.get("/api/v1/audit", headers=served.auth("read")).json()["items"]
+    assert (audit[0]["kind"], audit[0]["reason"]) == ("ack", f"mine {SCRIPT}")
+    assert SCRIPT not in served.client.get("/gates").text  # the audit table escapes it
+
+
+def test_acknowledging_needs_a_write_session_the_same_origin_and_a_firing_alert(
+    serve: Serve, recorded_root: Path
+) -> None:
+    served = serve()
+    _login(served, "read")
+    key = _key(served.client.get("/alerts").text, "checkout", "ticket")
+    assert served.client.post(f"/alerts/{key}/ack").status_code == 403
+    anonymous = serve(public_read=True)
+    assert anonymous.client.post(f"/alerts/{key}/ack").status_code == 401
+    _login(served, "write")
+    elsewhere = served.client.post(f"/alerts/{key}/ack", headers={"Origin": "https://evil.example"})
+    assert elsewhere.status_code == 403
+    assert served.client.post(f"/alerts/{'0' * 64}/ack").status_code == 404
+    assert served.client.post("/alerts/not-a-key/ack").status_code == 422
+    api = served.client.get(f"/api/v1/alerts/{key}", headers=served.auth("read")).json()
+    assert api["acked_at"] is None
+
+
 def test_the_incidents_list_links_each_incident_and_its_slos(
     serve: Serve, recorded_root: Path
 ) -> None:

@@ -558,6 +558,60 @@ def test_one_alert_is_shown_with_its_transitions(served: Served) -> None:
     )
 
 
+def _ack(served: Served, key: str, scope: str = "write", **body: object) -> Any:
+    return served.client.post(f"/api/v1/alerts/{key}/ack", json=body, headers=served.auth(scope))
+
+
+def test_an_alert_is_acknowledged_by_the_token_once_and_shown_so(served: Served) -> None:
+    recorded: list[dict[str, object]] = []
+
+    class Recorder:
+        def record(self, **entry: object) -> None:
+            recorded.append(entry)
+
+    served.ctx.audit = Recorder()
+    keys = _record_alerts(served)
+    first = _ack(served, keys["page"], comment="looking")
+    assert first.status_code == 200, first.text
+    assert (first.json()["acknowledged"], first.json()["acked_by"]) == (True, "write-bot-0")
+    assert first.json()["acked_at"] == "2026-11-20T12:00:30Z"  # NOW
+    again = _ack(served, keys["page"], "admin", by="someone else")
+    assert again.status_code == 200
+    assert (again.json()["acknowledged"], again.json()["acked_by"]) == (False, "write-bot-0")
+    named = served.client.post(
+        f"/api/v1/alerts/{keys['ticket']}/ack",
+        json={"by": "ana"},
+        headers=served.auth("admin"),
+    )
+    assert named.json()["acked_by"] == "ana"  # a pending alert can be acknowledged too
+    listed = {a["key"]: a for a in _items(served, "/api/v1/alerts")}
+    assert listed[keys["page"]]["acked_by"] == "write-bot-0"
+    assert listed[keys["payments"]]["acked_at"] is None
+    shown = served.client.get(f"/api/v1/alerts/{keys['page']}", headers=served.auth("read"))
+    assert shown.json()["acked_at"] == "2026-11-20T12:00:30Z"  # NOW
+    audit = _items(served, "/api/v1/audit")  # newest first
+    assert [(e["kind"], e["by"], e["reason"]) for e in audit] == [
+        ("ack", "ana", ""),
+        ("ack", "write-bot-0", "looking"),
+    ]
+    assert [(e["actor"], e["action"], e["target"]) for e in recorded] == [
+        ("write-bot-0", "alert.ack", f"alert/{keys['page']}"),
+        ("admin-bot-0", "alert.ack", f"alert/{keys['ticket']}"),
+    ]
+
+
+def test_acking_an_unknown_or_resolved_alert_or_with_a_bad_body_is_a_problem(
+    served: Served,
+) -> None:
+    keys = _record_alerts(served)
+    _problem(_ack(served, "0" * 64), 404, "no alert with key")
+    _problem(_ack(served, keys["payments"]), 400, "only a firing or pending alert")
+    _problem(_ack(served, keys["page"], by=""), 422, "by")
+    _problem(_ack(served, keys["page"], comment="x" * 2001), 422, "comment")
+    _problem(_ack(served, keys["page"], who="ana"), 422, "who")
+    assert _items(served, "/api/v1/audit") == []
+
+
 # --- the org report -----------------------------------------------------------------------
 
 
@@ -623,6 +677,7 @@ WRITES = [
     ("/api/v1/incidents/1/ack", {}),
     ("/api/v1/deployments", {"service": "checkout", "version": "1"}),
     ("/api/v1/overrides", {"service": "checkout", "reason": "r", "until": "1h"}),
+    ("/api/v1/alerts/abc/ack", {}),
 ]
 
 

@@ -175,3 +175,56 @@ def test_active_alerts_name_the_silences_that_cover_them(store: StateStore) -> N
         'severity="ticket"',
         'route="/a b"',
     ]
+
+
+def test_acknowledging_a_firing_alert_records_who_and_when_and_a_second_ack_keeps_the_first(
+    store: StateStore,
+) -> None:
+    with store.transaction() as session:
+        alerts = AlertStates(session)
+        alerts.apply(CHECKOUT_PAGE, "firing", at=1000, burn_rate=15.0)
+        first = alerts.acknowledge(CHECKOUT_PAGE.key, by="ana", at=1010)
+    with store.transaction() as session:
+        again = AlertStates(session).acknowledge(CHECKOUT_PAGE.key, by="bo", at=1020)
+        history = AlertStates(session).history(CHECKOUT_PAGE.key)
+    assert first.first
+    assert (first.state.acked_at, first.state.acked_by) == (1010, "ana")
+    assert not again.first
+    assert (again.state.acked_at, again.state.acked_by) == (1010, "ana")
+    assert [t.to_state for t in history] == ["firing"]  # an ack is not a state change
+
+
+def test_an_ack_lasts_through_pending_to_firing_and_resolution_and_clears_on_the_next_episode(
+    store: StateStore,
+) -> None:
+    with store.transaction() as session:
+        alerts = AlertStates(session)
+        alerts.apply(CHECKOUT_PAGE, "pending", at=1000)
+        alerts.acknowledge(CHECKOUT_PAGE.key, by="ana", at=1005)
+        fired = alerts.apply(CHECKOUT_PAGE, "firing", at=1060, burn_rate=15.0)
+        resolved = alerts.apply(CHECKOUT_PAGE, "resolved", at=1200)
+        again = alerts.apply(CHECKOUT_PAGE, "firing", at=2000, burn_rate=15.0)
+    assert fired.state.acked_by == "ana"
+    assert resolved.state.acked_by == "ana"
+    assert (again.state.acked_at, again.state.acked_by) == (None, None)
+
+
+def test_acknowledging_an_alert_that_is_not_firing_or_pending_is_refused(
+    store: StateStore,
+) -> None:
+    import pytest
+
+    from sloscope.errors import NotFoundError, RequestError
+
+    with store.transaction() as session:
+        alerts = AlertStates(session)
+        alerts.apply(CHECKOUT_PAGE, "firing", at=1000, burn_rate=15.0)
+        alerts.apply(CHECKOUT_PAGE, "resolved", at=1100)
+    with store.transaction() as session, pytest.raises(RequestError, match="is resolved"):
+        AlertStates(session).acknowledge(CHECKOUT_PAGE.key, by="ana", at=1200)
+    with store.transaction() as session, pytest.raises(NotFoundError, match="no alert"):
+        AlertStates(session).acknowledge("0" * 64, by="ana", at=1200)
+    with store.transaction() as session:
+        state = AlertStates(session).get(CHECKOUT_PAGE.key)
+    assert state is not None
+    assert state.acked_at is None

@@ -52,7 +52,7 @@ def _tables(store: StateStore) -> set[str]:
 def test_opening_an_empty_database_migrates_it_to_the_newest_revision(target: Target) -> None:
     with target.open() as store:
         assert _tables(store) == TABLES
-        assert current_revision(store.engine) == head_revision() == "0005"
+        assert current_revision(store.engine) == head_revision() == "0006"
 
 
 def test_the_fast_path_knows_the_newest_revision() -> None:
@@ -114,7 +114,7 @@ def test_upgrading_from_0001_adds_the_token_tables_and_keeps_the_silences(
                 now=100,
             )
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0005"
+        assert current_revision(store.engine) == HEAD_REVISION
         with store.transaction() as session:
             assert [s.comment for s in Silences(session).find()] == ["before tokens"]
             _, secret = Tokens(session).create("read", "ci", 100)
@@ -182,7 +182,7 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_rows_kept(target: Ta
                 now=100,
             )
     with target.open() as store:
-        assert current_revision(store.engine) == "0005"
+        assert current_revision(store.engine) == HEAD_REVISION
         assert _tables(store) == TABLES
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
@@ -209,7 +209,7 @@ def test_upgrading_from_0003_adds_the_adjustments_table_and_keeps_the_records(
         with store.transaction() as session:
             Deployments(session).add(Deployment("checkout", "1.0", 100), recorded_by="ci", now=100)
     with target.open() as store:
-        assert current_revision(store.engine) == "0005"
+        assert current_revision(store.engine) == HEAD_REVISION
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
             assert [d.deployment.version for d in Deployments(session).find()] == ["1.0"]
@@ -263,7 +263,7 @@ def test_upgrading_from_0004_moves_the_counters_out_of_the_labels_and_ends_never
                 )
             )
     with target.open() as store:
-        assert current_revision(store.engine) == "0005"
+        assert current_revision(store.engine) == HEAD_REVISION
         assert schema_drift(store.engine) == []
         with store.transaction() as session:
             states = AlertStates(session)
@@ -282,3 +282,52 @@ def test_upgrading_from_0004_moves_the_counters_out_of_the_labels_and_ends_never
             kept = connection.execute(text("SELECT to_state FROM alert_transitions")).all()
         assert rows == {"fired": "firing", "never": "resolved"}
         assert [tuple(r) for r in kept] == [("resolved",)]
+
+
+def test_upgrading_from_0005_adds_the_ack_columns_and_keeps_alerts_and_transitions(
+    target: Target,
+) -> None:
+    from sloscope.store.alerts import AlertStates
+    from sloscope.store.audit import AuditLog
+
+    with target.open(migrate=False) as store:
+        upgrade(store.engine, "0005")
+        with store.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO alert_states (dedup_key, service, slo, severity, group_key, "
+                    "state, since, fired_at, resolved_at, peak_burn_rate, budget_consumed, "
+                    "labels, version, updated_at) VALUES (:dedup_key, :service, :slo, "
+                    ":severity, :group_key, :state, :since, :fired_at, :resolved_at, "
+                    ":peak_burn_rate, :budget_consumed, :labels, :version, :updated_at)"
+                ),
+                _old_alert("fired", "firing", 100, '{"service": "checkout"}'),
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO alert_transitions (alert_id, dedup_key, from_state, to_state, at)"
+                    " SELECT id, dedup_key, NULL, 'firing', 100 FROM alert_states"
+                )
+            )
+    with target.open() as store:
+        assert current_revision(store.engine) == "0006"
+        assert schema_drift(store.engine) == []
+        with store.transaction() as session:
+            states = AlertStates(session)
+            before = states.get("fired")
+            assert before is not None
+            assert (before.state, before.acked_at, before.acked_by) == ("firing", None, None)
+            assert [t.to_state for t in states.history("fired")] == ["firing"]
+            states.acknowledge("fired", by="ana", at=130)
+            AuditLog(session).append(at=130, kind="ack", service="checkout", by="ana", reason="")
+        downgrade(store.engine, "0005")
+        assert current_revision(store.engine) == "0005"
+        columns = {c["name"] for c in inspect(store.engine).get_columns("alert_states")}
+        assert not {"acked_at", "acked_by"} & columns
+        with store.engine.connect() as connection:
+            kept = connection.execute(text("SELECT to_state FROM alert_transitions")).all()
+            audit = connection.execute(text("SELECT COUNT(*) FROM audit_log")).scalar_one()
+        assert [tuple(r) for r in kept] == [("firing",)]
+        assert audit == 0  # the ack entry cannot live in the older schema
+        upgrade(store.engine)
+        assert schema_drift(store.engine) == []

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 #: Stored states of an alert that is (about to be) firing.
 ACTIVE_STATES = ("firing", "pending")
 #: The states an alert list can be filtered by: the stored ones, and ``silenced``.
-ALERT_FILTERS = ("firing", "pending", "resolved", "silenced")
+ALERT_FILTERS = ("firing", "pending", "resolved", "inactive", "silenced")
+#: The longest name of who acknowledges, and the longest comment.
+MAX_ACK_BY_CHARS = 200
+MAX_ACK_COMMENT_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class ActiveAlert:
             "resolved_at": _time(a.resolved_at),
             "peak_burn_rate": a.peak_burn_rate,
             "budget_consumed": a.budget_consumed,
+            "acked_at": _time(a.acked_at),
+            "acked_by": a.acked_by,
             "labels": self.labels,
         }
 
@@ -150,10 +155,56 @@ def alert_history(ws: Workspace, key: str, now: int) -> tuple[ActiveAlert, list[
         states = AlertStates(session)
         found = states.get(key)
         if found is None:
-            raise NotFoundError(f"no alert with key {key!r}; list them: GET /api/v1/alerts")
+            raise NotFoundError(f"no alert with key {key!r}; the alert list shows every key")
         transitions = states.history(key)
         rules = _rules(session, now)
     return _alert(found, rules, now), transitions
+
+
+def alert_document(ws: Workspace, key: str, now: int) -> dict[str, Any]:
+    """One alert with its transitions, oldest first: what ``GET /api/v1/alerts/{key}``
+    answers and ``alert show --json`` prints."""
+    alert, transitions = alert_history(ws, key, now)
+    return alert.to_dict() | {"transitions": [transition_to_dict(t) for t in transitions]}
+
+
+def acknowledge_alert(
+    ws: Workspace, key: str, *, by: str, comment: str | None, now: int
+) -> tuple[ActiveAlert, bool]:
+    """``by`` acknowledges the firing or pending alert ``key`` at ``now`` (the CLI's
+    ``alert ack`` and the API's ``POST /alerts/{key}/ack``): the alert as it is now, and
+    whether this call acknowledged it (False when it already was: the first
+    acknowledgement is kept, nothing is written). A first acknowledgement also goes to
+    the audit log (``ack``), in the same transaction."""
+    from sloscope.store.alerts import AlertStates
+    from sloscope.store.audit import AuditLog
+
+    who, why = by.strip(), (comment or "").strip()
+    if not who or len(who) > MAX_ACK_BY_CHARS:
+        raise RequestError(f"by: give a name of 1 to {MAX_ACK_BY_CHARS} characters")
+    if len(why) > MAX_ACK_COMMENT_CHARS:
+        raise RequestError(f"comment: at most {MAX_ACK_COMMENT_CHARS} characters")
+    with ws.open_state() as store, store.transaction() as session:
+        done = AlertStates(session).acknowledge(key, by=who, at=now)
+        state = done.state
+        if done.first:
+            identity = state.identity
+            AuditLog(session).append(
+                at=now,
+                kind="ack",
+                service=identity.service,
+                by=who,
+                reason=why,
+                detail={
+                    "key": state.key,
+                    "slo": identity.slo,
+                    "severity": identity.severity,
+                    "state": state.state,
+                    "since": state.since,
+                },
+            )
+        rules = _rules(session, now)
+    return _alert(state, rules, now), done.first
 
 
 def transition_to_dict(transition: Transition) -> dict[str, Any]:

@@ -367,14 +367,16 @@ AUDIT_SECTION_SECONDS = 28 * 86_400
 
 
 def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
-    """Audit entries of the 28 days up to ``at`` for the report's audit section; none
-    (without creating it) when the workspace has no state store yet."""
+    """Overrides and exceptions of the 28 days up to ``at`` for the report's audit
+    section (acknowledgements count in its alerts section instead); none (without
+    creating it) when the workspace has no state store yet."""
     from sloscope.store.peek import audit_is_empty
 
     begin, end = at - AUDIT_SECTION_SECONDS, at + 1
     if ws.state_lacks(lambda path: audit_is_empty(path, service, begin, end)):
         return []
-    return audit_entries(ws, service=service, begin=begin, end=end)
+    entries = audit_entries(ws, service=service, begin=begin, end=end)
+    return [e for e in entries if e.kind in ("override", "exception")]
 
 
 def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:

@@ -24,7 +24,12 @@ from sloscope.report.org.figures import (
 from sloscope.timeparse import format_time
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.orm import Session
+
     from sloscope.report.model import Report
+    from sloscope.store.history import Firing
     from sloscope.workspace import Workspace
 
 #: The longest range an org report covers: a quarter and a bit.
@@ -52,6 +57,17 @@ def _burn(report: Report | None, lookback: int) -> tuple[ServiceBurn, ...]:
                 )
         worst[name] = (burn, consumed)
     return tuple(ServiceBurn(name, b, c) for name, (b, c) in sorted(worst.items()))
+
+
+def alert_records(session: Session, found: Iterable[Firing]) -> tuple[AlertRecord, ...]:
+    """The firings ``found`` as the figures count them, each marked acknowledged when
+    someone acknowledged that firing (:func:`~sloscope.store.history.acknowledged_firings`)."""
+    from sloscope.store.history import acknowledged_firings
+
+    acked = acknowledged_firings(session)
+    return tuple(
+        AlertRecord(f.service, f.slo, f.severity, f.at, (f.dedup_key, f.at) in acked) for f in found
+    )
 
 
 #: What the org report's burn column is measured at: ``(at, lookback)`` in seconds.
@@ -101,7 +117,7 @@ def org_report(
     span = burn_span(ws.config.step_seconds, begin, end)
     burned = org_burn(ws, span) if burn is None else burn(span)
     with ws.open_state() as store, store.transaction() as session:
-        alerts = tuple(AlertRecord(f.service, f.slo, f.severity, f.at) for f in firings(session))
+        alerts = alert_records(session, firings(session))
         incidents = tuple(i.incident for i in Incidents(session).find())
         deployments = tuple(d.deployment for d in Deployments(session).find())
         decisions = GateRecords(session).find(begin=begin, end=end)
@@ -148,12 +164,9 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
 
     with ws.open_state() as store, store.transaction() as session:
         found = firings(session, begin=begin, end=at + 1)
+        chosen = [f for f in found if service is None or f.service == service]
+        alerts = list(alert_records(session, chosen))
         incidents = tuple(i.incident for i in Incidents(session).find())
-    alerts = [
-        AlertRecord(f.service, f.slo, f.severity, f.at)
-        for f in found
-        if service is None or f.service == service
-    ]
     link = LINK_WINDOW_SECONDS
     weeks = ALERT_SECTION_SECONDS / WEEK
 

@@ -146,6 +146,11 @@ def change_failures_to_dict(report: ChangeFailureReport, begin: int, end: int) -
 def audit_line(entry: AuditEntry) -> str:
     """One audit entry as a line of text."""
     detail = entry.detail
+    if entry.kind == "ack":
+        key = str(detail.get("key"))[:12]
+        what = f"{detail.get('slo')} {detail.get('severity')} alert {key} acknowledged"
+        why = f": {entry.reason}" if entry.reason else ""
+        return f"{format_time(entry.at)}  {entry.service}  {what} by {entry.by}{why}"
     what = (
         f"override until {format_time(int(detail['until']))}"
         if entry.kind == "override" and "until" in detail

@@ -24,8 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sloscope.errors import NotFoundError, RequestError
 from sloscope.store.database import insert_for
 from sloscope.store.tables import ALERT_STATES, AlertStateRow, AlertTransitionRow
+
+#: The states in which an alert can be acknowledged: its episode is under way.
+ACKABLE_STATES = ("firing", "pending")
 
 
 def alert_key(service: str, slo: str, severity: str, group_key: str = "") -> str:
@@ -84,11 +88,22 @@ class AlertState:
     labels: dict[str, Any] = field(default_factory=dict)
     version: int = 1
     counters: Counters = field(default_factory=Counters)
+    acked_at: int | None = None
+    acked_by: str | None = None
 
     @property
     def key(self) -> str:
         """The alert's stable dedup key."""
         return self.identity.key
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """What :meth:`AlertStates.acknowledge` did: the alert now, and whether this call
+    acknowledged it (False when it already was: the first acknowledgement is kept)."""
+
+    state: AlertState
+    first: bool
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,35 @@ class AlertStates:
             .order_by(AlertTransitionRow.at, AlertTransitionRow.id)
         )
         return [_transition(row) for row in self.session.scalars(query)]
+
+    def acknowledge(self, key: str, *, by: str, at: int) -> Acknowledgement:
+        """Record that ``by`` acknowledged the alert ``key`` at ``at``.
+
+        Only a firing or pending alert can be acknowledged (:class:`RequestError`
+        otherwise; :class:`NotFoundError` for an unknown key). Acknowledging twice keeps
+        the first acknowledgement (``first`` is False). The acknowledgement lasts for the
+        alert's current episode: it is cleared when the alert starts again after it
+        resolved.
+        """
+        query = (
+            select(AlertStateRow)
+            .where(AlertStateRow.dedup_key == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = self.session.scalars(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no alert with key {key!r}; the alert list shows every key")
+        if row.acked_at is not None:
+            return Acknowledgement(_state(row), first=False)
+        if row.state not in ACKABLE_STATES:
+            raise RequestError(
+                f"alert {key[:12]} is {row.state}: only a firing or pending alert can be "
+                "acknowledged"
+            )
+        row.acked_at, row.acked_by = at, by
+        self.session.flush()
+        return Acknowledgement(_state(row), first=True)
 
     def apply(
         self,
@@ -275,6 +319,8 @@ def _count(row: AlertStateRow, counters: Counters) -> None:
 def _enter(row: AlertStateRow, to_state: str, at: int) -> None:
     """Move the row into a new state at ``at``; firing and pending start a new episode,
     ``inactive`` ends a pending one that never fired."""
+    if row.state not in ACKABLE_STATES and to_state in ACKABLE_STATES:
+        row.acked_at, row.acked_by = None, None  # a new episode: nobody acknowledged it yet
     row.state, row.since, row.version = to_state, at, row.version + 1
     if to_state == "resolved":
         row.resolved_at = at
@@ -299,6 +345,8 @@ def _state(row: AlertStateRow) -> AlertState:
         labels=dict(row.labels),
         version=row.version,
         counters=Counters(row.run, row.last_sustained, row.notified, row.silenced),
+        acked_at=row.acked_at,
+        acked_by=row.acked_by,
     )
 
 

@@ -30,7 +30,7 @@ from sloscope.closing import Closing
 from sloscope.errors import ConfigError, StateError
 
 #: The newest migration revision (a test checks it is alembic's head).
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 #: Seconds a SQLite writer waits for another one's lock before giving up.
 SQLITE_BUSY_SECONDS = 30.0

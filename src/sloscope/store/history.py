@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.store.database import in_range
-from sloscope.store.tables import AlertStateRow, AlertTransitionRow
+from sloscope.store.tables import AlertStateRow, AlertTransitionRow, AuditRow
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,42 @@ def firings(session: Session, *, begin: int | None = None, end: int | None = Non
     )
     query = in_range(query, AlertTransitionRow.at, begin, end)
     return [Firing(*row) for row in session.execute(query)]
+
+
+def acknowledged_firings(session: Session) -> set[tuple[str, int]]:
+    """The firings (dedup key, time it started firing) someone acknowledged.
+
+    An ``ack`` audit entry names the alert and the state and ``since`` of the episode it
+    acknowledged: the firing itself, or the pending that the firing followed. Read from
+    the append-only audit log, so an acknowledgement still counts after the alert fired
+    again (which clears the alert's ``acked_at``).
+    """
+    acks = set()
+    for (detail,) in session.execute(select(AuditRow.detail).where(AuditRow.kind == "ack")):
+        acks.add((str(detail.get("key")), str(detail.get("state")), detail.get("since")))
+    if not acks:
+        return set()
+    query = (
+        select(
+            AlertTransitionRow.dedup_key,
+            AlertTransitionRow.from_state,
+            AlertTransitionRow.to_state,
+            AlertTransitionRow.at,
+        )
+        .where(AlertTransitionRow.dedup_key.in_({key for key, _, _ in acks}))
+        .order_by(AlertTransitionRow.dedup_key, AlertTransitionRow.at, AlertTransitionRow.id)
+    )
+    found: set[tuple[str, int]] = set()
+    previous: tuple[str, str, int] | None = None  # (key, to_state, at) of the last change
+    for key, from_state, to_state, at in session.execute(query):
+        if to_state == "firing":
+            episode = {(key, "firing", at)}
+            if previous is not None and previous[0] == key and from_state == "pending":
+                episode.add((key, "pending", previous[2]))
+            if episode & acks:
+                found.add((key, at))
+        previous = (key, to_state, at)
+    return found
 
 
 @dataclass(frozen=True)

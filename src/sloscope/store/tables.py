@@ -64,6 +64,9 @@ class AlertStateRow(Base):
     counters (revision 0004): evaluations in a row its condition held, the last
     evaluation at which it had held for the pending time, whether its current firing was
     notified, and whether a silence held it at its last evaluation.
+
+    ``acked_at`` and ``acked_by`` (revision 0006): who acknowledged the current episode
+    (pending or firing) and when; a new episode starts unacknowledged.
     """
 
     __tablename__ = "alert_states"
@@ -91,6 +94,8 @@ class AlertStateRow(Base):
     last_sustained: Mapped[int | None] = mapped_column(BigInteger)
     notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     silenced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    acked_at: Mapped[int | None] = mapped_column(BigInteger)
+    acked_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class AlertTransitionRow(Base):
@@ -199,7 +204,7 @@ class DashboardSessionRow(Base):
 # --- release gate, overrides, audit (revision 0002) -------------------------------------
 
 GATE_DECISIONS = ("allow", "warn", "freeze", "cannot-decide")
-AUDIT_KINDS = ("override", "exception")
+AUDIT_KINDS = ("override", "exception", "ack")
 INCIDENT_STATES = ("open", "acknowledged", "mitigated", "resolved")
 ACTION_STATUSES = ("open", "done")
 
@@ -253,7 +258,8 @@ class OverrideRow(Base):
 
 
 class AuditRow(Base):
-    """One entry of the append-only audit log: an override granted, an exception used."""
+    """One entry of the append-only audit log: an override granted, an exception used, an
+    alert acknowledged (``ack``, revision 0006)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (

@@ -43,6 +43,12 @@ def test_an_alert_is_actionable_when_an_incident_of_its_slo_covers_or_follows_it
     assert not actionable(AlertRecord("search", "availability", "page", T0), [incident], HOUR)
 
 
+def test_an_acknowledged_alert_is_actionable_without_any_incident() -> None:
+    acked = AlertRecord("search", "availability", "page", T0, acknowledged=True)
+    assert actionable(acked, [], HOUR)
+    assert not actionable(AlertRecord("search", "availability", "page", T0), [], HOUR)
+
+
 def _inputs(**changes: object) -> OrgInputs:
     opened = open_incident("1", "checkout", T0, slos=("availability",))
     acknowledged = advance(opened, "acknowledged", T0 + 600)

@@ -6,8 +6,9 @@
 - **tracking budgets**: services with SLOs each of whose SLOs is governed by a budget
   policy that notifies at 50% consumed or earlier and freezes releases at 90% or earlier;
 - **alerts per week** (alerts that started firing in the range ÷ weeks) and the share
-  that was **actionable**: an incident of the alert's service (linked to its SLO, or to
-  no SLO) was open when it fired or opened within ``link_window`` after;
+  that was **actionable**: acknowledged by someone, or linked to an incident (an
+  incident of the alert's service, linked to its SLO or to no SLO, was open when it
+  fired or opened within ``link_window`` after): :func:`actionable`;
 - **burn rate per service**: the highest burn rate over the whole range among its SLOs,
   and the most budget consumed at ``end``;
 - MTTA and MTTR, change failure rate and repeat-incident rate (:mod:`sloscope.events`);
@@ -34,12 +35,14 @@ LINK_WINDOW_SECONDS = 3600
 
 @dataclass(frozen=True)
 class AlertRecord:
-    """An alert that started firing: its service, SLO, severity and time."""
+    """An alert that started firing: its service, SLO, severity and time, and whether
+    someone acknowledged that firing."""
 
     service: str
     slo: str
     severity: str
     at: int
+    acknowledged: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,13 @@ def tracks_budget(policies: Sequence[BudgetPolicy]) -> bool:
 
 
 def actionable(alert: AlertRecord, incidents: Sequence[Incident], link_window: int) -> bool:
-    """Whether an incident of the alert's service (and SLO) covers or follows its start."""
+    """Whether the alert was actionable: acknowledged, or linked to an incident (one of
+    the alert's service, and SLO, covers its start or follows it within ``link_window``).
+
+    The one rule of "actionable" for the plain report, the org report and the API.
+    """
+    if alert.acknowledged:
+        return True
     for incident in incidents:
         if incident.service != alert.service:
             continue

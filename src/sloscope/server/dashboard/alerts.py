@@ -1,5 +1,6 @@
-"""The alerts page: what fires now, what an active silence covers, the history of
-changes; and the form that silences one firing alert (a session with ``write`` scope)."""
+"""The alerts page: what fires now, what an active silence covers, who acknowledged
+what, the history of changes; and the forms that silence or acknowledge one firing
+alert (a session with ``write`` scope)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sloscope.server.dashboard.render import (
     viewer,
 )
 from sloscope.server.dashboard.rows import active_alert_row, alert_change_row
+from sloscope.server.routes.alerts import ack_alert
 from sloscope.server.routes.silences import SilenceBody, create_silence
 
 router = APIRouter(include_in_schema=False)
@@ -71,4 +73,17 @@ def alert_silence(
         raise NotFoundError("no firing or pending alert has that key; see /alerts")
     body = SilenceBody(matchers=silence_matchers(alert), duration=duration, comment=comment)
     create_silence(ctx, body, who.name)
+    return RedirectResponse("/alerts", status_code=303)
+
+
+@router.post("/alerts/{key}/ack")
+def alert_ack(
+    ctx: Context,
+    who: FormWriter,
+    key: AlertKey,
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Acknowledge one firing or pending alert as the session's token (the API's rule,
+    audit entry included); then back to the alerts page, where it shows acknowledged."""
+    ack_alert(ctx, key, actor=who.name, by=None, comment=comment)
     return RedirectResponse("/alerts", status_code=303)

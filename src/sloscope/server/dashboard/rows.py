@@ -227,4 +227,6 @@ def active_alert_row(alert: ActiveAlert) -> dict[str, Any]:
         "burn": burn(s.peak_burn_rate) if s.state == "firing" else NO_DATA,
         "started": s.fired_at if s.fired_at is not None else s.since,
         "silenced_by": alert.silenced_by,
+        "acked_at": s.acked_at,
+        "acked_by": s.acked_by,
     }

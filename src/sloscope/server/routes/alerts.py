@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 
-from sloscope.server.auth import Context, Reader
+from sloscope.records.alerts import MAX_ACK_BY_CHARS, MAX_ACK_COMMENT_CHARS
+from sloscope.server.auth import Context, Reader, Writer
+from sloscope.server.context import ServerContext
 from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import (
     API_PREFIX,
@@ -20,13 +23,23 @@ from sloscope.server.routes.params import (
 router = APIRouter(prefix=API_PREFIX, responses=RESPONSES, tags=["alerts"])
 
 AlertStateQuery = Annotated[
-    Literal["firing", "pending", "resolved", "silenced"] | None,
+    Literal["firing", "pending", "resolved", "inactive", "silenced"] | None,
     Query(
         description="Only alerts in this state; firing and pending leave out those an "
         "active silence covers, silenced lists only those."
     ),
 ]
 SLOQuery = Annotated[str | None, Query(max_length=200, description="Only this SLO.")]
+AlertKeyPath = Annotated[str, Path(min_length=1, max_length=64, description="The alert's key.")]
+
+
+class AckBody(BaseModel):
+    """Who acknowledges (default: the token's name) and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: str | None = Field(default=None, min_length=1, max_length=MAX_ACK_BY_CHARS)
+    comment: str | None = Field(default=None, max_length=MAX_ACK_COMMENT_CHARS)
 
 
 @router.get("/alerts", summary="Recorded alerts, the most recent change first")
@@ -50,13 +63,39 @@ def list_alerts(
 
 @router.get("/alerts/{key}", summary="One alert and its transitions")
 def get_alert(
-    key: Annotated[str, Path(min_length=1, max_length=64, description="The alert's key.")],
+    key: AlertKeyPath,
     ctx: Context,
     _who: Reader,
 ) -> dict[str, Any]:
     """The alert with this ``key`` (from the list) and every change of its state, oldest
     first."""
-    from sloscope.records.alerts import alert_history, transition_to_dict
+    from sloscope.records.alerts import alert_document
 
-    alert, transitions = alert_history(ctx.workspace, key, ctx.now())
-    return alert.to_dict() | {"transitions": [transition_to_dict(t) for t in transitions]}
+    return alert_document(ctx.workspace, key, ctx.now())
+
+
+def ack_alert(
+    ctx: ServerContext, key: str, *, actor: str, by: str | None, comment: str | None
+) -> dict[str, Any]:
+    """Acknowledge the alert ``key`` as ``by`` (default ``actor``, the token's name),
+    attributed to ``actor``: the API's and the dashboard's one way to do it."""
+    from sloscope.records.alerts import acknowledge_alert
+
+    now = ctx.now()
+    who = by if by is not None else actor
+    alert, first = acknowledge_alert(ctx.workspace, key, by=who, comment=comment, now=now)
+    if first:
+        ctx.audit.record(actor=actor, action="alert.ack", target=f"alert/{key}", at=now, by=who)
+    return alert.to_dict() | {"acknowledged": first}
+
+
+@router.post("/alerts/{key}/ack", summary="Acknowledge a firing or pending alert")
+def post_ack(
+    key: AlertKeyPath, ctx: Context, who: Writer, body: AckBody | None = None
+) -> dict[str, Any]:
+    """Acknowledge the alert (by ``by``, default the token's name): the alert as ``GET``
+    shows it, with ``acknowledged`` false when it already was (the first
+    acknowledgement is kept, nothing is written). 400 when the alert is neither firing
+    nor pending, 404 for an unknown key."""
+    body = body or AckBody()
+    return ack_alert(ctx, key, actor=who.name, by=body.by, comment=body.comment)
