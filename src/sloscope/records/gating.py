@@ -13,8 +13,10 @@ raises before anything is written.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -69,10 +71,12 @@ def gate_and_record(
     commit: str | None = None,
     request_id: str | None = None,
     evaluated: Report | None = None,
+    memo: StepMemo | None = None,
 ) -> GateOutcome:
     """Ask the gate (with the overrides on record) and record its answer: what
     ``sloscope gate`` and ``POST /api/v1/gate`` both do. ``evaluated``: the service's
-    report at ``at`` if already computed (a server's cache), read instead of the source."""
+    report at ``at`` if already computed (a server's cache), read instead of the source.
+    ``memo``: the budget steps this process stored lately (a server keeps one)."""
     asked_by = check_name(asked_by, "--by")
     if record and not version:
         raise RequestError("--record needs --version V: the deployment to record")
@@ -99,6 +103,7 @@ def gate_and_record(
                 record=record,
                 commit=commit,
                 request_id=request_id,
+                memo=memo,
             )
             if evaluated is not None:
                 # Nothing to read from the source: decide and record in this transaction.
@@ -120,6 +125,7 @@ def _record(
     record: bool,
     commit: str | None,
     request_id: str | None,
+    memo: StepMemo | None,
 ) -> GateOutcome:
     from sloscope.policy.render import gate_to_dict
     from sloscope.store.audit import AuditLog
@@ -172,7 +178,7 @@ def _record(
         GateRecords(session).link_deployment(kept.id, deployment_id)
     routes = [r.to_route() for r in ws.config.routes]
     notified = notify_budget_crossings(
-        session, [v.figures for v in decision.slos], routes, request.at, now
+        session, [v.figures for v in decision.slos], routes, request.at, now, memo=memo
     )
     return GateOutcome(decision, kept, deployment_id, notified)
 
@@ -288,18 +294,51 @@ def overrides(
         return Overrides(session).find(service=service, begin=begin, end=end)
 
 
+class StepMemo:
+    """The budget-policy steps this process last stored per SLO, trusted for ``ttl`` seconds.
+
+    A server answers hundreds of gate calls a second for the same SLOs, whose held steps
+    rarely change: while every SLO of a call holds the steps this process stored less than
+    ``ttl`` seconds ago, nothing can have crossed by its own account, and the call skips
+    the store. A change another process made meanwhile is seen at most ``ttl`` later (or
+    notified by that process, which swaps the same rows).
+    """
+
+    def __init__(self, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._stored: dict[str, tuple[frozenset[int], float]] = {}
+        self._lock = threading.Lock()
+
+    def unchanged(self, held: Mapping[str, frozenset[int]]) -> bool:
+        """Whether every SLO of ``held`` holds what was stored, recently enough."""
+        oldest = self.clock() - self.ttl
+        with self._lock:
+            known = {slo_id: self._stored.get(slo_id) for slo_id in held}
+        return all(k is not None and k[1] > oldest and k[0] == held[i] for i, k in known.items())
+
+    def remember(self, held: Mapping[str, frozenset[int]]) -> None:
+        """Note ``held`` as stored now."""
+        now = self.clock()
+        with self._lock:
+            self._stored.update((slo_id, (steps, now)) for slo_id, steps in held.items())
+
+
 def notify_budget_crossings(
     session: Session,
     figures: Sequence[SLOFigures],
     routes: Sequence[Route],
     at: int,
     now: int,
+    *,
+    memo: StepMemo | None = None,
 ) -> int:
     """Enqueue one notification per budget-policy step each SLO crossed since its last
     evaluation (held now, not before), to the receivers the routes choose; the rows added.
 
     The steps held are stored per SLO in the same transaction, so repeating an evaluation
-    (or running two at once) notifies once per crossing.
+    (or running two at once) notifies once per crossing. ``memo``: what this process
+    stored lately; when every SLO holds just that, the store is not asked (:class:`StepMemo`).
     """
     from sloscope.store.gates import BudgetStepStates
 
@@ -307,7 +346,11 @@ def notify_budget_crossings(
         figure.id: held_steps(figure.policy, figure.consumed, figure.burn_rates)
         for figure in figures
     }
+    if memo is not None and memo.unchanged(now_held):
+        return 0
     before = BudgetStepStates(session).swap_all(now_held, at)
+    if memo is not None:
+        memo.remember(now_held)
     messages = [
         _step_message(figure, i, at)
         for figure in figures

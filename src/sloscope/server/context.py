@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sloscope.config import ProjectConfig
 from sloscope.errors import NotFoundError
+from sloscope.records.gating import StepMemo
 from sloscope.report.history import History
 from sloscope.report.model import Report
 from sloscope.server.audit import AuditHook, LogAudit
@@ -90,7 +91,8 @@ class ServerContext:
     """One server's workspace, state store, settings, caches, metrics and audit hook.
 
     ``telemetry_lock`` serialises reads and writes of the embedded DuckDB store: one
-    process may not hold it open read-only and read-write at once.
+    process may not hold it open read-only and read-write at once. ``step_memo``: the
+    budget-policy steps the gate stored lately, so repeated gate calls skip that write.
     """
 
     workspace: Workspace
@@ -100,6 +102,7 @@ class ServerContext:
     audit: AuditHook = field(default_factory=LogAudit)
     clock: Callable[[], float] = time.time
     telemetry_lock: threading.Lock = field(default_factory=threading.Lock)
+    step_memo: StepMemo = field(default_factory=StepMemo)
 
     def __post_init__(self) -> None:
         ttl = self.settings.cache_seconds

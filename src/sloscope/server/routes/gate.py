@@ -75,6 +75,7 @@ def post_gate(body: GateBody, ctx: Context, who: Writer) -> Response:
             when,
             asked_by=who.name,
             now=ctx.now(),
+            memo=ctx.step_memo,
             journey=body.journey,
             version=body.version,
             exception=exception,
