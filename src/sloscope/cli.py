@@ -1007,7 +1007,9 @@ def _print_gate(decision: GateDecision, as_json: bool) -> None:
             with open(summary, "a", encoding="utf-8") as file:
                 file.write(github_summary(decision))
         except OSError as exc:
-            err.print(f"[yellow]warning:[/] cannot append to GITHUB_STEP_SUMMARY: {exc.strerror}")
+            reason = _escape(exc.strerror or type(exc).__name__)
+            warning = f"cannot append to GITHUB_STEP_SUMMARY: {reason}"
+            err.print(f"[yellow]warning:[/] {warning}", markup=True)
 
 
 policy_app = typer.Typer(help="Error budget policies.", no_args_is_help=True)

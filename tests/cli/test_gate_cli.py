@@ -170,6 +170,20 @@ def test_in_github_actions_it_annotates_and_appends_a_summary_table(
     assert "| checkout/orders-availability | 29.8% | freeze | strict |" in text
 
 
+def test_an_unwritable_step_summary_is_a_plain_warning_and_the_decision_stands(
+    sloscope: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (ingested / "sloscope.yaml").write_text(STRICT, encoding="utf-8")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "summary.md"))
+    result = sloscope("gate", "checkout", "-w", str(ingested), "--at", str(AT))
+    assert result.code == 1
+    assert "warning: cannot append to GITHUB_STEP_SUMMARY: No such file or directory" in (
+        result.stderr
+    )
+    assert "[yellow]" not in result.stderr
+
+
 def test_policy_doc_writes_the_configured_policy_as_markdown(
     sloscope: CliRunner, ingested: Path
 ) -> None:
