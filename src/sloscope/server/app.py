@@ -42,6 +42,14 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import gc
+
+        # What is loaded by now (modules, specs, the ORM's mappers) lives as long as the
+        # server: moved out of the collector's sight, a full collection no longer walks it
+        # and stalls every request for tens of milliseconds (gate p99 at 200 req/s:
+        # 75-105 -> 61 ms in two runs each).
+        gc.collect()
+        gc.freeze()
         loop = None
         if ctx.worker is not None:
             ctx.worker.start()
