@@ -61,3 +61,18 @@ def test_a_gate_call_within_the_ttl_skips_the_store_and_one_after_it_sees_a_chan
     notify(0.6, 130)  # the memo is old: the store is asked and the crossing is seen again
     with store.transaction() as session:
         assert BudgetStepStates(session).get("checkout/a") == frozenset({0})
+
+
+def test_the_memo_keeps_only_what_was_committed(store: StateStore) -> None:
+    memo = StepMemo(ttl=10, clock=Clock())
+    held = {"checkout/a": frozenset({0})}
+    try:
+        with store.transaction() as session:
+            notify_budget_crossings(session, _figures(0.6), [], 100, 100, memo=memo)
+            raise RuntimeError("the rest of the transaction failed")
+    except RuntimeError:
+        pass
+    assert not memo.unchanged(held)  # rolled back: nothing stored, nothing remembered
+    with store.transaction() as session:
+        notify_budget_crossings(session, _figures(0.6), [], 110, 110, memo=memo)
+    assert memo.unchanged(held)

@@ -350,7 +350,11 @@ def notify_budget_crossings(
         return 0
     before = BudgetStepStates(session).swap_all(now_held, at)
     if memo is not None:
-        memo.remember(now_held)
+        # Only what was committed may be trusted: a transaction rolled back later stored
+        # nothing, and the next call must swap again.
+        from sqlalchemy import event
+
+        event.listen(session, "after_commit", lambda _s: memo.remember(now_held), once=True)
     messages = [
         _step_message(figure, i, at)
         for figure in figures
