@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from sloscope.records.alerts import acknowledge_alert
+from sloscope.records.gating import grant_override
+from sloscope.store.alerts import AlertIdentity
+from sloscope.workspace import Workspace
 from tests.cli.conftest import AT, CliRunner
+from tests.cli.test_alert_cli import record_alert
 
 OPENED = "2026-11-20T11:30:00Z"
+PAGE = AlertIdentity("checkout", "orders-availability", "page")
 
 
 def _open(sloscope: CliRunner, ws: Path, *extra: str, at: str = OPENED) -> dict:
@@ -125,6 +131,20 @@ def test_the_postmortem_has_the_impact_timeline_chart_and_actions(
     sloscope(
         "deploy", "record", "checkout", "--version", "2.0", "--at", "2026-11-20T11:20:00Z", *ws
     )
+    key = record_alert(handled, PAGE, AT - 1680)  # fires at 11:32
+    acknowledge_alert(Workspace.open(handled), key, by="cy", comment="db pool", now=AT - 1620)
+    grant_override(
+        Workspace.open(handled),
+        "checkout",
+        by="dee",
+        reason="ship the fix",
+        until=AT + 3600,
+        since=AT - 600,
+        now=AT - 600,
+    )
+    rollback = ("--exception", "rollback", "--reason", "pool size", "--version", "2.1")
+    gated = sloscope("gate", "checkout", *rollback, "--at", "2026-11-20T11:55:00Z", *ws)
+    assert gated.code == 0, gated.stdout + gated.stderr
     result = sloscope("incident", "postmortem", "1", "-o", "pm", *ws)
     assert result.code == 0, result.stderr
     text = (handled / "pm" / "incident-1.md").read_text()
@@ -134,6 +154,12 @@ def test_the_postmortem_has_the_impact_timeline_chart_and_actions(
     assert "Priority **P1**" in text
     assert "| 2026-11-20T11:20:00Z | deploy | 2.0 |" in text
     assert "| 2026-11-20T12:00:00Z | incident | mitigated by bob: rollback |" in text
+    assert "| 2026-11-20T11:32:00Z | alert | page orders-availability firing |" in text
+    acked = "| 2026-11-20T11:33:00Z | alert | page orders-availability acknowledged by cy"
+    assert f"{acked}: db pool |" in text
+    lifted = "| 2026-11-20T11:50:00Z | override | freeze lifted by dee until 2026-11-20T13:00:00Z"
+    assert f"{lifted}: ship the fix |" in text
+    assert "| 2026-11-20T11:55:00Z | exception | rollback release of 2.1 by " in text
     assert "![budget burn-down](incident-1-burndown.png)" in text
     assert "- [x] #1 add a failover test (ana)" in text
     assert "- [ ] #2 alert on pool exhaustion" in text

@@ -220,7 +220,8 @@ def test_the_incident_page_shows_timeline_impact_and_the_postmortem_as_text(
     assert "3.0" in impact  # minutes of full outage
     timeline = _section(html, "timeline-h")
     kinds = re.findall(r'data-kind="(\w+)"', timeline)
-    assert kinds == ["deploy", "incident", "incident", "alert", "alert"]
+    assert kinds == ["deploy", "incident", "incident", "alert", "alert", "exception"]
+    assert "rollback release of v1.5.0 by release-bot: roll back " + ESCAPED in timeline
     postmortem = html[html.index('<pre class="postmortem">') : html.index("</pre>")]
     assert "# Postmortem: incident 2: orders fail " + ESCAPED in postmortem
     assert "| orders-availability | 29.8% | 3.0 |" in postmortem

@@ -2,8 +2,9 @@
 postmortem: ``incident-ID.md`` and, beside it, ``incident-ID-burndown.png``.
 
 The timeline holds the incident's own state changes (open, acknowledged, mitigated,
-resolved), the service's alerts that fired or resolved, and its deployments, from a day
-before the incident to its end.
+resolved), the service's alerts that fired, were acknowledged or resolved, its
+deployments, and the overrides and gate exceptions of its audit log, from a day before
+the incident to its end.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from sloscope.events.response import repeats
 from sloscope.report.postmortem import ImpactRow, PostmortemFacts, TimelineItem
+from sloscope.timeparse import format_time
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sloscope.records.impact import Assessment
+    from sloscope.store.audit import AuditEntry
     from sloscope.store.events import StoredIncident
     from sloscope.workspace import Workspace
 
@@ -64,7 +67,27 @@ def _store_timeline(session: Session, stored: StoredIncident, end: int) -> list[
     )
     for slo, severity, state, at in session.execute(query):
         items.append(TimelineItem(at, "alert", f"{severity} {slo} {state}"))
+    from sloscope.store.audit import AuditLog
+
+    audited = AuditLog(session).find(service=incident.service, begin=begin, end=end + 1)
+    items.extend(_audit_item(entry) for entry in audited)
     return items
+
+
+def _audit_item(entry: AuditEntry) -> TimelineItem:
+    """An audit entry as the timeline tells it: who acknowledged which alert, who lifted
+    a freeze until when, who released under which exception; always with the reason."""
+    detail, why = entry.detail, f": {entry.reason}" if entry.reason else ""
+    if entry.kind == "ack":
+        text = f"{detail.get('severity')} {detail.get('slo')} acknowledged by {entry.by}{why}"
+        return TimelineItem(entry.at, "alert", text)
+    if entry.kind == "override":
+        until = detail.get("until")
+        lifted = f" until {format_time(int(until))}" if until is not None else ""
+        return TimelineItem(entry.at, "override", f"freeze lifted by {entry.by}{lifted}{why}")
+    version = f" of {detail['version']}" if detail.get("version") else ""
+    text = f"{detail.get('exception')} release{version} by {entry.by}{why}"
+    return TimelineItem(entry.at, "exception", text)
 
 
 def gather(

@@ -24,7 +24,8 @@ class ImpactRow:
 
 @dataclass(frozen=True)
 class TimelineItem:
-    """Something that happened: when, what kind (alert, deploy, incident), what."""
+    """Something that happened: when, what kind (alert, deploy, incident, override,
+    exception), what."""
 
     at: int
     kind: str
