@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from sloscope.alerting.backtest import BacktestResult
     from sloscope.alerting.matchers import Matcher
     from sloscope.alerting.tune import Proposal
     from sloscope.demo.generate import DemoTelemetry
@@ -728,14 +729,15 @@ def demo(
         with _progress() as advance:
             result = ws.ingest(files.telemetry, "openmetrics", progress=advance)
         err.print(_visible(result.summary()))
-        _record_demo(ws, files.generated, end)
+        replay = ws.backtest(
+            end - days * 86400, end, truth=files.truth.absolute(), compare_static=True
+        )
+        _record_demo(ws, files.generated, replay, end)
         report_result = ws.report(at=end)
     if as_json:
-        from sloscope.report.json import render_json
-
-        sys.stdout.write(render_json(report_result))
+        sys.stdout.write(_report_json(ws, report_result, None))
     else:
-        _print_demo(ws, report_result, files, end=end, days=days)
+        _print_demo(ws, report_result, files, replay, end=end, days=days)
     if serve:
         from sloscope.server.commands import run_server
         from sloscope.server.settings import ServerSettings
@@ -748,16 +750,18 @@ def demo(
 
 
 def _print_demo(
-    ws: Workspace, report_result: Report, files: DemoFiles, *, end: int, days: int
+    ws: Workspace,
+    report_result: Report,
+    files: DemoFiles,
+    replay: BacktestResult,
+    *,
+    end: int,
+    days: int,
 ) -> None:
     from sloscope.alerting.render import summary_line
 
     root = ws.root
     _print_report(report_result, detail=False, wide=False)
-    with _errors():
-        replay = ws.backtest(
-            end - days * 86400, end, truth=files.truth.absolute(), compare_static=True
-        )
     out.print(summary_line(replay))
     out.print(
         f"\nThe demo workspace is {root}. Try:\n"
@@ -909,20 +913,22 @@ def _tune_table(proposals: Sequence[Proposal]) -> Table:
     return table
 
 
-def _record_demo(ws: Workspace, generated: DemoTelemetry, end: int) -> None:
-    """The demo's deployments, incidents and a gate decision per service, in the store."""
-    from sloscope.records.demo import record_demo_history
+def _record_demo(ws: Workspace, generated: DemoTelemetry, replay: BacktestResult, end: int) -> None:
+    """The demo's deployments, incidents, the alerts its backtest sent, and a gate
+    decision per service, in the store."""
+    from sloscope.records.demo import record_demo_alerts, record_demo_history
     from sloscope.records.gating import gate_and_record
 
     now = int(time.time())
     history = record_demo_history(ws, generated.deployments, generated.incidents, end=end, now=now)
+    alerts = record_demo_alerts(ws, replay.replays[0].alerts, end=end)
     for service in sorted({d.service for d in generated.deployments}):
         gate_and_record(
             ws, service, end, asked_by="demo", now=now, request_id=f"demo-{service}-{end}"
         )
     err.print(
-        f"recorded {history.deployments} deployment(s) and {history.incidents} incident(s) "
-        "in the state store"
+        f"recorded {history.deployments} deployment(s), {history.incidents} incident(s) and "
+        f"{alerts} alert(s) in the state store"
     )
 
 

@@ -24,9 +24,19 @@ def test_demo_builds_a_workspace_and_reruns_with_the_same_figures(
     # The report command reads the same workspace.
     report = sloscope("report", "-w", str(ws), "--at", END, "--json")
     assert json.loads(report.stdout) == doc
+    # The alerts its backtest sent are on record, every page acknowledged by the demo's
+    # on-call, so the report's alert figures have something true to show.
+    alerts = json.loads(sloscope("alert", "list", "-w", str(ws), "--json").stdout)
+    pages = [a for a in alerts if a["severity"] == "page"]
+    assert pages
+    assert all(a["acked_by"] == "demo" for a in pages)
+    assert f"and {len(alerts)} alert(s) in the state store" in first.stderr
+    assert doc["alerts"]["alerts"] == len(alerts)
+    assert doc["alerts"]["actionable"] >= len(pages)
     again = sloscope("demo", "-w", str(ws), "--days", "5", "--at", END, "--json")
     assert again.code == 0, again.stderr
     assert json.loads(again.stdout) == doc
+    assert "0 incident(s) and 0 alert(s)" in again.stderr
     validate = sloscope("validate", "-w", str(ws))
     assert validate.code == 0, validate.stderr
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sloscope.alerting.silences import Silence
-    from sloscope.store.alerts import AlertState, Transition
+    from sloscope.store.alerts import Acknowledgement, AlertState, Transition
     from sloscope.workspace import Workspace
 
 #: Stored states of an alert that is (about to be) firing.
@@ -176,35 +176,46 @@ def acknowledge_alert(
     whether this call acknowledged it (False when it already was: the first
     acknowledgement is kept, nothing is written). A first acknowledgement also goes to
     the audit log (``ack``), in the same transaction."""
-    from sloscope.store.alerts import AlertStates
-    from sloscope.store.audit import AuditLog
-
     who, why = by.strip(), (comment or "").strip()
     if not who or len(who) > MAX_ACK_BY_CHARS:
         raise RequestError(f"by: give a name of 1 to {MAX_ACK_BY_CHARS} characters")
     if len(why) > MAX_ACK_COMMENT_CHARS:
         raise RequestError(f"comment: at most {MAX_ACK_COMMENT_CHARS} characters")
     with ws.open_state() as store, store.transaction() as session:
-        done = AlertStates(session).acknowledge(key, by=who, at=now)
-        state = done.state
-        if done.first:
-            identity = state.identity
-            AuditLog(session).append(
-                at=now,
-                kind="ack",
-                service=identity.service,
-                by=who,
-                reason=why,
-                detail={
-                    "key": state.key,
-                    "slo": identity.slo,
-                    "severity": identity.severity,
-                    "state": state.state,
-                    "since": state.since,
-                },
-            )
+        done = acknowledge_in(session, key, by=who, comment=why, at=now)
         rules = _rules(session, now)
-    return _alert(state, rules, now), done.first
+    return _alert(done.state, rules, now), done.first
+
+
+def acknowledge_in(
+    session: Session, key: str, *, by: str, comment: str, at: int
+) -> Acknowledgement:
+    """``by`` acknowledges the alert ``key`` at ``at`` within ``session``'s transaction:
+    the alert's acknowledgement and, when it is the first, its ``ack`` audit entry (which
+    the org report reads to count the firing actionable). Checks nothing of ``by`` and
+    ``comment``: callers do (:func:`acknowledge_alert`)."""
+    from sloscope.store.alerts import AlertStates
+    from sloscope.store.audit import AuditLog
+
+    done = AlertStates(session).acknowledge(key, by=by, at=at)
+    if done.first:
+        state = done.state
+        identity = state.identity
+        AuditLog(session).append(
+            at=at,
+            kind="ack",
+            service=identity.service,
+            by=by,
+            reason=comment,
+            detail={
+                "key": state.key,
+                "slo": identity.slo,
+                "severity": identity.severity,
+                "state": state.state,
+                "since": state.since,
+            },
+        )
+    return done
 
 
 def transition_to_dict(transition: Transition) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""The demo's history in the state store: its releases and its incidents, as an on-call
-team would have recorded them, so ``report --org`` and ``incident postmortem`` have
-something true to show.
+"""The demo's history in the state store: its releases, its incidents and its alerts, as
+an on-call team would have recorded them, so ``report --org``, ``report`` and
+``incident postmortem`` have something true to show.
 
 Every incident the demo injected into the telemetry becomes one recorded incident (an
 outage that hurt two SLOs is one incident linked to both), opened five minutes after it
@@ -8,6 +8,12 @@ began, acknowledged three minutes later, mitigated when the injected effect ende
 resolved half an hour after (unless that is still to come), with a cause tag and an
 action item. Recording again (a second ``sloscope demo``) adds nothing: each incident
 is keyed by its kind and start.
+
+The alerts are those the backtest of the demo's month says the configured policies would
+have sent (:func:`record_demo_alerts`): each recorded firing and, once it stopped,
+resolved, as the evaluator would have stored them; the on-call acknowledged every page
+three minutes after it fired (tickets are worked from the queue, unacknowledged). Their
+times are in the past, so recording them again changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING
 from sloscope.events.model import Deployment, IncidentState
 
 if TYPE_CHECKING:
+    from sloscope.alerting.model import Alert
     from sloscope.demo.catalog import Deployment as DemoDeployment
     from sloscope.demo.catalog import Incident as DemoIncident
     from sloscope.workspace import Workspace
@@ -102,3 +109,31 @@ def record_demo_history(
                     Incidents(session).advance(stored.id, state, when, "demo")
             ActionItems(session).add(stored.id, action, "", now)
     return DemoHistory(added, opened)
+
+
+def record_demo_alerts(ws: Workspace, alerts: Sequence[Alert], *, end: int) -> int:
+    """Record the alerts of the demo's backtest (see the module docstring): how many
+    firings were new."""
+    from sloscope.records.alerts import acknowledge_in
+    from sloscope.store.alerts import AlertIdentity, AlertStates
+
+    added = 0
+    with ws.open_state() as store, store.transaction() as session:
+        states = AlertStates(session)
+        for alert in sorted(alerts, key=lambda a: a.start):
+            identity = AlertIdentity(alert.service, alert.slo, alert.severity, alert.group)
+            fired = states.apply(identity, "firing", at=alert.start, burn_rate=alert.peak_burn_rate)
+            if fired.transition is None:
+                continue  # recorded by an earlier demo run
+            added += 1
+            acked = alert.start + ACKNOWLEDGED_AFTER
+            if alert.severity == "page" and acked <= min(alert.last, end):
+                acknowledge_in(session, identity.key, by="demo", comment="on it", at=acked)
+            if not alert.open:
+                states.apply(
+                    identity,
+                    "resolved",
+                    at=alert.last + alert.interval,
+                    budget_consumed=alert.budget_consumed,
+                )
+    return added

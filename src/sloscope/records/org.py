@@ -199,7 +199,8 @@ def alert_volume_lines(volume: dict[str, Any]) -> list[str]:
         share = f["actionable_share"]
         useful = "n/a" if share is None else f"{share * 100:.0f}%"
         return (
-            f"- {name}: {f['per_week']:.1f}/week ({f['alerts']} alerts), "
+            f"- {name}: {f['per_week']:.1f}/week "
+            f"({f['alerts']} alert{'' if f['alerts'] == 1 else 's'}), "
             f"actionable {useful} ({f['actionable']} of {f['alerts']})"
         )
 
