@@ -89,11 +89,20 @@ class Leadership:
         return False
 
     def release(self) -> None:
-        """Give the lock up (closing the connection frees it)."""
+        """Give the lock up: unlocked at once, then the connection closed."""
         if self._connection is not None:
+            # Unlocked explicitly first: a closed connection frees the lock only when its
+            # server process has exited, a moment later, and another replica asking in
+            # that moment would be refused.
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:cls, hashtext(current_schema()))"),
+                    {"cls": _LOCK_CLASS},
+                )
+                self._connection.commit()
             # Invalidated, not returned to the pool: a pooled connection would keep the
             # session's lock, and no other replica could lead.
-            with contextlib.suppress(Exception):  # the connection may already be gone
+            with contextlib.suppress(Exception):
                 self._connection.invalidate()
             with contextlib.suppress(Exception):
                 self._connection.close()
