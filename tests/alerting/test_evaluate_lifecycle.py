@@ -72,6 +72,34 @@ def test_a_resolved_page_records_the_budget_spent_between_firing_and_resolution(
     assert history[-1].burn_rate == pytest.approx(100 * 30 / 60)
 
 
+def test_the_budget_spent_while_firing_leaves_out_what_an_adjustment_excludes(
+    tmp_path: Path, store: StateStore
+) -> None:
+    ws = workspace_with(tmp_path, CONFIG)
+    pager = CapturingNotifier("pager")
+    run(ws, store, range(BURN, BURN + 20 * MINUTE, MINUTE), pager)
+    # Declared while the page fires: the minutes ending BURN+3m and BURN+4m were bad data.
+    (tmp_path / "sloscope.yaml").write_text(
+        CONFIG
+        + "adjustments:\n"
+        + f"  - {{reason: replayed traffic, start: {BURN + 2 * MINUTE}, duration: 2m,"
+        + " kind: bad-data}\n",
+        encoding="utf-8",
+    )
+    ws = Workspace.open(tmp_path, env={})
+    run(ws, store, range(BURN + 20 * MINUTE, STOP + 60 * MINUTE, MINUTE), pager)
+    assert [m.transition for m in pager.messages] == ["firing", "resolved"]
+    with store.transaction() as session:
+        state = AlertStates(session).get(PAGE)
+    assert state is not None
+    assert state.state == "resolved"
+    # 27 of the 29 bad minutes count, in a window budget without the 2 minutes' events.
+    assert state.budget_consumed == pytest.approx(27 * 100 / 1438)
+    # The resolution's message tells the window's budget consumed, without them too: the
+    # burn's 30 bad minutes less the 2.
+    assert pager.messages[-1].budget_consumed == pytest.approx(28 * 100 / 1438)
+
+
 def test_a_pending_alert_that_never_fires_ends_inactive_not_resolved(
     tmp_path: Path, store: StateStore
 ) -> None:

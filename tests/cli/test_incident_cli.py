@@ -84,6 +84,27 @@ def test_an_incidents_impact_is_the_budget_lost_between_start_and_mitigation(
     assert doc["state"] == "resolved"
 
 
+def test_an_adjustment_leaves_its_steps_out_of_the_impact_as_out_of_the_report(
+    sloscope: CliRunner, handled: Path
+) -> None:
+    """Bad data declared from 11:30 to 11:45: its 15 minutes (100 bad of 1100 requests a
+    minute) count neither as bad events nor in the window's budget."""
+    (handled / "sloscope.yaml").write_text(
+        "adjustments:\n"
+        "  - reason: duplicated requests in the logs\n"
+        "    matchers: ['service=\"checkout\"']\n"
+        "    start: 2026-11-20T11:30:00Z\n"
+        "    duration: 15m\n"
+        "    kind: bad-data\n"
+    )
+    doc = json.loads(sloscope("incident", "show", "1", "--json", "-w", str(handled)).stdout)
+    (impact,) = doc["impact"]
+    budget = (10_083_000 - 15 * 1100) * 0.001
+    assert impact["bad_events"] == 1500
+    assert impact["budget_consumed"] == pytest.approx(1500 / budget)
+    assert doc["priority"] == "P2"
+
+
 @pytest.mark.parametrize(
     ("verb", "at", "message"),
     [

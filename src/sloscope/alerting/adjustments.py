@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sloscope.engine.burn import BoolArray
     from sloscope.engine.evaluate import SLOStatus
     from sloscope.engine.windows import AlertPolicy
+    from sloscope.sources.base import CountSeries
     from sloscope.spec.model import SLO
 
 AdjustmentKind = Literal["maintenance", "bad-data"]
@@ -163,6 +164,18 @@ def zero_excluded(
     good[excluded] = 0.0
     total[excluded] = 0.0
     return good, total
+
+
+def adjusted_counts(
+    series: CountSeries, adjustments: Sequence[Adjustment], labels: Mapping[str, str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``series``' good and total counts with the steps an adjustment excludes zeroed (the
+    arrays themselves when none does): how an incident's impact and the budget an alert
+    spent while firing leave out what the report leaves out."""
+    if not adjustments:
+        return series.good, series.total
+    excluded = excluded_steps(adjustments, labels, series.timestamps, series.step)
+    return zero_excluded(series.good, series.total, excluded)
 
 
 def describe(adjustment: Adjustment) -> str:

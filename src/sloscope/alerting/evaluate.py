@@ -42,6 +42,7 @@ from sloscope.spec.durations import format_duration
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from sloscope.alerting.adjustments import Adjustment
     from sloscope.alerting.notify.base import Notifier
     from sloscope.alerting.notify.delivery import DeliveryReport
     from sloscope.alerting.notify.message import Notification
@@ -502,6 +503,7 @@ def _spent_while_firing(
         begin = min(window_start(result.slo.window, at), first, known[0])
         spans[_slo_key(result)] = (begin, first, at)
     counts = _SLOCounts(workspace, src)
+    adjustments = workspace.adjustments()
     spent: dict[str, float | None] = {}
     for result, fired in wanted:
         try:
@@ -509,7 +511,7 @@ def _spent_while_firing(
         except SourceError:
             series = None
         for key, began in fired.items():
-            spent[key] = None if series is None else _impact(result, series, began, at, step)
+            spent[key] = None if series is None else _impact(result, series, began, at, adjustments)
     return spent
 
 
@@ -517,17 +519,23 @@ def _slo_key(result: SLOResult) -> str:
     return slo_id(result.service.name, result.slo.name)
 
 
-def _impact(result: SLOResult, series: CountSeries, began: int, at: int, step: int) -> float | None:
+def _impact(
+    result: SLOResult,
+    series: CountSeries,
+    began: int,
+    at: int,
+    adjustments: Sequence[Adjustment],
+) -> float | None:
+    """The budget spent from ``began`` to ``at``, without the steps an adjustment of the
+    SLO (or its group) excludes, as the report leaves them out."""
+    from sloscope.alerting.adjustments import adjusted_counts
+    from sloscope.alerting.history import labels_of
     from sloscope.events.impact import incident_impact
 
+    labels = {**labels_of(result.service, result.slo), **dict(result.group)}
+    good, total = adjusted_counts(series, adjustments, labels)
     return incident_impact(
-        result.slo,
-        series.good,
-        series.total,
-        start=series.start,
-        step=step,
-        began=began,
-        mitigated=at,
+        result.slo, good, total, start=series.start, step=series.step, began=began, mitigated=at
     ).consumed
 
 

@@ -18,6 +18,8 @@ from sloscope.errors import SourceError
 from sloscope.events.priority import Priority, incident_priority
 
 if TYPE_CHECKING:
+    from sloscope.alerting.adjustments import Adjustment
+    from sloscope.engine.counts import FloatArray
     from sloscope.events.impact import SLOImpact
     from sloscope.sources.base import CountSeries
     from sloscope.spec.model import SLO, Service
@@ -119,8 +121,9 @@ def assess(
         rules = events.priority_rules()
         return Assessment((), incident_priority((), rules, events.lowest_priority), until, str(exc))
     impacts, burn = [], {}
+    adjustments = ws.adjustments()
     for slo, series in zip(slos, counts, strict=True):
-        good, total = series.good, series.total
+        good, total = _adjusted(series, service, slo, adjustments)
         impacts.append(
             incident_impact(
                 slo, good, total, start=series.start, step=series.step, began=began, mitigated=until
@@ -134,6 +137,18 @@ def assess(
     priority = incident_priority(impacts, events.priority_rules(), events.lowest_priority)
     note = "" if slos else "no SLO linked: link SLOs with --slo to measure the impact"
     return Assessment(tuple(impacts), priority, until, note, burn)
+
+
+def _adjusted(
+    series: CountSeries, service: Service, slo: SLO, adjustments: Sequence[Adjustment]
+) -> tuple[FloatArray, FloatArray]:
+    """The SLO's counts without the steps its adjustments exclude, as the report has them."""
+    if not adjustments:
+        return series.good, series.total
+    from sloscope.alerting.adjustments import adjusted_counts
+    from sloscope.alerting.history import labels_of
+
+    return adjusted_counts(series, adjustments, labels_of(service, slo))
 
 
 def _times(began: int, ended: int, step: int, points: int) -> list[int]:
