@@ -87,8 +87,8 @@ def main() -> None:
     # its first model (a scan of site-packages on every start); the CLI uses none. Set
     # PYDANTIC_DISABLE_PLUGINS yourself to choose otherwise.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    # OpenBLAS starts one thread per core when numpy is imported (about 0.1 s of CPU on
-    # every command that loads numpy), yet sloscope's numpy work is elementwise: no BLAS
-    # call that threads would speed up. Set before numpy loads; a user's own setting wins.
+    # OpenBLAS starts one thread per core when numpy is imported, CPU spent on every
+    # command that loads numpy, yet sloscope's numpy work is elementwise: no BLAS call
+    # that threads would speed up. Set before numpy loads; a user's own setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     app()
