@@ -73,8 +73,10 @@ def test_validate_without_stored_telemetry_loads_no_numpy_duckdb_or_store(
     assert code == 0
     assert "sloscope.spec.native.loader" in modules  # the probe sees the command's imports
     assert _packages(modules, "numpy", "duckdb", "sqlalchemy", "rich.table", *_NEVER) == []
-    # Only OpenSLO specs need the OpenSLO converters.
+    # Only OpenSLO specs need the OpenSLO converters; native specs need no other format.
     assert "sloscope.spec.openslo.services" not in modules
+    others = ("sloscope.spec.openslo", "sloscope.spec.sloth", "sloscope.spec.pyrra")
+    assert _packages(modules, *others, "sloscope.spec.slogen") == []
     # Only the module of validate: no other command's module, nor the server's commands.
     assert _command_modules(modules) == {"sloscope.cli.specs"}
     assert "sloscope.server.commands" not in modules
