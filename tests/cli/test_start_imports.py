@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sloscope.cli import COMMANDS
 from tests.cli.conftest import AT, CliRunner
 
 _PROBE = """\
@@ -51,12 +52,18 @@ def _packages(modules: set[str], *names: str) -> list[str]:
     return [n for n in names if any(m == n or m.startswith(n + ".") for m in modules)]
 
 
+def _command_modules(modules: set[str]) -> set[str]:
+    """The modules of ``sloscope.cli`` that define commands (``COMMANDS``) and were loaded."""
+    return set(COMMANDS.values()) & modules
+
+
 def test_version_loads_neither_the_workspace_nor_rich_nor_pydantic(tmp_path: Path) -> None:
     code, modules = _loaded(tmp_path, "--version")
     assert code in (0, None)
     heavy = ("numpy", "duckdb", "sqlalchemy", "rich", "pydantic", "yaml", *_NEVER)
     assert _packages(modules, *heavy) == []
     assert "sloscope.workspace" not in modules
+    assert _command_modules(modules) == set()  # no command is built for --version
 
 
 def test_validate_without_stored_telemetry_loads_no_numpy_duckdb_or_store(
@@ -66,8 +73,13 @@ def test_validate_without_stored_telemetry_loads_no_numpy_duckdb_or_store(
     assert code == 0
     assert "sloscope.spec.native.loader" in modules  # the probe sees the command's imports
     assert _packages(modules, "numpy", "duckdb", "sqlalchemy", "rich.table", *_NEVER) == []
-    # Only OpenSLO specs need the OpenSLO converters.
+    # Only OpenSLO specs need the OpenSLO converters; native specs need no other format.
     assert "sloscope.spec.openslo.services" not in modules
+    others = ("sloscope.spec.openslo", "sloscope.spec.sloth", "sloscope.spec.pyrra")
+    assert _packages(modules, *others, "sloscope.spec.slogen") == []
+    # Only the module of validate: no other command's module, nor the server's commands.
+    assert _command_modules(modules) == {"sloscope.cli.specs"}
+    assert "sloscope.server.commands" not in modules
 
 
 def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
@@ -80,6 +92,7 @@ def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
     assert code in (0, None)
     assert _packages(modules, "numpy", "duckdb") == ["numpy", "duckdb"]
     assert _packages(modules, "sqlalchemy", "rich", *_NEVER) == []
+    assert _command_modules(modules) == {"sloscope.cli.report"}
 
 
 def test_gate_on_a_store_at_head_runs_no_migration_and_no_postgresql(
@@ -94,3 +107,4 @@ def test_gate_on_a_store_at_head_runs_no_migration_and_no_postgresql(
     assert _packages(modules, *heavy) == []
     assert "sloscope.store.migrate" not in modules
     assert "sloscope.alerting.backtest" not in modules
+    assert _command_modules(modules) == {"sloscope.cli.gate"}

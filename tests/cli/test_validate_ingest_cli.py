@@ -172,12 +172,12 @@ def test_the_ingest_progress_bar_draws_on_a_terminal(
 ) -> None:
     # The consoles are made on first use; rich's bar needs the console itself (it enters
     # it with `with`), which a terminal shows and a pipe never does.
-    from sloscope import cli
+    from sloscope.cli import console
 
     file = (tmp_path / "stderr.txt").open("w", encoding="utf-8")
-    terminal = cli._LazyConsole(file=file, force_terminal=True, markup=False, emoji=False)
-    monkeypatch.setattr(cli, "err", terminal)
-    with cli._progress() as advance:
+    terminal = console._LazyConsole(file=file, force_terminal=True, markup=False, emoji=False)
+    monkeypatch.setattr(console, "err", terminal)
+    with console.progress() as advance:
         advance(512, 1024)
         advance(1024, 1024)
     file.close()

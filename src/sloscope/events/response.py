@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from statistics import fmean
 
 from sloscope.events.model import Incident
 
@@ -39,6 +38,10 @@ def _in_range(incidents: Sequence[Incident], begin: int, end: int) -> list[Incid
 
 def response_times(incidents: Sequence[Incident], *, begin: int, end: int) -> ResponseTimes:
     """MTTA and MTTR of the incidents that started in ``[begin, end)``."""
+    # Imported here: the config imports this module for a default, and every command
+    # loads the config; only the org report and incident commands compute means.
+    from statistics import fmean
+
     chosen = _in_range(incidents, begin, end)
     acks = [i.acknowledged - i.start for i in chosen if i.acknowledged is not None]
     fixes = [i.mitigated - i.start for i in chosen if i.mitigated is not None]

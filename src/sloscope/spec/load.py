@@ -5,7 +5,8 @@ sorted order), every document of every file, native, OpenSLO and Sloth mixed. Ea
 :data:`FORMATS` (a :class:`~sloscope.spec.formats.SpecFormat`) answers "is this my
 document?" (``is_mine``) and "load these" (``load``), as Sloth structures its loaders; a
 format gets all its documents at once, since OpenSLO SLOs refer to SLIs and alert
-policies in other files.
+policies in other files. A format's module is imported when a document reaches it: a
+project of native specs never loads the OpenSLO, Sloth, Pyrra or slo-generator readers.
 
 Nothing here raises for a problem in a spec. The result lists every problem found;
 :meth:`LoadResult.raise_for_errors` turns errors into a :class:`~sloscope.errors.SpecError`.
@@ -20,16 +21,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 from pathlib import Path
 
 from sloscope.errors import Problem, SpecError
 from sloscope.spec.formats import LoadedService, SpecFormat
 from sloscope.spec.model import Service, SpecAlertPolicy
-from sloscope.spec.native.loader import NativeFormat
-from sloscope.spec.openslo.loader import OpenSLOFormat
-from sloscope.spec.pyrra.loader import PyrraFormat
-from sloscope.spec.slogen.loader import SloGeneratorFormat
-from sloscope.spec.sloth.loader import PLAIN_VERSION, SlothFormat
 from sloscope.spec.yamlpos import (
     Document,
     decode_spec_bytes,
@@ -37,14 +35,23 @@ from sloscope.spec.yamlpos import (
     read_spec_file,
 )
 
-#: The spec formats, asked in this order whether a document is theirs.
-FORMATS: tuple[SpecFormat, ...] = (
-    NativeFormat(),
-    OpenSLOFormat(),
-    SlothFormat(),
-    PyrraFormat(),
-    SloGeneratorFormat(),
+#: The spec formats (module, class), asked in this order whether a document is theirs.
+FORMATS: tuple[tuple[str, str], ...] = (
+    ("sloscope.spec.native.loader", "NativeFormat"),
+    ("sloscope.spec.openslo.loader", "OpenSLOFormat"),
+    ("sloscope.spec.sloth.loader", "SlothFormat"),
+    ("sloscope.spec.pyrra.loader", "PyrraFormat"),
+    ("sloscope.spec.slogen.loader", "SloGeneratorFormat"),
 )
+
+
+@cache
+def spec_format(index: int) -> SpecFormat:
+    """The format ``FORMATS[index]``, its module imported on first use."""
+    module, name = FORMATS[index]
+    made: SpecFormat = getattr(import_module(module), name)()
+    return made
+
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -217,8 +224,10 @@ def _load_documents(
             groups[index].append(doc)
     loaded: list[LoadedService] = []
     policies: list[SpecAlertPolicy] = []
-    for spec_format, group in zip(FORMATS, groups, strict=True):
-        result = spec_format.load(group)
+    for index, group in enumerate(groups):
+        if not group:
+            continue  # nothing to load: the format's module need not load either
+        result = spec_format(index).load(group)
         loaded.extend(result.services)
         problems.extend(result.problems)
         policies.extend(result.alert_policies)
@@ -236,12 +245,14 @@ def _load_documents(
 
 def _supported() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
-    for spec_format in FORMATS:
-        out.update(spec_format.api_kinds)
+    for index in range(len(FORMATS)):
+        out.update(spec_format(index).api_kinds)
     return out
 
 
 def _supported_hint() -> str:
+    from sloscope.spec.sloth.loader import PLAIN_VERSION
+
     parts = [f"{api} (kind {', '.join(kinds)})" for api, kinds in _supported().items()]
     return "supported: " + "; ".join(parts) + f"; or Sloth's version: {PLAIN_VERSION!r}"
 
@@ -283,8 +294,8 @@ def _format_of(doc: Document, problems: list[Problem]) -> int | None:
             )
         )
         return None
-    for index, spec_format in enumerate(FORMATS):
-        if spec_format.is_mine(data):
+    for index in range(len(FORMATS)):
+        if spec_format(index).is_mine(data):
             return index
     problems.append(_unclaimed(doc, data))
     return None

@@ -1,0 +1,42 @@
+"""What ``sloscope``'s entry point sets in its environment before any command runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+_PROBE = """\
+import os, sys
+sys.argv = ["sloscope", "--version"]
+from sloscope.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("PYDANTIC_DISABLE_PLUGINS"))
+"""
+
+
+def _environment(**given: str) -> list[str]:
+    """The two settings as the entry point leaves them, started with ``given`` set."""
+    unset = ("OPENBLAS_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")
+    env = {k: v for k, v in os.environ.items() if k not in unset} | given
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1].split()
+
+
+def test_openblas_runs_one_thread_unless_the_user_says_otherwise() -> None:
+    assert _environment() == ["1", "__all__"]
+    assert _environment(OPENBLAS_NUM_THREADS="4", PYDANTIC_DISABLE_PLUGINS="none") == [
+        "4",
+        "none",
+    ]
