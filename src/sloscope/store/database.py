@@ -199,9 +199,10 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def insert_for(session: Session, model: type[Any]) -> Any:
-    """An INSERT for ``model`` in the session's dialect, so callers can add
-    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (SQLite and PostgreSQL share it).
+def insert_for(session: Session, model: Any) -> Any:
+    """An INSERT for ``model`` (a mapped class or a Core table) in the session's
+    dialect, so callers can add ``on_conflict_do_nothing`` / ``on_conflict_do_update``
+    (SQLite and PostgreSQL share it).
     """
     # Each dialect's module loads with its first insert: a SQLite store needs no PostgreSQL.
     if session.get_bind().dialect.name == "postgresql":
@@ -225,14 +226,22 @@ def in_range(query: Any, column: Any, begin: int | None, end: int | None) -> Any
 def time_ordered(
     model: Any, column: Any, *, service: str | None, begin: int | None, end: int | None
 ) -> Any:
-    """A select of ``model``'s rows oldest first by ``column`` (ties by id), optionally
-    of one ``service`` and with ``column`` in ``[begin, end)``."""
-    query = select(model).order_by(column, model.id)
+    """A select of ``model``'s rows (a mapped class or a Core table) oldest first by
+    ``column`` (ties by id), optionally of one ``service`` and with ``column`` in
+    ``[begin, end)``."""
+    table = _table(model)
+    query = select(model).order_by(column, table.c.id)
     if service is not None:
-        query = query.where(model.service == service)
+        query = query.where(table.c.service == service)
     return in_range(query, column, begin, end)
 
 
 def newest_first(model: Any, column: Any) -> Any:
-    """A select of ``model``'s rows newest first by ``column`` (ties: the later id first)."""
-    return select(model).order_by(column.desc(), model.id.desc())
+    """A select of ``model``'s rows (a mapped class or a Core table) newest first by
+    ``column`` (ties: the later id first)."""
+    return select(model).order_by(column.desc(), _table(model).c.id.desc())
+
+
+def _table(model: Any) -> Any:
+    """The Core table of a mapped class, or the table itself."""
+    return getattr(model, "__table__", model)

@@ -24,12 +24,7 @@ from sloscope.events.model import (
     open_incident,
 )
 from sloscope.store.database import insert_for, time_ordered
-from sloscope.store.tables import (
-    ActionItemRow,
-    DeploymentRow,
-    IncidentEventRow,
-    IncidentRow,
-)
+from sloscope.store.rows import ActionItemRow, DeploymentRow, IncidentEventRow, IncidentRow
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sloscope.store.database import insert_for
-from sloscope.store.tables import OUTBOX_STATUSES, TRANSITIONS, OutboxRow
+from sloscope.store.rows import OutboxRow
+from sloscope.store.tables import OUTBOX_STATUSES, TRANSITIONS
 
 #: Stored errors are cut to this many characters.
 MAX_ERROR_CHARS = 2000
