@@ -19,7 +19,8 @@ from sloscope.store.tables import AUDIT_KINDS, audit_log
 
 if TYPE_CHECKING:
     from sqlalchemy import Row
-    from sqlalchemy.orm import Session
+
+    from sloscope.store.database import Executor
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ class AuditEntry:
 
 
 class AuditLog:
-    """Repository of the audit log, within one session's transaction."""
+    """Repository of the audit log, within one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def append(

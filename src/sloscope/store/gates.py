@@ -26,7 +26,8 @@ from sloscope.store.tables import budget_step_states, gate_decisions, gate_overr
 
 if TYPE_CHECKING:
     from sqlalchemy import Row
-    from sqlalchemy.orm import Session
+
+    from sloscope.store.database import Executor
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,9 @@ class StoredOverride:
 
 
 class GateRecords:
-    """Repository of gate decisions, within one session's transaction."""
+    """Repository of gate decisions, within one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def add(self, values: Mapping[str, Any]) -> GateRecord:
@@ -110,9 +111,9 @@ class GateRecords:
 
 
 class Overrides:
-    """Repository of gate overrides, within one session's transaction."""
+    """Repository of gate overrides, within one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def add(
@@ -161,7 +162,7 @@ class Overrides:
 class BudgetStepStates:
     """The budget-policy steps each SLO held at its last evaluation."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def swap(self, slo_id: str, steps: frozenset[int], at: int) -> frozenset[int]:
