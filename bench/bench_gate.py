@@ -6,8 +6,9 @@ shared with the report benchmark, and reused. The figure is the wall time of the
 command in a fresh process, process start included (the issue's budget: under 0.5 s on
 the embedded store), wall and CPU time, printed beside ``sloscope --version`` alone, then
 the 10 costliest imports of the command (``python -X importtime``) and the command's
-import time summed per package (each module's own time, so a package is counted once
-whichever module loaded it): the floor the imports set under the gate's time.
+import time summed per package: each module's own time (wall clock, as ``-X importtime``
+reports it, so inflated on a loaded machine), a package counted once whichever module
+loaded it; the floor the imports set under the gate's time.
 """
 
 from __future__ import annotations
