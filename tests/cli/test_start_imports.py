@@ -108,3 +108,5 @@ def test_gate_on_a_store_at_head_runs_no_migration_and_no_postgresql(
     assert "sloscope.store.migrate" not in modules
     assert "sloscope.alerting.backtest" not in modules
     assert _command_modules(modules) == {"sloscope.cli.gate"}
+    # The gate's repositories run Core statements on a connection: no ORM, no mappers.
+    assert _packages(modules, "sqlalchemy.orm", "sloscope.store.rows") == []

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from sloscope.cli import app
-from sloscope.store.tables import ApiTokenRow
+from sloscope.store.rows import ApiTokenRow
 from sloscope.store.tokens import Tokens
 from sloscope.workspace import Workspace
 from tests.server.conftest import NOW, Serve, Served

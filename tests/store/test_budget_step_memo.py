@@ -3,6 +3,8 @@ store while nothing changed, and a change made elsewhere is seen once the memo i
 
 from __future__ import annotations
 
+import pytest
+
 from sloscope.policy.budget import DEFAULT_POLICY
 from sloscope.policy.gate import SLOFigures
 from sloscope.records.gating import StepMemo, notify_budget_crossings
@@ -63,16 +65,19 @@ def test_a_gate_call_within_the_ttl_skips_the_store_and_one_after_it_sees_a_chan
         assert BudgetStepStates(session).get("checkout/a") == frozenset({0})
 
 
-def test_the_memo_keeps_only_what_was_committed(store: StateStore) -> None:
+@pytest.mark.parametrize("opened", ["session", "connection"])
+def test_the_memo_keeps_only_what_was_committed(store: StateStore, opened: str) -> None:
+    # The gate writes on a Core connection, the alert evaluator in an ORM session.
+    begin = store.transaction if opened == "session" else store.connection
     memo = StepMemo(ttl=10, clock=Clock())
     held = {"checkout/a": frozenset({0})}
     try:
-        with store.transaction() as session:
+        with begin() as session:
             notify_budget_crossings(session, _figures(0.6), [], 100, 100, memo=memo)
             raise RuntimeError("the rest of the transaction failed")
     except RuntimeError:
         pass
     assert not memo.unchanged(held)  # rolled back: nothing stored, nothing remembered
-    with store.transaction() as session:
+    with begin() as session:
         notify_budget_crossings(session, _figures(0.6), [], 110, 110, memo=memo)
     assert memo.unchanged(held)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sloscope.store.audit import AuditLog
-from sloscope.store.database import StateStore
+from sloscope.store.database import StateStore, after_commit
 from sloscope.store.gates import BudgetStepStates, GateRecords, Overrides
 
 
@@ -152,3 +154,35 @@ def test_the_steps_of_several_slos_are_swapped_at_once_each_by_its_own_time(
         assert steps.get("checkout/a") == frozenset({1})
         assert steps.get("checkout/b") == frozenset({0})
         assert steps.swap_all({}, 400) == {}
+
+
+def test_a_connection_commits_its_statements_then_runs_its_after_commit_actions(
+    store: StateStore,
+) -> None:
+    ran: list[str] = []
+    with store.connection() as connection:
+        kept = GateRecords(connection).add(_decision("r1"))
+        after_commit(connection, lambda: ran.append("committed"))
+        assert ran == []  # not before the commit
+    assert ran == ["committed"]
+    with store.transaction() as session:
+        assert GateRecords(session).find() == [kept]
+
+
+def test_a_connection_rolled_back_keeps_nothing_and_runs_no_action(store: StateStore) -> None:
+    ran: list[str] = []
+
+    def fail_after_writing() -> None:
+        with store.connection() as connection:
+            GateRecords(connection).add(_decision("r1"))
+            after_commit(connection, lambda: ran.append("rolled back"))
+            raise RuntimeError("the rest of the transaction failed")
+
+    with pytest.raises(RuntimeError):
+        fail_after_writing()
+    # The next transaction (on the same pooled connection) neither sees the row nor runs
+    # the action registered in the one rolled back.
+    with store.connection() as connection:
+        assert GateRecords(connection).find() == []
+        after_commit(connection, lambda: ran.append("next"))
+    assert ran == ["next"]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sloscope.errors import NotFoundError, RequestError
 from sloscope.store.database import StateStore
-from sloscope.store.tables import ApiTokenRow, DashboardSessionRow
+from sloscope.store.rows import ApiTokenRow, DashboardSessionRow
 from sloscope.store.tokens import Tokens, grants
 
 

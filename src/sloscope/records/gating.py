@@ -26,12 +26,11 @@ from sloscope.policy.budget import crossed, format_percent, held_steps
 from sloscope.policy.gate import GateDecision, GateException, Override, check_override
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from sloscope.alerting.notify.routing import Route
     from sloscope.policy.gate import SLOFigures
     from sloscope.report.model import Report
     from sloscope.store.audit import AuditEntry
+    from sloscope.store.database import Executor
     from sloscope.store.gates import GateRecord, StoredOverride
     from sloscope.workspace import Workspace
 
@@ -92,8 +91,10 @@ def gate_and_record(
             evaluated=evaluated,
         )
 
+    # Core connections, not ORM sessions: every repository the gate writes through runs
+    # Core statements, so the command never imports the ORM or builds its mappers.
     with ws.open_state() as store:
-        with store.transaction() as session:
+        with store.connection() as session:
             stored = _active_overrides(session, service, at)
             keep = partial(
                 _record,
@@ -110,12 +111,12 @@ def gate_and_record(
                 return keep(session, ws, ask(stored))
         # The gate reads the telemetry, which may take seconds: not in a transaction.
         decision = ask(stored)
-        with store.transaction() as session:
+        with store.connection() as session:
             return keep(session, ws, decision)
 
 
 def _record(
-    session: Session,
+    session: Executor,
     ws: Workspace,
     decision: GateDecision,
     *,
@@ -190,7 +191,7 @@ def _override_id(decision: GateDecision, stored: Sequence[StoredOverride]) -> in
     return next((o.id for o in stored if o.by == used.by and o.until == used.until), None)
 
 
-def _active_overrides(session: Session, service: str, at: int) -> list[StoredOverride]:
+def _active_overrides(session: Executor, service: str, at: int) -> list[StoredOverride]:
     from sloscope.store.gates import Overrides
 
     return Overrides(session).active(service, at)
@@ -230,7 +231,7 @@ def grant_override(
     check_override(override)
     check_name(by, "--by")
     ws.select(ws.services(), service)
-    with ws.open_state() as store, store.transaction() as session:
+    with ws.open_state() as store, store.connection() as session:
         kept = Overrides(session).add(
             service=service,
             journey=journey,
@@ -261,7 +262,7 @@ def audit_entries(
     """The audit log, oldest first, optionally of one service and in ``[begin, end)``."""
     from sloscope.store.audit import AuditLog
 
-    with ws.open_state() as store, store.transaction() as session:
+    with ws.open_state() as store, store.connection() as session:
         return AuditLog(session).find(service=service, begin=begin, end=end)
 
 
@@ -276,7 +277,7 @@ def gate_decisions(
     a time in ``[begin, end)``."""
     from sloscope.store.gates import GateRecords
 
-    with ws.open_state() as store, store.transaction() as session:
+    with ws.open_state() as store, store.connection() as session:
         return GateRecords(session).find(service=service, begin=begin, end=end)
 
 
@@ -290,7 +291,7 @@ def overrides(
     """Overrides granted in ``[begin, end)`` (expired ones too), oldest first."""
     from sloscope.store.gates import Overrides
 
-    with ws.open_state() as store, store.transaction() as session:
+    with ws.open_state() as store, store.connection() as session:
         return Overrides(session).find(service=service, begin=begin, end=end)
 
 
@@ -325,7 +326,7 @@ class StepMemo:
 
 
 def notify_budget_crossings(
-    session: Session,
+    session: Executor,
     figures: Sequence[SLOFigures],
     routes: Sequence[Route],
     at: int,
@@ -352,9 +353,9 @@ def notify_budget_crossings(
     if memo is not None:
         # Only what was committed may be trusted: a transaction rolled back later stored
         # nothing, and the next call must swap again.
-        from sqlalchemy import event
+        from sloscope.store.database import after_commit
 
-        event.listen(session, "after_commit", lambda _s: memo.remember(now_held), once=True)
+        after_commit(session, lambda: memo.remember(now_held))
     messages = [
         _step_message(figure, i, at)
         for figure in figures

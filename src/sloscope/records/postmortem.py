@@ -32,7 +32,7 @@ _DAY = 86_400
 
 def _store_timeline(session: Session, stored: StoredIncident, end: int) -> list[TimelineItem]:
     from sloscope.store.events import Deployments
-    from sloscope.store.tables import AlertStateRow, AlertTransitionRow
+    from sloscope.store.rows import AlertStateRow, AlertTransitionRow
 
     incident = stored.incident
     begin = incident.start - _DAY

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.errors import NotFoundError
-from sloscope.store.tables import AdjustmentRow
+from sloscope.store.rows import AdjustmentRow
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from sloscope.errors import NotFoundError, RequestError
 from sloscope.store.database import insert_for
-from sloscope.store.tables import ALERT_STATES, AlertStateRow, AlertTransitionRow
+from sloscope.store.rows import AlertStateRow, AlertTransitionRow
+from sloscope.store.tables import ALERT_STATES
 
 #: The states in which an alert can be acknowledged: its episode is under way.
 ACKABLE_STATES = ("firing", "pending")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.store.database import insert_for
-from sloscope.store.tables import EvaluationCursorRow
+from sloscope.store.rows import EvaluationCursorRow
 
 
 class Cursors:

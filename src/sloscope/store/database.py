@@ -16,18 +16,28 @@ COMMITTED; the repositories lock the rows they change (``SELECT ... FOR UPDATE``
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from sloscope.closing import Closing
 from sloscope.errors import ConfigError, StateError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+#: What a repository of Core statements runs them on: a session's or a connection's
+#: transaction (:meth:`StateStore.transaction` or :meth:`StateStore.connection`).
+Executor: TypeAlias = "Session | Connection"
+
+#: The key in a connection's ``info`` of what to run once its transaction commits.
+_AFTER_COMMIT = "sloscope.after_commit"
 
 #: The newest migration revision (a test checks it is alembic's head).
 HEAD_REVISION = "0006"
@@ -94,7 +104,6 @@ class StateStore(Closing):
         self.url = resolve_url(url, root)
         self.dialect = "sqlite" if self.url.drivername == "sqlite" else "postgresql"
         self.engine = _create_engine(self.url, schema)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Every SQLite transaction takes the write lock (BEGIN IMMEDIATE), so they run one at
         # a time anyway; queueing this process's threads on a lock of its own wakes the next
         # one at once, where SQLite's busy handler would have it sleep and retry (tens of
@@ -118,6 +127,14 @@ class StateStore(Closing):
         """The store's URL with the password masked, for messages."""
         return describe_url(self.url)
 
+    @cached_property
+    def _sessions(self) -> sessionmaker[Session]:
+        # The ORM loads with the first session: a command whose repositories run Core
+        # statements on a connection (the release gate) never imports it.
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error.
@@ -129,6 +146,26 @@ class StateStore(Closing):
                 yield session
         except OperationalError as exc:
             raise StateError(f"state store {self.name}: {_reason(exc)}") from None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in one transaction, as :meth:`transaction` (the same locking,
+        commit and errors) for repositories that run Core statements only; what
+        :func:`after_commit` was given runs once it committed."""
+        committed: list[Callable[[], None]] = []
+        try:
+            with self._serial, self.engine.begin() as connection:
+                connection.info[_AFTER_COMMIT] = committed
+                try:
+                    yield connection
+                finally:
+                    # ``info`` stays with the pooled connection: the next transaction's
+                    # actions must not find these.
+                    del connection.info[_AFTER_COMMIT]
+        except OperationalError as exc:
+            raise StateError(f"state store {self.name}: {_reason(exc)}") from None
+        for action in committed:
+            action()
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -199,12 +236,24 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def insert_for(session: Session, model: type[Any]) -> Any:
-    """An INSERT for ``model`` in the session's dialect, so callers can add
-    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (SQLite and PostgreSQL share it).
+def after_commit(executor: Executor, action: Callable[[], None]) -> None:
+    """Run ``action`` once ``executor``'s transaction has committed (never when it rolls
+    back): a session of :meth:`StateStore.transaction` or a connection of
+    :meth:`StateStore.connection`."""
+    if isinstance(executor, Connection):
+        executor.info[_AFTER_COMMIT].append(action)
+        return
+    event.listen(executor, "after_commit", lambda _session: action(), once=True)
+
+
+def insert_for(session: Executor, model: Any) -> Any:
+    """An INSERT for ``model`` (a mapped class or a Core table) in the session's
+    dialect, so callers can add ``on_conflict_do_nothing`` / ``on_conflict_do_update``
+    (SQLite and PostgreSQL share it).
     """
     # Each dialect's module loads with its first insert: a SQLite store needs no PostgreSQL.
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         return postgresql_insert(model)
@@ -225,14 +274,22 @@ def in_range(query: Any, column: Any, begin: int | None, end: int | None) -> Any
 def time_ordered(
     model: Any, column: Any, *, service: str | None, begin: int | None, end: int | None
 ) -> Any:
-    """A select of ``model``'s rows oldest first by ``column`` (ties by id), optionally
-    of one ``service`` and with ``column`` in ``[begin, end)``."""
-    query = select(model).order_by(column, model.id)
+    """A select of ``model``'s rows (a mapped class or a Core table) oldest first by
+    ``column`` (ties by id), optionally of one ``service`` and with ``column`` in
+    ``[begin, end)``."""
+    table = _table(model)
+    query = select(model).order_by(column, table.c.id)
     if service is not None:
-        query = query.where(model.service == service)
+        query = query.where(table.c.service == service)
     return in_range(query, column, begin, end)
 
 
 def newest_first(model: Any, column: Any) -> Any:
-    """A select of ``model``'s rows newest first by ``column`` (ties: the later id first)."""
-    return select(model).order_by(column.desc(), model.id.desc())
+    """A select of ``model``'s rows (a mapped class or a Core table) newest first by
+    ``column`` (ties: the later id first)."""
+    return select(model).order_by(column.desc(), _table(model).c.id.desc())
+
+
+def _table(model: Any) -> Any:
+    """The Core table of a mapped class, or the table itself."""
+    return getattr(model, "__table__", model)

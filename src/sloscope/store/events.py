@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,12 +25,13 @@ from sloscope.events.model import (
     open_incident,
 )
 from sloscope.store.database import insert_for, time_ordered
-from sloscope.store.tables import (
-    ActionItemRow,
-    DeploymentRow,
-    IncidentEventRow,
-    IncidentRow,
-)
+from sloscope.store.rows import ActionItemRow, IncidentEventRow, IncidentRow
+from sloscope.store.tables import deployments
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from sloscope.store.database import Executor
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,15 @@ class ActionItem:
 
 
 class Deployments:
-    """Repository of deployments, within one session's transaction."""
+    """Repository of deployments, within one transaction (Core statements: ``gate
+    --record`` adds one on the gate's connection)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def add(self, deployment: Deployment, *, recorded_by: str, now: int) -> StoredDeployment:
         """Record a deployment; the same service, version and time again is kept once."""
-        insert = insert_for(self.session, DeploymentRow).values(
+        insert = insert_for(self.session, deployments).values(
             service=deployment.service,
             version=deployment.version,
             commit=deployment.commit,
@@ -87,11 +90,11 @@ class Deployments:
             created_at=now,
         )
         self.session.execute(insert.on_conflict_do_nothing())
-        row = self.session.scalars(
-            select(DeploymentRow).where(
-                DeploymentRow.service == deployment.service,
-                DeploymentRow.version == deployment.version,
-                DeploymentRow.at == deployment.at,
+        row = self.session.execute(
+            select(deployments).where(
+                deployments.c.service == deployment.service,
+                deployments.c.version == deployment.version,
+                deployments.c.at == deployment.at,
             )
         ).one()
         return _deployment(row)
@@ -100,8 +103,8 @@ class Deployments:
         self, *, service: str | None = None, begin: int | None = None, end: int | None = None
     ) -> list[StoredDeployment]:
         """Deployments in time order, optionally of one service and in ``[begin, end)``."""
-        query = time_ordered(DeploymentRow, DeploymentRow.at, service=service, begin=begin, end=end)
-        return [_deployment(row) for row in self.session.scalars(query)]
+        query = time_ordered(deployments, deployments.c.at, service=service, begin=begin, end=end)
+        return [_deployment(row) for row in self.session.execute(query)]
 
 
 class Incidents:
@@ -262,7 +265,7 @@ class ActionItems:
         return [_action(row) for row in self.session.scalars(query)]
 
 
-def _deployment(row: DeploymentRow) -> StoredDeployment:
+def _deployment(row: Row[Any]) -> StoredDeployment:
     return StoredDeployment(
         row.id, Deployment(row.service, row.version, row.at, row.commit), row.recorded_by
     )

@@ -7,19 +7,27 @@ Overrides (:class:`Overrides`) lift a service's freezes until they expire; an ov
 is never deleted, it just stops being active. :class:`BudgetStepStates` remembers which
 budget-policy steps each SLO held when last evaluated, so a notification fires once per
 crossing (:func:`sloscope.policy.budget.crossed`), not on every evaluation.
+
+The repositories run Core statements on the tables of :mod:`sloscope.store.tables`, not
+mapped classes: ``sloscope gate``, which runs each of them about once per process, then
+never builds the ORM's mappers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, BigInteger, String, bindparam, insert, select, update
 
 from sloscope.store.database import insert_for, newest_first, time_ordered
-from sloscope.store.tables import BudgetStepStateRow, GateDecisionRow, OverrideRow
+from sloscope.store.tables import budget_step_states, gate_decisions, gate_overrides
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from sloscope.store.database import Executor
 
 
 @dataclass(frozen=True)
@@ -58,29 +66,29 @@ class StoredOverride:
 
 
 class GateRecords:
-    """Repository of gate decisions, within one session's transaction."""
+    """Repository of gate decisions, within one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def add(self, values: Mapping[str, Any]) -> GateRecord:
         """Record a decision (the columns of :class:`GateRecord` but ``id``); a request
         already recorded (same ``request_id``) is returned as it was stored."""
-        insert = insert_for(self.session, GateDecisionRow).values(**values)
-        added = insert.on_conflict_do_nothing().returning(GateDecisionRow)
-        row = self.session.scalars(added).one_or_none()
+        table = gate_decisions
+        added = insert_for(self.session, table).values(**values)
+        added = added.on_conflict_do_nothing().returning(*table.c)
+        row = self.session.execute(added).one_or_none()
         if row is None:  # recorded before: nothing inserted, nothing returned
-            row = self.session.scalars(
-                select(GateDecisionRow).where(GateDecisionRow.request_id == values["request_id"])
-            ).one()
+            query = select(table).where(table.c.request_id == values["request_id"])
+            row = self.session.execute(query).one()
         return _record(row)
 
     def link_deployment(self, record_id: int, deployment_id: int) -> None:
         """Note the deployment a decision allowed (``gate --record``)."""
-        row = self.session.get(GateDecisionRow, record_id, with_for_update=True)
-        if row is not None:
-            row.deployment_id = deployment_id
-            self.session.flush()
+        table = gate_decisions
+        self.session.execute(
+            update(table).where(table.c.id == record_id).values(deployment_id=deployment_id)
+        )
 
     def find(
         self,
@@ -92,20 +100,20 @@ class GateRecords:
     ) -> list[GateRecord]:
         """Decisions in time order, optionally of one service and in ``[begin, end)``."""
         query = time_ordered(
-            GateDecisionRow, GateDecisionRow.at, service=service, begin=begin, end=end
+            gate_decisions, gate_decisions.c.at, service=service, begin=begin, end=end
         )
-        return [_record(row) for row in self.session.scalars(query.limit(limit))]
+        return [_record(row) for row in self.session.execute(query.limit(limit))]
 
     def newest(self, *, limit: int = 50, offset: int = 0) -> list[GateRecord]:
         """Decisions newest first, a page of ``limit`` after skipping ``offset``."""
-        query = newest_first(GateDecisionRow, GateDecisionRow.at)
-        return [_record(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
+        query = newest_first(gate_decisions, gate_decisions.c.at).limit(limit).offset(offset)
+        return [_record(row) for row in self.session.execute(query)]
 
 
 class Overrides:
-    """Repository of gate overrides, within one session's transaction."""
+    """Repository of gate overrides, within one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def add(
@@ -120,7 +128,7 @@ class Overrides:
         now: int,
     ) -> StoredOverride:
         """Store an override and return it with its id."""
-        row = OverrideRow(
+        added = insert(gate_overrides).values(
             service=service,
             journey=journey,
             by=by,
@@ -129,32 +137,32 @@ class Overrides:
             until=until,
             created_at=now,
         )
-        self.session.add(row)
-        self.session.flush()
-        return _override(row)
+        return _override(self.session.execute(added.returning(*gate_overrides.c)).one())
 
     def active(self, service: str, at: int) -> list[StoredOverride]:
         """The service's overrides in force at ``at``."""
+        table = gate_overrides
         query = (
-            select(OverrideRow)
-            .where(OverrideRow.service == service, OverrideRow.since <= at, OverrideRow.until > at)
-            .order_by(OverrideRow.id)
+            select(table)
+            .where(table.c.service == service, table.c.since <= at, table.c.until > at)
+            .order_by(table.c.id)
         )
-        return [_override(row) for row in self.session.scalars(query)]
+        return [_override(row) for row in self.session.execute(query)]
 
     def find(
         self, *, begin: int | None = None, end: int | None = None, service: str | None = None
     ) -> list[StoredOverride]:
         """Overrides granted (``since``) in ``[begin, end)``, oldest first, optionally of
         one service."""
-        query = time_ordered(OverrideRow, OverrideRow.since, service=service, begin=begin, end=end)
-        return [_override(row) for row in self.session.scalars(query)]
+        table = gate_overrides
+        query = time_ordered(table, table.c.since, service=service, begin=begin, end=end)
+        return [_override(row) for row in self.session.execute(query)]
 
 
 class BudgetStepStates:
     """The budget-policy steps each SLO held at its last evaluation."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def swap(self, slo_id: str, steps: frozenset[int], at: int) -> frozenset[int]:
@@ -174,45 +182,56 @@ class BudgetStepStates:
         """
         if not held:
             return {}
+        table = budget_step_states
         ids = sorted(held)
         query = (
-            select(BudgetStepStateRow)
-            .where(BudgetStepStateRow.slo_id.in_(ids))
-            .order_by(BudgetStepStateRow.slo_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            select(table).where(table.c.slo_id.in_(ids)).order_by(table.c.slo_id).with_for_update()
         )
-        rows = list(self.session.scalars(query))
+        rows = self.session.execute(query).all()
         if len(rows) < len(ids):
             # First evaluation of some SLO: add its row (another writer may add it at the
             # same time: one of the two inserts does nothing), then lock them all in order.
             found = {row.slo_id for row in rows}
-            insert = insert_for(self.session, BudgetStepStateRow).on_conflict_do_nothing()
+            insert = insert_for(self.session, table).on_conflict_do_nothing()
             missing = [i for i in ids if i not in found]
             self.session.execute(
                 insert, [{"slo_id": i, "steps": [], "evaluated_at": -1} for i in missing]
             )
-            rows = list(self.session.scalars(query))
+            rows = self.session.execute(query).all()
         before: dict[str, frozenset[int]] = {}
+        changes: list[dict[str, Any]] = []
         for row in rows:
             steps = held[row.slo_id]
             if at < row.evaluated_at:
                 before[row.slo_id] = steps
                 continue
             before[row.slo_id] = frozenset(int(s) for s in row.steps)
-            if sorted(steps) != list(row.steps):
-                row.steps = sorted(steps)
-            row.evaluated_at = at
-        self.session.flush()
+            if sorted(steps) != list(row.steps) or at != row.evaluated_at:
+                changes.append({"key": row.slo_id, "new_steps": sorted(steps), "new_at": at})
+        if changes:
+            self.session.execute(_STEPS_UPDATE, changes)
         return before
 
     def get(self, slo_id: str) -> frozenset[int]:
         """The steps stored for an SLO (none when it was never evaluated)."""
-        row = self.session.get(BudgetStepStateRow, slo_id)
-        return frozenset(int(s) for s in row.steps) if row is not None else frozenset()
+        table = budget_step_states
+        query = select(table.c.steps).where(table.c.slo_id == slo_id)
+        steps = self.session.execute(query).scalar_one_or_none()
+        return frozenset(int(s) for s in steps) if steps is not None else frozenset()
 
 
-def _record(row: GateDecisionRow) -> GateRecord:
+#: One SLO's held steps and evaluation time, written for many SLOs at once (executemany).
+_STEPS_UPDATE = (
+    update(budget_step_states)
+    .where(budget_step_states.c.slo_id == bindparam("key", type_=String))
+    .values(
+        steps=bindparam("new_steps", type_=JSON),
+        evaluated_at=bindparam("new_at", type_=BigInteger),
+    )
+)
+
+
+def _record(row: Row[Any]) -> GateRecord:
     return GateRecord(
         id=row.id,
         request_id=row.request_id,
@@ -232,7 +251,7 @@ def _record(row: GateDecisionRow) -> GateRecord:
     )
 
 
-def _override(row: OverrideRow) -> StoredOverride:
+def _override(row: Row[Any]) -> StoredOverride:
     return StoredOverride(
         id=row.id,
         service=row.service,

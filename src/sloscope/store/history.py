@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.store.database import in_range
-from sloscope.store.tables import AlertStateRow, AlertTransitionRow, AuditRow
+from sloscope.store.rows import AlertStateRow, AlertTransitionRow, AuditRow
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sloscope.errors import StateError
-from sloscope.store.tables import Base
+from sloscope.store.tables import METADATA
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -76,7 +76,7 @@ def schema_drift(engine: Engine) -> list[Any]:
     """
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, Base.metadata))
+        return list(compare_metadata(context, METADATA))
 
 
 def _run(engine: Engine, step: Any) -> None:

@@ -9,20 +9,29 @@ Claiming is safe with several workers: PostgreSQL skips rows another worker has 
 (``FOR UPDATE SKIP LOCKED``); SQLite serialises claimers with ``BEGIN IMMEDIATE``. A
 claim writes a token and a lease end; only the holder of the token can settle the row,
 and a worker killed mid-send leaves the row to be claimed again after the lease.
+
+The repository runs Core statements on :data:`~sloscope.store.tables.notification_outbox`,
+so a gate that crossed a budget step enqueues on its connection without the ORM.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
 
 from sloscope.store.database import insert_for
-from sloscope.store.tables import OUTBOX_STATUSES, TRANSITIONS, OutboxRow
+from sloscope.store.tables import OUTBOX_STATUSES, TRANSITIONS, notification_outbox
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from sloscope.store.database import Executor
+
+_OUTBOX = notification_outbox.c
 
 #: Stored errors are cut to this many characters.
 MAX_ERROR_CHARS = 2000
@@ -50,7 +59,7 @@ class OutboxItem:
 class Outbox:
     """Repository of the notification outbox, within one session's transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def enqueue(
@@ -70,7 +79,7 @@ class Outbox:
         """
         if transition not in TRANSITIONS:
             raise ValueError(f"unknown transition {transition!r}; one of {', '.join(TRANSITIONS)}")
-        insert = insert_for(self.session, OutboxRow).values(
+        insert = insert_for(self.session, notification_outbox).values(
             event_key=event_key,
             alert_key=alert_key,
             transition=transition,
@@ -81,7 +90,7 @@ class Outbox:
             next_attempt_at=now,
             created_at=now,
         )
-        result = self.session.execute(insert.on_conflict_do_nothing().returning(OutboxRow.id))
+        result = self.session.execute(insert.on_conflict_do_nothing().returning(_OUTBOX.id))
         return result.scalar_one_or_none() is not None
 
     def claim_due(
@@ -93,24 +102,30 @@ class Outbox:
         the claim, then send, then settle each row with its token.
         """
         due = (
-            select(OutboxRow)
+            select(notification_outbox)
             .where(
-                OutboxRow.status == "pending",
-                OutboxRow.next_attempt_at <= now,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now),
+                _OUTBOX.status == "pending",
+                _OUTBOX.next_attempt_at <= now,
+                or_(_OUTBOX.claimed_until.is_(None), _OUTBOX.claimed_until <= now),
             )
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .order_by(_OUTBOX.next_attempt_at, _OUTBOX.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        rows = list(self.session.scalars(due))
+        items = [_item(row) for row in self.session.execute(due)]
+        if not items:
+            return []
         token = uuid.uuid4().hex
-        for row in rows:
-            row.claim_token = token
-            row.claimed_until = now + lease_seconds
-            row.attempts += 1
-        self.session.flush()
-        return [_item(row) for row in rows]
+        self.session.execute(
+            update(notification_outbox)
+            .where(_OUTBOX.id.in_([item.id for item in items]))
+            .values(
+                claim_token=token,
+                claimed_until=now + lease_seconds,
+                attempts=_OUTBOX.attempts + 1,
+            )
+        )
+        return [replace(item, claim_token=token, attempts=item.attempts + 1) for item in items]
 
     def mark_sent(self, item: OutboxItem, now: int) -> bool:
         """Settle a claimed row as sent; False when the claim was lost (lease ended)."""
@@ -134,8 +149,8 @@ class Outbox:
 
     def _settle(self, item: OutboxItem, **values: Any) -> bool:
         result = self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == item.id, OutboxRow.claim_token == item.claim_token)
+            update(notification_outbox)
+            .where(_OUTBOX.id == item.id, _OUTBOX.claim_token == item.claim_token)
             .values(claim_token=None, **values)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
@@ -146,23 +161,23 @@ class Outbox:
         """Rows, oldest first, optionally of one status or receiver."""
         if status is not None and status not in OUTBOX_STATUSES:
             raise ValueError(f"unknown status {status!r}; one of {', '.join(OUTBOX_STATUSES)}")
-        query = select(OutboxRow).order_by(OutboxRow.id).limit(limit)
+        query = select(notification_outbox).order_by(_OUTBOX.id).limit(limit)
         if status is not None:
-            query = query.where(OutboxRow.status == status)
+            query = query.where(_OUTBOX.status == status)
         if receiver is not None:
-            query = query.where(OutboxRow.receiver == receiver)
-        return [_item(row) for row in self.session.scalars(query)]
+            query = query.where(_OUTBOX.receiver == receiver)
+        return [_item(row) for row in self.session.execute(query)]
 
     def counts(self) -> dict[str, int]:
         """How many rows are in each status (every status present, maybe 0)."""
         found = dict.fromkeys(OUTBOX_STATUSES, 0)
-        query = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        query = select(_OUTBOX.status, func.count()).group_by(_OUTBOX.status)
         for status, count in self.session.execute(query):
             found[status] = int(count)
         return found
 
 
-def _item(row: OutboxRow) -> OutboxItem:
+def _item(row: Row[Any]) -> OutboxItem:
     return OutboxItem(
         id=row.id,
         event_key=row.event_key,

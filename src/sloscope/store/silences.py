@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.errors import NotFoundError
-from sloscope.store.tables import SilenceRow
+from sloscope.store.rows import SilenceRow
 
 if TYPE_CHECKING:
     from sloscope.alerting.silences import Silence as SilenceRule

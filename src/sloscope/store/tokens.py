@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sloscope.errors import NotFoundError, RequestError
-from sloscope.store.tables import TOKEN_SCOPES, ApiTokenRow, DashboardSessionRow
+from sloscope.store.rows import ApiTokenRow, DashboardSessionRow
+from sloscope.store.tables import TOKEN_SCOPES
 
 #: What every token starts with, so secret scanners and people recognise one.
 TOKEN_PREFIX = "slo_"

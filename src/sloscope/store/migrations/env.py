@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from alembic import context
 
-from sloscope.store.tables import Base
+from sloscope.store.tables import METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("sloscope migrations run through sloscope.store.migrate, with a connection")
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=METADATA,
     compare_type=True,
     render_as_batch=connection.dialect.name == "sqlite",
 )
