@@ -75,23 +75,23 @@ def span_plan(
     if len(cuts) >= grid_steps(recent):
         return None  # every step its own span: nothing to save
     cuts_ms = cuts * 1000
-    con.register("_ids", {"id": np.unique(ids)})
-    try:
-        ((exact,),) = con.execute(
-            "SELECT coalesce(bool_and(r.exact AND r.delta = r.mass) AND sum(r.mass) < ?, false) "
-            "FROM rollups r JOIN _ids i ON r.series_id = i.id "
-            "WHERE r.hour BETWEEN ? AND ? AND r.series_id BETWEEN ? AND ?",
-            [
-                EXACT_MASS,
-                (first * 1000 - 1) // HOUR_MS,
-                (recent.end * 1000 - 1) // HOUR_MS,
-                int(ids.min()),
-                int(ids.max()),
-            ],
-        ).fetchall()
-    finally:
-        con.unregister("_ids")
-    if not exact:
+    # Per series within the id bounds (no join: numpy keeps the fetch's own series).
+    rows = con.execute(
+        "SELECT series_id, bool_and(exact AND delta = mass) AS exact, sum(mass) AS mass "
+        "FROM rollups WHERE hour BETWEEN ? AND ? AND series_id BETWEEN ? AND ? "
+        "GROUP BY series_id",
+        [
+            (first * 1000 - 1) // HOUR_MS,
+            (recent.end * 1000 - 1) // HOUR_MS,
+            int(ids.min()),
+            int(ids.max()),
+        ],
+    ).fetchnumpy()
+    mine = np.isin(np.asarray(rows["series_id"], dtype=np.int64), ids)
+    exact = np.asarray(rows["exact"], dtype=bool)[mine]
+    mass = np.asarray(rows["mass"], dtype=np.float64)[mine]
+    # A series without roll-up rows has no samples in these hours: it adds nothing.
+    if not exact.all() or not mass.sum() < EXACT_MASS:
         return None
     cut_hours = np.unique(cuts_ms[cuts_ms % HOUR_MS != 0] // HOUR_MS)
     return SpanPlan(

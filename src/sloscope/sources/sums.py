@@ -129,8 +129,13 @@ def atom_sums(
         cells = np.concatenate((cells, older_cells)) - first * width
         deltas = np.concatenate((deltas, older_deltas))
         part = flat[first * width : (first + batch) * width]
-        # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
-        part += np.bincount(cells, weights=deltas, minlength=part.size)
+        if spans is not None:
+            # Few cells hold anything: sum per distinct cell, in the same order.
+            filled, index = np.unique(cells, return_inverse=True)
+            part[filled] += np.bincount(index, weights=deltas)
+        else:
+            # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
+            part += np.bincount(cells, weights=deltas, minlength=part.size)
     return out
 
 
