@@ -19,12 +19,14 @@ from tests.unit.sources.test_plan import _evaluate_planned
 
 from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import alert_policy
+from sloscope.errors import SourceError
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, PlannedCounts, fetch_planned
 from sloscope.spec.model import SLO, RatioSLI, RollingWindow
 from sloscope.spec.selectors import parse_selector
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.repair import delete_samples
+from sloscope.telemetry.rollups import refresh
 from sloscope.telemetry.store import TelemetryStore
 
 T0 = 1_790_000_000 // 3600 * 3600  # an hour boundary
@@ -236,3 +238,22 @@ def test_fractional_counters_are_read_per_step_even_with_edges(tmp_path: Path) -
     for (status, planned), (expected, per_step) in zip(with_edges, without, strict=True):
         assert repr(status) == repr(expected)
         assert _bytes(planned) == _bytes(per_step)
+
+
+def test_a_negative_increase_inside_a_span_is_named_as_when_read_per_step(
+    tmp_path: Path,
+) -> None:
+    """A damaged sample (a store written before ingest refused such values) would vanish
+    into its span's sum: the fetch is read per step instead, and the error names it."""
+    path = tmp_path / "t.duckdb"
+    _ingest(path, _text(_series(np.random.default_rng(11))))
+    at = T0 + (MINUTES - 60) * 60
+    damaged = (at - 2 * 86400 - 1800 + 13) * 1000  # mid-span, between the 1d and 3d edges
+    with TelemetryStore(path) as store:
+        store.con.execute("UPDATE samples SET delta = -1 WHERE ts = ?", [damaged])
+        hour = np.array([(damaged - 1) // 3_600_000], dtype=np.int64)
+        ids = np.array([i for (i,) in store.query("SELECT id FROM series")], dtype=np.int32)
+        refresh(store.con, ids, np.repeat(hour, len(ids)), np.repeat(hour, len(ids)))
+    for edges in (True, False):
+        with pytest.raises(SourceError, match=r"cannot be counted.*increase -1"):
+            _statuses(path, at, (WHOLE,), edges=edges)
