@@ -89,22 +89,23 @@ def render_json(report: Report) -> str:
 
 
 def dumps_indented(doc: object) -> str:
-    """``json.dumps(doc, indent=2)``, the same text, about 3x faster.
+    """``json.dumps(doc, indent=2)``, the same text, in about a quarter less time.
 
-    Python's encoder writes indented JSON in Python, one generator per value; this
-    joins the parts directly, each scalar written as that encoder writes it (the C
-    string escaper, ``repr`` of numbers). Anything but str keys, JSON scalars, lists,
-    tuples and dicts goes to :func:`json.dumps` whole.
+    Python's encoder writes indented JSON in Python, one generator per value (1,000
+    SLOs: 96-105 ms here, this 66-87 ms); this joins the parts directly, each scalar
+    written as that encoder writes it (the C string escaper, ``repr`` of numbers).
+    Anything but str keys, JSON scalars, lists, tuples and dicts goes to
+    :func:`json.dumps` whole.
     """
     parts: list[str] = []
     try:
         _write(doc, "\n", parts)
-    except _Unusual:
+    except _UnusualValueError:
         return json.dumps(doc, indent=2)
     return "".join(parts)
 
 
-class _Unusual(Exception):
+class _UnusualValueError(Exception):
     """A value :func:`dumps_indented` leaves to :func:`json.dumps`."""
 
 
@@ -119,7 +120,7 @@ def _write(value: object, newline: str, parts: list[str]) -> None:
         separator = inner
         for key, item in value.items():
             if not isinstance(key, str):
-                raise _Unusual
+                raise _UnusualValueError
             parts.append(separator)
             parts.append(encode_basestring_ascii(key))
             parts.append(": ")
@@ -156,4 +157,4 @@ def _scalar(value: object) -> str:
         return int.__repr__(value)
     if isinstance(value, float) and math.isfinite(value):
         return float.__repr__(value)
-    raise _Unusual
+    raise _UnusualValueError
