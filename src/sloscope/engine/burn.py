@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,8 +101,13 @@ class AlertThreshold:
         return self.factor < max_burn_rate(objective)
 
 
+@lru_cache(maxsize=256)
 def alert_thresholds(policy: AlertPolicy, slo_window_seconds: int) -> tuple[AlertThreshold, ...]:
-    """The rows of ``policy`` with their factors for an SLO window (nominal seconds)."""
+    """The rows of ``policy`` with their factors for an SLO window (nominal seconds).
+
+    Remembered: a report of thousands of SLOs asks for the same few policies and windows
+    (policies and rows are frozen, so sharing them is safe).
+    """
     return tuple(AlertThreshold(w, w.factor(slo_window_seconds)) for w in policy.windows)
 
 

@@ -325,12 +325,13 @@ def evaluate_slo(
     nominal = slo.window.nominal_seconds
     thresholds = alert_thresholds(policy, nominal) if slo.alerting.enabled else ()
     forecast_seconds = forecast_lookback(policy, nominal)
-    every = _every_lookback(slo, policy, lookbacks)
+    every = _lookbacks([*lookbacks, forecast_seconds], thresholds)
     for seconds in every:
         lookback_steps(seconds, step)
     _check_fine_enough(history, at - every[-1], start)
-    # O(1) per lookback: two differences of the cumulative sums.
-    burn = {s: budget_math.budget_spent(*cum.bad_total(at - s, at), objective) for s in every}
+    # O(1) per lookback: two differences of the cumulative sums, taken once.
+    sums = {s: cum.bad_total(at - s, at) for s in every}
+    burn = {s: budget_math.budget_spent(*sums[s], objective) for s in every}
 
     first = window_start(slo.window, at)
     coverage = _coverage(first, at, cum.origin)
@@ -348,7 +349,7 @@ def evaluate_slo(
 
     # The low-traffic guard counts events; a time-slice SLI's counts are slices.
     guard = policy.guard if policy.guard is not None and unit == "events" else TrafficGuard()
-    counted = {s: _counts_enough(*cum.bad_total(at - s, at), guard) for s in every}
+    counted = {s: _counts_enough(*sums[s], guard) for s in every}
     firing = _firing_at(thresholds, burn, counted)
 
     return SLOStatus(

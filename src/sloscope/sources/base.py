@@ -228,7 +228,12 @@ class SplitSource(Protocol):
         recent: Segment,
         *,
         ids: Sequence[str] | None = None,
+        edges: Sequence[int] = (),
     ) -> list[tuple[CountSeries, CountSeries]]:
         """Each SLI's counts on its older grid and on ``recent`` (every older grid ends at
-        ``recent.start``), as :meth:`Source.fetch` would give them for each grid."""
+        ``recent.start``), as :meth:`Source.fetch` would give them for each grid.
+
+        ``edges``, when given, are as for :meth:`WindowSumSource.fetch_sums`: only sums
+        between them are read from the recent grid, so the counts of a span between two
+        neighbouring edges may all sit on its last step."""
         ...

@@ -179,12 +179,15 @@ class EmbeddedSource:
         recent: Segment,
         *,
         ids: Sequence[str] | None = None,
+        edges: Sequence[int] = (),
     ) -> list[tuple[CountSeries, CountSeries]]:
         """Counts of each SLI on its older grid and on the recent one, in one pass.
 
         As :meth:`fetch` calls on each grid would answer. DuckDB sums the older part of
         every SLI per coarse step where the samples are; the recent part comes per
-        sample (a fine grid holds about one sample per step).
+        sample (a fine grid holds about one sample per step). With ``edges``, only sums
+        between them are read from the recent part: each span's counts may sit on its
+        last step (:mod:`sloscope.sources.spans`).
         """
         if len(olders) != len(slis):
             raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
@@ -197,15 +200,20 @@ class EmbeddedSource:
             grid_length(*older)
         grid_length(*recent)
         out = []
-        for old, counts in self._fetch_parts(slis, list(olders), recent):
+        for old, counts in self._fetch_parts(slis, list(olders), recent, edges):
             assert old is not None  # every SLI was given an older grid
             out.append((old, counts))
         return out
 
     def _fetch_parts(
-        self, slis: Sequence[SLI], olders: list[Segment | None], recent: Segment
+        self,
+        slis: Sequence[SLI],
+        olders: list[Segment | None],
+        recent: Segment,
+        edges: Sequence[int] = (),
     ) -> list[tuple[CountSeries | None, CountSeries]]:
-        """Counts of each SLI on its older grid (when it has one) and on ``recent``."""
+        """Counts of each SLI on its older grid (when it has one) and on ``recent``
+        (only its sums between ``edges``, when given)."""
         selectors: dict[Selector, None] = {}
         for sli in slis:
             selectors.update(dict.fromkeys(_selectors_of(sli)))
@@ -214,7 +222,7 @@ class EmbeddedSource:
         first = min([o.start for o in olders if o is not None] + [recent.start])
         self._check_histograms(slis, matched, first, recent.end)
         atoms = atoms_of([(plan.good, plan.total) for plan in plans], olders)
-        sums = atom_sums(self.store.con, atoms, recent, rollups=self.store.has_rollups)
+        sums = atom_sums(self.store.con, atoms, recent, rollups=self.store.has_rollups, edges=edges)
         self._check_sums(sums, sorted(set(atoms.ids.tolist())), first, recent.end)
         # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.

@@ -184,8 +184,23 @@ def _fetch_split(
 ) -> list[PlannedCounts]:
     """Counts of requests whose fine parts share ``recent``, each with its older grid."""
     ids = [r.id or "" for r in requests]
-    both = src.fetch_split([r.sli for r in requests], olders, recent, ids=ids if all(ids) else None)
+    edges = _sum_edges(requests) if _sums_only(requests) else []
+    both = src.fetch_split(
+        [r.sli for r in requests], olders, recent, ids=ids if all(ids) else None, edges=edges
+    )
     return [PlannedCounts(fine, old) for old, fine in both]
+
+
+def _sums_only(requests: Sequence[FetchRequest]) -> bool:
+    """Whether every request reads only sums between its edges (time slices are judged
+    one by one)."""
+    return all(r.edges and not isinstance(r.sli, TimeslicesSLI) for r in requests)
+
+
+def _sum_edges(requests: Sequence[FetchRequest]) -> list[int]:
+    """Every edge of the requests: sums between any request's edges are sums of spans
+    between these."""
+    return sorted({e for r in requests for e in r.edges})
 
 
 def _fetch_group(
@@ -199,10 +214,8 @@ def _fetch_group(
     start, split, coarse_step = grid
     slis = [r.sli for r in requests]
     ids = [r.id or "" for r in requests]
-    # Sums between edges are enough only when every request of the group reads no more
-    # (time slices are judged one by one).
-    sums_only = all(r.edges and not isinstance(r.sli, TimeslicesSLI) for r in requests)
-    edges = sorted({e for r in requests for e in r.edges}) if sums_only else []
+    # Sums between edges are enough only when every request of the group reads no more.
+    edges = _sum_edges(requests) if _sums_only(requests) else []
     fine = _fetch(src, slis, (split, at), step, ids, edges=edges)
     if split == start:
         return [PlannedCounts(recent) for recent in fine]

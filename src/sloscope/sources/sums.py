@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.sources.base import Segment, grid_length
+from sloscope.sources.spans import span_cells, span_plan
 from sloscope.telemetry.rollups import EXACT_MASS, HOUR_MS
 
 #: Largest (atoms x steps) matrix summed at once; more atoms are read in batches.
@@ -83,16 +84,27 @@ def atoms_of(
 
 
 def atom_sums(
-    con: duckdb.DuckDBPyConnection, atoms: Atoms, recent: Segment, *, rollups: bool = False
+    con: duckdb.DuckDBPyConnection,
+    atoms: Atoms,
+    recent: Segment,
+    *,
+    rollups: bool = False,
+    edges: Sequence[int] = (),
 ) -> _FloatArray:
     """Σ increase per step of each atom: an ``atoms`` x ``width`` matrix whose rows hold
     the steps of ``recent`` and then those of the atom's older grid. ``rollups``: the
-    store has its hourly roll-ups (:mod:`sloscope.telemetry.rollups`)."""
+    store has its hourly roll-ups (:mod:`sloscope.telemetry.rollups`). ``edges``: only
+    sums between them are read from the recent steps, so each span's may sit on its last
+    step (:mod:`sloscope.sources.spans`; per step when that could change a bit)."""
     n_recent = grid_length(*recent)
     width = n_recent + max((grid_length(*o) for o in atoms.older if o is not None), default=0)
     out = np.zeros((len(atoms.older), width))
     if not len(atoms.ids):
         return out
+    spans = None
+    if edges and rollups:
+        first = min([o.start for o in atoms.older if o is not None] + [recent.start])
+        spans = span_plan(con, atoms.ids, recent, edges, first)
     flat = out.reshape(-1)
     # Atoms in batches, so that a cell index stays a 32-bit integer and one result
     # stays moderate in memory.
@@ -101,7 +113,10 @@ def atom_sums(
         pick = (atoms.atom >= first) & (atoms.atom < first + batch)
         ids, atom = atoms.ids[pick], atoms.atom[pick]
         bounds = (int(ids.min()), int(ids.max()))
-        cells, deltas = _recent_cells(con, ids, atom * width, recent, bounds)
+        if spans is not None:
+            cells, deltas = span_cells(con, spans, ids, atom * width, bounds)
+        else:
+            cells, deltas = _recent_cells(con, ids, atom * width, recent, bounds)
         older_cells, older_deltas = _older_cells(
             con,
             atoms,
@@ -114,8 +129,13 @@ def atom_sums(
         cells = np.concatenate((cells, older_cells)) - first * width
         deltas = np.concatenate((deltas, older_deltas))
         part = flat[first * width : (first + batch) * width]
-        # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
-        part += np.bincount(cells, weights=deltas, minlength=part.size)
+        if spans is not None:
+            # Few cells hold anything: sum per distinct cell, in the same order.
+            filled, index = np.unique(cells, return_inverse=True)
+            part[filled] += np.bincount(index, weights=deltas)
+        else:
+            # bincount sums repeated cells in one vectorised pass (np.add.at is ~10x slower).
+            part += np.bincount(cells, weights=deltas, minlength=part.size)
     return out
 
 

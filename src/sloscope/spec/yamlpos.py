@@ -327,6 +327,9 @@ def _reader_problem(name: str, line: int, column: int, exc: yaml.reader.ReaderEr
     )
 
 
+#: The tag of a string scalar, whose constructed value is the node's own text.
+_STR = "tag:yaml.org,2002:str"
+
 #: libyaml's parser when PyYAML was built with it: composing is ~10x faster, the nodes,
 #: marks and errors are the same.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -415,6 +418,9 @@ class _Builder:
         if start.line == end.line and start.line < len(self.lines):
             source = self.lines[start.line][start.column : end.column]
         self.doc.scalars[path] = ScalarSpan(_pos(start), node.style or None, source)
+        if node.tag == _STR:
+            # What the constructor gives a string, without its dispatch (most values).
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -437,11 +443,7 @@ class _Builder:
                 raise self.fail(key_node, "mapping keys must be plain words, not lists or mappings")
             # Keys are always strings: YAML 1.1 would read `on:` as True and `1:` as an int,
             # which no spec means. The key's own text is what the author wrote.
-            key = (
-                key_node.value
-                if key_node.tag != "tag:yaml.org,2002:str"
-                else str(self.loader.construct_object(key_node, deep=True))
-            )
+            key = key_node.value
             key_pos = _pos(key_node.start_mark)
             if key in seen:
                 first = seen[key]

@@ -19,12 +19,14 @@ from tests.unit.sources.test_plan import _evaluate_planned
 
 from sloscope.engine.evaluate import evaluate_slo, needed_span
 from sloscope.engine.windows import alert_policy
+from sloscope.errors import SourceError
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.plan import COARSE_STEP, ONE_SUM, FetchRequest, PlannedCounts, fetch_planned
 from sloscope.spec.model import SLO, RatioSLI, RollingWindow
 from sloscope.spec.selectors import parse_selector
 from sloscope.telemetry.ingest import ingest_file
 from sloscope.telemetry.repair import delete_samples
+from sloscope.telemetry.rollups import refresh
 from sloscope.telemetry.store import TelemetryStore
 
 T0 = 1_790_000_000 // 3600 * 3600  # an hour boundary
@@ -181,3 +183,77 @@ def test_deleted_spans_read_the_same_through_rollups(tmp_path: Path) -> None:
         delete_samples(store, ids[2:3], None, (T0 + 4 * 86400 + 77) * 1000, apply=True)
     for at in (T0 + (MINUTES - 60) * 60 + 1234, T0 + (MINUTES - 60) * 60):
         assert_same_through_rollups(path, at)
+
+
+def _statuses(path: Path, at: int, slis: tuple[RatioSLI, ...], *, edges: bool) -> list[object]:
+    """Every (SLI, window) status at ``at`` from a status's fetch, with or without the
+    edges of its sums, and the planned counts it came from."""
+    policy = alert_policy("google")
+    pairs = [(_slo(window, sli), window) for sli in slis for window in WINDOWS]
+    requests = []
+    for slo, _ in pairs:
+        span = needed_span(slo, at, step=60, policy=policy)
+        requests.append(
+            FetchRequest(slo.sli, span.begin, span.fine_since, edges=span.edges if edges else ())
+        )
+    source = EmbeddedSource.open(path)
+    try:
+        planned = fetch_planned(source, requests, at, 60, ONE_SUM)
+    finally:
+        source.close()
+    return [(_evaluate_planned(slo, p, at), p) for (slo, _), p in zip(pairs, planned, strict=True)]
+
+
+# At: on the hour, 13 s after a scrape, 1234 s into an hour, and the minute before an hour.
+@pytest.mark.parametrize("offset", [0, 13, 1234, 3540])
+def test_a_status_read_as_sums_between_its_edges_is_that_of_every_step(
+    tmp_path: Path, offset: int
+) -> None:
+    """Whole-number counters: the recent part comes as one sum per span between the
+    edges (hours from the roll-ups, the samples of the hours an edge cuts), and every
+    figure of every status is the one of the per-step counts, bitwise."""
+    path = tmp_path / "t.duckdb"
+    _ingest(path, _text(_series(np.random.default_rng(9))))
+    at = T0 + (MINUTES - 60) * 60 + offset // 60 * 60
+    by_span = _statuses(path, at, (WHOLE,), edges=True)
+    by_step = _statuses(path, at, (WHOLE,), edges=False)
+    for (status, planned), (expected, per_step) in zip(by_span, by_step, strict=True):
+        assert repr(status) == repr(expected)
+        # The sums did come per span: most recent steps hold nothing, and each span's
+        # steps sum to the same.
+        assert np.count_nonzero(planned.recent.total) < 20
+        assert np.count_nonzero(per_step.recent.total) > 1000
+        assert planned.recent.total.sum() == per_step.recent.total.sum()
+        assert _bytes(planned)[2:] == _bytes(per_step)[2:]
+
+
+def test_fractional_counters_are_read_per_step_even_with_edges(tmp_path: Path) -> None:
+    """A fractional counter anywhere in the fetch (its sums depend on the order of the
+    additions): every SLI of it reads the recent part per step, as without edges."""
+    path = tmp_path / "t.duckdb"
+    _ingest(path, _text(_series(np.random.default_rng(10))))
+    at = T0 + (MINUTES - 60) * 60 + 1234 // 60 * 60
+    with_edges = _statuses(path, at, SLIS, edges=True)
+    without = _statuses(path, at, SLIS, edges=False)
+    for (status, planned), (expected, per_step) in zip(with_edges, without, strict=True):
+        assert repr(status) == repr(expected)
+        assert _bytes(planned) == _bytes(per_step)
+
+
+def test_a_negative_increase_inside_a_span_is_named_as_when_read_per_step(
+    tmp_path: Path,
+) -> None:
+    """A damaged sample (a store written before ingest refused such values) would vanish
+    into its span's sum: the fetch is read per step instead, and the error names it."""
+    path = tmp_path / "t.duckdb"
+    _ingest(path, _text(_series(np.random.default_rng(11))))
+    at = T0 + (MINUTES - 60) * 60
+    damaged = (at - 2 * 86400 - 1800 + 13) * 1000  # mid-span, between the 1d and 3d edges
+    with TelemetryStore(path) as store:
+        store.con.execute("UPDATE samples SET delta = -1 WHERE ts = ?", [damaged])
+        hour = np.array([(damaged - 1) // 3_600_000], dtype=np.int64)
+        ids = np.array([i for (i,) in store.query("SELECT id FROM series")], dtype=np.int32)
+        refresh(store.con, ids, np.repeat(hour, len(ids)), np.repeat(hour, len(ids)))
+    for edges in (True, False):
+        with pytest.raises(SourceError, match=r"cannot be counted.*increase -1"):
+            _statuses(path, at, (WHOLE,), edges=edges)
