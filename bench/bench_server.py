@@ -53,7 +53,9 @@ def _token(root: Path) -> str:
 def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sloscope.cli", "serve", "-w", str(root)]
     command += ["--port", str(port), "--eval-interval", "0", "--public-read"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    trace = os.environ.get("SLOSCOPE_BENCH_TRACE")
+    err: Any = open(f"{trace}.server.log", "wb") if trace else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -69,6 +71,7 @@ def _paced(send: Any, count: int) -> tuple[list[float], float, int]:
     """Send ``count`` requests at RATE per second from WORKERS threads; latencies (s),
     elapsed seconds and failures."""
     latencies: list[float] = []
+    sends: list[tuple[float, float]] = []
     failures = 0
     lock = threading.Lock()
     began = time.perf_counter()
@@ -84,11 +87,36 @@ def _paced(send: Any, count: int) -> tuple[list[float], float, int]:
         took = time.perf_counter() - sent
         with lock:
             latencies.append(took)
+            sends.append((time.time() - took, took))
             failures += 0 if ok else 1
 
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(one, range(count)))
+    trace = os.environ.get("SLOSCOPE_BENCH_TRACE")
+    if trace:
+        import json
+
+        Path(f"{trace}.{count}.client.json").write_text(json.dumps(sorted(sends)))
     return latencies, time.perf_counter() - began, failures
+
+
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User + system CPU seconds of process ``pid`` and of its children alive now (the
+    server's evaluation worker), from /proc; 0 where there is none."""
+
+    def own(one: int) -> float:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+        return own(pid), sum(own(child) for child in children)
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0.0
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -126,13 +154,19 @@ def run() -> dict[str, Any]:
                 answer = client.post("/api/v1/gate", json={"service": services[i % 10]})
                 return answer.status_code == 200
 
+            cpu = _cpu_seconds(proc.pid), time.process_time()
             lat, elapsed, failed = _paced(gate, count)
+            server_cpu = [b - a for a, b in zip(cpu[0], _cpu_seconds(proc.pid), strict=True)]
+            client_cpu = time.process_time() - cpu[1]
             rows += [
                 (f"gate: {count} requests paced at {RATE}/s, achieved", count / elapsed, "req/s"),
                 ("gate latency p50", _pct(lat, 50), "ms"),
                 ("gate latency p99 (budget 50 ms)", _pct(lat, 99), "ms"),
                 ("gate latency max", max(lat) * 1000, "ms"),
                 ("gate failures", failed, ""),
+                ("gate: server process CPU per request", server_cpu[0] / count * 1000, "ms"),
+                ("gate: evaluation worker CPU in the phase", server_cpu[1], "s"),
+                ("gate: client CPU per request", client_cpu / count * 1000, "ms"),
             ]
 
             def status(i: int) -> bool:
