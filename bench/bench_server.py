@@ -5,8 +5,9 @@ and sends a bounded, paced load from a Python client: ``POST /api/v1/gate`` at 2
 requests/s for 20 s, then ``GET /api/v1/status?service=`` for 5 s (services in turn),
 then renders the overview page a few times. Budgets of the issue: gate p99 under 50 ms at
 200 requests/s; the overview renders in under 200 ms. Evaluated statuses are cached per
-(minute, service) and refreshed in the background, so only the first request of a
-service reads the telemetry: the cold figure is printed too.
+(minute, service) and refreshed in the background; the server evaluates them all before
+``/readyz`` says ready, which the benchmark waits for: the time from start to ready is
+printed too.
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            # Ready, not just alive: /readyz says 200 once the server is warm (every
+            # service's status evaluated), as a load balancer would wait for.
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
                 return proc
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
     raise RuntimeError("sloscope serve did not start")
 
@@ -130,10 +134,13 @@ def run() -> dict[str, Any]:
     root = workspace(100)
     token = _token(root)
     port = _free_port()
+    began = time.perf_counter()
     proc = _start(root, port)
+    rows: list[tuple[str, Any, str]] = [
+        ("start to ready (every status evaluated)", time.perf_counter() - began, "s")
+    ]
     base = f"http://127.0.0.1:{port}"
     services = [f"svc-{i:03d}" for i in range(10)]
-    rows: list[tuple[str, Any, str]] = []
     try:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
@@ -141,7 +148,7 @@ def run() -> dict[str, Any]:
             client.get("/api/v1/status").raise_for_status()
             rows.append(
                 (
-                    "status of 100 SLOs, cold (all 10 services evaluated)",
+                    "status of 100 SLOs, first request",
                     time.perf_counter() - began,
                     "s",
                 )
@@ -149,6 +156,12 @@ def run() -> dict[str, Any]:
             count = RATE * GATE_SECONDS
             for service in services:  # a warm server: modules imported, caches filled
                 client.post("/api/v1/gate", json={"service": service}).raise_for_status()
+            with ThreadPoolExecutor(WORKERS) as pool:  # and a warm client: its connections open
+                for answer in pool.map(
+                    lambda i: client.post("/api/v1/gate", json={"service": services[i % 10]}),
+                    range(WORKERS * 4),
+                ):
+                    answer.raise_for_status()
 
             def gate(i: int) -> bool:
                 answer = client.post("/api/v1/gate", json={"service": services[i % 10]})

@@ -6,7 +6,8 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +162,38 @@ class ServerContext:
         self._auth: TTLCache[ApiToken | None] = TTLCache(
             AUTH_CACHE_SECONDS, max_stale=AUTH_STALE_SECONDS
         )
+        #: Set once the server is warm (at once without ``settings.warm_up``).
+        self.warm = threading.Event()
+        if not self.settings.warm_up:
+            self.warm.set()
+
+    def warm_up(self) -> None:
+        """Evaluate every service's status now, and decide (not record) a gate call
+        and read its overrides once, so the first requests find the statuses cached
+        and the gate's modules and SQL compiled; then :attr:`warm` is set. Run in a
+        thread by the server's start: it answers meanwhile, ``/readyz`` says not yet."""
+        import gc
+
+        from sloscope.policy.render import render_gate_json
+        from sloscope.records.gating import active_overrides
+
+        try:
+            for service in self.services():
+                report = self.service_report(None, service)
+                with self.store.transaction() as session:
+                    stored = active_overrides(session, service.name, report.at)
+                decision = self.workspace.gate(
+                    service.name, report.at, evaluated=report, overrides=stored
+                )
+                render_gate_json(decision)
+        except Exception as exc:  # the requests evaluate (and report) it themselves
+            log.warning("warm-up incomplete", error=type(exc).__name__)
+        finally:
+            # What the warm-up loaded lives as long as the server: out of the
+            # collector's sight, as the start-up heap is (see create_app).
+            gc.collect()
+            gc.freeze()
+            self.warm.set()
 
     def now(self) -> int:
         """The current time, whole seconds."""
@@ -214,8 +247,18 @@ class ServerContext:
         current = self.default_at()
         previous = current - self.workspace.config.step_seconds
         return self._reports.get(
-            (current, service.name), evaluate(current), fallback=(previous, service.name)
+            (current, service.name),
+            evaluate(current),
+            fallback=(previous, service.name),
+            ahead=self._ahead(service.name),
         )
+
+    def _ahead(self, service: str) -> float:
+        """How early (seconds before it expires) a service's status is refreshed: spread
+        over the first half of the ttl by its name, so the services' evaluations (in the
+        worker, on the cores the requests need) come one at a time, not all together
+        every ttl and at each new minute."""
+        return self.settings.cache_seconds / 2 * (zlib.crc32(service.encode()) / 2**32)
 
     def report(self, at: int | None, service: str | None = None) -> Report:
         """Every (or one) service's report at ``at`` (None: now, as in
@@ -229,7 +272,11 @@ class ServerContext:
         # joined at the earliest time they share, so the document has one ``at``.
         when = min(p.at for p in parts)
         if any(p.at != when for p in parts):
-            parts = [self.service_report(when, s) for s in chosen]
+            # The earlier step's answers are still cached (younger than max_stale): taken
+            # as they are, not evaluated again for a step already past.
+            parts = [
+                self._reports.peek((when, s.name)) or self.service_report(when, s) for s in chosen
+            ]
         results = tuple(r for part in parts for r in part.results)
         return Report(at=when, step=parts[0].step, source=parts[0].source, results=results)
 
@@ -293,21 +340,34 @@ class ServerContext:
 
     def authenticate(self, secret: str) -> ApiToken | None:
         """The active token of ``secret`` (checked at most every few seconds)."""
+        return self._auth.get(*self._token_check(secret))
 
+    def cached_token(self, secret: str) -> tuple[bool, ApiToken | None]:
+        """``(True, token)`` when :meth:`authenticate` can answer from its cache, without
+        reading the store in this thread; ``(False, None)`` when it must read it."""
+        return self._auth.get_nowait(*self._token_check(secret))
+
+    def _token_check(self, secret: str) -> tuple[Hashable, Callable[[], ApiToken | None]]:
         def check() -> ApiToken | None:
             with self.store.transaction() as session:
                 return Tokens(session).authenticate(secret)
 
-        return self._auth.get(("token", hash_secret(secret)), check)
+        return ("token", hash_secret(secret)), check
 
     def session_token(self, session_id: str) -> ApiToken | None:
         """The active token of a dashboard session (checked at most every few seconds)."""
+        return self._auth.get(*self._session_check(session_id))
 
+    def cached_session_token(self, session_id: str) -> tuple[bool, ApiToken | None]:
+        """As :meth:`cached_token`, for :meth:`session_token`."""
+        return self._auth.get_nowait(*self._session_check(session_id))
+
+    def _session_check(self, session_id: str) -> tuple[Hashable, Callable[[], ApiToken | None]]:
         def check() -> ApiToken | None:
             with self.store.transaction() as session:
                 return Tokens(session).session_token(session_id, self.now())
 
-        return self._auth.get(("session", hash_secret(session_id)), check)
+        return ("session", hash_secret(session_id)), check
 
     def forget_session(self, session_id: str) -> None:
         """A session ended here: stop trusting it at once."""
