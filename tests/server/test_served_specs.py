@@ -35,7 +35,8 @@ def test_an_edited_added_or_removed_spec_is_loaded(served_root: Path) -> None:
     checkout.write_text(text.replace("objective: 99.9\n", "objective: 99.5\n", 1), "utf-8")
     edited = _objectives(served)
     changed = {k for k in before if before[k] != edited.get(k)}
-    assert len(changed) == 1 and edited[changed.pop()] == 0.995
+    assert len(changed) == 1
+    assert edited[changed.pop()] == 0.995
     payments = served_root / "slos" / "payments.yaml"
     moved = payments.read_text(encoding="utf-8")
     payments.unlink()
