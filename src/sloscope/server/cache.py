@@ -88,26 +88,27 @@ class TTLCache(Generic[T]):
         """
         now = self._clock()
         entry = self._entry(key)
-        age = None if entry is None else now - entry.made
-        if entry is not None and age is not None and age < self.ttl:
+        if entry is not None and now - entry.made < self.ttl:
             self.hits += 1
-            if age >= self.ttl - ahead:
+            if now - entry.made >= self.ttl - ahead:
                 self._refresh(key, make, self.ttl - ahead)
             return entry.value
-        usable = entry if age is not None and age < self.max_stale else None
+        usable = self._usable(entry, now)
         if usable is None and fallback is not None:
             older = self._entry(fallback)
-            older_age = None if older is None else now - older.made
-            if older is not None and older_age is not None and older_age < self.ttl - ahead:
+            if older is not None and now - older.made < self.ttl - ahead:
                 self.hits += 1
                 return older.value
-            if older is not None and older_age is not None and older_age < self.max_stale:
-                usable = older
+            usable = self._usable(older, now)
         if usable is not None:
             self.hits += 1
             self._refresh(key, make, self.ttl)
             return usable.value
         return self._make(key, make, self.ttl)
+
+    def _usable(self, entry: Entry[T] | None, now: float) -> Entry[T] | None:
+        """``entry`` if it may still be served while a new value is made."""
+        return entry if entry is not None and now - entry.made < self.max_stale else None
 
     def get_nowait(self, key: Hashable, make: Callable[[], T]) -> tuple[bool, T | None]:
         """``(True, value)`` when :meth:`get` would answer without calling ``make`` in
