@@ -143,7 +143,7 @@ def run() -> dict[str, Any]:
     services = [f"svc-{i:03d}" for i in range(10)]
     try:
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
             began = time.perf_counter()
             client.get("/api/v1/status").raise_for_status()
             rows.append(
