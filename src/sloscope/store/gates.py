@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sloscope.store.database import insert_for, newest_first, time_ordered
@@ -67,11 +66,9 @@ class GateRecords:
     def add(self, values: Mapping[str, Any]) -> GateRecord:
         """Record a decision (the columns of :class:`GateRecord` but ``id``); a request
         already recorded (same ``request_id``) is returned as it was stored."""
-        # A Core insert on the session's connection, its values bound as parameters: a
-        # server records hundreds of decisions a second, and building the statement with
-        # literal values and loading an ORM object back cost it more than SQLite's work.
-        found = self.session.connection().execute(_add_statement(self.session), dict(values))
-        row: Any = found.one_or_none()
+        insert = insert_for(self.session, GateDecisionRow).values(**values)
+        added = insert.on_conflict_do_nothing().returning(GateDecisionRow)
+        row = self.session.scalars(added).one_or_none()
         if row is None:  # recorded before: nothing inserted, nothing returned
             row = self.session.scalars(
                 select(GateDecisionRow).where(GateDecisionRow.request_id == values["request_id"])
@@ -138,9 +135,12 @@ class Overrides:
 
     def active(self, service: str, at: int) -> list[StoredOverride]:
         """The service's overrides in force at ``at``."""
-        # Asked by every gate call: one statement built once, Core rows, no ORM objects.
-        found = self.session.connection().execute(_active_query(), {"service": service, "at": at})
-        return [_override(row) for row in found]
+        query = (
+            select(OverrideRow)
+            .where(OverrideRow.service == service, OverrideRow.since <= at, OverrideRow.until > at)
+            .order_by(OverrideRow.id)
+        )
+        return [_override(row) for row in self.session.scalars(query)]
 
     def find(
         self, *, begin: int | None = None, end: int | None = None, service: str | None = None
@@ -212,38 +212,7 @@ class BudgetStepStates:
         return frozenset(int(s) for s in row.steps) if row is not None else frozenset()
 
 
-#: Per dialect: the gate decision's insert, built once (see :meth:`GateRecords.add`).
-_ADD_STATEMENTS: dict[str, Any] = {}
-
-
-def _add_statement(session: Session) -> Any:
-    """Insert a decision unless its ``request_id`` is recorded; returning the row."""
-    dialect = session.get_bind().dialect.name
-    statement = _ADD_STATEMENTS.get(dialect)
-    if statement is None:
-        added = insert_for(session, GateDecisionRow).on_conflict_do_nothing()
-        statement = added.returning(*GateDecisionRow.__table__.c)
-        _ADD_STATEMENTS[dialect] = statement
-    return statement
-
-
-@cache
-def _active_query() -> Any:
-    """The overrides of ``:service`` in force at ``:at`` (built on first use)."""
-    table = OverrideRow.__table__.c
-    return (
-        select(OverrideRow.__table__)
-        .where(
-            table.service == bindparam("service"),
-            table.since <= bindparam("at"),
-            table.until > bindparam("at"),
-        )
-        .order_by(table.id)
-    )
-
-
-def _record(row: Any) -> GateRecord:
-    """A decision of a stored row (an ORM object or a Core row: the same attributes)."""
+def _record(row: GateDecisionRow) -> GateRecord:
     return GateRecord(
         id=row.id,
         request_id=row.request_id,
@@ -263,7 +232,7 @@ def _record(row: Any) -> GateRecord:
     )
 
 
-def _override(row: Any) -> StoredOverride:
+def _override(row: OverrideRow) -> StoredOverride:
     return StoredOverride(
         id=row.id,
         service=row.service,
