@@ -196,11 +196,6 @@ def _active_overrides(session: Session, service: str, at: int) -> list[StoredOve
     return Overrides(session).active(service, at)
 
 
-def active_overrides(session: Session, service: str, at: int) -> list[Override]:
-    """The overrides of ``service`` in force at ``at``, as the gate takes them."""
-    return [_override(o) for o in _active_overrides(session, service, at)]
-
-
 def _override(stored: StoredOverride) -> Override:
     return Override(
         service=stored.service,

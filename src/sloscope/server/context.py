@@ -169,23 +169,18 @@ class ServerContext:
 
     def warm_up(self) -> None:
         """Evaluate every service's status now, and decide (not record) a gate call
-        and read its overrides once, so the first requests find the statuses cached
-        and the gate's modules and SQL compiled; then :attr:`warm` is set. Run in a
-        thread by the server's start: it answers meanwhile, ``/readyz`` says not yet."""
+        once, so the first requests find the statuses cached and the gate's modules
+        loaded; then :attr:`warm` is set. Run in a thread by the server's start: it
+        answers meanwhile, ``/readyz`` says not yet."""
         import gc
 
         from sloscope.policy.render import render_gate_json
-        from sloscope.records.gating import active_overrides
 
         try:
             for service in self.services():
                 report = self.service_report(None, service)
-                with self.store.transaction() as session:
-                    stored = active_overrides(session, service.name, report.at)
-                decision = self.workspace.gate(
-                    service.name, report.at, evaluated=report, overrides=stored
-                )
-                render_gate_json(decision)
+                # Decided only to load and run the gate's code; nothing is recorded.
+                render_gate_json(self.workspace.gate(service.name, report.at, evaluated=report))
         except Exception as exc:  # the requests evaluate (and report) it themselves
             log.warning("warm-up incomplete", error=type(exc).__name__)
         finally:
