@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -53,6 +54,8 @@ def create_app(ctx: ServerContext, evaluate_once: EvaluateOnce = evaluate_alerts
         loop = None
         if ctx.worker is not None:
             ctx.worker.start()
+        if not ctx.warm.is_set():
+            threading.Thread(target=ctx.warm_up, name="sloscope-warm-up", daemon=True).start()
         if ctx.settings.eval_interval > 0:
             loop = EvaluationLoop(
                 ctx.workspace,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from sloscope.server.context import ServerContext
 from sloscope.store.tokens import ApiToken, grants
@@ -42,17 +43,16 @@ def context(request: Request) -> ServerContext:
     return ctx
 
 
+async def _context(request: Request) -> ServerContext:
+    return context(request)
+
+
 def bearer_token(request: Request) -> ApiToken | None:
     """The active token named by the Authorization header; 401 for a bad or unknown one."""
-    header = request.headers.get("authorization")
-    if header is None:
+    secret = _bearer_secret(request)
+    if secret is None:
         return None
-    if not header.lower().startswith(_BEARER):
-        raise HTTPException(401, "use the header 'Authorization: Bearer TOKEN'")
-    token = context(request).authenticate(header[len(_BEARER) :].strip())
-    if token is None:
-        raise HTTPException(401, "unknown or revoked token; create one: sloscope token create")
-    return token
+    return _known(context(request).authenticate(secret))
 
 
 def session_token(request: Request) -> ApiToken | None:
@@ -63,21 +63,63 @@ def session_token(request: Request) -> ApiToken | None:
     return context(request).session_token(session_id)
 
 
+def _bearer_secret(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    if not header.lower().startswith(_BEARER):
+        raise HTTPException(401, "use the header 'Authorization: Bearer TOKEN'")
+    return header[len(_BEARER) :].strip()
+
+
+def _known(token: ApiToken | None) -> ApiToken:
+    if token is None:
+        raise HTTPException(401, "unknown or revoked token; create one: sloscope token create")
+    return token
+
+
+# The dependencies are coroutines: FastAPI runs a plain function dependency in a worker
+# thread, a hop there and back per dependency and request. A token checked lately is
+# answered from the cache here, on the event loop; the store is read in a worker thread.
+
+
+async def _bearer_token(request: Request) -> ApiToken | None:
+    secret = _bearer_secret(request)
+    if secret is None:
+        return None
+    ctx = context(request)
+    found, token = ctx.cached_token(secret)
+    if not found:
+        token = await run_in_threadpool(ctx.authenticate, secret)
+    return _known(token)
+
+
+async def _session_token(request: Request) -> ApiToken | None:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    ctx = context(request)
+    found, token = ctx.cached_session_token(session_id)
+    if not found:
+        token = await run_in_threadpool(ctx.session_token, session_id)
+    return token
+
+
 def _principal(token: ApiToken | None) -> Principal:
     return ANONYMOUS if token is None else Principal(token.name, token.scope)
 
 
-def reader(request: Request) -> Principal:
+async def reader(request: Request) -> Principal:
     """Dependency of GET endpoints: a ``read`` token or session (or public read)."""
-    who = _principal(bearer_token(request) or session_token(request))
+    who = _principal(await _bearer_token(request) or await _session_token(request))
     if who.may("read") or context(request).settings.public_read:
         return who
     raise HTTPException(401, "this needs a token with read scope: Authorization: Bearer TOKEN")
 
 
-def writer(request: Request) -> Principal:
+async def writer(request: Request) -> Principal:
     """Dependency of API writes: a bearer token with ``write`` or ``admin`` scope."""
-    who = _principal(bearer_token(request))
+    who = _principal(await _bearer_token(request))
     if who.scope is None:
         raise HTTPException(401, "writes need a token with write scope: Authorization: Bearer")
     if not who.may("write"):
@@ -101,4 +143,4 @@ def form_writer(request: Request) -> Principal:
 Reader = Annotated[Principal, Depends(reader)]
 Writer = Annotated[Principal, Depends(writer)]
 FormWriter = Annotated[Principal, Depends(form_writer)]
-Context = Annotated[ServerContext, Depends(context)]
+Context = Annotated[ServerContext, Depends(_context)]

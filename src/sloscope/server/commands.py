@@ -153,6 +153,7 @@ def register(app: typer.Typer, errors: Errors, open_workspace: OpenWorkspace) ->
             eval_interval=eval_interval,
             max_ingest_bytes=int(max_ingest_mb * 1024 * 1024),
             evaluation_worker=True,
+            warm_up=True,
         )
         with errors():
             run_server(open_workspace(workspace), settings)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import structlog
 
 from sloscope.config import ProjectConfig
 from sloscope.errors import NotFoundError
@@ -26,6 +31,8 @@ from sloscope.store.database import StateStore
 from sloscope.store.tokens import ApiToken, Tokens, hash_secret
 from sloscope.workspace import Workspace
 
+log = structlog.get_logger("sloscope.server")
+
 if TYPE_CHECKING:
     from sloscope.records.impact import Assessment
     from sloscope.records.org import BurnSpan
@@ -37,6 +44,9 @@ if TYPE_CHECKING:
 AUTH_CACHE_SECONDS = 5.0
 AUTH_STALE_SECONDS = 10.0
 
+#: The spec files and folders as found on disk: (path, size, mtime, ctime ^ inode) each.
+SpecSignature = tuple[tuple[str, int, int, int], ...]
+
 
 class ServedWorkspace(Workspace):
     """A workspace whose specs are reloaded at most every ``ttl`` seconds: a server
@@ -47,6 +57,7 @@ class ServedWorkspace(Workspace):
     ) -> None:
         super().__init__(root, config, env)
         self._specs: TTLCache[tuple[Service, ...]] = TTLCache(ttl)
+        self._loaded: tuple[SpecSignature, tuple[Service, ...]] | None = None
         self.shared_state: StateStore | None = None
 
     @classmethod
@@ -56,7 +67,38 @@ class ServedWorkspace(Workspace):
 
     def services(self) -> tuple[Service, ...]:
         """The services of the specs (cached; see the class docstring)."""
-        return self._specs.get("services", super().services)
+        return self._specs.get("services", self._load)
+
+    def _load(self) -> tuple[Service, ...]:
+        # Parsing and checking a hundred SLOs holds the interpreter lock for 30-90 ms,
+        # stalling every request meanwhile: reparse only when a spec file changed.
+        signature = self._spec_signature()
+        if self._loaded is not None and self._loaded[0] == signature:
+            return self._loaded[1]
+        started = time.perf_counter()
+        loaded = super().services()
+        self._loaded = (signature, loaded)
+        log.info("specs loaded", ms=round((time.perf_counter() - started) * 1000, 2))
+        return loaded
+
+    def _spec_signature(self) -> SpecSignature:
+        """Every file and folder under the spec paths with its size, times and inode:
+        what changes when a spec is edited, added, removed or replaced."""
+        found: list[tuple[str, int, int, int]] = []
+
+        def note(path: str) -> None:
+            with contextlib.suppress(OSError):  # gone meanwhile: the load reports it
+                info = os.stat(path)
+                changed = info.st_ctime_ns ^ info.st_ino
+                found.append((path, info.st_size, info.st_mtime_ns, changed))
+
+        for given in self._spec_paths():
+            note(str(given))
+            for top, dirs, names in os.walk(given, followlinks=True):
+                dirs.sort()
+                for name in dirs + sorted(names):
+                    note(os.path.join(top, name))
+        return tuple(found)
 
     def open_state(self) -> StateStore:
         """The server's state store when it has one (its connection pool is reused by
@@ -120,6 +162,33 @@ class ServerContext:
         self._auth: TTLCache[ApiToken | None] = TTLCache(
             AUTH_CACHE_SECONDS, max_stale=AUTH_STALE_SECONDS
         )
+        #: Set once the server is warm (at once without ``settings.warm_up``).
+        self.warm = threading.Event()
+        if not self.settings.warm_up:
+            self.warm.set()
+
+    def warm_up(self) -> None:
+        """Evaluate every service's status now, and decide (not record) a gate call
+        once, so the first requests find the statuses cached and the gate's modules
+        loaded; then :attr:`warm` is set. Run in a thread by the server's start: it
+        answers meanwhile, ``/readyz`` says not yet."""
+        import gc
+
+        from sloscope.policy.render import render_gate_json
+
+        try:
+            for service in self.services():
+                report = self.service_report(None, service)
+                # Decided only to load and run the gate's code; nothing is recorded.
+                render_gate_json(self.workspace.gate(service.name, report.at, evaluated=report))
+        except Exception as exc:  # the requests evaluate (and report) it themselves
+            log.warning("warm-up incomplete", error=type(exc).__name__)
+        finally:
+            # What the warm-up loaded lives as long as the server: out of the
+            # collector's sight, as the start-up heap is (see create_app).
+            gc.collect()
+            gc.freeze()
+            self.warm.set()
 
     def now(self) -> int:
         """The current time, whole seconds."""
@@ -161,7 +230,9 @@ class ServerContext:
                         report = self.worker.report(when, service)
                     else:
                         report = self.workspace.report(when, only=service)
-                self.metrics.status_seconds.observe(time.perf_counter() - started)
+                took = time.perf_counter() - started
+                self.metrics.status_seconds.observe(took)
+                log.info("evaluated", service=service.name, at=when, ms=round(took * 1000, 2))
                 return report
 
             return run
@@ -171,8 +242,18 @@ class ServerContext:
         current = self.default_at()
         previous = current - self.workspace.config.step_seconds
         return self._reports.get(
-            (current, service.name), evaluate(current), fallback=(previous, service.name)
+            (current, service.name),
+            evaluate(current),
+            fallback=(previous, service.name),
+            ahead=self._ahead(service.name),
         )
+
+    def _ahead(self, service: str) -> float:
+        """How early (seconds before it expires) a service's status is refreshed: spread
+        over the first half of the ttl by its name, so the services' evaluations (in the
+        worker, on the cores the requests need) come one at a time, not all together
+        every ttl and at each new minute."""
+        return self.settings.cache_seconds / 2 * (zlib.crc32(service.encode()) / 2**32)
 
     def report(self, at: int | None, service: str | None = None) -> Report:
         """Every (or one) service's report at ``at`` (None: now, as in
@@ -186,7 +267,11 @@ class ServerContext:
         # joined at the earliest time they share, so the document has one ``at``.
         when = min(p.at for p in parts)
         if any(p.at != when for p in parts):
-            parts = [self.service_report(when, s) for s in chosen]
+            # The earlier step's answers are still cached (younger than max_stale): taken
+            # as they are, not evaluated again for a step already past.
+            parts = [
+                self._reports.peek((when, s.name)) or self.service_report(when, s) for s in chosen
+            ]
         results = tuple(r for part in parts for r in part.results)
         return Report(at=when, step=parts[0].step, source=parts[0].source, results=results)
 
@@ -250,21 +335,34 @@ class ServerContext:
 
     def authenticate(self, secret: str) -> ApiToken | None:
         """The active token of ``secret`` (checked at most every few seconds)."""
+        return self._auth.get(*self._token_check(secret))
 
+    def cached_token(self, secret: str) -> tuple[bool, ApiToken | None]:
+        """``(True, token)`` when :meth:`authenticate` can answer from its cache, without
+        reading the store in this thread; ``(False, None)`` when it must read it."""
+        return self._auth.get_nowait(*self._token_check(secret))
+
+    def _token_check(self, secret: str) -> tuple[Hashable, Callable[[], ApiToken | None]]:
         def check() -> ApiToken | None:
             with self.store.transaction() as session:
                 return Tokens(session).authenticate(secret)
 
-        return self._auth.get(("token", hash_secret(secret)), check)
+        return ("token", hash_secret(secret)), check
 
     def session_token(self, session_id: str) -> ApiToken | None:
         """The active token of a dashboard session (checked at most every few seconds)."""
+        return self._auth.get(*self._session_check(session_id))
 
+    def cached_session_token(self, session_id: str) -> tuple[bool, ApiToken | None]:
+        """As :meth:`cached_token`, for :meth:`session_token`."""
+        return self._auth.get_nowait(*self._session_check(session_id))
+
+    def _session_check(self, session_id: str) -> tuple[Hashable, Callable[[], ApiToken | None]]:
         def check() -> ApiToken | None:
             with self.store.transaction() as session:
                 return Tokens(session).session_token(session_id, self.now())
 
-        return self._auth.get(("session", hash_secret(session_id)), check)
+        return ("session", hash_secret(session_id)), check
 
     def forget_session(self, session_id: str) -> None:
         """A session ended here: stop trusting it at once."""

@@ -19,6 +19,9 @@ class ServerSettings:
     two runs of the evaluation loop (0: no loop). ``cors_origins``: origins allowed to
     call the API from a browser (none by default). ``evaluation_worker``: evaluate
     statuses in a worker process (``sloscope serve`` does), not in the request's thread.
+    ``warm_up``: on start, evaluate every service's status and walk the gate's code once
+    in the background; ``/readyz`` answers 503 until that is done (``sloscope serve``
+    does), so a load balancer sends no request to a server still warming up.
     """
 
     host: str = "127.0.0.1"
@@ -31,3 +34,4 @@ class ServerSettings:
     session_seconds: int = 12 * 3600
     cors_origins: tuple[str, ...] = ()
     evaluation_worker: bool = False
+    warm_up: bool = False

@@ -28,14 +28,15 @@ _READY = {
 
 @router.get(
     "/readyz",
-    summary="The state store and the telemetry source answer",
+    summary="The state store and the telemetry source answer (and the server is warm)",
     responses={
         200: {"content": {"application/json": {"schema": _READY}}},
         503: {"description": "Not ready", "content": {"application/json": {"schema": _READY}}},
     },
 )
 def readyz(ctx: Context) -> JSONResponse:
-    """200 when both answer, 503 naming the one that does not (no secrets in the text)."""
+    """200 when both answer (and, with ``warm_up``, the server is warm), 503 naming
+    what is not ready (no secrets in the text)."""
     checks: dict[str, Any] = {}
     try:
         with ctx.store.transaction() as session:
@@ -44,6 +45,9 @@ def readyz(ctx: Context) -> JSONResponse:
     except Exception as exc:
         checks["state_store"] = f"failed: {type(exc).__name__}: {str(exc)[:200]}"
     checks["source"] = _source_check(ctx)
+    if ctx.settings.warm_up:
+        # Until every status is evaluated once, requests would wait for evaluations.
+        checks["warm"] = "ok" if ctx.warm.is_set() else "warming up"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},
