@@ -22,10 +22,10 @@ Fractions are 0-1; a figure without data is ``null``.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
+from sloscope.jsontext import dumps_indented
 from sloscope.policy.budget import BudgetPolicy, BudgetStep, format_percent
 from sloscope.policy.gate import GateDecision, SLOVerdict
 from sloscope.spec.durations import format_duration
@@ -106,7 +106,7 @@ def gate_to_dict(decision: GateDecision) -> dict[str, Any]:
 
 def render_gate_json(decision: GateDecision) -> str:
     """``gate --json`` as text (indented, a trailing newline)."""
-    return json.dumps(gate_to_dict(decision), indent=2) + "\n"
+    return dumps_indented(gate_to_dict(decision)) + "\n"
 
 
 def _title(decision: GateDecision) -> str:

@@ -431,9 +431,10 @@ def report_json(ws: Workspace, report: Report, service: str | None = None) -> st
     """``report --json`` (and ``GET /api/v1/status``): the report document, with a
     top-level ``audit`` key when the 28 days up to its time have audit entries and an
     ``alerts`` key when alerts started firing then (:func:`~sloscope.records.org.alert_volume`)."""
+    from sloscope.jsontext import dumps_indented
     from sloscope.records.org import alert_volume
     from sloscope.records.render import audit_to_dict
-    from sloscope.report.json import dumps_indented, render_json, report_to_dict
+    from sloscope.report.json import render_json, report_to_dict
 
     entries = recent_audit(ws, report.at, service)
     volume = alert_volume(ws, report.at, service)

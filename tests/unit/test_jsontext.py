@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sloscope.report.json import dumps_indented
+from sloscope.jsontext import dumps_indented
 
 
 def _random_value(rng: random.Random, depth: int) -> object:
