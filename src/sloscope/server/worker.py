@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -25,10 +26,30 @@ _workspace: Workspace | None = None
 
 def _open(root: str) -> None:
     global _workspace  # noqa: PLW0603  (the worker's one workspace, opened once)
+    _exit_with_parent()
     # A lower CPU priority: on a busy machine the requests come first, evaluations after.
     with contextlib.suppress(OSError):
         os.nice(10)
     _workspace = Workspace.open(root)
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the server process is gone.
+
+    A server that shuts down stops its worker; one killed (``kill -9``, the OOM killer)
+    cannot, and the pool's worker would wait for work forever, holding its memory and
+    the workspace's files: it holds both ends of its own call queue, so it never reads
+    an end of file. The parent's sentinel becomes ready when the parent exits.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
 def _report(at: int, service: Service) -> Report:
