@@ -43,6 +43,20 @@ def test_a_decision_is_kept_with_its_reasons_and_figures(store: StateStore) -> N
     assert (found.asked_by, found.version, found.decision) == ("ana", "2.0", "freeze")
 
 
+def test_the_decision_added_is_the_one_read_back_whatever_its_json_holds(
+    store: StateStore,
+) -> None:
+    figures = [{"slo": "a", "windows": ("1h", "5m"), "burn": {"1h": 14.5}, "left": None}]
+    with store.transaction() as session:
+        kept = GateRecords(session).add(_decision("r1", figures=figures, override_id=None))
+    with store.transaction() as session:
+        (found,) = GateRecords(session).find()
+    assert found == kept
+    assert kept.figures == (
+        {"slo": "a", "windows": ["1h", "5m"], "burn": {"1h": 14.5}, "left": None},
+    )
+
+
 def test_the_same_request_recorded_twice_is_kept_once(store: StateStore) -> None:
     with store.transaction() as session:
         first = GateRecords(session).add(_decision("r1"))

@@ -246,14 +246,19 @@ def after_commit(executor: Executor, action: Callable[[], None]) -> None:
     event.listen(executor, "after_commit", lambda _session: action(), once=True)
 
 
+def dialect_name(session: Executor) -> str:
+    """The name of the database dialect ``session`` runs on (``sqlite``, ``postgresql``)."""
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    return str(dialect.name)
+
+
 def insert_for(session: Executor, model: Any) -> Any:
     """An INSERT for ``model`` (a mapped class or a Core table) in the session's
     dialect, so callers can add ``on_conflict_do_nothing`` / ``on_conflict_do_update``
     (SQLite and PostgreSQL share it).
     """
     # Each dialect's module loads with its first insert: a SQLite store needs no PostgreSQL.
-    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    if dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         return postgresql_insert(model)

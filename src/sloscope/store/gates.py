@@ -15,13 +15,15 @@ never builds the ORM's mappers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, String, bindparam, insert, select, update
 
-from sloscope.store.database import insert_for, newest_first, time_ordered
+from sloscope.store.database import dialect_name, insert_for, newest_first, time_ordered
 from sloscope.store.tables import budget_step_states, gate_decisions, gate_overrides
 
 if TYPE_CHECKING:
@@ -74,14 +76,18 @@ class GateRecords:
     def add(self, values: Mapping[str, Any]) -> GateRecord:
         """Record a decision (the columns of :class:`GateRecord` but ``id``); a request
         already recorded (same ``request_id``) is returned as it was stored."""
-        table = gate_decisions
-        added = insert_for(self.session, table).values(**values)
-        added = added.on_conflict_do_nothing().returning(*table.c)
-        row = self.session.execute(added).one_or_none()
+        row = self.session.execute(_insert_decision(self.session), dict(values)).one_or_none()
         if row is None:  # recorded before: nothing inserted, nothing returned
+            table = gate_decisions
             query = select(table).where(table.c.request_id == values["request_id"])
-            row = self.session.execute(query).one()
-        return _record(row)
+            return _record(self.session.execute(query).one())
+        # Only the id comes back: the rest is what was written, its JSON columns as
+        # the database gives them back (the server records every gate call: reading
+        # the whole row back and decoding its JSON cost more than the insert).
+        stored = {"override_id": None, "deployment_id": None, **values, "id": row.id}
+        for column in ("reasons", "figures"):
+            stored[column] = json.loads(json.dumps(stored[column]))
+        return _record(SimpleNamespace(**stored))
 
     def link_deployment(self, record_id: int, deployment_id: int) -> None:
         """Note the deployment a decision allowed (``gate --record``)."""
@@ -141,13 +147,8 @@ class Overrides:
 
     def active(self, service: str, at: int) -> list[StoredOverride]:
         """The service's overrides in force at ``at``."""
-        table = gate_overrides
-        query = (
-            select(table)
-            .where(table.c.service == service, table.c.since <= at, table.c.until > at)
-            .order_by(table.c.id)
-        )
-        return [_override(row) for row in self.session.execute(query)]
+        rows = self.session.execute(_ACTIVE_OVERRIDES, {"service": service, "at": at})
+        return [_override(row) for row in rows]
 
     def find(
         self, *, begin: int | None = None, end: int | None = None, service: str | None = None
@@ -231,7 +232,33 @@ _STEPS_UPDATE = (
 )
 
 
-def _record(row: Row[Any]) -> GateRecord:
+#: The insert of a decision, one per dialect: built once, its values bound per call.
+_DECISION_INSERTS: dict[str, Any] = {}
+
+#: A service's overrides in force at a time (built once: the server asks on every gate).
+_ACTIVE_OVERRIDES = (
+    select(gate_overrides)
+    .where(
+        gate_overrides.c.service == bindparam("service"),
+        gate_overrides.c.since <= bindparam("at"),
+        gate_overrides.c.until > bindparam("at"),
+    )
+    .order_by(gate_overrides.c.id)
+)
+
+
+def _insert_decision(session: Executor) -> Any:
+    """The dialect's INSERT of a decision that skips a known ``request_id`` and returns
+    the new row's id."""
+    name = dialect_name(session)
+    cached = _DECISION_INSERTS.get(name)
+    if cached is None:
+        added = insert_for(session, gate_decisions).on_conflict_do_nothing()
+        cached = _DECISION_INSERTS[name] = added.returning(gate_decisions.c.id)
+    return cached
+
+
+def _record(row: Row[Any] | SimpleNamespace) -> GateRecord:
     return GateRecord(
         id=row.id,
         request_id=row.request_id,
