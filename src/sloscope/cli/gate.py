@@ -28,7 +28,7 @@ from sloscope.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from sloscope.policy.gate import GateDecision
+    from sloscope.records.gating import GateOutcome
 
 
 commands = typer.Typer()
@@ -86,21 +86,22 @@ def gate(
             record=record,
             commit=commit,
         )
-    _print_gate(outcome.decision, as_json)
+    _print_gate(outcome, as_json)
     if outcome.deployment_id is not None:
         err.print(f"recorded deployment {outcome.deployment_id} ({service} {version})")
     raise typer.Exit(outcome.decision.exit_code)
 
 
-def _print_gate(decision: GateDecision, as_json: bool) -> None:
+def _print_gate(outcome: GateOutcome, as_json: bool) -> None:
     from sloscope.policy.render import (
+        gate_json_text,
         github_annotations,
         github_summary,
-        render_gate_json,
         render_gate_text,
     )
 
-    sys.stdout.write(render_gate_json(decision) if as_json else render_gate_text(decision))
+    decision = outcome.decision
+    sys.stdout.write(gate_json_text(outcome.document) if as_json else render_gate_text(decision))
     if not os.environ.get("GITHUB_ACTIONS"):
         return
     # The runner reads workflow commands from both streams; stderr keeps --json parseable.

@@ -106,7 +106,12 @@ def gate_to_dict(decision: GateDecision) -> dict[str, Any]:
 
 def render_gate_json(decision: GateDecision) -> str:
     """``gate --json`` as text (indented, a trailing newline)."""
-    return dumps_indented(gate_to_dict(decision)) + "\n"
+    return gate_json_text(gate_to_dict(decision))
+
+
+def gate_json_text(document: dict[str, Any]) -> str:
+    """A :func:`gate_to_dict` document as ``gate --json`` prints it."""
+    return dumps_indented(document) + "\n"
 
 
 def _title(decision: GateDecision) -> str:

@@ -40,12 +40,16 @@ MAX_NAME_CHARS = 200
 
 @dataclass(frozen=True)
 class GateOutcome:
-    """A gate decision, its record, and the deployment recorded with it (if any)."""
+    """A gate decision, its record, and the deployment recorded with it (if any);
+    ``document`` is the decision as ``gate --json`` prints it
+    (:func:`~sloscope.policy.render.gate_to_dict`), made once for the record and the
+    answer."""
 
     decision: GateDecision
     record: GateRecord
     deployment_id: int | None
     notified: int
+    document: dict[str, Any]
 
 
 def check_name(name: str, option: str) -> str:
@@ -135,6 +139,7 @@ def _record(
     request = decision.request
     exception = request.exception
     override_id = _override_id(decision, stored)
+    document = gate_to_dict(decision)
     kept = GateRecords(session).add(
         {
             "request_id": request_id or uuid.uuid4().hex,
@@ -145,7 +150,7 @@ def _record(
             "at": request.at,
             "decision": decision.decision,
             "reasons": list(decision.reasons),
-            "figures": gate_to_dict(decision)["slos"],
+            "figures": document["slos"],
             "exception_kind": exception.kind if exception else None,
             "exception_reason": exception.reason if exception else None,
             "override_id": override_id,
@@ -181,7 +186,7 @@ def _record(
     notified = notify_budget_crossings(
         session, [v.figures for v in decision.slos], routes, request.at, now, memo=memo
     )
-    return GateOutcome(decision, kept, deployment_id, notified)
+    return GateOutcome(decision, kept, deployment_id, notified, document)
 
 
 def _override_id(decision: GateDecision, stored: Sequence[StoredOverride]) -> int | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, String, bindparam, insert, select, update
@@ -80,14 +79,14 @@ class GateRecords:
         if row is None:  # recorded before: nothing inserted, nothing returned
             table = gate_decisions
             query = select(table).where(table.c.request_id == values["request_id"])
-            return _record(self.session.execute(query).one())
+            return _record(self.session.execute(query).one()._mapping)
         # Only the id comes back: the rest is what was written, its JSON columns as
         # the database gives them back (the server records every gate call: reading
         # the whole row back and decoding its JSON cost more than the insert).
         stored = {"override_id": None, "deployment_id": None, **values, "id": row.id}
         for column in ("reasons", "figures"):
             stored[column] = json.loads(json.dumps(stored[column]))
-        return _record(SimpleNamespace(**stored))
+        return _record(stored)
 
     def link_deployment(self, record_id: int, deployment_id: int) -> None:
         """Note the deployment a decision allowed (``gate --record``)."""
@@ -108,12 +107,12 @@ class GateRecords:
         query = time_ordered(
             gate_decisions, gate_decisions.c.at, service=service, begin=begin, end=end
         )
-        return [_record(row) for row in self.session.execute(query.limit(limit))]
+        return [_record(row._mapping) for row in self.session.execute(query.limit(limit))]
 
     def newest(self, *, limit: int = 50, offset: int = 0) -> list[GateRecord]:
         """Decisions newest first, a page of ``limit`` after skipping ``offset``."""
         query = newest_first(gate_decisions, gate_decisions.c.at).limit(limit).offset(offset)
-        return [_record(row) for row in self.session.execute(query)]
+        return [_record(row._mapping) for row in self.session.execute(query)]
 
 
 class Overrides:
@@ -258,23 +257,24 @@ def _insert_decision(session: Executor) -> Any:
     return cached
 
 
-def _record(row: Row[Any] | SimpleNamespace) -> GateRecord:
+def _record(row: Mapping[Any, Any]) -> GateRecord:
+    """A decision from its columns (a row's mapping, or what was just written)."""
     return GateRecord(
-        id=row.id,
-        request_id=row.request_id,
-        service=row.service,
-        journey=row.journey,
-        version=row.version,
-        asked_by=row.asked_by,
-        at=row.at,
-        decision=row.decision,
-        reasons=tuple(str(r) for r in row.reasons),
-        figures=tuple(dict(f) for f in row.figures),
-        exception_kind=row.exception_kind,
-        exception_reason=row.exception_reason,
-        override_id=row.override_id,
-        deployment_id=row.deployment_id,
-        created_at=row.created_at,
+        id=row["id"],
+        request_id=row["request_id"],
+        service=row["service"],
+        journey=row["journey"],
+        version=row["version"],
+        asked_by=row["asked_by"],
+        at=row["at"],
+        decision=row["decision"],
+        reasons=tuple(str(r) for r in row["reasons"]),
+        figures=tuple(dict(f) for f in row["figures"]),
+        exception_kind=row["exception_kind"],
+        exception_reason=row["exception_reason"],
+        override_id=row["override_id"],
+        deployment_id=row["deployment_id"],
+        created_at=row["created_at"],
     )
 
 

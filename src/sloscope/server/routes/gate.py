@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sloscope.errors import SourceError
-from sloscope.policy.render import render_gate_json
+from sloscope.policy.render import gate_json_text
 from sloscope.server.auth import Context, Reader, Writer
 from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, RecordQuery, evaluation_time
@@ -97,7 +97,7 @@ def post_gate(body: GateBody, ctx: Context, who: Writer) -> Response:
     if outcome.deployment_id is not None:
         headers["X-Sloscope-Deployment"] = str(outcome.deployment_id)
     return Response(
-        render_gate_json(outcome.decision), media_type="application/json", headers=headers
+        gate_json_text(outcome.document), media_type="application/json", headers=headers
     )
 
 
