@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sloscope.report.model import Report
     from sloscope.store.audit import AuditEntry
     from sloscope.store.database import Executor
-    from sloscope.store.gates import GateRecord, StoredOverride
+    from sloscope.store.gate_rows import GateRecord, StoredOverride
     from sloscope.workspace import Workspace
 
 #: A name (who asked, who granted) is a name, not a document.
