@@ -110,8 +110,10 @@ def gate_and_record(
         request_id=request_id,
         memo=memo,
     )
-    # An exception goes to the audit log and --record adds a deployment: SQLAlchemy's.
-    plain = _open_plain(ws) if direct and exception is None and not record else None
+    # An exception goes to the audit log and --record adds a deployment: SQLAlchemy's
+    # (as is a server's step memo, which only the repositories' commits update).
+    usual = exception is None and not record and memo is None
+    plain = _open_plain(ws) if direct and usual else None
     if plain is not None:
         with plain:
             with plain.transaction():

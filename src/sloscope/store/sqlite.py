@@ -124,7 +124,8 @@ def execute(
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Run ``statement`` with ``values`` (a list of them: once per item, as
-    ``executemany``); the rows it returns as mappings of ``columns``, JSON decoded."""
+    ``executemany``, which takes no expanding parameter); the rows it returns as
+    mappings of ``columns``, JSON decoded."""
     if not isinstance(values, Mapping):
         if values:
             sql, _ = _bind(statement, values[0])
