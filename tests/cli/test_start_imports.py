@@ -9,6 +9,7 @@ makes them, so a top-level import of numpy or SQLAlchemy cannot creep back unnot
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -95,18 +96,37 @@ def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
     assert _command_modules(modules) == {"sloscope.cli.report"}
 
 
-def test_gate_on_a_store_at_head_runs_no_migration_and_no_postgresql(
+def test_gate_on_a_sqlite_store_at_head_loads_no_sqlalchemy(
     ingested: Path, sloscope: CliRunner
 ) -> None:
+    # The first gate creates the store (SQLAlchemy and alembic); every later one finds it
+    # at the newest schema and writes its rows with the stdlib sqlite3.
     assert sloscope("gate", "checkout", "-w", str(ingested), "--at", str(AT)).code in (0, 1)
     args = ("gate", "checkout", "-w", str(ingested), "--at", str(AT), "--json")
     code, modules = _loaded(ingested, *args)
     assert code in (0, 1)
-    assert "sloscope.store.database" in modules  # the decision was recorded
+    assert "sloscope.store.plain_gates" in modules  # the decision was recorded, directly
+    # numpy.ma: what a plain np.unique loads; the gate needs no masked array.
+    heavy = ("sqlalchemy", "psycopg", "rich", "numpy.ma", *_NEVER)
+    assert _packages(modules, *heavy) == []
+    assert _packages(modules, "sloscope.store.database", "sloscope.store.migrate") == []
+    assert "sloscope.alerting.backtest" not in modules
+    assert _command_modules(modules) == {"sloscope.cli.gate"}
+    with sqlite3.connect(ingested / ".sloscope" / "state.db") as connection:
+        (count,) = connection.execute("SELECT count(*) FROM gate_decisions").fetchone()
+    assert count == 2
+
+
+def test_gate_with_an_exception_records_it_through_sqlalchemy_without_the_orm(
+    ingested: Path, sloscope: CliRunner
+) -> None:
+    assert sloscope("gate", "checkout", "-w", str(ingested), "--at", str(AT)).code in (0, 1)
+    args = ("gate", "checkout", "-w", str(ingested), "--at", str(AT))
+    code, modules = _loaded(ingested, *args, "--exception", "rollback", "--reason", "fix")
+    assert code in (0, 1)
+    assert "sloscope.store.audit" in modules  # the exception went to the audit log
     heavy = ("sqlalchemy.dialects.postgresql", "psycopg", "rich", *_NEVER)
     assert _packages(modules, *heavy) == []
     assert "sloscope.store.migrate" not in modules
-    assert "sloscope.alerting.backtest" not in modules
-    assert _command_modules(modules) == {"sloscope.cli.gate"}
     # The gate's repositories run Core statements on a connection: no ORM, no mappers.
     assert _packages(modules, "sqlalchemy.orm", "sloscope.store.rows") == []

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from sloscope.errors import ConfigError, StateError
-from sloscope.store.database import HEAD_REVISION, StateStore, resolve_url
+from sloscope.store.database import StateStore, resolve_url
 from sloscope.store.migrate import (
     current_revision,
     downgrade,
@@ -17,6 +17,7 @@ from sloscope.store.migrate import (
     upgrade,
 )
 from sloscope.store.silences import Silences
+from sloscope.store.sqlite import HEAD_REVISION
 from sloscope.store.tokens import Tokens
 from tests.store.conftest import Target
 

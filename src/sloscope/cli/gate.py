@@ -85,6 +85,7 @@ def gate(
             exception=GateException(exception, reason or "") if exception is not None else None,
             record=record,
             commit=commit,
+            direct=True,
         )
     _print_gate(outcome, as_json)
     if outcome.deployment_id is not None:

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from sloscope.report.model import Report
     from sloscope.store.audit import AuditEntry
     from sloscope.store.database import Executor
-    from sloscope.store.gates import GateRecord, StoredOverride
+    from sloscope.store.gate_rows import GateRecord, StoredOverride
+    from sloscope.store.plain_gates import PlainGates
     from sloscope.workspace import Workspace
 
 #: A name (who asked, who granted) is a name, not a document.
@@ -75,11 +76,15 @@ def gate_and_record(
     request_id: str | None = None,
     evaluated: Report | None = None,
     memo: StepMemo | None = None,
+    direct: bool = False,
 ) -> GateOutcome:
     """Ask the gate (with the overrides on record) and record its answer: what
     ``sloscope gate`` and ``POST /api/v1/gate`` both do. ``evaluated``: the service's
     report at ``at`` if already computed (a server's cache), read instead of the source.
-    ``memo``: the budget steps this process stored lately (a server keeps one)."""
+    ``memo``: the budget steps this process stored lately (a server keeps one).
+    ``direct`` (a one-shot command): on a SQLite file at the newest schema, read and
+    write the common case's rows with the stdlib sqlite3, not SQLAlchemy
+    (:mod:`sloscope.store.plain_gates`)."""
     asked_by = check_name(asked_by, "--by")
     if record and not version:
         raise RequestError("--record needs --version V: the deployment to record")
@@ -95,35 +100,82 @@ def gate_and_record(
             evaluated=evaluated,
         )
 
+    keep = partial(
+        _record,
+        ws=ws,
+        asked_by=asked_by,
+        now=now,
+        record=record,
+        commit=commit,
+        request_id=request_id,
+        memo=memo,
+    )
+    # An exception goes to the audit log and --record adds a deployment: SQLAlchemy's
+    # (as is a server's step memo, which only the repositories' commits update).
+    usual = exception is None and not record and memo is None
+    plain = _open_plain(ws) if direct and usual else None
+    if plain is not None:
+        with plain:
+            with plain.transaction():
+                stored = plain.active_overrides(service, at)
+            decision = ask(stored)
+            outcome = _record_plain(
+                plain, decision, stored=stored, asked_by=asked_by, now=now, request_id=request_id
+            )
+        if outcome is not None:
+            return outcome
+        # Something unusual (a budget step crossed): the repositories record it instead.
+        with ws.open_state() as store, store.connection() as session:
+            return keep(session, decision, stored=stored)
     # Core connections, not ORM sessions: every repository the gate writes through runs
     # Core statements, so the command never imports the ORM or builds its mappers.
     with ws.open_state() as store:
         with store.connection() as session:
             stored = _active_overrides(session, service, at)
-            keep = partial(
-                _record,
-                stored=stored,
-                asked_by=asked_by,
-                now=now,
-                record=record,
-                commit=commit,
-                request_id=request_id,
-                memo=memo,
-            )
             if evaluated is not None:
                 # Nothing to read from the source: decide and record in this transaction.
-                return keep(session, ws, ask(stored))
+                return keep(session, ask(stored), stored=stored)
         # The gate reads the telemetry, which may take seconds: not in a transaction.
         decision = ask(stored)
         with store.connection() as session:
-            return keep(session, ws, decision)
+            return keep(session, decision, stored=stored)
+
+
+def _decision_values(
+    decision: GateDecision,
+    document: Mapping[str, Any],
+    *,
+    stored: Sequence[StoredOverride],
+    asked_by: str,
+    now: int,
+    request_id: str | None,
+) -> dict[str, Any]:
+    """The columns of ``decision``'s record (a new ``request_id`` unless given)."""
+    request = decision.request
+    exception = request.exception
+    return {
+        "request_id": request_id or uuid.uuid4().hex,
+        "service": request.service,
+        "journey": request.journey,
+        "version": request.version,
+        "asked_by": asked_by,
+        "at": request.at,
+        "decision": decision.decision,
+        "reasons": list(decision.reasons),
+        "figures": document["slos"],
+        "exception_kind": exception.kind if exception else None,
+        "exception_reason": exception.reason if exception else None,
+        "override_id": _override_id(decision, stored),
+        "deployment_id": None,
+        "created_at": now,
+    }
 
 
 def _record(
     session: Executor,
-    ws: Workspace,
     decision: GateDecision,
     *,
+    ws: Workspace,
     stored: Sequence[StoredOverride],
     asked_by: str,
     now: int,
@@ -133,32 +185,18 @@ def _record(
     memo: StepMemo | None,
 ) -> GateOutcome:
     from sloscope.policy.render import gate_to_dict
-    from sloscope.store.audit import AuditLog
     from sloscope.store.gates import GateRecords
 
     request = decision.request
     exception = request.exception
-    override_id = _override_id(decision, stored)
     document = gate_to_dict(decision)
-    kept = GateRecords(session).add(
-        {
-            "request_id": request_id or uuid.uuid4().hex,
-            "service": request.service,
-            "journey": request.journey,
-            "version": request.version,
-            "asked_by": asked_by,
-            "at": request.at,
-            "decision": decision.decision,
-            "reasons": list(decision.reasons),
-            "figures": document["slos"],
-            "exception_kind": exception.kind if exception else None,
-            "exception_reason": exception.reason if exception else None,
-            "override_id": override_id,
-            "deployment_id": None,
-            "created_at": now,
-        }
+    values = _decision_values(
+        decision, document, stored=stored, asked_by=asked_by, now=now, request_id=request_id
     )
+    kept = GateRecords(session).add(values)
     if exception is not None:
+        from sloscope.store.audit import AuditLog
+
         lifted = any(v.lifted_by == "exception" for v in decision.slos)
         AuditLog(session).append(
             at=request.at,
@@ -187,6 +225,50 @@ def _record(
         session, [v.figures for v in decision.slos], routes, request.at, now, memo=memo
     )
     return GateOutcome(decision, kept, deployment_id, notified, document)
+
+
+class _UnusualError(Exception):
+    """The direct transaction met what only the repositories handle: roll it back."""
+
+
+def _open_plain(ws: Workspace) -> PlainGates | None:
+    """The state store for the direct path, when it is a SQLite file at the newest schema."""
+    from sloscope.store.peek import sqlite_file
+    from sloscope.store.plain_gates import PlainGates
+
+    path = sqlite_file(ws.config.state.url, ws.root)
+    return PlainGates.open(path) if path is not None else None
+
+
+def _record_plain(
+    plain: PlainGates,
+    decision: GateDecision,
+    *,
+    stored: Sequence[StoredOverride],
+    asked_by: str,
+    now: int,
+    request_id: str | None,
+) -> GateOutcome | None:
+    """Record ``decision`` (no exception, no deployment) and store the steps its SLOs hold,
+    in one transaction on ``plain``; None, with nothing written, when a step was crossed
+    (notifications to enqueue) or the request was recorded before."""
+    from sloscope.policy.render import gate_to_dict
+
+    document = gate_to_dict(decision)
+    values = _decision_values(
+        decision, document, stored=stored, asked_by=asked_by, now=now, request_id=request_id
+    )
+    figures = [v.figures for v in decision.slos]
+    now_held = _held(figures)
+    try:
+        with plain.transaction():
+            kept = plain.add_decision(values)
+            before = plain.swap_steps(now_held, decision.request.at)
+            if kept is None or any(crossed(before[f.id], now_held[f.id]) for f in figures):
+                raise _UnusualError
+    except _UnusualError:
+        return None
+    return GateOutcome(decision, kept, None, 0, document)
 
 
 def _override_id(decision: GateDecision, stored: Sequence[StoredOverride]) -> int | None:
@@ -348,10 +430,7 @@ def notify_budget_crossings(
     """
     from sloscope.store.gates import BudgetStepStates
 
-    now_held = {
-        figure.id: held_steps(figure.policy, figure.consumed, figure.burn_rates)
-        for figure in figures
-    }
+    now_held = _held(figures)
     if memo is not None and memo.unchanged(now_held):
         return 0
     before = BudgetStepStates(session).swap_all(now_held, at)
@@ -375,6 +454,11 @@ def notify_budget_crossings(
 
     outbox = Outbox(session)
     return sum(enqueue(outbox, m, receivers(routes, m.routing_labels()), now) for m in messages)
+
+
+def _held(figures: Sequence[SLOFigures]) -> dict[str, frozenset[int]]:
+    """The budget-policy steps each SLO holds now, by SLO id."""
+    return {f.id: held_steps(f.policy, f.consumed, f.burn_rates) for f in figures}
 
 
 def _step_message(figure: SLOFigures, index: int, at: int) -> Any:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sloscope.events.changes import ChangeFailureReport, FailureRate
     from sloscope.store.audit import AuditEntry
     from sloscope.store.events import ActionItem, StoredDeployment, StoredIncident
-    from sloscope.store.gates import GateRecord, StoredOverride
+    from sloscope.store.gate_rows import GateRecord, StoredOverride
 
 
 def deployment_to_dict(stored: StoredDeployment) -> dict[str, Any]:

@@ -146,7 +146,9 @@ def _regex_hits(
     )
     if not regexes:
         return {}
-    distinct = {label: np.unique(catalog.values[label]) for label, _ in regexes}
+    # sorted(set()) rather than np.unique: on an object array numpy's unique loads
+    # numpy.ma (tens of milliseconds of a gate's start) to ask whether it is masked.
+    distinct = {label: sorted(set(catalog.values[label].tolist())) for label, _ in regexes}
     keys: list[int] = []
     values: list[str] = []
     patterns: list[str] = []

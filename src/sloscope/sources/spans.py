@@ -93,7 +93,9 @@ def span_plan(
     # A series without roll-up rows has no samples in these hours: it adds nothing.
     if not exact.all() or not mass.sum() < EXACT_MASS:
         return None
-    cut_hours = np.unique(cuts_ms[cuts_ms % HOUR_MS != 0] // HOUR_MS)
+    # return_index: a plain np.unique loads numpy.ma (a command's start) to ask whether
+    # the array is masked; these few cuts cost nothing more to sort stably.
+    cut_hours, _ = np.unique(cuts_ms[cuts_ms % HOUR_MS != 0] // HOUR_MS, return_index=True)
     return SpanPlan(
         cuts=cuts_ms,
         last_step=(cuts[1:] - recent.start) // recent.step - 1,

@@ -176,7 +176,8 @@ def _older_cells(
     """(cell, increase) of the older grids of a batch of (series id, atom) pairs,
     summed by DuckDB (from the hourly roll-ups where the store has them)."""
     ids, atom = batch
-    grids = sorted({o for o in (atoms.older[a] for a in np.unique(atom)) if o is not None})
+    # A set, not np.unique: a plain np.unique loads numpy.ma (a command's start).
+    grids = sorted({o for o in (atoms.older[a] for a in set(atom.tolist())) if o is not None})
     if not grids:
         return np.empty(0, dtype=np.int64), np.empty(0)
     grid_index = {grid: k for k, grid in enumerate(grids)}

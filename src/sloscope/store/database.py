@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from sloscope.closing import Closing
 from sloscope.errors import ConfigError, StateError
+from sloscope.store.sqlite import HEAD_REVISION, REVISION_QUERY, SQLITE_BUSY_SECONDS, configure
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -38,12 +39,6 @@ Executor: TypeAlias = "Session | Connection"
 
 #: The key in a connection's ``info`` of what to run once its transaction commits.
 _AFTER_COMMIT = "sloscope.after_commit"
-
-#: The newest migration revision (a test checks it is alembic's head).
-HEAD_REVISION = "0006"
-
-#: Seconds a SQLite writer waits for another one's lock before giving up.
-SQLITE_BUSY_SECONDS = 30.0
 
 _POSTGRES_NAMES = ("postgres", "postgresql", "postgresql+psycopg")
 
@@ -176,7 +171,7 @@ def _at_head(engine: Engine) -> bool:
     """Whether the database is already at :data:`HEAD_REVISION` (False when unsure)."""
     try:
         with engine.connect() as connection:
-            found = connection.execute(text("SELECT version_num FROM alembic_version"))
+            found = connection.execute(text(REVISION_QUERY))
             return bool(found.scalar_one_or_none() == HEAD_REVISION)
     except SQLAlchemyError:
         return False
@@ -217,19 +212,9 @@ def _create_engine(url: URL, schema: str | None) -> Engine:
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling would start transactions late (at the first
-    # write) and never with IMMEDIATE; sloscope emits BEGIN itself in _sqlite_begin.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    # In WAL mode NORMAL syncs the log at checkpoints, not at every commit: a commit
-    # survives the process being killed (kill -9 included) and the database is never
-    # corrupted, but a power cut may lose the last commits. A gate decision per request
-    # otherwise waits for one fsync each, which caps the server at the disk's rate.
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
+    # The same settings as the gate's stdlib connection (sloscope.store.sqlite); BEGIN
+    # IMMEDIATE is emitted by _sqlite_begin.
+    configure(dbapi_connection)
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -257,8 +242,13 @@ def insert_for(session: Executor, model: Any) -> Any:
     dialect, so callers can add ``on_conflict_do_nothing`` / ``on_conflict_do_update``
     (SQLite and PostgreSQL share it).
     """
+    return dialect_insert(dialect_name(session), model)
+
+
+def dialect_insert(name: str, model: Any) -> Any:
+    """:func:`insert_for` a dialect named ``name`` (``sqlite``, ``postgresql``)."""
     # Each dialect's module loads with its first insert: a SQLite store needs no PostgreSQL.
-    if dialect_name(session) == "postgresql":
+    if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         return postgresql_insert(model)

@@ -15,55 +15,24 @@ never builds the ORM's mappers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, String, bindparam, insert, select, update
 
-from sloscope.store.database import dialect_name, insert_for, newest_first, time_ordered
+from sloscope.store.database import dialect_insert, dialect_name, newest_first, time_ordered
+from sloscope.store.gate_rows import (
+    GateRecord,
+    StoredOverride,
+    override_from,
+    record_from,
+    step_changes,
+    written_record,
+)
 from sloscope.store.tables import budget_step_states, gate_decisions, gate_overrides
 
 if TYPE_CHECKING:
-    from sqlalchemy import Row
-
     from sloscope.store.database import Executor
-
-
-@dataclass(frozen=True)
-class GateRecord:
-    """One recorded gate decision."""
-
-    id: int
-    request_id: str
-    service: str
-    journey: str | None
-    version: str | None
-    asked_by: str
-    at: int
-    decision: str
-    reasons: tuple[str, ...]
-    figures: tuple[dict[str, Any], ...]
-    exception_kind: str | None
-    exception_reason: str | None
-    override_id: int | None
-    deployment_id: int | None
-    created_at: int
-
-
-@dataclass(frozen=True)
-class StoredOverride:
-    """A stored override, active in ``[since, until)``."""
-
-    id: int
-    service: str
-    journey: str | None
-    by: str
-    reason: str
-    since: int
-    until: int
-    created_at: int
 
 
 class GateRecords:
@@ -79,14 +48,9 @@ class GateRecords:
         if row is None:  # recorded before: nothing inserted, nothing returned
             table = gate_decisions
             query = select(table).where(table.c.request_id == values["request_id"])
-            return _record(self.session.execute(query).one()._mapping)
-        # Only the id comes back: the rest is what was written, its JSON columns as
-        # the database gives them back (the server records every gate call: reading
-        # the whole row back and decoding its JSON cost more than the insert).
-        stored = {"override_id": None, "deployment_id": None, **values, "id": row.id}
-        for column in ("reasons", "figures"):
-            stored[column] = json.loads(json.dumps(stored[column]))
-        return _record(stored)
+            return record_from(self.session.execute(query).one()._mapping)
+        # Only the id comes back: the rest is what was written.
+        return written_record(values, row.id)
 
     def link_deployment(self, record_id: int, deployment_id: int) -> None:
         """Note the deployment a decision allowed (``gate --record``)."""
@@ -107,12 +71,12 @@ class GateRecords:
         query = time_ordered(
             gate_decisions, gate_decisions.c.at, service=service, begin=begin, end=end
         )
-        return [_record(row._mapping) for row in self.session.execute(query.limit(limit))]
+        return [record_from(row._mapping) for row in self.session.execute(query.limit(limit))]
 
     def newest(self, *, limit: int = 50, offset: int = 0) -> list[GateRecord]:
         """Decisions newest first, a page of ``limit`` after skipping ``offset``."""
         query = newest_first(gate_decisions, gate_decisions.c.at).limit(limit).offset(offset)
-        return [_record(row._mapping) for row in self.session.execute(query)]
+        return [record_from(row._mapping) for row in self.session.execute(query)]
 
 
 class Overrides:
@@ -142,12 +106,14 @@ class Overrides:
             until=until,
             created_at=now,
         )
-        return _override(self.session.execute(added.returning(*gate_overrides.c)).one())
+        return override_from(
+            self.session.execute(added.returning(*gate_overrides.c)).one()._mapping
+        )
 
     def active(self, service: str, at: int) -> list[StoredOverride]:
         """The service's overrides in force at ``at``."""
         rows = self.session.execute(_ACTIVE_OVERRIDES, {"service": service, "at": at})
-        return [_override(row) for row in rows]
+        return [override_from(row._mapping) for row in rows]
 
     def find(
         self, *, begin: int | None = None, end: int | None = None, service: str | None = None
@@ -156,7 +122,7 @@ class Overrides:
         one service."""
         table = gate_overrides
         query = time_ordered(table, table.c.since, service=service, begin=begin, end=end)
-        return [_override(row) for row in self.session.execute(query)]
+        return [override_from(row._mapping) for row in self.session.execute(query)]
 
 
 class BudgetStepStates:
@@ -182,32 +148,19 @@ class BudgetStepStates:
         """
         if not held:
             return {}
-        table = budget_step_states
         ids = sorted(held)
-        query = (
-            select(table).where(table.c.slo_id.in_(ids)).order_by(table.c.slo_id).with_for_update()
-        )
-        rows = self.session.execute(query).all()
+        rows = self.session.execute(_STEPS_LOCKED, {"ids": ids}).all()
         if len(rows) < len(ids):
             # First evaluation of some SLO: add its row (another writer may add it at the
             # same time: one of the two inserts does nothing), then lock them all in order.
             found = {row.slo_id for row in rows}
-            insert = insert_for(self.session, table).on_conflict_do_nothing()
             missing = [i for i in ids if i not in found]
             self.session.execute(
-                insert, [{"slo_id": i, "steps": [], "evaluated_at": -1} for i in missing]
+                _steps_insert(dialect_name(self.session)),
+                [{"slo_id": i, "steps": [], "evaluated_at": -1} for i in missing],
             )
-            rows = self.session.execute(query).all()
-        before: dict[str, frozenset[int]] = {}
-        changes: list[dict[str, Any]] = []
-        for row in rows:
-            steps = held[row.slo_id]
-            if at < row.evaluated_at:
-                before[row.slo_id] = steps
-                continue
-            before[row.slo_id] = frozenset(int(s) for s in row.steps)
-            if sorted(steps) != list(row.steps) or at != row.evaluated_at:
-                changes.append({"key": row.slo_id, "new_steps": sorted(steps), "new_at": at})
+            rows = self.session.execute(_STEPS_LOCKED, {"ids": ids}).all()
+        before, changes = step_changes((row._mapping for row in rows), held, at)
         if changes:
             self.session.execute(_STEPS_UPDATE, changes)
         return before
@@ -231,6 +184,15 @@ _STEPS_UPDATE = (
 )
 
 
+#: Some SLOs' held steps, locked (in ``slo_id`` order, so two writers never wait on each
+#: other in a cycle) until the transaction ends.
+_STEPS_LOCKED = (
+    select(budget_step_states)
+    .where(budget_step_states.c.slo_id.in_(bindparam("ids", expanding=True)))
+    .order_by(budget_step_states.c.slo_id)
+    .with_for_update()
+)
+
 #: The insert of a decision, one per dialect: built once, its values bound per call.
 _DECISION_INSERTS: dict[str, Any] = {}
 
@@ -252,40 +214,29 @@ def _insert_decision(session: Executor) -> Any:
     name = dialect_name(session)
     cached = _DECISION_INSERTS.get(name)
     if cached is None:
-        added = insert_for(session, gate_decisions).on_conflict_do_nothing()
-        cached = _DECISION_INSERTS[name] = added.returning(gate_decisions.c.id)
+        cached = _DECISION_INSERTS[name] = _decision_insert(name)
     return cached
 
 
-def _record(row: Mapping[Any, Any]) -> GateRecord:
-    """A decision from its columns (a row's mapping, or what was just written)."""
-    return GateRecord(
-        id=row["id"],
-        request_id=row["request_id"],
-        service=row["service"],
-        journey=row["journey"],
-        version=row["version"],
-        asked_by=row["asked_by"],
-        at=row["at"],
-        decision=row["decision"],
-        reasons=tuple(str(r) for r in row["reasons"]),
-        figures=tuple(dict(f) for f in row["figures"]),
-        exception_kind=row["exception_kind"],
-        exception_reason=row["exception_reason"],
-        override_id=row["override_id"],
-        deployment_id=row["deployment_id"],
-        created_at=row["created_at"],
-    )
+def _decision_insert(name: str) -> Any:
+    added = dialect_insert(name, gate_decisions).on_conflict_do_nothing()
+    return added.returning(gate_decisions.c.id)
 
 
-def _override(row: Row[Any]) -> StoredOverride:
-    return StoredOverride(
-        id=row.id,
-        service=row.service,
-        journey=row.journey,
-        by=row.by,
-        reason=row.reason,
-        since=row.since,
-        until=row.until,
-        created_at=row.created_at,
-    )
+def _steps_insert(name: str) -> Any:
+    """The dialect's INSERT of step rows that skips an SLO already stored."""
+    return dialect_insert(name, budget_step_states).on_conflict_do_nothing()
+
+
+def sqlite_statements() -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """The statements the gate's common transaction runs, by the name the stdlib SQLite
+    path knows them by (:mod:`sloscope.store.sqlite_statements`, compiled from these),
+    each with the parameter names it is run with (an INSERT compiles for its keys)."""
+    decision_keys = tuple(c.name for c in gate_decisions.c if c.name != "id")
+    return {
+        "ACTIVE_OVERRIDES": (_ACTIVE_OVERRIDES, ()),
+        "INSERT_DECISION": (_decision_insert("sqlite"), decision_keys),
+        "STEPS_LOCKED": (_STEPS_LOCKED, ()),
+        "INSERT_STEPS": (_steps_insert("sqlite"), ("slo_id", "steps", "evaluated_at")),
+        "UPDATE_STEPS": (_STEPS_UPDATE, ()),
+    }
