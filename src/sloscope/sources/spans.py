@@ -51,6 +51,12 @@ class SpanPlan:
     last_step: _IntArray
     cut_hours: _IntArray
 
+    def cut_ranges(self) -> list[tuple[int, int]]:
+        """The ``(first, last]`` ms of each cut hour inside the grid: the samples read."""
+        lo, hi = int(self.cuts[0]), int(self.cuts[-1])
+        hours = self.cut_hours.tolist()
+        return [(max(h * HOUR_MS, lo), min((h + 1) * HOUR_MS, hi)) for h in hours]
+
     def span_of(self, ts_ms: _IntArray) -> _IntArray:
         """The span each time (ms, inside the grid) falls in."""
         spans: _IntArray = np.searchsorted(self.cuts, ts_ms, side="left") - 1
@@ -113,11 +119,13 @@ def span_cells(
     plan: SpanPlan,
     ids: _IntArray,
     row_start: _IntArray,
-    bounds: tuple[int, int],
+    partial: PartialSamples,
 ) -> tuple[_IntArray, _FloatArray]:
     """(cell, increase) of the series ``ids`` on the recent grid, each span's on its last
-    step: roll-up rows of the hours inside a span, samples of the hours a cut falls in.
+    step: roll-up rows of the hours inside a span, samples of the hours a cut falls in
+    (from ``partial``, read with :meth:`SpanPlan.cut_ranges` among its ranges).
     ``row_start[k]`` is the first cell of the row of ``ids[k]``'s atom."""
+    bounds = partial.bounds
     lo, hi = int(plan.cuts[0]), int(plan.cuts[-1])
     hours = plan.cut_hours
     # Rows of every series within the id bounds (row groups of other series are
@@ -128,11 +136,11 @@ def span_cells(
         "AND hour NOT IN (SELECT unnest(?::BIGINT[]))",
         [HOUR_MS, -(-lo // HOUR_MS), hi // HOUR_MS, *bounds, hours.tolist()],
     ).fetchnumpy()
-    samples = _cut_hour_samples(con, hours, (lo, hi), bounds)
+    samples = partial.within(plan.cut_ranges())
     # An hour inside a span is placed by its end, a sample by its time.
-    series: _IntArray = np.concatenate((rolled["series_id"], samples["series_id"]), dtype=np.int64)
-    times: _IntArray = np.concatenate((rolled["ts"], samples["ts"]), dtype=np.int64)
-    deltas: _FloatArray = np.concatenate((rolled["delta"], samples["delta"]), dtype=np.float64)
+    series: _IntArray = np.concatenate((rolled["series_id"], samples.series_id), dtype=np.int64)
+    times: _IntArray = np.concatenate((rolled["ts"], samples.ts), dtype=np.int64)
+    deltas: _FloatArray = np.concatenate((rolled["delta"], samples.delta), dtype=np.float64)
     row, first_cell = _rows_of(series, ids, row_start)
     return first_cell + plan.last_step[plan.span_of(times[row])], deltas[row]
 
@@ -152,26 +160,58 @@ def _rows_of(
     return row, starts[np.repeat(first, counts) + offset]
 
 
-def _cut_hour_samples(
-    con: duckdb.DuckDBPyConnection,
-    hours: _IntArray,
-    grid: tuple[int, int],
-    bounds: tuple[int, int],
-) -> dict[str, NDArray[np.generic]]:
-    """(series_id, ts, delta) of the samples in ``hours`` inside the grid ``(lo, hi]``
-    (ms), of the series within the id ``bounds``."""
-    lo, hi = grid
-    if not len(hours):
-        empty = np.zeros(0, dtype=np.int64)
-        return {"series_id": empty, "ts": empty, "delta": np.zeros(0)}
-    spans = " OR ".join("(ts > ? AND ts <= ?)" for _ in hours)
-    params = [t for h in hours.tolist() for t in (max(h * HOUR_MS, lo), min((h + 1) * HOUR_MS, hi))]
-    # The outer range is what DuckDB pushes into its scan (an OR of ranges alone it
-    # tests on every row: about twice the time, measured on 1,000 SLOs).
-    rows: dict[str, NDArray[np.generic]] = con.execute(
-        "SELECT series_id, ts, delta FROM samples "
-        "WHERE delta <> 0 AND series_id BETWEEN ? AND ? AND ts > ? AND ts <= ? "
-        f"AND ({spans})",
-        [*bounds, params[0], params[-1], *params],
-    ).fetchnumpy()
-    return rows
+@dataclass(frozen=True)
+class PartialSamples:
+    """The samples (with an increase) of a batch's series in the parts of hours its sums
+    cover only in part: the hours a status's edges cut (:meth:`SpanPlan.cut_ranges`) and
+    the ends of its older grids (:func:`~sloscope.sources.sums.edge_ranges`), read in one
+    scan (:meth:`read`) rather than one per use: on a store written series by series
+    each scan reads the times of every sample of the batch's series."""
+
+    bounds: tuple[int, int]
+    series_id: _IntArray
+    ts: _IntArray
+    delta: _FloatArray
+
+    @classmethod
+    def read(
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        ranges: Sequence[tuple[int, int]],
+        bounds: tuple[int, int],
+    ) -> PartialSamples:
+        """The samples in ``ranges`` (``(first, last]`` ms) of the series within the id
+        ``bounds``."""
+        ranges = sorted({(lo, hi) for lo, hi in ranges if lo < hi})
+        if not ranges:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(bounds, empty, empty, np.zeros(0))
+        spans = " OR ".join("(ts > ? AND ts <= ?)" for _ in ranges)
+        # The outer range is what DuckDB pushes into its scan (an OR of ranges alone it
+        # tests on every row: about twice the time, measured on 1,000 SLOs). Increases of
+        # 0 are dropped here, not in SQL: a filter on delta would read every row's.
+        rows = con.execute(
+            "SELECT series_id, ts, delta FROM samples "
+            f"WHERE series_id BETWEEN ? AND ? AND ts > ? AND ts <= ? AND ({spans})",
+            [
+                *bounds,
+                min(lo for lo, _ in ranges),
+                max(hi for _, hi in ranges),
+                *(t for span in ranges for t in span),
+            ],
+        ).fetchnumpy()
+        delta = np.asarray(rows["delta"], dtype=np.float64)
+        keep = delta != 0
+        return cls(
+            bounds,
+            np.asarray(rows["series_id"], dtype=np.int64)[keep],
+            np.asarray(rows["ts"], dtype=np.int64)[keep],
+            delta[keep],
+        )
+
+    def within(self, ranges: Sequence[tuple[int, int]]) -> PartialSamples:
+        """The samples in ``ranges`` (each one of those read)."""
+        mask = np.zeros(len(self.ts), dtype=bool)
+        for lo, hi in ranges:
+            mask |= (self.ts > lo) & (self.ts <= hi)
+        return PartialSamples(self.bounds, self.series_id[mask], self.ts[mask], self.delta[mask])

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sloscope.sources.base import Segment, grid_length
-from sloscope.sources.spans import span_cells, span_plan
+from sloscope.sources.spans import PartialSamples, span_cells, span_plan
 from sloscope.telemetry.rollups import EXACT_MASS, HOUR_MS
 
 #: Largest (atoms x steps) matrix summed at once; more atoms are read in batches.
@@ -113,17 +113,26 @@ def atom_sums(
         pick = (atoms.atom >= first) & (atoms.atom < first + batch)
         ids, atom = atoms.ids[pick], atoms.atom[pick]
         bounds = (int(ids.min()), int(ids.max()))
+        grids = _older_grids(atoms, atom)
+        # The samples of every hour a sum covers only in part, in one scan.
+        partial = PartialSamples.read(
+            con,
+            (spans.cut_ranges() if spans is not None else [])
+            + (edge_ranges(grids) if rollups else []),
+            bounds,
+        )
         if spans is not None:
-            cells, deltas = span_cells(con, spans, ids, atom * width, bounds)
+            cells, deltas = span_cells(con, spans, ids, atom * width, partial)
         else:
             cells, deltas = _recent_cells(con, ids, atom * width, recent, bounds)
         older_cells, older_deltas = _older_cells(
             con,
             atoms,
             (ids, atom),
+            grids,
             width=width,
             n_recent=n_recent,
-            bounds=bounds,
+            partial=partial,
             rollups=rollups,
         )
         cells = np.concatenate((cells, older_cells)) - first * width
@@ -163,21 +172,27 @@ def _recent_cells(
     return np.asarray(rows["cell"], dtype=np.int64), np.asarray(rows["delta"], dtype=np.float64)
 
 
+def _older_grids(atoms: Atoms, atom: _IntArray) -> list[Segment]:
+    """The distinct older grids of the atoms ``atom``, sorted."""
+    # A set, not np.unique: a plain np.unique loads numpy.ma (a command's start).
+    return sorted({o for o in (atoms.older[a] for a in set(atom.tolist())) if o is not None})
+
+
 def _older_cells(
     con: duckdb.DuckDBPyConnection,
     atoms: Atoms,
     batch: tuple[_IntArray, _IntArray],
+    grids: list[Segment],
     *,
     width: int,
     n_recent: int,
-    bounds: tuple[int, int],
+    partial: PartialSamples,
     rollups: bool,
 ) -> tuple[_IntArray, _FloatArray]:
-    """(cell, increase) of the older grids of a batch of (series id, atom) pairs,
-    summed by DuckDB (from the hourly roll-ups where the store has them)."""
+    """(cell, increase) of the older ``grids`` of a batch of (series id, atom) pairs,
+    summed by DuckDB (from the hourly roll-ups where the store has them; ``partial``
+    holds the samples of :func:`edge_ranges`)."""
     ids, atom = batch
-    # A set, not np.unique: a plain np.unique loads numpy.ma (a command's start).
-    grids = sorted({o for o in (atoms.older[a] for a in set(atom.tolist())) if o is not None})
     if not grids:
         return np.empty(0, dtype=np.int64), np.empty(0)
     grid_index = {grid: k for k, grid in enumerate(grids)}
@@ -188,7 +203,7 @@ def _older_cells(
     keys, key_atom = keys[order], atom[has_grid][order]
     cells: list[_IntArray] = []
     deltas: list[_FloatArray] = []
-    for series, k, step, sums in _older_sums(con, grids, bounds, rollups):
+    for series, k, step, sums in _older_sums(con, grids, partial, rollups):
         key = series * len(grids) + k
         at = np.searchsorted(keys, key)
         found = (at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == key)
@@ -200,19 +215,20 @@ def _older_cells(
 def _older_sums(
     con: duckdb.DuckDBPyConnection,
     grids: list[Segment],
-    bounds: tuple[int, int],
+    partial: PartialSamples,
     rollups: bool,
 ) -> list[tuple[_IntArray, int, _IntArray, _FloatArray]]:
-    """(series ids, grid index, step of the grid, sums) of every series in ``bounds``.
+    """(series ids, grid index, step of the grid, sums) of every series in the bounds.
 
     Grids of one step (all ending where the recent grid starts) share one grouped sum
     per series, one column each (:func:`_single_sums`); a grid of several steps is
     grouped per series and step.
     """
     out = []
+    bounds = partial.bounds
     single = [k for k, g in enumerate(grids) if g.end - g.start == g.step]
     if single:
-        series, columns = _single_sums(con, [grids[k] for k in single], bounds, rollups)
+        series, columns = _single_sums(con, [grids[k] for k in single], partial, rollups)
         zeros = np.zeros(len(series), dtype=np.int64)
         out += [(series, k, zeros, column) for k, column in zip(single, columns, strict=True)]
     for k, grid in enumerate(grids):
@@ -239,7 +255,7 @@ _Columns = tuple[_IntArray, list[_FloatArray]]
 
 
 def _single_sums(
-    con: duckdb.DuckDBPyConnection, grids: list[Segment], bounds: tuple[int, int], rollups: bool
+    con: duckdb.DuckDBPyConnection, grids: list[Segment], partial: PartialSamples, rollups: bool
 ) -> _Columns:
     """(series ids, one column of sums per grid) of one-step grids sharing their end.
 
@@ -248,10 +264,11 @@ def _single_sums(
     of the hours a grid covers only in part; the others from their samples. Both give
     the same numbers, bitwise: sums of whole numbers below 2**53 are exact in any order.
     """
+    bounds = partial.bounds
     if not rollups:
         return _by_series(*_raw_single(con, grids, bounds))
     series, exact, hourly = _hourly_single(con, grids, bounds)
-    edge_series, edges = _edge_single(con, grids, bounds)
+    edge_series, edges = _edge_single(grids, partial)
     chosen = series[exact]
     columns = [column[exact] + _lookup(edge_series, edge, chosen) for column, edge in
                zip(hourly, edges, strict=True)]  # fmt: skip
@@ -333,38 +350,37 @@ def _hourly_single(
     )
 
 
-def _edge_single(
-    con: duckdb.DuckDBPyConnection, grids: list[Segment], bounds: tuple[int, int]
-) -> _Columns:
+def edge_ranges(grids: Sequence[Segment]) -> list[tuple[int, int]]:
+    """The ``(first, last]`` ms of the hours one-step ``grids`` cover only in part: the
+    samples :func:`_single_sums` adds to their whole hours (none for a grid that starts
+    and ends on an hour, or of several steps)."""
+    out = []
+    for grid in grids:
+        if grid.end - grid.start != grid.step:
+            continue
+        first, last = _whole_hours(grid)
+        out += [(grid.start * 1000, first), (last, grid.end * 1000)]
+    return [(lo, hi) for lo, hi in out if lo < hi]
+
+
+def _edge_single(grids: list[Segment], partial: PartialSamples) -> _Columns:
     """(series ids, one column per grid) of the samples in the hours each grid covers
-    only in part (none at all when every grid starts and ends on an hour)."""
-    spans = [_whole_hours(g) for g in grids]
-    edges = [
-        (g.start * 1000, first, last, g.end * 1000)
-        for g, (first, last) in zip(grids, spans, strict=True)
-    ]
-    if all(start == first and last == end for start, first, last, end in edges):
+    only in part (none at all when every grid starts and ends on an hour), from
+    ``partial``. Summed per series in numpy: these sums are of whole numbers (only
+    exact series use them), the same in any order."""
+    edges = [edge_ranges([g]) for g in grids]
+    if not any(edges):
         return np.zeros(0, dtype=np.int64), [np.zeros(0) for _ in grids]
-    columns = ", ".join(
-        f"sum(CASE WHEN (ts > ? AND ts <= ?) OR (ts > ? AND ts <= ?) THEN delta ELSE 0 END) AS e{k}"
-        for k in range(len(grids))
-    )
-    rows = con.execute(
-        f"SELECT series_id, {columns} FROM samples WHERE delta <> 0 "
-        "AND ((ts > ? AND ts <= ?) OR (ts > ? AND ts <= ?)) AND series_id BETWEEN ? AND ? "
-        "GROUP BY series_id",
-        [
-            *(t for edge in edges for t in edge),
-            min(e[0] for e in edges),
-            max(e[1] for e in edges),
-            min(e[2] for e in edges),
-            edges[0][3],
-            *bounds,
-        ],
-    ).fetchnumpy()
-    return np.asarray(rows["series_id"], dtype=np.int64), [
-        np.asarray(rows[f"e{k}"], dtype=np.float64) for k in range(len(grids))
-    ]
+    found = partial.within([r for ranges in edges for r in ranges])
+    series, position = np.unique(found.series_id, return_inverse=True)
+    columns: list[_FloatArray] = []
+    for ranges in edges:
+        mask = np.zeros(len(found.ts), dtype=bool)
+        for lo, hi in ranges:
+            mask |= (found.ts > lo) & (found.ts <= hi)
+        summed = np.bincount(position[mask], weights=found.delta[mask], minlength=len(series))
+        columns.append(np.asarray(summed, dtype=np.float64))
+    return series, columns
 
 
 def _lookup(keys: _IntArray, values: _FloatArray, wanted: _IntArray) -> _FloatArray:
