@@ -35,6 +35,12 @@ from sloscope.telemetry.rollups import EXACT_MASS, HOUR_MS
 _IntArray = NDArray[np.int64]
 _FloatArray = NDArray[np.float64]
 
+#: Ranges of samples closer than this (ms) are read by one scan (:class:`PartialSamples`):
+#: on a store written series by series each scan reads the times of every sample of
+#: its series, so a status's window starts (28 and 30 days back) make one scan and its
+#: lookbacks (the last 3 days) another.
+CLUSTER_GAP_MS = 4 * 86_400_000
+
 
 @dataclass(frozen=True)
 class SpanPlan:
@@ -164,9 +170,10 @@ def _rows_of(
 class PartialSamples:
     """The samples (with an increase) of a batch's series in the parts of hours its sums
     cover only in part: the hours a status's edges cut (:meth:`SpanPlan.cut_ranges`) and
-    the ends of its older grids (:func:`~sloscope.sources.sums.edge_ranges`), read in one
-    scan (:meth:`read`) rather than one per use: on a store written series by series
-    each scan reads the times of every sample of the batch's series."""
+    the ends of its older grids (:func:`~sloscope.sources.sums.edge_ranges`), read at
+    once (:meth:`read`, one scan per cluster of nearby ranges) rather than once per use:
+    on a store written series by series each scan reads the times of every sample of the
+    batch's series."""
 
     bounds: tuple[int, int]
     series_id: _IntArray
@@ -186,20 +193,23 @@ class PartialSamples:
         if not ranges:
             empty = np.zeros(0, dtype=np.int64)
             return cls(bounds, empty, empty, np.zeros(0))
-        spans = " OR ".join("(ts > ? AND ts <= ?)" for _ in ranges)
-        # The outer range is what DuckDB pushes into its scan (an OR of ranges alone it
-        # tests on every row: about twice the time, measured on 1,000 SLOs). Increases of
-        # 0 are dropped here, not in SQL: a filter on delta would read every row's.
-        rows = con.execute(
-            "SELECT series_id, ts, delta FROM samples "
-            f"WHERE series_id BETWEEN ? AND ? AND ts > ? AND ts <= ? AND ({spans})",
-            [
-                *bounds,
-                min(lo for lo, _ in ranges),
-                max(hi for _, hi in ranges),
-                *(t for span in ranges for t in span),
-            ],
-        ).fetchnumpy()
+        # One scan per cluster of ranges, each with its own outer range, which DuckDB
+        # pushes into the scan (zone maps skip the row groups outside it when a store is
+        # written a day at a time); the OR of the cluster's ranges is then tested only
+        # on the rows inside it. One scan for all (its outer range the whole window)
+        # tested the OR on every row: 1.3-1.4 s of CPU against 0.6-0.8 s for the
+        # clusters, a status of 1,000 SLOs off the hour written series by series (0.55 against 0.4 s
+        # written a day at a time). Increases of 0 are dropped in numpy, not in SQL: a
+        # filter on delta would read every row's.
+        scans, params = [], []
+        for lo, hi, members in _clusters(ranges):
+            spans = " OR ".join("(ts > ? AND ts <= ?)" for _ in members)
+            scans.append(
+                "SELECT series_id, ts, delta FROM samples "
+                f"WHERE series_id BETWEEN ? AND ? AND ts > ? AND ts <= ? AND ({spans})"
+            )
+            params += [*bounds, lo, hi, *(t for span in members for t in span)]
+        rows = con.execute(" UNION ALL ".join(scans), params).fetchnumpy()
         delta = np.asarray(rows["delta"], dtype=np.float64)
         keep = delta != 0
         return cls(
@@ -215,3 +225,16 @@ class PartialSamples:
         for lo, hi in ranges:
             mask |= (self.ts > lo) & (self.ts <= hi)
         return PartialSamples(self.bounds, self.series_id[mask], self.ts[mask], self.delta[mask])
+
+
+def _clusters(ranges: list[tuple[int, int]]) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Sorted ``(lo, hi]`` ranges grouped where less than :data:`CLUSTER_GAP_MS` apart:
+    (first, last, members) of each group."""
+    out: list[tuple[int, int, list[tuple[int, int]]]] = []
+    for lo, hi in ranges:
+        if out and lo - out[-1][1] < CLUSTER_GAP_MS:
+            first, last, members = out[-1]
+            out[-1] = (first, max(last, hi), [*members, (lo, hi)])
+        else:
+            out.append((lo, hi, [(lo, hi)]))
+    return out
