@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 from typing import Annotated
 
 import typer
@@ -81,12 +82,36 @@ def _main(
     """SLOs, error budgets and burn-rate alerts from one spec per service."""
 
 
+#: The values of PYDANTIC_DISABLE_PLUGINS with which pydantic loads no plugin at all.
+_NO_PLUGINS = ("__all__", "1", "true")
+
+
+def _no_plugin_loader() -> None:
+    """Spare pydantic's plugin loader where it would load no plugin.
+
+    pydantic imports its loader (``pydantic.plugin._loader``), and with it
+    ``importlib.metadata`` (about 15 ms: email, zipfile, csv...), to build its first
+    model, even when PYDANTIC_DISABLE_PLUGINS turns plugins off. Its one use there is
+    ``get_plugins()``, which then returns no plugin: a module whose ``get_plugins``
+    returns none stands in for it. Any other setting, or a loader already imported,
+    leaves pydantic as it is.
+    """
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _NO_PLUGINS:
+        return
+    if "pydantic.plugin._loader" in sys.modules:
+        return
+    loader = types.ModuleType("pydantic.plugin._loader", "No pydantic plugins (sloscope CLI).")
+    loader.get_plugins = tuple  # type: ignore[attr-defined]
+    sys.modules["pydantic.plugin._loader"] = loader
+
+
 def main() -> None:
     """Console-script entry point."""
     # pydantic looks for plugins in every installed package's entry points when it builds
     # its first model (a scan of site-packages on every start); the CLI uses none. Set
     # PYDANTIC_DISABLE_PLUGINS yourself to choose otherwise.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_plugin_loader()
     # OpenBLAS starts one thread per core when numpy is imported, CPU spent on every
     # command that loads numpy, yet sloscope's numpy work is elementwise: no BLAS call
     # that threads would speed up. Set before numpy loads; a user's own setting wins.

@@ -13,12 +13,12 @@ import typer
 from sloscope.cli.console import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
-    err,
     errors,
     fail,
     out,
     print_problems,
     progress,
+    say,
     visible,
 )
 from sloscope.cli.options import WorkspaceOption, open_workspace, time_option
@@ -75,7 +75,7 @@ def validate(
             f"{len(result.files)} file(s), {len(result.services)} service(s), {slo_count} SLO(s): "
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
         )
-        err.print(f"[{'red' if failed else 'green'}]{summary}[/]", markup=True)
+        say("red" if failed else "green", summary)
     raise typer.Exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
 
 
