@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sloscope.cli.collector import held
 from sloscope.cli.console import errors, out
 from sloscope.cli.options import (
     AtOption,
@@ -73,7 +74,8 @@ def report(
     when = parse_at(at)
     as_json = as_json or fmt is ReportFormat.json
     with errors():
-        ws = open_workspace(workspace)
+        with held():  # the workspace and its config live to the end
+            ws = open_workspace(workspace)
         result = ws.report(at=when, service=service, slo=slo, trends=not as_json)
     if as_json:
         sys.stdout.write(report_json_text(ws, result, service))

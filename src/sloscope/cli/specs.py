@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from sloscope.cli.collector import held
 from sloscope.cli.console import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -45,7 +46,8 @@ def validate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Load and check specs: every problem of every file, as FILE:LINE:COL. Exit 1 on errors."""
-    with errors():
+    # The workspace and its specs are what validate makes: all kept to the end.
+    with errors(), held():
         ws = open_workspace(workspace)
         result = ws.validate(paths or (), traffic=True)
     failed = bool(result.errors) or (strict and bool(result.warnings))
