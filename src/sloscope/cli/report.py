@@ -73,9 +73,10 @@ def report(
         return
     when = parse_at(at)
     as_json = as_json or fmt is ReportFormat.json
-    with errors():
-        with held():  # the workspace and its config live to the end
-            ws = open_workspace(workspace)
+    # The workspace, its specs and the report live to the end, and a report leaves next
+    # to no garbage in cycles (about 400 objects over 10 SLOs): no pass to miss.
+    with errors(), held():
+        ws = open_workspace(workspace)
         result = ws.report(at=when, service=service, slo=slo, trends=not as_json)
     if as_json:
         sys.stdout.write(report_json_text(ws, result, service))
