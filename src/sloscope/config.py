@@ -324,7 +324,11 @@ class _ProjectChecks(_Strict):
 
 
 class ProjectConfig(_ProjectChecks):
-    """The whole of ``sloscope.yaml``; every field has a default."""
+    """The whole of ``sloscope.yaml``; every field has a default.
+
+    Its checks are :class:`_ProjectChecks`' (``check_fields=False``): :func:`load_config`
+    checks a file's settings with those, so a check defined here would not run there.
+    """
 
     specs: list[str] = Field(default_factory=lambda: ["slos"])
     step: str = "1m"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from sloscope.config import ProjectConfig, _validated, load_config
+from sloscope.config import ProjectConfig, _ProjectChecks, _validated, load_config
 from sloscope.errors import ConfigError
 
 
@@ -94,3 +94,11 @@ def test_the_settings_given_are_checked_as_the_whole_model_checks_them() -> None
 def _shown(exc: ValidationError) -> list[tuple[object, ...]]:
     """What a message is made of: each error's type, place, text and input, in order."""
     return [(e["type"], e["loc"], e["msg"], e["input"]) for e in exc.errors()]
+
+
+def test_every_check_of_the_config_is_one_the_settings_given_are_checked_with() -> None:
+    # load_config checks a file's settings with models of _ProjectChecks: a validator
+    # that ProjectConfig defined itself would never run there.
+    own, shared = ProjectConfig.__pydantic_decorators__, _ProjectChecks.__pydantic_decorators__
+    assert own.field_validators.keys() == shared.field_validators.keys()
+    assert own.model_validators.keys() == shared.model_validators.keys()
