@@ -40,3 +40,40 @@ def test_openblas_runs_one_thread_unless_the_user_says_otherwise() -> None:
         "4",
         "none",
     ]
+
+
+_MODEL_PROBE = """\
+import sys
+sys.argv = ["sloscope", "--version"]
+from sloscope.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+from pydantic import BaseModel
+class Model(BaseModel):
+    x: int
+Model(x=1)
+print("importlib.metadata" in sys.modules)
+"""
+
+
+def _scans_for_plugins(**given: str) -> bool:
+    """Whether pydantic's plugin loader (and importlib.metadata) loaded for a model."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | given
+    done = subprocess.run(
+        [sys.executable, "-c", _MODEL_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1] == "True"
+
+
+def test_pydantic_loads_no_plugin_machinery_unless_plugins_are_on() -> None:
+    assert not _scans_for_plugins()
+    assert not _scans_for_plugins(PYDANTIC_DISABLE_PLUGINS="1")
+    assert _scans_for_plugins(PYDANTIC_DISABLE_PLUGINS="none")

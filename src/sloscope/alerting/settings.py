@@ -23,14 +23,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sloscope.alerting.adjustments import Adjustment
-from sloscope.engine.windows import TrafficGuard
 from sloscope.spec.durations import parse_duration
 from sloscope.timeparse import parse_time
+
+if TYPE_CHECKING:
+    # Imported on first use: adjustments bring RFC 5545 rules (dateutil) and matchers
+    # (RE2), which a project without adjustments never needs.
+    from sloscope.alerting.adjustments import Adjustment
+    from sloscope.engine.windows import TrafficGuard
 
 
 class _Strict(BaseModel):
@@ -45,6 +49,8 @@ class GuardConfig(_Strict):
 
     def to_guard(self) -> TrafficGuard:
         """The engine's guard."""
+        from sloscope.engine.windows import TrafficGuard
+
         return TrafficGuard(min_total=self.min_total, min_bad=self.min_bad)
 
 
@@ -129,6 +135,8 @@ class AdjustmentConfig(_Strict):
             duration = None if self.duration is None else parse_duration(self.duration)
         except ValueError as exc:
             raise ValueError(f"duration: {exc}") from None
+        from sloscope.alerting.adjustments import Adjustment
+
         return Adjustment.create(
             start=start,
             end=end,

@@ -4,20 +4,27 @@ Exit codes (a contract for CI pipelines): 0 ok; 1 the check said no (``validate`
 errors); 2 bad input or cannot evaluate. No traceback reaches the user for an expected
 error; set ``SLOSCOPE_DEBUG=1`` to see one for an unexpected error.
 
-This module is the root: the ``--version`` option, and which module defines each command.
-A command's module is imported only when that command runs (see ``sloscope.cli.lazy``).
+This module is the entry point (:func:`main`) and says which module defines each
+command; the root group is ``app`` (``sloscope.cli.root``, imported on first use, so
+that :func:`main` prepares the process before typer and pydantic load). A command's
+module is imported only when that command runs (see ``sloscope.cli.lazy``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+import types
+from functools import cache
+from importlib.machinery import ModuleSpec
+from typing import TYPE_CHECKING, cast
 
-import typer
+from sloscope.cli import collector
 
-from sloscope import __version__
-from sloscope.cli.lazy import LazyGroup
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+
+    import typer
 
 #: Every command and group, in the order ``sloscope --help`` lists them, and the module
 #: whose ``commands`` defines it.
@@ -47,38 +54,36 @@ COMMANDS = {
 }
 
 
-class _Root(LazyGroup):
-    """The ``sloscope`` group: commands from ``COMMANDS``, built on first use."""
-
-    sections = COMMANDS
+#: The values of PYDANTIC_DISABLE_PLUGINS with which pydantic loads no plugin at all.
+_NO_PLUGINS = ("__all__", "1", "true")
 
 
-app = typer.Typer(
-    name="sloscope",
-    help="SLO-driven observability and error budgets.",
-    cls=_Root,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
+class _NoPluginLoader:
+    """Finds and loads ``pydantic.plugin._loader`` where pydantic would load no plugin.
 
+    pydantic imports its loader, and with it ``importlib.metadata`` (about 15 ms: email,
+    zipfile, csv...), to build its first model, even when PYDANTIC_DISABLE_PLUGINS
+    turns plugins off. Its one use there is ``get_plugins()``, which then returns no
+    plugin: this module, whose ``get_plugins`` returns none, stands in for it, made when
+    pydantic asks for it. With any other setting, pydantic's own loader is found.
+    """
 
-def _version(value: bool) -> None:
-    if value:
-        # Plain text: the version needs no rich (the same bytes a console would print).
-        sys.stdout.write(f"sloscope {__version__}\n")
-        raise typer.Exit(0)
+    name = "pydantic.plugin._loader"
 
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> ModuleSpec | None:
+        """The stand-in's spec when pydantic asks for its loader and plugins are off."""
+        if fullname != self.name or os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _NO_PLUGINS:
+            return None
+        return ModuleSpec(fullname, cast("Loader", self))
 
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
-) -> None:
-    """SLOs, error budgets and burn-rate alerts from one spec per service."""
+    def create_module(self, spec: ModuleSpec) -> None:
+        """The default module."""
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """``get_plugins()`` returns no plugin."""
+        module.get_plugins = tuple  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -87,8 +92,28 @@ def main() -> None:
     # its first model (a scan of site-packages on every start); the CLI uses none. Set
     # PYDANTIC_DISABLE_PLUGINS yourself to choose otherwise.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if "pydantic.plugin._loader" not in sys.modules:
+        sys.meta_path.insert(0, _NoPluginLoader())
     # OpenBLAS starts one thread per core when numpy is imported, CPU spent on every
     # command that loads numpy, yet sloscope's numpy work is elementwise: no BLAS call
     # that threads would speed up. Set before numpy loads; a user's own setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    app()
+    # From here until the command runs (see sloscope.cli.lazy), what loads lives as long
+    # as the process: no collection pass in between (sloscope.cli.collector).
+    collector.start()
+    _app()()
+
+
+@cache
+def _app() -> typer.Typer:
+    """The root group, made once."""
+    from sloscope.cli.root import make_app
+
+    return make_app(COMMANDS)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``, the root group, made on first use (tests and embedders use it)."""
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

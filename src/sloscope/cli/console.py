@@ -60,9 +60,51 @@ err = cast(
 )
 
 
+def _plain_stderr() -> bool:
+    """Whether rich would print on standard error without any style, as plain text.
+
+    Rich's own test (``Console.is_terminal``), taken only where it is plain: standard
+    error is not a terminal and nothing in the environment forces one (``FORCE_COLOR``,
+    ``TTY_COMPATIBLE``) nor runs under IDLE or IPython. Anywhere else rich decides.
+    """
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ or "IPython" in sys.modules:
+        return False
+    if getattr(sys.stdin, "__module__", "").startswith("idlelib"):
+        return False
+    try:
+        return not sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def say(style: str, text: str, label: str = "") -> None:
+    """One line on standard error: ``text`` (user text, shown as written) in ``style``,
+    or with a ``label`` (``error:``) in ``style`` and the text after it unstyled.
+
+    Where rich would print plain text (standard error not a terminal: CI logs, pipes),
+    the line is written without loading rich (about 20 ms of a command's start): the
+    same bytes, as rich prints a line with no style, no wrap (``soft_wrap``), no emoji
+    and no highlighting.
+    """
+    shown = visible(text)
+    # With a backslash, rich's markup may not give the text back as written (its escape
+    # and its parser disagree on ``\\[`` and a trailing one): rich prints those lines.
+    # A console already made may hold output (a live display): it prints the rest too.
+    made = err.__dict__.get("_console") is not None
+    if _plain_stderr() and not made and "\\" not in shown:
+        sys.stderr.write(f"{label} {shown}\n" if label else f"{shown}\n")
+        return
+    from rich.markup import escape as escape_markup
+
+    if label:
+        err.print(f"[{style}]{label}[/] {escape_markup(shown)}", markup=True, highlight=False)
+    else:
+        err.print(f"[{style}]{escape_markup(shown)}[/]", markup=True)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print ``error: message`` on standard error and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
+    say("bold red", message, label="error:")
     raise typer.Exit(code)
 
 
@@ -108,8 +150,7 @@ def visible(text: str) -> str:
 def print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
     """Each problem on standard error: errors in red, warnings in yellow."""
     for problem in problems:
-        style = "red" if problem.severity == "error" else "yellow"
-        err.print(f"[{style}]{escape(str(problem))}[/]", markup=True)
+        say("red" if problem.severity == "error" else "yellow", str(problem))
 
 
 @contextmanager

@@ -18,6 +18,8 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_command_from_info, get_command_name, get_group_from_info
 
+from sloscope.cli.collector import release
+
 if TYPE_CHECKING:
     # The click that typer vendors (typer._click): for the types only.
     from typer._click import Command, Context
@@ -38,6 +40,14 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: object) -> None:
         super().__init__(**attrs)  # type: ignore[arg-type]
         self.commands = _LazyCommands(self, self.commands)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """The command to run, built; the start ends here (its module is loaded)."""
+        found = super().resolve_command(ctx, args)
+        release()
+        return found
 
     def list_commands(self, ctx: Context) -> list[str]:
         """Every command's name, without building any."""

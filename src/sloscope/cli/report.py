@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sloscope.cli.collector import held
 from sloscope.cli.console import errors, out
 from sloscope.cli.options import (
     AtOption,
@@ -72,7 +73,9 @@ def report(
         return
     when = parse_at(at)
     as_json = as_json or fmt is ReportFormat.json
-    with errors():
+    # The workspace, its specs and the report live to the end, and a report leaves next
+    # to no garbage in cycles (about 400 objects over 10 SLOs): no pass to miss.
+    with errors(), held():
         ws = open_workspace(workspace)
         result = ws.report(at=when, service=service, slo=slo, trends=not as_json)
     if as_json:

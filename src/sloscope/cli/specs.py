@@ -10,15 +10,16 @@ from typing import Annotated
 
 import typer
 
+from sloscope.cli.collector import held
 from sloscope.cli.console import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
-    err,
     errors,
     fail,
     out,
     print_problems,
     progress,
+    say,
     visible,
 )
 from sloscope.cli.options import WorkspaceOption, open_workspace, time_option
@@ -45,7 +46,8 @@ def validate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Load and check specs: every problem of every file, as FILE:LINE:COL. Exit 1 on errors."""
-    with errors():
+    # The workspace and its specs are what validate makes: all kept to the end.
+    with errors(), held():
         ws = open_workspace(workspace)
         result = ws.validate(paths or (), traffic=True)
     failed = bool(result.errors) or (strict and bool(result.warnings))
@@ -75,7 +77,7 @@ def validate(
             f"{len(result.files)} file(s), {len(result.services)} service(s), {slo_count} SLO(s): "
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
         )
-        err.print(f"[{'red' if failed else 'green'}]{summary}[/]", markup=True)
+        say("red" if failed else "green", summary)
     raise typer.Exit(EXIT_CHECK_FAILED if failed else EXIT_OK)
 
 

@@ -66,7 +66,6 @@ from sloscope.sources.sums import atom_sums, atoms_of
 from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import SLI, LatencySLI, PromQLSLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Matcher, Selector
-from sloscope.telemetry.repair import bad_samples
 from sloscope.telemetry.store import TelemetryStore
 from sloscope.timeparse import format_time
 
@@ -257,6 +256,9 @@ class EmbeddedSource:
         low, high = float(sums.min()), float(sums.max())
         if math.isfinite(low) and math.isfinite(high) and low >= 0:
             return
+        # Only a store written before ingest refused such values gets here.
+        from sloscope.telemetry.repair import bad_samples
+
         found = bad_samples(self.store, ids, start * 1000, end * 1000)
         if not found:
             return

@@ -42,13 +42,12 @@ from pydantic import (
     model_validator,
 )
 
-from sloscope.alerting.matchers import parse_matcher
-from sloscope.alerting.notify.routing import Route
 from sloscope.errors import ConfigError
 from sloscope.spec.durations import parse_duration
 
 if TYPE_CHECKING:
     from sloscope.alerting.notify.base import Notifier
+    from sloscope.alerting.notify.routing import Route
 
 #: PagerDuty's Events API v2 endpoint (the default ``url`` of a pagerduty notifier).
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -68,6 +67,9 @@ def _duration(value: str) -> str:
 
 
 def _matcher(value: str) -> str:
+    # Imported on first use: the matchers (RE2) load only for a config that routes alerts.
+    from sloscope.alerting.matchers import parse_matcher
+
     parse_matcher(value)
     return value
 
@@ -171,6 +173,9 @@ class RouteConfig(_Strict):
 
     def to_route(self) -> Route:
         """The route the router uses."""
+        from sloscope.alerting.matchers import parse_matcher
+        from sloscope.alerting.notify.routing import Route
+
         matchers = tuple(parse_matcher(m) for m in self.matchers)
         return Route(matchers, tuple(self.notifiers), self.name, self.keep_going)
 

@@ -11,15 +11,18 @@ so 2% of a 30-day budget in 1h is 14.4, and of a 28-day budget 13.44.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 
 from sloscope.spec.durations import format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 AlertSeverity = Literal["page", "ticket"]
 
@@ -187,13 +190,24 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def bundled_policies() -> Mapping[str, AlertPolicy]:
     """The alert policy tables shipped with sloscope, by name."""
     found: dict[str, AlertPolicy] = {}
-    folder = resources.files(__name__)
-    for entry in folder.iterdir():
+    for entry in _table_files():
         if entry.name.endswith(".yaml"):
             data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER)
             policy = policy_from_mapping(data, where=f"bundled table {entry.name}")
             found[policy.name] = policy
     return found
+
+
+def _table_files() -> Iterator[Path | Traversable]:
+    """The files beside this module: read from its folder when it is one (importlib's
+    resource readers, which bring zipfile along, cost a start about 5 ms), else through
+    importlib.resources (sloscope imported from a zip)."""
+    folder = Path(__file__).parent
+    if folder.is_dir():
+        return folder.iterdir()
+    from importlib import resources
+
+    return resources.files(__name__).iterdir()
 
 
 def alert_policy(name: str = "google", extra: Iterable[AlertPolicy] = ()) -> AlertPolicy:
