@@ -7,7 +7,9 @@ then renders the overview page a few times. Budgets of the issue: gate p99 under
 200 requests/s; the overview renders in under 200 ms. Evaluated statuses are cached per
 (minute, service) and refreshed in the background; the server evaluates them all before
 ``/readyz`` says ready, which the benchmark waits for: the time from start to ready is
-printed too.
+printed too. Beside the client's latencies, the share of gate answers within 50 ms by the
+server's own histogram (``/metrics``) and the machine's load average: on a shared machine
+the client's p99 measures other work too.
 """
 
 from __future__ import annotations
@@ -123,6 +125,20 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
         return 0.0, 0.0
 
 
+def _gate_within(client: httpx.Client, seconds: str) -> tuple[float, float]:
+    """Gate answers (200) the server's own histogram has counted so far: within
+    ``seconds`` (a bucket bound, as written in /metrics), and in all."""
+    within = total = 0.0
+    series = 'method="POST",route="/api/v1/gate",status="200"'
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("sloscope_http_request_duration_seconds_bucket{") and series in line:
+            if f'le="{seconds}"' in line:
+                within = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("sloscope_http_request_duration_seconds_count{") and series in line:
+            total = float(line.rsplit(" ", 1)[1])
+    return within, total
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
@@ -167,19 +183,33 @@ def run() -> dict[str, Any]:
                 answer = client.post("/api/v1/gate", json={"service": services[i % 10]})
                 return answer.status_code == 200
 
+            counted = _gate_within(client, "0.05")
             cpu = _cpu_seconds(proc.pid), time.process_time()
             lat, elapsed, failed = _paced(gate, count)
             server_cpu = [b - a for a, b in zip(cpu[0], _cpu_seconds(proc.pid), strict=True)]
             client_cpu = time.process_time() - cpu[1]
+            load = os.getloadavg()[0]
+            within, total = (
+                b - a for a, b in zip(counted, _gate_within(client, "0.05"), strict=True)
+            )
             rows += [
                 (f"gate: {count} requests paced at {RATE}/s, achieved", count / elapsed, "req/s"),
                 ("gate latency p50", _pct(lat, 50), "ms"),
                 ("gate latency p99 (budget 50 ms)", _pct(lat, 99), "ms"),
                 ("gate latency max", max(lat) * 1000, "ms"),
                 ("gate failures", failed, ""),
+                # The server's own clock (its middleware, from the request's arrival in the
+                # app to the answer): what the client and the machine add is not in it.
+                (
+                    "gate: answered within 50 ms by the server's own clock",
+                    100 * within / total if total else 0.0,
+                    "%",
+                ),
                 ("gate: server process CPU per request", server_cpu[0] / count * 1000, "ms"),
                 ("gate: evaluation worker CPU in the phase", server_cpu[1], "s"),
                 ("gate: client CPU per request", client_cpu / count * 1000, "ms"),
+                # Other work on the machine lengthens every figure above but the CPU ones.
+                ("load average (1 min) after the gate phase", load, ""),
             ]
 
             def status(i: int) -> bool:
