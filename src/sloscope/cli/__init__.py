@@ -82,8 +82,35 @@ class _NoPluginLoader:
         """The default module."""
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """``get_plugins()`` returns no plugin."""
+        """``get_plugins()`` returns no plugin; any other name is pydantic's own (a later
+        pydantic may ask its loader for more), read from its real module on first use."""
         module.get_plugins = tuple  # type: ignore[attr-defined]
+        module.__getattr__ = _real_plugin_loader_attribute  # type: ignore[method-assign]
+
+
+def _real_plugin_loader_attribute(name: str) -> object:
+    """``name`` from pydantic's real ``pydantic.plugin._loader`` (loaded once, apart from
+    the stand-in that holds its place in ``sys.modules``)."""
+    if name.startswith("__"):
+        # The import system probes modules for dunders (__path__, __spec__...): not a
+        # name pydantic asks for, and no reason to load the real loader.
+        raise AttributeError(name)
+    return getattr(_real_plugin_loader(), name)
+
+
+@cache
+def _real_plugin_loader() -> types.ModuleType:
+    import importlib.util
+    from importlib.machinery import PathFinder
+
+    import pydantic.plugin
+
+    spec = PathFinder.find_spec(_NoPluginLoader.name, pydantic.plugin.__path__)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot find pydantic's {_NoPluginLoader.name}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
