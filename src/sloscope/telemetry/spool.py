@@ -68,8 +68,11 @@ class Spool:
         self.first = min(self.first, int(columns.timestamps.min()))
         self.last = max(self.last, int(columns.timestamps.max()))
 
-    def batches(self, size: int = BATCH) -> Iterator[Columns]:
-        """The samples in file order, ``size`` at a time."""
+    def batches(self, size: int | None = None) -> Iterator[Columns]:
+        """The samples in file order, ``size`` (default :data:`BATCH`) at a time."""
+        # Read when called, not when defined: a test that sets BATCH small to write a
+        # file in several batches would otherwise write it in one.
+        size = BATCH if size is None else size
         for file in self._files:
             file.flush()
         index, stamps, values = (self.folder / name for name in _COLUMNS)
