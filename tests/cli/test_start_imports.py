@@ -111,6 +111,15 @@ def test_gate_on_a_sqlite_store_at_head_loads_no_sqlalchemy(
     assert _packages(modules, *heavy) == []
     assert _packages(modules, "sloscope.store.database", "sloscope.store.migrate") == []
     assert "sloscope.alerting.backtest" not in modules
+    # Reading the settings loads no figures of deployments and incidents (their defaults
+    # live apart), and reading the telemetry store loads none of its writing side.
+    assert _packages(modules, "sloscope.events") == ["sloscope.events"]
+    assert {m for m in modules if m.startswith("sloscope.events.")} == {
+        "sloscope.events.defaults",
+        "sloscope.events.settings",
+    }
+    writing = ("sloscope.telemetry.samples", "sloscope.telemetry.catalog")
+    assert _packages(modules, *writing, "sloscope.telemetry.openmetrics") == []
     assert _command_modules(modules) == {"sloscope.cli.gate"}
     with sqlite3.connect(ingested / ".sloscope" / "state.db") as connection:
         (count,) = connection.execute("SELECT count(*) FROM gate_decisions").fetchone()

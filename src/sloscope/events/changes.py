@@ -13,11 +13,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sloscope.events.defaults import DEFAULT_FAILURE_WINDOW
 from sloscope.events.model import Deployment, Incident, Page
 from sloscope.timeparse import format_time
-
-#: Default time after a deployment in which a failure counts against it.
-DEFAULT_FAILURE_WINDOW = 3600
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sloscope.events.defaults import DEFAULT_LOWEST_PRIORITY, DEFAULT_PRIORITY_SHARES
 from sloscope.policy.budget import format_percent
 
 if TYPE_CHECKING:
@@ -26,12 +27,8 @@ class PriorityRule:
     budget_share: float
 
 
-DEFAULT_PRIORITIES = (
-    PriorityRule("P1", 0.20),
-    PriorityRule("P2", 0.05),
-    PriorityRule("P3", 0.01),
-)
-DEFAULT_LOWEST_PRIORITY = "P4"
+#: The default rules (:data:`~sloscope.events.defaults.DEFAULT_PRIORITY_SHARES`).
+DEFAULT_PRIORITIES = tuple(PriorityRule(name, share) for name, share in DEFAULT_PRIORITY_SHARES)
 
 
 @dataclass(frozen=True)

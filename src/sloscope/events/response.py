@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sloscope.events.defaults import DEFAULT_REPEAT_WINDOW
 from sloscope.events.model import Incident
-
-#: Default span in which the same SLO and cause make an incident a repeat.
-DEFAULT_REPEAT_WINDOW = 30 * 86_400
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sloscope.events.changes import DEFAULT_FAILURE_WINDOW
-from sloscope.events.priority import DEFAULT_LOWEST_PRIORITY, DEFAULT_PRIORITIES, PriorityRule
-from sloscope.events.response import DEFAULT_REPEAT_WINDOW
+from sloscope.events.defaults import (
+    DEFAULT_FAILURE_WINDOW,
+    DEFAULT_LOWEST_PRIORITY,
+    DEFAULT_PRIORITY_SHARES,
+    DEFAULT_REPEAT_WINDOW,
+)
 from sloscope.spec.durations import format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from sloscope.events.priority import PriorityRule
 
 
 class _Strict(BaseModel):
@@ -41,8 +49,8 @@ class EventsConfig(_Strict):
     repeat_window: str = format_duration(DEFAULT_REPEAT_WINDOW)
     priorities: list[PriorityConfig] = Field(
         default_factory=lambda: [
-            PriorityConfig(priority=r.priority, budget_percent=round(r.budget_share * 100, 12))
-            for r in DEFAULT_PRIORITIES
+            PriorityConfig(priority=name, budget_percent=round(share * 100, 12))
+            for name, share in DEFAULT_PRIORITY_SHARES
         ],
         min_length=1,
     )
@@ -82,6 +90,9 @@ class EventsConfig(_Strict):
 
     def priority_rules(self) -> tuple[PriorityRule, ...]:
         """The rules as fractions, most severe first."""
+        # Here, not at the top: reading the settings needs none of the figures' modules.
+        from sloscope.events.priority import PriorityRule
+
         return tuple(
             PriorityRule(p.priority, round(p.budget_percent / 100.0, 12)) for p in self.priorities
         )

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sloscope.engine.evaluate import SLOStatus
-from sloscope.engine.trend import Trend
-from sloscope.policy.budget import PolicyDecision, PolicyState, worst
-from sloscope.spec.model import SLO, Service
+from sloscope.policy.budget import worst
+
+if TYPE_CHECKING:
+    # Types only: the gate judges no trend (engine.trend is the report's charts).
+    from sloscope.engine.evaluate import SLOStatus
+    from sloscope.engine.trend import Trend
+    from sloscope.policy.budget import PolicyDecision, PolicyState
+    from sloscope.spec.model import SLO, Service
 
 
 @dataclass(frozen=True)

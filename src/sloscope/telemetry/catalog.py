@@ -5,12 +5,15 @@ first and last sample. Plain functions over the store's connection, called by
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
-from sloscope.telemetry.openmetrics.series import SeriesKey
-from sloscope.telemetry.samples import SortedSamples
+if TYPE_CHECKING:
+    from sloscope.telemetry.openmetrics.series import SeriesKey
+    from sloscope.telemetry.samples import SortedSamples
 
 
 def resolve_series(

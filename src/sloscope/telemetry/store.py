@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -42,12 +42,13 @@ from numpy.typing import NDArray
 
 from sloscope.closing import Closing
 from sloscope.errors import IngestError, SloscopeError, SourceError
-from sloscope.telemetry.catalog import resolve_series, series_state, update_series_state
-from sloscope.telemetry.openmetrics.numbers import Columns
-from sloscope.telemetry.openmetrics.series import SeriesKey
 from sloscope.telemetry.rollups import TABLE as ROLLUPS_TABLE
 from sloscope.telemetry.rollups import build_all
-from sloscope.telemetry.samples import NEVER, RowWriter, SortedSamples, write_samples
+
+if TYPE_CHECKING:
+    from sloscope.telemetry.openmetrics.numbers import Columns
+    from sloscope.telemetry.openmetrics.series import SeriesKey
+    from sloscope.telemetry.samples import RowWriter
 
 #: Version of the schema this code writes; a store with a newer one is refused.
 #: 2 added the hourly roll-ups.
@@ -301,6 +302,9 @@ class TelemetryStore(Closing):
         """
         if self.read_only:
             raise IngestError(f"the telemetry store {self.path} is open read-only")
+        # Here, not at the top: a store that is only read (gate, report) needs no writer.
+        from sloscope.telemetry.samples import RowWriter
+
         self.con.begin()
         try:
             total = AddResult(0, 0, 0, 0, 0)
@@ -393,6 +397,9 @@ class TelemetryStore(Closing):
         timestamps: NDArray[np.int64],
         values: NDArray[np.float64],
     ) -> AddResult:
+        from sloscope.telemetry.catalog import resolve_series, series_state, update_series_state
+        from sloscope.telemetry.samples import NEVER, SortedSamples, write_samples
+
         used = np.unique(series_index)
         ids, new_series = resolve_series(self.con, [series[i] for i in used.tolist()])
         lut = np.full(max(len(series), 1), -1, dtype=np.int32)

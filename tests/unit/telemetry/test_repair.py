@@ -181,7 +181,7 @@ def test_a_failed_large_write_gives_its_blocks_back_to_the_file(
     def broken(*args: object) -> None:
         raise duckdb.IOException("No space left on device")
 
-    monkeypatch.setattr("sloscope.telemetry.store.update_series_state", broken)
+    monkeypatch.setattr("sloscope.telemetry.catalog.update_series_state", broken)
     with store, pytest.raises(IngestError, match="No space left on device; nothing was stored"):
         _ingest(store, text)
     assert store.path.stat().st_size == size

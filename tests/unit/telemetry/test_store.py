@@ -154,7 +154,7 @@ def test_a_failure_while_storing_rolls_back_the_transaction(
     def broken(*args: object) -> None:
         raise duckdb.IOException("disk full")
 
-    monkeypatch.setattr("sloscope.telemetry.store.update_series_state", broken)
+    monkeypatch.setattr("sloscope.telemetry.catalog.update_series_state", broken)
     with pytest.raises(IngestError, match="disk full; nothing was stored"):
         _ingest(store, _om([5, 6], start=2, series="fresh_total"))
     assert store.query("SELECT * FROM samples ORDER BY ts") == before
