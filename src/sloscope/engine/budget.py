@@ -28,6 +28,10 @@ from __future__ import annotations
 #: ``0.0010000000000000009`` in binary) and keeps every real digit.
 _BUDGET_DIGITS = 12
 
+#: The error budget of each objective seen (bounded: a project has a few objectives).
+_BUDGETS: dict[float, float] = {}
+_BUDGETS_KEPT = 4096
+
 
 def error_budget(objective: float) -> float:
     """The error budget as a fraction of events: ``1 - objective``, without float artefacts.
@@ -38,11 +42,19 @@ def error_budget(objective: float) -> float:
     >>> error_budget(0.999)
     0.001
     """
+    # Remembered per objective: a status asks a dozen times (each burn rate, each alert
+    # row), and the formatting costs more than the rest of a burn rate.
+    budget = _BUDGETS.get(objective)
+    if budget is not None:
+        return budget
     if not 0.0 < objective < 1.0:
         raise ValueError(
             f"an objective must be a fraction strictly between 0 and 1, got {objective}"
         )
-    return float(f"{1.0 - objective:.{_BUDGET_DIGITS}g}")
+    budget = float(f"{1.0 - objective:.{_BUDGET_DIGITS}g}")
+    if len(_BUDGETS) < _BUDGETS_KEPT:
+        _BUDGETS[objective] = budget
+    return budget
 
 
 def max_burn_rate(objective: float) -> float:

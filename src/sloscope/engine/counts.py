@@ -147,7 +147,10 @@ class Cumulative:
         lo, hi = self.index_after(after), self.index_after(until)
         if hi <= lo:
             return 0.0, 0.0
-        return float(self.bad[hi] - self.bad[lo]), float(self.total[hi] - self.total[lo])
+        # Python floats subtract as float64 does (IEEE doubles, the same rounding), without
+        # a numpy scalar per operand: a status takes a dozen of these per SLO.
+        bad, total = self.bad, self.total
+        return bad.item(hi) - bad.item(lo), total.item(hi) - total.item(lo)
 
 
 def check_counts(good: FloatArray, total: FloatArray) -> None:

@@ -96,25 +96,60 @@ def match_selectors(
     found: dict[Selector, list[Match]] = {}
     le = catalog.values["le"]
     for selector in selectors:
-        rows = _candidates(catalog, selector)
-        for matcher in selector.matchers:
-            if not len(rows):
-                break
-            rows = rows[_holds(matcher, catalog.values[matcher.label][rows], regex_hits)]
-        rows = np.sort(rows)
+        rows = _matching_rows(catalog, selector, regex_hits)
         found[selector] = [(int(catalog.ids[r]), str(le[r])) for r in rows]
     return found
 
 
-def _candidates(catalog: _Columns, selector: Selector) -> _IntArray:
-    """The rows of the selector's metric, narrowed first by its last ``=`` matcher (the
-    most specific, as selectors are usually written) when it has one."""
+#: Candidate rows up to this many are judged one by one in Python: a selector with an
+#: ``=`` matcher usually has a few, where numpy's per-call cost is most of the work.
+_FEW_ROWS = 32
+
+
+def _matching_rows(
+    catalog: _Columns, selector: Selector, regex_hits: dict[tuple[str, str], set[str]]
+) -> list[int]:
+    """The catalog rows ``selector`` matches, ascending."""
+    rows, by_name = _candidates(catalog, selector)
+    if len(rows) <= _FEW_ROWS:
+        kept = rows.tolist()
+        if not by_name:
+            names = catalog.values["__name__"]
+            kept = [r for r in kept if names[r] == selector.metric]
+        for matcher in selector.matchers:
+            column = catalog.values[matcher.label]
+            kept = [r for r in kept if _holds_one(matcher, column[r], regex_hits)]
+        return sorted(kept)
+    if not by_name:
+        rows = rows[np.asarray(catalog.values["__name__"][rows] == selector.metric)]
+    for matcher in selector.matchers:
+        if not len(rows):
+            break
+        rows = rows[_holds(matcher, catalog.values[matcher.label][rows], regex_hits)]
+    listed: list[int] = np.sort(rows).tolist()
+    return listed
+
+
+def _holds_one(
+    matcher: Matcher, value: object, regex_hits: dict[tuple[str, str], set[str]]
+) -> bool:
+    """Whether ``matcher`` holds for one row's value of its label (as :func:`_holds`)."""
+    if matcher.op == "=":
+        return bool(value == matcher.value)
+    if matcher.op == "!=":
+        return bool(value != matcher.value)
+    hit = value in regex_hits[(matcher.label, matcher.value)]
+    return hit if matcher.op == "=~" else not hit
+
+
+def _candidates(catalog: _Columns, selector: Selector) -> tuple[_IntArray, bool]:
+    """The rows of the selector's last ``=`` matcher (the most specific, as selectors
+    are usually written) when it has one, else of its metric; and whether they are all
+    of its metric already (else the caller keeps those)."""
     equal = [m for m in selector.matchers if m.op == "=" and m.label != "__name__"]
     if not equal:
-        return catalog.rows_with("__name__", selector.metric)
-    rows = catalog.rows_with(equal[-1].label, equal[-1].value)
-    same: NDArray[np.bool_] = np.asarray(catalog.values["__name__"][rows] == selector.metric)
-    return rows[same]
+        return catalog.rows_with("__name__", selector.metric), True
+    return catalog.rows_with(equal[-1].label, equal[-1].value), False
 
 
 def _holds(

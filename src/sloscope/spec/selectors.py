@@ -23,6 +23,16 @@ _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
 
+#: The common shape, for :func:`_parse_plain`: a metric name, then label matchers whose
+#: values are double-quoted without escapes, spaces only between the parts. Anything
+#: else (and every error) goes through :class:`_Parser`, which names the column.
+_PLAIN_ITEM = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*) *(=~|!~|!=|=) *"([^"\\]*)"')
+_PLAIN_MATCHER = r'[a-zA-Z_][a-zA-Z0-9_]* *(?:=~|!~|!=|=) *"[^"\\]*"'
+_PLAIN = re.compile(
+    rf" *([a-zA-Z_:][a-zA-Z0-9_:]*) *"
+    rf"(?:\{{( *(?:{_PLAIN_MATCHER} *, *)*(?:{_PLAIN_MATCHER} *,? *)?)\}} *)?"
+)
+
 
 class SelectorSyntaxError(ValueError):
     """A selector does not parse; ``column`` is 1-based within the selector text."""
@@ -96,8 +106,28 @@ def parse_selector(text: str) -> Selector:
     >>> str(parse_selector('up{job="api", code!~"5.."}'))
     'up{job="api", code!~"5.."}'
     """
-    parser = _Parser(text)
-    return parser.parse()
+    # A spec of a thousand SLOs holds thousands of selectors: most take the plain path,
+    # several times faster than the parser's character-by-character walk.
+    return _parse_plain(text) or _Parser(text).parse()
+
+
+def _parse_plain(text: str) -> Selector | None:
+    """The selector :class:`_Parser` gives for ``text`` when it has the plain shape
+    (:data:`_PLAIN`) and every regex compiles; None otherwise, for the parser to read."""
+    whole = _PLAIN.fullmatch(text)
+    if whole is None:
+        return None
+    matchers = []
+    for label, op, value in _PLAIN_ITEM.findall(whole.group(2) or ""):
+        if label == "__name__":
+            return None  # the name given twice, or as a matcher: the parser decides
+        if op in ("=~", "!~"):
+            try:
+                check_regex(value)
+            except RegexError:
+                return None
+        matchers.append(Matcher(label=label, op=op, value=value))
+    return Selector(metric=whole.group(1), matchers=tuple(matchers))
 
 
 class _Parser:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -41,16 +41,18 @@ _T = TypeVar("_T")
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
-@dataclass(frozen=True, order=True)
-class Pos:
-    """A 1-based line and column in a file."""
+class Pos(NamedTuple):
+    """A 1-based line and column in a file.
+
+    A named pair rather than a dataclass: one is made for every value and key of every
+    spec (tens of thousands for a thousand SLOs), in half the time.
+    """
 
     line: int
     column: int
 
 
-@dataclass(frozen=True)
-class ScalarSpan:
+class ScalarSpan(NamedTuple):
     """Where a scalar's text lies: its start, its YAML style and, if on one line, its source."""
 
     start: Pos
@@ -254,7 +256,11 @@ class _AbortError(Exception):
 def _pos(mark: yaml.Mark | None) -> Pos:
     if mark is None:
         return Pos(1, 1)
-    return Pos(mark.line + 1, mark.column + 1)
+    return _new_pair(Pos, (mark.line + 1, mark.column + 1))
+
+
+#: Builds a :class:`Pos` without the keyword handling of its constructor (half its cost).
+_new_pair = tuple.__new__
 
 
 def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]]:
