@@ -27,11 +27,21 @@ class Paced:
     failures: int
 
 
-def _request(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    lines += ["Content-Type: application/json", f"Content-Length: {len(body)}", "", ""]
-    return "\r\n".join(lines).encode("ascii") + body
+@dataclass(frozen=True)
+class _Target:
+    """Where the requests go and the headers they carry."""
+
+    host: str
+    port: int
+    path: str
+    headers: dict[str, str]
+
+    def request(self, body: bytes) -> bytes:
+        """One POST of ``body`` on a keep-alive connection."""
+        lines = [f"POST {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += ["Connection: keep-alive", *(f"{k}: {v}" for k, v in self.headers.items())]
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}", "", ""]
+        return "\r\n".join(lines).encode("ascii") + body
 
 
 async def _answer(reader: asyncio.StreamReader) -> int:
@@ -49,19 +59,11 @@ async def _answer(reader: asyncio.StreamReader) -> int:
 
 
 async def _paced(
-    host: str,
-    port: int,
-    path: str,
-    bodies: Callable[[int], bytes],
-    headers: dict[str, str],
-    *,
-    count: int,
-    rate: float,
-    connections: int,
+    target: _Target, bodies: Callable[[int], bytes], count: int, rate: float, connections: int
 ) -> Paced:
     pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for _ in range(connections):
-        pool.put_nowait(await asyncio.open_connection(host, port))
+        pool.put_nowait(await asyncio.open_connection(target.host, target.port))
     latencies: list[float] = []
     failures = 0
     loop = asyncio.get_running_loop()
@@ -73,7 +75,7 @@ async def _paced(
         await asyncio.sleep(max(0.0, due - loop.time()))
         reader, writer = await pool.get()
         try:
-            writer.write(_request(host, port, path, bodies(index), headers))
+            writer.write(target.request(bodies(index)))
             status = await _answer(reader)
         finally:
             pool.put_nowait((reader, writer))
@@ -102,7 +104,6 @@ def paced_posts(
     """POST ``bodies(i)`` to ``path`` ``count`` times at ``rate`` per second; what was
     measured and the client's own CPU seconds."""
     began = time.process_time()
-    measured = asyncio.run(
-        _paced(host, port, path, bodies, headers, count=count, rate=rate, connections=connections)
-    )
+    target = _Target(host, port, path, headers)
+    measured = asyncio.run(_paced(target, bodies, count, rate, connections))
     return measured, time.process_time() - began

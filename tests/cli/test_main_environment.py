@@ -58,11 +58,12 @@ print("importlib.metadata" in sys.modules)
 """
 
 
-def _scans_for_plugins(**given: str) -> bool:
-    """Whether pydantic's plugin loader (and importlib.metadata) loaded for a model."""
+def _probe(script: str, **given: str) -> str:
+    """The last line ``script`` prints in a fresh interpreter, PYDANTIC_DISABLE_PLUGINS
+    unset unless ``given``."""
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | given
     done = subprocess.run(
-        [sys.executable, "-c", _MODEL_PROBE],
+        [sys.executable, "-c", script],
         env=env,
         capture_output=True,
         text=True,
@@ -70,7 +71,12 @@ def _scans_for_plugins(**given: str) -> bool:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()[-1] == "True"
+    return done.stdout.splitlines()[-1]
+
+
+def _scans_for_plugins(**given: str) -> bool:
+    """Whether pydantic's plugin loader (and importlib.metadata) loaded for a model."""
+    return _probe(_MODEL_PROBE, **given) == "True"
 
 
 def test_pydantic_loads_no_plugin_machinery_unless_plugins_are_on() -> None:
@@ -95,14 +101,4 @@ print(list(_loader.get_plugins()), _loader.PYDANTIC_ENTRY_POINT_GROUP)
 def test_the_stand_in_plugin_loader_serves_pydantic_s_other_names_from_the_real_one() -> None:
     # A later pydantic may import more than get_plugins from its loader: the stand-in
     # answers those from pydantic's own module rather than failing the first model.
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-    done = subprocess.run(
-        [sys.executable, "-c", _OTHER_NAME_PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[] pydantic"
+    assert _probe(_OTHER_NAME_PROBE) == "[] pydantic"
