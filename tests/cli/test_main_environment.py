@@ -20,10 +20,16 @@ print(os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("PYDANTIC_DISABLE_P
 
 def _environment(**given: str) -> list[str]:
     """The two settings as the entry point leaves them, started with ``given`` set."""
-    unset = ("OPENBLAS_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")
+    return _probe(_PROBE, "OPENBLAS_NUM_THREADS", **given).split()
+
+
+def _probe(script: str, *unset: str, **given: str) -> str:
+    """The last line ``script`` prints in a fresh interpreter, started with
+    PYDANTIC_DISABLE_PLUGINS and ``unset`` unset and ``given`` set."""
+    unset = (*unset, "PYDANTIC_DISABLE_PLUGINS")
     env = {k: v for k, v in os.environ.items() if k not in unset} | given
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE],
+        [sys.executable, "-c", script],
         env=env,
         capture_output=True,
         text=True,
@@ -31,7 +37,7 @@ def _environment(**given: str) -> list[str]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()[-1].split()
+    return done.stdout.splitlines()[-1]
 
 
 def test_openblas_runs_one_thread_unless_the_user_says_otherwise() -> None:
@@ -56,22 +62,6 @@ class Model(BaseModel):
 Model(x=1)
 print("importlib.metadata" in sys.modules)
 """
-
-
-def _probe(script: str, **given: str) -> str:
-    """The last line ``script`` prints in a fresh interpreter, PYDANTIC_DISABLE_PLUGINS
-    unset unless ``given``."""
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | given
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()[-1]
 
 
 def _scans_for_plugins(**given: str) -> bool:
