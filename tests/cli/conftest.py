@@ -8,6 +8,7 @@ README tour.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -53,6 +54,19 @@ spec:
           good: nothing_total{service="checkout"}
           total: nothing_total{service="checkout"}
 """
+
+
+def run_probe(probe: str, out: Path, *args: str) -> dict[str, object]:
+    """Run ``probe`` (a script that runs ``sloscope ARGS`` and writes a JSON document to
+    the file named by its first argument) in a fresh interpreter; the document."""
+    subprocess.run(
+        [sys.executable, "-c", probe, str(out), json.dumps(args)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    doc: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return doc
 
 
 def telemetry(at: int = AT) -> str:

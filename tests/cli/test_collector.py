@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import gc
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from sloscope.cli import collector
-from tests.cli.conftest import CliRunner
+from tests.cli.conftest import CliRunner, run_probe
 
 _PROBE = """\
 import gc, json, sys
@@ -30,15 +27,7 @@ with open(out, "w", encoding="utf-8") as file:
 
 def _run(tmp_path: Path, *args: str) -> dict[str, object]:
     """What the collector did in a fresh ``sloscope ARGS`` process."""
-    found = tmp_path / "collector.json"
-    subprocess.run(
-        [sys.executable, "-c", _PROBE, str(found), json.dumps(args)],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    doc: dict[str, object] = json.loads(found.read_text(encoding="utf-8"))
-    return doc
+    return run_probe(_PROBE, tmp_path / "collector.json", *args)
 
 
 def test_validate_freezes_its_start_and_leaves_collection_as_python_has_it(

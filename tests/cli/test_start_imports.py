@@ -8,14 +8,11 @@ makes them, so a top-level import of numpy or SQLAlchemy cannot creep back unnot
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from sloscope.cli import COMMANDS
-from tests.cli.conftest import AT, CliRunner
+from tests.cli.conftest import AT, CliRunner, run_probe
 
 _PROBE = """\
 import json, sys
@@ -37,15 +34,10 @@ _NEVER = ("httpx", "jinja2", "alembic", "matplotlib", "fastapi", "uvicorn")
 
 def _loaded(tmp_path: Path, *args: str) -> tuple[object, set[str]]:
     """(exit code, names of the loaded modules) of ``sloscope ARGS`` in a fresh process."""
-    found = tmp_path / "modules.json"
-    subprocess.run(
-        [sys.executable, "-c", _PROBE, str(found), json.dumps(args)],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    doc = json.loads(found.read_text(encoding="utf-8"))
-    return doc["code"], set(doc["modules"])
+    doc = run_probe(_PROBE, tmp_path / "modules.json", *args)
+    modules = doc["modules"]
+    assert isinstance(modules, list)
+    return doc["code"], set(modules)
 
 
 def _packages(modules: set[str], *names: str) -> list[str]:
