@@ -591,7 +591,7 @@ class Workspace:
         SLO, which only the human-readable renderers draw. ``lookbacks``: burn rates over
         these lookbacks (seconds) too (the org report's whole range).
         """
-        import duckdb
+        import _duckdb as duckdb
 
         from sloscope.report.model import Report
 

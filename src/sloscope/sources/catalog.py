@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 from numpy.typing import NDArray
 

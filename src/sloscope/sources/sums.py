@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 from numpy.typing import NDArray
 

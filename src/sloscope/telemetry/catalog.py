@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 from numpy.typing import NDArray
 

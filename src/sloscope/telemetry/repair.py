@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 
 from sloscope.errors import IngestError, SourceError

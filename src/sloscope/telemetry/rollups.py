@@ -34,7 +34,7 @@ first time it is opened for writing; until then it is read from its samples.
 
 from __future__ import annotations
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 from numpy.typing import NDArray
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 from numpy.typing import NDArray
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
+import _duckdb as duckdb
 import numpy as np
 from numpy.typing import NDArray
 
