@@ -88,6 +88,8 @@ def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
     # The store talks to DuckDB's compiled module; the package's Python layer stays out.
     assert _packages(modules, "numpy", "_duckdb", "duckdb") == ["numpy", "_duckdb"]
     assert _packages(modules, "sqlalchemy", "rich", *_NEVER) == []
+    # No alert fired: the org report's rules, which count alerts, stay unloaded.
+    assert _packages(modules, "sloscope.report.org", "sloscope.records.org") == []
     assert _command_modules(modules) == {"sloscope.cli.report"}
 
 

@@ -106,8 +106,8 @@ def report_json_text(ws: Workspace, result: Report, service: str | None) -> str:
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
     """The report's sections from the state store: alerts/week and the actionable share,
     and the audit (overrides and exceptions) of the last 28 days."""
+    from sloscope.records.alert_volume import alert_volume, alert_volume_lines
     from sloscope.records.gating import recent_audit
-    from sloscope.records.org import alert_volume, alert_volume_lines
     from sloscope.records.render import audit_line
 
     with errors():

@@ -519,9 +519,10 @@ def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[Aud
 def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:
     """``report --json`` (and ``GET /api/v1/status``): the report document, with a
     top-level ``audit`` key when the 28 days up to its time have audit entries and an
-    ``alerts`` key when alerts started firing then (:func:`~sloscope.records.org.alert_volume`)."""
+    ``alerts`` key when alerts started firing then
+    (:func:`~sloscope.records.alert_volume.alert_volume`)."""
     from sloscope.jsontext import dumps_indented
-    from sloscope.records.org import alert_volume
+    from sloscope.records.alert_volume import alert_volume
     from sloscope.records.render import audit_to_dict
     from sloscope.report.json import render_json, report_to_dict
 
