@@ -103,6 +103,15 @@ CliRunner = Callable[..., Run]
 
 
 @pytest.fixture
+def outside_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GitHub Actions variables (no annotations, no step summary), and USER=ana."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.delenv("GITHUB_ACTOR", raising=False)
+    monkeypatch.setenv("USER", "ana")
+
+
+@pytest.fixture
 def sloscope(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """Run a ``sloscope`` command in this process; ``cwd`` is where it runs."""
     runner = TyperRunner()

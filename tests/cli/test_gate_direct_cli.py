@@ -12,13 +12,8 @@ import pytest
 from tests.cli.conftest import AT, CliRunner
 from tests.cli.test_records_cli import FREEZE_AT_25
 
-
-@pytest.fixture(autouse=True)
-def _outside_github(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    monkeypatch.delenv("GITHUB_ACTOR", raising=False)
-    monkeypatch.setenv("USER", "ana")
+# Outside GitHub Actions, as user "ana": the gate's plain output and its "asked by".
+pytestmark = pytest.mark.usefixtures("outside_github")
 
 
 def _rows(ws: Path, query: str) -> list[tuple]:
