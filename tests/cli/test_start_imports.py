@@ -90,6 +90,9 @@ def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
     assert _packages(modules, "sqlalchemy", "rich", *_NEVER) == []
     # No alert fired: the org report's rules, which count alerts, stay unloaded.
     assert _packages(modules, "sloscope.report.org", "sloscope.records.org") == []
+    # No audit entry: neither the records' renderers nor the events' models, nor the gate.
+    records = ("sloscope.records.render", "sloscope.records.gating", "sloscope.policy.gate")
+    assert _packages(modules, *records, "sloscope.events.model") == []
     assert _command_modules(modules) == {"sloscope.cli.report"}
 
 

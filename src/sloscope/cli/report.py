@@ -97,7 +97,7 @@ def report(
 
 def report_json_text(ws: Workspace, result: Report, service: str | None) -> str:
     """``report --json``, with a top-level ``audit`` key when there are audit entries."""
-    from sloscope.records.gating import report_json
+    from sloscope.records.report_sections import report_json
 
     with errors():
         return report_json(ws, result, service)
@@ -106,9 +106,8 @@ def report_json_text(ws: Workspace, result: Report, service: str | None) -> str:
 def _audit_section(ws: Workspace, at: int, service: str | None) -> str:
     """The report's sections from the state store: alerts/week and the actionable share,
     and the audit (overrides and exceptions) of the last 28 days."""
-    from sloscope.records.alert_volume import alert_volume, alert_volume_lines
-    from sloscope.records.gating import recent_audit
     from sloscope.records.render import audit_line
+    from sloscope.records.report_sections import alert_volume, alert_volume_lines, recent_audit
 
     with errors():
         entries = recent_audit(ws, at, service)

@@ -1,7 +1,7 @@
 """Gather the org report's inputs: specs and catalog, the SLOs' figures over the range,
 and what the state store recorded (alerts, incidents, deployments, gate decisions,
 overrides, exceptions). The figures themselves are :mod:`sloscope.report.org.figures`'.
-The plain report's alert figures (:mod:`sloscope.records.alert_volume`) use the same
+The plain report's alert figures (:mod:`sloscope.records.report_sections`) use the same
 rules.
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sloscope.records.alert_volume import alert_volume_lines
+from sloscope.records.report_sections import alert_volume_lines
 
 
 def _figures(alerts: int, actionable: int) -> dict[str, object]:

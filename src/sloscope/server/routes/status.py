@@ -6,7 +6,7 @@ import hashlib
 
 from fastapi import APIRouter, Request, Response
 
-from sloscope.records.gating import report_json
+from sloscope.records.report_sections import report_json
 from sloscope.server.auth import Context, Reader
 from sloscope.server.problems import RESPONSES
 from sloscope.server.routes.params import API_PREFIX, AtQuery, ServiceQuery, evaluation_time

@@ -1,7 +1,11 @@
-"""The plain report's alert section: alerts per week over the last 28 days and the share
-that was actionable, counted by the org report's rules (:mod:`sloscope.records.org`,
-:mod:`sloscope.report.org.figures`), which load only when the state store holds firings
-in that range: a report with none there loads none of them.
+"""The report's sections from the state store, and the ``report --json`` document.
+
+The alerts section: alerts per week over the last 28 days and the share that was
+actionable, counted by the org report's rules (:mod:`sloscope.records.org`,
+:mod:`sloscope.report.org.figures`). The audit section: the overrides and exceptions of
+those 28 days. Each asks the store first whether it holds anything in that range, and
+loads the rules, repositories and renderers only when it does: a report with nothing
+there loads none of them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sloscope.timeparse import format_time
 
 if TYPE_CHECKING:
+    from sloscope.report.model import Report
     from sloscope.report.org.figures import AlertRecord
+    from sloscope.store.audit import AuditEntry
     from sloscope.workspace import Workspace
 
 #: How far back the plain report's alert figures look.
@@ -79,3 +85,44 @@ def alert_volume_lines(volume: dict[str, Any]) -> list[str]:
     lines = ["", "## Alerts (last 28 days, from the state store)", "", line("overall", volume)]
     lines += [line(s["service"], s) for s in volume["services"]]
     return lines
+
+
+#: How far back the report's audit section looks.
+AUDIT_SECTION_SECONDS = 28 * 86_400
+
+
+def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
+    """Overrides and exceptions of the 28 days up to ``at`` for the report's audit
+    section (acknowledgements count in its alerts section instead); none (without
+    creating it) when the workspace has no state store yet."""
+    from sloscope.store.peek import audit_is_empty
+
+    begin, end = at - AUDIT_SECTION_SECONDS, at + 1
+    if ws.state_lacks(lambda path: audit_is_empty(path, service, begin, end)):
+        return []
+    from sloscope.records.gating import audit_entries
+
+    entries = audit_entries(ws, service=service, begin=begin, end=end)
+    return [e for e in entries if e.kind in ("override", "exception")]
+
+
+def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:
+    """``report --json`` (and ``GET /api/v1/status``): the report document, with a
+    top-level ``audit`` key when the 28 days up to its time have audit entries and an
+    ``alerts`` key when alerts started firing then
+    (:func:`alert_volume`)."""
+    from sloscope.jsontext import dumps_indented
+    from sloscope.report.json import render_json, report_to_dict
+
+    entries = recent_audit(ws, report.at, service)
+    volume = alert_volume(ws, report.at, service)
+    if not entries and volume is None:
+        return render_json(report)
+    doc = report_to_dict(report)
+    if entries:
+        from sloscope.records.render import audit_to_dict  # the events' renderers too
+
+        doc["audit"] = [audit_to_dict(e) for e in entries]
+    if volume is not None:
+        doc["alerts"] = volume
+    return dumps_indented(doc) + "\n"
