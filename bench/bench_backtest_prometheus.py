@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,7 @@ def sloscope_minutes(ws: Workspace) -> tuple[dict[Any, set[int]], float, float]:
     began = time.perf_counter()
     inputs = ws.replay_inputs(START, END)
     fetched = time.perf_counter() - began
-    bare = [replace(p, guard=TrafficGuard()) for p in inputs.policy_sets[0].policies]
+    bare = [p._replace(guard=TrafficGuard()) for p in inputs.policy_sets[0].policies]
     began = time.perf_counter()
     result = backtest(
         inputs.targets, [PolicySet("rules", bare)], Lifetime(STEP), start=START, end=END

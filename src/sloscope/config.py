@@ -246,12 +246,16 @@ def _read_secret(path: Path, setting: str) -> str:
         raise ConfigError(f"{CONFIG_FILE}: cannot read {setting} {path}: {reason}") from None
 
 
+#: The ingest limits' defaults, which ``ingest:`` settings start from.
+_LIMITS = IngestLimits()
+
+
 class IngestConfig(_Strict):
     """Limits of one ``sloscope ingest`` (:class:`~sloscope.telemetry.limits.IngestLimits`)."""
 
-    max_label_value_bytes: int = Field(default=IngestLimits.max_label_value_bytes, ge=1)
-    max_labels_per_series: int = Field(default=IngestLimits.max_labels_per_series, ge=1)
-    max_series_per_ingest: int = Field(default=IngestLimits.max_series_per_ingest, ge=1)
+    max_label_value_bytes: int = Field(default=_LIMITS.max_label_value_bytes, ge=1)
+    max_labels_per_series: int = Field(default=_LIMITS.max_labels_per_series, ge=1)
+    max_series_per_ingest: int = Field(default=_LIMITS.max_series_per_ingest, ge=1)
 
     def limits(self) -> IngestLimits:
         """The limits as the ingest takes them."""

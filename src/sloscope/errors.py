@@ -23,14 +23,12 @@ and never show a traceback for it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong (or suspicious) in an input file.
 
     ``line`` and ``column`` are 1-based; 0 means "the file as a whole".

@@ -18,7 +18,7 @@ the SLOs use (their burn rates could not be evaluated).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sloscope.engine.budget import max_burn_rate
 from sloscope.engine.windows import (
@@ -35,8 +35,7 @@ from sloscope.spec.model import SLO, Origin, PromQLSLI, Service, TimeslicesSLI
 from sloscope.spec.outputs import output_problems
 
 
-@dataclass(frozen=True)
-class ProjectRules:
+class ProjectRules(NamedTuple):
     """What a project's specs are checked against: the settings of its ``sloscope.yaml``."""
 
     #: Alert policies by name (the bundled ones are always known too).

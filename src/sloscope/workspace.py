@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from sloscope.config import CONFIG_FILE, ProjectConfig, load_config
 from sloscope.conventions import slo_id
@@ -72,8 +72,7 @@ EVALUATION_BATCH = 250
 TRAFFIC_DAYS = 7
 
 
-@dataclass(frozen=True)
-class Generated:
+class Generated(NamedTuple):
     """Generated files (name → text; one entry for single-file outputs) and warnings."""
 
     files: dict[str, str]
@@ -147,9 +146,9 @@ class Workspace:
         except KeyError as exc:
             raise ConfigError(f"{service.name}/{slo.name}: {exc.args[0]}") from None
         if entry is not None and entry.guard is not None:
-            return replace(policy, guard=entry.guard.to_guard())
+            return policy._replace(guard=entry.guard.to_guard())
         if policy.guard is None:
-            return replace(policy, guard=self.config.alerting.guard.to_guard())
+            return policy._replace(guard=self.config.alerting.guard.to_guard())
         return policy
 
     @property

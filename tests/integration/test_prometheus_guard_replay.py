@@ -42,7 +42,7 @@ Minutes = dict[str, set[int]]
 
 
 def _policy_of(demo: Demo, guard: TrafficGuard) -> Callable[[Service, SLO], AlertPolicy]:
-    return lambda service, slo: replace(demo.workspace.alert_policy_for(service, slo), guard=guard)
+    return lambda service, slo: demo.workspace.alert_policy_for(service, slo)._replace(guard=guard)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def replayed(
 
 def _sloscope_minutes(demo: Demo, guard: TrafficGuard) -> Minutes:
     inputs = demo.workspace.replay_inputs(START, DEMO_END)
-    policies = [replace(p, guard=guard) for p in inputs.policy_sets[0].policies]
+    policies = [p._replace(guard=guard) for p in inputs.policy_sets[0].policies]
     result = backtest(
         inputs.targets, [PolicySet("rules", policies)], Lifetime(STEP), start=START, end=DEMO_END
     )

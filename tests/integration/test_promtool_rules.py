@@ -42,7 +42,7 @@ SPEC_FILES = {
 
 def _guarded(service: Service, slo: SLO) -> AlertPolicy:
     """The spec's policy under sloscope.yaml's default guard, as the workspace resolves it."""
-    return replace(POLICIES[slo.alerting.policy], guard=TrafficGuard(100, 5))
+    return POLICIES[slo.alerting.policy]._replace(guard=TrafficGuard(100, 5))
 
 
 OPTIONS: dict[str, Any] = {
@@ -193,7 +193,7 @@ def test_a_1m_short_window_alerts_and_its_generated_tests_pass(
     promtool = _tool("promtool", "prometheus")
     [checkout] = _services("demo-checkout")
     service = replace(checkout, slos=(checkout.slos[0],))
-    tests = _write_pair([service], tmp_path, policy_of=lambda svc, slo: replace(FAST, guard=guard))
+    tests = _write_pair([service], tmp_path, policy_of=lambda svc, slo: FAST._replace(guard=guard))
     assert "ratio_rate1m" in (tmp_path / "rules.yaml").read_text(encoding="utf-8")
     doc = yaml.safe_load(tests.read_text(encoding="utf-8"))
     assert {t["interval"] for t in doc["tests"]} == {"15s"}

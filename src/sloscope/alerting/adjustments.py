@@ -15,7 +15,7 @@ past ones included, and no alert fires while an adjustment holds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -217,5 +217,5 @@ def evaluate_adjusted(
         slo, good, total, start=start, step=step, at=at, policy=policy, lookbacks=lookbacks
     )
     if excluded is not None and len(excluded) and excluded[-1]:
-        status = replace(status, alerts=())
+        status = status._replace(alerts=())
     return status

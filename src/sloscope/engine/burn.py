@@ -17,8 +17,8 @@ a handful of array operations per lookback.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,8 +71,7 @@ def burn_matrix(
     return out
 
 
-@dataclass(frozen=True)
-class AlertThreshold:
+class AlertThreshold(NamedTuple):
     """One alert row of a policy with its burn-rate factor for one SLO window."""
 
     window: AlertWindow
@@ -111,8 +110,7 @@ def alert_thresholds(policy: AlertPolicy, slo_window_seconds: int) -> tuple[Aler
     return tuple(AlertThreshold(w, w.factor(slo_window_seconds)) for w in policy.windows)
 
 
-@dataclass(frozen=True)
-class AlertCondition:
+class AlertCondition(NamedTuple):
     """Where one alert row fires along a grid: ``firing[i]`` at the right edge of step ``i``."""
 
     threshold: AlertThreshold

@@ -34,7 +34,7 @@ the same counts at the fine step throughout.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,8 +44,7 @@ from sloscope.errors import EvaluationError
 FloatArray = NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class History:
+class History(NamedTuple):
     """Per-step counts just before a grid, at a coarser step: an SLO window's older part.
 
     Step ``i`` covers ``(start + i*step, start + (i+1)*step]``, as on the fine grid, and
@@ -64,8 +63,7 @@ class History:
         return self.start + len(self.total) * self.step
 
 
-@dataclass(frozen=True)
-class Cumulative:
+class Cumulative(NamedTuple):
     """Cumulative sums of the total and bad events of a grid, each of length ``n + 1``.
 
     ``total[k]`` and ``bad[k]`` are the sums of the first ``k`` steps (``total[0] == 0``).

@@ -25,8 +25,7 @@ slices (``unit == "slices"``), and lookbacks shorter than a slice mostly hold no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -58,8 +57,7 @@ from sloscope.spec.model import SLO, TimeslicesSLI
 Unit = Literal["events", "slices"]
 
 
-@dataclass(frozen=True)
-class FiringAlert:
+class FiringAlert(NamedTuple):
     """An alert row of the SLO's policy that fires at the evaluation time."""
 
     severity: AlertSeverity
@@ -70,8 +68,7 @@ class FiringAlert:
     short_burn: float
 
 
-@dataclass(frozen=True)
-class SLOStatus:
+class SLOStatus(NamedTuple):
     """One SLO evaluated at one time. Every figure without events is ``None``, never 0.
 
     ``window_start``/``at``: the SLO window ``(window_start, at]`` (Unix seconds).
@@ -187,8 +184,7 @@ def forecast_lookback(policy: AlertPolicy, slo_window_seconds: int) -> int:
     return fitting[-1] if fitting else longs[0]
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """The counts an evaluation at ``end`` reads: the steps of ``(begin, end]``.
 
     Every sum the evaluation takes (the SLO window, each lookback) lies in that range;
@@ -375,8 +371,7 @@ def evaluate_slo(
     )
 
 
-@dataclass(frozen=True)
-class RangeEvaluation:
+class RangeEvaluation(NamedTuple):
     """Burn rates and alert conditions of one SLO at every step of a range.
 
     ``timestamps[i]`` is the evaluation time of column ``i`` (a step's right edge);

@@ -16,8 +16,7 @@ release (``release``): ``allow``, ``warn`` or ``freeze``; by default ``notify`` 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sloscope.spec.durations import format_duration
 
@@ -31,8 +30,7 @@ RELEASE_RANK: Mapping[str, int] = {"allow": 0, "warn": 1, "freeze": 2}
 _DEFAULT_RELEASE: Mapping[str, ReleaseAction] = {"notify": "warn", "freeze": "freeze"}
 
 
-@dataclass(frozen=True)
-class BudgetStep:
+class BudgetStep(NamedTuple):
     """Take ``action`` once ``consumed`` (a fraction, 0.5 = 50%) of the budget is spent.
 
     ``burn_rate`` with ``burn_window`` (seconds) adds a burn-rate condition: the step
@@ -63,8 +61,7 @@ class BudgetStep:
         return True
 
 
-@dataclass(frozen=True)
-class ExceptionKind:
+class ExceptionKind(NamedTuple):
     """A kind of change a freeze still lets through, and who may grant it.
 
     Every use needs a reason; ``granted_by`` names the role that may approve one (for
@@ -76,8 +73,7 @@ class ExceptionKind:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class PolicyScope:
+class PolicyScope(NamedTuple):
     """The SLOs a policy governs without their specs naming it.
 
     ``services`` (names), ``journeys`` (``service/journey``), ``slos`` (``service/slo``);
@@ -97,8 +93,7 @@ class PolicyScope:
         return 1 if service in self.services else 0
 
 
-@dataclass(frozen=True)
-class PolicyText:
+class PolicyText(NamedTuple):
     """What the written policy says beyond the numbers (see ``sloscope policy doc``)."""
 
     owner: str = ""
@@ -109,8 +104,7 @@ class PolicyText:
     approvers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class BudgetPolicy:
+class BudgetPolicy(NamedTuple):
     """A named list of budget steps and what a freeze allows.
 
     ``on_no_data`` says what a gate decides when there is no data to judge: ``open``
@@ -126,8 +120,8 @@ class BudgetPolicy:
         ExceptionKind("incident-fix"),
         ExceptionKind("rollback"),
     )
-    scope: PolicyScope = field(default_factory=PolicyScope)
-    text: PolicyText = field(default_factory=PolicyText)
+    scope: PolicyScope = PolicyScope()
+    text: PolicyText = PolicyText()
 
     @property
     def exception_kinds(self) -> tuple[str, ...]:
@@ -146,12 +140,11 @@ DEFAULT_POLICY = BudgetPolicy(
 )
 
 
-@dataclass(frozen=True)
-class PolicyDecision:
+class PolicyDecision(NamedTuple):
     """The state a budget policy puts an SLO in, with the reasons a person can read."""
 
     state: PolicyState
-    reasons: tuple[str, ...] = field(default=())
+    reasons: tuple[str, ...] = ()
 
 
 def format_percent(fraction: float) -> str:

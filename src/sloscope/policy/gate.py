@@ -20,8 +20,7 @@ Exit codes (:func:`exit_code`): 0 allow or warn, 1 freeze, 2 cannot decide.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sloscope.errors import RequestError
 from sloscope.policy.budget import (
@@ -45,8 +44,7 @@ _EXIT: Mapping[Decision, int] = {"allow": 0, "warn": 0, "freeze": 1, "cannot-dec
 MAX_REASON_CHARS = 2000
 
 
-@dataclass(frozen=True)
-class SLOFigures:
+class SLOFigures(NamedTuple):
     """What an evaluation measured for one SLO, and the budget policy that governs it.
 
     ``consumed`` is None without data in the SLO window (``note`` may say why, e.g. the
@@ -70,16 +68,14 @@ class SLOFigures:
         return f"{self.service}/{self.slo}"
 
 
-@dataclass(frozen=True)
-class GateException:
+class GateException(NamedTuple):
     """A change a freeze should let through: its ``kind`` and why."""
 
     kind: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     """A person lifting the freezes of a service (or one journey) until ``until``."""
 
     service: str
@@ -96,8 +92,7 @@ class Override:
         return self.journey is None or self.journey == journey
 
 
-@dataclass(frozen=True)
-class GateRequest:
+class GateRequest(NamedTuple):
     """What is asked: may ``service`` (``journey``) release ``version`` at ``at``?"""
 
     service: str
@@ -107,8 +102,7 @@ class GateRequest:
     exception: GateException | None = None
 
 
-@dataclass(frozen=True)
-class SLOVerdict:
+class SLOVerdict(NamedTuple):
     """One SLO's verdict: its figures, the step that decided, a reason, what lifted it."""
 
     figures: SLOFigures
@@ -118,8 +112,7 @@ class SLOVerdict:
     lifted_by: LiftedBy | None = None
 
 
-@dataclass(frozen=True)
-class GateDecision:
+class GateDecision(NamedTuple):
     """The gate's answer to a request, with every SLO's verdict and the reasons."""
 
     request: GateRequest

@@ -17,9 +17,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sloscope.errors import RequestError
 from sloscope.policy.budget import crossed, format_percent, held_steps
@@ -39,8 +38,7 @@ if TYPE_CHECKING:
 MAX_NAME_CHARS = 200
 
 
-@dataclass(frozen=True)
-class GateOutcome:
+class GateOutcome(NamedTuple):
     """A gate decision, its record, and the deployment recorded with it (if any);
     ``document`` is the decision as ``gate --json`` prints it
     (:func:`~sloscope.policy.render.gate_to_dict`), made once for the record and the

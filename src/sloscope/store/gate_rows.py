@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class GateRecord:
+class GateRecord(NamedTuple):
     """One recorded gate decision."""
 
     id: int
@@ -36,8 +34,7 @@ class GateRecord:
     created_at: int
 
 
-@dataclass(frozen=True)
-class StoredOverride:
+class StoredOverride(NamedTuple):
     """A stored override, active in ``[since, until)``."""
 
     id: int

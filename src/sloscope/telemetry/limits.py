@@ -9,14 +9,13 @@ them (:class:`~sloscope.config.IngestConfig`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Where each limit is set, for the messages that name it.
 SETTING = "ingest.{name} in sloscope.yaml"
 
 
-@dataclass(frozen=True)
-class IngestLimits:
+class IngestLimits(NamedTuple):
     """The most one ingest accepts; a file over a limit is refused whole, naming the line."""
 
     max_label_value_bytes: int = 4096

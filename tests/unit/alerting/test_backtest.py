@@ -7,8 +7,6 @@ day 3 to day 10 (a week) with the SRE workbook's policy, the default guard (100 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
@@ -26,7 +24,7 @@ DAY, MINUTE = 86400, 60
 START = 1_795_000_000 - 1_795_000_000 % DAY  # day 0, midnight UTC
 STEPS = 10 * 1440
 FROM, TO = START + 3 * DAY, START + 10 * DAY
-POLICY = replace(alert_policy("google"), guard=TrafficGuard(100, 5))
+POLICY = alert_policy("google")._replace(guard=TrafficGuard(100, 5))
 LIFETIME = Lifetime(MINUTE, resolve_after=15 * MINUTE)
 
 
@@ -124,7 +122,7 @@ def test_a_low_traffic_services_stray_errors_raise_nothing() -> None:
         history.bad[i] = 1.0  # one failed request on a quiet night
     assert replay(history.target()).replays[0].alerts == ()
     # The guard is what holds them: without it each one pages.
-    unguarded = replace(POLICY, guard=TrafficGuard())
+    unguarded = POLICY._replace(guard=TrafficGuard())
     assert len(replay(history.target(), policy=unguarded).replays[0].alerts) == 3
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
@@ -16,7 +14,7 @@ from sloscope.spec.selectors import parse_selector
 
 START = 1_700_000_000 - 1_700_000_000 % 86400
 GOOGLE = alert_policy("google")
-GUARDED = replace(GOOGLE, guard=TrafficGuard(min_total=100, min_bad=5))
+GUARDED = GOOGLE._replace(guard=TrafficGuard(min_total=100, min_bad=5))
 
 
 def slo() -> SLO:

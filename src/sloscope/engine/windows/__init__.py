@@ -12,10 +12,9 @@ so 2% of a 30-day budget in 1h is 14.4, and of a 28-day budget 13.44.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import yaml
 
@@ -30,8 +29,7 @@ AlertSeverity = Literal["page", "ticket"]
 DEFAULT_LOOKBACKS: tuple[int, ...] = (300, 1800, 3600, 7200, 21600, 86400, 259200)
 
 
-@dataclass(frozen=True)
-class AlertWindow:
+class AlertWindow(NamedTuple):
     """One row of an alert policy: spend ``budget_percent`` within ``long_seconds``."""
 
     severity: AlertSeverity
@@ -58,8 +56,7 @@ class AlertWindow:
         return burn_factor(self.budget_percent, slo_window_seconds, self.long_seconds)
 
 
-@dataclass(frozen=True)
-class TrafficGuard:
+class TrafficGuard(NamedTuple):
     """The low-traffic guard: a window counts only with enough events to mean something.
 
     A burn rate over a window of a handful of requests is noise: one failed request out
@@ -81,8 +78,7 @@ class TrafficGuard:
         return self.min_total > 0 or self.min_bad > 0
 
 
-@dataclass(frozen=True)
-class AlertPolicy:
+class AlertPolicy(NamedTuple):
     """A named table of alert windows, with its low-traffic guard.
 
     ``guard`` is ``None`` when the table declares none; the engine then lets every window

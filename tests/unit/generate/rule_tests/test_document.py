@@ -6,7 +6,6 @@ tests/integration/test_promtool_rules.py runs them with the real promtool.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -215,7 +214,7 @@ def test_rendered_tests_name_the_rules_file_and_list_warnings() -> None:
 
 
 def _guarded(guard: TrafficGuard) -> Any:
-    return lambda service, slo: replace(POLICIES[slo.alerting.policy], guard=guard)
+    return lambda service, slo: POLICIES[slo.alerting.policy]._replace(guard=guard)
 
 
 def test_under_a_guard_one_bad_minute_pages_on_busy_traffic_only() -> None:
