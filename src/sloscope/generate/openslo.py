@@ -256,7 +256,7 @@ def _slo_annotations(slo: SLO, name: str) -> dict[str, str]:
     out = _link_annotations(slo.alerting)
     inner = slo.sli.indicator if isinstance(slo.sli, TimeslicesSLI) else slo.sli
     if isinstance(inner, PromQLSLI):
-        template = {k: v for k, v in dataclasses.asdict(inner).items() if v and k != "kind"}
+        template = {k: v for k, v in inner._asdict().items() if v and k != "kind"}
         out[ANNOTATION_PREFIX + "promql"] = _json(template)
     out.update(_identity_annotations(slo, name))
     out.update(_alerting_annotations(slo.alerting))

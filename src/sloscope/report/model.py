@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sloscope.policy.budget import worst
 
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
     from sloscope.spec.model import SLO, Service
 
 
-@dataclass(frozen=True)
-class SLOResult:
+class SLOResult(NamedTuple):
     """One SLO of one service, evaluated.
 
     ``has_data`` is False when no telemetry series matched the SLI at all; every figure
@@ -56,8 +54,7 @@ def group_text(group: tuple[tuple[str, str], ...]) -> str:
     return "{" + body + "}"
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """Every selected SLO at ``at`` (Unix seconds), evaluated at ``step`` from ``source``."""
 
     at: int

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sloscope.errors import Problem
 from sloscope.spec.fields import Context
@@ -21,8 +21,7 @@ from sloscope.spec.model import Service, SpecAlertPolicy
 from sloscope.spec.yamlpos import Document, Pos
 
 
-@dataclass(frozen=True)
-class LoadedService:
+class LoadedService(NamedTuple):
     """A service a format loaded, with where its name was written (for duplicate checks)."""
 
     service: Service

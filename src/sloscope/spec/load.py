@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 from pathlib import Path
+from typing import NamedTuple
 
 from sloscope.errors import Problem, SpecError
 from sloscope.spec.formats import LoadedService, SpecFormat
@@ -56,8 +56,7 @@ def spec_format(index: int) -> SpecFormat:
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class LoadResult:
+class LoadResult(NamedTuple):
     """Services loaded from spec files, and every problem found in them.
 
     ``services`` holds what loaded cleanly: with errors, a service or SLO that had one is

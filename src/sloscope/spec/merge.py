@@ -59,4 +59,4 @@ def _merge(items: list[LoadedService], problems: list[Problem]) -> LoadedService
         owner=owner,
         journeys=tuple(sorted(journeys.values(), key=lambda j: j.name)),
     )
-    return dataclasses.replace(first, service=service)
+    return first._replace(service=service)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sloscope.spec.durations import format_duration
 from sloscope.spec.selectors import Selector
@@ -28,8 +28,7 @@ CALENDAR_NOMINAL_SECONDS: Mapping[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a model object was written: file and 1-based line (0: unknown)."""
 
     file: str
@@ -56,8 +55,7 @@ class RatioSLI:
             raise ValueError("a ratio SLI needs exactly one of good and bad")
 
 
-@dataclass(frozen=True)
-class LatencySLI:
+class LatencySLI(NamedTuple):
     """Requests faster than a threshold, from a Prometheus histogram.
 
     Good is the ``{metric}_bucket{le="<threshold>"}`` counter, total the
@@ -81,8 +79,7 @@ class LatencySLI:
         return self.metric.with_metric(self.metric.metric + "_count")
 
 
-@dataclass(frozen=True)
-class PromQLSLI:
+class PromQLSLI(NamedTuple):
     """Raw PromQL, for Prometheus-only SLIs. ``{{window}}`` is replaced by a range.
 
     Either ``error_ratio`` alone, or ``total`` with one of ``good`` and ``bad``; each an
@@ -100,8 +97,7 @@ class PromQLSLI:
 SliceIndicator = RatioSLI | LatencySLI | PromQLSLI
 
 
-@dataclass(frozen=True)
-class TimeslicesSLI:
+class TimeslicesSLI(NamedTuple):
     """Good time slices over all slices with events.
 
     A slice (``slice_seconds`` long) is good when its ratio of good events is at least
@@ -120,8 +116,7 @@ SLI = RatioSLI | LatencySLI | PromQLSLI | TimeslicesSLI
 # --- windows ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RollingWindow:
+class RollingWindow(NamedTuple):
     """A rolling window: the last ``seconds`` before the evaluation time."""
 
     seconds: int
@@ -138,8 +133,7 @@ class RollingWindow:
         return self.seconds
 
 
-@dataclass(frozen=True)
-class CalendarWindow:
+class CalendarWindow(NamedTuple):
     """A calendar window: from the start of the current week/month/quarter in ``timezone``.
 
     Weeks start on Monday (ISO 8601). ``start`` is an OpenSLO ``calendar.startTime`` as
@@ -208,8 +202,7 @@ class Alerting:
         return self.page if tier == "page" else self.ticket
 
 
-@dataclass(frozen=True)
-class PolicyRow:
+class PolicyRow(NamedTuple):
     """One row of an alert policy a spec file brings, as sloscope.yaml writes rows."""
 
     severity: Literal["page", "ticket"]
@@ -246,8 +239,7 @@ class SpecAlertPolicy:
         }
 
 
-@dataclass(frozen=True)
-class Journey:
+class Journey(NamedTuple):
     """A critical user journey of a service."""
 
     name: str

@@ -12,8 +12,7 @@ but not ``1500``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sloscope.spec.regex import RegexError, check_regex, full_match
 
@@ -44,8 +43,7 @@ class SelectorSyntaxError(ValueError):
         self.hint = hint
 
 
-@dataclass(frozen=True)
-class Matcher:
+class Matcher(NamedTuple):
     """One label matcher: ``label op "value"``."""
 
     label: str
@@ -70,12 +68,11 @@ class Matcher:
         return f'{self.label}{self.op}"{escaped}"'
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """A series selector: a metric name and label matchers (``name{a="b"}``)."""
 
     metric: str
-    matchers: tuple[Matcher, ...] = field(default=())
+    matchers: tuple[Matcher, ...] = ()
 
     def with_metric(self, metric: str) -> Selector:
         """The same matchers on another metric (``x`` → ``x_bucket``)."""

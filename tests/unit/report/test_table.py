@@ -122,7 +122,7 @@ def test_colour_only_repeats_what_the_words_say(report: Report) -> None:
 def test_a_name_too_long_for_the_terminal_wraps_and_is_never_cut(report: Report) -> None:
     long_name = "checkout-latency-of-the-order-confirmation-page-for-customers-signed-in"
     first = report.results[0]
-    longer = replace(report, results=(replace(first, slo=replace(first.slo, name=long_name)),))
+    longer = report._replace(results=(first._replace(slo=replace(first.slo, name=long_name)),))
     text = render(render_table(longer, 80), 80)
     assert "…" not in text
     assert max(cell_len(line) for line in text.splitlines()) <= 80

@@ -269,9 +269,9 @@ class SLOBuilder:
                 "add it to the histogram",
             )
             return None
-        latency = dataclasses.replace(inner, buckets=buckets)
+        latency = inner._replace(buckets=buckets)
         if isinstance(sli, TimeslicesSLI):
-            return dataclasses.replace(sli, indicator=latency)
+            return sli._replace(indicator=latency)
         return latency
 
     def build_sli(
@@ -385,7 +385,7 @@ def as_latency(obj: OpenSLOObject, sli: SLI, notes: Annotations) -> SLI:
         return sli
     latency = LatencySLI(metric=base, threshold=threshold)
     if isinstance(sli, TimeslicesSLI):
-        return dataclasses.replace(sli, indicator=latency)
+        return sli._replace(indicator=latency)
     return latency
 
 

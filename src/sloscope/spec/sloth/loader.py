@@ -99,7 +99,7 @@ def _with_windows(item: LoadedService, periods: Mapping[str, SpecAlertPolicy]) -
         else slo
         for slo in item.service.slos
     )
-    return dataclasses.replace(item, service=dataclasses.replace(item.service, slos=slos))
+    return item._replace(service=dataclasses.replace(item.service, slos=slos))
 
 
 def _load_document(ctx: Context) -> LoadedService | None:
