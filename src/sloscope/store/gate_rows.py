@@ -49,23 +49,10 @@ class StoredOverride(NamedTuple):
 
 def record_from(row: Mapping[Any, Any]) -> GateRecord:
     """A decision from its columns (a row's mapping, or what was just written)."""
-    return GateRecord(
-        id=row["id"],
-        request_id=row["request_id"],
-        service=row["service"],
-        journey=row["journey"],
-        version=row["version"],
-        asked_by=row["asked_by"],
-        at=row["at"],
-        decision=row["decision"],
-        reasons=tuple(str(r) for r in row["reasons"]),
-        figures=tuple(dict(f) for f in row["figures"]),
-        exception_kind=row["exception_kind"],
-        exception_reason=row["exception_reason"],
-        override_id=row["override_id"],
-        deployment_id=row["deployment_id"],
-        created_at=row["created_at"],
-    )
+    values = {name: row[name] for name in GateRecord._fields}
+    values["reasons"] = tuple(str(r) for r in row["reasons"])
+    values["figures"] = tuple(dict(f) for f in row["figures"])
+    return GateRecord(**values)
 
 
 def written_record(values: Mapping[str, Any], record_id: int) -> GateRecord:
@@ -81,16 +68,7 @@ def written_record(values: Mapping[str, Any], record_id: int) -> GateRecord:
 
 def override_from(row: Mapping[Any, Any]) -> StoredOverride:
     """An override from its row's columns."""
-    return StoredOverride(
-        id=row["id"],
-        service=row["service"],
-        journey=row["journey"],
-        by=row["by"],
-        reason=row["reason"],
-        since=row["since"],
-        until=row["until"],
-        created_at=row["created_at"],
-    )
+    return StoredOverride(*(row[name] for name in StoredOverride._fields))
 
 
 def step_changes(
