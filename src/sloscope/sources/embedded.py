@@ -222,7 +222,7 @@ class EmbeddedSource:
         self._check_histograms(slis, matched, first, recent.end)
         atoms = atoms_of([(plan.good, plan.total) for plan in plans], olders)
         sums = atom_sums(self.store.con, atoms, recent, rollups=self.store.has_rollups, edges=edges)
-        self._check_sums(sums, sorted(set(atoms.ids.tolist())), first, recent.end)
+        self._check_sums(sums, atoms.ids, first, recent.end)
         # SLIs counting the same series share their rows (no copy of the steps);
         # read-only, so that no caller can change another SLI's counts by accident.
         sums.setflags(write=False)
@@ -246,10 +246,12 @@ class EmbeddedSource:
             out.append(_cut(olders[index], recent, good, total, plan.series))
         return out
 
-    def _check_sums(self, sums: NDArray[np.float64], ids: list[int], start: int, end: int) -> None:
-        """Name the stored samples that make a sum NaN, infinite or negative (a store
-        written before ingest refused such values), rather than let the engine fail on
-        counts that name no series.
+    def _check_sums(
+        self, sums: NDArray[np.float64], ids: NDArray[np.int64], start: int, end: int
+    ) -> None:
+        """Name the stored samples of the series ``ids`` that make a sum NaN, infinite or
+        negative (a store written before ingest refused such values), rather than let the
+        engine fail on counts that name no series.
         """
         if not sums.size:
             return
@@ -259,7 +261,8 @@ class EmbeddedSource:
         # Only a store written before ingest refused such values gets here.
         from sloscope.telemetry.repair import bad_samples
 
-        found = bad_samples(self.store, ids, start * 1000, end * 1000)
+        # The ids as a sorted list only here: every sum is usually fine.
+        found = bad_samples(self.store, sorted(set(ids.tolist())), start * 1000, end * 1000)
         if not found:
             return
         first = found[0]

@@ -129,7 +129,8 @@ def span_cells(
 ) -> tuple[_IntArray, _FloatArray]:
     """(cell, increase) of the series ``ids`` on the recent grid, each span's on its last
     step: roll-up rows of the hours inside a span, samples of the hours a cut falls in
-    (from ``partial``, read with :meth:`SpanPlan.cut_ranges` among its ranges).
+    (from ``partial``, read with :meth:`SpanPlan.cut_ranges` among its ranges and cut at
+    the plan's cuts, so that each piece lies in one span).
     ``row_start[k]`` is the first cell of the row of ``ids[k]``'s atom."""
     bounds = partial.bounds
     lo, hi = int(plan.cuts[0]), int(plan.cuts[-1])
@@ -143,7 +144,7 @@ def span_cells(
         [HOUR_MS, -(-lo // HOUR_MS), hi // HOUR_MS, *bounds, hours.tolist()],
     ).fetchnumpy()
     samples = partial.within(plan.cut_ranges())
-    # An hour inside a span is placed by its end, a sample by its time.
+    # An hour inside a span is placed by its end, and so is a piece of a cut hour.
     series: _IntArray = np.concatenate((rolled["series_id"], samples.series_id), dtype=np.int64)
     times: _IntArray = np.concatenate((rolled["ts"], samples.ts), dtype=np.int64)
     deltas: _FloatArray = np.concatenate((rolled["delta"], samples.delta), dtype=np.float64)
@@ -168,12 +169,23 @@ def _rows_of(
 
 @dataclass(frozen=True)
 class PartialSamples:
-    """The samples (with an increase) of a batch's series in the parts of hours its sums
-    cover only in part: the hours a status's edges cut (:meth:`SpanPlan.cut_ranges`) and
-    the ends of its older grids (:func:`~sloscope.sources.sums.edge_ranges`), read at
-    once (:meth:`read`, one scan per cluster of nearby ranges) rather than once per use:
-    on a store written series by series each scan reads the times of every sample of the
-    batch's series."""
+    """The increases of a batch's series in the parts of hours its sums cover only in
+    part: the hours a status's edges cut (:meth:`SpanPlan.cut_ranges`) and the ends of
+    its older grids (:func:`~sloscope.sources.sums.edge_ranges`), read at once
+    (:meth:`read`, one scan per cluster of nearby ranges) rather than once per use: on a
+    store written series by series each scan reads the times of every sample of the
+    batch's series.
+
+    They come summed per series and *piece*: the ranges read are cut at every hour, at
+    each other's ends and at the ``cuts`` given, and each piece's sum is placed at its
+    end (``ts``). Every user asks for whole pieces (ranges among those read, sums
+    between cuts), and only of series whose increases are whole numbers that sum exactly
+    in any order (every series of a :class:`SpanPlan`, see the module docstring; the
+    series whose roll-ups are ``exact`` for an older grid's edges): the figures are those
+    of the samples one by one, bitwise, from far fewer rows (a few per series and cut
+    hour rather than one a minute). A piece whose increases sum to 0 adds nothing and is
+    left out.
+    """
 
     bounds: tuple[int, int]
     series_id: _IntArray
@@ -186,9 +198,11 @@ class PartialSamples:
         con: duckdb.DuckDBPyConnection,
         ranges: Sequence[tuple[int, int]],
         bounds: tuple[int, int],
+        cuts: Sequence[int] = (),
     ) -> PartialSamples:
-        """The samples in ``ranges`` (``(first, last]`` ms) of the series within the id
-        ``bounds``."""
+        """The sums per piece of the samples in ``ranges`` (``(first, last]`` ms) of the
+        series within the id ``bounds``, the ranges cut at every hour, at each other's
+        ends and at ``cuts`` (ms)."""
         ranges = sorted({(lo, hi) for lo, hi in ranges if lo < hi})
         if not ranges:
             empty = np.zeros(0, dtype=np.int64)
@@ -199,32 +213,56 @@ class PartialSamples:
         # on the rows inside it. One scan for all (its outer range the whole window)
         # tested the OR on every row: 1.3-1.4 s of CPU against 0.6-0.8 s for the
         # clusters, a status of 1,000 SLOs off the hour written series by series (0.55 against 0.4 s
-        # written a day at a time). Increases of 0 are dropped in numpy, not in SQL: a
-        # filter on delta would read every row's.
-        scans, params = [], []
+        # written a day at a time). A piece is cut at every hour (one division) and at
+        # the cluster's other boundaries (one comparison each: ``k``, how many of them
+        # lie before the sample); summing in DuckDB costs less than the per-sample rows.
+        scans: list[str] = []
+        params: list[int] = []
+        ends: list[int] = []  # per cluster: its boundaries off the hour, then its end
         for lo, hi, members in _clusters(ranges):
-            spans = " OR ".join("(ts > ? AND ts <= ?)" for _ in members)
-            scans.append(
-                "SELECT series_id, ts, delta FROM samples "
-                f"WHERE series_id BETWEEN ? AND ? AND ts > ? AND ts <= ? AND ({spans})"
+            off = sorted(
+                t
+                for t in {t for r in members for t in r} | set(cuts)
+                if lo < t < hi and t % HOUR_MS
             )
-            params += [*bounds, lo, hi, *(t for span in members for t in span)]
+            scans.append(_piece_scan(len(members), len(off)))
+            params += [HOUR_MS, len(ends), *off, *bounds, lo, hi]
+            params += [t for span in members for t in span]
+            ends += [*off, hi]
         rows = con.execute(" UNION ALL ".join(scans), params).fetchnumpy()
         delta = np.asarray(rows["delta"], dtype=np.float64)
         keep = delta != 0
+        # A piece ends at its hour's end or at the next boundary, whichever comes first.
+        hour_end = (np.asarray(rows["hour"], dtype=np.int64)[keep] + 1) * HOUR_MS
+        next_edge = np.asarray(ends, dtype=np.int64)[np.asarray(rows["k"], dtype=np.int64)[keep]]
         return cls(
             bounds,
             np.asarray(rows["series_id"], dtype=np.int64)[keep],
-            np.asarray(rows["ts"], dtype=np.int64)[keep],
+            np.minimum(hour_end, next_edge),
             delta[keep],
         )
 
     def within(self, ranges: Sequence[tuple[int, int]]) -> PartialSamples:
-        """The samples in ``ranges`` (each one of those read)."""
+        """The pieces in ``ranges`` (each one of those read)."""
         mask = np.zeros(len(self.ts), dtype=bool)
         for lo, hi in ranges:
             mask |= (self.ts > lo) & (self.ts <= hi)
         return PartialSamples(self.bounds, self.series_id[mask], self.ts[mask], self.delta[mask])
+
+
+def _piece_scan(ranges: int, boundaries: int) -> str:
+    """SQL summing the samples of one cluster per series, hour and ``k`` (the number of
+    the cluster's ``boundaries`` off the hour before the sample, after the pieces of the
+    clusters before): parameters the hour (ms), the clusters' pieces before, the
+    boundaries, the id bounds, the cluster's outer range and its ``ranges``."""
+    spans = " OR ".join("(ts > ? AND ts <= ?)" for _ in range(ranges))
+    before = " + ".join(["0", *("(ts > ?)::INTEGER" for _ in range(boundaries))])
+    return (
+        f"SELECT series_id, (ts - 1) // ? AS hour, ? + {before} AS k, "
+        "sum(delta) AS delta FROM samples "
+        f"WHERE series_id BETWEEN ? AND ? AND ts > ? AND ts <= ? AND ({spans}) "
+        "GROUP BY ALL"
+    )
 
 
 def _clusters(ranges: list[tuple[int, int]]) -> list[tuple[int, int, list[tuple[int, int]]]]:

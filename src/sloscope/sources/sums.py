@@ -120,6 +120,7 @@ def atom_sums(
             (spans.cut_ranges() if spans is not None else [])
             + (edge_ranges(grids) if rollups else []),
             bounds,
+            cuts=spans.cuts.tolist() if spans is not None else (),
         )
         if spans is not None:
             cells, deltas = span_cells(con, spans, ids, atom * width, partial)

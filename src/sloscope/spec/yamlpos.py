@@ -297,7 +297,7 @@ def parse_documents(text: str, name: str) -> tuple[list[Document], list[Problem]
 
 
 def _build_documents(
-    loader: yaml.SafeLoader,
+    loader: _Loader,
     name: str,
     lines: list[str],
     docs: list[Document],
@@ -336,12 +336,48 @@ def _reader_problem(name: str, line: int, column: int, exc: yaml.reader.ReaderEr
 #: The tag of a string scalar, whose constructed value is the node's own text.
 _STR = "tag:yaml.org,2002:str"
 
-#: libyaml's parser when PyYAML was built with it: composing is ~10x faster, the nodes,
-#: marks and errors are the same.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The tag of a merge key (``<<``), which :meth:`_Builder.mapping` has PyYAML expand.
+_MERGE = "tag:yaml.org,2002:merge"
+
+try:
+    # libyaml's parser when PyYAML was built with it: composing is ~10x faster, the
+    # nodes, marks and errors are the same.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+#: Implicit tags of plain scalars already resolved (see :class:`_Loader`), by text.
+_PLAIN_TAGS: dict[str, str] = {}
+#: Texts :data:`_PLAIN_TAGS` holds at most (a server rereading specs for weeks adds
+#: their new values): past this it starts afresh.
+_PLAIN_TAGS_MAX = 8192
 
 
-def _nodes(loader: yaml.SafeLoader) -> Iterator[Node]:
+class _Loader(_BaseLoader):
+    """PyYAML's safe loader, resolving the tag of each distinct plain scalar once.
+
+    The parser asks the resolver for every scalar's tag, and for a plain one (unquoted)
+    the resolver tries the regexes of the implicit types (bool, int, float, null,
+    timestamp...) each time: a tenth of composing a spec. Without path resolvers (a safe
+    loader has none) that tag depends on the scalar's text alone, and spec files repeat
+    most of theirs (``28d``, ``99.9``, a journey's name).
+    """
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node, as PyYAML resolves it (a plain scalar's looked up once)."""
+        if kind is not ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
+        found = _PLAIN_TAGS.get(value)
+        if found is None:
+            if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
+                _PLAIN_TAGS.clear()
+            found = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            _PLAIN_TAGS[value] = found
+        return found
+
+
+def _nodes(loader: _Loader) -> Iterator[Node]:
     while loader.check_node():
         node = loader.get_node()
         if node is not None:
@@ -375,7 +411,7 @@ class _Builder:
     """Turns one document's nodes into plain data, recording positions as it goes."""
 
     def __init__(
-        self, loader: yaml.SafeLoader, doc: Document, lines: list[str], problems: list[Problem]
+        self, loader: _Loader, doc: Document, lines: list[str], problems: list[Problem]
     ) -> None:
         self.loader = loader
         self.doc = doc
@@ -403,9 +439,9 @@ class _Builder:
                 else f"document has more than {MAX_NODES} values",
                 "a spec has far fewer values; check anchors and aliases",
             )
-        self.doc.values[path] = _pos(node.start_mark)
+        pos = self.doc.values[path] = _pos(node.start_mark)
         if isinstance(node, ScalarNode):
-            return self.scalar(node, path)
+            return self.scalar(node, path, pos)
         if id(node) in self.active:
             raise self.fail(node, "recursive alias: a value contains itself")
         self.active.add(id(node))
@@ -418,12 +454,13 @@ class _Builder:
             self.active.discard(id(node))
         raise self.fail(node, f"unsupported YAML node {type(node).__name__}")  # pragma: no cover
 
-    def scalar(self, node: ScalarNode, path: YamlPath) -> object:
+    def scalar(self, node: ScalarNode, path: YamlPath, pos: Pos) -> object:
+        """A scalar's value, its span recorded (``pos``: where it starts)."""
         start, end = node.start_mark, node.end_mark
         source = None
         if start.line == end.line and start.line < len(self.lines):
             source = self.lines[start.line][start.column : end.column]
-        self.doc.scalars[path] = ScalarSpan(_pos(start), node.style or None, source)
+        self.doc.scalars[path] = ScalarSpan(pos, node.style or None, source)
         if node.tag == _STR:
             # What the constructor gives a string, without its dispatch (most values).
             return node.value
@@ -438,10 +475,14 @@ class _Builder:
             ) from None
 
     def mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
-        try:
-            self.loader.flatten_mapping(node)  # resolves "<<: *anchor" merge keys
-        except yaml.YAMLError as exc:
-            raise self.fail(node, f"invalid merge key: {getattr(exc, 'problem', exc)}") from None
+        # PyYAML's pass resolves "<<: *anchor" merge keys; most mappings have none, and
+        # looking for them costs less than the pass (which does nothing else we read).
+        if any(key_node.tag == _MERGE for key_node, _ in node.value):
+            try:
+                self.loader.flatten_mapping(node)
+            except yaml.YAMLError as exc:
+                problem = getattr(exc, "problem", exc)
+                raise self.fail(node, f"invalid merge key: {problem}") from None
         out: dict[str, object] = {}
         seen: dict[str, Pos] = {}
         for key_node, value_node in node.value:

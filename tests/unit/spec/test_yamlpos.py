@@ -108,3 +108,39 @@ def test_invalid_utf8_names_line_and_column() -> None:
 def test_format_path_reads_like_the_yaml() -> None:
     assert format_path(("spec", "slos", 0, "objective")) == "spec.slos[0].objective"
     assert format_path(()) == "the document"
+
+
+def test_plain_scalars_read_as_pyyaml_reads_them_every_time() -> None:
+    """Each distinct plain scalar's tag is resolved once (the loader remembers it): the
+    values, read twice and beside their quoted forms, are PyYAML's safe loader's."""
+    import yaml
+
+    text = (
+        "a: [yes, no, on, 1.5, 0x1f, ~, null, 2026-01-01, 28d, 99.9, '99.9', .inf, 1_000, 012]\n"
+        "b: [yes, 1.5, ~, 28d, 99.9, '1.5', \"yes\"]\n"
+    )
+    for _ in range(2):
+        docs, problems = parse_documents(text, "f.yaml")
+        assert problems == []
+        assert docs[0].data == yaml.safe_load(text)
+    assert docs[0].data["b"][:2] == [True, 1.5]  # type: ignore[index]
+
+
+def test_merge_keys_are_expanded_and_other_keys_kept_as_written() -> None:
+    """``<<: *anchor`` merges (one mapping or a list), a bad merge is a problem, and a
+    quoted ``'<<'`` or a ``=`` key is an ordinary key."""
+    text = (
+        "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: [*a, *b]\n  w: 0\nd:\n  <<: *a\n  '<<': 5\n  =: 6\n"
+    )
+    docs, problems = parse_documents(text, "f.yaml")
+    assert problems == []
+    assert docs[0].data == {
+        "a": {"x": 1},
+        "b": {"y": 2},
+        "c": {"x": 1, "y": 2, "w": 0},
+        "d": {"x": 1, "<<": 5, "=": 6},
+    }
+    _, problems = parse_documents("c:\n  <<: 5\n", "f.yaml")
+    assert [p.message for p in problems] == [
+        "invalid merge key: expected a mapping or list of mappings for merging, but found scalar"
+    ]
