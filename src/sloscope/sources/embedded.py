@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,8 +73,7 @@ from sloscope.timeparse import format_time
 _READ_MEMORY_LIMIT = "64MB"
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     """How one SLI's counts are made of per-series sums."""
 
     good: tuple[int, ...]  # series ids summed into good (or bad, if subtract)

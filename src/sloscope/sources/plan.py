@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,8 +43,7 @@ COARSE_STEP = 3600
 ONE_SUM = 0
 
 
-@dataclass(frozen=True)
-class FetchRequest:
+class FetchRequest(NamedTuple):
     """Counts an evaluation needs: from ``begin`` to ``at``, fine since ``fine_since``.
 
     ``begin`` is the earliest time any window of the evaluation reaches back to (the SLO
@@ -64,8 +63,7 @@ class FetchRequest:
     edges: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class PlannedCounts:
+class PlannedCounts(NamedTuple):
     """One request's counts as fetched: per step since the split, coarse before it.
 
     ``recent`` covers ``(split, at]`` at the evaluation step; ``history``, when the source

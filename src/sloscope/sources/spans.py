@@ -23,7 +23,7 @@ before.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import _duckdb as duckdb
 import numpy as np
@@ -42,8 +42,7 @@ _FloatArray = NDArray[np.float64]
 CLUSTER_GAP_MS = 4 * 86_400_000
 
 
-@dataclass(frozen=True)
-class SpanPlan:
+class SpanPlan(NamedTuple):
     """Where the recent grid is cut, and which of its hours come from the roll-ups.
 
     ``cuts`` (ms, ascending) are the recent grid's start, every edge inside it (at the
@@ -167,8 +166,7 @@ def _rows_of(
     return row, starts[np.repeat(first, counts) + offset]
 
 
-@dataclass(frozen=True)
-class PartialSamples:
+class PartialSamples(NamedTuple):
     """The increases of a batch's series in the parts of hours its sums cover only in
     part: the hours a status's edges cut (:meth:`SpanPlan.cut_ranges`) and the ends of
     its older grids (:func:`~sloscope.sources.sums.edge_ranges`), read at once

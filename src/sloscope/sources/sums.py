@@ -23,7 +23,7 @@ per-step read gives.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import _duckdb as duckdb
 import numpy as np
@@ -40,8 +40,7 @@ _FloatArray = NDArray[np.float64]
 _IntArray = NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class Atoms:
+class Atoms(NamedTuple):
     """Series used by exactly the same sums over the same older grid: one "atom", summed
     once, then added to each SLI count that uses it (good and total share most series).
 

@@ -27,14 +27,12 @@ samples after the stored ones needs no read of ``samples``.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import _duckdb as duckdb
 import numpy as np
@@ -87,8 +85,7 @@ _RECLAIM = (
 )
 
 
-@dataclass(frozen=True)
-class AddResult:
+class AddResult(NamedTuple):
     """What one :meth:`TelemetryStore.add` did."""
 
     new_samples: int
@@ -333,7 +330,7 @@ class TelemetryStore(Closing):
         except BaseException:
             self.rollback()
             raise
-        return dataclasses.replace(total, series=int(seen.sum()))
+        return total._replace(series=int(seen.sum()))
 
     def _add_batch(self, writer: RowWriter, series: list[SeriesKey], batch: Columns) -> AddResult:
         index, timestamps, values = batch.index, batch.timestamps, batch.values
@@ -346,7 +343,7 @@ class TelemetryStore(Closing):
         if not len(values):
             return AddResult(0, 0, 0, 0, 0, nan_skipped)
         result = self._add(writer, series, index, timestamps, values)
-        return dataclasses.replace(result, nan_skipped=nan_skipped)
+        return result._replace(nan_skipped=nan_skipped)
 
     def rollback(self) -> None:
         """Undo the open transaction, and give back the space its writes took."""
