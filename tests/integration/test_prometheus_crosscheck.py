@@ -19,6 +19,7 @@ import pytest
 
 from conftest import DEMO_DAYS, DEMO_END, Demo, StartPrometheus
 from sloscope.report.json import report_to_dict
+from sloscope.sources.base import Segment
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import RatioSLI
@@ -259,3 +260,33 @@ def test_window_sums_equal_the_sums_of_the_per_step_counts_and_read_steps_where_
                 assert steps.total.sum() > 0
     finally:
         prometheus.sums_from_steps = PrometheusSource.sums_from_steps
+
+
+def test_fetch_split_reads_grids_ending_together_once_with_sums_from_each_grids_start(
+    offgrid: tuple[EmbeddedSource, PrometheusSource, dict[str, list[tuple[int, float]]]],
+) -> None:
+    """Two older grids of the same end (two windows) are read as one, over the longer;
+    each one's sums between the edges still start at its own start: the shorter grid's
+    first span is not the longer grid's, whose sum would hold minutes before it."""
+    _, prometheus, _ = offgrid
+    sli = RatioSLI(total=parse_selector("req_total"), bad=parse_selector('req_total{code="500"}'))
+    starts, split, end = (B + 62 * 60, B + 66 * 60), B + 80 * 60, B + MINUTES * STEP
+    edges = [B + 70 * 60, B + 75 * 60, split]
+    olders = [Segment(start, split, STEP) for start in starts]
+    source, sent = _counting_source(prometheus.url)
+    source.sums_from_steps = 1
+    try:
+        pairs = source.fetch_split([sli, sli], olders, Segment(split, end, STEP), edges=edges)
+        checks = [q for q in sent if q.startswith("count_over_time(")]
+        alone = [source.fetch([sli], start, split, STEP)[0] for start in starts]
+    finally:
+        source.api.client.close()
+    # One check of the older grids (the longer one) and one of the recent grid.
+    assert len(checks) == 2
+    for (old, _), steps, start in zip(pairs, alone, starts, strict=True):
+        cuts = np.array([(e - start) // STEP for e in edges]) - 1
+        for have, want in ((old.total, steps.total), (old.good, steps.good)):
+            np.testing.assert_array_equal(np.cumsum(have)[cuts], np.cumsum(want)[cuts])
+        # One sum per span; the longer grid's spans are also cut at the other's start.
+        spans = {e for e in (*edges, *starts) if start < e <= split}
+        assert int(np.count_nonzero(old.total)) == len(spans)
