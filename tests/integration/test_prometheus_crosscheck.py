@@ -290,3 +290,69 @@ def test_fetch_split_reads_grids_ending_together_once_with_sums_from_each_grids_
         # One sum per span; the longer grid's spans are also cut at the other's start.
         spans = {e for e in (*edges, *starts) if start < e <= split}
         assert int(np.count_nonzero(old.total)) == len(spans)
+
+
+# --- overlapping selectors read apart -----------------------------------------------------
+
+OVERLAP_START = 1_763_100_000  # a whole minute
+O_MINUTES = 40
+
+
+@pytest.fixture(scope="module")
+def overlapping(
+    tmp_path_factory: pytest.TempPathFactory,
+    prometheus_factory: StartPrometheus,
+    load_openmetrics: Callable[[Path, Path], None],
+) -> Iterator[PrometheusSource]:
+    """Two selectors sharing a series, whose union matches three times the series they
+    need (so each is read by its own query); the prod 200 series resets at minute 20, so
+    the first selector's query is read per step while the second's is summed."""
+    root = tmp_path_factory.mktemp("overlapping")
+    series = [
+        'x_total{job="a",env="prod",code="200"}',
+        'x_total{job="a",env="prod",code="500"}',
+        'x_total{job="a",env="dev",code="500"}',
+        *(f'x_total{{job="a",env="dev",code="200",pod="p{i}"}}' for i in range(6)),
+    ]
+    lines = ["# TYPE x counter"]
+    for index, name in enumerate(series):
+        for minute in range(O_MINUTES + 1):
+            value = (index + 1) * (minute % 20 if index == 0 and minute >= 20 else minute)
+            lines.append(f"{name} {value} {OVERLAP_START + 60 * minute}")
+    lines.append("# EOF")
+    path = root / "overlapping.om"
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    load_openmetrics(path, root / "data")
+    source = PrometheusSource(prometheus_factory(root / "data").url)
+    yield source
+    source.close()
+
+
+def test_a_series_summed_by_another_query_still_counts_every_series_of_a_selector(
+    overlapping: PrometheusSource,
+) -> None:
+    """A selector read per step whose series another (summed) query also read counts
+    all its series: the sums between the edges equal the per-step counts' sums."""
+    prod = RatioSLI(
+        total=parse_selector('x_total{job="a", env="prod"}'),
+        bad=parse_selector('x_total{job="a", env="prod", code="500"}'),
+    )
+    errors = RatioSLI(
+        total=parse_selector('x_total{job="a", code="500"}'),
+        bad=parse_selector('x_total{job="a", env="dev", code="500"}'),
+    )
+    first, end = OVERLAP_START + 60, OVERLAP_START + O_MINUTES * STEP
+    edges = [OVERLAP_START + 10 * 60, OVERLAP_START + 30 * 60]
+    source, sent = _counting_source(overlapping.url)
+    source.sums_from_steps = 1
+    try:
+        sums = source.fetch_sums([prod, errors], first, end, STEP, edges)
+        steps = source.fetch([prod, errors], first, end, STEP)
+    finally:
+        source.api.client.close()
+    assert any(q.startswith("count_over_time(") for q in sent), "no window sums were read"
+    cuts = np.array([(e - first) // STEP for e in (*edges, end)]) - 1
+    for have, want in zip(sums, steps, strict=True):
+        for mine, theirs in ((have.total, want.total), (have.good, want.good)):
+            np.testing.assert_array_equal(np.cumsum(mine)[cuts], np.cumsum(theirs)[cuts])
+        assert want.total.sum() > 0

@@ -846,17 +846,22 @@ def _selector_counts(
     by_labels: Mapping[_Key, RangeSeries],
     grid: _Grid,
 ) -> _Result:
-    """One selector's counts: the sum of its series' window sums, or of their per-step
-    counts (:func:`~sloscope.sources.prometheus.levels.step_counts`)."""
+    """One selector's counts: the sum of its series' window sums, and of the per-step
+    counts (:func:`~sloscope.sources.prometheus.levels.step_counts`) of the others."""
     keys = sorted({_labels_key(labels) for labels in series})
-    if any(k in summed for k in keys):
-        # A selector's series are all read by one query, so all are summed or none;
-        # sums of whole-number counts are exact in any order.
-        return _Result(np.sum([summed[k] for k in keys if k in summed], axis=0), 1)
-    rows = [by_labels[k] for k in keys if k in by_labels]
+    sums = [summed[k] for k in keys if k in summed]
+    # A series another query read as window sums (selectors overlap) comes from there;
+    # the rest of a selector read per step comes per step. Sums of whole-number counts
+    # are exact in any order, so the sums between the edges are the per-step ones.
+    rows = [by_labels[k] for k in keys if k not in summed and k in by_labels]
+    if sums and not rows:
+        return _Result(np.sum(sums, axis=0), 1)
     first = grid.first - grid.step
     levels = levels_of([(r.timestamps, r.values) for r in rows], first, grid.step, grid.n + 1)
-    return _Result(step_counts(levels), int(bool(rows)))
+    counts = step_counts(levels)
+    if sums:
+        counts = counts + np.sum(sums, axis=0)
+    return _Result(counts, int(bool(rows or sums)))
 
 
 def _narrowed(selector: Selector, known: Mapping[Selector, list[Labels]]) -> list[Labels] | None:
