@@ -319,6 +319,12 @@ def overlapping(
         for minute in range(O_MINUTES + 1):
             value = (index + 1) * (minute % 20 if index == 0 and minute >= 20 else minute)
             lines.append(f"{name} {value} {OVERLAP_START + 60 * minute}")
+    # And a counter of fractional values (seconds spent, say), regular otherwise.
+    lines.append("# TYPE y counter")
+    for code, rate in (("200", 0.1), ("500", 0.03)):
+        for minute in range(O_MINUTES + 1):
+            value = round(7.7 + rate * minute, 2)
+            lines.append(f'y_total{{code="{code}"}} {value} {OVERLAP_START + 60 * minute}')
     lines.append("# EOF")
     path = root / "overlapping.om"
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
@@ -356,3 +362,24 @@ def test_a_series_summed_by_another_query_still_counts_every_series_of_a_selecto
         for mine, theirs in ((have.total, want.total), (have.good, want.good)):
             np.testing.assert_array_equal(np.cumsum(mine)[cuts], np.cumsum(theirs)[cuts])
         assert want.total.sum() > 0
+
+
+def test_fractional_counters_are_read_per_step_not_as_window_sums(
+    overlapping: PrometheusSource,
+) -> None:
+    """Window sums of fractional values could differ from the per-step sums in the last
+    bits: a metric holding them is read per step (README), the very counts of fetch."""
+    sli = RatioSLI(total=parse_selector("y_total"), bad=parse_selector('y_total{code="500"}'))
+    first, end = OVERLAP_START + 60, OVERLAP_START + O_MINUTES * STEP
+    edges = [OVERLAP_START + 10 * 60, OVERLAP_START + 30 * 60]
+    source, sent = _counting_source(overlapping.url)
+    source.sums_from_steps = 1
+    try:
+        [sums] = source.fetch_sums([sli], first, end, STEP, edges)
+        [steps] = source.fetch([sli], first, end, STEP)
+    finally:
+        source.api.client.close()
+    assert any(q.startswith("count_over_time(") for q in sent), "no window sums were tried"
+    np.testing.assert_array_equal(sums.total, steps.total)
+    np.testing.assert_array_equal(sums.good, steps.good)
+    assert int(np.count_nonzero(sums.total)) > 3  # per step, not one sum per span

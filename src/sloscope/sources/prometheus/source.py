@@ -103,6 +103,8 @@ _IDS_PER_QUERY = 200
 _POINTS_PER_ANSWER = 1_000_000
 #: Selectors asked for in one series request (keeps the form and the answer moderate).
 _SELECTORS_PER_LOOKUP = 64
+#: Whole numbers below this add and subtract exactly in a float64.
+_EXACT = float(2**53)
 #: A metric's selectors are read through one union selector when it matches at most this
 #: many times the series they need (the rest are read and left unused).
 _UNION_SLACK = 2
@@ -773,11 +775,24 @@ def _regular(
     count: _Values, resets: _Values, total: _Values, at_edges: Sequence[_Values], points: int
 ) -> bool:
     """Whether every series has a finite value at each of the ``points`` step edges
-    (and so at every edge) and never drops: its counts telescope."""
+    (and so at every edge) and never drops: its counts telescope; and whether its
+    values' sum and its values at the edges are whole numbers that a float64 adds
+    exactly, so that sums in any order are the per-step counts' sums, bitwise."""
     keys = set(count)
     if keys != set(total) or any(keys - set(at_edge) for at_edge in at_edges):
         return False
-    return all(count[k] == points and resets.get(k) == 0 and math.isfinite(total[k]) for k in keys)
+    return all(
+        count[k] == points
+        and resets.get(k) == 0
+        and _whole(total[k])
+        and all(_whole(at_edge[k]) for at_edge in at_edges)
+        for k in keys
+    )
+
+
+def _whole(value: float) -> bool:
+    """A whole number below 2**53 (every sum of such counts is exact while below it)."""
+    return math.isfinite(value) and value.is_integer() and abs(value) < _EXACT
 
 
 def _level_reads(plans: list[QueryPlan]) -> dict[str, Selector]:
