@@ -21,7 +21,7 @@ folder on a free 127.0.0.1 port and times, best of ``RUNS``:
   Prometheus' raw series, and from the recorded rates (29 days: the recorded rates
   begin a few minutes after the data, and ``auto`` reads rules only where they cover
   the whole range);
-- the full ``Workspace.report`` (30-day windows) from the embedded store and from
+- the full ``Workspace.report`` (28- and 30-day windows) from the embedded store and from
   Prometheus' raw series: the status alone (``report --json``: window sums between the
   windows' edges) and with the charts' trends (every step), each with the Prometheus
   CPU time it cost (``/proc/<pid>/stat`` of the server, best run) and whether it equals
@@ -279,7 +279,9 @@ def run() -> dict[str, Any]:
         "notes": [
             f"{steps:,} steps per SLI; raw series are read as one plain-selector range query "
             "per metric (a union of the SLIs' selectors) in chunks of at most 11,000 points; "
-            "a status reads the last 3 days as window sums (subqueries and instant queries)",
+            "a status reads the last 3 days as window sums (subqueries and instant queries), "
+            "once for the 28- and 30-day windows alike, and the older hours of both in one "
+            "range query",
             f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
             "(wall times on a shared machine; Prometheus CPU is the steadier figure)",
             "rules are read as rate5m x 60s per step: windows agree to the events of the 5 "

@@ -19,6 +19,7 @@ import pytest
 
 from conftest import DEMO_DAYS, DEMO_END, Demo, StartPrometheus
 from sloscope.report.json import report_to_dict
+from sloscope.sources.base import Segment
 from sloscope.sources.embedded import EmbeddedSource
 from sloscope.sources.prometheus.source import PrometheusSource
 from sloscope.spec.model import RatioSLI
@@ -259,3 +260,126 @@ def test_window_sums_equal_the_sums_of_the_per_step_counts_and_read_steps_where_
                 assert steps.total.sum() > 0
     finally:
         prometheus.sums_from_steps = PrometheusSource.sums_from_steps
+
+
+def test_fetch_split_reads_grids_ending_together_once_with_sums_from_each_grids_start(
+    offgrid: tuple[EmbeddedSource, PrometheusSource, dict[str, list[tuple[int, float]]]],
+) -> None:
+    """Two older grids of the same end (two windows) are read as one, over the longer;
+    each one's sums between the edges still start at its own start: the shorter grid's
+    first span is not the longer grid's, whose sum would hold minutes before it."""
+    _, prometheus, _ = offgrid
+    sli = RatioSLI(total=parse_selector("req_total"), bad=parse_selector('req_total{code="500"}'))
+    starts, split, end = (B + 62 * 60, B + 66 * 60), B + 80 * 60, B + MINUTES * STEP
+    edges = [B + 70 * 60, B + 75 * 60, split]
+    olders = [Segment(start, split, STEP) for start in starts]
+    source, sent = _counting_source(prometheus.url)
+    source.sums_from_steps = 1
+    try:
+        pairs = source.fetch_split([sli, sli], olders, Segment(split, end, STEP), edges=edges)
+        checks = [q for q in sent if q.startswith("count_over_time(")]
+        alone = [source.fetch([sli], start, split, STEP)[0] for start in starts]
+    finally:
+        source.api.client.close()
+    # One check of the older grids (the longer one) and one of the recent grid.
+    assert len(checks) == 2
+    for (old, _), steps, start in zip(pairs, alone, starts, strict=True):
+        cuts = np.array([(e - start) // STEP for e in edges]) - 1
+        for have, want in ((old.total, steps.total), (old.good, steps.good)):
+            np.testing.assert_array_equal(np.cumsum(have)[cuts], np.cumsum(want)[cuts])
+        # One sum per span; the longer grid's spans are also cut at the other's start.
+        spans = {e for e in (*edges, *starts) if start < e <= split}
+        assert int(np.count_nonzero(old.total)) == len(spans)
+
+
+# --- overlapping selectors read apart -----------------------------------------------------
+
+OVERLAP_START = 1_763_100_000  # a whole minute
+O_MINUTES = 40
+
+
+@pytest.fixture(scope="module")
+def overlapping(
+    tmp_path_factory: pytest.TempPathFactory,
+    prometheus_factory: StartPrometheus,
+    load_openmetrics: Callable[[Path, Path], None],
+) -> Iterator[PrometheusSource]:
+    """Two selectors sharing a series, whose union matches three times the series they
+    need (so each is read by its own query); the prod 200 series resets at minute 20, so
+    the first selector's query is read per step while the second's is summed."""
+    root = tmp_path_factory.mktemp("overlapping")
+    series = [
+        'x_total{job="a",env="prod",code="200"}',
+        'x_total{job="a",env="prod",code="500"}',
+        'x_total{job="a",env="dev",code="500"}',
+        *(f'x_total{{job="a",env="dev",code="200",pod="p{i}"}}' for i in range(6)),
+    ]
+    lines = ["# TYPE x counter"]
+    for index, name in enumerate(series):
+        for minute in range(O_MINUTES + 1):
+            value = (index + 1) * (minute % 20 if index == 0 and minute >= 20 else minute)
+            lines.append(f"{name} {value} {OVERLAP_START + 60 * minute}")
+    # And a counter of fractional values (seconds spent, say), regular otherwise.
+    lines.append("# TYPE y counter")
+    for code, rate in (("200", 0.1), ("500", 0.03)):
+        for minute in range(O_MINUTES + 1):
+            value = round(7.7 + rate * minute, 2)
+            lines.append(f'y_total{{code="{code}"}} {value} {OVERLAP_START + 60 * minute}')
+    lines.append("# EOF")
+    path = root / "overlapping.om"
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    load_openmetrics(path, root / "data")
+    source = PrometheusSource(prometheus_factory(root / "data").url)
+    yield source
+    source.close()
+
+
+def test_a_series_summed_by_another_query_still_counts_every_series_of_a_selector(
+    overlapping: PrometheusSource,
+) -> None:
+    """A selector read per step whose series another (summed) query also read counts
+    all its series: the sums between the edges equal the per-step counts' sums."""
+    prod = RatioSLI(
+        total=parse_selector('x_total{job="a", env="prod"}'),
+        bad=parse_selector('x_total{job="a", env="prod", code="500"}'),
+    )
+    errors = RatioSLI(
+        total=parse_selector('x_total{job="a", code="500"}'),
+        bad=parse_selector('x_total{job="a", env="dev", code="500"}'),
+    )
+    first, end = OVERLAP_START + 60, OVERLAP_START + O_MINUTES * STEP
+    edges = [OVERLAP_START + 10 * 60, OVERLAP_START + 30 * 60]
+    source, sent = _counting_source(overlapping.url)
+    source.sums_from_steps = 1
+    try:
+        sums = source.fetch_sums([prod, errors], first, end, STEP, edges)
+        steps = source.fetch([prod, errors], first, end, STEP)
+    finally:
+        source.api.client.close()
+    assert any(q.startswith("count_over_time(") for q in sent), "no window sums were read"
+    cuts = np.array([(e - first) // STEP for e in (*edges, end)]) - 1
+    for have, want in zip(sums, steps, strict=True):
+        for mine, theirs in ((have.total, want.total), (have.good, want.good)):
+            np.testing.assert_array_equal(np.cumsum(mine)[cuts], np.cumsum(theirs)[cuts])
+        assert want.total.sum() > 0
+
+
+def test_fractional_counters_are_read_per_step_not_as_window_sums(
+    overlapping: PrometheusSource,
+) -> None:
+    """Window sums of fractional values could differ from the per-step sums in the last
+    bits: a metric holding them is read per step (README), the very counts of fetch."""
+    sli = RatioSLI(total=parse_selector("y_total"), bad=parse_selector('y_total{code="500"}'))
+    first, end = OVERLAP_START + 60, OVERLAP_START + O_MINUTES * STEP
+    edges = [OVERLAP_START + 10 * 60, OVERLAP_START + 30 * 60]
+    source, sent = _counting_source(overlapping.url)
+    source.sums_from_steps = 1
+    try:
+        [sums] = source.fetch_sums([sli], first, end, STEP, edges)
+        [steps] = source.fetch([sli], first, end, STEP)
+    finally:
+        source.api.client.close()
+    assert any(q.startswith("count_over_time(") for q in sent), "no window sums were tried"
+    np.testing.assert_array_equal(sums.total, steps.total)
+    np.testing.assert_array_equal(sums.good, steps.good)
+    assert int(np.count_nonzero(sums.total)) > 3  # per step, not one sum per span

@@ -51,11 +51,13 @@ from sloscope.sources.base import (
     MAX_GROUPS,
     CountSeries,
     GroupKey,
+    Segment,
     check_group_count,
     grid_length,
     group_key,
     trim_to_data,
 )
+from sloscope.sources.plan import PlannedCounts
 from sloscope.sources.prometheus.api import (
     Labels,
     PrometheusAPI,
@@ -86,6 +88,7 @@ from sloscope.sources.prometheus.settings import (
     PrometheusSettings,
     RecordingRules,
 )
+from sloscope.sources.prometheus.split import pieces, read_groups
 from sloscope.spec.buckets import same_boundary
 from sloscope.spec.model import SLI, LatencySLI, RatioSLI, TimeslicesSLI
 from sloscope.spec.selectors import Selector
@@ -100,6 +103,8 @@ _IDS_PER_QUERY = 200
 _POINTS_PER_ANSWER = 1_000_000
 #: Selectors asked for in one series request (keeps the form and the answer moderate).
 _SELECTORS_PER_LOOKUP = 64
+#: Whole numbers below this add and subtract exactly in a float64.
+_EXACT = float(2**53)
 #: A metric's selectors are read through one union selector when it matches at most this
 #: many times the series they need (the rest are read and left unused).
 _UNION_SLACK = 2
@@ -123,6 +128,25 @@ class _Grid:
         keep = (index >= 0) & (index < self.n)
         values[index[keep]] = finite_or_zero(series.values[keep])
         return values
+
+
+@dataclass(frozen=True)
+class _Part:
+    """SLIs to read on one grid, ``(start, end]``, of a read shared by several grids."""
+
+    slis: Sequence[SLI]
+    ids: Sequence[str] | None
+    start: int
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One grid's plans, the series their selectors matched, and the grid."""
+
+    plans: list[QueryPlan]
+    found: Mapping[Selector, list[Labels]]
+    start: int
+    grid: _Grid
 
 
 @dataclass(frozen=True)
@@ -272,6 +296,67 @@ class PrometheusSource(Closing):
         """
         return self._fetch(slis, start, end, step, ids=ids, edges=edges)
 
+    def fetch_split(
+        self,
+        slis: Sequence[SLI],
+        olders: Sequence[Segment],
+        recent: Segment,
+        *,
+        ids: Sequence[str] | None = None,
+        edges: Sequence[int] = (),
+    ) -> list[tuple[CountSeries, CountSeries]]:
+        """Each SLI's counts before ``recent`` (from its older grid's start) and on
+        ``recent`` (:class:`~sloscope.sources.base.SplitSource`), read once for every SLI.
+
+        ``recent`` comes as from :meth:`fetch` (with ``edges``, :meth:`fetch_sums`). The
+        older part comes on the grid the plan reads a remote engine's older part on
+        (:func:`~sloscope.sources.prometheus.split.pieces`: whole hours, then the rest
+        per step, placed on the fine grid), whatever coarser step is asked: a step's
+        count depends on the grid here, so that keeps every figure. SLOs of different
+        windows (28 and 30 days) share the recent grid and their hours, which a fetch
+        per window would read once per window.
+        """
+        if len(olders) != len(slis):
+            raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
+        _check_ids(slis, ids)
+        for older in olders:
+            if older.end != recent.start:
+                raise SourceError(
+                    f"an older grid ends at {older.end}, not where the recent one starts "
+                    f"({recent.start})"
+                )
+            grid_length(*older)
+        with self.api.command(self.settings.command_timeout):
+            [fine] = self._fetch_grids([_Part(slis, ids, recent.start)], *recent[1:], edges)
+            old = self._fetch_olders(slis, olders, ids, recent.step, edges)
+        return list(zip(old, fine, strict=True))
+
+    def _fetch_olders(
+        self,
+        slis: Sequence[SLI],
+        olders: Sequence[Segment],
+        ids: Sequence[str] | None,
+        fine_step: int,
+        edges: Sequence[int],
+    ) -> list[CountSeries]:
+        """Each SLI's older part on the grids :func:`pieces` gives, grids that end
+        together read at once."""
+        cut = [pieces(older, fine_step) for older in olders]
+        on: dict[Segment, list[int]] = defaultdict(list)
+        for index, pair in enumerate(cut):
+            for grid in pair:
+                if grid is not None:
+                    on[grid].append(index)
+        grids = list(on)
+        counts: dict[tuple[Segment, int], CountSeries] = {}
+        for group in read_groups(grids):
+            chosen = [grids[k] for k in group]
+            parts = [_Part([slis[i] for i in on[g]], _pick(ids, on[g]), g.start) for g in chosen]
+            answers = self._fetch_grids(parts, chosen[0].end, chosen[0].step, edges)
+            for grid, answer in zip(chosen, answers, strict=True):
+                counts.update(((grid, i), c) for i, c in zip(on[grid], answer, strict=True))
+        return [_joined(pair, index, counts) for index, pair in enumerate(cut)]
+
     def _fetch(
         self,
         slis: Sequence[SLI],
@@ -282,14 +367,32 @@ class PrometheusSource(Closing):
         ids: Sequence[str] | None,
         edges: Sequence[int],
     ) -> list[CountSeries]:
-        grid = _Grid(start + step, end, step, grid_length(start, end, step))
-        if ids is not None and len(ids) != len(slis):
-            raise ValueError(f"ids must name one SLO per SLI: {len(ids)} ids, {len(slis)} SLIs")
+        _check_ids(slis, ids)
         with self.api.command(self.settings.command_timeout):
-            plans, found = self._plan(slis, ids, start, grid)
-            results = self._run(plans, grid)
-            results.update(self._counts_from_levels(plans, found, start, grid, edges))
-        return [_assemble(plan, results, start, end, step) for plan in plans]
+            [counts] = self._fetch_grids([_Part(slis, ids, start)], end, step, edges)
+        return counts
+
+    def _fetch_grids(
+        self, parts: Sequence[_Part], end: int, step: int, edges: Sequence[int]
+    ) -> list[list[CountSeries]]:
+        """Each part's counts on its grid ``(part.start, end]`` at ``step``; the grids'
+        starts lie whole steps apart, so the raw series of them all are read once, on
+        the longest grid (:meth:`_counts_from_levels`)."""
+        grids = [_Grid(p.start + step, end, step, grid_length(p.start, end, step)) for p in parts]
+        planned = [self._plan(p.slis, p.ids, p.start, g) for p, g in zip(parts, grids, strict=True)]
+        results = [self._run(plans, grid) for (plans, _), grid in zip(planned, grids, strict=True)]
+        levels = self._counts_from_levels(
+            [
+                _Planned(plans, found, p.start, g)
+                for (plans, found), p, g in zip(planned, parts, grids, strict=True)
+            ],
+            edges,
+        )
+        out = []
+        for (plans, _), part, result, level in zip(planned, parts, results, levels, strict=True):
+            result.update(level)
+            out.append([_assemble(plan, result, part.start, end, step) for plan in plans])
+        return out
 
     def _plan(
         self, slis: Sequence[SLI], ids: Sequence[str] | None, start: int, grid: _Grid
@@ -366,31 +469,32 @@ class PrometheusSource(Closing):
         return results
 
     def _counts_from_levels(
-        self,
-        plans: list[QueryPlan],
-        found: Mapping[Selector, list[Labels]],
-        start: int,
-        grid: _Grid,
-        edges: Sequence[int] = (),
-    ) -> dict[str, _Result]:
-        """The count queries of raw series plans, by their PromQL text, computed from the
-        instant values of their series (:mod:`~sloscope.sources.prometheus.levels`), or
-        with ``edges`` as sums between them where :meth:`_window_sums` can.
+        self, parts: Sequence[_Planned], edges: Sequence[int] = ()
+    ) -> list[dict[str, _Result]]:
+        """Each part's count queries of raw series plans, by their PromQL text, computed
+        from the instant values of their series (:mod:`~sloscope.sources.prometheus.levels`),
+        or with ``edges`` as sums between them where :meth:`_window_sums` can.
 
-        The selectors' series come from the series API (the looked-up ones, and a lookup
-        of the others); selectors on one metric are read in one query when a
+        The selectors' series come from the series API over each part's range (the
+        looked-up ones, and a lookup of the others); the parts' selectors on one metric
+        are read in one query over the longest grid when a
         :func:`~sloscope.sources.prometheus.queries.union_selector` of them matches at
         most :data:`_UNION_SLACK` times as many series, else one query each.
         """
-        wanted = _level_reads(plans)
-        if not wanted:
-            return {}
-        selectors = list(dict.fromkeys(wanted.values()))
-        members = dict(found)
-        members.update(
-            self._lookup([s for s in selectors if s not in found], start, grid.last, known=found)
-        )
-        sizes = self._level_queries(selectors, members, start, grid.last)
+        wanted = [_level_reads(part.plans) for part in parts]
+        if not any(wanted):
+            return [{} for _ in parts]
+        members = [
+            self._members(list(dict.fromkeys(w.values())), part) if w else {}
+            for part, w in zip(parts, wanted, strict=True)
+        ]
+        merged = _merged(wanted, members)
+        wide = min((p for p, w in zip(parts, wanted, strict=True) if w), key=lambda p: p.start)
+        grid = wide.grid
+        sizes = self._level_queries(list(merged), merged, wide.start, grid.last)
+        if edges and len(parts) > 1:
+            # Every part's sums must start at its grid's start.
+            edges = [*edges, *(p.start for p in parts)]
         summed, dense = self._sums_where_exact(list(sizes), grid, edges)
         first = grid.first - grid.step  # each step's count needs the value one step before
 
@@ -401,8 +505,24 @@ class PrometheusSource(Closing):
 
         answers = self._map(read, dense)
         by_labels = {_labels_key(s.labels): s for answer in answers for s in answer}
-        counts = {s: _selector_counts(members[s], summed, by_labels, grid) for s in selectors}
-        return {text: counts[selector] for text, selector in wanted.items()}
+        return [
+            _part_counts(w, found, summed, by_labels, grid=part.grid, read=grid)
+            for part, w, found in zip(parts, wanted, members, strict=True)
+        ]
+
+    def _members(self, selectors: list[Selector], part: _Planned) -> dict[Selector, list[Labels]]:
+        """The series of every selector over the part's range: those its plan looked up,
+        and a lookup of the others."""
+        members = dict(part.found)
+        members.update(
+            self._lookup(
+                [s for s in selectors if s not in part.found],
+                part.start,
+                part.grid.last,
+                known=part.found,
+            )
+        )
+        return members
 
     def _sums_where_exact(
         self, queries: list[Selector], grid: _Grid, edges: Sequence[int]
@@ -612,6 +732,16 @@ def _counted(sli: SLI, found: Mapping[Selector, list[Labels]]) -> list[Labels]:
     return list({frozenset(s.items()): s for s in chosen}.values())
 
 
+def _check_ids(slis: Sequence[SLI], ids: Sequence[str] | None) -> None:
+    if ids is not None and len(ids) != len(slis):
+        raise ValueError(f"ids must name one SLO per SLI: {len(ids)} ids, {len(slis)} SLIs")
+
+
+def _pick(ids: Sequence[str] | None, indexes: Sequence[int]) -> list[str] | None:
+    """The ids of the SLIs at ``indexes`` (None without ids)."""
+    return None if ids is None else [ids[i] for i in indexes]
+
+
 def _rule_ids(slis: Sequence[SLI], ids: Sequence[str]) -> list[str]:
     """The SLO ids that may read recording rules: all but those of time-slice SLIs."""
     return [i for i, sli in zip(ids, slis, strict=True) if not isinstance(sli, TimeslicesSLI)]
@@ -645,11 +775,24 @@ def _regular(
     count: _Values, resets: _Values, total: _Values, at_edges: Sequence[_Values], points: int
 ) -> bool:
     """Whether every series has a finite value at each of the ``points`` step edges
-    (and so at every edge) and never drops: its counts telescope."""
+    (and so at every edge) and never drops: its counts telescope; and whether its
+    values' sum and its values at the edges are whole numbers that a float64 adds
+    exactly, so that sums in any order are the per-step counts' sums, bitwise."""
     keys = set(count)
     if keys != set(total) or any(keys - set(at_edge) for at_edge in at_edges):
         return False
-    return all(count[k] == points and resets.get(k) == 0 and math.isfinite(total[k]) for k in keys)
+    return all(
+        count[k] == points
+        and resets.get(k) == 0
+        and _whole(total[k])
+        and all(_whole(at_edge[k]) for at_edge in at_edges)
+        for k in keys
+    )
+
+
+def _whole(value: float) -> bool:
+    """A whole number below 2**53 (every sum of such counts is exact while below it)."""
+    return math.isfinite(value) and value.is_integer() and abs(value) < _EXACT
 
 
 def _level_reads(plans: list[QueryPlan]) -> dict[str, Selector]:
@@ -665,23 +808,75 @@ def _level_reads(plans: list[QueryPlan]) -> dict[str, Selector]:
     return wanted
 
 
+def _merged(
+    wanted: Sequence[Mapping[str, Selector]], members: Sequence[Mapping[Selector, list[Labels]]]
+) -> dict[Selector, list[Labels]]:
+    """Each selector the parts read, with its series in any of them (each series once)."""
+    merged: dict[Selector, dict[_Key, Labels]] = defaultdict(dict)
+    for reads, found in zip(wanted, members, strict=True):
+        for selector in reads.values():
+            merged[selector].update((_labels_key(labels), labels) for labels in found[selector])
+    return {selector: list(series.values()) for selector, series in merged.items()}
+
+
+def _part_counts(
+    wanted: Mapping[str, Selector],
+    members: Mapping[Selector, list[Labels]],
+    summed: Mapping[_Key, NDArray[np.float64]],
+    by_labels: Mapping[_Key, RangeSeries],
+    *,
+    grid: _Grid,
+    read: _Grid,
+) -> dict[str, _Result]:
+    """One part's count queries on its ``grid``, from what was read on the ``read``
+    grid (the longest, ending with it): window sums cut to the part's steps, instant
+    values placed on them."""
+    skip = (grid.first - read.first) // read.step
+    mine = {k: v[skip:] for k, v in summed.items()} if skip else summed
+    counts = {
+        s: _selector_counts(members[s], mine, by_labels, grid)
+        for s in dict.fromkeys(wanted.values())
+    }
+    return {text: counts[selector] for text, selector in wanted.items()}
+
+
+def _joined(
+    pair: tuple[Segment | None, Segment | None],
+    index: int,
+    counts: Mapping[tuple[Segment, int], CountSeries],
+) -> CountSeries:
+    """SLI ``index``'s older part from its :func:`pieces`: the hours, then the rest per
+    step placed after them on the fine grid, as the plan reads them."""
+    hourly, rest = pair
+    if hourly is not None and rest is not None:
+        return PlannedCounts(counts[rest, index], counts[hourly, index]).on_fine_grid()
+    only = hourly or rest
+    assert only is not None  # pieces() leaves no older part unread
+    return counts[only, index]
+
+
 def _selector_counts(
     series: list[Labels],
     summed: Mapping[_Key, NDArray[np.float64]],
     by_labels: Mapping[_Key, RangeSeries],
     grid: _Grid,
 ) -> _Result:
-    """One selector's counts: the sum of its series' window sums, or of their per-step
-    counts (:func:`~sloscope.sources.prometheus.levels.step_counts`)."""
+    """One selector's counts: the sum of its series' window sums, and of the per-step
+    counts (:func:`~sloscope.sources.prometheus.levels.step_counts`) of the others."""
     keys = sorted({_labels_key(labels) for labels in series})
-    if any(k in summed for k in keys):
-        # A selector's series are all read by one query, so all are summed or none;
-        # sums of whole-number counts are exact in any order.
-        return _Result(np.sum([summed[k] for k in keys if k in summed], axis=0), 1)
-    rows = [by_labels[k] for k in keys if k in by_labels]
+    sums = [summed[k] for k in keys if k in summed]
+    # A series another query read as window sums (selectors overlap) comes from there;
+    # the rest of a selector read per step comes per step. Sums of whole-number counts
+    # are exact in any order, so the sums between the edges are the per-step ones.
+    rows = [by_labels[k] for k in keys if k not in summed and k in by_labels]
+    if sums and not rows:
+        return _Result(np.sum(sums, axis=0), 1)
     first = grid.first - grid.step
     levels = levels_of([(r.timestamps, r.values) for r in rows], first, grid.step, grid.n + 1)
-    return _Result(step_counts(levels), int(bool(rows)))
+    counts = step_counts(levels)
+    if sums:
+        counts = counts + np.sum(sums, axis=0)
+    return _Result(counts, int(bool(rows or sums)))
 
 
 def _narrowed(selector: Selector, known: Mapping[Selector, list[Labels]]) -> list[Labels] | None:
