@@ -233,6 +233,11 @@ class SplitSource(Protocol):
         """Each SLI's counts on its older grid and on ``recent`` (every older grid ends at
         ``recent.start``), as :meth:`Source.fetch` would give them for each grid.
 
+        An older part asked for as one step (:data:`~sloscope.sources.plan.ONE_SUM`) may
+        come back on a finer grid of the same span whose steps are whole multiples of the
+        fine step (the Prometheus source answers it hourly, then the rest per step, so a
+        reset or gap inside it counts): the engine sums whatever steps it is given.
+
         ``edges``, when given, are as for :meth:`WindowSumSource.fetch_sums`: only sums
         between them are read from the recent grid, so the counts of a span between two
         neighbouring edges may all sit on its last step."""
