@@ -20,9 +20,8 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 #: The newest migration revision (a test checks it is alembic's head).
 HEAD_REVISION = "0006"
@@ -87,8 +86,7 @@ def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     connection.execute("COMMIT")
 
 
-@dataclass(frozen=True)
-class CompiledStatement:
+class CompiledStatement(NamedTuple):
     """A repository's statement as SQLAlchemy compiles it for SQLite.
 
     ``sql`` has ``?`` placeholders, bound from ``params`` (names, in order; a name in
