@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from sloscope.store.audit import AuditEntry
     from sloscope.workspace import Workspace
 
-#: How far back the plain report's alert figures look.
-ALERT_SECTION_SECONDS = 28 * 86_400
+#: How far back the report's alerts and audit sections look.
+SECTION_SECONDS = 28 * 86_400
 
 
 def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str, Any] | None:
@@ -31,7 +31,7 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
     has no state store yet."""
     from sloscope.store.peek import firings_are_empty
 
-    begin = at - ALERT_SECTION_SECONDS
+    begin = at - SECTION_SECONDS
     if ws.state_lacks(lambda path: firings_are_empty(path, service, begin, at + 1)):
         return None
     # The org report's rules, loaded only when there are firings to count.
@@ -46,7 +46,7 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
         alerts = list(alert_records(session, chosen))
         incidents = tuple(i.incident for i in Incidents(session).find())
     link = LINK_WINDOW_SECONDS
-    weeks = ALERT_SECTION_SECONDS / WEEK
+    weeks = SECTION_SECONDS / WEEK
 
     def figures(chosen: list[AlertRecord]) -> dict[str, Any]:
         useful = sum(actionable(a, incidents, link) for a in chosen)
@@ -87,17 +87,13 @@ def alert_volume_lines(volume: dict[str, Any]) -> list[str]:
     return lines
 
 
-#: How far back the report's audit section looks.
-AUDIT_SECTION_SECONDS = 28 * 86_400
-
-
 def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[AuditEntry]:
     """Overrides and exceptions of the 28 days up to ``at`` for the report's audit
     section (acknowledgements count in its alerts section instead); none (without
     creating it) when the workspace has no state store yet."""
     from sloscope.store.peek import audit_is_empty
 
-    begin, end = at - AUDIT_SECTION_SECONDS, at + 1
+    begin, end = at - SECTION_SECONDS, at + 1
     if ws.state_lacks(lambda path: audit_is_empty(path, service, begin, end)):
         return []
     from sloscope.records.gating import audit_entries
@@ -109,8 +105,7 @@ def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[Aud
 def report_json(ws: Workspace, report: Report, service: str | None = None) -> str:
     """``report --json`` (and ``GET /api/v1/status``): the report document, with a
     top-level ``audit`` key when the 28 days up to its time have audit entries and an
-    ``alerts`` key when alerts started firing then
-    (:func:`alert_volume`)."""
+    ``alerts`` key when alerts started firing then (:func:`alert_volume`)."""
     from sloscope.jsontext import dumps_indented
     from sloscope.report.json import render_json, report_to_dict
 
