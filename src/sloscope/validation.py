@@ -174,6 +174,9 @@ def _check_slo(service: Service, slo: SLO, known: Mapping[str, AlertPolicy]) -> 
 def _check_row(service: Service, slo: SLO, policy: AlertPolicy, row: AlertWindow) -> list[Problem]:
     window = slo.window.nominal_seconds
     burn = max_burn_rate(slo.objective)
+    factor = row.factor(window)
+    if window >= row.long_seconds and burn > factor:
+        return []  # the usual case, checked for every row of every SLO: no message to build
     out: list[Problem] = []
     label = (
         f"the {row.severity} alert of policy {policy.name!r} "
@@ -188,7 +191,6 @@ def _check_row(service: Service, slo: SLO, policy: AlertPolicy, row: AlertWindow
                 "use a longer SLO window or an alert policy with shorter windows",
             )
         )
-    factor = row.factor(window)
     if burn <= factor:
         out.append(
             _problem(
