@@ -9,6 +9,11 @@ stays fast and the heavy parts (DuckDB, numpy) load only when used::
     report = ws.report(at=1795176000)
     for result in report.results:
         print(result.slo.name, result.status.sli, result.decision.state)
+
+Every model is immutable. The value records (``SLOStatus``, ``Report``, the windows,
+most SLIs, the policies, ``Selector``, ``Problem``...) are named tuples: a changed copy
+is ``record._replace(field=...)``; ``Service``, ``SLO``, ``RatioSLI``, ``Alerting`` and
+``CountSeries`` are frozen dataclasses: ``dataclasses.replace(record, field=...)``.
 """
 
 from __future__ import annotations
