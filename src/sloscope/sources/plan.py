@@ -112,12 +112,20 @@ def _split(request: FetchRequest, at: int, step: int, coarse: int) -> tuple[int,
     fine_steps = -(-(at - min(request.fine_since, at)) // step)
     if coarse == ONE_SUM and not isinstance(request.sli, TimeslicesSLI):
         coarse = max((steps - fine_steps) * step, step)
-    if isinstance(request.sli, TimeslicesSLI) or coarse % step or coarse <= step:
+    if isinstance(request.sli, TimeslicesSLI):
         return start, start, step
-    coarse_span = (steps - fine_steps) * step // coarse * coarse
-    if coarse_span <= 0:
-        return start, start, step
-    return start, start + coarse_span, coarse
+    cut = coarse_end(start, start + (steps - fine_steps) * step, step, coarse)
+    return (start, start, step) if cut == start else (start, cut, coarse)
+
+
+def coarse_end(start: int, end: int, step: int, coarse: int) -> int:
+    """Where the coarse part of an older grid ``(start, end]`` ends: after its whole
+    ``coarse`` steps from ``start`` (the rest is read at ``step``); ``start`` itself, so
+    all of it at ``step``, when a coarse step is not a whole number of fine steps, and
+    longer than one. The one rule the plan and a source reading its grids share."""
+    if coarse % step or coarse <= step:
+        return start
+    return start + (end - start) // coarse * coarse
 
 
 def fetch_for_evaluation(

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sloscope.sources.base import Segment
-from sloscope.sources.plan import COARSE_STEP
+from sloscope.sources.plan import COARSE_STEP, coarse_end
 
 
 def pieces(older: Segment, fine_step: int) -> tuple[Segment | None, Segment | None]:
@@ -35,11 +35,8 @@ def pieces(older: Segment, fine_step: int) -> tuple[Segment | None, Segment | No
     """
     if older.step == COARSE_STEP or older.end - older.start > older.step:
         return older, None
-    if COARSE_STEP % fine_step or fine_step >= COARSE_STEP:
-        return None, Segment(older.start, older.end, fine_step)
-    hours = (older.end - older.start) // COARSE_STEP
-    split = older.start + hours * COARSE_STEP
-    hourly = Segment(older.start, split, COARSE_STEP) if hours else None
+    split = coarse_end(older.start, older.end, fine_step, COARSE_STEP)
+    hourly = Segment(older.start, split, COARSE_STEP) if split > older.start else None
     rest = Segment(split, older.end, fine_step) if split < older.end else None
     return hourly, rest
 
