@@ -96,6 +96,14 @@ def test_report_json_with_no_audit_entries_loads_no_sqlalchemy_or_rich(
     assert _command_modules(modules) == {"sloscope.cli.report"}
 
 
+def test_report_json_without_a_state_store_loads_no_sqlite(ingested: Path) -> None:
+    assert not (ingested / ".sloscope" / "state.db").exists()
+    code, modules = _loaded(ingested, "report", "--json", "-w", str(ingested), "--at", str(AT))
+    assert code in (0, None)
+    assert "sloscope.store.peek" in modules  # it asked, and found no store to open
+    assert _packages(modules, "sqlite3", "_sqlite3", "sqlalchemy") == []
+
+
 def test_gate_on_a_sqlite_store_at_head_loads_no_sqlalchemy(
     ingested: Path, sloscope: CliRunner
 ) -> None:

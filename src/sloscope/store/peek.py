@@ -10,7 +10,6 @@ migrations.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 _PLAIN_PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
@@ -71,6 +70,9 @@ def has_no_row(path: Path, query: str, params: list[object]) -> bool:
     """True when ``query`` certainly selects no row of the SQLite store at ``path``, opened
     read-only; False when it selects one or when unsure (no such table yet, a lock, an
     unreadable file)."""
+    # Imported here: a workspace without a state store (the usual ``report``) never asks.
+    import sqlite3
+
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
     except (sqlite3.Error, ValueError):
