@@ -150,6 +150,6 @@ def run(slos: int | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    for label, value, unit in run(int(sys.argv[1]) if len(sys.argv) > 1 else None)["rows"]:
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-        print(f"{label:<58} {shown:>14} {unit}")
+    from run import show
+
+    show(run(int(sys.argv[1]) if len(sys.argv) > 1 else None))

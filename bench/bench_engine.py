@@ -12,8 +12,6 @@ timed too. Run ``python bench/bench_engine.py`` or ``make bench``.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,15 +141,7 @@ def run() -> dict[str, object]:
     }
 
 
-def show(figures: Mapping[str, Any]) -> None:
-    """Print the figures of :func:`run` as ``bench/run.py`` does."""
-    print(f"== {figures['name']}")
-    for label, value, unit in figures["rows"]:
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-        print(f"  {label:<58} {shown:>14} {unit}")
-    for note in figures["notes"]:
-        print(f"  note: {note}")
-
-
 if __name__ == "__main__":
+    from run import show
+
     show(run())

@@ -227,10 +227,6 @@ def large_file(root: Path, rows: list[tuple[str, Any, str]], notes: list[str]) -
 if __name__ == "__main__":
     import sys
 
-    figures = run(minutes=1440, instances=25) if "--day" in sys.argv[1:] else run()
-    print(figures["name"])
-    for label, value, unit in figures["rows"]:
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-        print(f"  {label:<50} {shown:>14} {unit}")
-    for note in figures["notes"]:
-        print(f"  note: {note}")
+    from run import show
+
+    show(run(minutes=1440, instances=25) if "--day" in sys.argv[1:] else run())

@@ -198,8 +198,6 @@ def run() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    result = run()
-    for label, value, unit in result["rows"]:
-        print(f"{label:<66} {value:>14,.3f} {unit}")
-    for note in result["notes"]:
-        print(f"note: {note}")
+    from run import show
+
+    show(run())

@@ -292,10 +292,6 @@ def run() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    result = run()
-    print(f"== {result['name']}")
-    for label, value, unit in result["rows"]:
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-        print(f"  {label:<66} {shown:>12} {unit}")
-    for note in result["notes"]:
-        print(f"  note: {note}")
+    from run import show
+
+    show(run())

@@ -100,6 +100,6 @@ def run() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    for label, value, unit in run()["rows"]:
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-        print(f"{label:<58} {shown:>14} {unit}")
+    from run import show
+
+    show(run())

@@ -11,7 +11,9 @@ import importlib
 import platform
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 BENCHES = (
     "bench_start",
@@ -46,13 +48,28 @@ def main() -> int:
         started = time.perf_counter()
         result = module.run()
         elapsed = time.perf_counter() - started
-        print(f"\n== {result.get('name', name)} ({elapsed:.1f} s in all)")
-        for label, value, unit in result["rows"]:
-            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-            print(f"  {label:<66} {shown:>14} {unit}")
-        for note in result.get("notes", []):
-            print(f"  note: {note}")
+        print()
+        show(result, f"{result.get('name', name)} ({elapsed:.1f} s in all)")
     return 0
+
+
+def shown(value: object) -> str:
+    """A figure as printed: floats to three decimals, counts with thousands separators,
+    anything else (a text such as "3 of 4") as it is."""
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def show(result: Mapping[str, Any], title: str | None = None) -> None:
+    """Print one benchmark's result (``run()``'s dict): its title, rows and notes."""
+    print(f"== {title or result.get('name', '')}")
+    for label, value, unit in result["rows"]:
+        print(f"  {label:<66} {shown(value):>14} {unit}")
+    for note in result.get("notes", []):
+        print(f"  note: {note}")
 
 
 if __name__ == "__main__":
