@@ -5,8 +5,9 @@ written once as OpenMetrics under ``bench/.out/peer/``, ingested into sloscope's
 embedded store and written as TSDB blocks for a real Prometheus (``promtool tsdb
 create-blocks-from openmetrics``). slo-generator (Google's, from the package registry,
 in its own virtualenv ``bench/.out/slo-generator-venv``: ``python -m venv`` there and
-``pip install slo-generator``) reads the same counters from that Prometheus with its
-Prometheus backend (``good_bad_ratio``: ``sum(increase(...[window]))`` instant queries).
+``pip install 'slo-generator[prometheus]' 'setuptools<81'``, see :data:`INSTALL`) reads
+the same counters from that Prometheus with its Prometheus backend (``good_bad_ratio``:
+``sum(increase(...[window]))`` instant queries).
 
 Timed, in fresh processes, process start included (wall, median of 5, and CPU):
 
@@ -47,6 +48,12 @@ from sloscope.telemetry.store import TelemetryStore
 
 OUT = Path(__file__).parent / ".out" / "peer"
 VENV = Path(__file__).parent / ".out" / "slo-generator-venv"
+#: slo-generator 2.6 imports ``pkg_resources``, which setuptools 81 and later no longer
+#: ship, and its Prometheus backend is an extra: without either it runs and reports
+#: nothing ("Backend Prometheus not loaded"), which must not be timed as the peer.
+INSTALL = (
+    f"python -m venv {VENV} && {VENV}/bin/pip install 'slo-generator[prometheus]' 'setuptools<81'"
+)
 SLOS = 10
 MAX_AGE = 600
 RUNS = 5
@@ -144,6 +151,19 @@ def _times(args: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _check_peer(done: subprocess.CompletedProcess[str]) -> None:
+    """Refuse a slo-generator run that failed or computed nothing: only a peer that
+    answers every SLO is worth timing."""
+    output = done.stdout + done.stderr
+    errors = [line for line in output.splitlines() if "ERROR" in line]
+    if done.returncode or errors:
+        shown = "\n".join(errors[:3] or output.splitlines()[-3:])
+        raise RuntimeError(
+            f"slo-generator exit {done.returncode}, {len(errors)} error lines:\n{shown}\n"
+            f"(re)install it: {INSTALL}"
+        )
+
+
 def run() -> dict[str, Any]:
     """sloscope and slo-generator on the same data; rows for run.py."""
     generator = VENV / "bin" / "slo-generator"
@@ -151,10 +171,7 @@ def run() -> dict[str, Any]:
         return {
             "name": "peer: slo-generator",
             "rows": [],
-            "notes": [
-                f"slo-generator not run: no {generator} (python -m venv {VENV} && "
-                f"{VENV}/bin/pip install slo-generator)"
-            ],
+            "notes": [f"slo-generator not run: no {generator} ({INSTALL})"],
         }
     end = prepare()
     sloscope = [sys.executable, "-m", "sloscope.cli", "report", "-w", str(OUT), "--at", str(end)]
@@ -174,6 +191,7 @@ def run() -> dict[str, Any]:
         args = [str(generator), "compute", "-f", str(OUT / "slo-generator"), "-c", str(config)]
         args += ["-t", str(end)]
         done = subprocess.run(args, capture_output=True, text=True, check=False)
+        _check_peer(done)
         prom_before = server.cpu_seconds()
         peer_wall, peer_cpu = _times(args)
         prom_cpu = (server.cpu_seconds() - prom_before) / RUNS
