@@ -1,8 +1,9 @@
 """Run the real Prometheus (Debian's 2.42 at ``/usr/bin/prometheus``) and promtool.
 
 Plain functions, no pytest: ``conftest.py`` wraps them in fixtures and
-``bench/bench_prometheus.py`` uses them too. Every server listens on a free 127.0.0.1
-port over its own data folder and is stopped by :meth:`PrometheusServer.stop`.
+``bench/bench_prometheus.py`` uses them too. Every server listens on a 127.0.0.1 port
+the kernel picks (see :func:`listening_port`), over its own data folder, and is stopped
+by :meth:`PrometheusServer.stop`.
 
 Historical data goes in as TSDB blocks made by promtool *before* the server starts:
 
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Sequence
@@ -57,11 +57,31 @@ def binary(name: str) -> str:
     return found
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def listening_port(process: subprocess.Popen[bytes], deadline: float) -> int | None:
+    """The TCP port ``process`` listens on, once it does (read from ``/proc``); ``None``
+    if it exits first or ``deadline`` (``time.monotonic()``) passes.
+
+    The servers here are started on port 0 so the kernel picks a free port as they bind.
+    A port picked beforehand and handed over is free only at that moment: with tests in
+    parallel another worker's server can take it first, ours then fails to bind, and
+    until it has exited the readiness check is answered by the other server (a query
+    then reads someone else's data and finds nothing).
+    """
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            sockets = {
+                os.readlink(fd)[len("socket:[") : -1]
+                for fd in Path(f"/proc/{process.pid}/fd").iterdir()
+                if os.readlink(fd).startswith("socket:[")
+            }
+        except FileNotFoundError:  # an fd closed, or the process exited, while we looked
+            sockets = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in sockets:  # 0A: TCP_LISTEN
+                return int(fields[1].rsplit(":", 1)[1], 16)
+        time.sleep(0.05)
+    return None
 
 
 @dataclass
@@ -115,19 +135,25 @@ def start_prometheus(
         lines.extend(f"  - {str(path)!r}" for path in rule_files)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     log = data_dir.parent / f"{data_dir.name}-prometheus.log"
-    port = free_port()
     args = [
         binary("prometheus"),
         f"--config.file={config}",
         f"--storage.tsdb.path={data_dir}",
         f"--storage.tsdb.retention.time={RETENTION}",
-        f"--web.listen-address=127.0.0.1:{port}",
+        "--web.listen-address=127.0.0.1:0",
         "--log.level=info",
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    server = PrometheusServer(f"http://127.0.0.1:{port}", data_dir, log, process)
     deadline = time.monotonic() + ready_timeout
+    port = listening_port(process, deadline)
+    server = PrometheusServer(f"http://127.0.0.1:{port or 0}", data_dir, log, process)
+    if port is None and process.poll() is None:
+        server.stop()
+        raise HarnessError(
+            f"prometheus did not listen within {ready_timeout:g}s; its log ({log}):\n"
+            f"{server.log_tail()}"
+        )
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise HarnessError(

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
+from tests.integration.prometheus_server import listening_port
+
 #: Seconds any request handler may sleep, so a test can never hang a worker for long.
 MAX_DELAY = 10.0
 
@@ -169,7 +171,6 @@ def start_alertmanager(folder: Path) -> Alertmanager:
         )
     config = folder / "alertmanager.yml"
     config.write_text(ALERTMANAGER_CONFIG, encoding="utf-8")
-    port = free_port()
     log = folder / "alertmanager.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -177,14 +178,17 @@ def start_alertmanager(folder: Path) -> Alertmanager:
                 binary,
                 f"--config.file={config}",
                 f"--storage.path={folder / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
+                "--web.listen-address=127.0.0.1:0",
                 "--cluster.listen-address=",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    manager = Alertmanager(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 30
+    # The kernel picks the port as Alertmanager binds: one picked here could be taken by
+    # another worker's server first, which would then answer our readiness check.
+    port = listening_port(process, deadline)
+    manager = Alertmanager(f"http://127.0.0.1:{port or 0}", process, log)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise HarnessError(f"alertmanager exited: {log.read_text(errors='replace')[-2000:]}")
