@@ -325,6 +325,19 @@ def overlapping(
         for minute in range(O_MINUTES + 1):
             value = round(7.7 + rate * minute, 2)
             lines.append(f'y_total{{code="{code}"}} {value} {OVERLAP_START + 60 * minute}')
+    # And one whose values' sum and values at the step edges are whole numbers, though
+    # some values between them are not: fractional all the same.
+    lines.append("# TYPE z counter")
+    for code, scale in (("200", 3), ("500", 1)):
+        for minute in range(O_MINUTES + 1):
+            value = scale * minute + {11: 0.2, 12: 0.2, 13: -0.4}.get(minute, 0)
+            lines.append(f'z_total{{code="{code}"}} {value:g} {OVERLAP_START + 60 * minute}')
+    # And one whose values are whole but so large (2**52 and up, two series) that their
+    # sums across series are not exact in a float64.
+    lines.append("# TYPE w counter")
+    for code in ("200", "500"):
+        for minute in range(O_MINUTES + 1):
+            lines.append(f'w_total{{code="{code}"}} {2**52 + minute} {OVERLAP_START + 60 * minute}')
     lines.append("# EOF")
     path = root / "overlapping.om"
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
@@ -364,12 +377,15 @@ def test_a_series_summed_by_another_query_still_counts_every_series_of_a_selecto
         assert want.total.sum() > 0
 
 
-def test_fractional_counters_are_read_per_step_not_as_window_sums(
-    overlapping: PrometheusSource,
+@pytest.mark.parametrize("metric", ["y_total", "z_total", "w_total"])
+def test_counters_a_float_cannot_sum_exactly_are_read_per_step_not_as_window_sums(
+    overlapping: PrometheusSource, metric: str
 ) -> None:
     """Window sums of fractional values could differ from the per-step sums in the last
-    bits: a metric holding them is read per step (README), the very counts of fetch."""
-    sli = RatioSLI(total=parse_selector("y_total"), bad=parse_selector('y_total{code="500"}'))
+    bits: a metric holding them is read per step (README), the very counts of fetch,
+    also when its values' sum and its values at the edges happen to be whole; and so is
+    one whose values add up, across series, beyond what a float64 holds exactly."""
+    sli = RatioSLI(total=parse_selector(metric), bad=parse_selector(f'{metric}{{code="500"}}'))
     first, end = OVERLAP_START + 60, OVERLAP_START + O_MINUTES * STEP
     edges = [OVERLAP_START + 10 * 60, OVERLAP_START + 30 * 60]
     source, sent = _counting_source(overlapping.url)

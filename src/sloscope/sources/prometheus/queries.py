@@ -129,7 +129,8 @@ def edge_check_queries(
     """Instant queries, and the time to send them at, that read every series of
     ``selector`` at each step edge ``first, first + step ... last`` and give, per series,
     how many of those edges have a value, how many times the value drops from one edge
-    to the next (``resets``), and their sum (NaN or infinite when one value is).
+    to the next (``resets``), and the sum of their fractional parts' magnitudes: 0 when
+    every value is a whole number, NaN when one is NaN or infinite.
 
     A subquery evaluates at multiples of its step, so the selector is read ``δ`` later
     (``offset -δs``) and the queries sent ``δ`` early, ``δ`` being how far the edges are
@@ -144,8 +145,11 @@ def edge_check_queries(
     delta = first % step
     inner = f"{selector} offset -{delta}s" if delta else str(selector)
     window = f"[{(last - first + step) * 1000 - 1}ms:{step}s]"
-    checks = [f"{fn}(({inner}){window})" for fn in ("count_over_time", "resets", "sum_over_time")]
-    return last - delta, checks
+    return last - delta, [
+        f"count_over_time(({inner}){window})",
+        f"resets(({inner}){window})",
+        f"sum_over_time((abs(({inner}) % 1)){window})",
+    ]
 
 
 def bucket_selector(bucket: Selector, threshold: float) -> Selector:

@@ -549,8 +549,9 @@ class PrometheusSource(Closing):
         :func:`~sloscope.sources.prometheus.queries.edge_check_queries`) say whether
         each series does; one instant query per edge gives the values.
         None (read every step) when any series does not: a reset, a gap, a series that
-        starts or stops inside the range, NaN. Whole-number counters then give the
-        very sums :meth:`fetch` gives; fractional ones may differ in the last bits.
+        starts or stops inside the range, NaN, a value that is not a whole number (sums
+        of fractional counts could differ from :meth:`fetch`'s in the last bits). The
+        sums are then the very ones :meth:`fetch` gives.
         """
         points = grid.n + 1
         start = grid.first - grid.step
@@ -772,19 +773,23 @@ _Values = Mapping[frozenset[tuple[str, str]], float]
 
 
 def _regular(
-    count: _Values, resets: _Values, total: _Values, at_edges: Sequence[_Values], points: int
+    count: _Values, resets: _Values, fractions: _Values, at_edges: Sequence[_Values], points: int
 ) -> bool:
     """Whether every series has a finite value at each of the ``points`` step edges
-    (and so at every edge) and never drops: its counts telescope; and whether its
-    values' sum and its values at the edges are whole numbers that a float64 adds
-    exactly, so that sums in any order are the per-step counts' sums, bitwise."""
+    (and so at every edge) and never drops: its counts telescope; and whether each of
+    those values is a whole number (its fractional parts sum to 0) and the ones at the
+    edges, the first and the last among them, are below what a float64 adds exactly
+    (summed over every series: the counts are added across series too), so that sums in
+    any order are the per-step counts' sums, bitwise."""
     keys = set(count)
-    if keys != set(total) or any(keys - set(at_edge) for at_edge in at_edges):
+    if keys != set(fractions) or any(keys - set(at_edge) for at_edge in at_edges):
+        return False
+    if sum(abs(at_edges[0][k]) + abs(at_edges[-1][k]) for k in keys) >= _EXACT:
         return False
     return all(
         count[k] == points
         and resets.get(k) == 0
-        and _whole(total[k])
+        and fractions[k] == 0
         and all(_whole(at_edge[k]) for at_edge in at_edges)
         for k in keys
     )
