@@ -69,13 +69,10 @@ def listening_port(process: subprocess.Popen[bytes], deadline: float) -> int | N
     """
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            sockets = {
-                os.readlink(fd)[len("socket:[") : -1]
-                for fd in Path(f"/proc/{process.pid}/fd").iterdir()
-                if os.readlink(fd).startswith("socket:[")
-            }
+            links = [os.readlink(fd) for fd in Path(f"/proc/{process.pid}/fd").iterdir()]
         except FileNotFoundError:  # an fd closed, or the process exited, while we looked
-            sockets = set()
+            links = []
+        sockets = {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
         for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A" and fields[9] in sockets:  # 0A: TCP_LISTEN
