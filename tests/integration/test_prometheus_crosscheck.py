@@ -292,6 +292,39 @@ def test_fetch_split_reads_grids_ending_together_once_with_sums_from_each_grids_
         assert int(np.count_nonzero(old.total)) == len(spans)
 
 
+def test_fetch_split_reads_an_older_part_with_a_reset_and_a_gap_on_the_plans_grids(
+    offgrid: tuple[EmbeddedSource, PrometheusSource, dict[str, list[tuple[int, float]]]],
+) -> None:
+    """An older part asked for as one step, over the reset, the gap and the late start,
+    comes as the plan's grids read it from a remote engine: its whole hour (ending
+    after the gap), then the rest per step, the very counts fetch gives on those grids
+    (one step over all of it would count only its two ends)."""
+    _, prometheus, _ = offgrid
+    sli = RatioSLI(total=parse_selector("req_total"), bad=parse_selector('req_total{code="500"}'))
+    start, split, end = B + 2 * 60, B + 80 * 60, B + MINUTES * STEP
+    hour_end, steps = start + 3600, (split - start) // STEP
+    [(old, new)] = prometheus.fetch_split(
+        [sli], [Segment(start, split, split - start)], Segment(split, end, STEP)
+    )
+    [hour] = prometheus.fetch([sli], start, hour_end, 3600)
+    [rest] = prometheus.fetch([sli], hour_end, split, STEP)
+    [recent] = prometheus.fetch([sli], split, end, STEP)
+    [one] = prometheus.fetch([sli], start, split, split - start)
+    assert (old.start, old.step, len(old.total)) == (start, STEP, steps)
+    for have, hours, rests in (
+        (old.total, hour.total, rest.total),
+        (old.good, hour.good, rest.good),
+    ):
+        want = np.zeros(steps)
+        want[59] = hours[0]
+        want[60:] = rests
+        np.testing.assert_array_equal(have, want)
+    np.testing.assert_array_equal(new.total, recent.total)
+    np.testing.assert_array_equal(new.good, recent.good)
+    assert hour.total[0] > 0
+    assert one.total.sum() != old.total.sum()  # the reset is in the older part
+
+
 # --- overlapping selectors read apart -----------------------------------------------------
 
 OVERLAP_START = 1_763_100_000  # a whole minute
