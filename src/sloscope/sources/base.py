@@ -21,7 +21,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from sloscope.errors import EvaluationError, TooManyGroupsError
+from sloscope.errors import EvaluationError, SourceError, TooManyGroupsError
 from sloscope.spec.model import SLI
 
 
@@ -86,6 +86,23 @@ class Segment(NamedTuple):
     start: int
     end: int
     step: int
+
+
+def check_split_grids(slis: Sequence[SLI], olders: Sequence[Segment], recent: Segment) -> None:
+    """What :meth:`SplitSource.fetch_split` asks of its grids: one older grid per SLI,
+    each ending where ``recent`` starts, all of whole steps
+    (:class:`~sloscope.errors.SourceError`, or :class:`~sloscope.errors.EvaluationError`
+    from :func:`grid_length`)."""
+    if len(olders) != len(slis):
+        raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
+    for older in olders:
+        if older.end != recent.start:
+            raise SourceError(
+                f"an older grid ends at {older.end}, not where the recent one starts "
+                f"({recent.start})"
+            )
+        grid_length(*older)
+    grid_length(*recent)
 
 
 @runtime_checkable

@@ -52,6 +52,7 @@ from sloscope.sources.base import (
     GroupKey,
     Segment,
     check_group_count,
+    check_split_grids,
     grid_length,
     trim_to_data,
 )
@@ -187,16 +188,7 @@ class EmbeddedSource:
         between them are read from the recent part: each span's counts may sit on its
         last step (:mod:`sloscope.sources.spans`).
         """
-        if len(olders) != len(slis):
-            raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
-        for older in olders:
-            if older.end != recent.start:
-                raise SourceError(
-                    f"an older grid ends at {older.end}, not where the recent one starts "
-                    f"({recent.start})"
-                )
-            grid_length(*older)
-        grid_length(*recent)
+        check_split_grids(slis, olders, recent)
         out = []
         for old, counts in self._fetch_parts(slis, list(olders), recent, edges):
             assert old is not None  # every SLI was given an older grid

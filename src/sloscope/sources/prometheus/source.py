@@ -53,6 +53,7 @@ from sloscope.sources.base import (
     GroupKey,
     Segment,
     check_group_count,
+    check_split_grids,
     grid_length,
     group_key,
     trim_to_data,
@@ -316,18 +317,11 @@ class PrometheusSource(Closing):
         windows (28 and 30 days) share the recent grid and their hours, which a fetch
         per window would read once per window.
         """
-        if len(olders) != len(slis):
-            raise SourceError(f"{len(slis)} SLIs but {len(olders)} older grids")
+        check_split_grids(slis, olders, recent)
         _check_ids(slis, ids)
-        for older in olders:
-            if older.end != recent.start:
-                raise SourceError(
-                    f"an older grid ends at {older.end}, not where the recent one starts "
-                    f"({recent.start})"
-                )
-            grid_length(*older)
         with self.api.command(self.settings.command_timeout):
-            [fine] = self._fetch_grids([_Part(slis, ids, recent.start)], *recent[1:], edges)
+            part = _Part(slis, ids, recent.start)
+            [fine] = self._fetch_grids([part], recent.end, recent.step, edges)
             old = self._fetch_olders(slis, olders, ids, recent.step, edges)
         return list(zip(old, fine, strict=True))
 
@@ -505,8 +499,9 @@ class PrometheusSource(Closing):
 
         answers = self._map(read, dense)
         by_labels = {_labels_key(s.labels): s for answer in answers for s in answer}
+        # A part without raw series reads may start before the grid read: nothing to cut.
         return [
-            _part_counts(w, found, summed, by_labels, grid=part.grid, read=grid)
+            _part_counts(w, found, summed, by_labels, grid=part.grid, read=grid) if w else {}
             for part, w, found in zip(parts, wanted, members, strict=True)
         ]
 

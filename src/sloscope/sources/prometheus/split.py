@@ -48,8 +48,3 @@ def read_groups(grids: Sequence[Segment]) -> list[list[int]]:
     for index, grid in enumerate(grids):
         groups[(grid.end, grid.step, grid.start % grid.step)].append(index)
     return list(groups.values())
-
-
-def widest(grids: Sequence[Segment]) -> Segment:
-    """The longest of grids sharing their end and step."""
-    return min(grids, key=lambda grid: grid.start)
