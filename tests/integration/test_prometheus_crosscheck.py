@@ -365,6 +365,13 @@ def overlapping(
         for minute in range(O_MINUTES + 1):
             value = scale * minute + {11: 0.2, 12: 0.2, 13: -0.4}.get(minute, 0)
             lines.append(f'z_total{{code="{code}"}} {value:g} {OVERLAP_START + 60 * minute}')
+    # And a level that never drops, from below 0 to above it, whose fractional parts
+    # (x % 1 keeps the sign) cancel: -0.5 and 1.5 around 0.
+    lines.append("# TYPE v gauge")
+    for code, scale in (("200", 2), ("500", 1)):
+        for minute in range(O_MINUTES + 1):
+            value = scale * (minute - 20) + {19: 0.5, 21: 0.5}.get(minute, 0)
+            lines.append(f'v{{code="{code}"}} {value:g} {OVERLAP_START + 60 * minute}')
     # And one whose values are whole but so large (2**52 and up, two series) that their
     # sums across series are not exact in a float64.
     lines.append("# TYPE w counter")
@@ -410,14 +417,15 @@ def test_a_series_summed_by_another_query_still_counts_every_series_of_a_selecto
         assert want.total.sum() > 0
 
 
-@pytest.mark.parametrize("metric", ["y_total", "z_total", "w_total"])
+@pytest.mark.parametrize("metric", ["y_total", "z_total", "v", "w_total"])
 def test_counters_a_float_cannot_sum_exactly_are_read_per_step_not_as_window_sums(
     overlapping: PrometheusSource, metric: str
 ) -> None:
     """Window sums of fractional values could differ from the per-step sums in the last
     bits: a metric holding them is read per step (README), the very counts of fetch,
-    also when its values' sum and its values at the edges happen to be whole; and so is
-    one whose values add up, across series, beyond what a float64 holds exactly."""
+    also when its values' sum and its values at the edges happen to be whole, or its
+    fractional parts cancel around 0; and so is one whose values add up, across series,
+    beyond what a float64 holds exactly."""
     sli = RatioSLI(total=parse_selector(metric), bad=parse_selector(f'{metric}{{code="500"}}'))
     first, end = OVERLAP_START + 60, OVERLAP_START + O_MINUTES * STEP
     edges = [OVERLAP_START + 10 * 60, OVERLAP_START + 30 * 60]

@@ -772,10 +772,11 @@ def _regular(
 ) -> bool:
     """Whether every series has a finite value at each of the ``points`` step edges
     (and so at every edge) and never drops: its counts telescope; and whether each of
-    those values is a whole number (its fractional parts sum to 0) and the ones at the
-    edges, the first and the last among them, are below what a float64 adds exactly
-    (summed over every series: the counts are added across series too), so that sums in
-    any order are the per-step counts' sums, bitwise."""
+    those values is a whole number (from a first value of at least 0 they never drop, so
+    their fractional parts, all at least 0, sum to 0 only when all are 0) and the ones
+    at the edges, the first and the last among them, are below what a float64 adds
+    exactly (summed over every series: the counts are added across series too), so that
+    sums in any order are the per-step counts' sums, bitwise."""
     keys = set(count)
     if keys != set(fractions) or any(keys - set(at_edge) for at_edge in at_edges):
         return False
@@ -784,6 +785,7 @@ def _regular(
     return all(
         count[k] == points
         and resets.get(k) == 0
+        and at_edges[0][k] >= 0
         and fractions[k] == 0
         and all(_whole(at_edge[k]) for at_edge in at_edges)
         for k in keys

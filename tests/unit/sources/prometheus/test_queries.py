@@ -162,5 +162,5 @@ def test_edge_checks_read_every_step_edge_once_from_first_to_last() -> None:
     assert queries == [
         "count_over_time((r)[1859999ms:60s])",
         "resets((r)[1859999ms:60s])",
-        "sum_over_time((abs((r) % 1))[1859999ms:60s])",
+        "sum_over_time(((r) % 1)[1859999ms:60s])",
     ]
