@@ -175,14 +175,15 @@ def _check_row(service: Service, slo: SLO, policy: AlertPolicy, row: AlertWindow
     window = slo.window.nominal_seconds
     burn = max_burn_rate(slo.objective)
     factor = row.factor(window)
-    if window >= row.long_seconds and burn > factor:
+    too_short, never_fires = window < row.long_seconds, burn <= factor
+    if not (too_short or never_fires):
         return []  # the usual case, checked for every row of every SLO: no message to build
     out: list[Problem] = []
     label = (
         f"the {row.severity} alert of policy {policy.name!r} "
         f"({row.budget_percent:g}% of the budget in {row.long_label})"
     )
-    if window < row.long_seconds:
+    if too_short:
         out.append(
             _problem(
                 service,
@@ -191,7 +192,7 @@ def _check_row(service: Service, slo: SLO, policy: AlertPolicy, row: AlertWindow
                 "use a longer SLO window or an alert policy with shorter windows",
             )
         )
-    if burn <= factor:
+    if never_fires:
         out.append(
             _problem(
                 service,

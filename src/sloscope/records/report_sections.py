@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 SECTION_SECONDS = 28 * 86_400
 
 
+def _section_range(at: int) -> tuple[int, int]:
+    """The sections' range, ``[begin, end)``: the 28 days up to ``at``, ``at`` included."""
+    return at - SECTION_SECONDS, at + 1
+
+
 def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str, Any] | None:
     """Alerts/week over the 28 days up to ``at``, overall and per service, and the share
     that was actionable (the org report's rule, :func:`~sloscope.report.org.figures.actionable`);
@@ -31,8 +36,8 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
     has no state store yet."""
     from sloscope.store.peek import firings_are_empty
 
-    begin = at - SECTION_SECONDS
-    if ws.state_lacks(lambda path: firings_are_empty(path, service, begin, at + 1)):
+    begin, end = _section_range(at)
+    if ws.state_lacks(lambda path: firings_are_empty(path, service, begin, end)):
         return None
     # The org report's rules, loaded only when there are firings to count.
     from sloscope.records.org import alert_records
@@ -41,24 +46,24 @@ def alert_volume(ws: Workspace, at: int, service: str | None = None) -> dict[str
     from sloscope.store.history import firings
 
     with ws.open_state() as store, store.transaction() as session:
-        found = firings(session, begin=begin, end=at + 1)
+        found = firings(session, begin=begin, end=end)
         chosen = [f for f in found if service is None or f.service == service]
         alerts = list(alert_records(session, chosen))
         incidents = tuple(i.incident for i in Incidents(session).find())
+    if not alerts:
+        return None
     link = LINK_WINDOW_SECONDS
     weeks = SECTION_SECONDS / WEEK
 
-    def figures(chosen: list[AlertRecord]) -> dict[str, Any]:
-        useful = sum(actionable(a, incidents, link) for a in chosen)
+    def figures(some: list[AlertRecord]) -> dict[str, Any]:
+        useful = sum(actionable(a, incidents, link) for a in some)
         return {
-            "alerts": len(chosen),
-            "per_week": round(len(chosen) / weeks, 2),
+            "alerts": len(some),
+            "per_week": round(len(some) / weeks, 2),
             "actionable": useful,
-            "actionable_share": useful / len(chosen) if chosen else None,
+            "actionable_share": useful / len(some) if some else None,
         }
 
-    if not alerts:
-        return None
     names = sorted({a.service for a in alerts})
     return {
         "from": format_time(begin),
@@ -93,7 +98,7 @@ def recent_audit(ws: Workspace, at: int, service: str | None = None) -> list[Aud
     creating it) when the workspace has no state store yet."""
     from sloscope.store.peek import audit_is_empty
 
-    begin, end = at - SECTION_SECONDS, at + 1
+    begin, end = _section_range(at)
     if ws.state_lacks(lambda path: audit_is_empty(path, service, begin, end)):
         return []
     from sloscope.records.gating import audit_entries
