@@ -28,10 +28,7 @@ budget_policies:
 """
 
 
-@pytest.fixture(autouse=True)
-def _outside_github(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+pytestmark = pytest.mark.usefixtures("outside_github")
 
 
 def _gate(sloscope: CliRunner, ws: Path, *args: str) -> tuple[int, dict]:

@@ -25,6 +25,7 @@ Historical data goes in as TSDB blocks made by promtool *before* the server star
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -68,17 +69,30 @@ def listening_port(process: subprocess.Popen[bytes], deadline: float) -> int | N
     then reads someone else's data and finds nothing).
     """
     while time.monotonic() < deadline and process.poll() is None:
-        try:
-            links = [os.readlink(fd) for fd in Path(f"/proc/{process.pid}/fd").iterdir()]
-        except FileNotFoundError:  # an fd closed, or the process exited, while we looked
-            links = []
-        sockets = {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
+        sockets = {
+            link[len("socket:[") : -1]
+            for link in _fd_links(process.pid)
+            if link.startswith("socket:[")
+        }
         for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A" and fields[9] in sockets:  # 0A: TCP_LISTEN
                 return int(fields[1].rsplit(":", 1)[1], 16)
         time.sleep(0.05)
     return None
+
+
+def _fd_links(pid: int) -> list[str]:
+    """What each open file descriptor of ``pid`` points at (``socket:[inode]`` for a
+    socket); those closed while we look are left out, and all when the process is gone."""
+    links = []
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                links.append(os.readlink(fd))
+    except FileNotFoundError:
+        return []
+    return links
 
 
 @dataclass

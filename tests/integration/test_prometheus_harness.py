@@ -24,7 +24,6 @@ def test_servers_started_together_each_answer_for_their_own_data_folder(tmp_path
         for folder, server in zip(folders, servers, strict=True):
             flags = httpx.get(f"{server.url}/api/v1/status/flags", timeout=10).json()["data"]
             assert flags["storage.tsdb.path"] == str(folder)
-            assert server.url.startswith("http://127.0.0.1:")
     finally:
         for server in servers:
             server.stop()

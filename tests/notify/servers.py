@@ -189,6 +189,9 @@ def start_alertmanager(folder: Path) -> Alertmanager:
     # another worker's server first, which would then answer our readiness check.
     port = listening_port(process, deadline)
     manager = Alertmanager(f"http://127.0.0.1:{port or 0}", process, log)
+    if port is None and process.poll() is None:
+        manager.stop()
+        raise HarnessError(f"alertmanager did not listen within 30 s; log: {log}")
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise HarnessError(f"alertmanager exited: {log.read_text(errors='replace')[-2000:]}")
