@@ -17,7 +17,8 @@ Timed, in fresh processes, process start included (wall, median of 5, and CPU):
   (1h, 12h, 7d, 28d: the SRE workbook's), which is less than sloscope computes.
 
 The Prometheus CPU time spent answering slo-generator (from ``/proc/<pid>/stat``) is
-printed too. When the virtualenv is missing, the note says so and nothing is timed.
+printed too. The virtualenv is created on the first run; when that fails, the note says
+why and nothing is timed.
 
 slo-generator's Prometheus backend ignores ``--timestamp`` (its client queries "now"),
 so this data ends at the time it is built and is rebuilt when more than
@@ -48,12 +49,12 @@ from sloscope.telemetry.store import TelemetryStore
 
 OUT = Path(__file__).parent / ".out" / "peer"
 VENV = Path(__file__).parent / ".out" / "slo-generator-venv"
+GENERATOR = VENV / "bin" / "slo-generator"
 #: slo-generator 2.6 imports ``pkg_resources``, which setuptools 81 and later no longer
 #: ship, and its Prometheus backend is an extra: without either it runs and reports
 #: nothing ("Backend Prometheus not loaded"), which must not be timed as the peer.
-INSTALL = (
-    f"python -m venv {VENV} && {VENV}/bin/pip install 'slo-generator[prometheus]' 'setuptools<81'"
-)
+PACKAGES = ("slo-generator[prometheus]", "setuptools<81")
+INSTALL = f"python -m venv {VENV} && {VENV}/bin/pip install " + " ".join(f"'{p}'" for p in PACKAGES)
 SLOS = 10
 MAX_AGE = 600
 RUNS = 5
@@ -164,14 +165,31 @@ def _check_peer(done: subprocess.CompletedProcess[str]) -> None:
         )
 
 
+def install() -> str | None:
+    """Create the peer's virtualenv (:data:`INSTALL`) unless it is there; None when done,
+    else why not (pip's last lines)."""
+    if GENERATOR.exists():
+        return None
+    print(f"installing the peer: {INSTALL}", file=sys.stderr, flush=True)
+    for command in (
+        [sys.executable, "-m", "venv", str(VENV)],
+        [str(VENV / "bin" / "pip"), "install", "--quiet", *PACKAGES],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return "\n".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+    return None
+
+
 def run() -> dict[str, Any]:
-    """sloscope and slo-generator on the same data; rows for run.py."""
-    generator = VENV / "bin" / "slo-generator"
-    if not generator.exists():
+    """sloscope and slo-generator on the same data (the peer installed on first use);
+    rows for run.py."""
+    failed = install()
+    if failed is not None:
         return {
             "name": "peer: slo-generator",
             "rows": [],
-            "notes": [f"slo-generator not run: no {generator} ({INSTALL})"],
+            "notes": [f"slo-generator not run: installing it failed ({INSTALL}): {failed}"],
         }
     end = prepare()
     sloscope = [sys.executable, "-m", "sloscope.cli", "report", "-w", str(OUT), "--at", str(end)]
@@ -188,7 +206,7 @@ def run() -> dict[str, Any]:
                 }
             )
         )
-        args = [str(generator), "compute", "-f", str(OUT / "slo-generator"), "-c", str(config)]
+        args = [str(GENERATOR), "compute", "-f", str(OUT / "slo-generator"), "-c", str(config)]
         args += ["-t", str(end)]
         done = subprocess.run(args, capture_output=True, text=True, check=False)
         _check_peer(done)
